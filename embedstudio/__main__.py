@@ -1,0 +1,3 @@
+from embedstudio.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,32 @@
+"""Errors meant for the user: one readable message that names the file, line or field."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A problem the user can fix. ``str(err)`` is shown as-is, without a traceback."""
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message if not hint else f"{message}\n{hint}")
+
+
+class VectorFileError(UserError):
+    """A vector file that cannot be read (names the file and, where known, the line)."""
+
+
+class DatasetError(UserError):
+    """A dataset that cannot be imported (names the file, line or column)."""
+
+
+class ConfigError(UserError):
+    """An invalid run configuration (names the field)."""
+
+
+class RunError(UserError):
+    """A run directory that is missing or unreadable."""
+
+
+class TrainingError(UserError):
+    """Training failed in a way the user can act on (NaN loss, empty split, ...)."""
