@@ -1,0 +1,522 @@
+"""The `embedstudio` command. With no arguments it opens the desktop app.
+
+Every subcommand calls the same core functions the GUI runs in its worker thread, with a
+terminal progress bar as the reporter and Ctrl-C wired to the cancel token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Sequence
+
+from embedstudio import __version__
+from embedstudio.core.errors import UserError
+from embedstudio.core.jobs import CancelToken, Cancelled
+
+EXIT_ERROR = 2
+EXIT_CANCELLED = 130
+
+
+# ---- terminal reporter --------------------------------------------------------------------
+class TerminalReporter:
+    """A core Reporter that draws a tqdm bar on stderr and prints log lines above it."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self._bar = None
+        self._bar_message = None
+        self._quiet = quiet
+
+    def progress(self, done: float, total: float | None = None, message: str = "") -> None:
+        if self._quiet:
+            return
+        from tqdm import tqdm
+
+        if self._bar is None or message != self._bar_message or (total and self._bar.total != total):
+            self.close()
+            self._bar = tqdm(total=total, desc=message or None, file=sys.stderr, leave=False,
+                             dynamic_ncols=True, unit="", bar_format=None)
+            self._bar_message = message
+        self._bar.n = done
+        self._bar.refresh()
+
+    def info(self, message: str) -> None:
+        self._write(message)
+
+    def warning(self, message: str) -> None:
+        self._write(f"warning: {message}")
+
+    def event(self, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "epoch":
+            parts = [f"epoch {payload.get('epoch')}"]
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                if payload.get(key) is not None:
+                    parts.append(f"{key} {payload[key]:.4f}")
+            if payload.get("seconds") is not None:
+                parts.append(f"{payload['seconds']:.1f} s")
+            self._write("  ".join(parts))
+        elif kind == "batch" and not self._quiet:
+            total = payload.get("batches")
+            msg = f"epoch {payload.get('epoch')}/{payload.get('epochs')}"
+            self.progress(payload.get("batch", 0), total, msg)
+            if self._bar is not None:
+                post = {}
+                if payload.get("loss") is not None:
+                    post["loss"] = f"{payload['loss']:.4f}"
+                if payload.get("samples_per_sec"):
+                    post["samples/s"] = f"{payload['samples_per_sec']:.0f}"
+                self._bar.set_postfix(post, refresh=True)
+
+    def _write(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class _CtrlC:
+    """First Ctrl-C sets the cancel token (the job stops cleanly); a second one aborts."""
+
+    def __init__(self, cancel: CancelToken, reporter: TerminalReporter) -> None:
+        self.cancel, self.reporter = cancel, reporter
+        self._previous = None
+
+    def __enter__(self) -> "_CtrlC":
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.cancel.cancelled:
+            raise KeyboardInterrupt
+        self.cancel.cancel()
+        self.reporter.warning("stopping after the current step (press Ctrl-C again to abort at once)")
+
+
+def _job(fn, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
+    reporter = TerminalReporter(quiet=quiet)
+    cancel = CancelToken()
+    try:
+        with _CtrlC(cancel, reporter):
+            return fn(*args, reporter=reporter, cancel=cancel, **kwargs)
+    finally:
+        reporter.close()
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+# ---- commands -----------------------------------------------------------------------------
+def cmd_gui(args: argparse.Namespace) -> int:
+    from embedstudio.gui.app import main as gui_main
+
+    argv = list(args.paths or [])
+    if getattr(args, "self_test", False):
+        argv.append("--self-test")
+    return gui_main(argv)
+
+
+def _apply_overrides(cfg_dict: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """`--set model.preset=bilstm` style overrides; values are parsed as JSON when they can be."""
+    from embedstudio.core.errors import ConfigError
+
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set training.epochs=5")
+        key, raw = item.split("=", 1)
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = cfg_dict
+        parts = key.split(".")
+        for p in parts[:-1]:
+            if not isinstance(node.get(p), dict):
+                raise ConfigError(f"--set {key}: '{p}' is not a section of the run configuration.")
+            node = node[p]
+        node[parts[-1]] = value
+    return cfg_dict
+
+
+def _load_run_config(args: argparse.Namespace):
+    from embedstudio.core.config import RunConfig, load_config
+
+    cfg = load_config(args.config)
+    if args.set:
+        cfg = RunConfig.from_dict(_apply_overrides(cfg.to_dict(), args.set), base_dir=Path.cwd())
+    if args.runs_dir:
+        cfg.runs_dir = str(Path(args.runs_dir).resolve())
+    if args.name:
+        cfg.name = args.name
+    return cfg
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from embedstudio.core.training import train
+
+    cfg = _load_run_config(args)
+    result = _job(train, cfg)
+    _print_train_result(result)
+    return 0 if result.status in ("completed", "stopped") else 1
+
+
+def _print_train_result(result) -> None:
+    print(f"run: {result.run_dir}")
+    print(f"status: {result.status}")
+    report = result.report or {}
+    if report:
+        print(f"test accuracy: {report.get('accuracy', float('nan')):.4f}")
+        print(f"test macro-F1: {report.get('macro_f1', float('nan')):.4f}")
+        if report.get("leakage_warning"):
+            print(f"warning: {report['leakage_warning']}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from embedstudio.core.config import load_config
+    from embedstudio.core.evaluation import predict_texts
+    from embedstudio.core.training import train
+    from embedstudio.resources import demo_config_path
+
+    cfg = load_config(demo_config_path())
+    if args.runs_dir:
+        cfg.runs_dir = str(Path(args.runs_dir).resolve())
+    print(f"EmbedStudio {__version__} demo: {demo_config_path()}")
+    print("Training an averaged-embedding classifier on 200 movie-review sentences with fastText vectors...")
+    result = _job(train, cfg)
+    _print_train_result(result)
+    if result.status == "completed":
+        examples = ["a gripping, beautifully acted film", "tedious, silly and far too long"]
+        for text, probs in zip(examples, predict_texts(result.run_dir, examples)):
+            best = max(probs, key=probs.get)
+            print(f"predict {text!r}: {best} ({probs[best]:.2f})")
+    return 0 if result.status == "completed" else 1
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from embedstudio.core.evaluation import evaluate_run
+
+    report = _job(evaluate_run, args.run, args.data)
+    summary = {k: report[k] for k in ("accuracy", "macro_f1") if k in report}
+    _print_json(summary if not args.full else report)
+    if report.get("leakage_warning"):
+        print(f"warning: {report['leakage_warning']}", file=sys.stderr)
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from embedstudio.core.evaluation import predict_texts
+
+    texts = list(args.text)
+    if args.file:
+        texts += [line.rstrip("\n") for line in Path(args.file).read_text(encoding="utf-8").splitlines()]
+    for text, probs in zip(texts, predict_texts(args.run, texts)):
+        ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+        if args.json:
+            print(json.dumps({"text": text, "probabilities": dict(ranked)}, ensure_ascii=False))
+        else:
+            shown = ", ".join(f"{label} {p:.3f}" for label, p in ranked[: args.top])
+            print(f"{ranked[0][0]}\t{shown}\t{text}")
+    return 0
+
+
+def cmd_vectors(args: argparse.Namespace) -> int:
+    from embedstudio.core import vectors
+
+    if args.vcmd == "info":
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        info = wv.info
+        print(f"file: {info.path}")
+        print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
+        print(f"vocabulary: {info.vocab_size:,} words")
+        print(f"dimension: {info.dim}")
+        print(f"duplicates: {info.duplicates}" + (
+            f" (e.g. {', '.join(info.duplicate_examples[:5])})" if info.duplicates else ""))
+        print(f"subwords for unknown words: {'yes' if info.has_subwords else 'no'}")
+        print(f"file size: {info.file_size:,} bytes" + ("  (opened from cache)" if info.from_cache else ""))
+        for w in info.warnings:
+            print(f"warning: {w}")
+        return 0
+    if args.vcmd == "neighbors":
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        for word in args.words:
+            tag = " (not in the file: built from subwords)" if wv.is_oov(word) else ""
+            print(f"{word}{tag}:")
+            for w, s in wv.neighbors(word, k=args.k):
+                print(f"  {s:.4f}  {w}")
+        return 0
+    if args.vcmd == "analogy":
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        print(f"{args.a} is to {args.b} as {args.c} is to:")
+        for w, s in wv.analogy(args.a, args.b, args.c, k=args.k):
+            print(f"  {s:.4f}  {w}")
+        return 0
+    if args.vcmd == "similarity":
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        print(f"{wv.similarity(args.w1, args.w2):.4f}")
+        return 0
+    if args.vcmd == "convert":
+        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit)
+        print(f"wrote {args.out}: {info.vocab_size:,} × {info.dim} ({info.format})")
+        return 0
+    if args.vcmd == "train":
+        return _cmd_vectors_train(args)
+    if args.vcmd == "cache":
+        from embedstudio.core.vectors.cache import VectorCache
+
+        cache = VectorCache()
+        if args.action == "clear":
+            freed = cache.clear()
+            print(f"cleared {freed:,} bytes")
+        else:
+            print(f"cache size: {cache.size():,} bytes")
+        return 0
+    raise AssertionError(args.vcmd)
+
+
+def _cmd_vectors_train(args: argparse.Namespace) -> int:
+    from embedstudio.core import vectors
+
+    texts = None
+    if args.dataset:
+        from embedstudio.core.config import DataConfig
+        from embedstudio.core.datasets import load_dataset
+
+        ds = _job(load_dataset, DataConfig(path=str(Path(args.dataset).resolve()), format=args.data_format))
+        texts = ds.train.texts
+    elif not args.corpus:
+        from embedstudio.core.errors import UserError as _UE
+
+        raise _UE("vectors train: give --dataset PATH (its training texts) or --corpus FILE (one text per line).")
+    out = _job(vectors.train_vectors, out_path=args.out, texts=texts,
+               corpus_path=args.corpus, algorithm=args.algorithm, dim=args.dim, epochs=args.epochs,
+               min_count=args.min_count)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    from embedstudio.core.config import DataConfig
+    from embedstudio.core.datasets import dataset_statistics, load_dataset
+
+    cfg = DataConfig(path=str(Path(args.path).resolve()), format=args.format, text_column=args.text_column or "",
+                     label_column=args.label_column or "", delimiter=args.delimiter or "")
+    if args.keep_headers:
+        cfg.strip_headers = cfg.strip_footers = cfg.strip_quotes = False
+    ds = _job(load_dataset, cfg)
+    rep = ds.report
+    print(f"dataset: {ds.path}")
+    print(f"format: {rep.format}")
+    print(f"classes ({len(ds.classes)}): {', '.join(ds.classes)}")
+    print(f"rows read: {rep.rows_read:,}; empty dropped: {rep.empty_dropped:,}; duplicates dropped: {rep.duplicates_dropped:,}")
+    print(f"looks like mail/news: {'yes' if rep.looks_like_mail else 'no'}; stripped headers/footers/quotes: "
+          f"{_yn(rep.stripped_headers)}/{_yn(rep.stripped_footers)}/{_yn(rep.stripped_quotes)}")
+    if rep.encoding_fallback:
+        print(f"needed a fallback encoding: {len(rep.encoding_fallback)} (e.g. {', '.join(rep.encoding_fallback[:3])})")
+    for part, table in (("train", ds.train), ("test", ds.test)):
+        if table is None:
+            continue
+        st = dataset_statistics(table, ds.classes)
+        print(f"{part}: {st.n:,} documents; length in tokens p50 {st.lengths.get('p50')} p90 {st.lengths.get('p90')} "
+              f"max {st.lengths.get('max')}; imbalance ratio {st.imbalance_ratio:.1f}")
+        width = max(len(c) for c in ds.classes)
+        for c in ds.classes:
+            print(f"  {c:<{width}}  {st.class_counts.get(c, 0):>7,}")
+    for w in rep.warnings:
+        print(f"warning: {w}")
+    return 0
+
+
+def _yn(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from embedstudio.core.runs import default_runs_dir, list_runs
+
+    runs_dir = Path(args.runs_dir) if args.runs_dir else default_runs_dir()
+    runs = list_runs(runs_dir)
+    if not runs:
+        print(f"no runs in {runs_dir}")
+    for r in runs:
+        acc = r.report.get("accuracy") if r.report else None
+        f1 = r.report.get("macro_f1") if r.report else None
+        acc_s = f"{acc:.4f}" if acc is not None else "   -  "
+        f1_s = f"{f1:.4f}" if f1 is not None else "   -  "
+        print(f"{r.status:<9}  acc {acc_s}  macro-F1 {f1_s}  {r.path}")
+    return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from embedstudio.core import baselines
+    from embedstudio.core.datasets import load_dataset, make_splits
+
+    cfg = _load_run_config(args)
+    ds = _job(load_dataset, cfg.data)
+    splits = make_splits(ds, validation_fraction=cfg.data.validation_fraction,
+                         test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+    results = {}
+    for name in args.which:
+        fn = {"tfidf": baselines.tfidf_linear, "fasttext": baselines.fasttext_supervised}[name]
+        rep = _job(fn, splits)
+        results[name] = {k: rep.get(k) for k in ("accuracy", "macro_f1")}
+        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}")
+    return 0
+
+
+# ---- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="embedstudio",
+        description="Build, train, evaluate and export text classifiers on word vectors. "
+                    "With no command, opens the desktop app.")
+    p.add_argument("--version", action="version", version=f"EmbedStudio {__version__}")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks for unexpected errors")
+    p.add_argument("--self-test", action="store_true",
+                   help="open the window, load the demo, train one short epoch, write a run and exit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    g = sub.add_parser("gui", help="open the desktop app (the default)")
+    g.add_argument("paths", nargs="*", help="vector files or datasets to open")
+    g.set_defaults(func=cmd_gui)
+
+    def run_cfg_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("config", help="run configuration (.toml or .json)")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
+                        help="override a field, e.g. --set model.preset=bilstm (repeatable)")
+        sp.add_argument("--runs-dir", help="where run directories go (default: the user data folder)")
+        sp.add_argument("--name", help="run name")
+
+    t = sub.add_parser("train", help="train a classifier from a run configuration")
+    run_cfg_args(t)
+    t.set_defaults(func=cmd_train)
+
+    b = sub.add_parser("baseline", help="TF-IDF+linear and fastText baselines on a config's data and split")
+    run_cfg_args(b)
+    b.add_argument("--which", nargs="+", choices=["tfidf", "fasttext"], default=["tfidf", "fasttext"])
+    b.set_defaults(func=cmd_baseline)
+
+    d = sub.add_parser("demo", help="train the demo classifier on data shipped with the dependencies")
+    d.add_argument("--runs-dir")
+    d.set_defaults(func=cmd_demo)
+
+    e = sub.add_parser("evaluate", help="evaluate a run on a dataset")
+    e.add_argument("run", help="run directory")
+    e.add_argument("data", help="dataset path (its test split is used when it has one)")
+    e.add_argument("--full", action="store_true", help="print the whole report")
+    e.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="class probabilities for texts")
+    pr.add_argument("run", help="run directory")
+    pr.add_argument("text", nargs="*", help="texts to classify")
+    pr.add_argument("--file", help="a file with one text per line")
+    pr.add_argument("--top", type=int, default=3)
+    pr.add_argument("--json", action="store_true")
+    pr.set_defaults(func=cmd_predict)
+
+    r = sub.add_parser("runs", help="list run directories")
+    r.add_argument("--runs-dir")
+    r.set_defaults(func=cmd_runs)
+
+    ds = sub.add_parser("dataset", help="dataset tools")
+    dsub = ds.add_subparsers(dest="dcmd", metavar="ACTION", required=True)
+    di = dsub.add_parser("info", help="import a dataset and print what was found")
+    di.add_argument("path")
+    di.add_argument("--format", default="auto")
+    di.add_argument("--text-column")
+    di.add_argument("--label-column")
+    di.add_argument("--delimiter")
+    di.add_argument("--keep-headers", action="store_true", help="do not strip mail/news headers, footers, quotes")
+    ds.set_defaults(func=cmd_dataset)
+
+    v = sub.add_parser("vectors", help="vector-file tools")
+    vsub = v.add_subparsers(dest="vcmd", metavar="ACTION", required=True)
+
+    def vfile(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("file")
+        sp.add_argument("--format", default="auto")
+        sp.add_argument("--limit", type=int, help="load only the first N words")
+
+    vi = vsub.add_parser("info", help="format, vocabulary, dimension, duplicates")
+    vfile(vi)
+    vn = vsub.add_parser("neighbors", help="nearest neighbours (cosine)")
+    vfile(vn)
+    vn.add_argument("words", nargs="+")
+    vn.add_argument("-k", type=int, default=10)
+    va = vsub.add_parser("analogy", help="A is to B as C is to ?")
+    vfile(va)
+    va.add_argument("a")
+    va.add_argument("b")
+    va.add_argument("c")
+    va.add_argument("-k", type=int, default=10)
+    vs = vsub.add_parser("similarity", help="cosine similarity of two words")
+    vfile(vs)
+    vs.add_argument("w1")
+    vs.add_argument("w2")
+    vc = vsub.add_parser("convert", help="write another format")
+    vfile(vc)
+    vc.add_argument("out")
+    vc.add_argument("--to", default="word2vec_binary", choices=["word2vec_binary", "word2vec_text", "glove"])
+    vt = vsub.add_parser("train", help="train your own fastText or word2vec vectors")
+    vt.add_argument("--dataset", help="a dataset whose training texts are the corpus")
+    vt.add_argument("--data-format", default="auto")
+    vt.add_argument("--corpus", help="a plain text file, one document per line")
+    vt.add_argument("--out", required=True, help="output path without suffix; writes .bin and .vec")
+    vt.add_argument("--algorithm", choices=["fasttext", "word2vec"], default="fasttext")
+    vt.add_argument("--dim", type=int, default=100)
+    vt.add_argument("--epochs", type=int, default=5)
+    vt.add_argument("--min-count", type=int, default=2)
+    vk = vsub.add_parser("cache", help="show or clear the vector cache")
+    vk.add_argument("action", choices=["info", "clear"])
+    v.set_defaults(func=cmd_vectors)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.paths = []
+        args.func = cmd_gui
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (Cancelled, KeyboardInterrupt):
+        print("cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except Exception as exc:  # noqa: BLE001 - the user gets one line; --debug shows the traceback
+        if args.debug:
+            traceback.print_exc()
+        else:
+            log = _write_crash_log()
+            print(f"error: unexpected {type(exc).__name__}: {exc}\n(details in {log}; "
+                  "run with --debug to see them here)", file=sys.stderr)
+        return 1
+
+
+def _write_crash_log() -> Path:
+    import platformdirs
+
+    from embedstudio.core.fileio import atomic_write_text
+
+    path = Path(platformdirs.user_log_dir("embedstudio")) / "last-error.txt"
+    try:
+        atomic_write_text(path, traceback.format_exc())
+    except OSError:
+        pass
+    return path
