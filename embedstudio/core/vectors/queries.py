@@ -1,0 +1,111 @@
+"""Nearest-neighbour and analogy queries by cosine similarity, and word -> row lookup.
+
+The matrix is never copied: a normalised copy of 400k × 300 would cost another 480 MB (and would
+defeat a memory-mapped cache). Instead the inverse row norms are computed once (lazily) and each
+query is one float32 matrix-vector product, about 10 ms for 400k × 300 on two cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+ROW_BLOCK = 65536  # rows per block when computing norms, so a memory-mapped matrix is not copied whole
+
+
+class NeighbourIndex:
+    """Cosine-similarity queries over the rows of ``matrix`` (n, d). Zero rows score 0 against anything."""
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        if matrix.ndim != 2:
+            raise ValueError(f"expected a 2-D matrix, got shape {matrix.shape}")
+        self.matrix = matrix
+        self._inverse_norms: np.ndarray | None = None
+
+    @property
+    def inverse_norms(self) -> np.ndarray:
+        """1 / ||row|| as float32, 0 for zero rows (so they never rank above a real match)."""
+        if self._inverse_norms is None:
+            norms = np.empty(self.matrix.shape[0], dtype=np.float32)
+            for start in range(0, self.matrix.shape[0], ROW_BLOCK):
+                block = np.asarray(self.matrix[start:start + ROW_BLOCK], dtype=np.float32)
+                norms[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
+            with np.errstate(divide="ignore"):
+                inverse = np.where(norms > 0, 1.0 / norms, 0.0).astype(np.float32)
+            self._inverse_norms = inverse
+        return self._inverse_norms
+
+    def unit(self, i: int) -> np.ndarray:
+        """Row ``i`` scaled to length 1 (all zeros for a zero row)."""
+        return np.asarray(self.matrix[i], dtype=np.float32) * self.inverse_norms[i]
+
+    def cosines(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of ``vector`` with every row (float32, length n); all zeros for a zero vector."""
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vector.shape[0] != self.matrix.shape[1]:
+            raise ValueError(f"vector has {vector.shape[0]} numbers, the matrix rows have {self.matrix.shape[1]}")
+        length = float(np.linalg.norm(vector))
+        scores = self.matrix @ vector
+        scores *= self.inverse_norms
+        if length > 0:
+            scores /= np.float32(length)
+        return scores
+
+    def nearest(self, vector: np.ndarray, k: int = 10,
+                exclude: Iterable[int] = frozenset()) -> list[tuple[int, float]]:
+        """The ``k`` rows most similar to ``vector`` as (row, cosine), best first, skipping ``exclude``."""
+        scores = self.cosines(vector)
+        return _top_k(scores, k, exclude)
+
+    def analogy(self, ia: int, ib: int, ic: int, k: int = 10) -> list[tuple[int, float]]:
+        """3CosAdd: rows closest to b - a + c ("a is to b as c is to ?"), excluding a, b and c.
+
+        Uses unit vectors, as gensim's ``most_similar(positive=[b, c], negative=[a])`` does, so
+        the ranking matches gensim's.
+        """
+        target = self.unit(ib) - self.unit(ia) + self.unit(ic)
+        return self.nearest(target, k, exclude={ia, ib, ic})
+
+    def similarity(self, i: int, j: int) -> float:
+        """Cosine similarity of rows ``i`` and ``j`` (0 if either is a zero row)."""
+        return float(np.dot(self.unit(i), self.unit(j)))
+
+
+def _top_k(scores: np.ndarray, k: int, exclude: Iterable[int]) -> list[tuple[int, float]]:
+    exclude = [i for i in set(exclude) if 0 <= i < scores.shape[0]]
+    if exclude:
+        scores[exclude] = -np.inf
+    k = max(0, min(k, scores.shape[0] - len(exclude)))
+    if k == 0:
+        return []
+    if k < scores.shape[0]:
+        candidates = np.argpartition(-scores, k - 1)[:k]
+    else:
+        candidates = np.arange(scores.shape[0])
+    # Stable order: higher score first, then lower row (more frequent word) first on ties.
+    order = np.lexsort((candidates, -scores[candidates]))
+    best = candidates[order]
+    return [(int(i), float(scores[i])) for i in best]
+
+
+def word_index(vocabulary: Sequence[str]) -> dict[str, int]:
+    """word -> row, keeping the first row of a repeated word (as the readers do)."""
+    index: dict[str, int] = {}
+    for row, word in enumerate(vocabulary):
+        index.setdefault(word, row)
+    return index
+
+
+def rows_for(words: Sequence[str], vocabulary: Sequence[str] | Mapping[str, int]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``words`` in ``vocabulary`` for building an embedding matrix.
+
+    Returns ``(indices, found_mask)``: int64 rows (-1 where a word is missing) and a bool mask.
+    Pass a prebuilt :func:`word_index` mapping to avoid rebuilding it for every call.
+    Typical use: ``matrix_out[found_mask] = vectors[indices[found_mask]]``.
+    """
+    index = vocabulary if isinstance(vocabulary, Mapping) else word_index(vocabulary)
+    get = index.get
+    indices = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+    return indices, indices >= 0
