@@ -1,0 +1,115 @@
+"""Import-time checks that do not stop an import but that the user must hear about.
+
+Each function returns warning sentences (empty when all is well). They look for what silently
+inflates or ruins results: label leakage, duplicates shared by train and test, strong imbalance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from .cleaning import count_header_lines
+from .model import TextTable
+
+IMBALANCE_WARN_RATIO = 5.0
+SMALL_CLASS = 5
+LEAK_HEADER = "Newsgroups:"
+LEAK_SHARE = 0.10            # share of documents still carrying a Newsgroups: line
+LABEL_IN_TEXT_SHARE = 0.5    # share of a class's documents that contain the class name
+_LABEL_SAMPLE = 200          # documents per class inspected for the label-in-text check
+
+
+def imbalance_warnings(table: TextTable, classes: list[str], where: str) -> list[str]:
+    counts = Counter(table.labels)
+    present = [(counts[c], c) for c in classes if counts[c]]
+    if len(present) < 2:
+        return []
+    (low, low_c), (high, high_c) = min(present), max(present)
+    warnings = []
+    if high / low >= IMBALANCE_WARN_RATIO:
+        warnings.append(
+            f"{where}: the classes are imbalanced: {high_c!r} has {high:,} examples, {low_c!r} only {low:,} "
+            f"({high / low:.1f}x). Accuracy will flatter the model; consider training.class_weights = true and "
+            "judge it by macro-F1.")
+    small = [c for n, c in sorted(present) if n < SMALL_CLASS]
+    if small:
+        warnings.append(f"{where}: classes with fewer than {SMALL_CLASS} examples: {', '.join(map(repr, small))}. "
+                        "They cannot be split into train/validation/test reliably.")
+    return warnings
+
+
+def leakage_warnings(table: TextTable, classes: list[str], where: str) -> list[str]:
+    warnings = []
+    n = len(table)
+    if n:
+        with_header = count_header_lines(table.texts, LEAK_HEADER)
+        if with_header >= LEAK_SHARE * n:
+            warnings.append(
+                f"{where}: {with_header:,} of {n:,} documents contain a '{LEAK_HEADER}' header line, which names "
+                "the class (label leakage: 20 Newsgroups scores 0.86 with headers, 0.70 without). "
+                "Set data.strip_headers = true for honest results.")
+    leaking = _classes_named_in_text(table, classes)
+    if leaking:
+        shown = ", ".join(repr(c) for c in leaking[:5]) + (" ..." if len(leaking) > 5 else "")
+        warnings.append(
+            f"{where}: most documents of {len(leaking)} classes contain the class name itself ({shown}), "
+            "which leaks the label into the text. Strip headers or other metadata that names the class.")
+    return warnings
+
+
+def _classes_named_in_text(table: TextTable, classes: list[str]) -> list[str]:
+    """Classes whose name appears in at least half their own documents and far less often elsewhere."""
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for text, label in zip(table.texts, table.labels):
+        by_class[label].append(text)
+    leaking = []
+    for c in classes:
+        own = _spread(by_class.get(c, []), _LABEL_SAMPLE)
+        if len(c) < 3 or not own:
+            continue
+        others = _spread([t for o in classes if o != c for t in _spread(by_class.get(o, []), 20)], _LABEL_SAMPLE)
+        pattern = re.compile(rf"(?<!\w){re.escape(c)}(?!\w)", re.IGNORECASE)
+        own_rate = _rate(pattern, own)
+        other_rate = _rate(pattern, others) if others else 0.0
+        if own_rate >= LABEL_IN_TEXT_SHARE and own_rate >= 3 * other_rate:
+            leaking.append(c)
+    return leaking
+
+
+def _spread(items: list[str], k: int) -> list[str]:
+    step = max(1, len(items) // k)
+    return items[::step][:k]
+
+
+def _rate(pattern: re.Pattern, texts: list[str]) -> float:
+    return sum(1 for t in texts if pattern.search(t)) / len(texts)
+
+
+def cross_split_duplicate_warnings(train: TextTable, test: TextTable | None) -> list[str]:
+    if test is None or not len(test):
+        return []
+    seen = set(train.texts)
+    shared = sum(1 for t in test.texts if t in seen)
+    if not shared:
+        return []
+    return [f"{shared:,} test documents also appear word for word in the training data; test scores will be "
+            "optimistic. Remove them from one side."]
+
+
+def conflicting_label_warnings(table: TextTable, where: str) -> list[str]:
+    labels_of: dict[str, set[str]] = defaultdict(set)
+    for text, label in zip(table.texts, table.labels):
+        labels_of[text].add(label)
+    conflicting = sum(1 for labels in labels_of.values() if len(labels) > 1)
+    if not conflicting:
+        return []
+    return [f"{where}: {conflicting:,} distinct texts appear with more than one label; no model can get all "
+            "of them right."]
+
+
+def fallback_warnings(entries: list[str], encoding: str) -> list[str]:
+    if not entries:
+        return []
+    return [f"{len(entries):,} files or lines were not valid {encoding} and were decoded as cp1252/latin-1 "
+            f"instead (first: {entries[0]}). Check data.encoding if the text looks wrong."]

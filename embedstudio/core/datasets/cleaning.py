@@ -1,0 +1,114 @@
+"""Pure text-cleaning functions for e-mail and Usenet documents.
+
+The three stripping rules follow scikit-learn's ``fetch_20newsgroups(remove=('headers', 'footers',
+'quotes'))`` (sklearn/datasets/_twenty_newsgroups.py), applied in the same order, so that 20 Newsgroups
+results here are comparable with published ones that use that protocol. Headers name the newsgroup
+(``Newsgroups:``, ``Path:``), so keeping them leaks the label: a linear model jumps from 0.70 to 0.86.
+
+The one deliberate difference: :func:`strip_headers` only removes the block before the first blank
+line when that block looks like ``Key: value`` header lines, so a plain document is never emptied.
+On 20 Newsgroups every message starts with headers and the output is identical to scikit-learn's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+# "Key: value" (RFC 822 field names are letters, digits and hyphens).
+_HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,60}:(?:\s|$)")
+# Folded header continuation lines start with whitespace; 20NG has messages whose first line is one.
+_CONTINUATION_LINE = re.compile(r"^[ \t]+\S")
+
+# scikit-learn's _QUOTE_RE, verbatim: quote-introducing phrases anywhere, quote marks at line start.
+_QUOTE_RE = re.compile(r"(writes in|writes:|wrote:|says:|said:|^In article|^Quoted from|^\||^>)")
+
+# How many leading lines we inspect when deciding whether a document starts with a header block.
+_HEADER_SCAN_LINES = 40
+
+
+def has_header_block(text: str) -> bool:
+    """True when the lines before the first blank line are mostly ``Key: value`` headers.
+
+    Needs at least one real header line and at least half of the block (continuations count) to look
+    like headers, so prose that merely contains "Note: ..." in its first line does not qualify.
+    """
+    block = text.partition("\n\n")[0].split("\n")[:_HEADER_SCAN_LINES]
+    headers = sum(1 for line in block if _HEADER_LINE.match(line))
+    continuations = sum(1 for line in block if _CONTINUATION_LINE.match(line))
+    return headers >= 1 and len(block) >= 2 and (headers + continuations) * 2 >= len(block)
+
+
+def looks_like_mail(texts: Sequence[str], *, sample: int = 500, threshold: float = 0.5) -> bool:
+    """True when at least ``threshold`` of (an evenly spread sample of) the documents start with headers."""
+    if not texts:
+        return False
+    step = max(1, len(texts) // sample)
+    picked = texts[::step]
+    hits = sum(1 for t in picked if has_header_block(t))
+    return hits >= threshold * len(picked)
+
+
+def strip_headers(text: str) -> str:
+    """Remove everything up to the first blank line, if the document starts with a header block.
+
+    Like scikit-learn, a message that is all headers (no blank line) becomes empty.
+    """
+    if not has_header_block(text):
+        return text
+    return text.partition("\n\n")[2]
+
+
+def strip_footers(text: str) -> str:
+    """Remove a signature block: the last blank or all-hyphen line (ignoring trailing blank lines) and after.
+
+    This is scikit-learn's rough heuristic, kept as-is for comparability: it cuts at the last blank
+    line too, so the final paragraph of a message without a signature is removed as well. A document
+    without any such line (other than its first line) is returned unchanged.
+    """
+    lines = text.strip().split("\n")
+    line_num = 0
+    for line_num in range(len(lines) - 1, -1, -1):
+        if lines[line_num].strip().strip("-") == "":
+            break
+    if line_num > 0:
+        return "\n".join(lines[:line_num])
+    return text
+
+
+def strip_quotes(text: str) -> str:
+    """Remove quoted lines (starting with ``>`` or ``|``) and lines that introduce a quote.
+
+    Introducing lines are those starting with "In article" or "Quoted from", or containing
+    "writes:", "writes in", "wrote:", "says:" or "said:" (scikit-learn's rule).
+    """
+    return "\n".join(line for line in text.split("\n") if not _QUOTE_RE.search(line))
+
+
+def clean_text(text: str, *, headers: bool = False, footers: bool = False, quotes: bool = False,
+               lowercase: bool = False) -> str:
+    """Apply the chosen rules in scikit-learn's order: headers, footers, quotes; then lowercase."""
+    if headers:
+        text = strip_headers(text)
+    if footers:
+        text = strip_footers(text)
+    if quotes:
+        text = strip_quotes(text)
+    if lowercase:
+        text = text.lower()
+    return text
+
+
+def is_empty_text(text: str) -> bool:
+    """True when nothing word-like is left: empty, whitespace or punctuation only.
+
+    Such rows become all-padding token sequences, and with a masked average pooling they turn the
+    loss into NaN from the first batch (see FIELD-NOTES), so they are dropped by default.
+    """
+    return not any(ch.isalnum() for ch in text)
+
+
+def count_header_lines(texts: Sequence[str], key: str) -> int:
+    """How many documents have a line starting with ``key`` (e.g. 'Newsgroups:'): a leakage signal."""
+    needle = "\n" + key
+    return sum(1 for t in texts if t.startswith(key) or needle in t)

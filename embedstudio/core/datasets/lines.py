@@ -1,0 +1,158 @@
+"""Readers for one-example-per-line files: JSONL, fastText (`__label__X text`), TREC-style (`LABEL:fine text`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from ..errors import DatasetError
+from ..jobs import CancelToken, Reporter
+from .columns import pick_columns
+from .encoding import decode_lines
+from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, line_progress, read_bytes
+
+FASTTEXT_PREFIX = "__label__"
+_COLON_LABEL = re.compile(r"^(\w+):(\S+)\s+(.*)$", re.DOTALL)
+
+
+def decoded_lines(path: Path, opts: ReadOptions) -> tuple[list[str], list[str]]:
+    """The file's lines and the 'file:line' entries that needed the fallback decoding."""
+    text, bad = decode_lines(read_bytes(path), opts.encoding, str(path))
+    return text.split("\n"), [f"{path}:{n}" for n in bad]
+
+
+def read_fasttext(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
+    lines, fallback = decoded_lines(path, opts)
+    rows = RowCollector()
+    multi: list[str] = []
+    progress = line_progress(reporter, cancel, len(lines), path)
+    for number, line in enumerate(lines, start=1):
+        if number % PROGRESS_EVERY == 0:
+            progress(number)
+        line = line.strip()
+        if not line:
+            continue
+        labels, text = parse_fasttext_line(line)
+        if not labels:
+            raise DatasetError(
+                f"{path}, line {number}: no '__label__' at the start of the line ({_clip(line)!r}). "
+                "fastText lines look like '__label__sports The match ended 2-1'.")
+        if len(labels) > 1:
+            multi.append(f"{path}:{number}")
+        rows.add(text, labels[0], f"{path}:{number}")
+    warnings = rows.warnings("lines")
+    if multi:
+        warnings.append(f"{len(multi)} lines carry several __label__ tags; only the first was used "
+                        f"(first: {multi[0]}). Multi-label classification is not supported.")
+    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
+
+
+def parse_fasttext_line(line: str) -> tuple[list[str], str]:
+    """('__label__a __label__b some text') -> (['a', 'b'], 'some text'); no labels -> ([], line)."""
+    tokens = line.split()
+    labels = []
+    for token in tokens:
+        if not token.startswith(FASTTEXT_PREFIX):
+            break
+        labels.append(token[len(FASTTEXT_PREFIX):])
+    return labels, " ".join(tokens[len(labels):])
+
+
+def parse_colon_line(line: str) -> tuple[str, str] | None:
+    """'DESC:manner How did ...' -> ('DESC', 'How did ...'); None when the line is not of that shape."""
+    m = _COLON_LABEL.match(line)
+    return (m.group(1), m.group(3)) if m else None
+
+
+def read_colon_label(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
+    """TREC question classification: 'DESC:manner How did serfdom develop ?' -> label 'DESC' (the coarse class)."""
+    lines, fallback = decoded_lines(path, opts)
+    rows = RowCollector()
+    progress = line_progress(reporter, cancel, len(lines), path)
+    for number, line in enumerate(lines, start=1):
+        if number % PROGRESS_EVERY == 0:
+            progress(number)
+        line = line.strip()
+        if not line:
+            continue
+        parsed = parse_colon_line(line)
+        if parsed is None:
+            raise DatasetError(
+                f"{path}, line {number}: expected 'LABEL:fine text' (as in TREC: 'NUM:date When was ...'), "
+                f"got {_clip(line)!r}. Fix the line, or choose another data.format.")
+        rows.add(parsed[1], parsed[0], f"{path}:{number}")
+    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback,
+                   warnings=rows.warnings("lines"))
+
+
+def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
+    lines, fallback = decoded_lines(path, opts)
+    objects = _parse_objects(path, lines)
+    if not objects:
+        raise DatasetError(f"{path}: no JSON objects found. Each line should be like "
+                           '{"text": "...", "label": "..."}.')
+    text_key, label_key = _pick_keys(path, objects, opts)
+    rows = RowCollector()
+    listed: list[str] = []
+    progress = line_progress(reporter, cancel, len(objects), path)
+    for i, (number, obj) in enumerate(objects, start=1):
+        if i % PROGRESS_EVERY == 0:
+            progress(i)
+        for key in (text_key, label_key):
+            if key not in obj:
+                present = ", ".join(repr(k) for k in obj) or "none"
+                raise DatasetError(f"{path}, line {number}: no key {key!r}; the keys present are {present}. "
+                                   "Add it, or choose other keys with data.text_column / data.label_column.")
+        label = obj[label_key]
+        if isinstance(label, list):
+            if len(label) > 1:
+                listed.append(f"{path}:{number}")
+            label = label[0] if label else ""
+        rows.add(as_text(obj[text_key]), as_text(label), f"{path}:{number}")
+    warnings = rows.warnings("lines")
+    if listed:
+        warnings.append(f"{len(listed)} lines have several labels in {label_key!r}; only the first was used "
+                        f"(first: {listed[0]}).")
+    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
+
+
+def _parse_objects(path: Path, lines: list[str]) -> list[tuple[int, dict]]:
+    objects = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise DatasetError(f"{path}, line {number}: not valid JSON ({exc}). Each line must be one "
+                               "complete JSON object; fix or remove that line.") from None
+        if not isinstance(obj, dict):
+            raise DatasetError(f"{path}, line {number}: a JSON {type(obj).__name__}, not an object. "
+                               'Each line must look like {"text": "...", "label": "..."}.')
+        objects.append((number, obj))
+    return objects
+
+
+def _pick_keys(path: Path, objects: list[tuple[int, dict]], opts: ReadOptions) -> tuple[str, str]:
+    keys = list(objects[0][1])
+    sample = [[as_text(obj.get(k, "")) for k in keys] for _, obj in objects[:1000]]
+    t, lab = pick_columns(keys, sample, opts.text_column, opts.label_column,
+                          source=f"{path}, line {objects[0][0]}", noun="key")
+    return keys[t], keys[lab]
+
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _clip(line: str, width: int = 60) -> str:
+    return line if len(line) <= width else line[:width] + "…"

@@ -1,0 +1,102 @@
+"""The plain data objects the importers produce and the rest of the app consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass
+class TextTable:
+    """Parallel lists: one text, one label and one source ("file" or "file:line") per row."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not (len(self.texts) == len(self.labels) == len(self.sources)):
+            raise ValueError(
+                f"TextTable columns differ in length: {len(self.texts)} texts, "
+                f"{len(self.labels)} labels, {len(self.sources)} sources")
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices: Iterable[int]) -> "TextTable":
+        idx = [int(i) for i in indices]
+        return TextTable([self.texts[i] for i in idx], [self.labels[i] for i in idx],
+                         [self.sources[i] for i in idx])
+
+    def append(self, text: str, label: str, source: str) -> None:
+        self.texts.append(text)
+        self.labels.append(label)
+        self.sources.append(source)
+
+
+@dataclass
+class ImportReport:
+    """What happened while importing: counts, cleaning applied, and warnings for the user."""
+
+    path: str
+    format: str
+    rows_read: int = 0
+    empty_dropped: int = 0
+    duplicates_dropped: int = 0
+    encoding_fallback: list[str] = field(default_factory=list)  # "file" or "file:line" decoded by the fallback
+    looks_like_mail: bool = False
+    stripped_headers: bool = False
+    stripped_footers: bool = False
+    stripped_quotes: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Dataset:
+    path: str
+    train: TextTable
+    test: TextTable | None
+    classes: list[str]
+    report: ImportReport
+
+
+@dataclass
+class Splits:
+    train: TextTable
+    validation: TextTable
+    test: TextTable
+    classes: list[str]
+    warnings: list[str] = field(default_factory=list)  # e.g. a stratification fallback
+
+
+@dataclass
+class DatasetStats:
+    n: int
+    class_counts: dict[str, int]
+    lengths: dict[str, float]                          # min, p50, p90, p99, max (tokens)
+    length_histogram: tuple[list[float], list[int]]    # (bin edges, counts)
+    imbalance_ratio: float
+    empty: int
+    duplicates: int
+
+
+@dataclass
+class TablePreview:
+    """The first rows of a data file, for the GUI's column picker."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    delimiter: str
+    has_header: bool
+    format: str
+    suggested_text_column: str
+    suggested_label_column: str
+
+
+def sort_labels(labels) -> list[str]:
+    """Numeric labels in numeric order ('2' before '10'), others alphabetically."""
+    labels = list(labels)
+    try:
+        return sorted(labels, key=float)
+    except ValueError:
+        return sorted(labels)

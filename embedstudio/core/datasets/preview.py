@@ -1,0 +1,162 @@
+"""preview_table: the first rows of any supported dataset, for the GUI's column picker.
+
+Reads only the head of a file (or the first documents of a folder/archive), so previewing a
+gigabyte-sized file is instant. Lines that do not parse are skipped here; load_dataset reports them.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+import zipfile
+from itertools import islice
+from pathlib import Path
+
+from ..config import data_path
+from ..errors import DatasetError
+from .columns import auto_columns
+from .detect import detect_dataset_format, find_split_dirs, is_archive
+from .encoding import check_encoding, decode_document, decode_lines, normalise_newlines
+from .folders import class_files
+from .lines import as_text, parse_colon_line, parse_fasttext_line
+from .model import TablePreview
+from .raw import ReadOptions
+from .tables import (check_widths, config_delimiter, load_table_text, parse_table, sniff_has_header,
+                     table_columns)
+
+PREVIEW_BYTES = 1 << 20
+_TEXT_PREVIEW_CHARS = 2000  # a whole 20NG message is more than a table cell can show
+
+
+def preview_table(path, *, delimiter: str = "", has_header: bool | None = None, encoding: str = "utf-8",
+                  n: int = 50) -> TablePreview:
+    """The first ``n`` rows of ``path`` with the detected (or given) delimiter, header and format."""
+    path = data_path(str(path))
+    encoding = check_encoding(encoding)
+    fmt = detect_dataset_format(path)
+    if fmt in ("csv", "tsv"):
+        return _preview_delimited(path, fmt, delimiter, has_header, encoding, n)
+    if fmt == "jsonl":
+        return _preview_jsonl(path, encoding, n)
+    if fmt in ("fasttext", "colon_label"):
+        return _labelled_preview(_preview_lines(path, fmt, encoding, n), fmt)
+    return _labelled_preview(_preview_documents(path, encoding, n), fmt)
+
+
+def _head(path: Path, encoding: str) -> tuple[bytes, bool]:
+    """The decoded first megabyte and whether the file is longer than that."""
+    with open(path, "rb") as fh:
+        data = fh.read(PREVIEW_BYTES + 1)
+    truncated = len(data) > PREVIEW_BYTES
+    if truncated:
+        data = data[: data.rfind(b"\n", 0, PREVIEW_BYTES) + 1] or data[:PREVIEW_BYTES]
+    if not data.strip():
+        raise DatasetError(f"{path}: the file is empty. Choose a file with one example per line or row.")
+    return data, truncated
+
+
+def _preview_delimited(path: Path, fmt: str, delimiter: str, has_header: bool | None, encoding: str,
+                       n: int) -> TablePreview:
+    data, _ = _head(path, encoding)
+    opts = ReadOptions(encoding=encoding, delimiter=config_delimiter(delimiter))
+    text, _, delim = load_table_text(path, opts, fmt, data=data)
+    parsed = parse_table(text, delim, source=str(path), limit=n + 1)
+    header = has_header if has_header is not None else sniff_has_header(parsed.rows)
+    check_widths(parsed, has_header=header, source=str(path))
+    columns = table_columns(parsed, header)
+    rows = (parsed.rows[1:] if header else parsed.rows)[:n]
+    text_col, label_col = auto_columns(columns, rows) if rows else (0, 1)
+    return TablePreview(columns=columns, rows=rows, delimiter=delim, has_header=header, format=fmt,
+                        suggested_text_column=columns[text_col], suggested_label_column=columns[label_col])
+
+
+def _preview_jsonl(path: Path, encoding: str, n: int) -> TablePreview:
+    data, _ = _head(path, encoding)
+    text, _ = decode_lines(data, encoding, str(path))
+    objects = []
+    for line in text.split("\n"):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            objects.append(obj)
+        if len(objects) >= n:
+            break
+    columns: list[str] = []
+    for obj in objects:
+        columns += [k for k in obj if k not in columns]
+    rows = [[as_text(obj.get(k, "")) for k in columns] for obj in objects]
+    if len(columns) < 2:
+        raise DatasetError(f"{path}: the JSON objects need at least two keys (a text and a label); "
+                           f"found {columns or 'none'}.")
+    text_col, label_col = auto_columns(columns, rows)
+    return TablePreview(columns=columns, rows=rows, delimiter="", has_header=True, format="jsonl",
+                        suggested_text_column=columns[text_col], suggested_label_column=columns[label_col])
+
+
+def _preview_lines(path: Path, fmt: str, encoding: str, n: int) -> list[list[str]]:
+    data, _ = _head(path, encoding)
+    text, _ = decode_lines(data, encoding, str(path))
+    rows = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if fmt == "fasttext":
+            labels, body = parse_fasttext_line(line)
+            parsed = (labels[0], body) if labels else None
+        else:
+            parsed = parse_colon_line(line)
+        if parsed:
+            rows.append(list(parsed))
+        if len(rows) >= n:
+            break
+    return rows
+
+
+def _preview_documents(path: Path, encoding: str, n: int) -> list[list[str]]:
+    """[label, text] of the first documents: round-robin over class folders, or the archive's first members."""
+    if is_archive(path):
+        return [[label, _clip(text)] for label, text in islice(_archive_head(path, encoding), n)]
+    split = find_split_dirs(path)
+    classes, _ = class_files(split[0] if split else path)
+    queues = [(label, iter(files)) for label, files in classes.items()]
+    rows: list[list[str]] = []
+    while queues and len(rows) < n:
+        for label, files in list(queues):
+            file = next(files, None)
+            if file is None:
+                queues.remove((label, files))
+                continue
+            text, _ = decode_document(file.read_bytes(), encoding)
+            rows.append([label, _clip(normalise_newlines(text))])
+            if len(rows) >= n:
+                break
+    return rows
+
+
+def _archive_head(path: Path, encoding: str):
+    """(class folder, text) for the archive's first files that sit inside a folder."""
+    try:
+        if path.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    parts = info.filename.strip("/").split("/")
+                    if not info.is_dir() and len(parts) >= 2:
+                        yield parts[-2], decode_document(zf.read(info), encoding)[0]
+            return
+        with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as tf:
+            for member in tf:
+                parts = member.name.strip("/").split("/")
+                if member.isfile() and len(parts) >= 2:
+                    yield parts[-2], normalise_newlines(decode_document(tf.extractfile(member).read(), encoding)[0])
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise DatasetError(f"{path}: cannot read the archive ({exc}). Check that the download is complete.") from None
+
+
+def _labelled_preview(rows: list[list[str]], fmt: str) -> TablePreview:
+    return TablePreview(columns=["label", "text"], rows=rows, delimiter="", has_header=False, format=fmt,
+                        suggested_text_column="text", suggested_label_column="label")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _TEXT_PREVIEW_CHARS else text[:_TEXT_PREVIEW_CHARS] + "…"

@@ -1,0 +1,71 @@
+"""What every reader takes (ReadOptions) and gives back (RawRead), before any cleaning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DatasetError
+from ..jobs import CancelToken, Reporter, ThrottledProgress
+from .model import TextTable
+
+# Progress is offered every this many rows; ThrottledProgress decides what reaches the reporter.
+PROGRESS_EVERY = 64
+
+
+@dataclass
+class ReadOptions:
+    encoding: str = "utf-8"
+    delimiter: str = ""             # "" sniffs
+    has_header: bool | None = None  # None sniffs
+    text_column: str = ""           # "" auto-picks
+    label_column: str = ""
+
+
+@dataclass
+class RawRead:
+    train: TextTable
+    test: TextTable | None = None
+    rows_read: int = 0
+    encoding_fallback: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
+
+
+class RowCollector:
+    """Appends rows, skipping (and later reporting) rows without a label."""
+
+    def __init__(self) -> None:
+        self.table = TextTable()
+        self.unlabelled: list[str] = []
+        self.rows_read = 0
+
+    def add(self, text: str, label: str, source: str) -> None:
+        self.rows_read += 1
+        label = label.strip()
+        if not label:
+            self.unlabelled.append(source)
+            return
+        self.table.append(text, label, source)
+
+    def warnings(self, what: str) -> list[str]:
+        if not self.unlabelled:
+            return []
+        return [f"{len(self.unlabelled)} {what} had an empty label and were skipped "
+                f"(first: {self.unlabelled[0]})."]
+
+
+def read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise DatasetError(f"Dataset file not found: {path}. Check the path.")
+    if path.is_dir():
+        raise DatasetError(f"{path} is a folder, but this format reads one file. Choose a file, "
+                           "or set data.format to 'folders' or 'split'.")
+    data = path.read_bytes()
+    if not data.strip():
+        raise DatasetError(f"{path}: the file is empty. Choose a file with one example per line or row.")
+    return data
+
+
+def line_progress(reporter: Reporter, cancel: CancelToken, total: int, path: Path) -> ThrottledProgress:
+    return ThrottledProgress(reporter, total, f"Reading {path.name}", cancel=cancel)

@@ -1,0 +1,77 @@
+"""Seeded, stratified train/validation/test splits (scikit-learn's train_test_split)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..jobs import Reporter
+from .model import Dataset, Splits
+
+
+def make_splits(dataset: Dataset, *, validation_fraction: float, test_fraction: float, seed: int,
+                reporter: Reporter | None = None) -> Splits:
+    """Split ``dataset`` into train/validation/test.
+
+    A test set that came with the data (a split layout or data.test_path) is kept as the test set and
+    ``test_fraction`` is unused; otherwise ``test_fraction`` of the rows become the test set.
+    ``validation_fraction`` is a share of the rows available for training. Splits are stratified by
+    label; when a class is too small for that, the split falls back to a plain seeded random one and
+    says so in ``Splits.warnings``. The row order inside each part is shuffled (seeded), which some
+    trainers (fastText) need.
+    """
+    warnings: list[str] = []
+    train = dataset.train
+    indices = list(range(len(train)))
+    if dataset.test is not None:
+        test = dataset.test
+        rest = indices
+    else:
+        rest, test_idx = _split(indices, train.labels, _count(test_fraction, len(indices)), seed, "test", warnings)
+        test = train.subset(test_idx)
+    train_idx, val_idx = _split(rest, train.labels, _count(validation_fraction, len(indices)), seed,
+                                "validation", warnings)
+    validation = train.subset(val_idx)
+    result = Splits(train=train.subset(train_idx), validation=validation, test=test,
+                    classes=list(dataset.classes), warnings=warnings)
+    warnings += _missing_class_warnings(result)
+    if reporter is not None:
+        for message in warnings:
+            reporter.warning(message)
+    return result
+
+
+def _count(fraction: float, n: int) -> int:
+    return int(round(fraction * n)) if fraction > 0 else 0
+
+
+def _split(indices: list[int], labels: list[str], n_take: int, seed: int, name: str,
+           warnings: list[str]) -> tuple[list[int], list[int]]:
+    """(kept, taken): ``n_take`` of ``indices`` taken out, stratified when possible."""
+    if n_take <= 0 or len(indices) < 2:
+        return list(indices), []
+    n_take = max(1, min(n_take, len(indices) - 1))
+    from sklearn.model_selection import train_test_split  # heavy import, only when splitting
+
+    y = [labels[i] for i in indices]
+    try:
+        kept, taken = train_test_split(indices, test_size=n_take, stratify=y, random_state=seed)
+    except ValueError as exc:
+        smallest = min(Counter(y).values())
+        warnings.append(
+            f"The {name} split could not be stratified ({exc}; the smallest class has {smallest} example"
+            f"{'s' if smallest != 1 else ''}), so it is a plain random split: class shares may differ "
+            "between the parts.")
+        kept, taken = train_test_split(indices, test_size=n_take, random_state=seed)
+    return list(kept), list(taken)
+
+
+def _missing_class_warnings(splits: Splits) -> list[str]:
+    out = []
+    for name, table in (("training", splits.train), ("validation", splits.validation), ("test", splits.test)):
+        if not len(table):
+            continue
+        missing = [c for c in splits.classes if c not in set(table.labels)]
+        if missing:
+            shown = ", ".join(repr(c) for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
+            out.append(f"The {name} set has no examples of {len(missing)} classes ({shown}).")
+    return out
