@@ -1,0 +1,361 @@
+"""Model presets, the builder, and honest parameter counts.
+
+Keras is imported inside functions so that importing this module (e.g. for ``PRESET_INFO`` in the GUI)
+does not pull TensorFlow. The custom layers are created on first use by ``custom_objects()``, which
+also registers them for ``keras.saving.load_model``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from .config import RunConfig
+
+PRESET_INFO: dict[str, str] = {
+    "cnn": "Convolutional: stacked Conv1D + max-pooling blocks, then a dense layer (the classic Keras example).",
+    "bilstm": "Bidirectional LSTM over the word vectors: slower, reads word order in both directions.",
+    "gru": "A single GRU layer: a lighter recurrent model than the BiLSTM.",
+    "average": "fastText-style: the average of the word vectors, then a linear classifier. Fast and strong "
+               "on small data.",
+    "multi": "Two vector files side by side (their vectors concatenated per word), then the CNN.",
+}
+
+# Presets whose body reads Keras' padding mask; the convolutional ones see padding as zero vectors.
+_MASKED_PRESETS = ("bilstm", "gru", "average")
+EMBEDDING_PREFIX = "embedding"
+_MAX_POOL = 5
+
+
+@functools.lru_cache(maxsize=None)
+def custom_objects() -> dict[str, type]:
+    """The project's serialisable Keras layers, defined once (Keras is imported here, not at module import)."""
+    import keras
+    from keras import ops
+
+    @keras.saving.register_keras_serializable(package="embedstudio")
+    class MaskedAveragePooling1D(keras.layers.Layer):
+        """Average over the unmasked time steps, dividing by max(count, 1).
+
+        Keras' GlobalAveragePooling1D divides by the count of unmasked steps, so a text that is all
+        padding gives 0/0 = NaN and poisons training (FIELD-NOTES); here it gives zeros.
+        """
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs: Any, mask: Any = None) -> Any:
+            if mask is None:
+                return ops.mean(inputs, axis=1)
+            weights = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+            total = ops.sum(inputs * weights, axis=1)
+            count = ops.sum(weights, axis=1)
+            return total / ops.maximum(count, 1.0)
+
+        def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+            return None
+
+        def compute_output_shape(self, input_shape: tuple) -> tuple:
+            return (input_shape[0], input_shape[2])
+
+    @keras.saving.register_keras_serializable(package="embedstudio")
+    class PartiallyFrozenEmbedding(keras.layers.Layer):
+        """A frozen pre-trained embedding whose OOV rows alone are learned.
+
+        ``frozen`` holds the whole matrix (not trainable); ``oov_delta`` holds one trainable row per OOV
+        word, added on top; ``oov_slot`` maps each vocabulary row to its delta row (0 = a fixed zero row,
+        used by covered words and padding). Only the OOV rows are trainable parameters, so the parameter
+        count is honest and covered rows cannot move.
+        """
+
+        def __init__(self, input_dim: int, output_dim: int, oov_count: int, mask_zero: bool = False,
+                     **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.input_dim = int(input_dim)
+            self.output_dim = int(output_dim)
+            self.oov_count = int(oov_count)
+            self.mask_zero = bool(mask_zero)
+            self.supports_masking = self.mask_zero
+
+        def build(self, input_shape: Any = None) -> None:
+            self.frozen = self.add_weight(shape=(self.input_dim, self.output_dim), initializer="zeros",
+                                          trainable=False, name="frozen_embeddings")
+            self.oov_delta = self.add_weight(shape=(self.oov_count, self.output_dim), initializer="zeros",
+                                             trainable=True, name="oov_delta")
+            self.oov_slot = self.add_weight(shape=(self.input_dim,), initializer="zeros", dtype="int32",
+                                            trainable=False, name="oov_slot")
+            self.built = True
+
+        def call(self, inputs: Any) -> Any:
+            ids = ops.cast(inputs, "int32")
+            base = ops.take(self.frozen, ids, axis=0)
+            deltas = ops.concatenate([ops.zeros((1, self.output_dim), dtype=self.oov_delta.dtype),
+                                      self.oov_delta], axis=0)
+            return base + ops.take(deltas, ops.take(self.oov_slot, ids, axis=0), axis=0)
+
+        def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+            return ops.not_equal(inputs, 0) if self.mask_zero else None
+
+        def compute_output_shape(self, input_shape: tuple) -> tuple:
+            return (*input_shape, self.output_dim)
+
+        def get_config(self) -> dict[str, Any]:
+            config = super().get_config()
+            config.update(input_dim=self.input_dim, output_dim=self.output_dim, oov_count=self.oov_count,
+                          mask_zero=self.mask_zero)
+            return config
+
+        def set_matrix(self, matrix: np.ndarray, covered_mask: np.ndarray) -> None:
+            oov_rows = _oov_rows(covered_mask)
+            slots = np.zeros(self.input_dim, dtype=np.int32)
+            slots[oov_rows] = np.arange(1, len(oov_rows) + 1, dtype=np.int32)
+            self.frozen.assign(np.asarray(matrix, dtype="float32"))
+            self.oov_slot.assign(slots)
+
+        def effective_matrix(self) -> np.ndarray:
+            """The embedding as the model sees it: frozen rows plus the learned OOV deltas."""
+            frozen = np.asarray(self.frozen.numpy())
+            deltas = np.concatenate([np.zeros((1, self.output_dim), frozen.dtype), self.oov_delta.numpy()])
+            return frozen + deltas[np.asarray(self.oov_slot.numpy())]
+
+    return {
+        "embedstudio>MaskedAveragePooling1D": MaskedAveragePooling1D,
+        "embedstudio>PartiallyFrozenEmbedding": PartiallyFrozenEmbedding,
+    }
+
+
+def _layer_class(name: str) -> type:
+    return custom_objects()[f"embedstudio>{name}"]
+
+
+def _oov_rows(covered_mask: np.ndarray) -> np.ndarray:
+    """Rows to learn when only OOV rows train: every uncovered row except padding (row 0)."""
+    rows = np.flatnonzero(~np.asarray(covered_mask, dtype=bool))
+    return rows[rows != 0]
+
+
+# ---- building -----------------------------------------------------------------------------------
+def build_model(cfg: RunConfig, *, vocab_size: int, num_classes: int,
+                embedding_matrices: list[np.ndarray] | None,
+                covered_masks: list[np.ndarray] | None = None) -> Any:
+    """An uncompiled ``keras.Model`` from integer sequences ``(batch, sequence_length)`` to class probabilities."""
+    import keras
+
+    preset = cfg.model.preset
+    if preset not in PRESET_INFO:
+        raise ValueError(f"unknown model preset {preset!r}")
+    if num_classes < 2:
+        raise ValueError("a classifier needs at least two classes")
+    inputs = keras.Input(shape=(cfg.text.sequence_length,), dtype="int64", name="token_ids")
+    mask_zero = preset in _MASKED_PRESETS
+    count = 2 if preset == "multi" else 1
+    embedded = [
+        _embedding_layer(cfg, index, count, vocab_size, embedding_matrices, covered_masks, mask_zero)(inputs)
+        for index in range(count)
+    ]
+    x = embedded[0] if count == 1 else keras.layers.Concatenate(axis=-1, name="concatenated_vectors")(embedded)
+    body = {"cnn": _cnn_body, "multi": _cnn_body, "bilstm": _bilstm_body, "gru": _gru_body,
+            "average": _average_body}[preset]
+    x = body(cfg, x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=f"{preset}_classifier")
+
+
+def _embedding_name(index: int, count: int) -> str:
+    return EMBEDDING_PREFIX if count == 1 else f"{EMBEDDING_PREFIX}_{index + 1}"
+
+
+def _embedding_layer(cfg: RunConfig, index: int, count: int, vocab_size: int,
+                     matrices: list[np.ndarray] | None, masks: list[np.ndarray] | None, mask_zero: bool) -> Any:
+    import keras
+
+    mode = cfg.embedding.mode
+    name = _embedding_name(index, count)
+    if mode == "scratch":
+        return keras.layers.Embedding(vocab_size, cfg.embedding.dim, mask_zero=mask_zero, name=name)
+    if not matrices or len(matrices) <= index:
+        raise ValueError(f"embedding mode {mode!r} needs {count} embedding matrix(es), got "
+                         f"{len(matrices or [])}")
+    matrix = np.asarray(matrices[index], dtype="float32")
+    if matrix.shape[0] != vocab_size:
+        raise ValueError(f"embedding matrix {index + 1} has {matrix.shape[0]} rows, the vocabulary {vocab_size}")
+    if mode == "frozen" and cfg.embedding.train_oov_rows:
+        if not masks or len(masks) <= index:
+            raise ValueError("embedding.train_oov_rows needs the covered masks of the embedding matrices")
+        mask = np.asarray(masks[index], dtype=bool)
+        layer = _layer_class("PartiallyFrozenEmbedding")(vocab_size, matrix.shape[1], len(_oov_rows(mask)),
+                                                         mask_zero=mask_zero, name=name)
+        layer.build((None, cfg.text.sequence_length))
+        layer.set_matrix(matrix, mask)
+        return layer
+    # weights= sets the matrix without storing it in the layer config (a Constant initializer would copy
+    # the whole matrix into model.keras' JSON config).
+    return keras.layers.Embedding(vocab_size, matrix.shape[1], weights=matrix, mask_zero=mask_zero,
+                                  trainable=(mode == "finetune"), name=name)
+
+
+def _pool_size(length: int) -> int:
+    """Pooling that shrinks the sequence but never to zero steps (short sequence_length stays valid)."""
+    return max(1, min(_MAX_POOL, length))
+
+
+def _cnn_body(cfg: RunConfig, x: Any) -> Any:
+    import keras
+
+    m = cfg.model
+    length = cfg.text.sequence_length
+    for block in range(m.conv_blocks):
+        x = keras.layers.Conv1D(m.filters, m.kernel_size, padding="same", activation="relu",
+                                name=f"conv_{block + 1}")(x)
+        pool = _pool_size(length)
+        if pool > 1:
+            x = keras.layers.MaxPooling1D(pool, name=f"pool_{block + 1}")(x)
+            length //= pool
+    x = keras.layers.GlobalMaxPooling1D(name="global_max_pool")(x)
+    x = keras.layers.Dense(m.dense_units, activation="relu", name="dense")(x)
+    return keras.layers.Dropout(m.dropout, name="dropout")(x)
+
+
+def _recurrent_head(cfg: RunConfig, x: Any) -> Any:
+    import keras
+
+    x = keras.layers.Dropout(cfg.model.dropout, name="dropout_rnn")(x)
+    x = keras.layers.Dense(cfg.model.dense_units, activation="relu", name="dense")(x)
+    return keras.layers.Dropout(cfg.model.dropout, name="dropout")(x)
+
+
+def _bilstm_body(cfg: RunConfig, x: Any) -> Any:
+    import keras
+
+    x = keras.layers.Bidirectional(keras.layers.LSTM(cfg.model.rnn_units), name="bilstm")(x)
+    return _recurrent_head(cfg, x)
+
+
+def _gru_body(cfg: RunConfig, x: Any) -> Any:
+    import keras
+
+    x = keras.layers.GRU(cfg.model.rnn_units, name="gru")(x)
+    return _recurrent_head(cfg, x)
+
+
+def _average_body(cfg: RunConfig, x: Any) -> Any:
+    import keras
+
+    x = _layer_class("MaskedAveragePooling1D")(name="masked_average")(x)
+    return keras.layers.Dropout(cfg.model.dropout, name="dropout")(x)
+
+
+# ---- compiling and the two-phase switch ---------------------------------------------------------
+def make_optimizer(cfg: RunConfig, learning_rate: float | None = None) -> Any:
+    import keras
+
+    lr = cfg.training.learning_rate if learning_rate is None else learning_rate
+    classes = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+               "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
+    return classes[cfg.training.optimizer](learning_rate=lr)
+
+
+def embedding_layers(model: Any) -> list[Any]:
+    """The model's embedding layers (one, or two for the multi preset), found by name."""
+    return [layer for layer in _all_layers(model) if layer.name.startswith(EMBEDDING_PREFIX)
+            and layer.weights]
+
+
+def compile_model(model: Any, cfg: RunConfig) -> Any:
+    """Compile for integer labels. In two-phase mode the optimizer is also built on the (still frozen)
+    embedding weights, so that unfreezing them mid-fit needs no new optimizer."""
+    model.compile(optimizer=make_optimizer(cfg), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if cfg.embedding.mode == "two_phase":
+        variables = list(model.trainable_variables)
+        known = {id(v) for v in variables}
+        for layer in embedding_layers(model):
+            variables += [v for v in layer.weights if id(v) not in known and v.dtype.startswith("float")]
+        model.optimizer.build(variables)
+    return model
+
+
+def unfreeze_callback(cfg: RunConfig) -> Any:
+    """A callback that unfreezes the embeddings at (1-based) epoch ``cfg.embedding.unfreeze_epoch`` and
+    multiplies the learning rate by ``unfreeze_lr_factor``. Needs a model compiled by ``compile_model``."""
+    import keras
+
+    class UnfreezeEmbeddings(keras.callbacks.Callback):
+        def __init__(self, epoch_index: int, lr_factor: float) -> None:
+            super().__init__()
+            self.epoch_index = epoch_index
+            self.lr_factor = lr_factor
+            self.switched_at: int | None = None
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            if self.switched_at is not None or epoch < self.epoch_index:
+                return
+            for layer in embedding_layers(self.model):
+                layer.trainable = True
+            optimizer = self.model.optimizer
+            optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * self.lr_factor
+            # fit() calls self.train_function on every step, so a re-traced function takes effect at once
+            # and differentiates the newly trainable embedding too.
+            self.model.make_train_function(force=True)
+            # Keras warns at the next evaluate() that trainable state changed since compile; it is intended.
+            if hasattr(self.model, "_compiled_trainable_state"):
+                self.model._compiled_trainable_state = {
+                    layer: layer.trainable for layer in self.model._flatten_layers()}
+            self.switched_at = epoch
+
+    return UnfreezeEmbeddings(cfg.embedding.unfreeze_epoch - 1, cfg.embedding.unfreeze_lr_factor)
+
+
+# ---- inspection -----------------------------------------------------------------------------------
+def _all_layers(model: Any) -> list[Any]:
+    layers = []
+    for layer in model.layers:
+        layers.append(layer)
+        if hasattr(layer, "layers") and layer is not model:  # nested models (the end-to-end wrapper)
+            layers.extend(_all_layers(layer))
+    return layers
+
+
+def _size(variable: Any) -> int:
+    return int(np.prod(variable.shape)) if len(variable.shape) else 1
+
+
+def _unique(variables: list[Any]) -> list[Any]:
+    seen: set[int] = set()
+    out = []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def parameter_counts(model: Any) -> dict[str, int]:
+    """``{"total", "trainable", "non_trainable"}`` from ``trainable_weights``, which respect
+    ``layer.trainable`` (``model.summary()`` can count a frozen embedding as trainable: keras 19398/19432)."""
+    trainable = sum(_size(v) for v in _unique(model.trainable_weights))
+    total = sum(_size(v) for v in _unique(model.weights))
+    return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
+
+
+def _output_shape(layer: Any) -> str:
+    try:
+        shape = layer.output.shape
+    except (AttributeError, ValueError):
+        return ""
+    return str(tuple(shape))
+
+
+def summary_rows(model: Any) -> list[dict[str, Any]]:
+    """One row per layer: name, type, output_shape (text), params, trainable (count of trainable params)."""
+    rows = []
+    for layer in model.layers:
+        if not layer.weights and type(layer).__name__ == "InputLayer":
+            continue
+        params = sum(_size(v) for v in _unique(layer.weights))
+        trainable = sum(_size(v) for v in _unique(layer.trainable_weights))
+        rows.append({"name": layer.name, "type": type(layer).__name__, "output_shape": _output_shape(layer),
+                     "params": params, "trainable": trainable})
+    return rows

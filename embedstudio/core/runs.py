@@ -1,0 +1,354 @@
+"""Run directories: one folder per training run that the CLI writes and the GUI's history reads.
+
+Layout: ``config.json`` (the full RunConfig), ``description.json`` (environment, data hashes, status),
+``metrics.jsonl`` (one line per epoch), and at the end ``model.keras``, ``vocabulary.txt``,
+``labels.json``, ``coverage.json``, ``report.json``, ``misclassified.jsonl``, ``evaluations/``.
+No TensorFlow here: listing runs must be instant.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import re
+import socket
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .config import RunConfig, data_path
+from .errors import RunError
+from .fileio import atomic_write_json, file_sha256
+from .jobs import Reporter
+
+CONFIG_FILE = "config.json"
+DESCRIPTION_FILE = "description.json"
+METRICS_FILE = "metrics.jsonl"
+MODEL_FILE = "model.keras"
+VOCABULARY_FILE = "vocabulary.txt"
+LABELS_FILE = "labels.json"
+COVERAGE_FILE = "coverage.json"
+REPORT_FILE = "report.json"
+MISCLASSIFIED_FILE = "misclassified.jsonl"
+EVALUATIONS_DIR = "evaluations"
+STATUSES = ("running", "completed", "stopped", "failed")
+TIME_FORMAT = "%Y%m%d-%H%M%S"
+
+# Files above this size are fingerprinted (size, mtime, first and last MiB) instead of fully hashed:
+# hashing a multi-GB vector file at every run start would cost more than the run's set-up.
+FULL_HASH_LIMIT = 256 * 1024 * 1024
+_SAMPLE_BYTES = 1 << 20
+_LIBRARIES = ("tensorflow", "tensorflow-cpu", "keras", "numpy", "scipy", "scikit-learn", "gensim",
+              "fasttext-wheel", "platformdirs")
+
+
+def default_runs_dir() -> Path:
+    """``$EMBEDSTUDIO_HOME/runs`` if set, else ``<user data dir>/embedstudio/runs``."""
+    home = os.environ.get("EMBEDSTUDIO_HOME")
+    if home:
+        return Path(home).expanduser() / "runs"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("embedstudio")) / "runs"
+
+
+def slugify(name: str, *, max_length: int = 48) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text[:max_length].rstrip("-") or "run"
+
+
+def create_run_dir(runs_dir: str | os.PathLike, name: str) -> Path:
+    """A new, empty ``<YYYYmmdd-HHMMSS>-<slug>`` folder; adds ``-2``, ``-3``... rather than reuse one."""
+    runs_dir = Path(runs_dir)
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"Cannot create the runs folder {runs_dir}: {exc.strerror or exc}.",
+                       hint="Choose another runs folder (runs_dir) you can write to.") from None
+    base = f"{_dt.datetime.now().strftime(TIME_FORMAT)}-{slugify(name)}"
+    for attempt in range(1, 10_000):
+        path = runs_dir / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            path.mkdir(exist_ok=False)  # atomic: two processes cannot both get the same folder
+            return path
+        except FileExistsError:
+            continue
+    raise RunError(f"Could not find a free run folder name for {base!r} in {runs_dir}.")
+
+
+# ---- reading runs -------------------------------------------------------------------------------
+@dataclass
+class RunRecord:
+    """What a run directory holds, read without TensorFlow. ``problems`` lists anything unreadable."""
+
+    path: Path
+    config: dict
+    description: dict
+    metrics: list[dict]
+    report: dict | None
+    status: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name") or self.description.get("name") or self.path.name)
+
+    @property
+    def created(self) -> _dt.datetime | None:
+        stamp = self.description.get("created")
+        if stamp:
+            try:
+                return _dt.datetime.fromisoformat(stamp)
+            except ValueError:
+                pass
+        try:
+            return _dt.datetime.strptime(self.path.name[:15], TIME_FORMAT)
+        except ValueError:
+            return None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return _number(self.report, "accuracy")
+
+    @property
+    def macro_f1(self) -> float | None:
+        return _number(self.report, "macro_f1")
+
+    @property
+    def message(self) -> str:
+        return str(self.description.get("message") or "")
+
+    @property
+    def has_model(self) -> bool:
+        return (self.path / MODEL_FILE).is_file()
+
+    def run_config(self) -> RunConfig:
+        """The run's configuration as a RunConfig (raises ConfigError if it no longer validates)."""
+        return RunConfig.from_dict(self.config)
+
+
+def _number(report: dict | None, key: str) -> float | None:
+    value = (report or {}).get(key)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def is_run_dir(path: Path) -> bool:
+    return path.is_dir() and ((path / CONFIG_FILE).is_file() or (path / DESCRIPTION_FILE).is_file())
+
+
+def _read_json(path: Path, problems: list[str], *, required: bool) -> Any:
+    if not path.is_file():
+        if required:
+            problems.append(f"{path.name} is missing")
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(f"{path.name} is unreadable ({exc})")
+        return None
+
+
+def read_metrics(path: Path, problems: list[str] | None = None) -> list[dict]:
+    """Epoch lines of ``metrics.jsonl``; a torn last line (a crash mid-write) is skipped and noted."""
+    rows: list[dict] = []
+    if not path.is_file():
+        return rows
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        if problems is not None:
+            problems.append(f"{path.name} is unreadable ({exc})")
+        return rows
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            if problems is not None:
+                problems.append(f"{path.name}, line {number}: not valid JSON, skipped")
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+def _read_record(path: Path) -> tuple[RunRecord, list[str]]:
+    problems: list[str] = []
+    config = _read_json(path / CONFIG_FILE, problems, required=True)
+    description = _read_json(path / DESCRIPTION_FILE, problems, required=True)
+    report = _read_json(path / REPORT_FILE, problems, required=False)
+    metrics = read_metrics(path / METRICS_FILE, problems)
+    description = description if isinstance(description, dict) else {}
+    status = description.get("status")
+    if status not in STATUSES:
+        status = "failed" if problems else "running"
+    if status == "running" and _process_gone(description):
+        problems.append("marked running, but the process that trained it has ended: it was interrupted")
+    record = RunRecord(path=path, config=config if isinstance(config, dict) else {}, description=description,
+                       metrics=metrics, report=report if isinstance(report, dict) else None, status=status,
+                       problems=problems)
+    return record, problems
+
+
+def _process_gone(description: dict) -> bool:
+    pid, host = description.get("pid"), description.get("hostname")
+    if not isinstance(pid, int) or host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    return False
+
+
+def load_run(path: str | os.PathLike) -> RunRecord:
+    """Read one run directory; RunError names the missing or unreadable file."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunError(f"Run folder not found: {path}")
+    for required in (CONFIG_FILE, DESCRIPTION_FILE):
+        if not (path / required).is_file():
+            raise RunError(f"{path} is not a complete run: {required} is missing.",
+                           hint="Pick a folder created by EmbedStudio's training (it holds config.json).")
+    record, problems = _read_record(path)
+    fatal = [p for p in problems if p.startswith((CONFIG_FILE, DESCRIPTION_FILE))]
+    if fatal:
+        raise RunError(f"{path}: {fatal[0]}.")
+    return record
+
+
+def list_runs(runs_dir: str | os.PathLike | None = None, *, reporter: Reporter | None = None) -> list[RunRecord]:
+    """Every run under ``runs_dir`` (default: ``default_runs_dir()``), newest first.
+
+    Folders that are not runs are skipped; a run with missing or corrupt files is still listed (with
+    ``problems``) and reported as a warning, never a crash.
+    """
+    runs_dir = Path(runs_dir) if runs_dir is not None else default_runs_dir()
+    if not runs_dir.is_dir():
+        return []
+    records = []
+    for child in runs_dir.iterdir():
+        if child.name.startswith(".") or not is_run_dir(child):
+            continue
+        record, problems = _read_record(child)
+        if problems and reporter is not None:
+            reporter.warning(f"Run {child.name}: " + "; ".join(problems))
+        records.append(record)
+    records.sort(key=lambda r: (r.created or _dt.datetime.min, r.path.name), reverse=True)
+    return records
+
+
+# ---- writing runs -------------------------------------------------------------------------------
+def now_iso() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def update_description(run_dir: Path, **changes: Any) -> dict:
+    """Merge ``changes`` into ``description.json`` (atomically) and return the result."""
+    path = Path(run_dir) / DESCRIPTION_FILE
+    try:
+        current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        current = {}
+    current.update(changes)
+    atomic_write_json(path, current)
+    return current
+
+
+def append_metrics(run_dir: Path, row: dict) -> None:
+    """One JSON line per epoch, flushed at once so a crash keeps every finished epoch."""
+    with open(Path(run_dir) / METRICS_FILE, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# ---- environment description ------------------------------------------------------------------------
+def fingerprint(path: str | os.PathLike) -> dict[str, Any]:
+    """A content hash of a file or folder; large inputs get a cheap fingerprint that says so."""
+    path = Path(path)
+    if not path.exists():
+        return {"path": str(path), "exists": False}
+    if path.is_file():
+        size = path.stat().st_size
+        if size <= FULL_HASH_LIMIT:
+            return {"path": str(path), "size": size, "sha256": file_sha256(path), "hash": "full"}
+        return {"path": str(path), "size": size, "sha256": _sampled_hash(path), "hash": _SAMPLED_NOTE}
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in files)
+    if size <= FULL_HASH_LIMIT:
+        return {"path": str(path), "files": len(files), "size": size, "sha256": file_sha256(path), "hash": "full"}
+    h = hashlib.sha256()
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.relative_to(path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return {"path": str(path), "files": len(files), "size": size, "sha256": h.hexdigest(),
+            "hash": "names, sizes and modification times of the files (folder too large to hash fully)"}
+
+
+_SAMPLED_NOTE = "size, modification time and the first and last MiB (file too large to hash fully)"
+
+
+def _sampled_hash(path: Path) -> str:
+    st = path.stat()
+    h = hashlib.sha256(f"{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    with open(path, "rb") as fh:
+        h.update(fh.read(_SAMPLE_BYTES))
+        fh.seek(max(0, st.st_size - _SAMPLE_BYTES))
+        h.update(fh.read(_SAMPLE_BYTES))
+    return h.hexdigest()
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _describe_path(value: str) -> dict[str, Any]:
+    if not value:
+        return {}
+    try:
+        real = data_path(value)
+    except Exception as exc:  # the demo prefix needs gensim; record why the hash is absent
+        return {"path": value, "error": str(exc)}
+    info = fingerprint(real)
+    if str(real) != value:
+        info["config_path"] = value
+    return info
+
+
+def describe_environment(cfg: RunConfig) -> dict[str, Any]:
+    """Versions, platform, seed, and the dataset and vector files with content hashes."""
+    from embedstudio import __version__
+
+    return {
+        "app": "EmbedStudio",
+        "app_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "libraries": _library_versions(),
+        "seed": cfg.training.seed,
+        "dataset": _describe_path(cfg.data.path),
+        "test_dataset": _describe_path(cfg.data.test_path),
+        "vectors": [_describe_path(v.path) for v in cfg.embedding.vectors],
+        "hostname": socket.gethostname(),
+        "pid": os.getpid(),
+    }

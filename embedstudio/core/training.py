@@ -1,0 +1,460 @@
+"""``train()``: one function that the CLI and the GUI's worker thread both call to run a whole training.
+
+It runs in whatever thread calls it (the GUI's QThread worker, or the CLI's main thread); it talks to the
+caller only through ``reporter`` (progress, log lines, ``batch``/``epoch``/``coverage`` events) and polls
+``cancel``. Every run gets its own directory (see ``runs.py``), written from the first second on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import RunConfig, data_path
+from .errors import TrainingError, UserError
+from .fileio import atomic_write_json, atomic_write_text
+from .jobs import CancelToken, Cancelled, Reporter, ensure_cancel, ensure_reporter
+from .runs import (
+    CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
+    append_metrics, create_run_dir, default_runs_dir, describe_environment, now_iso, update_description,
+)
+
+CHECKPOINT_FILE = "checkpoint.weights.h5"
+BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
+MISCLASSIFIED_LIMIT = 500
+LOW_COVERAGE = 0.2
+STEPS = ("Loading the dataset", "Splitting", "Building the vocabulary", "Loading word vectors",
+         "Building the embedding", "Building the model", "Training", "Evaluating on the test set",
+         "Saving the run")
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    status: str                   # 'completed' | 'stopped'  (failures raise after writing the run)
+    report: dict | None
+    history: list[dict]
+    message: str = ""
+    coverage: list[dict] = field(default_factory=list)
+
+
+def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
+          dataset: Any = None, vectors: dict[str, Any] | None = None) -> TrainResult:
+    """Load data and vectors, build and fit the model, evaluate it, and write a run directory.
+
+    ``dataset`` (a ``datasets.Dataset``) and ``vectors`` (``{config path: WordVectors}``) skip loading
+    what the caller already holds. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
+    before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
+    mark the run 'failed' with the message and raise.
+    """
+    reporter = ensure_reporter(reporter)
+    cancel = ensure_cancel(cancel)
+    cfg = cfg.copy()
+    cfg.validate()
+    run_dir = create_run_dir(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir(),
+                             cfg.name or cfg.model.preset)
+    atomic_write_json(run_dir / CONFIG_FILE, cfg.to_dict())
+    update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
+                       message="", environment=describe_environment(cfg))
+    reporter.info(f"Run folder: {run_dir}")
+    reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
+    started = time.monotonic()
+    try:
+        result = _Training(cfg, run_dir, reporter, cancel, started).run(dataset, vectors)
+    except Cancelled:
+        _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
+        reporter.event("run", {"run_dir": str(run_dir), "status": "stopped"})
+        raise
+    except UserError as exc:
+        _finish(run_dir, "failed", str(exc), started)
+        reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": str(exc)})
+        raise
+    except BaseException as exc:  # a bug or Ctrl-C twice: the run must still say it did not finish
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        _finish(run_dir, "failed", f"Training crashed: {message}", started)
+        reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": message})
+        raise
+    reporter.event("run", {"run_dir": str(run_dir), "status": result.status})
+    return result
+
+
+def _finish(run_dir: Path, status: str, message: str, started: float, **extra: Any) -> None:
+    update_description(run_dir, status=status, message=message, finished=now_iso(),
+                       seconds=round(time.monotonic() - started, 2), **extra)
+
+
+class _Training:
+    """The steps of one run, sharing the config, run folder, reporter and cancel token."""
+
+    def __init__(self, cfg: RunConfig, run_dir: Path, reporter: Reporter, cancel: CancelToken,
+                 started: float) -> None:
+        self.cfg = cfg
+        self.run_dir = run_dir
+        self.reporter = reporter
+        self.cancel = cancel
+        self.started = started
+
+    def step(self, index: int) -> None:
+        self.cancel.raise_if_cancelled()
+        self.reporter.info(STEPS[index])
+        self.reporter.progress(index, len(STEPS), STEPS[index])
+
+    def run(self, dataset: Any, vectors: dict[str, Any] | None) -> TrainResult:
+        import keras
+
+        cfg = self.cfg
+        keras.utils.set_random_seed(cfg.training.seed)
+        splits = self.load_splits(dataset)
+        classes = list(splits.classes)
+
+        from .text import build_vectorizer, token_counts, vectorize, vocabulary
+
+        self.step(2)
+        vectorizer = build_vectorizer(splits.train.texts, cfg.text, reporter=self.reporter, cancel=self.cancel)
+        vocab = vocabulary(vectorizer)
+        atomic_write_text(self.run_dir / VOCABULARY_FILE, "\n".join(vocab) + "\n")
+        atomic_write_json(self.run_dir / LABELS_FILE, classes)
+        self.reporter.info(f"Vocabulary: {len(vocab):,} entries (with padding and [UNK])")
+
+        matrices, masks, coverage = self.embeddings(vocab, vectors,
+                                                    lambda: token_counts(splits.train.texts, vectorizer,
+                                                                         cancel=self.cancel))
+        self.step(5)
+        from .models import build_model, compile_model, parameter_counts, summary_rows
+
+        model = build_model(cfg, vocab_size=len(vocab), num_classes=len(classes), embedding_matrices=matrices,
+                            covered_masks=masks)
+        compile_model(model, cfg)
+        params = parameter_counts(model)
+        self.reporter.event("model", {"summary": summary_rows(model), "params": params})
+        self.reporter.info(f"Model: {params['total']:,} parameters, {params['trainable']:,} trainable")
+        update_description(self.run_dir, params=params)
+
+        label_index = {c: i for i, c in enumerate(classes)}
+        data = {}
+        for name, table in (("train", splits.train), ("validation", splits.validation), ("test", splits.test)):
+            x = vectorize(vectorizer, table.texts, reporter=self.reporter, cancel=self.cancel,
+                          message=f"Tokenising the {name} texts")
+            # A test label the training data never showed cannot be predicted; evaluation counts it as an error.
+            y = np.asarray([label_index.get(label, -1) for label in table.labels], dtype="int64")
+            data[name] = (x, y)
+
+        self.step(6)
+        fit = _Fit(self, model, data, classes)
+        history = fit.run()  # from here on, cancel means "stop and keep what was learned"
+        if fit.nan_at is not None:
+            raise TrainingError(_nan_message(fit.nan_at, cfg))
+        status = "stopped" if fit.stopped_by_user else "completed"
+
+        self.reporter.progress(7, len(STEPS), STEPS[7])
+        report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
+        self.reporter.progress(8, len(STEPS), STEPS[8])
+        self.save_model(vectorizer, model)
+        message = ("Stopped by the user; the model as trained so far was saved and evaluated."
+                   if status == "stopped" else "")
+        _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
+                best_epoch=fit.best_epoch, early_stopped=fit.early_stopped)
+        self.reporter.progress(len(STEPS), len(STEPS), "Done")
+        if report is not None:
+            self.reporter.event("report", report)
+            self.reporter.info(f"Test accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}")
+            if report.get("leakage_warning"):
+                self.reporter.warning(report["leakage_warning"])
+        return TrainResult(run_dir=self.run_dir, status=status, report=report, history=history,
+                           message=message, coverage=coverage)
+
+    # ---- data -------------------------------------------------------------------------------
+    def load_splits(self, dataset: Any) -> Any:
+        from .datasets import load_dataset, make_splits
+
+        cfg = self.cfg
+        self.step(0)
+        if dataset is None:
+            dataset = load_dataset(cfg.data, reporter=self.reporter, cancel=self.cancel)
+        self.step(1)
+        splits = make_splits(dataset, validation_fraction=cfg.data.validation_fraction,
+                             test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+        for warning in getattr(splits, "warnings", []) or []:
+            self.reporter.warning(warning)
+        if len(splits.train.texts) == 0:
+            raise TrainingError(f"{cfg.data.path}: the training split is empty; the dataset needs more rows.")
+        if len(splits.classes) < 2:
+            raise TrainingError(f"{cfg.data.path}: only one class ({', '.join(splits.classes) or 'none'}) was "
+                                "found; a classifier needs at least two.")
+        sizes = {name: len(getattr(splits, name).texts) for name in ("train", "validation", "test")}
+        self.reporter.info(f"Split: {sizes['train']:,} train, {sizes['validation']:,} validation, "
+                           f"{sizes['test']:,} test; {len(splits.classes)} classes")
+        update_description(self.run_dir, splits=sizes, classes=list(splits.classes))
+        return splits
+
+    def vector_sources(self) -> list[Any]:
+        e = self.cfg.embedding
+        if e.mode == "scratch":
+            return []
+        wanted = 2 if self.cfg.model.preset == "multi" else 1
+        if len(e.vectors) > wanted:
+            ignored = ", ".join(v.path for v in e.vectors[wanted:])
+            self.reporter.warning(f"The {self.cfg.model.preset} preset uses {wanted} vector file(s); "
+                                  f"ignoring {ignored}. Choose the 'multi' preset to combine two.")
+        return list(e.vectors[:wanted])
+
+    def load_vectors(self, source: Any, given: dict[str, Any] | None) -> Any:
+        if given:
+            for key in (source.path, str(data_path(source.path))):
+                if key in given:
+                    return given[key]
+        from .vectors import load_vectors
+
+        return load_vectors(data_path(source.path), format=source.format, limit=source.limit,
+                            reporter=self.reporter, cancel=self.cancel)
+
+    def embeddings(self, vocab: list[str], given: dict[str, Any] | None, counts_fn: Any
+                   ) -> tuple[list[np.ndarray] | None, list[np.ndarray] | None, list[dict]]:
+        from .embedding import build_embedding_matrix
+
+        sources = self.vector_sources()
+        if not sources:
+            atomic_write_json(self.run_dir / COVERAGE_FILE, [])
+            return None, None, []
+        self.step(3)
+        loaded = [self.load_vectors(source, given) for source in sources]
+        self.step(4)
+        counts = counts_fn()
+        matrices, masks, coverage = [], [], []
+        for i, wv in enumerate(loaded):
+            matrix, mask, report = build_embedding_matrix(
+                vocab, wv, policy=self.cfg.embedding.oov_policy, seed=self.cfg.training.seed + i,
+                counts=counts, reporter=self.reporter)
+            matrices.append(matrix)
+            masks.append(mask)
+            coverage.append(report.to_dict())
+            self.reporter.event("coverage", report.to_dict())
+            self.reporter.info(report.summary())
+            if report.vocab_size and report.vocab_coverage < LOW_COVERAGE:
+                self.reporter.warning(
+                    f"{Path(report.vectors_path).name} covers only {100 * report.vocab_coverage:.1f}% of the "
+                    "vocabulary. Check that the vectors are in the dataset's language and casing "
+                    "(text.standardize), or train from scratch.")
+        atomic_write_json(self.run_dir / COVERAGE_FILE, coverage)
+        return matrices, masks, coverage
+
+    # ---- results ------------------------------------------------------------------------------
+    def evaluate(self, model: Any, x_test: np.ndarray, splits: Any, classes: list[str], fit: "_Fit",
+                 params: dict, coverage: list[dict]) -> dict | None:
+        from .evaluation import evaluate_predictions, misclassified
+
+        test = splits.test
+        if len(test.texts) == 0:
+            self.reporter.warning("The test split is empty, so the run has no test report. "
+                                  "Raise data.test_fraction or give a test file.")
+            return None
+        proba = model.predict(x_test, batch_size=max(256, self.cfg.training.batch_size), verbose=0)
+        report = evaluate_predictions(test.labels, proba, classes, dataset_path=self.cfg.data.path)
+        report.update(
+            split="test",
+            status="stopped" if fit.stopped_by_user else "completed",
+            epochs_completed=len(fit.history),
+            best_epoch=fit.best_epoch,
+            early_stopped=fit.early_stopped,
+            params=params,
+            coverage=[{k: c[k] for k in ("vectors_path", "vocab_coverage", "token_coverage")} for c in coverage],
+            seconds=round(time.monotonic() - self.started, 2),
+        )
+        wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
+        atomic_write_text(self.run_dir / MISCLASSIFIED_FILE,
+                          "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
+        atomic_write_json(self.run_dir / REPORT_FILE, report)
+        return report
+
+    def save_model(self, vectorizer: Any, model: Any) -> None:
+        model_path = self.run_dir / MODEL_FILE
+        # Keras insists on the .keras suffix; save beside the target, then rename atomically.
+        tmp = self.run_dir / f".{MODEL_FILE}.tmp.keras"
+        end_to_end_model(vectorizer, model).save(tmp)
+        os.replace(tmp, model_path)
+
+
+def end_to_end_model(vectorizer: Any, model: Any) -> Any:
+    """Raw strings ``(batch, 1)`` -> the adapted TextVectorization -> the trained model."""
+    import keras
+
+    text = keras.Input(shape=(1,), dtype="string", name="text")
+    probabilities = model(vectorizer(text))
+    return keras.Model(text, probabilities, name="text_classifier")
+
+
+def _nan_message(where: tuple[int, int], cfg: RunConfig) -> str:
+    epoch, batch = where
+    return (f"Training failed: the loss became NaN or infinite at epoch {epoch}, batch {batch}, and the model "
+            f"stopped learning. Try a lower learning rate (now {cfg.training.learning_rate:g}; e.g. 10 times "
+            "lower), check the vector file for huge or invalid numbers, or use the 'average' preset, whose "
+            "pooling stays defined for empty texts.")
+
+
+def _clean_number(value: Any) -> float | None:
+    try:
+        number = float(np.asarray(value))
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+class _Fit:
+    """model.fit() with the callbacks a run needs, and what they observed."""
+
+    def __init__(self, training: _Training, model: Any, data: dict, classes: list[str]) -> None:
+        self.training = training
+        self.model = model
+        self.data = data
+        self.classes = classes
+        self.history: list[dict] = []
+        self.nan_at: tuple[int, int] | None = None
+        self.stopped_by_user = False
+        self.early_stopped = False
+        self.best_epoch: int | None = None
+
+    def run(self) -> list[dict]:
+        import keras
+
+        cfg = self.training.cfg
+        x_train, y_train = self.data["train"]
+        x_val, y_val = self.data["validation"]
+        has_validation = len(y_val) > 0
+        monitor = "val_loss" if has_validation else "loss"
+        checkpoint_path = self.training.run_dir / CHECKPOINT_FILE
+        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self)]
+        callbacks.append(keras.callbacks.ModelCheckpoint(
+            str(checkpoint_path), monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0))
+        early = None
+        if cfg.training.early_stopping:
+            start = cfg.embedding.unfreeze_epoch - 1 if cfg.embedding.mode == "two_phase" else 0
+            early = keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.training.patience,
+                                                  start_from_epoch=start)
+            callbacks.append(early)
+        if cfg.embedding.mode == "two_phase":
+            from .models import unfreeze_callback
+
+            callbacks.insert(0, unfreeze_callback(cfg))
+        self.model.fit(
+            x_train, y_train,
+            batch_size=cfg.training.batch_size,
+            epochs=cfg.training.epochs,
+            validation_data=(x_val, y_val) if has_validation else None,
+            class_weight=self.class_weights(y_train) if cfg.training.class_weights else None,
+            callbacks=callbacks,
+            shuffle=True,
+            verbose=0,
+        )
+        self.early_stopped = bool(early is not None and early.stopped_epoch > 0 and not self.stopped_by_user
+                                  and self.nan_at is None)
+        if self.nan_at is None:
+            self.restore_best(checkpoint_path, monitor)
+        checkpoint_path.unlink(missing_ok=True)
+        return self.history
+
+    def class_weights(self, y: np.ndarray) -> dict[int, float]:
+        from sklearn.utils.class_weight import compute_class_weight
+
+        present = np.unique(y)
+        weights = compute_class_weight("balanced", classes=present, y=y)
+        out = {i: 1.0 for i in range(len(self.classes))}
+        out.update({int(c): float(w) for c, w in zip(present, weights)})
+        self.training.reporter.info("Class weights: " + ", ".join(
+            f"{self.classes[i]} {w:.2f}" for i, w in sorted(out.items())))
+        return out
+
+    def restore_best(self, checkpoint_path: Path, monitor: str) -> None:
+        scored = [(row.get(monitor), row["epoch"]) for row in self.history if row.get(monitor) is not None]
+        if scored:
+            self.best_epoch = min(scored)[1]
+        if checkpoint_path.is_file():
+            self.model.load_weights(str(checkpoint_path))
+            if self.best_epoch is not None and self.history and self.best_epoch != self.history[-1]["epoch"]:
+                self.training.reporter.info(f"Restored the weights of epoch {self.best_epoch} (best {monitor})")
+
+
+def _monitor_callback(fit: _Fit) -> Any:
+    """Per-batch progress (throttled), per-epoch metrics (metrics.jsonl + event), and the Stop button."""
+    import keras
+
+    training = fit.training
+    cfg = training.cfg
+    n_train = len(fit.data["train"][1])
+    batch_size = cfg.training.batch_size
+    batches = max(1, math.ceil(n_train / batch_size))
+    epochs = cfg.training.epochs
+
+    class TrainingMonitor(keras.callbacks.Callback):
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.train_start = time.monotonic()
+            self.batches_done = 0
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.epoch = epoch
+            self.epoch_start = time.monotonic()
+            self.last_event = 0.0
+            self.batch = 0
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            self.batch = batch + 1
+            self.batches_done += 1
+            if training.cancel.cancelled and not fit.stopped_by_user:
+                fit.stopped_by_user = True
+                self.model.stop_training = True
+                training.reporter.info(f"Stopping after batch {batch + 1} of epoch {self.epoch + 1}")
+            now = time.monotonic()
+            if now - self.last_event < BATCH_EVENT_INTERVAL and batch + 1 < batches:
+                return
+            self.last_event = now
+            logs = logs or {}
+            elapsed = max(now - self.epoch_start, 1e-9)
+            seen = min((batch + 1) * batch_size, n_train)
+            per_batch = (now - self.train_start) / self.batches_done
+            remaining = (batches - batch - 1) + (epochs - self.epoch - 1) * batches
+            training.reporter.event("batch", {
+                "epoch": self.epoch + 1, "epochs": epochs, "batch": batch + 1, "batches": batches,
+                "loss": _clean_number(logs.get("loss")), "accuracy": _clean_number(logs.get("accuracy")),
+                "samples_per_sec": seen / elapsed, "eta_s": remaining * per_batch,
+            })
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            logs = logs or {}
+            row = {"epoch": epoch + 1}
+            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                row[key] = _clean_number(logs.get(key))
+            row["lr"] = _clean_number(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            row["seconds"] = round(time.monotonic() - self.epoch_start, 3)
+            if self.batch < batches:
+                row["partial"] = True
+                row["batches"] = self.batch
+            fit.history.append(row)
+            append_metrics(training.run_dir, row)
+            training.reporter.event("epoch", dict(row))
+            training.reporter.progress(epoch + 1, epochs, "Training")
+
+    return TrainingMonitor()
+
+
+def _nan_callback(fit: _Fit) -> Any:
+    import keras
+
+    class NaNGuard(keras.callbacks.TerminateOnNaN):
+        """TerminateOnNaN that remembers where it fired (and does not print to stdout)."""
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.epoch = epoch
+
+        def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            loss = (logs or {}).get("loss")
+            if loss is not None and _clean_number(loss) is None and fit.nan_at is None:
+                fit.nan_at = (getattr(self, "epoch", 0) + 1, batch + 1)
+                self.model.stop_training = True
+
+    return NaNGuard()
