@@ -1,0 +1,105 @@
+"""Mail/news cleaning rules: the same output as scikit-learn's fetch_20newsgroups(remove=...) helpers."""
+
+from sklearn.datasets._twenty_newsgroups import (strip_newsgroup_footer, strip_newsgroup_header,
+                                                 strip_newsgroup_quoting)
+
+from embedstudio.core.datasets.cleaning import (clean_text, count_header_lines, has_header_block, is_empty_text,
+                                                looks_like_mail, strip_footers, strip_headers, strip_quotes)
+
+POST = """From: alice@example.org (Alice)
+Subject: Re: Orbit insertion burn
+Organization: Example University
+Lines: 12
+Newsgroups: sci.space
+
+In article <1993Apr5.1234@example.com>, bob@example.com (Bob) writes:
+> How long was the burn?
+> I could not find it.
+|Another quote style.
+
+The burn lasted 214 seconds, according to the press kit.
+It was the second attempt after the abort in March.
+
+Regards, Alice
+--
+Alice Example | Example University | "Ad astra"
+"""
+
+FOLDED_HEADERS = """ relay.example.net!news.example.org!alice
+Subject: Continuation line first, as in some 20 Newsgroups posts
+From: alice@example.org
+
+Body text that stays.
+"""
+
+
+def sklearn_clean(text: str) -> str:
+    return strip_newsgroup_quoting(strip_newsgroup_footer(strip_newsgroup_header(text)))
+
+
+def test_full_cleaning_matches_scikit_learn():
+    ours = clean_text(POST, headers=True, footers=True, quotes=True)
+    assert ours == sklearn_clean(POST)
+    assert "Newsgroups:" not in ours and "Subject:" not in ours
+    assert "214 seconds" in ours
+    assert "writes:" not in ours and "> How long" not in ours and "|Another" not in ours
+    assert "Ad astra" not in ours
+
+
+def test_each_rule_matches_its_scikit_learn_counterpart():
+    assert strip_headers(POST) == strip_newsgroup_header(POST)
+    assert strip_footers(POST) == strip_newsgroup_footer(POST)
+    assert strip_quotes(POST) == strip_newsgroup_quoting(POST)
+    assert strip_headers(FOLDED_HEADERS) == strip_newsgroup_header(FOLDED_HEADERS) == "Body text that stays.\n"
+
+
+def test_footer_rule_cuts_at_the_last_separator_like_scikit_learn():
+    text = "First paragraph.\n\nSecond paragraph.\n-- \nsig line\n\n\n"
+    assert strip_footers(text) == "First paragraph.\n\nSecond paragraph."
+    # No separator after the first line: unchanged (scikit-learn returns the input as-is).
+    assert strip_footers("one line only") == "one line only"
+    assert strip_footers("a\nb\nc") == strip_newsgroup_footer("a\nb\nc") == "a\nb\nc"
+
+
+def test_header_stripping_leaves_plain_documents_alone():
+    plain = "Note: this is prose, not a header block.\n\nSecond paragraph."
+    assert not has_header_block(plain)
+    assert strip_headers(plain) == plain
+    # scikit-learn would cut the first paragraph; we only strip real header blocks.
+    assert strip_newsgroup_header(plain) == "Second paragraph."
+
+
+def test_all_header_message_becomes_empty_and_is_detected_as_empty():
+    only_headers = "From: a@b.c\nSubject: nothing else\n"
+    assert strip_headers(only_headers) == ""
+    assert is_empty_text(clean_text(only_headers, headers=True))
+
+
+def test_quote_intro_phrases_anywhere_in_a_line_are_removed():
+    text = "Bob said: hello\nkeep me\nQuoted from the FAQ\nShe wrote: more\nok"
+    assert strip_quotes(text) == "keep me\nok"
+
+
+def test_lowercase_is_applied_after_cleaning():
+    assert clean_text("Hello World", lowercase=True) == "hello world"
+    assert clean_text("Hello World") == "Hello World"
+
+
+def test_is_empty_text_counts_punctuation_and_whitespace_as_empty():
+    for text in ("", "   \n\t", "... !!! ---", ":-) :-)"):
+        assert is_empty_text(text), text
+    for text in ("a", " 7 ", "été", "¿Qué?"):
+        assert not is_empty_text(text), text
+
+
+def test_looks_like_mail_needs_most_documents_to_start_with_headers():
+    prose = ["Just a sentence.", "Another one: with a colon.", "Third line."]
+    assert looks_like_mail([POST, POST, FOLDED_HEADERS])
+    assert not looks_like_mail(prose)
+    assert looks_like_mail([POST, POST, prose[0]])
+    assert not looks_like_mail([POST] + prose)
+    assert not looks_like_mail([])
+
+
+def test_count_header_lines_finds_leaking_newsgroups_lines():
+    assert count_header_lines([POST, "Newsgroups: x\n\nbody", "no header"], "Newsgroups:") == 2
