@@ -135,7 +135,7 @@ def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[l
             if limit is not None and len(rows) >= limit:
                 break
     except csv.Error as exc:
-        exc.line_number = reader.line_num
+        exc.line_number = previous_end + 1  # where the unparseable record starts
         raise
     return rows, starts
 
