@@ -1,0 +1,88 @@
+"""The error dialog every failed job goes to, and the About box."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from importlib import metadata
+from typing import Callable
+
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+import embedstudio
+from embedstudio.gui.worker import ErrorInfo
+
+log = logging.getLogger(__name__)
+
+# Distributions shown in the About box: (label, candidate distribution names). Read from package
+# metadata so that opening About never imports TensorFlow.
+_LIBRARIES = (
+    ("TensorFlow", ("tensorflow-cpu", "tensorflow")),
+    ("Keras", ("keras",)),
+    ("NumPy", ("numpy",)),
+    ("gensim", ("gensim",)),
+    ("fastText", ("fasttext-wheel", "fasttext")),
+    ("scikit-learn", ("scikit-learn",)),
+    ("PySide6", ("PySide6-Essentials", "PySide6")),
+    ("pyqtgraph", ("pyqtgraph",)),
+)
+
+# Extra listeners (the self-test prints errors and fails instead of waiting for a click).
+error_listeners: list[Callable[[ErrorInfo], None]] = []
+
+
+def library_versions() -> list[tuple[str, str]]:
+    rows = [("EmbedStudio", embedstudio.__version__), ("Python", platform.python_version()), ("Qt", qVersion())]
+    for label, dists in _LIBRARIES:
+        version = "not installed"
+        for dist in dists:
+            try:
+                version = metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+        rows.append((label, version))
+    return rows
+
+
+def show_error(parent: QWidget | None, info: ErrorInfo, title: str = "EmbedStudio") -> QMessageBox:
+    """Show ``info.message`` readably, the traceback behind "Show Details...". Non-blocking (window-modal)."""
+    log.warning("error shown to the user: %s", info.message)
+    for listener in list(error_listeners):
+        listener(info)
+    box = QMessageBox(parent)
+    box.setObjectName("errorDialog")
+    box.setIcon(QMessageBox.Warning if info.is_user_error else QMessageBox.Critical)
+    box.setWindowTitle(title)
+    lines = info.message.strip().splitlines() or ["Unknown error"]
+    box.setText(lines[0])
+    if len(lines) > 1:
+        box.setInformativeText("\n".join(lines[1:]))
+    if not info.is_user_error:
+        box.setInformativeText((box.informativeText() + "\n\n" if box.informativeText() else "")
+                               + "This looks like a bug in EmbedStudio; the details below help to report it.")
+    if info.details:
+        box.setDetailedText(info.details)
+    box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    box.setAttribute(Qt.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModal if parent is not None else Qt.ApplicationModal)
+    box.show()
+    return box
+
+
+def about_text() -> str:
+    rows = "".join(f"<tr><td>{name}</td><td>&nbsp;{version}</td></tr>" for name, version in library_versions())
+    return ("<h3>EmbedStudio</h3><p>Text classifiers on pre-trained word vectors (GloVe, word2vec, fastText), "
+            "offline.</p>" f"<table>{rows}</table>")
+
+
+def about_box(parent: QWidget | None) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setObjectName("aboutBox")
+    box.setWindowTitle("About EmbedStudio")
+    box.setTextFormat(Qt.RichText)
+    box.setText(about_text())
+    box.setAttribute(Qt.WA_DeleteOnClose)
+    box.show()
+    return box

@@ -1,0 +1,466 @@
+"""The main window: five areas as tabs, menus, drag-and-drop routing, status bar, preferences.
+
+Threads: only the GUI thread runs this module. Long jobs go through the panels' workers; the
+TensorFlow warm-up is a Worker started after the window is shown.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from embedstudio.core.config import RunConfig, load_config, save_config
+from embedstudio.core.errors import UserError
+from embedstudio.gui import dialogs
+from embedstudio.gui.drop_routing import route_paths
+from embedstudio.gui.panels.dataset_panel import DatasetPanel
+from embedstudio.gui.panels.vectors_panel import VectorsPanel
+from embedstudio.gui.preferences import Preferences, load_preferences, save_preferences
+from embedstudio.gui.state import AppState
+from embedstudio.gui.widgets.busy import JobStatus, TrackingPool
+from embedstudio.gui.worker import ErrorInfo, Worker
+
+AREAS = ("Vectors", "Dataset", "Model", "Training", "Runs")
+_GUI_B_PANELS = {  # area -> (module, class); GUI-B's panels, imported when present
+    "Model": ("embedstudio.gui.panels.model_panel", "ModelPanel"),
+    "Training": ("embedstudio.gui.panels.training_panel", "TrainingPanel"),
+    "Runs": ("embedstudio.gui.panels.runs_panel", "RunsPanel"),
+}
+CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
+
+
+def settings() -> QSettings:
+    """Window geometry only; everything else lives in the JSON preferences."""
+    return QSettings(QSettings.IniFormat, QSettings.UserScope, "EmbedStudio", "EmbedStudio")
+
+
+def warm_up_tensorflow(*, reporter, cancel) -> str:
+    """Import TensorFlow/Keras once in the background so the first Train click does not wait ~2 s."""
+    reporter.progress(0, None, "loading TensorFlow")
+    import keras  # noqa: F401 - the import is the point
+    import tensorflow as tf
+
+    return tf.__version__
+
+
+class NotAvailable(QWidget):
+    """Shown in place of a panel whose module is missing or broken."""
+
+    def __init__(self, area: str, reason: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        label = QLabel(f"<h3>{area} is not available</h3><p>{reason}</p>")
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignCenter)
+        QVBoxLayout(self).addWidget(label)
+
+
+def _make_optional_panel(area: str, state: AppState, pool: TrackingPool) -> QWidget:
+    module_name, class_name = _GUI_B_PANELS[area]
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        return NotAvailable(area, f"This build has no {area} panel ({exc}).")
+    return cls(state, pool)
+
+
+class MainWindow(QMainWindow):
+    """``MainWindow(prefs=None)``: builds the state, the pool and the panels."""
+
+    prefs_warning = Signal(str)
+
+    def __init__(self, state: AppState | None = None, prefs: Preferences | None = None,
+                 prefs_warning: str | None = None, *, save_prefs: bool = True, warm_up: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("EmbedStudio")
+        self.setObjectName("mainWindow")
+        self.state = state or AppState(parent=self)
+        self.pool = TrackingPool(self)
+        self.prefs = prefs or Preferences()
+        self._save_prefs = save_prefs
+        self._warm_up = warm_up
+        self._closing = False
+        self._config_path: Path | None = None
+        self.warmup_worker: Worker | None = None
+        self._build_areas()
+        self._build_status_bar()
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self._apply_preferences()
+        self.state.config_changed.connect(self._update_title)
+        self._update_title()
+        self._restore_geometry()
+        if prefs_warning:
+            self.status_message(prefs_warning, warning=True)
+
+    # ---- construction ----------------------------------------------------------------
+    def _build_areas(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.vectors_panel = VectorsPanel(self.state, self.pool)
+        self.dataset_panel = DatasetPanel(self.state, self.pool)
+        self.panels: dict[str, QWidget] = {"Vectors": self.vectors_panel, "Dataset": self.dataset_panel}
+        for area in ("Model", "Training", "Runs"):
+            self.panels[area] = _make_optional_panel(area, self.state, self.pool)
+        tips = {
+            "Vectors": "Word-vector files: load, explore, check coverage, train your own",
+            "Dataset": "Import labelled texts, clean them and choose the splits",
+            "Model": "Choose the network and how it uses the vectors",
+            "Training": "Train, watch the curves, stop at any time",
+            "Runs": "Every training run: metrics, reports, comparison",
+        }
+        for area in AREAS:
+            i = self.tabs.addTab(self.panels[area], area)
+            self.tabs.setTabToolTip(i, tips[area])
+        self.setCentralWidget(self.tabs)
+
+    @property
+    def training_panel(self) -> QWidget:
+        return self.panels["Training"]
+
+    def _build_status_bar(self) -> None:
+        self.job_status = JobStatus(self.pool)
+        self.statusBar().addPermanentWidget(self.job_status)
+
+    def _action(self, menu: QMenu, text: str, slot: Callable, shortcut=None, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.triggered.connect(lambda checked=False: slot())
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.act_open_vectors = self._action(file_menu, "Open &Vectors…", self.vectors_panel.open_dialog,
+                                             QKeySequence.Open, "Add word-vector files to the library and load them")
+        self.act_open_dataset = self._action(file_menu, "Open &Dataset…", self.dataset_panel.open_dialog,
+                                             "Ctrl+Shift+O", "Import a dataset file, archive or folder")
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &Config…", self.open_config_dialog, "Ctrl+Alt+O",
+                     "Open a run configuration (TOML or JSON)")
+        self._action(file_menu, "&Save Config", self.save_config, QKeySequence.Save, "Save the current configuration")
+        self._action(file_menu, "Save Config &As…", self.save_config_as, QKeySequence.SaveAs,
+                     "Save the current configuration to a new file")
+        self.recent_menu = file_menu.addMenu("&Recent Files")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, "Open Demo &Workspace", self.open_demo_workspace, None,
+                     "Small movie-review dataset and fastText vectors that ship with the app")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Quit EmbedStudio")
+
+        edit_menu = bar.addMenu("&Edit")
+        self._action(edit_menu, "&Copy", self._copy_focused, QKeySequence.Copy, "Copy the selected cells")
+        self._action(edit_menu, "Select &All", self._select_all_focused, QKeySequence.SelectAll)
+        edit_menu.addSeparator()
+        self._action(edit_menu, "Runs &Folder…", self.choose_runs_dir, None, "Where training runs are saved")
+        self._action(edit_menu, "Clear Vector &Cache…", self.vectors_panel.clear_cache, None,
+                     "Delete the fast binary copies of loaded vector files")
+
+        view_menu = bar.addMenu("&View")
+        for i, area in enumerate(AREAS):
+            self._action(view_menu, f"&{area}", lambda a=area: self.show_area(a), f"Ctrl+{i + 1}")
+
+        run_menu = bar.addMenu("&Run")
+        self.act_train = self._action(run_menu, "&Train", self.train, "Ctrl+R", "Train a model with the current settings")
+        self.act_stop = self._action(run_menu, "&Stop", self.stop, "Ctrl+.", "Stop training after the current batch")
+        run_menu.addSeparator()
+        self._action(run_menu, "&Import Dataset", self.dataset_panel.import_dataset, "Ctrl+I",
+                     "Import the dataset with the current settings")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About EmbedStudio", lambda: dialogs.about_box(self), None)
+        self._action(help_menu, "About &Qt", lambda: QMessageBox.aboutQt(self), None)
+
+    # ---- preferences and geometry ------------------------------------------------------
+    def _apply_preferences(self) -> None:
+        p = self.prefs
+        if p.runs_dir:
+            self.state.set_runs_dir(p.runs_dir)
+        if p.last_config and Path(p.last_config).is_file():
+            try:
+                self.state.set_config(load_config(p.last_config))
+                self._config_path = Path(p.last_config)
+            except UserError as exc:
+                self.status_message(f"Could not reopen the last configuration: {exc}", warning=True)
+        for path in p.library:
+            if path not in self.state.library:
+                self.state.add_vectors(path)
+        if p.last_dataset and not self.state.config.data.path:
+            self.state.config.data.path = p.last_dataset
+            self.state.notify_config()
+        if p.last_area in AREAS:
+            self.show_area(p.last_area)
+
+    def collect_preferences(self) -> Preferences:
+        p = self.prefs
+        p.library = list(self.state.library)
+        p.last_dataset = self.state.config.data.path
+        p.runs_dir = str(self.state.runs_dir) if self.state._runs_dir is not None else p.runs_dir
+        p.last_config = str(self._config_path) if self._config_path else p.last_config
+        p.last_area = self.current_area()
+        for path in self.vectors_panel.opened_paths:
+            p.add_recent("vectors", path)
+        for path in self.dataset_panel.opened_paths:
+            p.add_recent("dataset", path)
+        self.vectors_panel.opened_paths.clear()
+        self.dataset_panel.opened_paths.clear()
+        return p
+
+    def write_preferences(self) -> None:
+        if self._save_prefs:
+            try:
+                save_preferences(self.collect_preferences())
+            except OSError as exc:
+                self.status_message(f"Could not save preferences: {exc}", warning=True)
+
+    def _restore_geometry(self) -> None:
+        geometry = settings().value("main_window/geometry")
+        if geometry is not None and self.restoreGeometry(geometry):
+            return
+        screen = QApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen else None
+        w, h = 1280, 800
+        if avail is not None:
+            w, h = min(w, avail.width()), min(h, avail.height())
+        self.resize(w, h)
+
+    # ---- areas -------------------------------------------------------------------------
+    def show_area(self, area: str) -> None:
+        self.tabs.setCurrentIndex(AREAS.index(area))
+
+    def current_area(self) -> str:
+        return AREAS[self.tabs.currentIndex()]
+
+    def status_message(self, text: str, *, warning: bool = False, timeout_ms: int = 0) -> None:
+        self.statusBar().setStyleSheet("QStatusBar { color: #a04000; }" if warning else "")
+        self.statusBar().showMessage(text, timeout_ms or (0 if warning else 8000))
+
+    def _update_title(self) -> None:
+        name = self.state.config.name or (self._config_path.stem if self._config_path else "untitled")
+        self.setWindowTitle(f"{name} — EmbedStudio")
+
+    # ---- start-up ----------------------------------------------------------------------
+    def after_show(self) -> None:
+        """Called once the window is on screen: warm TensorFlow up, and open the demo on first start."""
+        if self._warm_up:
+            self.warmup_worker = Worker(warm_up_tensorflow, name="Preparing TensorFlow")
+            self.warmup_worker.returned.connect(lambda v: self.status_message(f"TensorFlow {v} ready.", timeout_ms=4000))
+            self.warmup_worker.errored.connect(lambda info: dialogs.show_error(self, info))
+            self.pool.start(self.warmup_worker)
+        if not self.prefs.demo_offered:
+            self.prefs.demo_offered = True
+            self.open_demo_workspace()
+
+    def open_demo_workspace(self) -> None:
+        from embedstudio.resources import demo_config_path
+
+        try:
+            cfg = load_config(demo_config_path())
+        except (UserError, FileNotFoundError) as exc:
+            self.status_message(f"The demo workspace could not be opened: {exc}", warning=True)
+            return
+        self._set_config(cfg, None)
+        for src in cfg.embedding.vectors:
+            self.vectors_panel.load(src.path)
+        self.dataset_panel.import_dataset()
+        self.status_message("Demo workspace: movie reviews (pos/neg) with small fastText vectors. Press Train (Ctrl+R).")
+
+    # ---- config files --------------------------------------------------------------------
+    def _set_config(self, cfg: RunConfig, path: Path | None) -> None:
+        self._config_path = path
+        self.state.set_config(cfg)
+        self.dataset_panel.refresh_from_config()
+
+    def open_config(self, path: str | os.PathLike) -> bool:
+        try:
+            cfg = load_config(path)
+        except UserError as exc:
+            dialogs.show_error(self, ErrorInfo(str(exc), "", True))
+            return False
+        self._set_config(cfg, Path(path))
+        self.prefs.add_recent("config", str(path))
+        self.prefs.last_config = str(path)
+        self.status_message(f"Opened configuration {path}")
+        return True
+
+    def open_config_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open configuration", self._start_dir(), CONFIG_FILTER)
+        if path:
+            self.open_config(path)
+
+    def save_config(self) -> bool:
+        if self._config_path is None:
+            return self.save_config_as()
+        return self._write_config(self._config_path)
+
+    def save_config_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", self._start_dir("embedstudio.toml"),
+                                              CONFIG_FILTER)
+        return bool(path) and self._write_config(Path(path))
+
+    def _write_config(self, path: Path) -> bool:
+        try:
+            self.state.config.validate()
+            save_config(self.state.config, path)
+        except (UserError, OSError) as exc:
+            dialogs.show_error(self, ErrorInfo(f"Could not save {path}: {exc}", "", True))
+            return False
+        self._config_path = path
+        self.prefs.add_recent("config", str(path))
+        self.prefs.last_config = str(path)
+        self._update_title()
+        self.status_message(f"Saved {path}")
+        return True
+
+    def _start_dir(self, name: str = "") -> str:
+        base = self._config_path.parent if self._config_path else Path.home()
+        return str(base / name) if name else str(base)
+
+    def choose_runs_dir(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Runs folder", str(self.state.runs_dir))
+        if path:
+            self.state.set_runs_dir(path)
+            self.prefs.runs_dir = path
+
+    # ---- recent files ------------------------------------------------------------------
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        self.collect_preferences()
+        any_added = False
+        for kind, opener in (("vectors", self.vectors_panel.add_files), ("dataset", self.dataset_panel.open_path),
+                             ("config", self.open_config)):
+            paths = self.prefs.recent.get(kind, [])
+            if not paths:
+                continue
+            if any_added:
+                self.recent_menu.addSeparator()
+            for path in paths:
+                act = self.recent_menu.addAction(f"{kind.title()}: {_middle_elide(path)}")
+                act.setToolTip(path)
+                arg = [path] if kind == "vectors" else path
+                act.triggered.connect(lambda checked=False, f=opener, a=arg: f(a))
+                any_added = True
+        if not any_added:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent Files", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.prefs.recent = {k: [] for k in self.prefs.recent}
+
+    # ---- edit menu on whatever has focus ---------------------------------------------------
+    def _copy_focused(self) -> None:
+        w = QApplication.focusWidget()
+        if w is not None and hasattr(w, "copy"):
+            w.copy()
+        elif hasattr(w, "selectionModel") and w.selectionModel() is not None:
+            rows: dict[int, dict[int, str]] = {}
+            for idx in w.selectionModel().selectedIndexes():
+                rows.setdefault(idx.row(), {})[idx.column()] = str(idx.data() or "")
+            text = "\n".join("\t".join(cols[c] for c in sorted(cols)) for _, cols in sorted(rows.items()))
+            QApplication.clipboard().setText(text)
+
+    def _select_all_focused(self) -> None:
+        w = QApplication.focusWidget()
+        if w is not None and hasattr(w, "selectAll"):
+            w.selectAll()
+
+    # ---- run menu ----------------------------------------------------------------------
+    def train(self) -> None:
+        panel = self.training_panel
+        if not hasattr(panel, "start"):
+            self.status_message("Training is not available in this build.", warning=True)
+            return
+        self.show_area("Training")
+        panel.start()
+
+    def stop(self) -> None:
+        panel = self.training_panel
+        if hasattr(panel, "stop"):
+            panel.stop()
+
+    def training_running(self) -> bool:
+        panel = self.training_panel
+        return bool(hasattr(panel, "is_running") and panel.is_running())
+
+    # ---- drag and drop -----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_paths(paths)
+
+    def open_paths(self, paths: list[Path]) -> dict[str, list[Path]]:
+        """Send each path to the area that understands it (drag-and-drop and command-line arguments)."""
+        routed = route_paths(paths)
+        if routed["vectors"]:
+            self.vectors_panel.add_files(routed["vectors"])
+            self.show_area("Vectors")
+        if routed["dataset"]:
+            self.dataset_panel.open_path(routed["dataset"][-1])
+            self.show_area("Dataset")
+        for cfg in routed["config"]:
+            self.open_config(cfg)
+        if routed["unknown"]:
+            names = ", ".join(p.name for p in routed["unknown"])
+            self.status_message(f"Not a vector file, dataset or configuration: {names}", warning=True)
+        return routed
+
+    # ---- closing -----------------------------------------------------------------------
+    def request_quit(self, *, confirm: bool = True) -> None:
+        self._confirm_close = confirm
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        confirm = getattr(self, "_confirm_close", True)
+        if self.pool.running():
+            if self._closing:
+                event.ignore()  # already stopping; we close once the last worker is done
+                return
+            if confirm and self.training_running():
+                answer = QMessageBox.question(
+                    self, "Quit EmbedStudio", "Training is running. Stop it and quit?",
+                    QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+                if answer != QMessageBox.Yes:
+                    event.ignore()
+                    return
+            self._closing = True
+            self.status_message("Stopping running jobs before quitting…")
+            self.pool.busy_changed.connect(self._close_when_idle)
+            self.pool.cancel_all()
+            event.ignore()
+            return
+        settings().setValue("main_window/geometry", self.saveGeometry())
+        self.write_preferences()
+        event.accept()
+
+    def _close_when_idle(self, busy: bool) -> None:
+        if not busy and not self.pool.running():
+            QTimer.singleShot(0, self.close)
+
+
+def _middle_elide(path: str, limit: int = 70) -> str:
+    return path if len(path) <= limit else path[: limit // 2 - 1] + "…" + path[-(limit // 2):]

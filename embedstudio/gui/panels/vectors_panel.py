@@ -1,0 +1,293 @@
+"""Vectors area: the library of vector files (load in Workers), Explore, Map, Coverage, own vectors, cache.
+
+Threads: loading, coverage and training of vectors run in Workers; their results reach AppState
+through queued signals on the GUI thread. Queries and the PCA map are fast enough for the GUI thread.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from embedstudio.gui import dialogs
+from embedstudio.gui.state import AppState, display_name, local_path
+from embedstudio.gui.widgets.busy import BUSY_DELAY_MS, set_progress
+from embedstudio.gui.widgets.train_vectors_dialog import TrainVectorsDialog
+from embedstudio.gui.widgets.vector_coverage import CoverageWidget
+from embedstudio.gui.widgets.vector_explore import ExploreWidget
+from embedstudio.gui.widgets.vector_library import LibraryModel
+from embedstudio.gui.widgets.vector_map import VectorMap
+from embedstudio.gui.worker import ErrorInfo, Worker, WorkerPool
+
+VECTOR_FILTER = ("Vector files (*.txt *.vec *.bin *.w2v *.kv *.model *.wv *.vectors *.gz *.bz2 *.xz *.zip);;"
+                 "All files (*)")
+
+
+def load_vector_file(path: str, *, reporter, cancel):
+    from embedstudio.core.vectors import load_vectors
+
+    return load_vectors(path, reporter=reporter, cancel=cancel)
+
+
+class VectorsPanel(QWidget):
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.pool = state, pool
+        self.opened_paths: list[str] = []   # for File > Recent Files
+        self.loads: dict[str, Worker] = {}  # path -> running load
+        self.train_dialog: TrainVectorsDialog | None = None
+        self._build()
+        self.state.vectors_changed.connect(self._on_vectors_changed)
+        self.state.config_changed.connect(self.library_model.refresh)
+        self._on_vectors_changed()
+
+    # ---- layout ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.add_button = QPushButton("Add files…")
+        self.add_button.setToolTip("Add GloVe, word2vec or fastText files to the library (they load at once)")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected files from the library (the files stay on disk)")
+        self.load_button = QPushButton("Load")
+        self.load_button.setToolTip("Read the selected files into memory (in the background)")
+        self.unload_button = QPushButton("Unload")
+        self.unload_button.setToolTip("Free the memory of the selected files")
+        self.train_button = QPushButton("Train your own…")
+        self.train_button.setToolTip("Train fastText or word2vec vectors on your dataset or a corpus")
+        self.clear_cache_button = QPushButton("Clear cache")
+        self.clear_cache_button.setToolTip("Delete the binary copies that make loading fast")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop loading")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar(maximumWidth=200, textVisible=False, visible=False)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.library_model = LibraryModel(self.state, self)
+        self.table = QTableView()
+        self.table.setModel(self.library_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
+        self.table.doubleClicked.connect(lambda idx: self.load(self.library_model.paths()[idx.row()]))
+
+        self.explore = ExploreWidget()
+        self.map = VectorMap()
+        self.coverage = CoverageWidget(self.state, self.pool)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.explore, "Explore")
+        self.tabs.addTab(self.map, "Map")
+        self.tabs.addTab(self.coverage, "Coverage")
+        self.tabs.setTabToolTip(0, "Nearest neighbours, analogies, similarity")
+        self.tabs.setTabToolTip(1, "2-D PCA projection of words and their neighbours")
+        self.tabs.setTabToolTip(2, "How much of the current dataset the vectors cover")
+
+        buttons = QHBoxLayout()
+        for w in (self.add_button, self.remove_button, self.load_button, self.unload_button, self.cancel_button,
+                  self.progress):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.clear_cache_button)
+        top = QWidget()
+        top_lay = QVBoxLayout(top)
+        top_lay.setContentsMargins(0, 0, 0, 0)
+        top_lay.addLayout(buttons)
+        top_lay.addWidget(self.table, 1)
+        top_lay.addWidget(self.message)
+        splitter = QSplitter(Qt.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        QVBoxLayout(self).addWidget(splitter)
+
+        self.add_button.clicked.connect(self.open_dialog)
+        self.remove_button.clicked.connect(lambda: self.remove(self.selected_paths()))
+        self.load_button.clicked.connect(lambda: [self.load(p) for p in self.selected_paths()])
+        self.unload_button.clicked.connect(lambda: [self.unload(p) for p in self.selected_paths()])
+        self.cancel_button.clicked.connect(self.cancel_loads)
+        self.train_button.clicked.connect(self.open_train_dialog)
+        self.clear_cache_button.clicked.connect(self.clear_cache)
+        self._progress_reveal = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS,
+                                       timeout=lambda: self.progress.setVisible(bool(self.loads)))
+
+    # ---- library -----------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add vector files", "", VECTOR_FILTER)
+        if paths:
+            self.add_files(paths)
+
+    def add_files(self, paths, *, load: bool = True) -> None:
+        """Add files to the library and (by default) load them in the background."""
+        for p in paths:
+            path = str(p)
+            self.state.add_vectors(path)
+            self.opened_paths.append(path)
+            self._detect_format(path)
+            if load and not self.state.is_loaded(path):
+                self.load(path)
+        if paths:
+            self.select_path(str(paths[-1]))
+
+    def remove(self, paths: list[str]) -> None:
+        for path in paths:
+            if path in self.loads:
+                self.loads[path].cancel()
+            self.state.remove_vectors(path)
+
+    def selected_paths(self) -> list[str]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        paths = self.library_model.paths()
+        return [paths[r] for r in rows if r < len(paths)]
+
+    def select_path(self, path: str) -> None:
+        if path in self.state.library:
+            self.table.selectRow(self.state.library.index(path))
+
+    def current_vectors(self):
+        """The loaded vectors of the selected row, else the first loaded file."""
+        for path in self.selected_paths():
+            if path in self.state.vectors:
+                return self.state.vectors[path]
+        return next(iter(self.state.vectors.values()), None)
+
+    def _detect_format(self, path: str) -> None:
+        from embedstudio.core.errors import UserError
+        from embedstudio.core.vectors import detect_format
+
+        try:
+            self.library_model.status_of(path).format = detect_format(local_path(path))
+        except (UserError, OSError):
+            self.library_model.status_of(path).format = "?"
+
+    def _refresh_cache_info(self) -> None:
+        from embedstudio.core.vectors.cache import VectorCache
+
+        cache = VectorCache()
+        for path in self.state.library:
+            entries = cache.entry_info(local_path(path)) if local_path(path).exists() else []
+            fresh = [e for e in entries if e["fresh"]]
+            st = self.library_model.status_of(path)
+            st.cache_bytes = sum(e["size"] for e in entries)
+            st.cache_words = fresh[0]["words"] if fresh else None
+            st.cache_dim = fresh[0]["dim"] if fresh else None
+
+    def _on_vectors_changed(self) -> None:
+        self._refresh_cache_info()
+        self.library_model.refresh()
+        self._on_selection()
+
+    def _on_selection(self) -> None:
+        wv = self.current_vectors()
+        self.explore.set_vectors(wv)
+        self.map.set_vectors(wv)
+        self.coverage.set_vectors(wv)
+        has_rows = bool(self.selected_paths())
+        for w in (self.remove_button, self.load_button, self.unload_button):
+            w.setEnabled(has_rows)
+
+    # ---- loading -----------------------------------------------------------------------
+    def load(self, path: str) -> Worker | None:
+        """Load ``path`` in a Worker (added to the library first). Returns the worker, or None if loaded."""
+        path = str(path)
+        if path not in self.state.library:
+            self.state.add_vectors(path)
+        if self.state.is_loaded(path):
+            return None
+        if path in self.loads:
+            return self.loads[path]
+        worker = Worker(load_vector_file, path, name=f"Loading {display_name(path)}")
+        st = self.library_model.status_of(path)
+        st.state, st.percent = "loading", None
+        worker.progress.connect(lambda d, t, m, p=path: self._load_progress(p, d, t))
+        worker.warning.connect(lambda text: self._show_message(text, warning=True))
+        worker.returned.connect(lambda wv, p=path: self._loaded(p, wv))
+        worker.errored.connect(lambda info, p=path: self._load_failed(p, info))
+        worker.cancelled.connect(lambda p=path: self._load_cancelled(p))
+        worker.done.connect(lambda p=path, w=worker: self._load_done(p, w))
+        self.loads[path] = worker
+        self.pool.start(worker)
+        self.cancel_button.setEnabled(True)
+        self._progress_reveal.start()
+        self.library_model.row_changed(path)
+        return worker
+
+    def unload(self, path: str) -> None:
+        self.state.unload_vectors(path)
+        self.library_model.status_of(path).state = "not loaded"
+        self.library_model.row_changed(path)
+
+    def cancel_loads(self) -> None:
+        for worker in self.loads.values():
+            worker.cancel()
+
+    def _load_progress(self, path: str, done: float, total) -> None:
+        st = self.library_model.status_of(path)
+        st.percent = int(100 * done / total) if total else None
+        set_progress(self.progress, done, total)
+        self.library_model.row_changed(path)
+
+    def _loaded(self, path: str, wv) -> None:
+        if path not in self.state.library:
+            return  # removed while loading
+        st = self.library_model.status_of(path)
+        st.state, st.format = "loaded", wv.format
+        if not self.state.config.embedding.vectors:
+            self.state.select_vectors(path)  # the first loaded file is used for training unless the user picks
+        self.state.add_vectors(path, wv)
+        if wv.info.warnings:
+            self._show_message(" ".join(wv.info.warnings[:3]), warning=True)
+        else:
+            self._show_message(f"Loaded {display_name(path)}: {len(wv):,} words × {wv.dim}.")
+        if not self.selected_paths():
+            self.select_path(path)
+
+    def _load_failed(self, path: str, info: ErrorInfo) -> None:
+        self.library_model.status_of(path).state = "failed"
+        self._show_message(info.message.splitlines()[0], warning=True)
+        dialogs.show_error(self.window(), info)
+
+    def _load_cancelled(self, path: str) -> None:
+        self.library_model.status_of(path).state = "cancelled"
+        self._show_message(f"Loading {display_name(path)} was cancelled.")
+
+    def _load_done(self, path: str, worker: Worker) -> None:
+        if self.loads.get(path) is worker:
+            del self.loads[path]
+        self.cancel_button.setEnabled(bool(self.loads))
+        if not self.loads:
+            self._progress_reveal.stop()
+            self.progress.setVisible(False)
+        self._refresh_cache_info()
+        self.library_model.row_changed(path)
+
+    def _show_message(self, text: str, *, warning: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #a04000;" if warning else "")
+
+    # ---- own vectors and cache ---------------------------------------------------------
+    def open_train_dialog(self) -> TrainVectorsDialog:
+        self.train_dialog = TrainVectorsDialog(self.state, self.pool, self)
+        self.train_dialog.trained.connect(lambda p: self.add_files([str(p)]))
+        self.train_dialog.show()
+        return self.train_dialog
+
+    def clear_cache(self, *, confirm: bool = True) -> int:
+        from embedstudio.core.vectors.cache import VectorCache
+
+        cache = VectorCache()
+        size = cache.size()
+        if confirm:
+            answer = QMessageBox.question(
+                self, "Clear vector cache",
+                f"Delete the vector cache ({size / 1e6:.1f} MB)? Loaded files stay loaded; the next load of a "
+                "large text file will be slower.", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if answer != QMessageBox.Yes:
+                return 0
+        freed = cache.clear()
+        self._show_message(f"Cleared the vector cache ({freed / 1e6:.1f} MB).")
+        self._on_vectors_changed()
+        return freed
+

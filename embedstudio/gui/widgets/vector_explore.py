@@ -1,0 +1,159 @@
+"""Explore one loaded vector file: nearest neighbours, analogies, similarity of two words.
+
+Each query is one matrix-vector product (≈10 ms for 400k × 300), so it runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QTableView, QVBoxLayout, QWidget)
+
+from embedstudio.core.errors import UserError
+from embedstudio.gui.widgets.table_model import ColumnTableModel
+
+SUBWORD_NOTE = "not in the file: its vector was built from character n-grams (subwords)"
+
+
+def word_source(wv, word: str) -> str:
+    """'in vocabulary' | 'subwords' | 'unknown'."""
+    if not wv.is_oov(word):
+        return "in vocabulary"
+    return "subwords" if wv.has_subwords and wv.vector(word) is not None else "unknown"
+
+
+class ExploreWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wv = None
+        self.word = QLineEdit(placeholderText="a word, e.g. film")
+        self.word.setToolTip("Words closest to this one by cosine similarity")
+        self.k = QSpinBox(minimum=1, maximum=200, value=10)
+        self.k.setToolTip("How many neighbours to list")
+        self.neighbours_button = QPushButton("Neighbours")
+        self.a, self.b, self.c = (QLineEdit(placeholderText=p) for p in ("man", "king", "woman"))
+        self.a.setToolTip("'a' in: a is to b as c is to ?  (answer: the words closest to b − a + c)")
+        self.analogy_button = QPushButton("Solve")
+        self.w1, self.w2 = QLineEdit(placeholderText="good"), QLineEdit(placeholderText="great")
+        self.similarity_button = QPushButton("Compare")
+        self.similarity_label = QLabel("")
+        self.header = QLabel("Load a vector file, then ask for neighbours, analogies or similarities.")
+        self.header.setWordWrap(True)
+        self.model = ColumnTableModel(("Rank", "Word", "Cosine"), ((), (), ()))
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self._layout()
+        self.neighbours_button.clicked.connect(lambda: self.query_neighbours(self.word.text()))
+        self.word.returnPressed.connect(self.neighbours_button.click)
+        self.analogy_button.clicked.connect(lambda: self.query_analogy(self.a.text(), self.b.text(), self.c.text()))
+        self.c.returnPressed.connect(self.analogy_button.click)
+        self.similarity_button.clicked.connect(lambda: self.query_similarity(self.w1.text(), self.w2.text()))
+        self.w2.returnPressed.connect(self.similarity_button.click)
+        self.set_vectors(None)
+
+    def _layout(self) -> None:
+        queries = QGroupBox("Ask")
+        form = QFormLayout(queries)
+        row = QHBoxLayout()
+        row.addWidget(self.word, 1)
+        row.addWidget(QLabel("k"))
+        row.addWidget(self.k)
+        row.addWidget(self.neighbours_button)
+        form.addRow("Neighbours of", row)
+        row = QHBoxLayout()
+        for w, text in ((self.a, None), (self.b, "is to"), (self.c, "as"), (None, "is to ?")):
+            if text:
+                row.addWidget(QLabel(text))
+            if w is not None:
+                row.addWidget(w, 1)
+        row.addWidget(self.analogy_button)
+        form.addRow("Analogy", row)
+        row = QHBoxLayout()
+        row.addWidget(self.w1, 1)
+        row.addWidget(QLabel("and"))
+        row.addWidget(self.w2, 1)
+        row.addWidget(self.similarity_button)
+        row.addWidget(self.similarity_label, 1)
+        form.addRow("Similarity of", row)
+        lay = QVBoxLayout(self)
+        lay.addWidget(queries)
+        lay.addWidget(self.header)
+        lay.addWidget(self.table, 1)
+
+    def set_vectors(self, wv) -> None:
+        self.wv = wv
+        for w in (self.neighbours_button, self.analogy_button, self.similarity_button):
+            w.setEnabled(wv is not None)
+        if wv is None:
+            self.header.setText("Load a vector file, then ask for neighbours, analogies or similarities.")
+            self._show([])
+        else:
+            sub = " It builds vectors for unknown words from subwords." if wv.has_subwords else ""
+            self.header.setText(f"Exploring {wv.name}: {len(wv):,} words × {wv.dim} dimensions.{sub}")
+
+    # ---- queries (public so menus and tests can call them) ---------------------------------
+    def query_neighbours(self, word: str) -> list[tuple[str, float]]:
+        word = word.strip()
+        if not self._ready(word):
+            return []
+        try:
+            found = self.wv.neighbors(word, self.k.value())
+        except UserError as exc:
+            return self._fail(str(exc))
+        note = f" ('{word}' is {SUBWORD_NOTE})" if word_source(self.wv, word) == "subwords" else ""
+        self._set_header(f"Nearest neighbours of '{word}'{note}:", bool(note))
+        self._show(found)
+        return found
+
+    def query_analogy(self, a: str, b: str, c: str) -> list[tuple[str, float]]:
+        a, b, c = a.strip(), b.strip(), c.strip()
+        if not (self._ready(a) and b and c):
+            return []
+        try:
+            found = self.wv.analogy(a, b, c, self.k.value())
+        except UserError as exc:
+            return self._fail(str(exc))
+        built = [w for w in (a, b, c) if word_source(self.wv, w) == "subwords"]
+        note = f" ({', '.join(repr(w) for w in built)}: {SUBWORD_NOTE})" if built else ""
+        self._set_header(f"'{a}' is to '{b}' as '{c}' is to …{note}", bool(note))
+        self._show(found)
+        return found
+
+    def query_similarity(self, w1: str, w2: str) -> float | None:
+        w1, w2 = w1.strip(), w2.strip()
+        if not (self._ready(w1) and w2):
+            return None
+        try:
+            score = self.wv.similarity(w1, w2)
+        except UserError as exc:
+            self.similarity_label.setText("")
+            self._fail(str(exc))
+            return None
+        built = [w for w in (w1, w2) if word_source(self.wv, w) == "subwords"]
+        suffix = f"  ({', '.join(built)} from subwords)" if built else ""
+        self.similarity_label.setText(f"cosine = {score:.3f}{suffix}")
+        return score
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _ready(self, word: str) -> bool:
+        if self.wv is None:
+            self._fail("Load a vector file first (select it in the library and press Load).")
+            return False
+        return bool(word)
+
+    def _fail(self, message: str) -> list:
+        self._set_header(message, True)
+        self._show([])
+        return []
+
+    def _set_header(self, text: str, emphasise: bool) -> None:
+        self.header.setText(text)
+        self.header.setStyleSheet("color: #a04000;" if emphasise else "")
+
+    def _show(self, found: list[tuple[str, float]]) -> None:
+        self.model.set_data(("Rank", "Word", "Cosine"),
+                            (list(range(1, len(found) + 1)), [w for w, _ in found], [float(s) for _, s in found]))
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
