@@ -292,10 +292,13 @@ def end_to_end_model(vectorizer: Any, model: Any) -> Any:
 
 def _nan_message(where: tuple[int, int], cfg: RunConfig) -> str:
     epoch, batch = where
-    return (f"Training failed: the loss became NaN or infinite at epoch {epoch}, batch {batch}, and the model "
-            f"stopped learning. Try a lower learning rate (now {cfg.training.learning_rate:g}; e.g. 10 times "
-            "lower), check the vector file for huge or invalid numbers, or use the 'average' preset, whose "
-            "pooling stays defined for empty texts.")
+    message = (f"Training failed: the loss became NaN or infinite at epoch {epoch}, batch {batch}, so training "
+               f"was stopped. Try a lower learning rate (now {cfg.training.learning_rate:g}; e.g. 10 times lower)")
+    if cfg.embedding.mode != "scratch":
+        message += ", check the vector file for huge or invalid numbers"
+    if cfg.model.preset != "average":
+        message += ", or try the 'average' preset"
+    return message + "."
 
 
 def _clean_number(value: Any) -> float | None:
