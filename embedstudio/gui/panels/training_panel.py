@@ -1,0 +1,253 @@
+"""Training area: Start/Stop, progress with ETA and speed, live curves, the log, and the results.
+
+Threads: ``core.training.train`` runs in a Worker (``run_training``); this panel reacts on the GUI thread
+to the worker's queued signals (batch/epoch events at most ~10 a second, coalesced again by the curves).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from embedstudio.core.errors import ConfigError
+from embedstudio.gui import dialogs
+from embedstudio.gui.panels.results_view import ResultsView
+from embedstudio.gui.widgets.plot_curves import TrainingCurves
+from embedstudio.gui.worker import ErrorInfo, Worker
+
+LOG_LINES = 5000
+
+
+def run_training(cfg, dataset, vectors, *, reporter, cancel):
+    """The worker's job: import TensorFlow without stalling the GUI, then ``core.training.train``."""
+    from embedstudio.gui.heavy_imports import import_tensorflow
+
+    reporter.progress(0, None, "Loading TensorFlow")
+    import_tensorflow()
+    from embedstudio.core.training import train
+
+    return train(cfg, reporter=reporter, cancel=cancel, dataset=dataset, vectors=vectors)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "–"
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class TrainingPanel(QWidget):
+    """The Training area. Public: ``start() -> Worker | None``, ``stop()``, ``is_running()``, ``worker``,
+    ``last_result`` (TrainResult), ``run_dir``; signals ``training_started(Worker)``,
+    ``training_finished(object)`` (the run folder Path, or None if none was created)."""
+
+    training_started = Signal(object)
+    training_finished = Signal(object)
+
+    def __init__(self, state, pool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.pool = state, pool
+        self.worker: Worker | None = None
+        self.last_result: Any = None
+        self.last_error: ErrorInfo | None = None
+        self.run_dir: Path | None = None
+        self._run_status = ""
+        self._build()
+        self._set_running(False)
+
+    # ---- construction ----------------------------------------------------------------
+    def _build(self) -> None:
+        self.start_button = QPushButton("Start Training")
+        self.start_button.setToolTip("Train a model with the settings of the Dataset and Model areas (Ctrl+R)")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current batch; the model trained so far is kept and evaluated")
+        self.stop_button.clicked.connect(self.stop)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.status = QLabel("Ready.")
+        self.status.setWordWrap(True)
+        self.speed = QLabel("")
+        self.speed.setToolTip("Epoch and batch, time left for the whole run, and training speed")
+        top = QHBoxLayout()
+        top.addWidget(self.start_button)
+        top.addWidget(self.stop_button)
+        top.addWidget(self.progress, 1)
+        top.addWidget(self.speed)
+
+        self.curves = TrainingCurves()
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(LOG_LINES)
+        self.log.setFont(QFont("monospace", 9))
+        self.log.setPlaceholderText("The training log appears here.")
+        live = QSplitter(Qt.Horizontal)
+        live.addWidget(self.curves)
+        live.addWidget(self.log)
+        live.setStretchFactor(0, 3)
+        live.setStretchFactor(1, 1)
+        live.setSizes([900, 320])
+
+        self.results = ResultsView(self.pool)
+        self.split = split = QSplitter(Qt.Vertical)
+        split.addWidget(live)
+        split.addWidget(self.results)
+        split.setChildrenCollapsible(False)
+        self._give_room_to_results(False)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.status)
+        lay.addWidget(split, 1)
+
+    # ---- actions ---------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def start(self) -> Worker | None:
+        """Train ``state.config`` (copied) on ``state.dataset`` with the loaded vectors; None if refused."""
+        if self.worker is not None:
+            return None
+        cfg = self.state.config.copy()
+        cfg.runs_dir = str(self.state.runs_dir)
+        try:
+            cfg.validate()
+        except ConfigError as exc:
+            self._fail_early(str(exc))
+            return None
+        vectors = {v.path: self.state.vectors[v.path] for v in cfg.embedding.vectors if v.path in self.state.vectors}
+        worker = Worker(run_training, cfg, self.state.dataset, vectors, name="Training")
+        self._connect(worker)
+        self._reset_view()
+        self.worker = worker
+        self._set_running(True)
+        self.pool.start(worker)
+        self.training_started.emit(worker)
+        return worker
+
+    def stop(self) -> None:
+        """Honoured after the current batch: the run is written as 'stopped' with the model so far."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Stopping after the current batch…")
+            self._log("Stop requested.")
+
+    def _connect(self, w: Worker) -> None:
+        job = w.job_id
+        mine = lambda: self.worker is not None and self.worker.job_id == job  # noqa: E731
+        w.progress.connect(lambda d, t, m: mine() and self._on_progress(d, t, m))
+        w.info.connect(lambda m: mine() and self._log(m))
+        w.warning.connect(lambda m: mine() and self._log(f"Warning: {m}", warning=True))
+        w.event.connect(lambda k, p: mine() and self._on_event(k, p))
+        w.returned.connect(lambda r: mine() and self._on_returned(r))
+        w.errored.connect(lambda info: mine() and self._on_errored(info))
+        w.cancelled.connect(lambda: mine() and self._on_cancelled())
+        w.done.connect(lambda: mine() and self._on_done())
+
+    def _reset_view(self) -> None:
+        self.last_result, self.last_error, self.run_dir, self._run_status = None, None, None, ""
+        self.curves.clear()
+        self.log.clear()
+        self.results.clear("Training… the test results appear here when it ends.")
+        self._give_room_to_results(False)
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.speed.setText("")
+        self.status.setText("Starting…")
+
+    def _give_room_to_results(self, results: bool) -> None:
+        self.split.setSizes([330, 470] if results else [700, 100])
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+
+    def _fail_early(self, message: str) -> None:
+        self.status.setText(message)
+        dialogs.show_error(self.window(), ErrorInfo(message, "", True))
+
+    # ---- worker signals (GUI thread) ---------------------------------------------------
+    def _on_progress(self, done: float, total: Any, message: str) -> None:
+        if message and message != "Training":
+            self.status.setText(f"{message}…")
+            if not self.curves.series["train_loss"].x:
+                self.progress.setRange(0, 0 if not total else 1000)
+                if total:
+                    self.progress.setValue(int(1000 * done / total))
+
+    def _on_event(self, kind: str, payload: dict) -> None:
+        if kind == "batch":
+            self._on_batch(payload)
+        elif kind == "epoch":
+            self.curves.add_epoch(payload)
+        elif kind == "run":
+            self.run_dir = Path(payload["run_dir"])
+            self._run_status = payload.get("status", "")
+
+    def _on_batch(self, p: dict) -> None:
+        epochs, batches = max(1, p.get("epochs") or 1), max(1, p.get("batches") or 1)
+        done = (p.get("epoch", 1) - 1) * batches + p.get("batch", 0)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * done / (epochs * batches)))
+        self.progress.setFormat(f"epoch {p.get('epoch')}/{epochs} · batch {p.get('batch')}/{batches}")
+        speed = p.get("samples_per_sec")
+        self.speed.setText(f"ETA {format_duration(p.get('eta_s'))} · "
+                           f"{speed:,.0f} samples/s" if speed else f"ETA {format_duration(p.get('eta_s'))}")
+        if self.status.text() != "Training…" and self.stop_button.isEnabled():
+            self.status.setText("Training…")
+        self.curves.add_batch(p)
+
+    def _on_returned(self, result: Any) -> None:
+        self.last_result = result
+        self.run_dir = Path(result.run_dir)
+        self._run_status = result.status
+        self.curves.flush()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(1000)
+        self.progress.setFormat(result.status)
+        text = "Stopped: the model trained so far was saved and evaluated." if result.status == "stopped" \
+            else "Training complete."
+        self.status.setText(text)
+        self.results.show_run(result.run_dir, result.report, status=result.status, message=result.message)
+        self._give_room_to_results(True)
+
+    def _on_errored(self, info: ErrorInfo) -> None:
+        self.last_error = info
+        self.status.setText(info.message.splitlines()[0] if info.message else "Training failed.")
+        self._log(f"Error: {info.message}", warning=True)
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("failed")
+        if self.run_dir is not None:
+            self.results.show_run(self.run_dir, None, status="failed", message=info.message)
+        dialogs.show_error(self.window(), info)
+
+    def _on_cancelled(self) -> None:
+        self.status.setText("Stopped before training began; no model was saved.")
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("stopped")
+        if self.run_dir is not None:
+            self.results.show_run(self.run_dir, None, status="stopped",
+                                  message="Stopped before training began; no model was saved.")
+
+    def _on_done(self) -> None:
+        self.worker = None
+        self._set_running(False)
+        if self.run_dir is not None:
+            self.state.run_finished.emit(self.run_dir)
+        self.training_finished.emit(self.run_dir)
+
+    def _log(self, message: str, *, warning: bool = False) -> None:
+        if warning:
+            self.log.appendHtml(f'<span style="color:#a04000">{html.escape(str(message))}</span>')
+        else:
+            self.log.appendPlainText(str(message))

@@ -1,0 +1,196 @@
+"""Training curves: live loss/accuracy plots for one run, and an overlay of several runs.
+
+Curve items are created once and fed with ``setData`` on growing arrays; live updates are coalesced by
+a timer so that ten batch events a second cost at most a few redraws.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+REDRAW_MS = 250
+TRAIN_PEN = pg.mkPen(31, 119, 180, width=2)
+VAL_PEN = pg.mkPen(255, 127, 14, width=2)
+CURRENT_PEN = pg.mkPen(31, 119, 180, width=1.5, style=Qt.DashLine)
+RUN_COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+               (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
+
+
+def _plot(title: str, left: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget(background="w")
+    plot.setTitle(title, color="#333", size="10pt")
+    plot.setLabel("left", left)
+    plot.setLabel("bottom", "epoch")
+    plot.showGrid(x=True, y=True, alpha=0.25)
+    plot.hideButtons()
+    for axis in ("left", "bottom"):
+        plot.getAxis(axis).setTextPen("#333")
+        plot.getAxis(axis).setPen("#888")
+    plot.addLegend(offset=(-10, 10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
+    return plot
+
+
+class _Series:
+    """x/y points that grow; NaN-free (a missing value is skipped, not plotted)."""
+
+    def __init__(self) -> None:
+        self.x: list[float] = []
+        self.y: list[float] = []
+
+    def add(self, x: float, y: Any) -> None:
+        if y is None:
+            return
+        y = float(y)
+        if np.isfinite(y):
+            self.x.append(float(x))
+            self.y.append(y)
+
+    def clear(self) -> None:
+        self.x.clear()
+        self.y.clear()
+
+
+class TrainingCurves(QWidget):
+    """Loss and accuracy per epoch for train and validation, plus the running train value of the epoch
+    in progress (Keras' running mean restarts every epoch, so only the current epoch's is drawn)."""
+
+    METRICS = ("loss", "accuracy")
+    SPLITS = (("train", TRAIN_PEN, "o"), ("validation", VAL_PEN, "o"), ("current", CURRENT_PEN, None))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plots = {"loss": _plot("Loss", "loss"), "accuracy": _plot("Accuracy", "accuracy")}
+        self.series: dict[str, _Series] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for metric, plot in self.plots.items():
+            for split, pen, symbol in self.SPLITS:
+                key = f"{split}_{metric}"
+                self.series[key] = _Series()
+                name = "train (this epoch)" if split == "current" else split
+                self.curves[key] = plot.plot([], [], pen=pen, name=name, symbol=symbol, symbolSize=6,
+                                             symbolBrush=pen.color(), symbolPen=None)
+        self.plots["accuracy"].setYRange(0, 1, padding=0.02)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for plot in self.plots.values():
+            lay.addWidget(plot)
+        self._dirty = False
+        self._timer = QTimer(self, interval=REDRAW_MS, timeout=self.flush)
+
+    def clear(self) -> None:
+        for s in self.series.values():
+            s.clear()
+        self._dirty = True
+        self.flush()
+
+    def add_batch(self, payload: dict) -> None:
+        """A ``batch`` event: running train loss/accuracy at a fractional epoch."""
+        batches = max(1, int(payload.get("batches") or 1))
+        epoch = payload.get("epoch", 1)
+        x = epoch - 1 + payload.get("batch", 0) / batches
+        for metric in self.METRICS:
+            current = self.series[f"current_{metric}"]
+            if current.x and current.x[0] < epoch - 1:
+                current.clear()  # a new epoch: its running mean starts afresh
+            if not current.x:
+                self._start_current(metric, epoch)
+            current.add(x, payload.get(metric))
+        self._mark_dirty()
+
+    def _start_current(self, metric: str, epoch: int) -> None:
+        """Join the running curve to the last finished epoch's point, so the line stays continuous."""
+        done = self.series[f"train_{metric}"]
+        if done.x and done.x[-1] == epoch - 1:
+            self.series[f"current_{metric}"].add(done.x[-1], done.y[-1])
+
+    def add_epoch(self, row: dict) -> None:
+        """An ``epoch`` event or a metrics.jsonl line."""
+        x = float(row.get("epoch", 0))
+        if not row.get("partial"):
+            self.series["train_loss"].add(x, row.get("loss"))
+            self.series["train_accuracy"].add(x, row.get("accuracy"))
+            self.series["current_loss"].clear()
+            self.series["current_accuracy"].clear()
+        self.series["validation_loss"].add(x, row.get("val_loss"))
+        self.series["validation_accuracy"].add(x, row.get("val_accuracy"))
+        self._dirty = True
+        self.flush()  # epoch ends are rare: draw them at once
+
+    def set_history(self, rows: Sequence[dict]) -> None:
+        """Show a finished run's per-epoch metrics (starting at epoch 0 = nothing learned is not known)."""
+        for s in self.series.values():
+            s.clear()
+        for row in rows:
+            self.add_epoch(row)
+        self.flush()
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        if not self._dirty:
+            self._timer.stop()
+            return
+        for key, curve in self.curves.items():
+            s = self.series[key]
+            curve.setData(np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float))
+        self._dirty = False
+
+    def point_count(self, key: str) -> int:
+        """How many points the curve ``key`` (e.g. 'validation_accuracy') holds."""
+        x, _ = self.curves[key].getData()
+        return 0 if x is None else len(x)
+
+
+class RunOverlay(QWidget):
+    """Validation accuracy and loss per epoch of several runs, one colour per run, with a legend."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plots = {"val_accuracy": _plot("Validation accuracy", "accuracy"),
+                      "val_loss": _plot("Validation loss", "loss")}
+        self.curves: dict[str, list[pg.PlotDataItem]] = {k: [] for k in self.plots}
+        self.names: list[str] = []
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for plot in self.plots.values():
+            lay.addWidget(plot)
+
+    def _curve(self, metric: str, index: int) -> pg.PlotDataItem:
+        """The index-th curve of a plot; curves are made once and reused for later selections."""
+        curves = self.curves[metric]
+        while len(curves) <= index:
+            colour = RUN_COLOURS[len(curves) % len(RUN_COLOURS)]
+            pen = pg.mkPen(*colour, width=2)
+            curves.append(self.plots[metric].plot([], [], pen=pen, symbol="o", symbolSize=5,
+                                                  symbolBrush=pg.mkBrush(*colour), symbolPen=None))
+        return curves[index]
+
+    def set_runs(self, runs: Sequence[tuple[str, Sequence[dict]]]) -> None:
+        """``runs``: (name, metrics rows) pairs; every run gets one curve per plot."""
+        self.names = [name for name, _ in runs]
+        for metric, plot in self.plots.items():
+            legend = plot.plotItem.legend
+            legend.clear()
+            for i, (name, rows) in enumerate(runs):
+                pts = [(r["epoch"], r[metric]) for r in rows if r.get(metric) is not None and "epoch" in r]
+                x = np.asarray([p[0] for p in pts], dtype=float)
+                y = np.asarray([p[1] for p in pts], dtype=float)
+                curve = self._curve(metric, i)
+                curve.setData(x, y)
+                curve.setVisible(True)
+                legend.addItem(curve, name)
+            for curve in self.curves[metric][len(runs):]:
+                curve.setData([], [])
+                curve.setVisible(False)
+            plot.enableAutoRange()
+
+    def visible_curves(self, metric: str = "val_accuracy") -> int:
+        return sum(1 for c in self.curves[metric] if c.isVisible())
