@@ -39,6 +39,15 @@ def imbalance_warnings(table: TextTable, classes: list[str], where: str) -> list
     return warnings
 
 
+def kept_header_warnings(looks_like_mail: bool, stripped_headers: bool) -> list[str]:
+    """Mail headers (From:, Organization:, Newsgroups:) identify the class even when no line names it."""
+    if not looks_like_mail or stripped_headers:
+        return []
+    return ["The documents start with e-mail/news headers (From:, Subject:, Organization: ...), which often "
+            "identify the class: on 20 Newsgroups a linear model scores 0.86 with them and 0.70 without. "
+            "Set data.strip_headers = true (or leave it on auto) for honest results."]
+
+
 def leakage_warnings(table: TextTable, classes: list[str], where: str) -> list[str]:
     warnings = []
     n = len(table)

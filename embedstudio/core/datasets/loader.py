@@ -213,6 +213,7 @@ def _warnings(train: TextTable, test: TextTable | None, classes: list[str], repo
               cfg: DataConfig) -> list[str]:
     out = checks.fallback_warnings(report.encoding_fallback, cfg.encoding)
     out += checks.imbalance_warnings(train, classes, "training data")
+    out += checks.kept_header_warnings(report.looks_like_mail, report.stripped_headers)
     out += checks.leakage_warnings(train, classes, "training data")
     out += checks.conflicting_label_warnings(train, "training data")
     out += checks.cross_split_duplicate_warnings(train, test)
