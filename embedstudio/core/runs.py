@@ -246,7 +246,8 @@ def list_runs(runs_dir: str | os.PathLike | None = None, *, reporter: Reporter |
         if problems and reporter is not None:
             reporter.warning(f"Run {child.name}: " + "; ".join(problems))
         records.append(record)
-    records.sort(key=lambda r: (r.created or _dt.datetime.min, r.path.name), reverse=True)
+    # timestamp(): descriptions carry a UTC offset, names parsed from folders do not (local time).
+    records.sort(key=lambda r: (r.created.timestamp() if r.created else 0.0, r.path.name), reverse=True)
     return records
 
 
