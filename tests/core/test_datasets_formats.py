@@ -84,6 +84,7 @@ def make_tar_split(path: Path, *, root="corpus-bydate", binary_junk=False) -> Pa
                 for i, text in enumerate(texts[part]):
                     add(f"{root}-{split}/{label}/{i}", text.encode())
         add(f"{root}-train/sports/latin1", "Le caf\xe9 du stade".encode("latin-1"))
+        add("README", b"not a document")
         if binary_junk:
             add(f"{root}-train/science/junk", bytes(range(256)) * 4)
     return path
@@ -101,6 +102,8 @@ def test_split_layout_streamed_from_tar_gz(tmp_path):
     assert latin in ds.report.encoding_fallback
     assert f"{archive}!/corpus-bydate-train/science/junk" in ds.report.encoding_fallback
     assert any("not valid utf-8" in w for w in ds.report.warnings)
+    assert any("1 files outside the train/test folders were ignored" in w for w in ds.report.warnings)
+    assert ds.report.rows_read == 10
     assert reporter.progress_calls and reporter.progress_calls[-1][1] == archive.stat().st_size
 
 
@@ -358,3 +361,11 @@ def test_cancel_stops_a_folder_import(tmp_path):
 def test_dataset_suffixes_cover_every_file_format():
     for suffix in (".csv", ".tsv", ".jsonl", ".txt", ".tar.gz", ".tgz", ".zip"):
         assert suffix in DATASET_SUFFIXES
+
+
+def test_cancel_stops_an_archive_import(tmp_path):
+    archive = make_tar_split(tmp_path / "c.tar.gz")
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        load_dataset(DataConfig(path=str(archive)), cancel=token)

@@ -168,7 +168,10 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
                            "'news-test'). Set data.format to 'folders' if it holds one folder per class.")
     split_mode = is_split and fmt != "folders"
     by_role = _group_split(documents, archive) if split_mode else {"train": documents}
-    result = RawRead(TextTable(), rows_read=len(documents))
+    result = RawRead(TextTable())
+    outside = len(documents) - sum(len(docs) for docs in by_role.values())
+    if outside:
+        result.warnings.append(f"{archive}: {outside} files outside the train/test folders were ignored.")
     for part, docs in by_role.items():
         depth = 1 if split_mode else 0  # skip the 'name-train' / 'name-test' folder
         classes: dict[str, list[_Document]] = {}
@@ -189,6 +192,7 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
                 table.append(d.text, label, d.source)
                 if d.fallback:
                     result.encoding_fallback.append(d.source)
+        result.rows_read += len(table)
         if part == "train":
             result.train = table
         else:
