@@ -1,0 +1,96 @@
+"""TF-IDF + LinearSVC and fastText supervised baselines on tiny separable splits."""
+
+import random
+
+import numpy as np
+import pytest
+
+from embedstudio.core.baselines import _fasttext_proba, fasttext_line, fasttext_supervised, tfidf_linear
+from embedstudio.core.datasets import Splits, TextTable
+from embedstudio.core.errors import TrainingError
+from embedstudio.core.jobs import CancelToken, Cancelled, RecordingReporter
+
+VOCABULARY = {
+    "sport": "goal match team score league".split(),
+    "food": "bread cheese soup salad pasta".split(),
+    "tech home": "laptop phone screen cable chip".split(),   # a class name with a space
+}
+SHARED = "the a of today really".split()
+
+
+def table(n, seed, *, sort=False):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = list(VOCABULARY)[i % 3]
+        words = [rng.choice(VOCABULARY[label]) for _ in range(3)] + [rng.choice(SHARED) for _ in range(3)]
+        rng.shuffle(words)
+        rows.append((" ".join(words) + ("\nsecond line" if i % 5 == 0 else ""), label))
+    if sort:  # grouped by class: how many datasets come off disk
+        rows.sort(key=lambda r: r[1])
+    return TextTable([t for t, _ in rows], [label for _, label in rows], [f"row{i}" for i in range(n)])
+
+
+def splits(*, sort=False):
+    return Splits(train=table(90, 1, sort=sort), validation=table(9, 2), test=table(30, 3),
+                  classes=sorted(VOCABULARY))
+
+
+def test_tfidf_linear_separates_and_reports():
+    reporter = RecordingReporter()
+    report = tfidf_linear(splits(), reporter=reporter)
+    assert report["accuracy"] >= 0.9
+    assert report["baseline"] == "tfidf_linear" and report["params"] == {"sublinear_tf": True, "min_df": 2, "C": 0.5}
+    assert report["classes"] == sorted(VOCABULARY) and report["features"] > 10
+    assert sum(map(sum, report["confusion_matrix"])) == 30
+    assert "TF-IDF" in reporter.infos[-1]
+
+
+def test_tfidf_linear_binary_and_tiny_vocabulary():
+    s = Splits(train=TextTable(["good", "bad", "fine", "awful"], ["p", "n", "p", "n"], [""] * 4),
+               validation=TextTable([], [], []),
+               test=TextTable(["good", "awful", "fine"], ["p", "n", "p"], [""] * 3), classes=["n", "p"])
+    reporter = RecordingReporter()
+    report = tfidf_linear(s, reporter=reporter)   # no word occurs twice: min_df falls back to 1
+    assert report["accuracy"] == 1.0 and report["params"]["min_df"] == 1
+    assert "min_df=1" in reporter.warnings[0]
+
+
+def test_fasttext_trains_on_a_class_sorted_split():
+    # The split arrives sorted by class; fastText then fails silently unless the file is shuffled.
+    report = fasttext_supervised(splits(sort=True), epoch=25, lr=0.5, seed=3)
+    assert report["accuracy"] >= 0.9
+    assert report["params"]["shuffled"] and report["params"]["bucket"] == 10_000
+    assert report["baseline"] == "fasttext_supervised"
+    again = fasttext_supervised(splits(sort=True), epoch=25, lr=0.5, seed=3)
+    assert again["confusion_matrix"] == report["confusion_matrix"]   # one thread + seed: reproducible
+
+
+def test_fasttext_probabilities_cover_every_class(tmp_path):
+    import fasttext
+
+    s = splits()
+    path = tmp_path / "train.txt"
+    path.write_text("".join(f"__label__{s.classes.index(label)} {fasttext_line(text)}\n"
+                            for text, label in zip(s.train.texts, s.train.labels)))
+    model = fasttext.train_supervised(input=str(path), epoch=25, lr=0.5, bucket=1000, thread=1, verbose=0)
+    proba = _fasttext_proba(model, ["goal match team", "", "soup\nbread"], 3)
+    # fasttext-wheel's predict(list, k) repeats the top probability for every label; rows would sum to ~3
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-3)
+    assert proba[0].argmax() == s.classes.index("sport")
+    assert len(set(proba[1])) == 3
+
+
+def test_baselines_refuse_unusable_splits():
+    one_class = Splits(train=TextTable(["a b", "c d"], ["x", "x"], ["", ""]), validation=TextTable([], [], []),
+                       test=TextTable(["a"], ["x"], [""]), classes=["x"])
+    with pytest.raises(TrainingError, match="one class"):
+        tfidf_linear(one_class)
+    no_test = splits()
+    no_test.test = TextTable([], [], [])
+    with pytest.raises(TrainingError, match="test split is empty"):
+        fasttext_supervised(no_test)
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        tfidf_linear(splits(), cancel=cancel)

@@ -1,0 +1,161 @@
+"""Metrics on a hand-checked example, misclassified rows, and using a saved run on new data."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from embedstudio.core.config import DataConfig, RunConfig
+from embedstudio.core.errors import RunError
+from embedstudio.core.evaluation import (
+    evaluate_predictions, evaluate_run, load_run_model, misclassified, predict_texts,
+)
+from embedstudio.core.jobs import CancelToken, Cancelled, RecordingReporter
+from embedstudio.core.training import train
+
+CLASSES = ["a", "b", "c"]
+Y_TRUE = ["a", "a", "b", "b", "c", "c"]
+PROBA = np.array([
+    [0.9, 0.05, 0.05],   # a -> a
+    [0.2, 0.7, 0.1],     # a -> b (confident error)
+    [0.1, 0.8, 0.1],     # b -> b
+    [0.1, 0.8, 0.1],     # b -> b
+    [0.3, 0.2, 0.5],     # c -> c
+    [0.4, 0.35, 0.25],   # c -> a (hesitant error)
+])
+
+
+def test_metrics_by_hand():
+    report = evaluate_predictions(Y_TRUE, PROBA, CLASSES)
+    assert report["accuracy"] == pytest.approx(4 / 6)
+    assert report["confusion_matrix"] == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
+    a, b, c = (report["per_class"][k] for k in CLASSES)
+    assert (a["precision"], a["recall"], a["support"]) == (0.5, 0.5, 2)
+    assert b["precision"] == pytest.approx(2 / 3) and b["recall"] == 1.0 and b["f1"] == pytest.approx(0.8)
+    assert (c["precision"], c["recall"]) == (1.0, 0.5) and c["f1"] == pytest.approx(2 / 3)
+    assert report["macro_f1"] == pytest.approx((0.5 + 0.8 + 2 / 3) / 3)
+    assert report["weighted_f1"] == pytest.approx(report["macro_f1"])   # equal supports
+    assert report["classes"] == CLASSES and report["n_samples"] == 6
+    assert "leakage_warning" not in report
+    json.dumps(report)
+
+
+def test_leakage_warning_only_for_20_newsgroups_above_085():
+    right = np.eye(3)[[0, 0, 1, 1, 2, 2]]
+    assert "leakage_warning" in evaluate_predictions(Y_TRUE, right, CLASSES, dataset_path="/d/20news-bydate.tar.gz")
+    assert "headers" in evaluate_predictions(Y_TRUE, right, CLASSES, dataset_path="/d/newsgroups/")["leakage_warning"]
+    assert "leakage_warning" not in evaluate_predictions(Y_TRUE, right, CLASSES, dataset_path="/d/sms.tsv")
+    assert "leakage_warning" not in evaluate_predictions(Y_TRUE, PROBA, CLASSES, dataset_path="/d/20news")
+
+
+def test_labels_the_model_never_saw_count_as_errors():
+    report = evaluate_predictions(["a", "zz"], np.array([[1, 0, 0], [1, 0, 0]]), CLASSES)
+    assert report["accuracy"] == 0.5 and report["unknown_labels"] == ["zz"]
+    assert report["classes"] == CLASSES + ["zz"] and report["per_class"]["zz"]["recall"] == 0.0
+    with pytest.raises(ValueError, match="shape"):
+        evaluate_predictions(["a"], np.zeros((1, 2)), CLASSES)
+
+
+def test_misclassified_most_confident_first():
+    texts = [f"t{i}" for i in range(6)]
+    rows = misclassified(texts, Y_TRUE, PROBA, CLASSES, [f"f{i}" for i in range(6)])
+    assert [r["text"] for r in rows] == ["t1", "t5"]
+    assert rows[0] == {"text": "t1", "true": "a", "predicted": "b", "confidence": 0.7, "true_probability": 0.2,
+                       "source": "f1"}
+    assert misclassified(texts, Y_TRUE, PROBA, CLASSES, None, limit=1)[0]["source"] == ""
+    assert len(misclassified(texts, Y_TRUE, PROBA, CLASSES, None, limit=1)) == 1
+
+
+WORDS = {"pos": "good great fine lovely".split(), "neg": "bad awful poor dull".split()}
+
+
+def write_csv(path, n, seed, labels=("neg", "pos")):
+    rng = random.Random(seed)
+    lines = ["text,label"]
+    for i in range(n):
+        label = labels[i % len(labels)]
+        words = WORDS.get(label, ["odd"])
+        lines.append(" ".join(rng.choice(words + ["the", "film"]) for _ in range(6)) + f",{label}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("eval")
+    cfg = RunConfig()
+    cfg.runs_dir = str(tmp / "runs")
+    cfg.data.path = str(write_csv(tmp / "train.csv", 80, 0))
+    cfg.text.sequence_length = 10
+    cfg.embedding.mode = "scratch"
+    cfg.embedding.dim = 8
+    cfg.model.preset = "average"
+    cfg.training.epochs = 8
+    cfg.training.learning_rate = 0.05
+    cfg.training.batch_size = 16
+    return train(cfg).run_dir
+
+
+def test_predict_texts_from_a_run(run_dir):
+    probs = predict_texts(run_dir, ["good great lovely", "awful bad poor", "", "  ?!  "])
+    assert [set(p) for p in probs] == [{"neg", "pos"}] * 4
+    assert probs[0]["pos"] > 0.5 > probs[1]["pos"]
+    for p in probs:
+        assert np.isfinite(list(p.values())).all() and sum(p.values()) == pytest.approx(1, abs=1e-5)
+    assert predict_texts(run_dir, []) == []
+
+
+def test_load_run_model_errors_are_readable(tmp_path, run_dir):
+    with pytest.raises(RunError, match="not found"):
+        load_run_model(tmp_path / "missing")
+    empty = tmp_path / "empty-run"
+    empty.mkdir()
+    with pytest.raises(RunError, match="no model.keras"):
+        load_run_model(empty)
+    broken = tmp_path / "broken-run"
+    broken.mkdir()
+    (broken / "model.keras").write_bytes((run_dir / "model.keras").read_bytes()[:200])
+    with pytest.raises(RunError, match="cannot be loaded"):
+        load_run_model(broken)
+    unlabelled = tmp_path / "unlabelled-run"
+    unlabelled.mkdir()
+    (unlabelled / "model.keras").write_bytes((run_dir / "model.keras").read_bytes())
+    with pytest.raises(RunError, match="no labels.json"):
+        predict_texts(unlabelled, ["x"])
+
+
+def test_evaluate_run_on_a_new_file_writes_an_evaluation(tmp_path, run_dir):
+    data = write_csv(tmp_path / "new.csv", 30, 7, labels=("neg", "pos", "odd"))
+    reporter = RecordingReporter()
+    report = evaluate_run(run_dir, str(data), reporter=reporter)
+    assert report["dataset"] == {"path": str(data), "split": "all", "rows": 30}
+    assert report["unknown_labels"] == ["odd"] and report["per_class"]["odd"]["support"] == 10
+    assert report["accuracy"] <= 20 / 30
+    written = sorted((run_dir / "evaluations").glob("*.json"))
+    assert written and json.loads(written[-1].read_text())["accuracy"] == report["accuracy"]
+    assert report["report_path"] == str(written[-1])
+    assert any("Accuracy" in line for line in reporter.infos)
+    assert all(row["true"] != row["predicted"] for row in report["misclassified"])
+
+    again = evaluate_run(run_dir, DataConfig(path=str(data)))
+    assert again["accuracy"] == report["accuracy"]
+    assert len(list((run_dir / "evaluations").glob("*.json"))) == len(written) + 1
+
+
+def test_evaluate_run_uses_the_test_split_when_present(tmp_path, run_dir):
+    root = tmp_path / "reviews"
+    for part, n in (("reviews-train", 4), ("reviews-test", 3)):
+        for label in ("neg", "pos"):
+            (root / part / label).mkdir(parents=True)
+            for i in range(n):
+                (root / part / label / f"{i}.txt").write_text(" ".join(WORDS[label][i:] + [str(i)]))
+    report = evaluate_run(run_dir, str(root))
+    assert report["dataset"]["split"] == "test" and report["n_samples"] == 6
+
+
+def test_evaluate_run_can_be_cancelled(tmp_path, run_dir):
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        evaluate_run(run_dir, str(write_csv(tmp_path / "x.csv", 10, 1)), cancel=cancel)
