@@ -19,7 +19,7 @@ from .errors import ConfigError
 
 SCHEMA_VERSION = 1
 
-DATA_FORMATS = ("auto", "folders", "split", "csv", "tsv", "jsonl", "fasttext")
+DATA_FORMATS = ("auto", "folders", "split", "csv", "tsv", "jsonl", "fasttext", "colon_label")
 VECTOR_FORMATS = ("auto", "glove", "word2vec_text", "word2vec_binary", "fasttext_bin", "gensim")
 EMBEDDING_MODES = ("frozen", "finetune", "scratch", "two_phase")
 OOV_POLICIES = ("zeros", "random", "mean_noise", "subwords")
