@@ -234,6 +234,7 @@ class ModelPanel(QWidget):
         self._bindings: dict[str, Binding] = {}
         self._updating = False
         self._vocab_cache: dict[tuple, list[str]] = {}
+        self._summary_pending = False
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS,
                                      timeout=self.compute_summary)
@@ -534,7 +535,31 @@ class ModelPanel(QWidget):
 
     # ---- summary ---------------------------------------------------------------------------
     def schedule_summary(self) -> None:
-        self._summary_timer.start()
+        """Rebuild the summary 400 ms after the last edit; while the area is hidden, only when it is shown."""
+        if self.isVisible():
+            self._summary_timer.start()
+        else:
+            self._summary_pending = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._summary_pending:
+            self._summary_pending = False
+            self._summary_timer.start()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        if self._summary_timer.isActive():
+            self._summary_timer.stop()
+            self._summary_pending = True
+
+    def control(self, name: str) -> QWidget:
+        """The form control bound to the config field ``name`` (e.g. 'model.dropout')."""
+        return self._bindings[name].row.control
+
+    def is_shown(self, name: str) -> bool:
+        """Whether the form currently offers the field ``name`` (fields of other presets/modes are hidden)."""
+        return not self._bindings[name].row.isHidden()
 
     def _summary_input(self) -> SummaryInput:
         cfg = self.state.config.copy()

@@ -31,6 +31,7 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     for axis in ("left", "bottom"):
         plot.getAxis(axis).setTextPen("#333")
         plot.getAxis(axis).setPen("#888")
+        plot.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads as a bug
     plot.addLegend(offset=(-10, 10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
     return plot
 
@@ -71,9 +72,9 @@ class TrainingCurves(QWidget):
             for split, pen, symbol in self.SPLITS:
                 key = f"{split}_{metric}"
                 self.series[key] = _Series()
-                name = "train (this epoch)" if split == "current" else split
-                self.curves[key] = plot.plot([], [], pen=pen, name=name, symbol=symbol, symbolSize=6,
-                                             symbolBrush=pen.color(), symbolPen=None)
+                self.curves[key] = plot.plot([], [], pen=pen, name=None if split == "current" else split,
+                                             symbol=symbol, symbolSize=6, symbolBrush=pen.color(), symbolPen=None)
+        self._current_in_legend = False
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -142,6 +143,20 @@ class TrainingCurves(QWidget):
             s = self.series[key]
             curve.setData(np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float))
         self._dirty = False
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        """List the running curve only while an epoch is in progress (finished runs do not have one)."""
+        running = bool(self.series["current_loss"].x)
+        if running == self._current_in_legend:
+            return
+        for metric, plot in self.plots.items():
+            curve = self.curves[f"current_{metric}"]
+            if running:
+                plot.plotItem.legend.addItem(curve, "train (this epoch)")
+            else:
+                plot.plotItem.legend.removeItem(curve)
+        self._current_in_legend = running
 
     def point_count(self, key: str) -> int:
         """How many points the curve ``key`` (e.g. 'validation_accuracy') holds."""

@@ -38,6 +38,7 @@ class ConfusionMatrixView(pg.PlotWidget):
         for axis in ("left", "bottom"):
             self.getAxis(axis).setTextPen("#333")
             self.getAxis(axis).setPen("#888")
+            self.getAxis(axis).enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(COLOURS.getLookupTable(nPts=256))
         self.addItem(self.image)
