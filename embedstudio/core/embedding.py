@@ -35,7 +35,7 @@ class CoverageReport:
     covered_tokens: int        # tokens of vocabulary words that have a vector
     token_coverage: float      # covered_tokens / total_tokens
     subword_filled: int        # vocabulary words without a vector whose row was built from fastText subwords
-    top_oov: list[tuple[str, int]]   # the most frequent vocabulary words without a vector, with counts
+    top_oov: list[tuple[str, int]]   # the most frequent vocabulary words not in the file, with counts
     policy: str = ""           # the OOV policy actually applied (after any fallback)
     notes: list[str] = field(default_factory=list)
 
@@ -60,7 +60,7 @@ class CoverageReport:
             text += f" {self.subword_filled:,} more words got vectors built from subwords."
         if self.top_oov:
             shown = ", ".join(f"{w} ({c})" for w, c in self.top_oov[:8])
-            text += f" Most frequent words without a vector: {shown}."
+            text += f" Most frequent words not in the file: {shown}."
         if self.policy:
             text += f" Rows without a vector are filled by the '{self.policy}' policy."
         return text

@@ -237,6 +237,13 @@ class _Training:
             coverage.append(report.to_dict())
             self.reporter.event("coverage", report.to_dict())
             self.reporter.info(report.summary())
+            uncovered = 1 - report.vocab_coverage - report.subword_filled / max(report.vocab_size, 1)
+            if self.cfg.embedding.mode == "frozen" and not self.cfg.embedding.train_oov_rows and uncovered > 0.3:
+                # FIELD-NOTES: frozen random OOV rows are noise the model cannot fix (20NG: 0.32 vs 0.65).
+                self.reporter.warning(
+                    f"{100 * uncovered:.0f}% of the vocabulary has no vector in {Path(report.vectors_path).name} "
+                    "and stays random and frozen. Consider embedding.train_oov_rows = true (learn only those "
+                    "rows) or the 'finetune' mode.")
             if report.vocab_size and report.vocab_coverage < LOW_COVERAGE:
                 self.reporter.warning(
                     f"{Path(report.vectors_path).name} covers only {100 * report.vocab_coverage:.1f}% of the "

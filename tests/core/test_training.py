@@ -290,3 +290,37 @@ def test_bad_data_fails_the_run_with_the_readers_message(tmp_path):
         train(tiny_config(tmp_path, csv, mode="scratch"))
     (record,) = list_runs(tmp_path / "runs")
     assert record.status == "failed" and record.message == str(err.value)
+
+
+def test_without_a_validation_split_the_training_loss_is_monitored(tmp_path):
+    data = make_folder_dataset(tmp_path / "reviews")
+    glove = make_glove(tmp_path / "glove.txt")
+    cfg = tiny_config(tmp_path, data, vectors=[glove], mode="frozen", epochs=2)
+    cfg.data.validation_fraction = 0.0
+    reporter = RecordingReporter()
+    result = train(cfg, reporter=reporter)
+    assert result.status == "completed" and len(result.history) == 2
+    assert all(row["val_loss"] is None for row in result.history)
+    description = json.loads((result.run_dir / "description.json").read_text())
+    assert description["splits"]["validation"] == 0
+    assert description["best_epoch"] == min(result.history, key=lambda m: m["loss"])["epoch"]
+    # 2 of the words have no vector: few enough that frozen mode does not warn about noise rows
+    assert not any("stays random and frozen" in w for w in reporter.warnings)
+
+
+def test_frozen_mode_warns_when_most_rows_would_be_frozen_noise(tmp_path):
+    data = make_folder_dataset(tmp_path / "reviews")
+    few = tmp_path / "few.txt"
+    few.write_text("good 0.1 0.2\nbad -0.1 0.3\n")
+    cfg = tiny_config(tmp_path, data, vectors=[few], mode="frozen")
+    cancel = CancelToken()
+
+    class StopAtWarning(RecordingReporter):
+        def warning(self, message):
+            super().warning(message)
+            cancel.cancel()   # nothing more to see: stop before fitting
+
+    reporter = StopAtWarning()
+    with pytest.raises(Cancelled):
+        train(cfg, reporter=reporter, cancel=cancel)
+    assert any("stays random and frozen" in w and "train_oov_rows" in w for w in reporter.warnings)
