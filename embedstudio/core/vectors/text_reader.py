@@ -199,7 +199,7 @@ class _TextVectorParser:
         if not looks_like_header:
             raise VectorFileError(
                 f"{self.name}, line {self.next_line_no}: expected a header '<word count> <dimension>', "
-                f"found {_shorten(line)!r}.",
+                f"found {_shown(line)!r}.",
                 hint="Choose 'no header' for GloVe files, which start directly with a word and its numbers.")
         self.header_count, self.dim = int(fields[0]), int(fields[1])
         if self.dim < 1:
@@ -225,7 +225,7 @@ class _TextVectorParser:
             if self.dim < 1:
                 raise VectorFileError(
                     f"{self.name}, line {self.next_line_no}: expected a word followed by numbers, "
-                    f"found {_shorten(sample[0])!r}.",
+                    f"found {_shown(sample[0])!r}.",
                     hint="Choose a GloVe, word2vec or fastText text vector file.")
         self.matrix = np.empty((self._initial_capacity(chunk), self.dim), dtype=np.float32)
 
@@ -308,7 +308,7 @@ class _TextVectorParser:
         lines = chunk.split(b"\n")
         if lines and not lines[-1]:
             lines.pop()
-        lines = [line.rstrip() for line in lines]
+        lines = [line.strip() for line in lines]
         words, numbers, line_numbers = self._split_lines(lines, first_line_no)
         if room is not None and room < len(words):
             words, numbers, line_numbers = words[:room], numbers[:room], line_numbers[:room]
@@ -324,7 +324,7 @@ class _TextVectorParser:
         numbers: list[bytes] = []
         odd: list[int] = []  # indices of blank or irregular lines
         for i, line in enumerate(lines):
-            if line.count(b" ") == dim:
+            if line.count(b" ") == dim and b"\t" not in line:
                 cut = line.find(b" ")
                 words.append(line[:cut])
                 numbers.append(line[cut + 1:])
@@ -353,7 +353,7 @@ class _TextVectorParser:
                      f"(the dimension comes from {'the header' if self.header_count is not None else 'the first lines'}). "
                      "The file may be truncated or not a vector file.")
         word = pieces[0]
-        if word != line.split(None, 1)[0]:
+        if b" " in word:  # gensim splits on spaces only, so a tab inside a word is ordinary
             self.spaced_lines.append(line_no)
             if len(self.spaced_examples) < MAX_LISTED:
                 self.spaced_examples.append(word.decode("utf-8", "replace"))
@@ -378,7 +378,7 @@ class _TextVectorParser:
                 if not _is_number(token):
                     raise VectorFileError(
                         f"{self.name}, line {line_no}, column {column}: "
-                        f"{_shorten(token).decode('utf-8', 'replace')!r} is not a number.",
+                        f"{_shown(token)!r} is not a number.",
                         hint="Columns count from 1 (the word); every column after the word must be a "
                              "decimal number such as 0.12345 or -1.5e-3.")
             if len(fields) != self.dim:
@@ -439,6 +439,8 @@ class _TextVectorParser:
                            duplicates=duplicates, duplicate_examples=examples, warnings=warn)
 
     def _drop_duplicates(self) -> tuple[int, list[str]]:
+        if not _may_have_duplicates(self.words):
+            return 0, []
         first_rows = dict.fromkeys(self.words)
         duplicates = len(self.words) - len(first_rows)
         if not duplicates:
@@ -527,13 +529,22 @@ def _fromstring_tokens(text: bytes, starts: np.ndarray, ends: np.ndarray) -> np.
     return values if values.size == len(tokens) else None
 
 
+def _may_have_duplicates(words: list[str]) -> bool:
+    """False when all words are surely distinct: sorted 64-bit hashes take 8 bytes a word,
+    a fraction of a set or dict of the words, at the moment the full matrix is in memory."""
+    hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+    hashes.sort()
+    return bool((hashes[1:] == hashes[:-1]).any())
+
+
 def _compact_rows(matrix: np.ndarray, keep: np.ndarray, block: int = 8192) -> None:
     """Move rows ``keep`` (increasing) to the top of ``matrix`` in place, block by block.
 
     Safe because ``keep[j] >= j``: a block's targets lie below every later block's sources.
     """
     for start in range(0, len(keep), block):
-        matrix[start:start + block] = matrix[keep[start:start + block]]
+        rows = keep[start:start + block]
+        matrix[start:start + len(rows)] = matrix[rows]
 
 
 def _is_number(token: bytes) -> bool:
@@ -552,5 +563,7 @@ def _lines_phrase(line_numbers: list[int]) -> str:
     return f"{word} {listed}" + (f" and {more} more" if more > 0 else "")
 
 
-def _shorten(text: bytes, limit: int = 60) -> bytes:
-    return text if len(text) <= limit else text[:limit] + b"..."
+def _shown(text: bytes, limit: int = 60) -> str:
+    """Text for an error message: decoded leniently and cut short."""
+    shown = text.decode("utf-8", "replace")
+    return shown if len(shown) <= limit else shown[:limit] + "..."
