@@ -2,6 +2,7 @@
 
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,7 +105,7 @@ def test_train_writes_every_run_file(completed_run):
     cfg, result, reporter = completed_run
     run = result.run_dir
     assert result.status == "completed"
-    assert run.parent == (cfg.runs_dir and __import__("pathlib").Path(cfg.runs_dir)) and run.name.endswith("-tiny")
+    assert run.parent == Path(cfg.runs_dir) and run.name.endswith("-tiny")
     for name in ("config.json", "description.json", "metrics.jsonl", "model.keras", "vocabulary.txt",
                  "labels.json", "coverage.json", "report.json", "misclassified.jsonl"):
         assert (run / name).is_file(), name
