@@ -27,6 +27,8 @@ EXIT_CANCELLED = 130
 class TerminalReporter:
     """A core Reporter that draws a tqdm bar on stderr and prints log lines above it."""
 
+    _FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+
     def __init__(self, *, quiet: bool = False) -> None:
         self._bar = None
         self._bar_message = None
@@ -37,11 +39,15 @@ class TerminalReporter:
             return
         from tqdm import tqdm
 
-        if self._bar is None or message != self._bar_message or (total and self._bar.total != total):
-            self.close()
+        # One bar for the whole job: a new step resets it rather than stacking bars on the terminal.
+        if self._bar is None:
             self._bar = tqdm(total=total, desc=message or None, file=sys.stderr, leave=False,
-                             dynamic_ncols=True, unit="", bar_format=None)
-            self._bar_message = message
+                             dynamic_ncols=True, bar_format=self._FORMAT)
+        elif message != self._bar_message or total != self._bar.total:
+            self._bar.reset(total=total)
+            self._bar.set_description_str(message or "", refresh=False)
+            self._bar.set_postfix_str("", refresh=False)
+        self._bar_message = message
         self._bar.n = done
         self._bar.refresh()
 
@@ -329,8 +335,8 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         if table is None:
             continue
         st = dataset_statistics(table, ds.classes)
-        print(f"{part}: {st.n:,} documents; length in tokens p50 {st.lengths.get('p50')} p90 {st.lengths.get('p90')} "
-              f"max {st.lengths.get('max')}; imbalance ratio {st.imbalance_ratio:.1f}")
+        print(f"{part}: {st.n:,} documents; length in tokens p50 {st.lengths.get('p50', 0):g} "
+              f"p90 {st.lengths.get('p90', 0):g} max {st.lengths.get('max', 0):g}; imbalance ratio {st.imbalance_ratio:.1f}")
         width = max(len(c) for c in ds.classes)
         for c in ds.classes:
             print(f"  {c:<{width}}  {st.class_counts.get(c, 0):>7,}")
