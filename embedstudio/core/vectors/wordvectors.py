@@ -1,0 +1,172 @@
+"""WordVectors: the loaded vocabulary and matrix of one vector file, with cosine queries.
+
+Every reader returns this one type, so the embedding builder, the CLI and the GUI never care which
+format a file had. Only fastText ``.bin`` models (and gensim FastText models) carry subword n-grams;
+they keep gensim's ``FastTextKeyedVectors`` to build vectors for words the file does not list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embedstudio.core.errors import UserError
+from embedstudio.core.vectors.queries import NeighbourIndex
+
+
+@dataclass
+class VectorInfo:
+    """What a vector file holds, and what was odd about it (``warnings``)."""
+
+    path: str
+    format: str
+    vocab_size: int
+    dim: int
+    duplicates: int
+    duplicate_examples: list[str]
+    header_count: int | None
+    has_subwords: bool
+    compression: str | None
+    file_size: int
+    warnings: list[str] = field(default_factory=list)
+    from_cache: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class WordVectors:
+    """A vocabulary (``words``) and its float32 ``matrix`` (n, dim), row i being the vector of word i."""
+
+    def __init__(self, words: list[str], matrix: np.ndarray, info: VectorInfo, *,
+                 subword_model: Any = None) -> None:
+        if matrix.ndim != 2 or matrix.shape[0] != len(words):
+            raise ValueError(f"matrix shape {matrix.shape} does not fit {len(words)} words")
+        if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
+            matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.words = words
+        self.matrix = matrix
+        self.info = info
+        self.path = info.path
+        self.format = info.format
+        # gensim FastTextKeyedVectors; builds vectors for unknown words from character n-grams.
+        self._subwords = subword_model
+        self._index: dict[str, int] | None = None
+        self._queries: NeighbourIndex | None = None
+
+    # ---- vocabulary ------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @property
+    def has_subwords(self) -> bool:
+        return self._subwords is not None
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and word in self._word_index()
+
+    def __repr__(self) -> str:
+        return f"WordVectors({self.name!r}, {len(self)} words × {self.dim}, format={self.format!r})"
+
+    def index(self, word: str) -> int | None:
+        """Row of ``word``, or None if the file does not list it."""
+        return self._word_index().get(word)
+
+    def _word_index(self) -> dict[str, int]:
+        if self._index is None:
+            # Readers already dropped duplicates, so every word maps to its only row.
+            self._index = {word: row for row, word in enumerate(self.words)}
+        return self._index
+
+    def is_oov(self, word: str) -> bool:
+        """True if the file does not list ``word`` (it may still get a subword vector)."""
+        return word not in self
+
+    # ---- vectors ---------------------------------------------------------------------------
+    def vector(self, word: str) -> np.ndarray | None:
+        """The row of ``word``; for an unknown word a vector built from subwords, if the file has them; else None."""
+        row = self.index(word)
+        if row is not None:
+            return self.matrix[row]
+        if self._subwords is None:
+            return None
+        try:
+            return np.asarray(self._subwords.get_vector(word), dtype=np.float32)
+        except KeyError:
+            return None
+
+    def _require_vector(self, word: str) -> np.ndarray:
+        vec = self.vector(word)
+        if vec is None:
+            raise UserError(self._unknown_word_message(word))
+        return vec
+
+    def _unknown_word_message(self, word: str) -> str:
+        message = f"'{word}' is not in {self.name} ({len(self):,} words); "
+        for variant in (word.lower(), word.capitalize(), word.upper()):
+            if variant != word and variant in self:
+                return message + f"did you mean '{variant}'? These vectors tell upper and lower case apart."
+        return message + ("check the spelling. Only fastText .bin files can build vectors for words they do "
+                          "not list.")
+
+    # ---- queries ---------------------------------------------------------------------------
+    @property
+    def queries(self) -> NeighbourIndex:
+        if self._queries is None:
+            self._queries = NeighbourIndex(self.matrix)
+        return self._queries
+
+    def neighbors(self, word_or_vector: str | np.ndarray, k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` words closest by cosine, best first; a query word is not its own neighbour."""
+        if isinstance(word_or_vector, str):
+            vector = self._require_vector(word_or_vector)
+            row = self.index(word_or_vector)
+            exclude = {row} if row is not None else set()
+        else:
+            vector = self._query_vector(word_or_vector)
+            exclude = set()
+        return [(self.words[i], score) for i, score in self.queries.nearest(vector, k, exclude)]
+
+    def _query_vector(self, vector: Any) -> np.ndarray:
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vector.shape[0] != self.dim:
+            raise UserError(f"The query vector has {vector.shape[0]} numbers, but {self.name} holds "
+                            f"vectors of {self.dim}.")
+        return vector
+
+    def analogy(self, a: str, b: str, c: str, k: int = 10) -> list[tuple[str, float]]:
+        """3CosAdd: "a is to b as c is to ?", the words closest to b - a + c (unit vectors), without a, b, c."""
+        vectors = [self._require_vector(w) for w in (a, b, c)]
+        rows = [self.index(w) for w in (a, b, c)]
+        if all(r is not None for r in rows):
+            found = self.queries.analogy(rows[0], rows[1], rows[2], k)
+        else:
+            # A word built from subwords has no row; the same sum of unit vectors, computed here.
+            va, vb, vc = (_unit(v) for v in vectors)
+            found = self.queries.nearest(vb - va + vc, k, {r for r in rows if r is not None})
+        return [(self.words[i], score) for i, score in found]
+
+    def similarity(self, w1: str, w2: str) -> float:
+        """Cosine similarity of two words (0 if either vector is all zeros)."""
+        v1, v2 = self._require_vector(w1), self._require_vector(w2)
+        r1, r2 = self.index(w1), self.index(w2)
+        if r1 is not None and r2 is not None:
+            return self.queries.similarity(r1, r2)
+        return float(np.dot(_unit(v1), _unit(v2)))
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float32)
+    length = float(np.linalg.norm(vector))
+    return vector / np.float32(length) if length > 0 else vector
