@@ -1,0 +1,110 @@
+"""Issue 4, item 3: nearest-neighbour and analogy queries on 400k × 300, goal under 50 ms each.
+
+    .venv/bin/python benchmarks/bench_queries.py
+    .venv/bin/python benchmarks/bench_queries.py --rows 40000     # quick trial
+
+Opens the 400k × 300 word2vec binary file through the app's loader (from the cache after the first
+time, memory-mapped), then times NeighbourIndex.nearest (k=10) and .analogy (3CosAdd, k=10) for
+random words, and gensim's most_similar on the same matrix for comparison. The first query also
+computes the row norms once; it is reported separately. Top-10 lists are checked against gensim's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from common import report, run_worker, verdict
+from synthetic import BENCH_DIR, ensure_file
+
+GOAL_MS = 50.0
+QUERIES = 200
+CHECKED = 20  # queries whose top-10 is compared with gensim's
+CACHE_ENV = {"EMBEDSTUDIO_CACHE_DIR": str(BENCH_DIR / "cache")}
+
+
+def worker(path: str) -> None:
+    import numpy as np
+
+    from embedstudio.core.vectors import load_vectors
+    from embedstudio.core.vectors.queries import NeighbourIndex
+
+    vectors = load_vectors(path, format="word2vec_binary")
+    matrix = vectors.matrix
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, len(vectors), size=(QUERIES, 3))
+    index = NeighbourIndex(matrix)
+    start = time.perf_counter()
+    index.nearest(matrix[rows[0, 0]], k=10, exclude={int(rows[0, 0])})
+    first_ms = (time.perf_counter() - start) * 1000
+    nearest_ms, nearest = _time_each(lambda r: index.nearest(matrix[r[0]], k=10, exclude={int(r[0])}), rows)
+    analogy_ms, analogies = _time_each(lambda r: index.analogy(int(r[0]), int(r[1]), int(r[2]), k=10), rows)
+
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(matrix.shape[1])
+    kv.add_vectors(list(range(len(vectors))), np.asarray(matrix))  # integer keys: rows are the keys
+    start = time.perf_counter()
+    kv.fill_norms()
+    gensim_norms_ms = (time.perf_counter() - start) * 1000
+    gensim_nearest_ms, gensim_nearest = _time_each(lambda r: kv.most_similar(int(r[0]), topn=10), rows)
+    gensim_analogy_ms, gensim_analogies = _time_each(
+        lambda r: kv.most_similar(positive=[int(r[1]), int(r[2])], negative=[int(r[0])], topn=10), rows)
+    pairs = list(zip(nearest[:CHECKED] + analogies[:CHECKED], gensim_nearest[:CHECKED] + gensim_analogies[:CHECKED]))
+    same_sets = sum({i for i, _ in ours} == {k for k, _ in theirs} for ours, theirs in pairs)
+    same_order = sum([i for i, _ in ours] == [k for k, _ in theirs] for ours, theirs in pairs)
+    report({"shape": list(matrix.shape), "from_cache": vectors.info.from_cache, "first_ms": first_ms,
+            "nearest_ms": nearest_ms, "analogy_ms": analogy_ms, "gensim_norms_ms": gensim_norms_ms,
+            "gensim_nearest_ms": gensim_nearest_ms, "gensim_analogy_ms": gensim_analogy_ms,
+            "compared": len(pairs), "same_sets": same_sets, "same_order": same_order})
+
+
+def _time_each(query, rows) -> tuple[list[float], list]:
+    times, results = [], []
+    for r in rows:
+        start = time.perf_counter()
+        results.append(query(r))
+        times.append((time.perf_counter() - start) * 1000)
+    return times, results
+
+
+def _summary(times: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))], ordered[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=None, help="smaller file for a quick trial")
+    parser.add_argument("--worker", nargs=1, metavar="PATH", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker[0])
+        return 0
+    path = ensure_file("word2vec-400k-300d.bin", rows=args.rows)
+    result = run_worker(Path(__file__), str(path), env=CACHE_ENV)
+    n, d = result["shape"]
+    print(f"== queries on {n:,} × {d} ({path.name}, from cache: {result['from_cache']}), {QUERIES} random words")
+    print(f"first query, including the one-off row norms: {result['first_ms']:.1f} ms "
+          f"(gensim's fill_norms alone: {result['gensim_norms_ms']:.1f} ms)")
+    ok = True
+    for label, ours, theirs in (("nearest k=10", result["nearest_ms"], result["gensim_nearest_ms"]),
+                                ("analogy k=10", result["analogy_ms"], result["gensim_analogy_ms"])):
+        median, p95, worst = _summary(ours)
+        gensim_median = _summary(theirs)[0]
+        passed = p95 < GOAL_MS
+        ok &= passed
+        print(f"{label}: median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms (goal <{GOAL_MS:g} ms: "
+              f"p95 is {GOAL_MS / p95:.1f}× under it); gensim median {gensim_median:.1f} ms  {verdict(passed)}")
+    same = result["same_sets"] == result["compared"]
+    print(f"top-10 vs gensim's most_similar on {result['compared']} queries: same words in "
+          f"{result['same_sets']}, same order in {result['same_order']} (order may differ only on float ties)  "
+          f"{verdict(same)}")
+    return 0 if ok and same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Shared helpers for the benchmark scripts: run a measurement in a fresh process, peak RSS, printing.
+
+Each measurement runs in its own interpreter so that one reader's memory (or gensim's) never
+inflates another's peak RSS, and so that "reopen" really means a new process opening the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # lets a worker process import synthetic/common as plain modules
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
+
+
+def run_worker(script: Path, *args: str, env: dict | None = None) -> dict:
+    """Run ``script --worker args...`` in a new interpreter and return the JSON it reports."""
+    environment = dict(os.environ, **(env or {}))
+    proc = subprocess.run([sys.executable, str(script), "--worker", *args], capture_output=True, text=True,
+                          env=environment)
+    for line in proc.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX):])
+    raise RuntimeError(f"worker {script.name} {' '.join(args)} failed (exit {proc.returncode}):\n"
+                       f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def report(result: dict) -> None:
+    """Called inside a worker: hand ``result`` back to the parent process."""
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return value, time.perf_counter() - start
+
+
+def median_ms(fn, repeats: int) -> tuple[float, float]:
+    """(median, max) wall time of ``fn()`` in milliseconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), max(times)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def mib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**20:,.0f} MiB"
