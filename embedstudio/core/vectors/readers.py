@@ -418,7 +418,9 @@ def _read_fasttext_bin(path: Path, compression: str | None, limit: int | None, r
     from gensim.models.fasttext import load_facebook_vectors
 
     reporter.progress(0, None, f"Reading {path.name} (fastText model; no progress is available)")
-    with _loadable_path(path, compression, reporter) as loadable:
+    # Not through smart_open: gensim 4.4 reads the matrices of a .bin.gz short (np.fromfile on its wrapper).
+    with _loadable_path(path, compression, reporter, smart_open=False) as loadable:
+        _check_fasttext_layout(loadable, path.name)
         try:
             kv = load_facebook_vectors(str(loadable))
         except VectorFileError:
@@ -440,6 +442,83 @@ def _is_supervised_fasttext(path: Path) -> bool:
         head = opened.stream.read(40)
     offset = 36 if head.startswith(FASTTEXT_MAGIC) else 28  # old files lack the magic and version fields
     return len(head) >= offset + 4 and struct.unpack("<i", head[offset:offset + 4])[0] == 3
+
+
+def _check_fasttext_layout(path: Path, name: str) -> None:
+    """Walk the sections of a fastText ``.bin`` and raise VectorFileError if the file is cut short.
+
+    Layout (fastText's ``FastText::saveModel``): [magic, version], 12 int32 arguments and a double,
+    the dictionary (counts, then per entry the word, a NUL, an int64 count and an int8 type, then the
+    pruned-index pairs), [a quantisation flag], the input matrix (int64 rows, int64 columns, float32
+    data), [a flag] and the output matrix. Bracketed parts are missing in files from before 2017.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        reader = _SectionReader(fh, name, size)
+        new_format = reader.take(4, "header") == FASTTEXT_MAGIC
+        if new_format:
+            reader.take(4, "header")
+        else:
+            fh.seek(0)
+        reader.take(12 * 4 + 8, "model arguments")
+        entries, _nwords, _nlabels = struct.unpack("<3i", reader.take(12, "vocabulary header"))
+        reader.take(8, "vocabulary header")
+        pruned = struct.unpack("<q", reader.take(8, "vocabulary header"))[0] if new_format else 0
+        reader.skip_words(entries)
+        reader.take(8 * max(pruned, 0), "pruned-index table")
+        if new_format and reader.take(1, "input matrix") != b"\x00":
+            return  # a quantised (.ftz) matrix has its own layout; fastText checks nothing there either
+        rows, cols = struct.unpack("<2q", reader.take(16, "input matrix header"))
+        reader.take_skipped(rows * cols * 4, f"input matrix ({rows:,} × {cols})")
+        if new_format:
+            reader.take(1, "output matrix")
+        rows, cols = struct.unpack("<2q", reader.take(16, "output matrix header"))
+        reader.take_skipped(rows * cols * 4, f"output matrix ({rows:,} × {cols})")
+
+
+class _SectionReader:
+    """Sequential reads that name the section and byte where a fastText file ends too early."""
+
+    def __init__(self, fh: Any, name: str, size: int) -> None:
+        self.fh = fh
+        self.name = name
+        self.size = size
+
+    def _truncated(self, what: str, need: int, start: int) -> VectorFileError:
+        return VectorFileError(
+            f"{self.name} is truncated: its {what} needs {need:,} bytes from byte {start:,}, but the file ends at "
+            f"byte {self.size:,}; the file is incomplete, download it again.")
+
+    def take(self, count: int, what: str) -> bytes:
+        start = self.fh.tell()
+        data = self.fh.read(count)
+        if len(data) < count:
+            raise self._truncated(what, count, start)
+        return data
+
+    def take_skipped(self, count: int, what: str) -> None:
+        start = self.fh.tell()
+        if start + count > self.size:
+            raise self._truncated(what, count, start)
+        self.fh.seek(start + count)
+
+    def skip_words(self, entries: int) -> None:
+        """Skip ``entries`` vocabulary entries: word bytes, NUL, int64 count, int8 type."""
+        start = self.fh.tell()
+        buffer, pos = b"", 0
+        for _ in range(entries):
+            end = buffer.find(b"\x00", pos)
+            while end < 0 or end + 10 > len(buffer):
+                block = self.fh.read(1 << 20)
+                if not block:
+                    raise VectorFileError(
+                        f"{self.name} is truncated: its vocabulary of {entries:,} words starts at byte {start:,} "
+                        f"and runs past the end of the file (byte {self.size:,}); the file is incomplete, "
+                        "download it again.")
+                buffer, pos = buffer[pos:] + block, 0
+                end = buffer.find(b"\x00")
+            pos = end + 10
+        self.fh.seek(self.fh.tell() - (len(buffer) - pos))
 
 
 class _FastTextModelSubwords:
@@ -465,6 +544,8 @@ def _read_fasttext_supervised(path: Path, compression: str | None, limit: int | 
 
     reporter.progress(0, None, f"Reading {path.name} (supervised fastText model; no progress is available)")
     with _loadable_path(path, compression, reporter, smart_open=False) as loadable:
+        # fastText's C++ loader reads a truncated file without complaint, leaving garbage in the matrix.
+        _check_fasttext_layout(loadable, path.name)
         try:
             # _FastText directly: fasttext.load_model() only adds a warning printed on stderr.
             model = _FastText(model_path=str(loadable))
@@ -482,13 +563,15 @@ def _read_fasttext_supervised(path: Path, compression: str | None, limit: int | 
             words.append(raw.decode("latin-1"))
             latin1.append(number)
     args = model.f.getArgs()
-    subwords = _FastTextModelSubwords(model) if args.maxn > 0 else None
-    if subwords is None:
+    builder = _FastTextModelSubwords(model)
+    subwords = builder if args.maxn > 0 else None
+    if subwords is None and not model.f.isQuant():
         # Without subwords a word's vector is its input row (words come before labels).
         matrix = np.array(model.get_input_matrix()[:len(words)], dtype=np.float32)
+    elif raw_words:
+        matrix = np.vstack([builder.get_vector(raw) for raw in raw_words])
     else:
-        matrix = np.vstack([subwords.get_vector(raw) for raw in raw_words]) if raw_words else \
-            np.empty((0, args.dim), dtype=np.float32)
+        matrix = np.empty((0, args.dim), dtype=np.float32)
     warnings = []
     if latin1:
         listed = ", ".join(map(str, latin1[:MAX_LISTED])) + (f" and {len(latin1) - MAX_LISTED} more"
