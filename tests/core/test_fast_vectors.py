@@ -109,6 +109,19 @@ def test_many_small_chunks_match_gensim(tmp_path, monkeypatch):
     assert_same_as_gensim(path, read_text_vectors(path), no_header=True)
 
 
+def test_matrix_grows_when_the_size_estimate_is_short(tmp_path, monkeypatch):
+    """Long first lines make the rows-per-byte estimate too small; a lying header under-counts."""
+    monkeypatch.setattr(text_reader, "CHUNK_BYTES", 300)
+    words = ["x" * 200 + str(i) for i in range(20)] + [f"s{i}" for i in range(3000)]
+    path = tmp_path / "v.txt"
+    write_vectors(path, words, 2)
+    assert_same_as_gensim(path, read_text_vectors(path), no_header=True)
+    body = b"".join(b"w%d 0.5 -1.25\n" % i for i in range(3000))
+    result = read_text_vectors(io.BytesIO(b"3 2\n" + body))  # a stream: no size to bound the header by
+    assert len(result.words) == 3000 and result.matrix[2999].tolist() == [0.5, -1.25]
+    assert "the header says 3 words, but the file holds 3000" in result.warnings[0]
+
+
 def test_every_number_shape_matches_gensim(tmp_path):
     """Tokens the vectorised decimal parser handles and every kind it hands to np.fromstring."""
     specials = ["0", "-0", "-0.0", "0.0", "5.", "-5.", ".5", "-.5", "+0.5", "1e-05", "-1.2e-05", "3E+2", "12.5",

@@ -250,7 +250,9 @@ class _TextVectorParser:
 
     def _initial_capacity(self, chunk: bytes) -> int:
         if self.header_count is not None:
-            rows = self.header_count
+            # Trust a header only as far as the file could hold it; a stream of unknown size starts
+            # smaller and grows, so a corrupt header cannot ask for terabytes.
+            rows = self.header_count if self.total else min(self.header_count, 1 << 20)
         elif self.total:
             lines_in_chunk = max(chunk.count(b"\n"), 1)
             # Pages of np.empty that are never written are never resident, so erring high is free.
@@ -327,7 +329,8 @@ class _TextVectorParser:
         lines = chunk.split(b"\n")
         if lines and not lines[-1]:
             lines.pop()
-        lines = [line.strip() for line in lines]
+        # Only ASCII spaces are trimmed on the left: gensim keeps any other leading byte in the word.
+        lines = [line.rstrip().lstrip(b" ") for line in lines]
         words, numbers, line_numbers = self._split_lines(lines, first_line_no)
         if room is not None and room < len(words):
             words, numbers, line_numbers = words[:room], numbers[:room], line_numbers[:room]
