@@ -59,17 +59,22 @@ def tokenize(text: str) -> list[str]:
 def train_vectors(*, out_path: str | os.PathLike, texts: Iterable[str] | None = None,
                   corpus_path: str | os.PathLike | None = None, algorithm: str = "fasttext", dim: int = 100,
                   epochs: int = 5, min_count: int = 2, window: int = 5, minn: int = 3, maxn: int = 6,
-                  seed: int = 1337, threads: int = 1, bucket: int | None = None,
+                  seed: int = 1337, threads: int | None = None, bucket: int | None = None,
                   reporter: Reporter | None = None, cancel: CancelToken | None = None) -> Path:
     """Train skip-gram vectors on ``texts`` or on ``corpus_path`` (one text per line, may be .gz/.bz2).
 
     Writes ``<out>.bin`` and ``<out>.vec`` (``out_path`` with or without one of those suffixes) and
     returns the ``.bin`` path. fastText: the full model (loads with subwords). word2vec: word2vec binary.
     ``threads=1`` makes a run repeatable for a given ``seed``; more threads are faster but not repeatable.
+    ``threads=None`` means 2 for fastText and 1 for word2vec: fastText prints progress only from a
+    separate thread, which it starts only when it has more than one (with one thread the bar stays
+    busy until the end; cancel still works). gensim reports progress with any number.
     ``bucket=None`` sizes fastText's n-gram table to about twice the corpus's distinct n-grams.
     """
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
+    if threads is None:
+        threads = 2 if algorithm == "fasttext" else 1
     _check_params(algorithm, texts, corpus_path, dim, epochs, min_count, window, minn, maxn, threads)
     stem = _output_stem(Path(out_path))
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -198,7 +203,10 @@ def _train_fasttext(corpus: Path, stem: Path, params: dict[str, Any], log_path: 
     job_path = log_path.with_name("job.json")
     job_path.write_text(json.dumps(job), encoding="utf-8")
     log_path.touch()
-    reporter.progress(0, params["epoch"], "fastText: reading the corpus")
+    if params["thread"] > 1:
+        reporter.progress(0, params["epoch"], "fastText: reading the corpus")
+    else:
+        reporter.progress(0, None, "fastText: training (with one thread fastText reports no progress until the end)")
     child = _FastTextChild(job_path, log_path)
     try:
         _wait_for_fasttext(child, job, params["epoch"], reporter, cancel)
