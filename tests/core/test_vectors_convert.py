@@ -66,6 +66,9 @@ def test_refused_outputs(tmp_path, source):
         convert_vectors(source, tmp_path / "x.zip", out_format="word2vec_text")
     with pytest.raises(UserError, match="gensim file is written uncompressed"):
         convert_vectors(source, tmp_path / "x.kv.gz", out_format="gensim")
+    (tmp_path / "afile").write_text("not a folder")
+    with pytest.raises(UserError, match=r"afile/x\.vec: cannot write the converted vectors"):
+        convert_vectors(source, tmp_path / "afile" / "x.vec", out_format="word2vec_text")
 
 
 def test_cancel_leaves_no_output_or_temporary_file(tmp_path, source):

@@ -146,6 +146,9 @@ def test_bad_requests(tmp_path, lee_texts):
     with pytest.raises(TrainingError, match=r"No word occurs at least 1000 times in the texts"):
         train_vectors(out_path=tmp_path / "x", texts=lee_texts[:5], min_count=1000)
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "afile").write_text("not a folder")
+    with pytest.raises(TrainingError, match="Training vectors into .*afile failed"):
+        train_vectors(out_path=tmp_path / "afile" / "x", texts=lee_texts[:5])
 
 
 def test_auto_bucket_grows_with_the_vocabulary():

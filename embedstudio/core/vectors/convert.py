@@ -59,13 +59,18 @@ def convert_vectors(src: str | os.PathLike, dst: str | os.PathLike, *, out_forma
     for message in warnings:
         reporter.warning(message)
     progress = ThrottledProgress(reporter, len(words), f"Writing {dst.name}", cancel=cancel)
-    if out_format == "gensim":
-        cancel.raise_if_cancelled()
-        write_gensim(dst, words, matrix)
-    else:
-        with atomic_output(dst, compression) as fh:
-            write_vectors(fh, words, matrix, out_format, progress=progress)
-            cancel.raise_if_cancelled()  # inside the block: a cancelled write never replaces dst
+    try:
+        if out_format == "gensim":
+            cancel.raise_if_cancelled()
+            write_gensim(dst, words, matrix)
+        else:
+            with atomic_output(dst, compression) as fh:
+                write_vectors(fh, words, matrix, out_format, progress=progress)
+                cancel.raise_if_cancelled()  # inside the block: a cancelled write never replaces dst
+    except OSError as err:
+        raise UserError(f"{dst}: cannot write the converted vectors ({err.strerror or err}).",
+                        hint="Check that the folder exists, that you may write to it, and that the disk has "
+                             "room.") from err
     reporter.progress(len(words), len(words), f"Writing {dst.name}")
     reporter.info(f"Wrote {dst.name}: {len(words):,} words × {matrix.shape[1]} ({FORMAT_LABELS[out_format]}).")
     return VectorInfo(path=str(dst), format=out_format, vocab_size=len(words), dim=int(matrix.shape[1]),

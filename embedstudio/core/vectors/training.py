@@ -77,7 +77,21 @@ def train_vectors(*, out_path: str | os.PathLike, texts: Iterable[str] | None = 
         threads = 2 if algorithm == "fasttext" else 1
     _check_params(algorithm, texts, corpus_path, dim, epochs, min_count, window, minn, maxn, threads)
     stem = _output_stem(Path(out_path))
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        _train_into(stem, texts, corpus_path, algorithm, min_count, dict(
+            dim=dim, epochs=epochs, window=window, minn=minn, maxn=maxn, seed=seed, threads=threads,
+            bucket=bucket), reporter, cancel)
+    except OSError as err:
+        raise TrainingError(f"Training vectors into {stem.parent} failed: {err.strerror or err} "
+                            f"({getattr(err, 'filename', None) or stem.name}).",
+                            hint="Check that you may write to that folder and that the disk has room.") from err
+    reporter.info(f"Wrote {stem.name}.bin and {stem.name}.vec.")
+    return stem.with_name(stem.name + ".bin")
+
+
+def _train_into(stem: Path, texts, corpus_path, algorithm: str, min_count: int, p: dict[str, Any],
+                reporter: Reporter, cancel: CancelToken) -> None:
     with tempfile.TemporaryDirectory(prefix="embedstudio-train-") as work:
         corpus = Path(work) / "corpus.txt"
         counts, lines = _write_tokenised_corpus(corpus, texts, corpus_path, reporter, cancel)
@@ -90,16 +104,15 @@ def train_vectors(*, out_path: str | os.PathLike, texts: Iterable[str] | None = 
         reporter.info(f"Training {algorithm} vectors: {len(vocab):,} words of {len(counts):,} occur at least "
                       f"{min_count} times; {sum(counts.values()):,} tokens in {lines:,} texts.")
         if algorithm == "fasttext":
-            bucket = bucket if bucket is not None else _auto_bucket(vocab, minn, maxn)
-            _train_fasttext(corpus, stem, dict(dim=dim, epoch=epochs, minCount=min_count, ws=window, minn=minn,
-                                               maxn=maxn, seed=seed, thread=threads, bucket=bucket),
+            bucket = p["bucket"] if p["bucket"] is not None else _auto_bucket(vocab, p["minn"], p["maxn"])
+            _train_fasttext(corpus, stem, dict(dim=p["dim"], epoch=p["epochs"], minCount=min_count, ws=p["window"],
+                                               minn=p["minn"], maxn=p["maxn"], seed=p["seed"], thread=p["threads"],
+                                               bucket=bucket),
                             Path(work) / "fasttext.log", reporter, cancel)
         else:
-            _train_word2vec(corpus, lines, stem, dict(vector_size=dim, epochs=epochs, min_count=min_count,
-                                                      window=window, seed=seed, workers=threads),
+            _train_word2vec(corpus, lines, stem, dict(vector_size=p["dim"], epochs=p["epochs"], min_count=min_count,
+                                                      window=p["window"], seed=p["seed"], workers=p["threads"]),
                             reporter, cancel)
-    reporter.info(f"Wrote {stem.name}.bin and {stem.name}.vec.")
-    return stem.with_name(stem.name + ".bin")
 
 
 def _check_params(algorithm, texts, corpus_path, dim, epochs, min_count, window, minn, maxn, threads) -> None:
@@ -158,8 +171,11 @@ def _decoded_lines(path: Path, reporter: Reporter) -> Iterator[str]:
     """Lines of a plain, .gz or .bz2 text file; lines that are not UTF-8 are read as Latin-1."""
     from embedstudio.core.vectors.formats import compression_of
 
-    with open(path, "rb") as fh:
-        compression = compression_of(fh.read(16))
+    try:
+        with open(path, "rb") as fh:
+            compression = compression_of(fh.read(16))
+    except OSError as err:
+        raise DatasetError(f"{path}: cannot read the corpus file ({err.strerror}).") from err
     opener = {"gzip": gzip.open, "bz2": bz2.open}.get(compression or "", open)
     if compression not in (None, "gzip", "bz2"):
         raise DatasetError(f"{path.name}: a {compression} corpus is not supported; use plain text, .gz or .bz2.")
