@@ -249,6 +249,13 @@ def test_forcing_a_format_that_disagrees_with_the_content_warns(tmp_path):
     with pytest.raises(VectorFileError):
         load_vectors(tmp_path / "g.vec", format="glove", reporter=reporter)
     assert any("you chose GloVe text" in w and "looks like word2vec text" in w for w in reporter.warnings)
+    # Text read as binary "works" and yields garbage: the note says why; it is reported once, cached or not.
+    for expected_cache in (False, True):
+        reporter = RecordingReporter()
+        wv = load_vectors(tmp_path / "g.vec", format="word2vec_binary", reporter=reporter)
+        assert wv.info.from_cache is expected_cache
+        notes = [w for w in reporter.warnings if "you chose word2vec binary" in w]
+        assert len(notes) == 1 and notes[0] in wv.info.warnings
 
 
 # ---- errors --------------------------------------------------------------------------------

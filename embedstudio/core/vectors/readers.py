@@ -71,9 +71,9 @@ def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | 
     fmt, detection_note = _choose_format(path, format)
     cancel.raise_if_cancelled()
     if detection_note:
-        reporter.warning(detection_note)
+        reporter.warning(detection_note)  # before reading, so that it explains a read that then fails
     if use_cache and fmt in CACHED_FORMATS:
-        cached = _from_cache(path, fmt, limit, reporter)
+        cached = _from_cache(path, fmt, limit, reporter, already_reported=detection_note)
         if cached is not None:
             return cached
     vectors = _read(path, fmt, limit, reporter, cancel, extra_warnings=[detection_note] if detection_note else [])
@@ -155,7 +155,8 @@ def _non_finite_warning(name: str, parsed: _Parsed) -> list[str]:
 
 
 # ---- cache --------------------------------------------------------------------------------
-def _from_cache(path: Path, fmt: str, limit: int | None, reporter: Reporter) -> WordVectors | None:
+def _from_cache(path: Path, fmt: str, limit: int | None, reporter: Reporter, *,
+                already_reported: str | None = None) -> WordVectors | None:
     from embedstudio.core.vectors.cache import VectorCache
 
     hit = VectorCache().load(path, format=fmt, limit=limit)
@@ -169,7 +170,8 @@ def _from_cache(path: Path, fmt: str, limit: int | None, reporter: Reporter) -> 
         file_size=path.stat().st_size, warnings=list(meta.get("warnings", [])), from_cache=True)
     # The user should see the same warnings whether or not the file came from the cache.
     for message in info.warnings:
-        reporter.warning(message)
+        if message != already_reported:
+            reporter.warning(message)
     reporter.info(f"Opened {path.name} from the cache: {len(words):,} words × {info.dim}.")
     return WordVectors(words, matrix, info)
 
