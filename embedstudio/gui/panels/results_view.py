@@ -87,8 +87,9 @@ class MisclassifiedFilter(QSortFilterProxyModel):
         self.setSortRole(Qt.UserRole)
 
     def set_filter(self, words: str, true_class: str, predicted_class: str) -> None:
+        self.beginFilterChange()
         self.words, self.true_class, self.predicted_class = words.lower().strip(), true_class, predicted_class
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
         src = self.sourceModel()

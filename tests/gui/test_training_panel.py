@@ -1,0 +1,165 @@
+"""Training area end to end: a real (tiny) training through the panel, its results, Stop, a failed run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from embedstudio.core.runs import load_run
+from embedstudio.gui import dialogs
+from embedstudio.gui.panels.runs_panel import RunsPanel
+from embedstudio.gui.panels.training_panel import TrainingPanel, format_duration
+
+from test_training_panel_helpers import CLASSES, make_workspace, wait_done, watch, wait_flag, write_topic_glove
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Messages that reached the error dialog."""
+    seen = []
+    monkeypatch.setattr(dialogs, "error_listeners", [lambda info: seen.append(info.message)])
+    return seen
+
+
+def test_train_one_epoch_end_to_end(qtbot, pool, tmp_path, errors):
+    ws = make_workspace(tmp_path, epochs=2)
+    panel = TrainingPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    finished = []
+    ws.state.run_finished.connect(finished.append)
+    batch_events = []
+
+    worker = panel.start()
+    worker.event.connect(lambda kind, payload: kind == "batch" and batch_events.append(payload))
+    assert panel.is_running() and not panel.start_button.isEnabled() and panel.stop_button.isEnabled()
+    assert panel.start() is None, "a second Start while training is refused"
+    wait_done(qtbot, worker)
+
+    assert not errors
+    assert not panel.is_running() and panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    result = panel.last_result
+    assert result.status == "completed" and finished == [result.run_dir]
+    # Live curves: two epochs of train and validation points, and the progress line saw batches.
+    assert panel.curves.point_count("validation_accuracy") == 2
+    assert panel.curves.point_count("train_loss") == 2
+    assert batch_events and {"eta_s", "samples_per_sec"} <= set(batch_events[-1])
+    assert panel.progress.value() == panel.progress.maximum()
+    assert "Vocabulary" in panel.log.toPlainText()
+
+    report = result.report
+    view = panel.results
+    assert f"{report['accuracy']:.3f}" in view.headline.text()
+    # Confusion matrix: the report's counts, one cell per (true, predicted) pair, labelled by class.
+    matrix = np.asarray(report["confusion_matrix"])
+    assert view.confusion.classes == CLASSES == report["classes"]
+    assert view.confusion.matrix.sum() == report["n_samples"]
+    assert [view.confusion.cell_text(i, j) for i in range(3) for j in range(3)] == [str(v) for v in matrix.ravel()]
+    # Per-class table: one row per class with the report's numbers.
+    table = view.per_class
+    rows = {table.item(r, 0).text(): table.item(r, 3).data(0) for r in range(table.rowCount())}
+    assert rows == {c: pytest.approx(round(report["per_class"][c]["f1"], 3)) for c in CLASSES}
+    # Misclassified browser: exactly the off-diagonal texts, filterable by class.
+    wrong = int(matrix.sum() - np.trace(matrix))
+    browser = view.misclassified
+    assert browser.proxy.rowCount() == wrong
+    if wrong:
+        first_true = browser.model.value(0, 1)
+        browser.true_combo.setCurrentIndex(browser.true_combo.findData(first_true))
+        assert 0 < browser.proxy.rowCount() == int(matrix[CLASSES.index(first_true)].sum()
+                                                    - matrix[CLASSES.index(first_true)][CLASSES.index(first_true)])
+        browser.search.setText("no-such-word-anywhere")
+        assert browser.proxy.rowCount() == 0
+
+
+def test_predict_and_export_after_training(qtbot, pool, tmp_path, errors):
+    ws = make_workspace(tmp_path, epochs=3)
+    panel = TrainingPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    wait_done(qtbot, panel.start())
+    assert panel.last_result.status == "completed"
+    view = panel.results
+
+    worker = view.predict("goal team match score")
+    wait_done(qtbot, worker)
+    probs = view.probabilities
+    assert sorted(probs) == CLASSES and sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
+    assert view.predict_box.table.rowCount() == 3
+    cached = view._model
+    assert cached is not None
+    wait_done(qtbot, view.predict("bread soup cheese"))
+    assert view._model is cached, "the run's model is loaded once and reused"
+    assert sum(view.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+
+    exported = []
+    view.exported.connect(exported.append)
+    wait_done(qtbot, view.export_model(tmp_path / "out" / "topics"))
+    target = tmp_path / "out" / "topics.keras"
+    assert exported == [target] and target.is_file()
+    assert not [p for p in target.parent.iterdir() if p.name != "topics.keras"], "no temporary file is left"
+    import keras
+
+    from embedstudio.core.models import custom_objects
+
+    model = keras.saving.load_model(target, custom_objects=custom_objects(), compile=False)
+    out = np.asarray(model.predict_on_batch(np.asarray([["goal team match score"]], dtype=object)))
+    assert out.shape == (1, 3) and out.sum() == pytest.approx(1.0, abs=1e-5)
+    assert out[0] == pytest.approx([probs[c] for c in json.loads((panel.run_dir / "labels.json").read_text())],
+                                   abs=1e-5)
+    assert not errors
+
+
+def test_stop_mid_run_keeps_the_model_and_the_run_opens_in_runs(qtbot, pool, tmp_path, errors):
+    ws = make_workspace(tmp_path, epochs=200)
+    panel = TrainingPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    worker = panel.start()
+    done = watch(worker)
+    worker.event.connect(lambda kind, payload: kind == "batch" and panel.stop())
+    wait_flag(qtbot, done)
+
+    result = panel.last_result
+    assert result.status == "stopped" and len(result.history) < 200
+    assert "Stopped" in panel.status.text() and panel.start_button.isEnabled()
+    record = load_run(result.run_dir)
+    assert record.status == "stopped" and record.has_model and record.report is not None
+    assert "stopped" in panel.results.headline.text()
+
+    runs = RunsPanel(ws.state, pool)
+    qtbot.addWidget(runs)
+    wait_done(qtbot, runs.list_jobs.current)
+    assert [r.status for r in runs.records] == ["stopped"]
+    runs.open_run(0)
+    assert runs.details.results.run_dir == result.run_dir
+    assert runs.details.results.export_button.isEnabled()
+    assert not errors
+
+
+def test_a_nan_run_shows_the_readable_message(qtbot, pool, tmp_path, errors):
+    ws = make_workspace(tmp_path, epochs=3, load=False)
+    write_topic_glove(ws.vectors, scale=1e37)  # huge vectors: the loss overflows at once
+    panel = TrainingPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    failed = []
+    ws.state.run_finished.connect(failed.append)
+    wait_done(qtbot, panel.start())
+    assert panel.last_result is None
+    assert len(errors) == 1 and "NaN or infinite" in errors[0] and "learning rate" in errors[0]
+    assert "Traceback" not in errors[0]
+    assert panel.status.text() in errors[0]
+    assert load_run(failed[0]).status == "failed"
+    assert "NaN" in panel.results.message.text()
+
+
+def test_invalid_config_is_refused_before_starting(qtbot, pool, tmp_path, errors):
+    ws = make_workspace(tmp_path, load=False)
+    ws.state.config.model.preset = "multi"  # needs two vector files
+    panel = TrainingPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    assert panel.start() is None and not panel.is_running()
+    assert errors and "two entries" in errors[0]
+
+
+def test_format_duration():
+    assert [format_duration(s) for s in (0, 61.4, 3725, None)] == ["0:00", "1:01", "1:02:05", "–"]
