@@ -337,7 +337,7 @@ class _FastTextLogWatcher:
         percent, loss_text = matches[-1]
         fraction = min(float(percent) / 100.0, 1.0)
         loss = _float_or_none(loss_text)
-        done = fraction * self.epochs
+        done = round(fraction * self.epochs, 3)
         epoch = min(int(done) + 1, self.epochs)
         message = f"fastText: epoch {epoch} of {self.epochs}" + (f", loss {loss:.4f}" if loss is not None else "")
         self.reporter.progress(done, self.epochs, message)
