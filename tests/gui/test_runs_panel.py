@@ -1,0 +1,136 @@
+"""Runs area: the list of run folders, opening one, overlaying several, re-running one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabWidget
+
+from embedstudio.gui.panels.runs_panel import RunsPanel
+from embedstudio.gui.panels.training_panel import TrainingPanel
+
+from test_training_panel_helpers import (configure_tiny, make_workspace, wait_done, write_topic_dataset,
+                                         write_topic_glove)
+
+
+@pytest.fixture(scope="module")
+def trained_runs(tmp_path_factory):
+    """Two finished runs, trained once for the module by the core (as the CLI would)."""
+    from embedstudio.core.config import RunConfig
+    from embedstudio.core.training import train
+
+    root = tmp_path_factory.mktemp("runs_source")
+    dataset, vectors = write_topic_dataset(root / "topics"), write_topic_glove(root / "topics.glove.txt")
+    reports = {}
+    for name, epochs in (("short", 1), ("longer", 3)):
+        cfg = RunConfig()
+        configure_tiny(cfg, dataset, vectors, epochs=epochs)
+        cfg.name, cfg.runs_dir = name, str(root / "runs")
+        reports[name] = train(cfg).report
+    return root, reports
+
+
+@pytest.fixture
+def two_runs(tmp_path, trained_runs):
+    """A workspace whose runs folder is a fresh copy of the two trained runs."""
+    source, reports = trained_runs
+    ws = make_workspace(tmp_path, load=False)
+    shutil.copytree(source / "runs", ws.runs_dir)
+    return ws, reports
+
+
+def make_panel(qtbot, pool, state) -> RunsPanel:
+    panel = RunsPanel(state, pool)
+    qtbot.addWidget(panel)
+    wait_done(qtbot, panel.list_jobs.current)
+    return panel
+
+
+def test_lists_runs_with_their_metrics(qtbot, pool, two_runs):
+    ws, reports = two_runs
+    panel = make_panel(qtbot, pool, ws.state)
+    assert {r.name for r in panel.records} == {"short", "longer"}
+    m = panel.model
+    assert m.headerData(0, Qt.Horizontal) == "Name" and m.columnCount() == 6
+    for row in range(m.rowCount()):
+        report = reports[m.value(row, 0)]
+        assert m.value(row, 2) == "cnn" and m.value(row, 3) == "completed"
+        assert m.value(row, 4) == pytest.approx(report["accuracy"], abs=1e-4)
+        assert m.value(row, 5) == pytest.approx(report["macro_f1"], abs=1e-4)
+        assert m.value(row, 1).startswith("20")  # a date
+
+
+def test_open_a_run_shows_curves_report_and_config(qtbot, pool, two_runs):
+    ws, reports = two_runs
+    panel = make_panel(qtbot, pool, ws.state)
+    row = next(i for i in range(len(panel.records)) if panel.record_at(i).name == "longer")
+    panel.select_rows([row])
+    details = panel.details
+    assert details.record.name == "longer"
+    assert details.curves.point_count("validation_loss") == 3
+    assert json.loads(details.config_text.toPlainText())["training"]["epochs"] == 3
+    assert details.results.report["accuracy"] == reports["longer"]["accuracy"]
+    assert details.results.confusion.matrix.sum() == reports["longer"]["n_samples"]
+
+
+def test_overlay_draws_one_curve_per_selected_run(qtbot, pool, two_runs):
+    ws, _ = two_runs
+    panel = make_panel(qtbot, pool, ws.state)
+    panel.select_rows([0, 1])
+    overlay = panel.overlay
+    assert panel.right.currentWidget() is overlay
+    assert overlay.visible_curves("val_accuracy") == 2 and overlay.visible_curves("val_loss") == 2
+    points = sorted(len(c.getData()[0]) for c in overlay.curves["val_accuracy"] if c.isVisible())
+    assert points == [1, 3], "each run's own epochs"
+    legend = [label.text for _, label in overlay.plots["val_accuracy"].plotItem.legend.items]
+    assert sorted(legend) == ["longer", "short"]
+    panel.select_rows([0])
+    panel.select_rows([0, 1])
+    assert overlay.visible_curves() == 2, "curves are reused, not piled up"
+
+
+def test_rerun_loads_the_config_and_trains_in_the_window(qtbot, pool, two_runs):
+    ws, _ = two_runs
+    tabs = QTabWidget()  # the main window's areas, as far as re-run needs them
+    qtbot.addWidget(tabs)
+    training = TrainingPanel(ws.state, pool)
+    runs = RunsPanel(ws.state, pool)
+    tabs.addTab(training, "Training")
+    tabs.addTab(runs, "Runs")
+    tabs.setCurrentWidget(runs)
+    wait_done(qtbot, runs.list_jobs.current)
+    row = next(i for i in range(len(runs.records)) if runs.record_at(i).name == "short")
+    ws.state.config.training.epochs = 7  # edited since: re-run must use the run's own config
+    started = []
+    training.training_started.connect(started.append)
+    runs.select_rows([row])
+    assert runs.rerun_button.isEnabled()
+    runs.rerun_button.click()
+    assert started, "re-run starts training"
+    assert tabs.currentWidget() is training
+    assert ws.state.config.name == "short" and ws.state.config.training.epochs == 1
+    with qtbot.waitSignal(runs.refreshed, timeout=180_000):  # run_finished refreshes the list
+        wait_done(qtbot, started[0])
+    qtbot.waitUntil(lambda: runs.list_jobs.current is None, timeout=60_000)
+    assert training.last_result.status == "completed"
+    assert len(runs.records) == 3 and sum(r.name == "short" for r in runs.records) == 2
+
+
+def test_rerun_goes_through_the_signal_when_connected(qtbot, pool, two_runs):
+    ws, _ = two_runs
+    panel = make_panel(qtbot, pool, ws.state)
+    asked = []
+    panel.rerun_requested.connect(asked.append)
+    row = next(i for i in range(len(panel.records)) if panel.record_at(i).name == "longer")
+    panel.rerun(row)
+    assert len(asked) == 1 and asked[0].training.epochs == 3 and ws.state.config is asked[0]
+
+
+def test_empty_runs_folder(qtbot, pool, tmp_path):
+    ws = make_workspace(tmp_path, load=False)
+    panel = make_panel(qtbot, pool, ws.state)
+    assert panel.records == [] and "No runs yet" in panel.status.text()
+    assert not panel.rerun_button.isEnabled()
