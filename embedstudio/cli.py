@@ -261,7 +261,7 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     if args.vcmd == "neighbors":
         wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
         for word in args.words:
-            tag = " (not in the file: built from subwords)" if wv.is_oov(word) else ""
+            tag = " (not in the file: built from subwords)" if wv.is_oov(word) and wv.has_subwords else ""
             print(f"{word}{tag}:")
             for w, s in wv.neighbors(word, k=args.k):
                 print(f"  {s:.4f}  {w}")
@@ -494,6 +494,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
+    # fastText training runs in a child process; a frozen (PyInstaller) app must let that child start.
+    multiprocessing.freeze_support()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
     args = parser.parse_args(argv)
