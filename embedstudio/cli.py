@@ -121,6 +121,12 @@ def _job(fn, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
         reporter.close()
 
 
+def _quiet_tensorflow() -> None:
+    from embedstudio.core.quiet_import import import_keras_quietly
+
+    import_keras_quietly()
+
+
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
@@ -174,6 +180,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from embedstudio.core.training import train
 
     cfg = _load_run_config(args)
+    _quiet_tensorflow()
     result = _job(train, cfg)
     _print_train_result(result)
     return 0 if result.status in ("completed", "stopped") else 1
@@ -200,6 +207,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.runs_dir:
         cfg.runs_dir = str(Path(args.runs_dir).resolve())
     print(f"EmbedStudio {__version__} demo: {demo_config_path()}")
+    _quiet_tensorflow()
     print("Training an averaged-embedding classifier on 200 movie-review sentences (pos/neg) with fastText\n"
           "vectors that build vectors for unseen words from subwords. 200 sentences is a toy: the 40-sentence\n"
           "test set moves the score by 2.5 points per sentence, so expect anything from chance to ~65%.\n"
@@ -217,6 +225,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from embedstudio.core.evaluation import evaluate_run
 
+    _quiet_tensorflow()
     report = _job(evaluate_run, args.run, args.data)
     summary = {k: report[k] for k in ("accuracy", "macro_f1") if k in report}
     _print_json(summary if not args.full else report)
@@ -228,6 +237,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from embedstudio.core.evaluation import predict_texts
 
+    _quiet_tensorflow()
     texts = list(args.text)
     if args.file:
         texts += [line.rstrip("\n") for line in Path(args.file).read_text(encoding="utf-8").splitlines()]
