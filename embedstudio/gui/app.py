@@ -15,6 +15,7 @@ import socket
 import sys
 from pathlib import Path
 
+import embedstudio.gui.refcount_guard  # noqa: F401 - first: PySide6 6.12 on Python 3.11 needs it
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
+import embedstudio.gui.refcount_guard  # noqa: F401 - first: PySide6 6.12 on Python 3.11 needs it
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget,

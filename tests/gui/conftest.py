@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+import embedstudio.gui.refcount_guard  # noqa: E402,F401 - before any Qt call (PySide6 6.12 + Python 3.11)
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
