@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import mib, peak_rss_bytes, report, run_worker, timed, verdict
+from common import machine_note, mib, peak_rss_bytes, report, run_worker, timed, verdict
 from synthetic import BENCH_DIR, SPECS, ensure_file
 
 REOPEN_GOAL_S = 0.5
@@ -86,7 +86,7 @@ def bench(name: str, rows: int | None, with_gensim: bool) -> bool:
     _, dim, kind = SPECS[name]
     fmt = kind.replace("-", "_")
     script = Path(__file__)
-    print(f"\n== {kind}: {path.name} ({path.stat().st_size / 1e6:,.0f} MB)", flush=True)
+    print(f"\n== {kind}: {path.name} ({path.stat().st_size / 1e6:,.0f} MB) {machine_note()}", flush=True)
     first = run_worker(script, "first", str(path), fmt, env=CACHE_ENV)
     n, d = first["shape"]
     print(f"first load (parse + write cache): {first['seconds']:.2f} s for {n:,} × {d}; peak RSS growth "

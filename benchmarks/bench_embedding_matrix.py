@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import report, run_worker, verdict
+from common import machine_note, report, run_worker, verdict
 from synthetic import BENCH_DIR, ensure_file
 
 GOAL_S = 1.0
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     prepared = run_worker(script, "prepare", str(path), str(vocabulary_file), env=CACHE_ENV)
     n, d = prepared["shape"]
     print(f"== embedding matrix for {VOCABULARY:,} words ({prepared['known']:,} in the file) from {n:,} × {d} "
-          f"({path.name}, {path.stat().st_size / 1e9:.1f} GB)")
+          f"({path.name}, {path.stat().st_size / 1e9:.1f} GB) {machine_note()}")
     if not prepared["from_cache"]:
         print(f"first parse of the file and cache write (once): {prepared['seconds']:.1f} s")
     ours = run_worker(script, "ours", str(path), str(vocabulary_file), env=CACHE_ENV)
@@ -109,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_gensim:
         ref = run_worker(script, "gensim", str(path), str(vocabulary_file))
         same = ref["found"] == ours["found"] and ref["checksum"] == ours["checksum"]
-        print(f"gensim: {ref['seconds']:.1f} s (load {ref['load']:.1f} s); ours is {ref['seconds'] / ours['seconds']:.0f}× "
-              f"faster; same rows found ({ours['found']:,}) and same matrix checksum: {same}  {verdict(same)}")
+        speedup = ref["seconds"] / ours["seconds"]
+        print(f"gensim: {ref['seconds']:.1f} s (load {ref['load']:.1f} s); ours is {speedup:.0f}× faster; "
+              f"same rows found ({ours['found']:,}) and same matrix checksum: {same}  {verdict(same)}")
     return 0 if passed and same else 1
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import report, run_worker, verdict
+from common import machine_note, report, run_worker, verdict
 from synthetic import BENCH_DIR, ensure_file
 
 GOAL_MS = 50.0
@@ -56,7 +56,8 @@ def worker(path: str) -> None:
     pairs = list(zip(nearest[:CHECKED] + analogies[:CHECKED], gensim_nearest[:CHECKED] + gensim_analogies[:CHECKED]))
     same_sets = sum({i for i, _ in ours} == {k for k, _ in theirs} for ours, theirs in pairs)
     same_order = sum([i for i, _ in ours] == [k for k, _ in theirs] for ours, theirs in pairs)
-    report({"shape": list(matrix.shape), "from_cache": vectors.info.from_cache, "first_ms": first_ms,
+    report({"machine": machine_note(), "shape": list(matrix.shape), "from_cache": vectors.info.from_cache,
+            "first_ms": first_ms,
             "nearest_ms": nearest_ms, "analogy_ms": analogy_ms, "gensim_norms_ms": gensim_norms_ms,
             "gensim_nearest_ms": gensim_nearest_ms, "gensim_analogy_ms": gensim_analogy_ms,
             "compared": len(pairs), "same_sets": same_sets, "same_order": same_order})
@@ -87,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     path = ensure_file("word2vec-400k-300d.bin", rows=args.rows)
     result = run_worker(Path(__file__), str(path), env=CACHE_ENV)
     n, d = result["shape"]
-    print(f"== queries on {n:,} × {d} ({path.name}, from cache: {result['from_cache']}), {QUERIES} random words")
+    print(f"== queries on {n:,} × {d} ({path.name}, from cache: {result['from_cache']}), {QUERIES} random words "
+          f"{result['machine']}")
     print(f"first query, including the one-off row norms: {result['first_ms']:.1f} ms "
           f"(gensim's fill_norms alone: {result['gensim_norms_ms']:.1f} ms)")
     ok = True

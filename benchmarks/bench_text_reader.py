@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from common import mib, peak_rss_bytes, report, run_worker, timed, verdict
+from common import machine_note, mib, peak_rss_bytes, report, run_worker, timed, verdict
 from synthetic import SPECS, ensure_file
 
 SPEED_GOAL = 10.0
@@ -54,7 +54,7 @@ def _has_header(path: str) -> bool:
 def bench(name: str, rows: int | None) -> bool:
     path = ensure_file(name, rows=rows)
     total_rows, dim, kind = SPECS[name]
-    print(f"\n== {kind}: {path.name} ({path.stat().st_size / 1e6:,.0f} MB)")
+    print(f"\n== {kind}: {path.name} ({path.stat().st_size / 1e6:,.0f} MB) {machine_note()}")
     ours = run_worker(Path(__file__), "ours", str(path))
     print(f"ours:   {ours['seconds']:.2f} s for {ours['shape'][0]:,} × {ours['shape'][1]}", flush=True)
     ref = run_worker(Path(__file__), "gensim", str(path))

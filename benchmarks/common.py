@@ -59,6 +59,12 @@ def median_ms(fn, repeats: int) -> tuple[float, float]:
     return statistics.median(times), max(times)
 
 
+def machine_note() -> str:
+    """Timings on a shared machine mean little without the load they ran under."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"[machine: {os.cpu_count()} cores, load average {load:.1f}]"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 

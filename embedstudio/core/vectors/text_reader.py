@@ -369,11 +369,11 @@ class _TextVectorParser:
         pieces = line.rsplit(None, self.dim)
         if len(pieces) < self.dim + 1:
             found = len(pieces) - 1
+            origin = "the header" if self.header_count is not None else "the first lines"
             raise VectorFileError(
                 f"{self.name}, line {line_no}: expected {self.dim} numbers after the word, found {found}.",
                 hint=f"Every line must be a word followed by {self.dim} numbers separated by spaces "
-                     f"(the dimension comes from {'the header' if self.header_count is not None else 'the first lines'}). "
-                     "The file may be truncated or not a vector file.")
+                     f"(the dimension comes from {origin}). The file may be truncated or not a vector file.")
         word = pieces[0]
         if b" " in word:  # gensim splits on spaces only, so a tab inside a word is ordinary
             self.spaced_lines.append(line_no)
