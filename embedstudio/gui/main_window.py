@@ -44,8 +44,10 @@ def settings() -> QSettings:
 
 def warm_up_tensorflow(*, reporter, cancel) -> str:
     """Import TensorFlow/Keras once in the background so the first Train click does not wait ~2 s."""
+    from embedstudio.gui.heavy_imports import import_tensorflow
+
     reporter.progress(0, None, "loading TensorFlow")
-    import keras  # noqa: F401 - the import is the point
+    import_tensorflow()
     import tensorflow as tf
 
     return tf.__version__
@@ -256,6 +258,7 @@ class MainWindow(QMainWindow):
         """Called once the window is on screen: warm TensorFlow up, and open the demo on first start."""
         if self._warm_up:
             self.warmup_worker = Worker(warm_up_tensorflow, name="Preparing TensorFlow")
+            self.warmup_worker.cancellable = False
             self.warmup_worker.returned.connect(lambda v: self.status_message(f"TensorFlow {v} ready.", timeout_ms=4000))
             self.warmup_worker.errored.connect(lambda info: dialogs.show_error(self, info))
             self.pool.start(self.warmup_worker)

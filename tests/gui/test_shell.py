@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -296,3 +297,12 @@ def test_open_and_save_config_roundtrip(qtbot, window, tmp_path):
     texts = [a.text() for a in window.recent_menu.actions()]
     assert any("mine.toml" in t for t in texts)
 
+
+
+def test_self_test_command_trains_demo_and_exits_zero(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    res = subprocess.run([sys.executable, "-m", "embedstudio", "--self-test"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    assert "self-test: passed: run written to" in res.stdout
+    assert "QThread: Destroyed" not in res.stderr

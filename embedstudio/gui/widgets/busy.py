@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from embedstudio.gui import dialogs
 from embedstudio.gui.worker import ErrorInfo, Worker, WorkerPool
@@ -50,6 +50,7 @@ class JobStatus(QWidget):
         self.bar.setTextVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the job shown here (it stops at its next checkpoint)")
+        self.cancel_button.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.cancel_button.clicked.connect(self.cancel_current)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -83,6 +84,8 @@ class JobStatus(QWidget):
             return
         self.label.setText(w.name)
         self.bar.setRange(0, 0)
+        # Some jobs (an import of TensorFlow) cannot stop half-way; offering Cancel would be a lie.
+        self.cancel_button.setVisible(getattr(w, "cancellable", True))
 
     def _on_progress(self, worker: Worker, done: float, total: Any, message: str) -> None:
         if worker is self.current():
