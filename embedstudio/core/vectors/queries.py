@@ -47,10 +47,10 @@ class NeighbourIndex:
         if vector.shape[0] != self.matrix.shape[1]:
             raise ValueError(f"vector has {vector.shape[0]} numbers, the matrix rows have {self.matrix.shape[1]}")
         length = float(np.linalg.norm(vector))
-        scores = self.matrix @ vector
-        scores *= self.inverse_norms
         if length > 0:
-            scores /= np.float32(length)
+            vector = vector / np.float32(length)  # scaling 300 numbers beats scaling 400k scores
+        scores = np.asarray(self.matrix @ vector)
+        scores *= self.inverse_norms
         return scores
 
     def nearest(self, vector: np.ndarray, k: int = 10,
@@ -81,7 +81,7 @@ def _top_k(scores: np.ndarray, k: int, exclude: Iterable[int]) -> list[tuple[int
     if k == 0:
         return []
     if k < scores.shape[0]:
-        candidates = np.argpartition(-scores, k - 1)[:k]
+        candidates = np.argpartition(scores, scores.shape[0] - k)[-k:]
     else:
         candidates = np.arange(scores.shape[0])
     # Stable order: higher score first, then lower row (more frequent word) first on ties.
