@@ -283,8 +283,7 @@ class MainWindow(QMainWindow):
     # ---- config files --------------------------------------------------------------------
     def _set_config(self, cfg: RunConfig, path: Path | None) -> None:
         self._config_path = path
-        self.state.set_config(cfg)
-        self.dataset_panel.refresh_from_config()
+        self.state.set_config(cfg)  # every area listens to config_changed
 
     def open_config(self, path: str | os.PathLike) -> bool:
         try:

@@ -143,3 +143,24 @@ def test_bad_csv_shows_error(qtbot, panel, tmp_path):
     assert panel.runner.current is None  # no import after a failed preview
     for b in boxes:
         b.close()
+
+
+def test_config_changed_elsewhere_updates_the_form(qtbot, panel, tiny_workspace, tmp_path):
+    from embedstudio.core.config import RunConfig
+
+    path = write_csv(tmp_path / "other.csv", [(i, f"text {i}", 0, "ab"[i % 2]) for i in range(10)])
+    cfg = RunConfig()
+    cfg.data.path = str(path)
+    cfg.data.validation_fraction = 0.3
+    cfg.data.label_column = "stars"
+    previews = []
+    panel.preview_runner.started.connect(previews.append)
+    tiny_workspace.state.set_config(cfg)   # e.g. File > Open Config or a re-run from the Runs area
+    assert panel.options.path_edit.text() == str(path)
+    assert panel.options.validation.value() == 0.3
+    assert previews, "a new data path is previewed"
+    wait_worker(qtbot, previews[-1])
+    assert panel.options.label_column.currentData() == "stars"  # the config's choice survives the preview
+    assert panel.options.text_column.currentData() == "review"
+    assert [panel.options.label_column.itemData(i) for i in range(panel.options.label_column.count())] == \
+        ["", "id", "review", "stars", "sentiment"]

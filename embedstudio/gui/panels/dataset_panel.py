@@ -36,8 +36,11 @@ class DatasetPanel(QWidget):
         self.opened_paths: list[str] = []   # for File > Recent Files
         self.result: ImportResult | None = None
         self._import_after_preview = False
+        self._writing = False           # our own config edits must not reload the form
+        self._previewed: str | None = None
         self._build()
         self.refresh_from_config()
+        self.state.config_changed.connect(self._on_config_changed)
 
     def _build(self) -> None:
         self.options = DatasetOptions()
@@ -90,11 +93,26 @@ class DatasetPanel(QWidget):
         if self.state.config.data.path:
             self.preview()
 
+    def _on_config_changed(self) -> None:
+        """Another area (Model, Runs' re-run, File > Open Config) changed the config: show it."""
+        if self._writing:
+            return
+        self.options.load_from(self.state.config)
+        if self.state.config.data.path and self.state.config.data.path != self._previewed:
+            self.preview()
+
+    def _notify(self) -> None:
+        self._writing = True
+        try:
+            self.state.notify_config()
+        finally:
+            self._writing = False
+
     def _options_changed(self) -> None:
         before = (self.state.config.data.delimiter, self.state.config.data.has_header,
                   self.state.config.data.encoding)
         self.options.write_to(self.state.config)
-        self.state.notify_config()
+        self._notify()
         after = (self.state.config.data.delimiter, self.state.config.data.has_header,
                  self.state.config.data.encoding)
         if before != after:
@@ -133,8 +151,9 @@ class DatasetPanel(QWidget):
         d.path, d.format, d.text_column, d.label_column, d.test_path = str(path), "auto", "", "", ""
         d.delimiter, d.has_header = "", None
         self.opened_paths.append(str(path))
+        self.options.columns = []
         self.options.load_from(self.state.config)
-        self.state.notify_config()
+        self._notify()
         self._import_after_preview = auto_import
         return self.preview()
 
@@ -142,6 +161,7 @@ class DatasetPanel(QWidget):
         d = self.state.config.data
         if not d.path:
             return None
+        self._previewed = d.path
         return self.preview_runner.start(preview_source, d.path, d.delimiter, d.has_header, d.encoding,
                                          name="Preview", on_result=self._show_preview,
                                          on_error=lambda _info: setattr(self, "_import_after_preview", False))
@@ -153,7 +173,9 @@ class DatasetPanel(QWidget):
             text = d.text_column or preview.suggested_text_column
             label = d.label_column or preview.suggested_label_column
             self.options.set_column_choices(preview.columns, text, label)
-            d.text_column, d.label_column = text, label
+            if (d.text_column, d.label_column) != (text, label):
+                d.text_column, d.label_column = text, label
+                self._notify()
         else:
             self.options.set_column_choices([], "", "")
         if self._import_after_preview:

@@ -67,6 +67,7 @@ class VectorsPanel(QWidget):
         self.table.setModel(self.library_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
@@ -99,8 +100,9 @@ class VectorsPanel(QWidget):
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([200, 560])
         QVBoxLayout(self).addWidget(splitter)
 
         self.add_button.clicked.connect(self.open_dialog)

@@ -12,8 +12,8 @@ from embedstudio.gui.widgets.table_model import ColumnTableModel
 DELIMITERS = (("Auto-detect", ""), ("Comma ,", ","), ("Tab", "\\t"), ("Semicolon ;", ";"), ("Pipe |", "|"))
 HEADER_CHOICES = (("Auto-detect", None), ("First row is a header", True), ("No header row", False))
 TABLE_FORMATS = ("csv", "tsv", "jsonl")
-CLEANING_NOTE = ("Mail/news cleaning removes header lines (From:, Subject:, Newsgroups: name the class), "
-                 "signature blocks and quoted replies, so the model learns from the message itself.")
+CLEANING_NOTE = ("Mail/news cleaning drops header lines (Newsgroups: names the class), signatures and "
+                 "quoted replies.")
 
 
 def _combo(items) -> QComboBox:
@@ -40,6 +40,7 @@ class DatasetOptions(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._loading = False
+        self.columns: list[str] = []   # of the last previewed table, so the pickers keep every choice
         self._build_source()
         self._build_columns()
         self._build_cleaning()
@@ -105,7 +106,9 @@ class DatasetOptions(QWidget):
         self.preview.verticalHeader().setVisible(False)
         self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.preview.horizontalHeader().setStretchLastSection(True)
-        self.preview.setMinimumHeight(140)
+        self.preview.setWordWrap(False)
+        self.preview.verticalHeader().setDefaultSectionSize(20)
+        self.preview.setFixedHeight(150)
         self.preview.setToolTip("The first rows of the file, as read with these settings")
         form = QFormLayout(self.columns_box)
         row = QHBoxLayout()
@@ -117,8 +120,10 @@ class DatasetOptions(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.delimiter)
         row.addWidget(self.header, 1)
+        row.addWidget(QLabel("Encoding"))
+        self.encoding.setMaximumWidth(90)
+        row.addWidget(self.encoding)
         form.addRow("Delimiter", row)
-        form.addRow("Encoding", self.encoding)
         form.addRow(self.preview)
         for box in (self.text_column, self.label_column):
             box.currentIndexChanged.connect(self._emit)
@@ -199,7 +204,8 @@ class DatasetOptions(QWidget):
             _set_combo_data(self.delimiter, d.delimiter)
             _set_combo_data(self.header, d.has_header)
             self.encoding.setText(d.encoding)
-            self.set_column_choices([c for c in (d.text_column, d.label_column) if c], d.text_column, d.label_column)
+            known = self.columns or [c for c in (d.text_column, d.label_column) if c]
+            self.set_column_choices(known, d.text_column, d.label_column)
             auto = d.strip_headers is None and d.strip_footers is None and d.strip_quotes is None
             self.auto_mail.setChecked(auto)
             self.strip_headers.setChecked(bool(d.strip_headers))
@@ -251,6 +257,7 @@ class DatasetOptions(QWidget):
             self._loading = was_loading
 
     def show_preview(self, columns: list[str], rows: list[list[str]], fmt: str) -> None:
+        self.columns = list(columns) if fmt in TABLE_FORMATS else []
         self.preview_model.set_data(columns, [[r[i] if i < len(r) else "" for r in rows] for i in range(len(columns))])
         for i in range(len(columns) - 1):
             self.preview.setColumnWidth(i, 120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QTableView, QVBoxLayout,
                                QWidget)
 
@@ -49,6 +50,7 @@ class CoverageWidget(QWidget):
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.runner = JobRunner(pool, self, progress=self.progress, cancel_button=self.cancel_button,
                                 busy_widgets=[self.compute_button], status=None)
         top = QHBoxLayout()
@@ -99,3 +101,4 @@ class CoverageWidget(QWidget):
         words = [w for w, _ in report.top_oov]
         counts = [c for _, c in report.top_oov]
         self.model.set_data(self.model_headers(), (words, counts))
+        self.table.sortByColumn(1, Qt.DescendingOrder)  # the report's order; the header arrow says so

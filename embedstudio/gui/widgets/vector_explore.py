@@ -46,6 +46,7 @@ class ExploreWidget(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self._layout()
         self.neighbours_button.clicked.connect(lambda: self.query_neighbours(self.word.text()))
         self.word.returnPressed.connect(self.neighbours_button.click)

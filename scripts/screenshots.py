@@ -1,0 +1,141 @@
+#!/usr/bin/env python
+"""Regenerate docs/screenshots/*.png: one per area of the app, with the demo workspace loaded and, for
+the Training and Runs areas, after a short real training on the demo data.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
+
+Runs offscreen unless QT_QPA_PLATFORM says otherwise, with temporary config/cache/data folders, so the
+user's preferences, vector cache and runs are left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE = (1280, 800)
+
+
+def _isolate(tmp: Path) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        os.environ[var] = str(tmp / var.lower())
+
+
+def wait_until(predicate, timeout_s: float, what: str) -> None:
+    """Run the event loop until ``predicate()`` holds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    timer = QTimer(interval=50)
+    timer.timeout.connect(lambda: (predicate() or time.monotonic() > deadline) and loop.quit())
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if not predicate():
+        raise SystemExit(f"screenshots: timed out waiting for {what}")
+
+
+def settle(window, ms: int = 400) -> None:
+    """Let running jobs finish and the widgets repaint."""
+    wait_until(lambda: not [w for w in window.pool.running() if w is not window.warmup_worker], 300, "jobs to finish")
+    deadline = time.monotonic() + ms / 1000
+    wait_until(lambda: time.monotonic() > deadline, 10, "repaint")
+
+
+def grab(window, out: Path, name: str) -> Path:
+    settle(window)
+    path = out / f"{name}.png"
+    window.grab().save(str(path))
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--epochs", type=int, default=8, help="epochs of the demo training shown in Training/Runs")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="embedstudio-shots-") as tmp:
+        _isolate(Path(tmp))
+        return _shoot(args.out, args.epochs, Path(tmp) / "runs")
+
+
+def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
+    from embedstudio.gui.app import make_application
+    from embedstudio.gui.main_window import MainWindow
+    from embedstudio.gui.preferences import Preferences
+
+    app = make_application()
+    window = MainWindow(prefs=Preferences(), save_prefs=False)
+    window.state.set_runs_dir(runs_dir)
+    window.resize(*SIZE)
+    window.show()
+    window.after_show()  # first start: the demo workspace
+    state = window.state
+    wait_until(lambda: state.dataset is not None and state.selected_vectors() and all(state.selected_vectors()),
+               300, "the demo workspace")
+
+    vectors = window.vectors_panel
+    window.show_area("Vectors")
+    vectors.explore.word.setText("film")
+    vectors.explore.query_neighbours("film")
+    grab(window, out, "vectors")
+    vectors.tabs.setCurrentWidget(vectors.map)
+    vectors.map.words_edit.setText("good, bad, film, story")
+    vectors.map.k.setValue(5)
+    vectors.map.plot_words(["good", "bad", "film", "story"])
+    grab(window, out, "vectors-map")
+    vectors.tabs.setCurrentWidget(vectors.coverage)
+    vectors.coverage.compute()
+    grab(window, out, "vectors-coverage")
+    vectors.tabs.setCurrentWidget(vectors.explore)
+
+    window.show_area("Dataset")
+    grab(window, out, "dataset")
+    model = window.panels["Model"]
+    summaries = []
+    if hasattr(model, "summary_updated"):
+        model.summary_updated.connect(summaries.append)
+    window.show_area("Model")
+    if hasattr(model, "summary_updated"):  # the parameter summary needs TensorFlow: wait for it
+        wait_until(lambda: bool(summaries), 300, "the model summary")
+    grab(window, out, "model")
+
+    training = window.training_panel
+    if not hasattr(training, "start"):
+        print("screenshots: the Training panel is not available; Training/Runs skipped", file=sys.stderr)
+        return 1
+    state.config.training.epochs = epochs
+    state.notify_config()
+    finished = []
+    state.run_finished.connect(finished.append)
+    window.show_area("Training")
+    if training.start() is None:
+        raise SystemExit("screenshots: training did not start")
+    wait_until(lambda: bool(finished) and not training.is_running(), 600, "the demo training")
+    grab(window, out, "training")
+    window.show_area("Runs")
+    runs = window.panels["Runs"]
+    if hasattr(runs, "refresh"):
+        runs.refresh()
+        settle(window)
+        runs.select_rows([0])  # the run just trained, with its curves
+    grab(window, out, "runs")
+    window.request_quit(confirm=False)
+    wait_until(lambda: not window.isVisible() and not window.pool.running(), 120, "the window to close")
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
