@@ -494,6 +494,8 @@ def test_cache_ignores_corrupt_entries_and_removes_abandoned_temps(tmp_path):
     source = make_source(tmp_path)
     cache = VectorCache(tmp_path / "cache")
     entry = cache.store(source, format="glove", limit=None, words=["a"], matrix=np.ones((1, 2), np.float32), meta={})
+    (entry / "matrix.npy").write_bytes(b"")  # truncated by a crash of an old writer
+    assert cache.load(source, format="glove", limit=None) is None
     (entry / "meta.json").write_text("{not json")
     assert cache.load(source, format="glove", limit=None) is None and cache.entry_info(source) == []
     abandoned = cache.root / ".tmp-crashed"

@@ -57,8 +57,8 @@ class VectorCache:
         try:
             matrix = np.load(entry / "matrix.npy", mmap_mode="r", allow_pickle=False)
             words = _read_words(entry / "words.txt", info["separator"], info["words"])
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
+        except (OSError, ValueError, EOFError, UnicodeDecodeError):
+            return None  # damaged or half-deleted entry: a miss, and the next store() replaces it
         if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != len(words):
             return None
         return words, matrix, info["meta"]
@@ -218,7 +218,10 @@ def _replace_dir(new: Path, target: Path) -> None:
     old = None
     if target.exists():
         old = target.with_name(f"{_TRASH_PREFIX}{target.name}-{os.getpid()}-{time.monotonic_ns()}")
-        os.replace(target, old)
+        try:
+            os.replace(target, old)
+        except FileNotFoundError:  # another process replaced it at the same moment
+            old = None
     os.replace(new, target)
     if old is not None:
         # On Windows a memory-mapped matrix cannot be deleted; the next store() retries.
