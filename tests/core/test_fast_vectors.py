@@ -453,6 +453,8 @@ def test_cache_entry_info_size_and_clear(tmp_path):
         assert item["size"] > 1200 and item["created"] >= before - 1 and item["path"].is_dir()
     total = cache.size()
     assert total == sum(i["size"] for i in info) + cache.entry_info(two)[0]["size"]
+    everything = cache.entries()
+    assert len(everything) == 3 and {e["source"] for e in everything} == {str(one.resolve()), str(two.resolve())}
     freed = cache.clear(one)
     assert freed == sum(i["size"] for i in info)
     assert cache.entry_info(one) == [] and cache.load(two, format="glove", limit=None) is not None

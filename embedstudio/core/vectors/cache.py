@@ -64,21 +64,21 @@ class VectorCache:
         return words, matrix, info["meta"]
 
     def entry_info(self, source_path: str | os.PathLike) -> list[dict]:
-        """Every cache entry of ``source_path`` (any format or limit), for the GUI.
+        """Every cache entry of ``source_path`` (any format or limit), newest first, for the GUI.
 
-        Each dict: ``path`` (entry directory), ``format``, ``limit``, ``words``, ``dim``,
+        Each dict: ``path`` (entry directory), ``source``, ``format``, ``limit``, ``words``, ``dim``,
         ``size`` (bytes on disk), ``created`` (epoch seconds), ``fresh`` (matches the source now).
         """
         wanted = _source_identity(source_path)
-        found = []
-        for entry, info in self._entries():
-            if info["source"] != wanted:
-                continue
-            found.append({
-                "path": entry, "format": info["format"], "limit": info["limit"],
-                "words": info["words"], "dim": info["dim"], "size": _tree_size(entry),
-                "created": info["created"], "fresh": _is_fresh(info, source_path),
-            })
+        return [item for item in self.entries() if item["source"] == wanted]
+
+    def entries(self) -> list[dict]:
+        """Every entry in the cache, as :meth:`entry_info` describes them, newest first."""
+        found = [{
+            "path": entry, "source": info["source"], "format": info["format"], "limit": info["limit"],
+            "words": info["words"], "dim": info["dim"], "size": _tree_size(entry),
+            "created": info["created"], "fresh": _is_fresh(info, info["source"]),
+        } for entry, info in self._entries()]
         return sorted(found, key=lambda item: item["created"], reverse=True)
 
     def size(self) -> int:
