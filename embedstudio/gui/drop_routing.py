@@ -11,6 +11,7 @@ from pathlib import Path
 
 from embedstudio.core.errors import UserError
 
+TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 CONFIG_KEYS = {"schema_version", "data", "embedding", "model", "training", "text"}
 _CONFIG_SNIFF_BYTES = 64 * 1024
 
@@ -41,8 +42,9 @@ def classify_path(path: Path) -> str:
         return "dataset"
     if looks_like_config(path):
         return "config"
-    if path.suffix.lower() in TABLE_SUFFIXES:
-        return "dataset"
+    name = path.name.lower()
+    if path.suffix.lower() in TABLE_SUFFIXES or name.endswith(TAR_SUFFIXES):
+        return "dataset"  # a tar archive is never a vector file, and scanning its members is slow
     # Vectors first: a dataset sniffer accepts almost any text, the vector sniffer is strict (and an
     # archive of many files is rejected by it quickly, then recognised as a dataset).
     try:
@@ -50,6 +52,8 @@ def classify_path(path: Path) -> str:
         return "vectors"
     except (UserError, OSError, ValueError):
         pass
+    if name.endswith(".zip"):
+        return "dataset"  # not a single vector file inside; the Dataset area reads its layout in a worker
     try:
         detect_dataset_format(path)
         return "dataset"

@@ -164,3 +164,17 @@ def test_config_changed_elsewhere_updates_the_form(qtbot, panel, tiny_workspace,
     assert panel.options.text_column.currentData() == "review"
     assert [panel.options.label_column.itemData(i) for i in range(panel.options.label_column.count())] == \
         ["", "id", "review", "stars", "sentiment"]
+
+
+@pytest.mark.shared_data
+def test_real_sms_spam_tsv_imbalance_warning(qtbot, panel, tiny_workspace):
+    from tests.conftest import shared_data
+
+    path = shared_data("datasets/SMSSpamCollection.tsv")
+    open_and_import(qtbot, panel, path)
+    ds = tiny_workspace.state.dataset
+    assert sorted(ds.classes) == ["ham", "spam"]
+    assert panel.options.detected.text() == "detected: tsv"
+    assert panel.options.text_column.currentData() == "SMS" and panel.options.label_column.currentData() == "Label"
+    assert "imbalanced" in panel.view.warnings.text()
+    assert panel.view.class_chart.labels == ["ham", "spam"]

@@ -149,6 +149,19 @@ def test_drop_routing_classifies_by_content(tmp_path, gensim_data, tiny_workspac
     assert classify_path(vec_as_txt) == "vectors"
     assert classify_path(gensim_data("lee_fasttext.bin")) == "vectors"
     assert classify_path(tiny_workspace.dataset) == "dataset"
+    import tarfile
+    import zipfile
+
+    with tarfile.open(tmp_path / "reviews.tar.gz", "w:gz") as tf:
+        tf.add(tiny_workspace.dataset, arcname="reviews")
+    with zipfile.ZipFile(tmp_path / "reviews.zip", "w") as zf:
+        for f in sorted(tiny_workspace.dataset.rglob("*.txt")):
+            zf.write(f, f"reviews/{f.parent.name}/{f.name}")
+    with zipfile.ZipFile(tmp_path / "vectors.zip", "w") as zf:
+        zf.write(vec_as_txt, "vectors.txt")
+    assert classify_path(tmp_path / "reviews.tar.gz") == "dataset"
+    assert classify_path(tmp_path / "reviews.zip") == "dataset"
+    assert classify_path(tmp_path / "vectors.zip") == "vectors"  # one vector file inside a zip
     json_cfg = tmp_path / "c.json"
     json_cfg.write_text(json.dumps({"schema_version": 1, "data": {"path": "x"}}), encoding="utf-8")
     assert classify_path(json_cfg) == "config"
