@@ -292,6 +292,12 @@ class _TextVectorParser:
         if not chunk.endswith(b"\n"):
             ends = np.append(ends, len(chunk))
         lines = len(ends)
+        newline = 1
+        if lines and ends[0] > 0 and bytes_[ends[0] - 1] == 13:  # Windows line ends: all lines, or slow path
+            if not (bytes_[ends - 1] == 13).all():
+                return None
+            ends = ends - 1
+            newline = 2
         spaces = np.flatnonzero(bytes_ == 32)
         per_line, remainder = divmod(len(spaces), max(lines, 1))
         if lines == 0 or remainder or per_line not in (self.dim, self.dim + 1):
@@ -299,7 +305,7 @@ class _TextVectorParser:
         grid = spaces.reshape(lines, per_line)
         starts = np.empty_like(ends)
         starts[0] = 0
-        starts[1:] = ends[:-1] + 1
+        starts[1:] = ends[:-1] + newline
         word_ends = grid[:, 0]
         if not (word_ends > starts).all():
             return None
