@@ -145,8 +145,15 @@ def _read(path: Path, fmt: str, limit: int | None, reporter: Reporter, cancel: C
     return WordVectors(parsed.words, parsed.matrix, info, subword_model=parsed.subword_model)
 
 
+def _non_finite_rows(matrix: np.ndarray, block: int = 65536) -> np.ndarray:
+    # In blocks: a whole-matrix boolean temporary would push a first load past 1.5x the matrix in memory.
+    bad = [start + np.flatnonzero(~np.isfinite(matrix[start:start + block]).all(axis=1))
+           for start in range(0, len(matrix), block)]
+    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
+
+
 def _non_finite_warning(name: str, parsed: _Parsed) -> list[str]:
-    bad = np.flatnonzero(~np.isfinite(parsed.matrix).all(axis=1))
+    bad = _non_finite_rows(parsed.matrix)
     if bad.size == 0:
         return []
     examples = ", ".join(repr(parsed.words[i]) for i in bad[:MAX_LISTED])
