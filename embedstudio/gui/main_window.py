@@ -7,6 +7,7 @@ TensorFlow warm-up is a Worker started after the window is shown.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from pathlib import Path
 from typing import Callable
@@ -27,6 +28,8 @@ from embedstudio.gui.preferences import Preferences, load_preferences, save_pref
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.busy import JobStatus, TrackingPool
 from embedstudio.gui.worker import ErrorInfo, Worker
+
+log = logging.getLogger(__name__)
 
 AREAS = ("Vectors", "Dataset", "Model", "Training", "Runs")
 _GUI_B_PANELS = {  # area -> (module, class); GUI-B's panels, imported when present
@@ -68,8 +71,9 @@ def _make_optional_panel(area: str, state: AppState, pool: TrackingPool) -> QWid
     module_name, class_name = _GUI_B_PANELS[area]
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as exc:
-        return NotAvailable(area, f"This build has no {area} panel ({exc}).")
+    except (ImportError, AttributeError, SyntaxError) as exc:
+        log.warning("the %s panel is not available: %s", area, exc)
+        return NotAvailable(area, f"This build has no working {area} panel ({type(exc).__name__}: {exc}).")
     return cls(state, pool)
 
 

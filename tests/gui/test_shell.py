@@ -26,12 +26,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def window(qtbot):
-    w = MainWindow(prefs=Preferences(demo_offered=True), warm_up=False)
-    qtbot.addWidget(w)
+def make_window(qtbot):
+    """Build main windows; at teardown wait for their jobs (the Runs area lists runs in a worker)."""
+    made = []
+
+    def make(prefs=None, **kwargs):
+        kwargs.setdefault("warm_up", False)
+        w = MainWindow(prefs=prefs if prefs is not None else Preferences(demo_offered=True), **kwargs)
+        qtbot.addWidget(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.pool.wait_all()
+
+
+@pytest.fixture
+def window(make_window):
+    w = make_window()
     w.show()
-    yield w
-    w.pool.wait_all()
+    return w
 
 
 def menu_actions(window: MainWindow, title: str) -> dict[str, object]:
@@ -167,9 +182,8 @@ def test_drop_routing_classifies_by_content(tmp_path, gensim_data, tiny_workspac
     assert classify_path(json_cfg) == "config"
 
 
-def test_preferences_saved_on_close_and_geometry_in_qsettings(qtbot, tiny_workspace, isolated_qsettings):
-    w = MainWindow(prefs=Preferences(demo_offered=True), warm_up=False)
-    qtbot.addWidget(w)
+def test_preferences_saved_on_close_and_geometry_in_qsettings(qtbot, make_window, tiny_workspace, isolated_qsettings):
+    w = make_window()
     w.show()
     w.vectors_panel.add_files([str(tiny_workspace.vectors)], load=False)
     w.state.config.data.path = str(tiny_workspace.dataset)
@@ -189,8 +203,7 @@ def test_preferences_saved_on_close_and_geometry_in_qsettings(qtbot, tiny_worksp
     assert raw["schema_version"] == prefs_mod.SCHEMA_VERSION and "geometry" not in json.dumps(raw)
     assert any(isolated_qsettings.rglob("*.ini")), "window geometry goes to QSettings"
 
-    again = MainWindow(prefs=saved, warm_up=False)
-    qtbot.addWidget(again)
+    again = make_window(saved)
     assert again.state.library == [str(tiny_workspace.vectors)]
     assert again.current_area() == "Dataset" and again.size().width() == 700
 
@@ -212,7 +225,7 @@ def test_preferences_migrated_from_version_1(tmp_path):
 
 @pytest.mark.parametrize("content", ["{not json", json.dumps({"schema_version": 99}), json.dumps([1, 2]),
                                      json.dumps({"schema_version": 2, "library": "not a list"})])
-def test_corrupt_preferences_give_defaults_warning_and_bad_copy(qtbot, content):
+def test_corrupt_preferences_give_defaults_warning_and_bad_copy(qtbot, make_window, content):
     path = preferences_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
@@ -220,14 +233,12 @@ def test_corrupt_preferences_give_defaults_warning_and_bad_copy(qtbot, content):
     assert prefs == Preferences()
     assert warning and str(path) in warning
     assert not path.exists() and path.with_name("preferences.json.bad").read_text(encoding="utf-8") == content
-    w = MainWindow(prefs=prefs, prefs_warning=warning, warm_up=False, save_prefs=False)
-    qtbot.addWidget(w)
+    w = make_window(prefs, prefs_warning=warning, save_prefs=False)
     assert "unreadable" in w.statusBar().currentMessage()
 
 
-def test_first_start_opens_demo_workspace(qtbot):
-    w = MainWindow(prefs=Preferences(), warm_up=False, save_prefs=False)
-    qtbot.addWidget(w)
+def test_first_start_opens_demo_workspace(qtbot, make_window):
+    w = make_window(Preferences(), save_prefs=False)
     w.show()
     w.after_show()
     assert w.prefs.demo_offered
@@ -257,9 +268,8 @@ def test_status_bar_shows_job_with_cancel(qtbot, window):
     qtbot.waitUntil(lambda: not status.isVisible(), timeout=5000)
 
 
-def test_close_while_training_asks_then_stops_cleanly(qtbot, monkeypatch, tiny_workspace):
-    w = MainWindow(prefs=Preferences(demo_offered=True), warm_up=False, save_prefs=False)
-    qtbot.addWidget(w)
+def test_close_while_training_asks_then_stops_cleanly(qtbot, make_window, monkeypatch):
+    w = make_window(save_prefs=False)
     w.show()
     started = threading.Event()
     worker = Worker(_blocking_job, started=started, name="Training")
@@ -280,9 +290,8 @@ def test_close_while_training_asks_then_stops_cleanly(qtbot, monkeypatch, tiny_w
     assert cancelled and not w.pool.running()
 
 
-def test_sigterm_style_quit_skips_confirmation(qtbot, monkeypatch):
-    w = MainWindow(prefs=Preferences(demo_offered=True), warm_up=False, save_prefs=False)
-    qtbot.addWidget(w)
+def test_sigterm_style_quit_skips_confirmation(qtbot, make_window, monkeypatch):
+    w = make_window(save_prefs=False)
     w.show()
     started = threading.Event()
     worker = Worker(_blocking_job, started=started, name="Training")
