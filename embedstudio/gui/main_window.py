@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         p = self.prefs
         p.library = list(self.state.library)
         p.last_dataset = self.state.config.data.path
-        p.runs_dir = str(self.state.runs_dir) if self.state._runs_dir is not None else p.runs_dir
+        p.runs_dir = str(self.state.runs_dir) if self.state.custom_runs_dir else p.runs_dir
         p.last_config = str(self._config_path) if self._config_path else p.last_config
         p.last_area = self.current_area()
         for path in self.vectors_panel.opened_paths:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -66,6 +66,7 @@ class AppState(QObject):
         self.vectors: dict[str, WordVectors] = {}
         self.library: list[str] = []
         self._runs_dir: Path | None = Path(self.config.runs_dir) if self.config.runs_dir else None
+        self.custom_runs_dir = self._runs_dir is not None  # False while runs go to the default folder
 
     # ---- runs directory --------------------------------------------------------------
     @property
@@ -80,6 +81,7 @@ class AppState(QObject):
 
     def set_runs_dir(self, path: str | os.PathLike) -> None:
         new = Path(path)
+        self.custom_runs_dir = True
         if new != self._runs_dir:
             self._runs_dir = new
             self.runs_dir_changed.emit(new)
@@ -153,12 +155,3 @@ class AppState(QObject):
     def selected_vectors(self) -> list[WordVectors | None]:
         """The loaded WordVectors for each of ``config.embedding.vectors`` (None where not loaded)."""
         return [self.vectors.get(_key(v.path)) for v in self.config.embedding.vectors]
-
-    def summary(self) -> dict[str, Any]:
-        """A short description for status lines and logs."""
-        return {
-            "dataset": None if self.dataset is None else str(getattr(self.dataset, "path", "")),
-            "library": len(self.library),
-            "loaded": len(self.vectors),
-            "selected": [v.path for v in self.config.embedding.vectors],
-        }

@@ -47,7 +47,13 @@ def test_add_file_loads_it_in_a_worker(qtbot, panel, tiny_workspace):
     # The library row shows what was read, and the first loaded file is used for training.
     assert [cell(panel, 0, c) for c in (2, 3, 4, 6)] == ["glove", "4", "12", "loaded"]
     assert state.is_selected(path) and state.selected_vectors() == [wv]
-    assert panel.library_model.data(panel.library_model.index(0, 0), Qt.CheckStateRole) == Qt.Checked
+    use = panel.library_model.index(0, 0)
+    assert panel.library_model.data(use, Qt.CheckStateRole) == Qt.Checked
+    # Unticking "Use" takes the file out of the training config, ticking puts it back.
+    assert panel.library_model.setData(use, Qt.Unchecked.value, Qt.CheckStateRole)
+    assert not state.is_selected(path) and state.config.embedding.vectors == []
+    assert panel.library_model.setData(use, Qt.Checked.value, Qt.CheckStateRole)
+    assert state.selected_vectors() == [wv]
     # A text file is cached after its first load, and the cache column says so.
     assert cell(panel, 0, 7).startswith("cached")
 
