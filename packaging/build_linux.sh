@@ -59,7 +59,7 @@ rm -rf "$ROOT/build"  # setuptools' scratch copy of the sources; not needed afte
 "$VENV/bin/python" - <<'PYCHECK'
 # The size budget relies on the CPU-only TensorFlow and the Essentials subset of Qt.
 from importlib import metadata
-names = {d.metadata["Name"].lower() for d in metadata.distributions()}
+names = {d.metadata["Name"].lower().replace("_", "-") for d in metadata.distributions()}
 wrong = names & {"tensorflow", "pyside6", "pyside6-addons", "tensorboard"}
 missing = {"tensorflow-cpu", "pyside6-essentials", "pyinstaller"} - names
 if wrong or missing:

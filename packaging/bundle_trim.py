@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import struct
 
-# The demo workspace names these files as "gensim-test-data:NAME"; gensim.test.utils.datapath() and
-# embedstudio.gui.state.local_path() both resolve them next to the frozen gensim package.
-GENSIM_DEMO_FILES = ("pang_lee_polarity.cor", "lee_fasttext.bin")
+# gensim's test data the app reads. The demo workspace names the first two as "gensim-test-data:NAME";
+# gensim.test.utils.datapath() and embedstudio.gui.state.local_path() resolve them next to the frozen gensim
+# package. lee_background.cor is read by `import gensim.test.utils` itself (module-level LeeCorpus).
+GENSIM_DEMO_FILES = ("pang_lee_polarity.cor", "lee_fasttext.bin", "lee_background.cor")
 
 # Python packages the app never imports, but that optional imports in our dependencies would pull in.
 EXCLUDED_MODULES = [
@@ -40,6 +42,9 @@ TRIM_RULES: dict[str, list[str]] = {
         "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so", "PySide6/Qt/plugins/egldeviceintegrations/*",
         "PySide6/Qt/plugins/generic/*", "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so*",
         "PySide6/Qt/lib/libQt6EglFsKmsSupport.so*", "PySide6/Qt/lib/libQt6EglFsKmsGbmSupport.so*",
+    ],
+    "Qt's GTK3 theme plugin (its libgtk-3 is not bundled; a system GTK beside bundled pango/cairo risks crashes)": [
+        "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
     ],
     "Qt image formats the app never reads or writes": [
         "PySide6/Qt/plugins/imageformats/libqtiff.so", "PySide6/Qt/plugins/imageformats/libqwebp.so",
@@ -104,6 +109,91 @@ def trim_files(toc: list, kind: str, report: dict) -> list:
         else:
             _count(report, rule, _file_size(src), f"{kind}: {dest}")
     return kept
+
+
+def elf_needed(path) -> list[str]:
+    """The DT_NEEDED entries of a 64-bit little-endian ELF file ([] for anything else). Reads only the
+    headers, so it is fast even on TensorFlow's 800 MB library (PyInstaller's own helper runs ldd per file)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+                return []
+            phoff, = struct.unpack_from("<Q", head, 0x20)
+            phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+            segments = [struct.unpack_from("<IIQQQQ", table, i * phentsize) for i in range(phnum)]
+            dynamic = [seg for seg in segments if seg[0] == 2]  # PT_DYNAMIC
+            if not dynamic:
+                return []
+            _t, _fl, offset, _va, _pa, filesz = dynamic[0]
+            f.seek(offset)
+            raw = f.read(filesz)
+            entries = [struct.unpack_from("<qQ", raw, i) for i in range(0, len(raw) - 15, 16)]
+            strtab = next((value for tag, value in entries if tag == 5), None)  # DT_STRTAB, a virtual address
+            loads = [seg for seg in segments if seg[0] == 1]  # PT_LOAD maps addresses to file offsets
+            base = next((o + strtab - va for _t, _fl, o, va, _pa, size in loads if va <= (strtab or -1) < va + size),
+                        None)
+            if base is None:
+                return []
+            names = []
+            for tag, value in entries:
+                if tag == 0:
+                    break
+                if tag == 1:  # DT_NEEDED
+                    f.seek(base + value)
+                    names.append(f.read(256).split(b"\0", 1)[0].decode("utf-8", "replace"))
+            return names
+    except (OSError, struct.error):
+        return []
+
+
+def orphaned_libraries(removed: list, kept: list, needed) -> set[str]:
+    """Names of kept top-level libraries that only removed binaries link to (the system libraries PyInstaller
+    copied for a dropped plugin). ``needed(src)`` gives the library names ``src`` links against."""
+    by_name = {os.path.basename(dest): src for dest, src, kind in kept + removed if kind != "SYMLINK"}
+
+    def reachable(sources) -> set[str]:
+        seen, stack = set(), list(sources)
+        while stack:
+            for name in needed(stack.pop()):
+                name = os.path.basename(name)
+                if name in by_name and name not in seen:
+                    seen.add(name)
+                    stack.append(by_name[name])
+        return seen
+
+    top_level = {dest for dest, _src, kind in kept if "/" not in dest.replace(os.sep, "/") and kind != "SYMLINK"}
+    candidates = reachable(src for _d, src, kind in removed if kind != "SYMLINK") & top_level
+    still_used = reachable(src for dest, src, kind in kept if kind != "SYMLINK" and dest not in candidates)
+    return candidates - still_used
+
+
+def trim_bundle(datas: list, binaries: list, report: dict, needed=None) -> tuple[list, list]:
+    """Apply the trim rules to PyInstaller's data and binary lists. With ``needed`` (a function giving the
+    libraries a binary links against), also drop libraries only the dropped binaries used, and always drop
+    symbolic links whose target was dropped."""
+    kept_datas = trim_files(datas, "data", report)
+    kept_binaries = trim_files(binaries, "binary", report)
+    removed_binaries = [entry for entry in binaries if entry not in kept_binaries]
+    if needed is not None and removed_binaries:
+        orphans = orphaned_libraries(removed_binaries, kept_binaries, needed)
+        rule = "system libraries that only dropped binaries link to"
+        for entry in [e for e in kept_binaries if e[0] in orphans]:
+            _count(report, rule, _file_size(entry[1]), f"binary: {entry[0]}")
+        kept_binaries = [e for e in kept_binaries if e[0] not in orphans]
+    present = {dest.replace(os.sep, "/") for dest, _s, _k in kept_datas + kept_binaries}
+
+    def link_target_present(entry) -> bool:
+        dest, target, kind = entry
+        if kind != "SYMLINK":
+            return True
+        resolved = os.path.normpath(os.path.join(os.path.dirname(dest), target)).replace(os.sep, "/")
+        return resolved in present
+
+    return ([e for e in kept_datas if link_target_present(e)],
+            [e for e in kept_binaries if link_target_present(e)])
 
 
 def trim_modules(toc: list, report: dict) -> list:

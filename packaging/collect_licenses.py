@@ -148,16 +148,29 @@ def python_notice(dest_root: Path) -> Notice:
     return notice
 
 
+def same_content(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            chunk_a, chunk_b = fa.read(1 << 20), fb.read(1 << 20)
+            if chunk_a != chunk_b:
+                return False
+            if not chunk_a:
+                return True
+
+
 def system_library_notices(bundle: Path, dest_root: Path) -> list[Notice]:
     """Debian copyright files for shared libraries PyInstaller took from the build system."""
     if not shutil.which("dpkg"):
         return []
     owners: dict[str, list[str]] = {}
-    libs = sorted({p.name for p in bundle.rglob("*.so*") if p.is_file() or p.is_symlink()})
-    for lib in libs:
+    libs = {p.name: p.resolve() for p in sorted(bundle.rglob("*.so*")) if p.is_file()}
+    for lib, bundled in sorted(libs.items()):
         for folder in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"):
             candidate = Path(folder) / lib
-            if not candidate.exists():
+            # Same name is not enough: the bundled libpython comes from the build interpreter, not Debian's.
+            if not candidate.exists() or not same_content(candidate.resolve(), bundled):
                 continue
             out = subprocess.run(["dpkg", "-S", str(candidate.resolve())], capture_output=True, text=True)
             if out.returncode == 0 and ":" in out.stdout:

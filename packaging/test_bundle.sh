@@ -97,11 +97,11 @@ mkdir -p "$WORK/home1"
 t0=$(now)
 if $NO_NET env -i HOME="$WORK/home1" QT_QPA_PLATFORM=offscreen "$BUNDLE/embedstudio" --self-test \
      > "$EVIDENCE/self-test-offscreen.log" 2>&1; then
-  runs=$(find "$WORK/home1" -name config.json -path '*runs*' | wc -l)
-  if [ "$runs" -ge 1 ]; then
-    record "PASS frozen --self-test offscreen (env -i${NO_NET:+, no network}): exit 0 in $(seconds_since "$t0") s, $runs run written"
+  # The self-test writes its run into a temporary folder it removes; it reports the run on stdout.
+  if grep -q "self-test: passed: run written to" "$EVIDENCE/self-test-offscreen.log"; then
+    record "PASS frozen --self-test offscreen (env -i${NO_NET:+, no network}): exit 0 in $(seconds_since "$t0") s; $(grep -o 'run written to.*' "$EVIDENCE/self-test-offscreen.log" | head -1)"
   else
-    fail "frozen --self-test exited 0 but wrote no run under \$HOME"
+    fail "frozen --self-test exited 0 without reporting a written run (log: $EVIDENCE/self-test-offscreen.log)"
   fi
 else
   fail "frozen --self-test offscreen exited non-zero (log: $EVIDENCE/self-test-offscreen.log)"
@@ -178,7 +178,9 @@ else
     t0=$(now)
     if $NO_NET env -i HOME="$WORK/home3" PATH="$CLEAN_PATH" QT_QPA_PLATFORM=offscreen embedstudio --self-test \
          > "$EVIDENCE/self-test-deb.log" 2>&1; then
-      record "PASS installed 'embedstudio --self-test' from the PATH: exit 0 in $(seconds_since "$t0") s"
+      grep -q "self-test: passed: run written to" "$EVIDENCE/self-test-deb.log" \
+        && record "PASS installed 'embedstudio --self-test' from the PATH: exit 0 in $(seconds_since "$t0") s" \
+        || fail "installed 'embedstudio --self-test' exited 0 without reporting a written run"
     else
       fail "installed 'embedstudio --self-test' exited non-zero (log: $EVIDENCE/self-test-deb.log)"
       tail -20 "$EVIDENCE/self-test-deb.log" >&2

@@ -214,7 +214,7 @@ def test_trim_keeps_what_the_app_loads(bundle_trim, dest):
 @pytest.mark.parametrize("dest", [
     "PySide6/Qt/translations/qtbase_de.qm", "PySide6/Qt/plugins/platforms/libqeglfs.so",
     "sklearn/datasets/tests/data/openml/id_1/data.json.gz", "scipy/io/tests/data/test.mat",
-    "gensim/test/test_data/lee_background.cor", "numpy/_core/include/numpy/ndarraytypes.h",
+    "gensim/test/test_data/questions-words.txt", "numpy/_core/include/numpy/ndarraytypes.h",
     "tensorflow/compiler/mlir/stablehlo/stablehlo_extension.so",
 ])
 def test_trim_drops_what_the_app_never_loads(bundle_trim, dest):
@@ -240,6 +240,49 @@ def test_trim_report_counts_files_and_bytes(bundle_trim, tmp_path):
     assert [dest for dest, _src, _kind in kept] == ["resources/demo/demo.toml"]
     (rule, stats), = report.items()
     assert "translations" in rule and stats["files"] == 1 and stats["bytes"] == 1234
+
+
+def test_gensim_test_utils_import_reads_only_bundled_files(bundle_trim):
+    """`import gensim.test.utils` (how config.data_path resolves demo names) reads lee_background.cor at
+    module level, so the bundle must carry it too."""
+    import gensim.test.utils as gensim_test_utils
+
+    source = Path(gensim_test_utils.__file__).read_text(encoding="utf-8")
+    module_level_reads = {line.split("datapath('", 1)[1].split("'", 1)[0]
+                          for line in source.splitlines() if "open(datapath('" in line and "#" not in line}
+    assert module_level_reads <= set(bundle_trim.GENSIM_DEMO_FILES)
+
+
+def test_elf_needed_reads_the_libraries_an_extension_links(bundle_trim):
+    import PySide6.QtCore
+
+    extension = Path(PySide6.QtCore.__file__)
+    names = bundle_trim.elf_needed(extension)
+    assert "libQt6Core.so.6" in names and any(n.startswith("libshiboken6") for n in names)
+    if shutil.which("readelf"):
+        out = subprocess.run(["readelf", "-d", str(extension)], capture_output=True, text=True).stdout
+        assert names == [line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if "(NEEDED)" in line]
+    assert bundle_trim.elf_needed(ROOT / "resources" / "demo" / "demo.toml") == []
+
+
+def test_trim_bundle_drops_libraries_only_a_dropped_plugin_used_and_dangling_links(bundle_trim):
+    links = {"gtk3": ["libpango.so", "libc.so.6"], "libpango.so": ["libcairo.so"], "libcairo.so": [],
+             "qxcb": ["libxcb.so", "libfreetype.so"], "libxcb.so": [], "libfreetype.so": [],
+             "libpango_used_by_qt.so": []}
+    binaries = [
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "gtk3", "BINARY"),
+        ("libpango.so", "libpango.so", "BINARY"), ("libcairo.so", "libcairo.so", "BINARY"),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", "qxcb", "BINARY"),
+        ("libxcb.so", "libxcb.so", "BINARY"), ("libfreetype.so", "libfreetype.so", "BINARY"),
+        ("PySide6/Qt/plugins/platforms/libqeglfs.so", "eglfs", "BINARY"),
+        ("libqeglfs-link.so", "PySide6/Qt/plugins/platforms/libqeglfs.so", "SYMLINK"),
+        ("libqxcb-link.so", "PySide6/Qt/plugins/platforms/libqxcb.so", "SYMLINK"),
+    ]
+    report: dict = {}
+    _datas, kept = bundle_trim.trim_bundle([], binaries, report, needed=lambda src: links.get(src, []))
+    assert [dest for dest, _s, _k in kept] == ["PySide6/Qt/plugins/platforms/libqxcb.so", "libxcb.so",
+                                               "libfreetype.so", "libqxcb-link.so"]
+    assert report["system libraries that only dropped binaries link to"]["files"] == 2
 
 
 def test_frozen_resources_lookup_uses_meipass(tmp_path, monkeypatch):
