@@ -143,6 +143,11 @@ if command -v Xvfb >/dev/null && command -v xwd >/dev/null; then
       && record "PASS screenshots: $EVIDENCE/window-grab.png (app) and $EVIDENCE/xvfb-screen.png (X server)" \
       || fail "could not convert the X server screenshot"
     [ -s "$shot" ] || fail "the app did not write its window grab"
+    if grep -q "error shown to the user" "$EVIDENCE/xvfb-run.log"; then
+      fail "the app showed an error dialog on start (log: $EVIDENCE/xvfb-run.log)"
+    else
+      record "PASS the demo workspace loaded without an error dialog"
+    fi
     kill -TERM "$APP_PID" 2>/dev/null || true
     t_quit=$(now)
     if wait "$APP_PID"; then record "PASS closed cleanly on SIGTERM in $(seconds_since "$t_quit") s"; else

@@ -186,6 +186,8 @@ def test_spec_is_valid_python_naming_files_that_exist():
     assert "embedstudio_entry.py" in source and (PACKAGING / "embedstudio_entry.py").is_file()
     assert '("X utf8", None, "OPTION")' in source, "the frozen interpreter runs in UTF-8 mode"
     assert 'name="embedstudio-bin"' in source, "the launcher execs embedstudio-bin"
+    # main_window loads some panels through importlib, invisible to PyInstaller's analysis.
+    assert 'hiddenimports=collect_submodules("embedstudio")' in source
     assert "embedstudio-bin" in (PACKAGING / "linux" / "embedstudio-launcher.sh").read_text()
 
 
