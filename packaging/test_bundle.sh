@@ -136,6 +136,13 @@ if command -v Xvfb >/dev/null && command -v xwd >/dev/null; then
     leaks=$(grep -E "/\.venv/|/build/venv/|site-packages" "/proc/$app_pid/maps" 2>/dev/null | awk '{print $6}' | sort -u | head -5 || true)
     if [ -n "$leaks" ]; then fail "the frozen app mapped files from a Python environment: $leaks"; else
       record "PASS the frozen app loaded no file from a Python environment (checked /proc/PID/maps)"; fi
+    # The desktop entry's StartupWMClass must match the window's WM_CLASS, or docks show a second icon.
+    wm_class=$(grep -h "^StartupWMClass=" resources/embedstudio.desktop | cut -d= -f2)
+    if command -v xwininfo >/dev/null; then
+      xwininfo -root -tree -display "$DISPLAY_NUM" | grep -q "\"$wm_class\")" \
+        && record "PASS the window's WM_CLASS is $wm_class, as the desktop entry says" \
+        || fail "no window with WM_CLASS $wm_class (StartupWMClass in resources/embedstudio.desktop)"
+    fi
     for _ in $(seq 600); do [ -s "$shot" ] && break; sleep 0.1; done  # the grab waits for the demo to load
     sleep 0.5
     xwd -root -silent -display "$DISPLAY_NUM" > "$WORK/screen.xwd"
