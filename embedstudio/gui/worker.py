@@ -15,6 +15,9 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from embedstudio.core.errors import UserError
 from embedstudio.core.jobs import CancelToken, Cancelled
+from embedstudio.gui.pyside_workarounds import protect_bool_refcounts
+
+protect_bool_refcounts()  # every emit below would otherwise drop a reference to True (PySide6 6.12)
 
 _job_ids = itertools.count(1)
 
@@ -117,6 +120,10 @@ class WorkerPool(QObject):
     def _forget(self, job_id: int) -> None:
         w = self._running.pop(job_id, None)
         if w is not None:
+            # ``done`` arrives while the thread may still be leaving run() and needs the GIL to drop its
+            # Python connections; deleting it now would make ~QThread wait for it with the GIL held
+            # (a deadlock). wait() releases the GIL and returns as soon as the thread has exited.
+            w.wait()
             w.deleteLater()
         self.busy_changed.emit(bool(self._running))
 
