@@ -1,6 +1,7 @@
 """Import TensorFlow/Keras from a worker thread without freezing the GUI thread.
 
 Threads: ``import_tensorflow`` is meant for a Worker's thread; it only blocks the thread that calls it.
+``prime_gui_thread`` runs on the GUI thread, once, before any worker may load TensorFlow.
 
 Two things in a plain ``import tensorflow`` hold the GIL long enough to stall the event loop, measured
 with a 20 ms QTimer probe on the project machine:
@@ -12,6 +13,12 @@ with a 20 ms QTimer probe on the project machine:
 * The import creates millions of objects, so the cyclic GC runs full collections of 100-150 ms each
   (and keeps doing so during training). Collecting is pointless during the import, and ``gc.freeze()``
   afterwards moves the imported objects out of every later collection.
+
+And one that holds no GIL: ``dlopen`` runs the library's static initialisers under glibc's loader lock,
+which ``__cxa_thread_atexit`` (the first use of a C++ ``thread_local`` with a destructor) also takes. The
+GUI thread does exactly that the first time it starts a QAbstractAnimation (Qt's per-thread animation
+timer), e.g. when a busy QProgressBar is painted, and then waits out the whole ``dlopen`` (0.4-0.7 s seen
+in gdb, under load). ``prime_gui_thread`` makes that first use happen early.
 """
 
 from __future__ import annotations
@@ -67,3 +74,22 @@ def import_tensorflow() -> None:
             gc.freeze()
             if was_enabled:
                 gc.enable()
+
+
+_primed = False
+
+
+def prime_gui_thread() -> None:
+    """Create Qt's per-thread animation timer now, on the GUI thread (see the module docstring)."""
+    global _primed
+    if _primed:
+        return
+    from PySide6.QtCore import QVariantAnimation
+
+    animation = QVariantAnimation()
+    animation.setDuration(1)
+    animation.setStartValue(0)
+    animation.setEndValue(1)
+    animation.start()
+    animation.stop()
+    _primed = True

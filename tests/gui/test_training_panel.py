@@ -163,3 +163,25 @@ def test_invalid_config_is_refused_before_starting(qtbot, pool, tmp_path, errors
 
 def test_format_duration():
     assert [format_duration(s) for s in (0, 61.4, 3725, None)] == ["0:00", "1:01", "1:02:05", "–"]
+
+
+def test_signal_emits_cannot_free_true():
+    """PySide6 6.12's emit() drops a reference to True each time; a run emits thousands (worker.py guards)."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    from embedstudio.gui import worker  # noqa: F401 - importing it applies the guard
+    from embedstudio.gui.pyside_workarounds import RESERVE, emit_drops_bool_references
+
+    class Ticker(QObject):
+        tick = Signal(str, object)
+
+    ticker = Ticker()
+    ticker.tick.connect(lambda kind, payload: None)
+    before = sys.getrefcount(True)
+    for _ in range(20_000):  # more than True's own references in a fresh process (~600)
+        ticker.tick.emit("batch", {})
+    if emit_drops_bool_references():
+        assert sys.getrefcount(True) > RESERVE // 2 and before - sys.getrefcount(True) <= 20_000 + 8
+    assert sys.getrefcount(True) > 1000

@@ -22,6 +22,7 @@ from embedstudio.core.errors import ConfigError, UserError
 from embedstudio.core.models import PRESET_INFO
 from embedstudio.gui import dialogs
 from embedstudio.gui.widgets.busy import JobRunner
+from embedstudio.gui.heavy_imports import prime_gui_thread
 from embedstudio.gui.worker import ErrorInfo
 
 SUMMARY_DELAY_MS = 400
@@ -235,6 +236,7 @@ class ModelPanel(QWidget):
         self._updating = False
         self._vocab_cache: dict[tuple, list[str]] = {}
         self._summary_pending = False
+        prime_gui_thread()  # before any worker loads TensorFlow (see heavy_imports)
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS,
                                      timeout=self.compute_summary)

@@ -19,6 +19,7 @@ from embedstudio.core.errors import ConfigError
 from embedstudio.gui import dialogs
 from embedstudio.gui.panels.results_view import ResultsView
 from embedstudio.gui.widgets.plot_curves import TrainingCurves
+from embedstudio.gui.heavy_imports import prime_gui_thread
 from embedstudio.gui.worker import ErrorInfo, Worker
 
 LOG_LINES = 5000
@@ -61,6 +62,7 @@ class TrainingPanel(QWidget):
         self.run_dir: Path | None = None
         self._run_status = ""
         self._build()
+        prime_gui_thread()  # before any worker loads TensorFlow (see heavy_imports)
         self._set_running(False)
 
     # ---- construction ----------------------------------------------------------------
