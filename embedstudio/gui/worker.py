@@ -15,9 +15,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from embedstudio.core.errors import UserError
 from embedstudio.core.jobs import CancelToken, Cancelled
-from embedstudio.gui.pyside_workarounds import protect_bool_refcounts
-
-protect_bool_refcounts()  # every emit below would otherwise drop a reference to True (PySide6 6.12)
+import embedstudio.gui.refcount_guard  # noqa: F401 - every emit below drops a reference to True (PySide6 6.12)
 
 _job_ids = itertools.count(1)
 
