@@ -73,6 +73,30 @@ def test_train_one_epoch_end_to_end(qtbot, pool, tmp_path, errors):
         assert browser.proxy.rowCount() == 0
 
 
+def test_model_summary_matches_the_trained_model(qtbot, pool, tmp_path):
+    """The Model area's summary is the model training builds: same vocabulary, same parameter counts."""
+    from embedstudio.gui.panels.model_panel import ModelPanel
+
+    ws = make_workspace(tmp_path, epochs=1)
+    ws.state.config.embedding.mode = "frozen"
+    model_panel = ModelPanel(ws.state, pool)
+    qtbot.addWidget(model_panel)
+    with qtbot.waitSignal(model_panel.summary_updated, timeout=120_000):
+        model_panel.compute_summary()
+    qtbot.waitUntil(lambda: model_panel.summary_jobs.current is None, timeout=60_000)
+    summary = model_panel.summary
+
+    panel = TrainingPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    wait_done(qtbot, panel.start())
+    run_dir = panel.last_result.run_dir
+    vocabulary = (run_dir / "vocabulary.txt").read_text(encoding="utf-8").splitlines()
+    description = json.loads((run_dir / "description.json").read_text(encoding="utf-8"))
+    assert summary.vocab_size == len(vocabulary) and summary.num_classes == len(CLASSES)
+    assert summary.counts == description["params"]
+    assert summary.counts["non_trainable"] > 0
+
+
 def test_predict_and_export_after_training(qtbot, pool, tmp_path, errors):
     ws = make_workspace(tmp_path, epochs=3)
     panel = TrainingPanel(ws.state, pool)

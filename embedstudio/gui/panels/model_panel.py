@@ -80,7 +80,7 @@ class SummaryInput:
     """Everything the summary job reads, copied on the GUI thread before the job starts."""
 
     config: RunConfig
-    texts: list[str] | None = None          # training texts of the imported dataset, if any
+    dataset: Any = None                     # the imported Dataset (read only), if any
     num_classes: int = 2
     vectors: list[Any] = field(default_factory=list)  # WordVectors | None per embedding source
     vocabulary: list[str] | None = None     # a vocabulary computed earlier for the same texts/settings
@@ -135,11 +135,18 @@ def model_summary(inp: SummaryInput, *, reporter, cancel) -> ModelSummary:
     from embedstudio.core.models import build_model, parameter_counts, summary_rows
 
     cfg, notes = inp.config, []
-    vocab = inp.vocabulary
-    if vocab is None and inp.texts is not None:
-        from embedstudio.core.text import build_vectorizer, vocabulary
+    vocab, num_classes = inp.vocabulary, inp.num_classes
+    if inp.dataset is not None:
+        # The vocabulary comes from the training split only, exactly as train() builds it.
+        from embedstudio.core.datasets import make_splits
 
-        vocab = vocabulary(build_vectorizer(inp.texts, cfg.text, cancel=cancel))
+        splits = make_splits(inp.dataset, validation_fraction=cfg.data.validation_fraction,
+                             test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+        num_classes = max(2, len(splits.classes))
+        if vocab is None:
+            from embedstudio.core.text import build_vectorizer, vocabulary
+
+            vocab = vocabulary(build_vectorizer(list(splits.train.texts), cfg.text, cancel=cancel))
     cancel.raise_if_cancelled()
     vocab_size = len(vocab) if vocab is not None else cfg.text.max_tokens
     if vocab is None:
@@ -147,9 +154,9 @@ def model_summary(inp: SummaryInput, *, reporter, cancel) -> ModelSummary:
                      "and the classes as 2.")
     matrices, masks = _embedding_inputs(inp, vocab, vocab_size, notes)
     cancel.raise_if_cancelled()
-    model = build_model(cfg, vocab_size=vocab_size, num_classes=inp.num_classes, embedding_matrices=matrices,
+    model = build_model(cfg, vocab_size=vocab_size, num_classes=num_classes, embedding_matrices=matrices,
                         covered_masks=masks)
-    return ModelSummary(summary_rows(model), parameter_counts(model), vocab_size, inp.num_classes, vocab, notes)
+    return ModelSummary(summary_rows(model), parameter_counts(model), vocab_size, num_classes, vocab, notes)
 
 
 # ---- form widgets ------------------------------------------------------------------------------
@@ -568,14 +575,15 @@ class ModelPanel(QWidget):
         ds = self.state.dataset
         inp = SummaryInput(config=cfg, vectors=[self.state.vectors.get(v.path) for v in cfg.embedding.vectors])
         if ds is not None:
-            inp.texts = list(ds.train.texts)
-            inp.num_classes = max(2, len(ds.classes))
+            inp.dataset = ds
             inp.vocabulary = self._vocab_cache.get(self._vocab_key(ds, cfg))
         return inp
 
     @staticmethod
     def _vocab_key(ds: Any, cfg: RunConfig) -> tuple:
-        return (id(ds), cfg.text.max_tokens, cfg.text.standardize)
+        """What the training split's vocabulary depends on."""
+        return (id(ds), cfg.text.max_tokens, cfg.text.standardize, cfg.data.validation_fraction,
+                cfg.data.test_fraction, cfg.training.seed)
 
     def compute_summary(self) -> None:
         """Start the summary job now (normally 400 ms after the last edit)."""
