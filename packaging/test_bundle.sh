@@ -41,6 +41,7 @@ failed=0
 record() { results+=("$1"); echo "test_bundle: $1"; }
 fail() { record "FAIL $1"; failed=1; }
 
+T_TEST_START=$(now)
 mkdir -p "$DIST" "$EVIDENCE"
 WORK=$(mktemp -d /tmp/embedstudio-bundle-test.XXXXXX)
 XVFB_PID=""
@@ -215,6 +216,7 @@ fi
   echo "EmbedStudio $VERSION bundle test, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -m), $(nproc) cores"
   printf '  %s\n' "${results[@]}"
   echo "  start-to-window (Xvfb): ${WINDOW_S:-n/a} s"
+  echo "  bundle test wall time, including any build: $(seconds_since "$T_TEST_START") s"
   echo "  result: $([ "$failed" = 0 ] && echo PASSED || echo FAILED)"
 } | tee "$REPORT"
 exit $failed
