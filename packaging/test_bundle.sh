@@ -109,6 +109,33 @@ else
   tail -20 "$EVIDENCE/self-test-offscreen.log" >&2
 fi
 
+# The command line in the frozen app: the demo run records library versions read through
+# importlib.metadata, the same way the About box reads them.
+mkdir -p "$WORK/home-cli"
+if $NO_NET env -i HOME="$WORK/home-cli" "$BUNDLE/embedstudio" demo --runs-dir "$WORK/cli-runs" \
+     > "$EVIDENCE/cli-demo.log" 2>&1; then
+  versions=$("$PY" - "$WORK/cli-runs" <<'PY'
+import json, sys
+from pathlib import Path
+def libraries(node):
+    if isinstance(node, dict):
+        if "libraries" in node:
+            return node["libraries"]
+        return next((found for v in node.values() if (found := libraries(v))), None)
+    return None
+(desc,) = Path(sys.argv[1]).glob("*/description.json")
+libs = libraries(json.loads(desc.read_text())) or {}
+print(" ".join(f"{n}={libs.get(n, '?')}" for n in ("tensorflow-cpu", "keras", "gensim")) if libs else "none")
+PY
+  ) || versions="none"
+  case "$versions" in
+    *=\?*|none) fail "the frozen CLI demo's run does not record library versions ($versions)" ;;
+    *) record "PASS frozen 'embedstudio demo' (env -i): run written, versions from package metadata: $versions" ;;
+  esac
+else
+  fail "frozen 'embedstudio demo' failed (log: $EVIDENCE/cli-demo.log)"
+fi
+
 # ---- 3. a real X server: start-to-window time and screenshots ----------------------------------
 if command -v Xvfb >/dev/null && command -v xwd >/dev/null; then
   : > "$WORK/display"
