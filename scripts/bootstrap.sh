@@ -9,7 +9,8 @@ DEB_PACKAGES=(
   libegl1 libgl1 libglvnd0 libglx0 libopengl0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3
   libx11-6 libx11-xcb1 libxcb1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
   libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xkb1
-  libxcb-xinerama0 libxcb-xfixes0 libxrender1 libxi6 fonts-dejavu-core xvfb xauth x11-utils
+  libxcb-xinerama0 libxcb-xfixes0 libxrender1 libxi6 fonts-dejavu-core xvfb xauth x11-utils x11-apps
+  desktop-file-utils
 )
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
