@@ -37,7 +37,12 @@ PYCHECK
 stamp=".venv/.bootstrap-stamp"
 want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import embedstudio, tensorflow, PySide6, gensim, fasttext, pytestqt" 2>/dev/null; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  echo "bootstrap: installing Python packages into .venv (log: .venv/bootstrap.log)"
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e ".[test]"; } \
+       > .venv/bootstrap.log 2>&1; then
+    tail -n 40 .venv/bootstrap.log >&2
+    echo "bootstrap: pip install failed; the full log is .venv/bootstrap.log" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
