@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from embedstudio.core.errors import UserError
 from embedstudio.core.jobs import CancelToken, Cancelled
 import embedstudio.gui.refcount_guard  # noqa: F401 - every emit below drops a reference to True (PySide6 6.12)
+from embedstudio.gui import main_thread_gc
 
 _job_ids = itertools.count(1)
 
@@ -107,6 +108,7 @@ class WorkerPool(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._running: dict[int, Worker] = {}
+        main_thread_gc.install()  # a collection on a worker thread could destroy widgets there (deadlock)
 
     def start(self, worker: Worker) -> Worker:
         self._running[worker.job_id] = worker

@@ -208,3 +208,40 @@ def test_signal_emits_cannot_free_true():
     if refcount_guard.GUARDED:
         assert sys.getrefcount(True) > refcount_guard._RESERVE // 4
     assert sys.getrefcount(True) > 1000
+
+
+def test_garbage_is_collected_on_the_gui_thread(qtbot, pool):
+    """Cyclic garbage holding a widget is freed on the GUI thread, never inside a worker (which deadlocked
+    the suite: a worker's allocation ran the collector, and it destroyed widgets on that thread)."""
+    import gc
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+
+    from embedstudio.gui.worker import Worker
+
+    freed_in = []
+
+    class Holder:
+        def __init__(self):
+            self.me = self  # a cycle: only the cyclic collector can free it
+            self.widget = QWidget()
+
+        def __del__(self):
+            freed_in.append(threading.current_thread().name)
+
+    assert not gc.isenabled(), "the pool turned automatic collection off"
+    Holder()
+
+    kept = []
+
+    def allocate(*, reporter, cancel):
+        kept.extend([] for _ in range(5000))  # far past the collector's first threshold, and kept
+        return len(kept)
+
+    worker = Worker(allocate, name="allocate")
+    pool.start(worker)
+    wait_done(qtbot, worker)
+    assert freed_in == [], "nothing was collected on the worker thread"
+    qtbot.waitUntil(lambda: bool(freed_in), timeout=10_000)
+    assert freed_in == [threading.main_thread().name]

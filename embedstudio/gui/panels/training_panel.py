@@ -61,6 +61,7 @@ class TrainingPanel(QWidget):
         self.last_error: ErrorInfo | None = None
         self.run_dir: Path | None = None
         self._run_status = ""
+        self._fitting = False
         self._build()
         prime_gui_thread()  # before any worker loads TensorFlow (see heavy_imports)
         self._set_running(False)
@@ -158,6 +159,7 @@ class TrainingPanel(QWidget):
 
     def _reset_view(self) -> None:
         self.last_result, self.last_error, self.run_dir, self._run_status = None, None, None, ""
+        self._fitting = False
         self.curves.clear()
         self.log.clear()
         self.results.clear("Training… the test results appear here when it ends.")
@@ -182,7 +184,7 @@ class TrainingPanel(QWidget):
     def _on_progress(self, done: float, total: Any, message: str) -> None:
         if message and message != "Training":
             self.status.setText(f"{message}…")
-            if not self.curves.series["train_loss"].x:
+            if not self._fitting:  # once batches arrive, the bar shows the training's own progress
                 self.progress.setRange(0, 0 if not total else 1000)
                 if total:
                     self.progress.setValue(int(1000 * done / total))
@@ -197,6 +199,7 @@ class TrainingPanel(QWidget):
             self._run_status = payload.get("status", "")
 
     def _on_batch(self, p: dict) -> None:
+        self._fitting = True
         epochs, batches = max(1, p.get("epochs") or 1), max(1, p.get("batches") or 1)
         done = (p.get("epoch", 1) - 1) * batches + p.get("batch", 0)
         self.progress.setRange(0, 1000)
