@@ -328,3 +328,19 @@ def test_self_test_command_trains_demo_and_exits_zero(tmp_path):
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
     assert "self-test: passed: run written to" in res.stdout
     assert "QThread: Destroyed" not in res.stderr
+
+
+def test_gui_command_opens_given_files_and_quits_after_delay(tmp_path):
+    """`embedstudio gui FILE...`: the files are opened (not the demo) and EMBEDSTUDIO_QUIT_AFTER_MS closes cleanly."""
+    vectors = write_glove(tmp_path / "given.txt")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "EMBEDSTUDIO_QUIT_AFTER_MS": "4000"}
+    res = subprocess.run([sys.executable, "-m", "embedstudio", "gui", str(vectors)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "QThread: Destroyed" not in res.stderr
+    saved, warning = load_preferences()
+    assert warning is None
+    assert saved.library == [str(vectors)]          # the demo vectors were not added
+    assert saved.recent["vectors"] == [str(vectors)]
+    assert saved.demo_offered
