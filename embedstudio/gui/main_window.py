@@ -152,7 +152,9 @@ class MainWindow(QMainWindow):
         self.act_open_vectors = self._action(file_menu, "Open &Vectors…", self.vectors_panel.open_dialog,
                                              QKeySequence.Open, "Add word-vector files to the library and load them")
         self.act_open_dataset = self._action(file_menu, "Open &Dataset…", self.dataset_panel.open_dialog,
-                                             "Ctrl+Shift+O", "Import a dataset file, archive or folder")
+                                             "Ctrl+Shift+O", "Import a dataset file or archive")
+        self._action(file_menu, "Open Dataset &Folder…", self.dataset_panel.open_folder_dialog, None,
+                     "Import a folder with one subfolder per class (or train/ and test/ folders)")
         file_menu.addSeparator()
         self._action(file_menu, "Open &Config…", self.open_config_dialog, "Ctrl+Alt+O",
                      "Open a run configuration (TOML or JSON)")

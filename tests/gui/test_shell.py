@@ -105,7 +105,7 @@ def test_five_areas_and_view_menu_switches(window):
 
 def test_menus_have_standard_entries_and_shortcuts(window):
     file_menu = menu_actions(window, "File")
-    for name in ("Open Vectors…", "Open Dataset…", "Open Config…", "Save Config", "Save Config As…",
+    for name in ("Open Vectors…", "Open Dataset…", "Open Dataset Folder…", "Open Config…", "Save Config", "Save Config As…",
                  "Recent Files", "Quit"):
         assert name in file_menu, name
     assert file_menu["Open Vectors…"].shortcut() == QKeySequence(QKeySequence.Open)
