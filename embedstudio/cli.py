@@ -133,12 +133,24 @@ def _print_json(obj: Any) -> None:
 
 # ---- commands -----------------------------------------------------------------------------
 def cmd_gui(args: argparse.Namespace) -> int:
+    _check_display()
     from embedstudio.gui.app import main as gui_main
 
     argv = list(args.paths or [])
     if getattr(args, "self_test", False):
         argv.append("--self-test")
     return gui_main(argv)
+
+
+def _check_display() -> None:
+    """Without a display Qt aborts the process; say what to do instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UserError(
+            "No display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the desktop window cannot open.",
+            hint="Run EmbedStudio from a desktop session, or use the command line without a window: "
+                 "`embedstudio demo`, `embedstudio train CONFIG` (see `embedstudio --help`).")
 
 
 def _apply_overrides(cfg_dict: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
@@ -409,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gui", help="open the desktop app (the default)")
     g.add_argument("paths", nargs="*", help="vector files or datasets to open")
+    g.add_argument("--self-test", action="store_true",
+                   help="open the window, load the demo, train one short epoch, write a run and exit")
     g.set_defaults(func=cmd_gui)
 
     def run_cfg_args(sp: argparse.ArgumentParser) -> None:

@@ -40,6 +40,7 @@ def make_application() -> QApplication:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(sys.argv[:1])
     app.setApplicationName("EmbedStudio")
+    app.setDesktopFileName("embedstudio")  # lets Wayland docks match the window to its .desktop entry
     app.setOrganizationName("EmbedStudio")
     app.setApplicationDisplayName("EmbedStudio")
     return app

@@ -68,8 +68,9 @@ def import_tensorflow() -> None:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            import tensorflow  # noqa: F401 - the import is the point
-            import keras  # noqa: F401
+            from embedstudio.core.quiet_import import import_keras_quietly
+
+            import_keras_quietly()  # also keeps TensorFlow's start-up chatter off the terminal
         finally:
             gc.freeze()
             if was_enabled:
