@@ -628,6 +628,9 @@ class ModelPanel(QWidget):
         self._summary_timer.stop()
         if validation_error(self._summary_check_config()) is not None:
             self.summary_status.setText("Fix the settings marked in red to see the model.")
+            self.summary_table.setRowCount(0)  # a summary of other settings would mislead
+            self.totals.setText("")
+            self.summary_notes.setText("")
             return
         self.summary_jobs.start(model_summary, self._summary_input(), name="Model summary")
 
