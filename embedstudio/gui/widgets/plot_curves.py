@@ -61,7 +61,7 @@ class TrainingCurves(QWidget):
     in progress (Keras' running mean restarts every epoch, so only the current epoch's is drawn)."""
 
     METRICS = ("loss", "accuracy")
-    SPLITS = (("train", TRAIN_PEN, "o"), ("validation", VAL_PEN, "o"), ("current", CURRENT_PEN, None))
+    SPLITS = (("train", TRAIN_PEN, "o"), ("validation", VAL_PEN, "o"), ("current", CURRENT_PEN, "t"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,7 +73,8 @@ class TrainingCurves(QWidget):
                 key = f"{split}_{metric}"
                 self.series[key] = _Series()
                 self.curves[key] = plot.plot([], [], pen=pen, name=None if split == "current" else split,
-                                             symbol=symbol, symbolSize=6, symbolBrush=pen.color(), symbolPen=None)
+                                             symbol=symbol, symbolSize=4 if split == "current" else 6,
+                                             symbolBrush=pen.color(), symbolPen=None)
         self._current_in_legend = False
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         lay = QHBoxLayout(self)
@@ -90,24 +91,20 @@ class TrainingCurves(QWidget):
         self.flush()
 
     def add_batch(self, payload: dict) -> None:
-        """A ``batch`` event: running train loss/accuracy at a fractional epoch."""
+        """A ``batch`` event: the running train loss/accuracy of the epoch in progress, at a fractional epoch.
+
+        Keras' running mean restarts every epoch and swings wildly over its first batches, so the curve
+        starts once a tenth of the epoch is done."""
         batches = max(1, int(payload.get("batches") or 1))
-        epoch = payload.get("epoch", 1)
-        x = epoch - 1 + payload.get("batch", 0) / batches
+        epoch, batch = payload.get("epoch", 1), payload.get("batch", 0)
+        x = epoch - 1 + batch / batches
         for metric in self.METRICS:
             current = self.series[f"current_{metric}"]
             if current.x and current.x[0] < epoch - 1:
-                current.clear()  # a new epoch: its running mean starts afresh
-            if not current.x:
-                self._start_current(metric, epoch)
-            current.add(x, payload.get(metric))
+                current.clear()  # a new epoch
+            if batch >= max(1, batches // 10):
+                current.add(x, payload.get(metric))
         self._mark_dirty()
-
-    def _start_current(self, metric: str, epoch: int) -> None:
-        """Join the running curve to the last finished epoch's point, so the line stays continuous."""
-        done = self.series[f"train_{metric}"]
-        if done.x and done.x[-1] == epoch - 1:
-            self.series[f"current_{metric}"].add(done.x[-1], done.y[-1])
 
     def add_epoch(self, row: dict) -> None:
         """An ``epoch`` event or a metrics.jsonl line."""
