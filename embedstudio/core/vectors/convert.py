@@ -21,6 +21,7 @@ from typing import BinaryIO, Iterator, Sequence
 import numpy as np
 
 from embedstudio.core.errors import ConfigError, UserError
+from embedstudio.core.fileio import atomic_output as fileio_atomic_output
 from embedstudio.core.jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
 from embedstudio.core.vectors.formats import FORMAT_LABELS
 from embedstudio.core.vectors.wordvectors import VectorInfo
@@ -109,28 +110,16 @@ def _writable(words: list[str], matrix: np.ndarray, out_format: str,
 @contextmanager
 def atomic_output(dst: Path, compression: str | None = None) -> Iterator[BinaryIO]:
     """A binary file handle whose content replaces ``dst`` only when the block ends without error."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if compression == "gzip":
-                with gzip.GzipFile(filename=dst.name.removesuffix(".gz"), fileobj=raw, mode="wb",
-                                   compresslevel=6) as fh:
-                    yield fh
-            elif compression == "bz2":
-                with bz2.BZ2File(raw, "wb") as fh:
-                    yield fh
-            else:
-                yield raw
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temp, dst)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    with fileio_atomic_output(dst) as raw:
+        if compression == "gzip":
+            with gzip.GzipFile(filename=dst.name.removesuffix(".gz"), fileobj=raw, mode="wb",
+                               compresslevel=6) as fh:
+                yield fh
+        elif compression == "bz2":
+            with bz2.BZ2File(raw, "wb") as fh:
+                yield fh
+        else:
+            yield raw
 
 
 def write_vectors(fh: BinaryIO, words: Sequence[str], matrix: np.ndarray, out_format: str, *,
