@@ -24,7 +24,7 @@ from embedstudio.gui import dialogs
 from embedstudio.gui.drop_routing import route_paths
 from embedstudio.gui.panels.dataset_panel import DatasetPanel
 from embedstudio.gui.panels.vectors_panel import VectorsPanel
-from embedstudio.gui.preferences import Preferences, load_preferences, save_preferences
+from embedstudio.gui.preferences import Preferences, load_preferences, save_preferences, workspace_path
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.busy import JobStatus, TrackingPool
 from embedstudio.gui.worker import ErrorInfo, Worker
@@ -202,6 +202,12 @@ class MainWindow(QMainWindow):
                 self._config_path = Path(p.last_config)
             except UserError as exc:
                 self.status_message(f"Could not reopen the last configuration: {exc}", warning=True)
+        if self._config_path is None and p.demo_offered and workspace_path().is_file():
+            # The unsaved settings of the last session (the demo's, or the user's edits) come back as they were.
+            try:
+                self.state.set_config(load_config(workspace_path()))
+            except UserError as exc:
+                self.status_message(f"Could not restore the last session's settings: {exc}", warning=True)
         for path in p.library:
             if path not in self.state.library:
                 self.state.add_vectors(path)
@@ -230,6 +236,7 @@ class MainWindow(QMainWindow):
         if self._save_prefs:
             try:
                 save_preferences(self.collect_preferences())
+                save_config(self.state.config, workspace_path())
             except OSError as exc:
                 self.status_message(f"Could not save preferences: {exc}", warning=True)
 
@@ -271,6 +278,8 @@ class MainWindow(QMainWindow):
         if not self.prefs.demo_offered:
             self.prefs.demo_offered = True
             self.open_demo_workspace()
+        else:
+            self._load_workspace_inputs()
 
     def open_demo_workspace(self) -> None:
         from embedstudio.resources import demo_config_path
@@ -281,10 +290,17 @@ class MainWindow(QMainWindow):
             self.status_message(f"The demo workspace could not be opened: {exc}", warning=True)
             return
         self._set_config(cfg, None)
-        for src in cfg.embedding.vectors:
-            self.vectors_panel.load(src.path)
-        self.dataset_panel.import_dataset()
+        self._load_workspace_inputs()
         self.status_message("Demo workspace: movie reviews (pos/neg) with small fastText vectors. Press Train (Ctrl+R).")
+
+    def _load_workspace_inputs(self) -> None:
+        """Load the config's vector files and import its dataset in workers, so Train works at once."""
+        cfg = self.state.config
+        for src in cfg.embedding.vectors:
+            if not self.state.is_loaded(src.path):
+                self.vectors_panel.load(src.path)
+        if cfg.data.path and self.state.dataset is None:
+            self.dataset_panel.import_dataset()
 
     # ---- config files --------------------------------------------------------------------
     def _set_config(self, cfg: RunConfig, path: Path | None) -> None:

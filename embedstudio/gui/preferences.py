@@ -44,6 +44,11 @@ def preferences_path() -> Path:
     return Path(platformdirs.user_config_dir("embedstudio")) / "preferences.json"
 
 
+def workspace_path() -> Path:
+    """The last session's run configuration, saved on close so unsaved settings are never lost."""
+    return preferences_path().with_name("workspace.json")
+
+
 # ---- migrations: each takes the dict of version N and returns version N+1 -----------------
 def _migrate_1_to_2(raw: dict[str, Any]) -> dict[str, Any]:
     # Version 1 kept a single mixed "recent_files" list; version 2 groups recent files by kind.

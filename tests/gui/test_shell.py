@@ -249,6 +249,29 @@ def test_first_start_opens_demo_workspace(qtbot, make_window):
     assert w.state.selected_vectors()[0].has_subwords
 
 
+def test_second_start_restores_the_last_session_ready_to_train(qtbot, make_window):
+    first = make_window(Preferences())
+    first.show()
+    first.after_show()
+    qtbot.waitUntil(lambda: first.state.dataset is not None and all(first.state.selected_vectors()), timeout=120_000)
+    first.state.config.training.epochs = 3          # an unsaved edit must survive the restart
+    first.state.notify_config()
+    first.close()
+    qtbot.waitUntil(lambda: not first.isVisible(), timeout=30_000)
+
+    prefs, warning = load_preferences()
+    assert warning is None and prefs.demo_offered
+    second = make_window(prefs)
+    second.show()
+    assert second.state.config.name == "demo" and second.state.config.training.epochs == 3
+    second.after_show()
+    qtbot.waitUntil(lambda: second.state.dataset is not None and all(second.state.selected_vectors()),
+                    timeout=120_000)
+    qtbot.waitUntil(lambda: not second.pool.running(), timeout=60_000)
+    assert len(second.state.dataset.train) == 200
+    assert second.state.selected_vectors()[0].has_subwords
+
+
 def _blocking_job(*, reporter, cancel, started: threading.Event):
     started.set()
     while True:
