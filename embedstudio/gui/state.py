@@ -6,6 +6,8 @@ signal handlers (``returned``), so every signal here is emitted on the GUI threa
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import importlib.util
 import os
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from embedstudio.core.config import GENSIM_DATA_PREFIX, RunConfig, VectorSource
+from embedstudio.core.config import GENSIM_DATA_PREFIX, DataConfig, RunConfig, VectorSource
 
 if TYPE_CHECKING:  # the real classes import numpy-heavy modules; only needed for annotations
     from embedstudio.core.datasets import Dataset
@@ -63,6 +65,7 @@ class AppState(QObject):
         super().__init__(parent)
         self.config: RunConfig = config if config is not None else RunConfig()
         self.dataset: Dataset | None = None
+        self.dataset_source: DataConfig | None = None  # the data settings it was imported with
         self.vectors: dict[str, WordVectors] = {}
         self.library: list[str] = []
         self._runs_dir: Path | None = Path(self.config.runs_dir) if self.config.runs_dir else None
@@ -103,9 +106,22 @@ class AppState(QObject):
         self.config_changed.emit()
 
     # ---- dataset ---------------------------------------------------------------------
-    def set_dataset(self, ds: Dataset | None) -> None:
+    def set_dataset(self, ds: Dataset | None, source: DataConfig | None = None) -> None:
         self.dataset = ds
+        self.dataset_source = copy.deepcopy(source) if source is not None else None
         self.dataset_changed.emit(ds)
+
+    def dataset_for(self, data: DataConfig) -> Dataset | None:
+        """The imported dataset if ``data`` would import the same rows (split fractions aside), else None.
+
+        Training must never run on a dataset that no longer matches the settings on screen.
+        """
+        if self.dataset is None or self.dataset_source is None:
+            return self.dataset
+        split_only = {"validation_fraction", "test_fraction"}
+        same = all(getattr(data, f.name) == getattr(self.dataset_source, f.name)
+                   for f in dataclasses.fields(DataConfig) if f.name not in split_only)
+        return self.dataset if same else None
 
     # ---- vectors ---------------------------------------------------------------------
     def add_vectors(self, path: str | os.PathLike, wv: WordVectors | None = None) -> None:

@@ -245,3 +245,30 @@ def test_garbage_is_collected_on_the_gui_thread(qtbot, pool):
     assert freed_in == [], "nothing was collected on the worker thread"
     qtbot.waitUntil(lambda: bool(freed_in), timeout=10_000)
     assert freed_in == [threading.main_thread().name]
+
+
+def test_training_never_uses_a_dataset_imported_with_other_settings(qtbot, tmp_path):
+    from embedstudio.core.config import DataConfig
+    from embedstudio.core.datasets import load_dataset
+    from embedstudio.gui.state import AppState
+
+    folder = tmp_path / "data"
+    for label, word in (("a", "alpha"), ("b", "beta")):
+        (folder / label).mkdir(parents=True)
+        for i in range(4):
+            (folder / label / f"{i}.txt").write_text(f"{word} text number {i}", encoding="utf-8")
+    state = AppState()
+    state.config.data.path = str(folder)
+    source = state.config.copy().data
+    ds = load_dataset(source)
+    state.set_dataset(ds, source)
+    assert state.dataset_for(state.config.data) is ds
+    state.config.data.validation_fraction = 0.3          # split settings apply at training time
+    assert state.dataset_for(state.config.data) is ds
+    state.config.data.lowercase = True                    # cleaning changes the rows: re-import
+    assert state.dataset_for(state.config.data) is None
+    state.config.data.lowercase = False
+    state.config.data.path = str(tmp_path / "other")
+    assert state.dataset_for(state.config.data) is None
+    state.set_dataset(ds)                                 # origin unknown: trusted as before
+    assert state.dataset_for(DataConfig(path="anything")) is ds

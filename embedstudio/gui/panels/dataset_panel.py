@@ -193,12 +193,14 @@ class DatasetPanel(QWidget):
             self.status.setText("Choose a dataset file or folder first.")
             return None
         self.status.setText("Importing…")
-        return self.runner.start(import_with_stats, self.state.config.copy().data, name="Importing dataset",
-                                 on_result=self._imported, on_cancelled=lambda: self.status.setText("Import cancelled."))
+        data = self.state.config.copy().data
+        return self.runner.start(import_with_stats, data, name="Importing dataset",
+                                 on_result=lambda result: self._imported(result, data),
+                                 on_cancelled=lambda: self.status.setText("Import cancelled."))
 
-    def _imported(self, result: ImportResult) -> None:
+    def _imported(self, result: ImportResult, data=None) -> None:
         self.result = result
         self.view.show_result(result)
         ds = result.dataset
         self.status.setText(f"Imported {len(ds.train):,} documents in {len(ds.classes)} classes.")
-        self.state.set_dataset(ds)
+        self.state.set_dataset(ds, data)

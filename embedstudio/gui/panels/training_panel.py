@@ -129,9 +129,12 @@ class TrainingPanel(QWidget):
             self._fail_early(str(exc))
             return None
         vectors = {v.path: self.state.vectors[v.path] for v in cfg.embedding.vectors if v.path in self.state.vectors}
-        worker = Worker(run_training, cfg, self.state.dataset, vectors, name="Training")
+        dataset = self.state.dataset_for(cfg.data)
+        worker = Worker(run_training, cfg, dataset, vectors, name="Training")
         self._connect(worker)
         self._reset_view()
+        if dataset is None and self.state.dataset is not None:
+            self.log.appendPlainText("The dataset settings changed since the last import; this run imports it afresh.")
         self.worker = worker
         self._set_running(True)
         self.pool.start(worker)
