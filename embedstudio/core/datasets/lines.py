@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
@@ -22,17 +23,29 @@ def decoded_lines(path: Path, opts: ReadOptions) -> tuple[list[str], list[str]]:
     return text.split("\n"), [f"{path}:{n}" for n in bad]
 
 
-def read_fasttext(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
+def nonblank_lines(path: Path, opts: ReadOptions, reporter: Reporter,
+                   cancel: CancelToken) -> tuple[Iterator[tuple[int, str]], list[str]]:
+    """(1-based line number, stripped line) for every non-blank line, with progress and cancel; and the
+    'file:line' entries that needed the fallback decoding."""
     lines, fallback = decoded_lines(path, opts)
+    progress = line_progress(reporter, cancel, len(lines), path)
+
+    def numbered() -> Iterator[tuple[int, str]]:
+        for number, line in enumerate(lines, start=1):
+            if number % PROGRESS_EVERY == 0:
+                progress(number)
+            line = line.strip()
+            if line:
+                yield number, line
+
+    return numbered(), fallback
+
+
+def read_fasttext(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
+    numbered, fallback = nonblank_lines(path, opts, reporter, cancel)
     rows = RowCollector()
     multi: list[str] = []
-    progress = line_progress(reporter, cancel, len(lines), path)
-    for number, line in enumerate(lines, start=1):
-        if number % PROGRESS_EVERY == 0:
-            progress(number)
-        line = line.strip()
-        if not line:
-            continue
+    for number, line in numbered:
         labels, text = parse_fasttext_line(line)
         if not labels:
             raise DatasetError(
@@ -67,15 +80,9 @@ def parse_colon_line(line: str) -> tuple[str, str] | None:
 
 def read_colon_label(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
     """TREC question classification: 'DESC:manner How did serfdom develop ?' -> label 'DESC' (the coarse class)."""
-    lines, fallback = decoded_lines(path, opts)
+    numbered, fallback = nonblank_lines(path, opts, reporter, cancel)
     rows = RowCollector()
-    progress = line_progress(reporter, cancel, len(lines), path)
-    for number, line in enumerate(lines, start=1):
-        if number % PROGRESS_EVERY == 0:
-            progress(number)
-        line = line.strip()
-        if not line:
-            continue
+    for number, line in numbered:
         parsed = parse_colon_line(line)
         if parsed is None:
             raise DatasetError(
