@@ -205,8 +205,10 @@ def _print_train_result(result) -> None:
     if report:
         print(f"test accuracy: {report.get('accuracy', float('nan')):.4f}")
         print(f"test macro-F1: {report.get('macro_f1', float('nan')):.4f}")
-        if report.get("leakage_warning"):
-            print(f"warning: {report['leakage_warning']}")
+        from embedstudio.core.evaluation import report_warnings
+
+        for warning in report_warnings(report):
+            print(f"warning: {warning}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -241,8 +243,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     report = _job(evaluate_run, args.run, args.data)
     summary = {k: report[k] for k in ("accuracy", "macro_f1") if k in report}
     _print_json(summary if not args.full else report)
-    if report.get("leakage_warning"):
-        print(f"warning: {report['leakage_warning']}", file=sys.stderr)
+    from embedstudio.core.evaluation import report_warnings
+
+    for warning in report_warnings(report):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

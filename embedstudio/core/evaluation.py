@@ -7,6 +7,7 @@ import json
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,29 @@ def leakage_warning(dataset_path: str | os.PathLike | None, accuracy: float) -> 
             "headers (Newsgroups:, Path:) name the class. With headers, footers and quotes stripped, "
             "published results are about 0.70. Turn on header stripping in the dataset options "
             "to measure the text itself.")
+
+
+COLLAPSE_SHARE = 0.95   # one class taking this share of the predictions ...
+COLLAPSE_TRUE_SHARE = 0.8  # ... while it is at most this share of the truth means the model has collapsed
+
+
+def collapse_warning(y_true: Sequence[str], y_pred: Sequence[str]) -> str | None:
+    """A readable warning when nearly every prediction is the same class but the truth is mixed."""
+    if len(y_pred) < 10 or len(set(y_true)) < 2:
+        return None
+    top, count = Counter(y_pred).most_common(1)[0]
+    n = len(y_pred)
+    if count / n < COLLAPSE_SHARE or Counter(y_true)[top] / n > COLLAPSE_TRUE_SHARE:
+        return None
+    return (f"The model predicts '{top}' for {count} of {n} test texts: it has not learnt to tell the classes "
+            "apart. More training data, more epochs, class weights, or a smaller model usually help.")
+
+
+def report_warnings(report: dict[str, Any] | None) -> list[str]:
+    """The warnings a report carries, for the CLI, the log and the results view."""
+    if not report:
+        return []
+    return [report[key] for key in ("leakage_warning", "collapse_warning") if report.get(key)]
 
 
 def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], *,
@@ -74,6 +98,9 @@ def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequ
     warning = leakage_warning(dataset_path, accuracy)
     if warning:
         report["leakage_warning"] = warning
+    collapsed = collapse_warning(y_true, y_pred)
+    if collapsed:
+        report["collapse_warning"] = collapsed
     return report
 
 

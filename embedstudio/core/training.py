@@ -165,8 +165,10 @@ class _Training:
         if report is not None:
             self.reporter.event("report", report)
             self.reporter.info(f"Test accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}")
-            if report.get("leakage_warning"):
-                self.reporter.warning(report["leakage_warning"])
+            from .evaluation import report_warnings
+
+            for warning in report_warnings(report):
+                self.reporter.warning(warning)
         return TrainResult(run_dir=self.run_dir, status=status, report=report, history=history,
                            message=message, coverage=coverage)
 

@@ -159,3 +159,19 @@ def test_evaluate_run_can_be_cancelled(tmp_path, run_dir):
     cancel.cancel()
     with pytest.raises(Cancelled):
         evaluate_run(run_dir, str(write_csv(tmp_path / "x.csv", 10, 1)), cancel=cancel)
+
+
+def test_a_model_that_predicts_one_class_is_called_out():
+    from embedstudio.core.evaluation import collapse_warning, report_warnings
+
+    classes = ["neg", "pos"]
+    y_true = ["neg"] * 20 + ["pos"] * 20
+    collapsed = np.tile([0.6, 0.4], (40, 1))
+    collapsed[0] = [0.4, 0.6]
+    report = evaluate_predictions(y_true, collapsed, classes)
+    assert "predicts 'neg' for 39 of 40 test texts" in report["collapse_warning"]
+    assert report_warnings(report) == [report["collapse_warning"]]
+    healthy = np.array([[0.9, 0.1]] * 20 + [[0.2, 0.8]] * 20)
+    assert "collapse_warning" not in evaluate_predictions(y_true, healthy, classes)
+    # A truly imbalanced test set predicted as its majority class is not a collapse.
+    assert collapse_warning(["ham"] * 96 + ["spam"] * 4, ["ham"] * 100) is None

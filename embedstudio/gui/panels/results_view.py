@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from embedstudio.core.errors import RunError
+from embedstudio.core.evaluation import report_warnings
 from embedstudio.core.runs import MISCLASSIFIED_FILE, MODEL_FILE
 from embedstudio.gui.widgets.busy import JobRunner
 from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
@@ -301,8 +302,7 @@ class ResultsView(QWidget):
         self.predict_box.button.setEnabled(has_model)
         self.headline.setText(_headline(name or self.run_dir.name, status, report))
         notes = [message] if message else []
-        if report and report.get("leakage_warning"):
-            notes.append(report["leakage_warning"])
+        notes += report_warnings(report)
         if report and report.get("unknown_labels"):
             notes.append("Test labels the training data never had: " + ", ".join(report["unknown_labels"]))
         self.message.setText("\n".join(notes))
