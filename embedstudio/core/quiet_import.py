@@ -1,8 +1,9 @@
 """Import TensorFlow/Keras without the C++ start-up chatter that TF_CPP_MIN_LOG_LEVEL cannot silence.
 
-TensorFlow 2.21 prints absl/oneDNN lines to file descriptor 2 before its logging is initialised, so the
-environment variable has no effect on them. We point fd 2 at a temporary file for the import only, and
-replay what was captured if the import fails, so a broken install still explains itself.
+TensorFlow 2.21 prints absl/oneDNN lines to file descriptor 2 from its libraries' static initialisers,
+before its logging is initialised, so the environment variable has no effect on them. We point fd 2 at a
+temporary file while the libraries load, and replay what was captured if loading fails, so a broken
+install still explains itself.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import os
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
-def import_keras_quietly():
-    """Return the ``keras`` module, importing TensorFlow with its start-up log lines suppressed."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
-        return sys.modules["keras"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+@contextmanager
+def native_stderr_captured() -> Iterator[None]:
+    """Send what native code writes to fd 2 into a temporary file; replay it if the block raises."""
     with _lock:
         try:
             sys.stderr.flush()
@@ -28,14 +29,12 @@ def import_keras_quietly():
         try:
             saved = os.dup(2)
         except OSError:  # no fd 2 (a windowed app on some platforms): nothing to silence
-            import keras
-
-            return keras
+            yield
+            return
         with tempfile.TemporaryFile() as sink:
             os.dup2(sink.fileno(), 2)
             try:
-                import tensorflow  # noqa: F401 - keras' backend; imported here so its chatter is captured
-                import keras
+                yield
             except BaseException:
                 os.dup2(saved, 2)
                 sink.seek(0)
@@ -44,4 +43,14 @@ def import_keras_quietly():
             finally:
                 os.dup2(saved, 2)
                 os.close(saved)
+
+
+def import_keras_quietly():
+    """Return the ``keras`` module, importing TensorFlow with its start-up log lines suppressed."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with native_stderr_captured():
+        import tensorflow  # noqa: F401 - keras' backend; imported here so its chatter is captured
+        import keras
     return keras

@@ -64,17 +64,20 @@ def import_tensorflow() -> None:
     with _lock:
         if "keras" in sys.modules and "tensorflow" in sys.modules:
             return
-        _preload_shared_libraries()
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            from embedstudio.core.quiet_import import import_keras_quietly
+        from embedstudio.core.quiet_import import native_stderr_captured
 
-            import_keras_quietly()  # also keeps TensorFlow's start-up chatter off the terminal
-        finally:
-            gc.freeze()
-            if was_enabled:
-                gc.enable()
+        # TensorFlow's libraries print start-up lines from their static initialisers: keep them off the terminal.
+        with native_stderr_captured():
+            _preload_shared_libraries()
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                import tensorflow  # noqa: F401 - the import is the point
+                import keras  # noqa: F401
+            finally:
+                gc.freeze()
+                if was_enabled:
+                    gc.enable()
 
 
 _primed = False
