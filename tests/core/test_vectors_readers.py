@@ -439,3 +439,18 @@ def test_shared_glove_files_equal_gensim(name, shape):
 def test_gensim_test_data_prefix_is_understood():
     wv = load_vectors("gensim-test-data:test_glove.txt")
     assert len(wv) == 76 and wv.path.endswith("test_glove.txt")
+
+
+def test_gensim_model_files_warn_that_they_are_pickles(tmp_path, gensim_data):
+    from gensim.models import KeyedVectors
+
+    from embedstudio.core.jobs import RecordingReporter
+    from embedstudio.core.vectors import load_vectors
+
+    kv = KeyedVectors.load_word2vec_format(str(gensim_data("euclidean_vectors.bin")), binary=True)
+    kv.save(str(tmp_path / "model.kv"))
+    reporter = RecordingReporter()
+    wv = load_vectors(tmp_path / "model.kv", reporter=reporter)
+    assert len(wv) == 2747
+    assert any("model.kv is a gensim model file, which is a Python pickle" in w for w in reporter.warnings)
+    assert any("only from sources you trust" in w for w in wv.info.warnings)

@@ -595,6 +595,10 @@ def _read_gensim(path: Path, compression: str | None, limit: int | None, reporte
                  cancel: CancelToken) -> _Parsed:
     from gensim.utils import SaveLoad
 
+    # Said before loading, because loading is when a hostile pickle would act.
+    trust = (f"{path.name} is a gensim model file, which is a Python pickle: opening it runs code it names. "
+             "Open gensim files only from sources you trust; word2vec or GloVe files carry no code.")
+    reporter.warning(trust)
     reporter.progress(0, None, f"Reading {path.name} (gensim model; no progress is available)")
     with _loadable_path(path, compression, reporter) as loadable:
         try:
@@ -608,7 +612,9 @@ def _read_gensim(path: Path, compression: str | None, limit: int | None, reporte
     if not (hasattr(kv, "index_to_key") and hasattr(kv, "vectors")):
         raise VectorFileError(f"{path.name}: this gensim file holds a {type(obj).__name__}, not word vectors.",
                               hint="Choose a KeyedVectors, Word2Vec or FastText model file.")
-    return _parsed_from_keyed_vectors(kv, limit)
+    parsed = _parsed_from_keyed_vectors(kv, limit)
+    parsed.warnings.append(trust)  # already reported above; kept in info.warnings for the library's tooltip
+    return parsed
 
 
 def _gensim_hint(err: BaseException) -> str:
