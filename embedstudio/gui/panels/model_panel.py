@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -22,8 +22,8 @@ from embedstudio.core.errors import ConfigError, UserError
 from embedstudio.core.models import PRESET_INFO
 from embedstudio.gui import dialogs
 from embedstudio.gui.heavy_imports import prime_gui_thread
-from embedstudio.gui.widgets.busy import BUSY_DELAY_MS
-from embedstudio.gui.worker import ErrorInfo, Worker
+from embedstudio.gui.widgets.busy import JobRunner
+from embedstudio.gui.worker import ErrorInfo
 
 SUMMARY_DELAY_MS = 400
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
@@ -231,40 +231,6 @@ def _bind(name: str, control: QWidget) -> Binding:
     return Binding(name, row, control.value, control.setValue, control.valueChanged)
 
 
-class LatestJob(QObject):
-    """Runs one kind of background job where only the newest matters: starting one cancels the previous,
-    whose late result or error is dropped (compared by job id). Errors go to ``on_error``, not a dialog:
-    the summary is rebuilt after every edit, and a dialog per keystroke would be unbearable."""
-
-    def __init__(self, pool, on_result: Callable[[Any], None], on_error: Callable[[ErrorInfo], None],
-                 on_busy: Callable[[], None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.pool, self.on_result, self.on_error = pool, on_result, on_error
-        self.current: Worker | None = None
-        self._busy = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS, timeout=on_busy)
-
-    def start(self, fn: Callable[..., Any], *args: Any, name: str) -> Worker:
-        if self.current is not None:
-            self.current.cancel()
-        worker = Worker(fn, *args, name=name)
-        job = worker.job_id
-        worker.returned.connect(lambda r: self._is_current(job) and self.on_result(r))
-        worker.errored.connect(lambda info: self._is_current(job) and self.on_error(info))
-        worker.done.connect(lambda: self._finished(job))
-        self.current = worker
-        self._busy.start()
-        self.pool.start(worker)
-        return worker
-
-    def _is_current(self, job: int) -> bool:
-        return self.current is not None and self.current.job_id == job
-
-    def _finished(self, job: int) -> None:
-        if self._is_current(job):
-            self.current = None
-            self._busy.stop()
-
-
 # ---- the panel -----------------------------------------------------------------------------------
 class ModelPanel(QWidget):
     """The Model area. Public: ``load_config(path)``, ``save_config(path)``, ``refresh_from_config()``,
@@ -284,8 +250,9 @@ class ModelPanel(QWidget):
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS,
                                      timeout=self.compute_summary)
-        self.summary_jobs = LatestJob(pool, self._show_summary, self._show_summary_error,
-                                      lambda: self.summary_status.setText("Building the model…"), self)
+        # Rebuilt after every edit: errors show inline (a dialog per keystroke would be unbearable).
+        self.summary_jobs = JobRunner(pool, self, error_dialog=False,
+                                      on_busy=lambda: self.summary_status.setText("Building the model…"))
         state.config_changed.connect(self._on_external_change)
         state.vectors_changed.connect(self._on_vectors_changed)
         state.dataset_changed.connect(lambda _ds: self.schedule_summary())
@@ -632,7 +599,8 @@ class ModelPanel(QWidget):
             self.totals.setText("")
             self.summary_notes.setText("")
             return
-        self.summary_jobs.start(model_summary, self._summary_input(), name="Model summary")
+        self.summary_jobs.start(model_summary, self._summary_input(), name="Model summary",
+                                on_result=self._show_summary, on_error=self._show_summary_error)
 
     def _summary_check_config(self) -> RunConfig:
         """The config as the summary needs it valid: data paths do not matter for the model's shape."""

@@ -111,7 +111,8 @@ class JobRunner(QObject):
 
     Starting a new job supersedes (cancels) the previous one, whose late results are ignored by
     comparing job ids. While a job runs, ``busy_widgets`` are disabled, ``cancel_button`` enabled
-    and, after BUSY_DELAY_MS, ``progress`` shown. Errors go to the error dialog.
+    and, after BUSY_DELAY_MS, ``progress`` shown and ``on_busy`` called. Errors go to the error dialog,
+    unless ``error_dialog`` is False (a job re-run after every edit reports inline through ``on_error``).
     """
 
     started = Signal(object)   # Worker
@@ -119,9 +120,11 @@ class JobRunner(QObject):
 
     def __init__(self, pool: WorkerPool, owner: QWidget, *, progress: QProgressBar | None = None,
                  cancel_button: QPushButton | None = None, busy_widgets: Iterable[QWidget] = (),
-                 status: QLabel | None = None) -> None:
+                 status: QLabel | None = None, on_busy: Callable[[], None] | None = None,
+                 error_dialog: bool = True) -> None:
         super().__init__(owner)
         self._pool, self._owner = pool, owner
+        self._on_busy, self._error_dialog = on_busy, error_dialog
         self.progress, self.cancel_button, self.status = progress, cancel_button, status
         self.busy_widgets = list(busy_widgets)
         self.current: Worker | None = None
@@ -181,7 +184,8 @@ class JobRunner(QObject):
             self.status.setText(info.message.splitlines()[0] if info.message else "Failed.")
         if on_error is not None:
             on_error(info)
-        dialogs.show_error(self._owner.window(), info)
+        if self._error_dialog:
+            dialogs.show_error(self._owner.window(), info)
 
     def _done(self, worker: Worker) -> None:
         if self.current is worker:
@@ -202,5 +206,9 @@ class JobRunner(QObject):
                 self.progress.setVisible(False)
 
     def _reveal_progress(self) -> None:
-        if self.current is not None and self.progress is not None:
+        if self.current is None:
+            return
+        if self.progress is not None:
             self.progress.setVisible(True)
+        if self._on_busy is not None:
+            self._on_busy()
