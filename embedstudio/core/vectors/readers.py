@@ -31,6 +31,7 @@ from embedstudio.core.jobs import (CancelToken, Reporter, ThrottledProgress, ens
                                    ensure_reporter)
 from embedstudio.core.vectors.formats import (FASTTEXT_MAGIC, FORMAT_LABELS, OpenedVectorFile, check_vector_path,
                                               detect_format, normalise_format, open_vector_file)
+from embedstudio.core.vectors.text_reader import TextVectors, read_text_vectors
 from embedstudio.core.vectors.wordvectors import VectorInfo, WordVectors
 
 CACHED_FORMATS = ("glove", "word2vec_text", "word2vec_binary")
@@ -40,16 +41,11 @@ _MAX_WORD_BYTES = 100_000  # a longer "word" means the header's dimension is wro
 
 
 @dataclass
-class _Parsed:
-    """What a reader found, before it becomes a WordVectors."""
+class _Parsed(TextVectors):
+    """What any reader found, before it becomes a WordVectors: the text reader's result (whose
+    ``warnings`` that reader already reported), plus warnings still to report and a subword model."""
 
-    words: list[str]
-    matrix: np.ndarray
-    header_count: int | None = None
-    duplicates: int = 0
-    duplicate_examples: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # already reported by the reader
-    new_warnings: list[str] = field(default_factory=list)  # still to be reported
+    new_warnings: list[str] = field(default_factory=list)
     subword_model: Any = None
 
 
@@ -228,14 +224,10 @@ class _OnDiskProgress:
 
 def _read_text(opened: OpenedVectorFile, fmt: str, limit: int | None, reporter: Reporter,
                cancel: CancelToken) -> _Parsed:
-    from embedstudio.core.vectors.text_reader import read_text_vectors
-
     source = opened.path if opened.compression is None else opened.stream
     result = read_text_vectors(source, limit=limit, has_header=(fmt == "word2vec_text"),
                                reporter=_OnDiskProgress(reporter, opened), cancel=cancel)
-    return _Parsed(words=result.words, matrix=result.matrix, header_count=result.header_count,
-                   duplicates=result.duplicates, duplicate_examples=list(result.duplicate_examples),
-                   warnings=list(result.warnings))
+    return _Parsed(**vars(result))
 
 
 # ---- word2vec binary ----------------------------------------------------------------------
