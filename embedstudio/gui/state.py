@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib.util
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,18 +25,6 @@ def _default_runs_dir() -> Path:
     from embedstudio.core.runs import default_runs_dir
 
     return Path(default_runs_dir())
-
-
-def local_path(path: str | os.PathLike) -> Path:
-    """The file behind a library/config path, without importing gensim for "gensim-test-data:" names
-    (config.data_path would import it: 0.8 s on the GUI thread)."""
-    text = str(path)
-    if text.startswith(GENSIM_DATA_PREFIX):
-        spec = importlib.util.find_spec("gensim")
-        if spec is not None and spec.submodule_search_locations:
-            root = Path(list(spec.submodule_search_locations)[0])
-            return root / "test" / "test_data" / text[len(GENSIM_DATA_PREFIX):]
-    return Path(text)
 
 
 def display_name(path: str | os.PathLike) -> str:

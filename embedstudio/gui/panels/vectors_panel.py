@@ -10,8 +10,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
+from embedstudio.core.config import data_path
 from embedstudio.gui import dialogs
-from embedstudio.gui.state import AppState, display_name, local_path
+from embedstudio.gui.state import AppState, display_name
 from embedstudio.gui.widgets.busy import BUSY_DELAY_MS, set_progress
 from embedstudio.gui.widgets.train_vectors_dialog import TrainVectorsDialog
 from embedstudio.gui.widgets.vector_coverage import CoverageWidget
@@ -160,7 +161,7 @@ class VectorsPanel(QWidget):
         from embedstudio.core.vectors import detect_format
 
         try:
-            self.library_model.status_of(path).format = detect_format(local_path(path))
+            self.library_model.status_of(path).format = detect_format(data_path(path))
         except (UserError, OSError):
             self.library_model.status_of(path).format = "?"
 
@@ -169,7 +170,7 @@ class VectorsPanel(QWidget):
 
         cache = VectorCache()
         for path in self.state.library:
-            entries = cache.entry_info(local_path(path)) if local_path(path).exists() else []
+            entries = cache.entry_info(data_path(path)) if data_path(path).exists() else []
             fresh = [e for e in entries if e["fresh"]]
             st = self.library_model.status_of(path)
             st.cache_bytes = sum(e["size"] for e in entries)

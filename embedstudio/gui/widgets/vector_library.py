@@ -8,7 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
-from embedstudio.gui.state import AppState, display_name, local_path
+from embedstudio.core.config import data_path
+from embedstudio.gui.state import AppState, display_name
 
 COLUMNS = ("Use", "Name", "Format", "Dim", "Vocabulary", "File size", "State", "Cache")
 TOOLTIPS = (
@@ -65,7 +66,7 @@ class LibraryModel(QAbstractTableModel):
         for path in self.state.library:
             if path not in self._sizes:
                 try:
-                    self._sizes[path] = os.path.getsize(local_path(path))
+                    self._sizes[path] = os.path.getsize(data_path(path))
                 except OSError:
                     self._sizes[path] = None
         self.endResetModel()
@@ -101,7 +102,7 @@ class LibraryModel(QAbstractTableModel):
         if col == 0 and role == Qt.CheckStateRole:
             return Qt.Checked if self.state.is_selected(path) else Qt.Unchecked
         if role == Qt.ToolTipRole:
-            return str(local_path(path)) if col == 1 else TOOLTIPS[col]
+            return str(data_path(path)) if col == 1 else TOOLTIPS[col]
         if role == Qt.UserRole:
             return path
         if role == Qt.TextAlignmentRole and col in (3, 4, 5):
