@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .config import RunConfig, data_path
 from .errors import RunError
@@ -312,9 +312,11 @@ def _sampled_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _library_versions() -> dict[str, str]:
+def installed_versions(names: Iterable[str] = _LIBRARIES) -> dict[str, str]:
+    """``{distribution: version}`` for the installed ones among ``names``, read from package metadata
+    (so nothing heavy is imported; a frozen app carries the metadata too)."""
     versions = {}
-    for name in _LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -345,7 +347,7 @@ def describe_environment(cfg: RunConfig) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "libraries": _library_versions(),
+        "libraries": installed_versions(),
         "seed": cfg.training.seed,
         "dataset": _describe_path(cfg.data.path),
         "test_dataset": _describe_path(cfg.data.test_path),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import platform
-from importlib import metadata
 from typing import Callable
 
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 import embedstudio
+from embedstudio.core.runs import installed_versions
 from embedstudio.gui.worker import ErrorInfo
 
 log = logging.getLogger(__name__)
@@ -33,16 +33,10 @@ error_listeners: list[Callable[[ErrorInfo], None]] = []
 
 
 def library_versions() -> list[tuple[str, str]]:
+    found = installed_versions(dist for _, dists in _LIBRARIES for dist in dists)
     rows = [("EmbedStudio", embedstudio.__version__), ("Python", platform.python_version()), ("Qt", qVersion())]
     for label, dists in _LIBRARIES:
-        version = "not installed"
-        for dist in dists:
-            try:
-                version = metadata.version(dist)
-                break
-            except metadata.PackageNotFoundError:
-                continue
-        rows.append((label, version))
+        rows.append((label, next((found[d] for d in dists if d in found), "not installed")))
     return rows
 
 
