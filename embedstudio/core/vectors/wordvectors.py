@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from embedstudio.core.errors import UserError
-from embedstudio.core.vectors.queries import NeighbourIndex
+from embedstudio.core.vectors.queries import NeighbourIndex, rows_for
 
 
 @dataclass
@@ -82,6 +82,14 @@ class WordVectors:
     def index(self, word: str) -> int | None:
         """Row of ``word``, or None if the file does not list it."""
         return self._word_index().get(word)
+
+    def rows(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, found)`` for many words at once: int64 rows (-1 when absent) and a bool mask.
+
+        Without building a dict of every word in the file (0.75 s and ~150 MB for 2M words) unless
+        single-word lookups already built it: the file's word list is scanned once in C.
+        """
+        return rows_for(words, self._index if self._index is not None else self.words)
 
     def _word_index(self) -> dict[str, int]:
         if self._index is None:
