@@ -271,7 +271,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     from embedstudio.core import vectors
 
     if args.vcmd == "info":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         info = wv.info
         print(f"file: {info.path}")
         print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
@@ -285,7 +286,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
             print(f"warning: {w}")
         return 0
     if args.vcmd == "neighbors":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         for word in args.words:
             tag = " (not in the file: built from subwords)" if wv.is_oov(word) and wv.has_subwords else ""
             print(f"{word}{tag}:")
@@ -293,17 +295,20 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "analogy":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         print(f"{args.a} is to {args.b} as {args.c} is to:")
         for w, s in wv.analogy(args.a, args.b, args.c, k=args.k):
             print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "similarity":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         print(f"{wv.similarity(args.w1, args.w2):.4f}")
         return 0
     if args.vcmd == "convert":
-        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit)
+        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit,
+                    in_format=args.format, trust_pickle=args.trust_pickle)
         print(f"wrote {args.out}: {info.vocab_size:,} × {info.dim} ({info.format})")
         return 0
     if args.vcmd == "train":
@@ -485,6 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("file")
         sp.add_argument("--format", default="auto")
         sp.add_argument("--limit", type=int, help="load only the first N words")
+        sp.add_argument("--trust-pickle", action="store_true",
+                        help="open a gensim model file (a Python pickle, which runs code it carries) "
+                             "because you trust its source")
 
     vi = vsub.add_parser("info", help="format, vocabulary, dimension, duplicates")
     vfile(vi)

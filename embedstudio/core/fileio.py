@@ -1,4 +1,5 @@
-"""Small file helpers shared by the core: atomic writes and content hashes."""
+"""Small file helpers shared by the core: atomic writes, content hashes, and the rules for paths that
+come from untrusted places (symlinks that leave a folder, special files)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,55 @@ def file_sha256(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
             while block := fh.read(chunk):
                 h.update(block)
     return h.hexdigest()
+
+
+def is_inside(path: str | os.PathLike, root: str | os.PathLike) -> bool:
+    """Whether ``path``, with every symlink resolved, lies inside ``root`` (also resolved).
+
+    A symlink loop or an unresolvable link counts as outside.
+    """
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except (OSError, RuntimeError):
+        return False
+    base = Path(os.path.realpath(root))
+    return real == base or base in real.parents
+
+
+def walk_files(root: str | os.PathLike, boundary: str | os.PathLike | None = None
+               ) -> tuple[list[Path], list[Path]]:
+    """Every regular file under ``root`` (sorted), and the symlinks skipped because they lead out of
+    ``boundary`` (default ``root``).
+
+    Symlinks are followed only when their target lies inside the boundary; each real folder is walked
+    once, so a link loop ends. Names starting with '.' are the caller's business (they are listed).
+    """
+    root = Path(root)
+    base = Path(os.path.realpath(boundary if boundary is not None else root))
+    files: list[Path] = []
+    outside: list[Path] = []
+    seen_dirs: set[str] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen_dirs:
+            continue
+        seen_dirs.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink() and not is_inside(path, base):
+                outside.append(path)
+                continue
+            try:
+                if entry.is_dir():
+                    stack.append(path)
+                elif entry.is_file():
+                    files.append(path)
+            except OSError:
+                continue
+    return sorted(files), sorted(outside)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import DatasetError
+from ..fileio import is_inside, walk_files
 from ..jobs import CancelToken, Reporter, ThrottledProgress
 from .detect import find_split_dirs, is_archive, split_role
 from .encoding import decode_document, normalise_newlines
@@ -54,6 +55,11 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
         roots = {"train": path, "test": None}
     listing = {part: class_files(root) for part, root in roots.items() if root is not None}
     warnings: list[str] = []
+    links = [link for root in roots.values() if root is not None for link in outside_links(root)]
+    if links:
+        shown = ", ".join(str(p) for p in links[:3]) + (", ..." if len(links) > 3 else "")
+        warnings.append(f"{path}: {len(links)} symbolic links that point outside the dataset folder were "
+                        f"skipped ({shown}); copy the files into the folder to use them.")
     for part, (classes, loose) in listing.items():
         _check_classes(roots[part], classes, part if fmt == "split" else role)
         warnings += _drop_empty_classes(roots[part], classes, loose)
@@ -80,19 +86,34 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
 
 
 def class_files(root: Path) -> tuple[dict[str, list[Path]], list[Path]]:
-    """({class: files}, loose files directly in root). Hidden files and folders are skipped."""
+    """({class: files}, loose files directly in root). Hidden files and folders are skipped, and so are
+    symbolic links that lead out of ``root`` (as archives skip link members): a link to ``/etc/passwd``
+    never becomes a document. :func:`outside_links` lists them."""
     classes: dict[str, list[Path]] = {}
     loose: list[Path] = []
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (entry.is_symlink() and not is_inside(entry, root)):
             continue
         if entry.is_dir():
-            classes[entry.name] = sorted(
-                p for p in entry.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(entry).parts))
+            files, _ = walk_files(entry, root)
+            classes[entry.name] = [p for p in files if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
         elif entry.is_file():
             loose.append(entry)
     return classes, loose
+
+
+def outside_links(root: Path) -> list[Path]:
+    """The symbolic links under ``root`` (not hidden) that lead out of it, which :func:`class_files` skips."""
+    links = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink() and not is_inside(entry, root):
+            links.append(entry)
+        elif entry.is_dir():
+            links += [p for p in walk_files(entry, root)[1]
+                      if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
+    return links
 
 
 def _check_classes(root: Path | str, classes: dict[str, list], role: str) -> None:
