@@ -121,6 +121,14 @@ def _job(fn, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
         reporter.close()
 
 
+def _absolute(path: str) -> str:
+    """``path`` made absolute; a symlink loop is left for the reader to name instead of crashing here."""
+    try:
+        return str(Path(path).resolve())
+    except (RuntimeError, OSError):
+        return os.path.abspath(path)
+
+
 def _quiet_tensorflow() -> None:
     from embedstudio.core.quiet_import import import_keras_quietly
 
@@ -334,7 +342,7 @@ def _cmd_vectors_train(args: argparse.Namespace) -> int:
         from embedstudio.core.config import DataConfig
         from embedstudio.core.datasets import load_dataset
 
-        ds = _job(load_dataset, DataConfig(path=str(Path(args.dataset).resolve()), format=args.data_format))
+        ds = _job(load_dataset, DataConfig(path=_absolute(args.dataset), format=args.data_format))
         texts = ds.train.texts
     elif not args.corpus:
         from embedstudio.core.errors import UserError as _UE
@@ -351,7 +359,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     from embedstudio.core.config import DataConfig
     from embedstudio.core.datasets import dataset_statistics, load_dataset
 
-    cfg = DataConfig(path=str(Path(args.path).resolve()), format=args.format, text_column=args.text_column or "",
+    cfg = DataConfig(path=_absolute(args.path), format=args.format, text_column=args.text_column or "",
                      label_column=args.label_column or "", delimiter=args.delimiter or "")
     if args.keep_headers:
         cfg.strip_headers = cfg.strip_footers = cfg.strip_quotes = False

@@ -145,7 +145,12 @@ class OpenedVectorFile:
 
 def check_vector_path(path: str | os.PathLike) -> Path:
     """The path as a Path, or VectorFileError if it is missing, a folder, or unreadable."""
+    from embedstudio.core.fileio import path_problem
+
     path = Path(path)
+    problem = path_problem(path, what="vector file")
+    if problem:
+        raise VectorFileError(problem)
     if not path.exists():
         raise VectorFileError(f"{path}: the vector file does not exist.",
                               hint="Check the path; the file may have been moved or deleted.")
