@@ -217,7 +217,8 @@ class _Training:
         from .vectors import load_vectors
 
         return load_vectors(data_path(source.path), format=source.format, limit=source.limit,
-                            reporter=self.reporter, cancel=self.cancel)
+                            reporter=self.reporter, cancel=self.cancel,
+                            trust_pickle=bool(getattr(source, "trust_pickle", False)))
 
     def embeddings(self, vocab: list[str], given: dict[str, Any] | None, counts_fn: Any
                    ) -> tuple[list[np.ndarray] | None, list[np.ndarray] | None, list[dict]]:
