@@ -26,7 +26,8 @@ EMBEDDING_MODES = ("frozen", "finetune", "scratch", "two_phase")
 OOV_POLICIES = ("zeros", "random", "mean_noise", "subwords")
 PRESETS = ("cnn", "bilstm", "gru", "average", "multi")
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
-STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+STANDARDIZE = ("auto", "lower_split_punctuation", "split_punctuation", "lower_split_punctuation_keep_hyphens",
+               "split_punctuation_keep_hyphens", "lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
 
 # Paths starting with this prefix name a file shipped inside gensim's wheel (the demo's data).
 GENSIM_DATA_PREFIX = "gensim-test-data:"
@@ -64,7 +65,7 @@ class VectorSource:
 class TextConfig:
     max_tokens: int = 20000
     sequence_length: int = 400
-    standardize: str = "lower_and_strip_punctuation"
+    standardize: str = "auto"
 
 
 @dataclass

@@ -121,9 +121,12 @@ def custom_objects() -> dict[str, type]:
             deltas = np.concatenate([np.zeros((1, self.output_dim), frozen.dtype), self.oov_delta.numpy()])
             return frozen + deltas[np.asarray(self.oov_slot.numpy())]
 
+    from .text import standardizers
+
     return {
         "embedstudio>MaskedAveragePooling1D": MaskedAveragePooling1D,
         "embedstudio>PartiallyFrozenEmbedding": PartiallyFrozenEmbedding,
+        **{f"embedstudio>standardize_{name}": fn for name, fn in standardizers().items()},
     }
 
 

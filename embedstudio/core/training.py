@@ -30,6 +30,8 @@ CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
 MISCLASSIFIED_LIMIT = 500
 LOW_COVERAGE = 0.2
+PROOF_TEXTS = 8           # test texts the reloaded model must score like the trained one
+PROOF_TOLERANCE = 1e-5
 STEPS = ("Loading the dataset", "Splitting", "Building the vocabulary", "Loading word vectors",
          "Building the embedding", "Building the model", "Training", "Evaluating on the test set",
          "Saving the run")
@@ -156,7 +158,7 @@ class _Training:
         self.reporter.progress(7, len(STEPS), STEPS[7])
         report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
         self.reporter.progress(8, len(STEPS), STEPS[8])
-        self.save_model(vectorizer, model)
+        self.save_model(vectorizer, model, splits)
         message = ("Stopped by the user; the model as trained so far was saved and evaluated."
                    if status == "stopped" else "")
         _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
@@ -282,18 +284,57 @@ class _Training:
         atomic_write_json(self.run_dir / REPORT_FILE, report)
         return report
 
-    def save_model(self, vectorizer: Any, model: Any) -> None:
+    def save_model(self, vectorizer: Any, model: Any, splits: Any) -> None:
         model_path = self.run_dir / MODEL_FILE
         # Keras insists on the .keras suffix; save beside the target, then rename atomically.
         tmp = self.run_dir / f".{MODEL_FILE}.tmp.keras"
-        end_to_end_model(vectorizer, model).save(tmp)
+        exported = end_to_end_model(vectorizer, model)
+        exported.save(tmp)
+        texts = list(splits.test.texts[:PROOF_TEXTS]) or list(splits.train.texts[:PROOF_TEXTS])
+        try:
+            verify_saved_model(tmp, exported, texts)
+        except TrainingError:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, model_path)
+
+
+def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: float = PROOF_TOLERANCE) -> float:
+    """Every run proves its own model: reload ``path`` in a fresh ``load_model(safe_mode=True)`` and check
+    that it gives the same probabilities as ``model`` on ``texts``. Returns the largest difference;
+    raises TrainingError (the run is then 'failed') when it cannot be loaded or disagrees."""
+    import keras
+    import tensorflow as tf
+
+    if not texts:
+        return 0.0
+    batch = tf.constant([[t] for t in texts], dtype=tf.string)
+    expected = np.asarray(model(batch, training=False))
+    from .models import custom_objects
+
+    custom_objects()  # registers the project's layers and standardize functions
+    try:
+        reloaded = keras.saving.load_model(path, safe_mode=True, compile=False)
+        got = np.asarray(reloaded(batch, training=False))
+    except Exception as exc:  # noqa: BLE001 - any failure to load means the saved model is unusable
+        raise TrainingError(f"The saved model {MODEL_FILE} could not be reloaded ({type(exc).__name__}: {exc}), "
+                            "so the run is marked failed instead of completed.") from None
+    diff = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else math.inf
+    if not diff <= tolerance:
+        raise TrainingError(f"The saved model {MODEL_FILE} reloads but predicts differently from the trained "
+                            f"model (largest probability difference {diff:.3g} > {tolerance:g} on {len(texts)} "
+                            "test texts), so the run is marked failed instead of completed.")
+    return diff
 
 
 def end_to_end_model(vectorizer: Any, model: Any) -> Any:
     """Raw strings ``(batch, 1)`` -> the adapted TextVectorization -> the trained model."""
     import keras
 
+    # The optimizer state is training scaffolding, not part of the classifier; saved with the model it
+    # can fail to reload (a two-phase optimizer built on the frozen embedding orders its slots differently).
+    if getattr(model, "optimizer", None) is not None:
+        model.optimizer = None
     text = keras.Input(shape=(1,), dtype="string", name="text")
     probabilities = model(vectorizer(text))
     return keras.Model(text, probabilities, name="text_classifier")
