@@ -394,6 +394,19 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from embedstudio.core.config import field_reference, load_config
+
+    if args.action == "fields":
+        sys.stdout.write(field_reference(markdown=args.markdown))
+        return 0
+    if not args.config:
+        raise UserError("embedstudio config check needs a configuration file: embedstudio config check FILE.toml")
+    load_config(args.config)
+    print(f"{args.config}: valid")
+    return 0
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     from embedstudio.core import baselines
     from embedstudio.core.datasets import load_dataset, make_splits
@@ -466,6 +479,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("runs", help="list run directories")
     r.add_argument("--runs-dir")
     r.set_defaults(func=cmd_runs)
+
+    c = sub.add_parser("config", help="the run configuration's fields, or check a configuration file")
+    c.add_argument("action", choices=["fields", "check"], help="fields: print every setting; check: validate FILE")
+    c.add_argument("config", nargs="?", help="the configuration file to check")
+    c.add_argument("--markdown", action="store_true", help="print the field reference as a Markdown table")
+    c.set_defaults(func=cmd_config)
 
     ds = sub.add_parser("dataset", help="dataset tools")
     dsub = ds.add_subparsers(dest="dcmd", metavar="ACTION", required=True)
