@@ -91,6 +91,11 @@ _PRESET_LABELS = {p.name: p.label for p in presets.PRESETS.values()}
 _CNN = tuple(p.name for p in presets.PRESETS.values() if "model.filters" in p.fields)
 _RNN = tuple(p.name for p in presets.PRESETS.values() if "model.rnn_units" in p.fields)
 _DENSE = tuple(p.name for p in presets.PRESETS.values() if "model.dense_units" in p.fields)
+_STACKED = tuple(p.name for p in presets.PRESETS.values() if "model.kernel_size" in p.fields)
+
+
+def _presets_using(field_path: str) -> tuple[str, ...]:
+    return tuple(p.name for p in presets.PRESETS.values() if field_path in p.fields)
 _PRETRAINED = ("frozen", "finetune", "two_phase")
 
 
@@ -188,18 +193,21 @@ class EmbeddingConfig:
     unfreeze_lr_factor: float = field(default=0.1, metadata=spec(
         "LR factor after unfreezing", "Two-phase: the learning rate is multiplied by this when the embedding "
         "unfreezes", range=(1e-6, 10.0), step=0.05, decimals=4, modes=("two_phase",)))
+    finetune_lr_factor: float = field(default=1.0, metadata=spec(
+        "Vector learning-rate factor", "Fine-tune: the pre-trained rows learn at this times the learning rate "
+        "(below 1 keeps them closer to the file)", range=(1e-4, 1.0), step=0.05, decimals=4, modes=("finetune",)))
 
 
 @dataclass
 class ModelConfig:
-    preset: str = field(default="cnn", metadata=spec(
+    preset: str = field(default="auto", metadata=spec(
         "Preset", "The network that reads the word vectors", choices=PRESETS, choice_labels=_PRESET_LABELS))
     filters: int = field(default=128, metadata=spec(
         "Filters", "Convolution filters per block", range=(1, 4096), step=16, presets=_CNN))
     kernel_size: int = field(default=5, metadata=spec(
-        "Kernel size", "Words each convolution filter spans", range=(1, 64), unit="words", presets=_CNN))
+        "Kernel size", "Words each convolution filter spans", range=(1, 64), unit="words", presets=_STACKED))
     conv_blocks: int = field(default=3, metadata=spec(
-        "Conv blocks", "Convolution + max-pooling blocks stacked on each other", range=(1, 6), presets=_CNN))
+        "Conv blocks", "Convolution + max-pooling blocks stacked on each other", range=(1, 6), presets=_STACKED))
     rnn_units: int = field(default=64, metadata=spec(
         "RNN units", "Units of the recurrent layer (per direction for the BiLSTM)", range=(1, 4096), step=16,
         presets=_RNN))
@@ -208,6 +216,20 @@ class ModelConfig:
         presets=_DENSE))
     dropout: float = field(default=0.3, metadata=spec(
         "Dropout", "Fraction of units dropped during training", range=(0.0, 0.95), step=0.05, decimals=2))
+    embedding_dropout: float = field(default=0.0, metadata=spec(
+        "Embedding dropout", "Fraction of vector dimensions dropped across a whole text (SpatialDropout1D); "
+        "regularises fine-tuned pre-trained vectors", range=(0.0, 0.9), step=0.05, decimals=2,
+        presets=_presets_using("model.embedding_dropout")))
+    bigram_buckets: int = field(default=0, metadata=spec(
+        "Hashed bigrams", "Rows of hashed word-bigram embeddings averaged with the words (fastText's bag of "
+        "tricks); 0 = words only", range=(0, 10_000_000), step=100_000, unit="rows",
+        presets=_presets_using("model.bigram_buckets")))
+    deep_path: str = field(default="swem", metadata=spec(
+        "Embedding path", "Wide & deep: the network on the word vectors whose logits join the TF-IDF path's",
+        choices=("swem", "average", "kim_cnn"), presets=_presets_using("model.deep_path")))
+    wide_features: int = field(default=100_000, metadata=spec(
+        "TF-IDF features", "Wide & deep: the most frequent word unigrams and bigrams of the TF-IDF path",
+        range=(100, 2_000_000), step=10_000, unit="n-grams", presets=_presets_using("model.wide_features")))
 
 
 @dataclass
