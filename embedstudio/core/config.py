@@ -36,6 +36,8 @@ MAX_SEED = 2**32 - 1
 
 # Paths starting with this prefix name a file shipped inside gensim's wheel (the demo's data).
 GENSIM_DATA_PREFIX = "gensim-test-data:"
+# "python-package:PKG/rel/path" names a file inside an installed package (found without importing it).
+PACKAGE_DATA_PREFIX = "python-package:"
 
 SECTIONS = ("run", "data", "text", "embedding", "model", "training")
 
@@ -477,7 +479,7 @@ def _type_name(tp: Any) -> str:
 
 
 def resolve_path(value: str, base: Path) -> str:
-    if not value or value.startswith(GENSIM_DATA_PREFIX):
+    if not value or value.startswith((GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX)):
         return value
     p = Path(os.path.expanduser(value))
     return str(p if p.is_absolute() else (base / p).resolve())
@@ -490,6 +492,8 @@ def data_path(value: str | os.PathLike) -> Path:
     may be asked for on the GUI thread; gensim's own ``datapath`` is the fallback.
     """
     value = str(value)
+    if value.startswith(PACKAGE_DATA_PREFIX):
+        return package_data_path(value[len(PACKAGE_DATA_PREFIX):])
     if not value.startswith(GENSIM_DATA_PREFIX):
         return Path(value)
     name = value[len(GENSIM_DATA_PREFIX):]
@@ -501,6 +505,17 @@ def data_path(value: str | os.PathLike) -> Path:
     from gensim.test.utils import datapath
 
     return Path(datapath(name))
+
+
+def package_data_path(spec_path: str) -> Path:
+    """``PKG/rel/path`` inside the installed package PKG, located with ``importlib.util.find_spec`` (the
+    package is not imported: some data packages print or download on import)."""
+    package, _, rest = spec_path.partition("/")
+    spec = importlib.util.find_spec(package) if package else None
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"The Python package {package!r} is not installed, so {PACKAGE_DATA_PREFIX}{spec_path} "
+                          "cannot be found. Install EmbedStudio's dependencies (scripts/bootstrap.sh).")
+    return Path(list(spec.submodule_search_locations)[0]) / rest
 
 
 # ---- schema migrations -------------------------------------------------------------------

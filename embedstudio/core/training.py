@@ -11,6 +11,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,11 +221,31 @@ class _Training:
             coverage=[{k: c[k] for k in ("vectors_path", "vocab_coverage", "token_coverage")} for c in coverage],
             seconds=round(time.monotonic() - self.started, 2),
         )
+        report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
         wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(self.run_dir / MISCLASSIFIED_FILE,
                           "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
         atomic_write_json(self.run_dir / REPORT_FILE, report)
         return report
+
+    def compare_with_tfidf(self, report: dict, splits: Any) -> dict | None:
+        """TF-IDF + LinearSVC on exactly this run's split (C chosen on its validation split), so every
+        report says by how much the network beats, or loses to, the linear baseline."""
+        from .baselines import comparison, comparison_line, tfidf_linear
+
+        self.reporter.info("Scoring the TF-IDF + LinearSVC baseline on the same split")
+        try:
+            baseline = tfidf_linear(splits, cancel=self.cancel)
+        except UserError as exc:
+            self.reporter.warning(f"No TF-IDF comparison: {exc}")
+            return None
+        except Cancelled:  # after fit, stopping keeps the trained model; only the comparison is skipped
+            self.reporter.warning("The TF-IDF comparison was skipped (stopped).")
+            return None
+        vs = comparison(report, baseline)
+        vs["C"] = baseline["params"]["C"]
+        self.reporter.info(comparison_line(vs))
+        return vs
 
     def save_model(self, model: Any, splits: Any) -> None:
         model_path = self.run_dir / MODEL_FILE
@@ -256,7 +277,9 @@ def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: f
 
     custom_objects()  # registers the project's layers and standardize functions
     try:
-        reloaded = keras.saving.load_model(path, safe_mode=True, compile=False)
+        with warnings.catch_warnings():   # "Skipping variable loading for optimizer": none is saved, on purpose
+            warnings.simplefilter("ignore", UserWarning)
+            reloaded = keras.saving.load_model(path, safe_mode=True, compile=False)
         got = np.asarray(reloaded(batch, training=False))
     except Exception as exc:  # noqa: BLE001 - any failure to load means the saved model is unusable
         raise TrainingError(f"The saved model {MODEL_FILE} could not be reloaded ({type(exc).__name__}: {exc}), "
