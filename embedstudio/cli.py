@@ -213,6 +213,10 @@ def _print_train_result(result) -> None:
     if report:
         print(f"test accuracy: {report.get('accuracy', float('nan')):.4f}")
         print(f"test macro-F1: {report.get('macro_f1', float('nan')):.4f}")
+        if report.get("vs_tfidf"):
+            from embedstudio.core.baselines import comparison_line
+
+            print(comparison_line(report["vs_tfidf"]))
         from embedstudio.core.evaluation import report_warnings
 
         for warning in report_warnings(report):
@@ -421,19 +425,14 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from embedstudio.core import baselines
-    from embedstudio.core.datasets import load_dataset, make_splits
+    from embedstudio.core.baselines import run_baselines
 
     cfg = _load_run_config(args)
-    ds = _job(load_dataset, cfg.data)
-    splits = make_splits(ds, validation_fraction=cfg.data.validation_fraction,
-                         test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
-    results = {}
-    for name in args.which:
-        fn = {"tfidf": baselines.tfidf_linear, "fasttext": baselines.fasttext_supervised}[name]
-        rep = _job(fn, splits)
-        results[name] = {k: rep.get(k) for k in ("accuracy", "macro_f1")}
-        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}")
+    results = _job(run_baselines, cfg, which=tuple(args.which), save=not args.no_save)
+    for name, rep in results.items():
+        saved = f"  ({rep['run_dir']})" if rep.get("run_dir") else ""
+        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}, "
+              f"{rep.get('seconds', 0):.1f} s{saved}")
     return 0
 
 
@@ -469,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("baseline", help="TF-IDF+linear and fastText baselines on a config's data and split")
     run_cfg_args(b)
     b.add_argument("--which", nargs="+", choices=["tfidf", "fasttext"], default=["tfidf", "fasttext"])
+    b.add_argument("--no-save", action="store_true", help="print the scores without writing run folders")
     b.set_defaults(func=cmd_baseline)
 
     d = sub.add_parser("demo", help="train the demo classifier on data shipped with the dependencies")

@@ -68,6 +68,12 @@ def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | 
     """
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
+    from embedstudio.core.config import data_path
+    from embedstudio.core.vectors import npy_source
+
+    if format in ("auto", npy_source.FORMAT) and npy_source.is_npy_source(data_path(str(path))):
+        return npy_source.load_npy_vectors(data_path(str(path)), limit=_check_limit(limit), reporter=reporter,
+                                           cancel=cancel)
     path = _resolve(path)
     limit = _check_limit(limit)
     fmt, detection_note = _choose_format(path, format)
