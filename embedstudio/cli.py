@@ -401,7 +401,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     cfg = _load_run_config(args)
     ds = _job(load_dataset, cfg.data)
     splits = make_splits(ds, validation_fraction=cfg.data.validation_fraction,
-                         test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+                         test_fraction=cfg.data.test_fraction, seed=cfg.data.split_seed)
     results = {}
     for name in args.which:
         fn = {"tfidf": baselines.tfidf_linear, "fasttext": baselines.fasttext_supervised}[name]

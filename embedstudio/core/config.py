@@ -14,13 +14,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
 
 SCHEMA_VERSION = 1
 
-DATA_FORMATS = ("auto", "folders", "split", "csv", "tsv", "jsonl", "fasttext", "colon_label")
+DATA_FORMATS = ("auto", "folders", "split", "lines_per_class", "csv", "tsv", "excel", "parquet", "jsonl", "fasttext",
+                "colon_label")
 VECTOR_FORMATS = ("auto", "glove", "word2vec_text", "word2vec_binary", "fasttext_bin", "gensim")
 EMBEDDING_MODES = ("frozen", "finetune", "scratch", "two_phase")
 OOV_POLICIES = ("zeros", "random", "mean_noise", "subwords")
@@ -36,13 +38,17 @@ GENSIM_DATA_PREFIX = "gensim-test-data:"
 class DataConfig:
     path: str = ""
     test_path: str = ""
+    validation_path: str = ""            # a given validation file/folder, read like test_path
     format: str = "auto"
-    text_column: str = ""
+    text_column: str | list[str] = ""    # one column, or several joined with a newline ("title,description")
     label_column: str = ""
+    sheet: str = ""                      # Excel: the worksheet to read ("" = the first)
     delimiter: str = ""
     has_header: bool | None = None
     encoding: str = "utf-8"
     lowercase: bool = False
+    strip_html: bool | None = None       # None: on when more than a few percent of documents hold tags/entities
+    exclude: list[str] | None = None     # class folders/labels (glob patterns) to ignore; None: unlabelled ones
     strip_headers: bool | None = None   # None: on when the documents look like mail/news
     strip_footers: bool | None = None
     strip_quotes: bool | None = None
@@ -50,7 +56,9 @@ class DataConfig:
     drop_duplicates: bool = True
     validation_fraction: float = 0.1
     test_fraction: float = 0.2           # used only when the data has no test split of its own
-    max_rows: int | None = None
+    max_rows: int | None = None          # caps the training rows only
+    max_test_rows: int | None = None     # caps a given test set
+    split_seed: int = 1337               # seeds the train/validation/test split (training.seed varies the model)
 
 
 @dataclass
@@ -140,8 +148,9 @@ class RunConfig:
         _range("data.test_fraction", d.test_fraction, 0.0, 0.9)
         if d.validation_fraction + d.test_fraction >= 0.95:
             raise ConfigError("data.validation_fraction + data.test_fraction must leave data to train on (sum < 0.95).")
-        if d.max_rows is not None:
-            _range("data.max_rows", d.max_rows, 1, None)
+        for name in ("max_rows", "max_test_rows"):
+            if getattr(d, name) is not None:
+                _range(f"data.{name}", getattr(d, name), 1, None)
         if len(d.delimiter) > 1 and d.delimiter != "\\t":
             raise ConfigError(f"data.delimiter must be one character, not {d.delimiter!r}.")
         _range("text.max_tokens", t.max_tokens, 2, 10_000_000)
@@ -185,6 +194,7 @@ class RunConfig:
         base = Path(base_dir)
         self.data.path = resolve_path(self.data.path, base)
         self.data.test_path = resolve_path(self.data.test_path, base)
+        self.data.validation_path = resolve_path(self.data.validation_path, base)
         for v in self.embedding.vectors:
             v.path = resolve_path(v.path, base)
         if self.runs_dir:
@@ -276,8 +286,12 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
     if type(None) in args:  # Optional[X]
         if value is None:
             return None
-        inner = next(a for a in args if a is not type(None))
-        return _convert(inner, value, where)
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0] if len(inner) == 1 else Union[tuple(inner)], value, where)
+    if len(args) > 1 and origin in (Union, UnionType):  # X | Y: the first alternative the value fits
+        if isinstance(value, list) and any(get_origin(a) is list for a in args):
+            return _convert(next(a for a in args if get_origin(a) is list), value, where)
+        return _convert(next(a for a in args if get_origin(a) is not list), value, where)
     if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"'{where}' must be true or false, not {value!r}.")

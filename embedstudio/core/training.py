@@ -182,7 +182,7 @@ class _Training:
             dataset = load_dataset(cfg.data, reporter=self.reporter, cancel=self.cancel)
         self.step(1)
         splits = make_splits(dataset, validation_fraction=cfg.data.validation_fraction,
-                             test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+                             test_fraction=cfg.data.test_fraction, seed=cfg.data.split_seed)
         for warning in getattr(splits, "warnings", []) or []:
             self.reporter.warning(warning)
         if len(splits.train.texts) == 0:

@@ -48,6 +48,12 @@ class ImportReport:
     stripped_headers: bool = False
     stripped_footers: bool = False
     stripped_quotes: bool = False
+    html_cleaned: int = 0               # documents whose HTML tags/entities were cleaned
+    empty_after_cleaning: int = 0       # of the empty rows, those that held text before cleaning
+    test_source: str = ""               # where the test set came from, when the data brought one
+    validation_source: str = ""         # the given validation file, when there is one
+    excluded: dict[str, int] = field(default_factory=dict)   # class folder/label -> rows left out
+    notices: list[str] = field(default_factory=list)  # decisions to show in the import summary (not warnings)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -58,6 +64,7 @@ class Dataset:
     test: TextTable | None
     classes: list[str]
     report: ImportReport
+    validation: TextTable | None = None   # a given validation set (data.validation_path)
 
 
 @dataclass
@@ -100,3 +107,10 @@ def sort_labels(labels) -> list[str]:
         return sorted(labels, key=float)
     except ValueError:
         return sorted(labels)
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 class', '2 classes', '1 file', '3 files'."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n:,} {noun}{'es' if noun.endswith(('s', 'x', 'sh', 'ch')) else 's'}"
