@@ -71,6 +71,19 @@ def auto_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], *,
     return text, label
 
 
+def rank_text_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], *, label: int | None = None
+                      ) -> list[str]:
+    """Column names, likeliest text column first (the order auto_columns uses), without the label column;
+    for the GUI's multi-select column picker."""
+    sample = [r for r in rows[:1000] if len(r) == len(columns)]
+    lowered = [c.strip().lower() for c in columns]
+    candidates = [j for j in range(len(columns)) if j != label]
+    ranked = sorted(candidates, key=lambda j: (_distinct(sample, j) >= TEXT_DISTINCT_SHARE * len(sample),
+                                               _mean_words(sample, j), _mean_length(sample, j),
+                                               lowered[j] in TEXT_NAMES), reverse=True)
+    return [columns[j] for j in ranked]
+
+
 def one_column_error(columns: Sequence[str], source: str, noun: str = "column") -> DatasetError:
     found = f"only one {noun} ({columns[0]!r}) was found" if columns else f"no {noun}s were found"
     return DatasetError(

@@ -277,7 +277,7 @@ def _archive_documents(path: Path, opts: ReadOptions, reporter: Reporter, cancel
 
 def _tar_members(path: Path, reporter: Reporter, cancel: CancelToken) -> Iterator[tuple[str, bytes]]:
     size = path.stat().st_size
-    progress = ThrottledProgress(reporter, size, f"Reading {path.name}", cancel=cancel)
+    progress = ThrottledProgress(reporter, size, f"Reading {path.name}", cancel=cancel, unit="B")
     with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as tf:
         for member in tf:
             if member.isfile():

@@ -98,6 +98,9 @@ class TablePreview:
     format: str
     suggested_text_column: str
     suggested_label_column: str
+    text_column_ranking: list[str] = field(default_factory=list)  # likeliest text columns first
+    sheets: list[str] = field(default_factory=list)               # Excel: every sheet of the workbook
+    sheet: str = ""                                                # Excel: the sheet shown
 
 
 def sort_labels(labels) -> list[str]:
@@ -110,7 +113,9 @@ def sort_labels(labels) -> list[str]:
 
 
 def plural(n: int, noun: str) -> str:
-    """'1 class', '2 classes', '1 file', '3 files'."""
+    """'1 class', '2 classes', '1 file', '3 files', '2 entries'."""
     if n == 1:
         return f"1 {noun}"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return f"{n:,} {noun[:-1]}ies"
     return f"{n:,} {noun}{'es' if noun.endswith(('s', 'x', 'sh', 'ch')) else 's'}"

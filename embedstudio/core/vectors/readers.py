@@ -237,7 +237,8 @@ def read_word2vec_binary(opened: OpenedVectorFile, *, limit: int | None = None,
     space and ``dim`` little-endian float32 numbers (a newline before the next word is optional).
     """
     reporter = ensure_reporter(reporter)
-    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel))
+    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel),
+                                 unit="B")
     return _BinaryParser(opened, limit, progress).run()
 
 
