@@ -580,6 +580,19 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from embedstudio.core.config import field_reference, load_config
+
+    if args.action == "fields":
+        sys.stdout.write(field_reference(markdown=args.markdown))
+        return 0
+    if not args.config:
+        raise UserError("embedstudio config check needs a configuration file: embedstudio config check FILE.toml")
+    load_config(args.config)
+    print(f"{args.config}: valid")
+    return 0
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     from embedstudio.core import baselines
     from embedstudio.core.datasets import load_dataset, make_splits
@@ -654,6 +667,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--runs-dir")
     r.set_defaults(func=cmd_runs)
 
+    c = sub.add_parser("config", help="the run configuration's fields, or check a configuration file")
+    c.add_argument("action", choices=["fields", "check"], help="fields: print every setting; check: validate FILE")
+    c.add_argument("config", nargs="?", help="the configuration file to check")
+    c.add_argument("--markdown", action="store_true", help="print the field reference as a Markdown table")
+    c.set_defaults(func=cmd_config)
+
     ds = sub.add_parser("dataset", help="dataset tools")
     dsub = ds.add_subparsers(dest="dcmd", metavar="ACTION", required=True)
     di = dsub.add_parser("info", help="import a dataset and print what was found")
@@ -674,12 +693,6 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--no-strip-html", dest="strip_html", action="store_false")
     di.add_argument("--max-rows", type=int, help="keep a fixed random sample of N training rows")
     di.add_argument("--keep-headers", action="store_true", help="do not strip mail/news headers, footers, quotes")
-    di.set_defaults(flag_fields={"data.format": "--format", "data.text_column": "--text-column",
-                                 "data.label_column": "--label-column", "data.delimiter": "--delimiter",
-                                 "data.encoding": "--encoding", "data.sheet": "--sheet", "data.exclude": "--exclude",
-                                 "data.test_path": "--test-path", "data.validation_path": "--validation-path",
-                                 "data.strip_html": "--strip-html", "data.max_rows": "--max-rows",
-                                 "data.path": "PATH"})
     ds.set_defaults(func=cmd_dataset)
 
     v = sub.add_parser("vectors", help="vector-file tools")
@@ -746,7 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"error: {name_flags(str(exc), getattr(args, 'flag_fields', {}), argv)}", file=sys.stderr)
+        print(f"error: {name_flags(str(exc), argv)}", file=sys.stderr)
         return EXIT_ERROR
     except (Cancelled, KeyboardInterrupt):
         print("cancelled", file=sys.stderr)
@@ -761,10 +774,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def name_flags(message: str, flag_fields: dict[str, str], argv: Sequence[str]) -> str:
+def name_flags(message: str, argv: Sequence[str]) -> str:
     """Add the command-line flag the user typed beside each config field a message names:
-    "data.format is 'xml'" -> "data.format (--format) is 'xml'"."""
+    "data.format is 'xml'" -> "data.format (--format) is 'xml'". The flags come from the field specs."""
+    from embedstudio.core.config import field_specs
+
     typed = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
+    flag_fields = {name: fspec.cli for name, fspec, _ in field_specs() if fspec.cli}
     for field, flag in flag_fields.items():
         if flag in typed and field in message and f"{field} ({flag})" not in message:
             message = re.sub(rf"{re.escape(field)}(?![\w.\[])", f"{field} ({flag})", message, count=1)
