@@ -370,10 +370,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from embedstudio.core import supervised_fasttext
     from embedstudio.core.evaluation import evaluate_run, report_warnings
 
-    _quiet_tensorflow()
-    report = _job(evaluate_run, args.run, args.data)
+    if supervised_fasttext.is_supervised(args.run):  # a supervised fastText model as a baseline model
+        report = _job(supervised_fasttext.score_dataset, args.run, args.data)
+    else:
+        _quiet_tensorflow()
+        report = _job(evaluate_run, args.run, args.data)
     for warning in report_warnings(report):  # before the numbers: a score on mismatched labels misleads
         print(f"warning: {warning}", file=sys.stderr, flush=True)
     summary = {k: report[k] for k in ("accuracy", "macro_f1") if k in report}
@@ -407,8 +411,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
             texts.pop()
     if not texts:
         raise UserError("predict: give texts to classify, or --file FILE with one text per line.")
-    _quiet_tensorflow()
-    for text, result in zip(texts, predict_detailed(args.run, texts)):
+    from embedstudio.core import supervised_fasttext
+
+    if supervised_fasttext.is_supervised(args.run):
+        results = [{"probabilities": p, "flags": ["empty"] if not t.split() else [], "tokens": len(t.split())}
+                   for t, p in zip(texts, supervised_fasttext.predict_texts(args.run, texts))]
+    else:
+        _quiet_tensorflow()
+        results = predict_detailed(args.run, texts)
+    for text, result in zip(texts, results):
         ranked = sorted(result["probabilities"].items(), key=lambda kv: -kv[1])
         flags = result["flags"]
         if args.json:
@@ -426,7 +437,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     from embedstudio.core import vectors
 
     if args.vcmd == "info":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        reporter = TerminalReporter()
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, reporter=reporter)
         info = wv.info
         print(f"file: {info.path}")
         print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
@@ -437,7 +449,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
         print(f"subwords for unknown words: {'yes' if info.has_subwords else 'no'}")
         print(f"file size: {info.file_size:,} bytes" + ("  (opened from cache)" if info.from_cache else ""))
         for w in info.warnings:
-            print(f"warning: {w}")
+            if w not in reporter.warnings:  # each warning once: the load already printed these
+                print(f"warning: {w}")
         return 0
     if args.vcmd == "neighbors":
         wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
@@ -649,13 +662,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo)
 
     e = sub.add_parser("evaluate", help="evaluate a run on a dataset")
-    e.add_argument("run", help="run directory")
+    e.add_argument("run", help="run directory, or a supervised fastText model (.bin/.ftz) as a baseline model")
     e.add_argument("data", help="dataset path (its test split is used when it has one)")
     e.add_argument("--full", action="store_true", help="print the whole report")
     e.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="class probabilities for texts")
-    pr.add_argument("run", help="run directory")
+    pr.add_argument("run", help="run directory, or a supervised fastText model (.bin/.ftz)")
     pr.add_argument("text", nargs="*", help="texts to classify")
     pr.add_argument("--file", help="a file with one text per line")
     pr.add_argument("--top", type=int, default=3)
