@@ -532,6 +532,7 @@ def _data_config_from_args(args: argparse.Namespace):
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
+    from embedstudio.core.config import TextConfig
     from embedstudio.core.datasets import dataset_statistics, load_dataset
     from embedstudio.core.datasets.model import plural
 
@@ -559,7 +560,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     for part, table in (("train", ds.train), ("validation", ds.validation), ("test", ds.test)):
         if table is None:
             continue
-        st = dataset_statistics(table, ds.classes)
+        st = dataset_statistics(table, ds.classes, standardize=TextConfig().standardize)
         print(f"{part}: {plural(st.n, 'document')}; length in tokens p50 {st.lengths.get('p50', 0):g} "
               f"p90 {st.lengths.get('p90', 0):g} max {st.lengths.get('max', 0):g}; imbalance ratio {st.imbalance_ratio:.1f}")
         width = max(len(c) for c in ds.classes)

@@ -100,8 +100,8 @@ def predict_proba(info: SupervisedModel, texts: Sequence[str], *, cancel: Cancel
                 cancel.raise_if_cancelled()
             if progress is not None:
                 progress(i)
-        labels, probs = info.model.predict(_clean(text), k=-1, threshold=0.0)
-        for label, p in zip(labels, probs):
+        # The binding's own predict: the wrapper's predict(str) fails under NumPy 2 (see baselines.py).
+        for p, label in info.model.f.predict(_clean(text) + "\n", len(info.labels), 0.0, "strict"):
             proba[i, index[label[len(LABEL_PREFIX):] if label.startswith(LABEL_PREFIX) else label]] = p
     if progress is not None:
         progress(len(texts))

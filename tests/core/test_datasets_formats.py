@@ -182,7 +182,7 @@ def test_rows_with_empty_label_are_skipped_with_a_warning(tmp_path):
     path.write_text("text,label\nfirst,a\nsecond,\nthird,b\n", encoding="utf-8")
     ds = load(path)
     assert ds.train.texts == ["first", "third"]
-    assert any("1 rows had an empty label" in w and f"{path}:3" in w for w in ds.report.warnings)
+    assert any("1 row had an empty label" in w and f"{path}:3" in w for w in ds.report.warnings)
 
 
 # ---- JSONL, fastText, TREC-style -----------------------------------------------------------
@@ -298,8 +298,8 @@ def test_lowercase_empty_and_duplicate_handling(tmp_path):
     assert any("more than one label" in w for w in ds.report.warnings)
     keep_all = load(path, drop_empty=False, drop_duplicates=False)
     assert len(keep_all.train) == 6 and keep_all.report.empty_dropped == 0
-    assert any("1 rows are empty" in w for w in keep_all.report.warnings)
-    assert any("1 rows are exact duplicates" in w for w in keep_all.report.warnings)
+    assert any("1 row is empty" in w for w in keep_all.report.warnings)
+    assert any("1 row is an exact duplicate" in w for w in keep_all.report.warnings)
 
 
 def test_max_rows_keeps_a_fixed_sample_in_original_order(tmp_path):

@@ -11,6 +11,7 @@ from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
 from .columns import check_label_values, pick_columns
 from .encoding import decode_lines
+from .model import plural
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, line_progress, read_bytes
 
 FASTTEXT_PREFIX = "__label__"
@@ -56,7 +57,7 @@ def read_fasttext(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Can
         rows.add(text, labels[0], f"{path}:{number}")
     warnings = rows.warnings("lines")
     if multi:
-        warnings.append(f"{len(multi)} lines carry several __label__ tags; only the first was used "
+        warnings.append(f"{plural(len(multi), 'line')} {'carries' if len(multi) == 1 else 'carry'} several __label__ tags; only the first was used "
                         f"(first: {multi[0]}). Multi-label classification is not supported.")
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
 
@@ -130,7 +131,7 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
     check_label_values(labels_seen, label_key, str(path), noun="key")
     warnings = rows.warnings("lines")
     if listed:
-        warnings.append(f"{len(listed)} lines have several labels in {label_key!r}; only the first was used "
+        warnings.append(f"{plural(len(listed), 'line')} {'has' if len(listed) == 1 else 'have'} several labels in {label_key!r}; only the first was used "
                         f"(first: {listed[0]}).")
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
 

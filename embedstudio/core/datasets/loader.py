@@ -67,7 +67,7 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None,
         reporter.warning(message)
     reporter.info(f"Imported {len(train):,} training" + (f", {len(validation):,} validation" if validation else "")
                   + (f" and {len(test):,} test" if test is not None else "")
-                  + f" examples in {len(classes)} classes from {path.name} ({fmt}).")
+                  + f" examples in {plural(len(classes), 'class')} from {path.name} ({fmt}).")
     return Dataset(path=str(path), train=train, test=test, classes=classes, report=report, validation=validation)
 
 
@@ -242,7 +242,8 @@ def _count_dropped(report: ImportReport, cfg: DataConfig, empty: int, emptied: i
     if cfg.drop_empty:
         report.empty_dropped += empty
     elif empty:
-        what = (f"{empty:,} rows are empty or hold only punctuation/whitespace"
+        what = (f"{plural(empty, 'row')} {'is' if empty == 1 else 'are'} empty or hold{'s' if empty == 1 else ''} only "
+                "punctuation/whitespace"
                 + (f" ({emptied:,} of them empty after cleaning)" if emptied else ""))
         report.warnings.append(
             f"{what}; they were kept because data.drop_empty is false. They become all-padding sequences "
@@ -250,7 +251,7 @@ def _count_dropped(report: ImportReport, cfg: DataConfig, empty: int, emptied: i
     if cfg.drop_duplicates:
         report.duplicates_dropped += duplicates
     elif duplicates:
-        report.warnings.append(f"{duplicates:,} rows are exact duplicates (same text and label) of earlier rows; "
+        report.warnings.append(f"{plural(duplicates, 'row')} {'is an exact duplicate' if duplicates == 1 else 'are exact duplicates'} (same text and label) of earlier rows; "
                                "they were kept because data.drop_duplicates is false.")
 
 

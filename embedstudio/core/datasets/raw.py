@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter, ThrottledProgress
-from .model import TextTable
+from .model import TextTable, plural
 
 # Progress is offered every this many rows; ThrottledProgress decides what reaches the reporter.
 PROGRESS_EVERY = 64
@@ -56,7 +56,8 @@ class RowCollector:
     def warnings(self, what: str) -> list[str]:
         if not self.unlabelled:
             return []
-        return [f"{len(self.unlabelled)} {what} had an empty label and were skipped "
+        n = len(self.unlabelled)
+        return [f"{plural(n, what.rstrip('s'))} had an empty label and {'was' if n == 1 else 'were'} skipped "
                 f"(first: {self.unlabelled[0]})."]
 
 
