@@ -115,8 +115,17 @@ def count_header_lines(texts: Sequence[str], key: str) -> int:
 
 
 # ---- HTML --------------------------------------------------------------------------------
-# A tag: '<br />', '<p class="x">', '</i>'; letters right after '<' so "a < b > c" is not one.
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+# A tag: '<br />', '<p class="x">', '</i>': only HTML's own element names, so that e-mail addresses and
+# Usenet's '<URL:...>' or '<name@host>' (20 Newsgroups is full of them) and "a < b > c" are never tags.
+HTML_ELEMENTS = (
+    "a abbr address area article aside audio b base bdi bdo big blink blockquote body br button canvas caption "
+    "center cite code col colgroup data dd del details dfn dialog div dl dt em embed fieldset figcaption figure "
+    "font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label legend "
+    "li link main map mark meta nav noscript object ol optgroup option output p param picture pre q s samp script "
+    "section select small source span strike strong style sub summary sup table tbody td template textarea tfoot "
+    "th thead time title tr track tt u ul var video wbr").split()
+_HTML_TAG = re.compile(r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True))
+                       + r")(?:\s[^<>@]*)?\s*/?>", re.IGNORECASE)
 # An entity: '&amp;', '&#39;', '&#x27;'; and entities whose '&' was lost in an earlier export
 # (' #39;s', ' quot;'), as in the AG News CSV.
 _HTML_ENTITY = re.compile(r"&(?:[A-Za-z]{2,8}|#\d{1,6}|#[xX][0-9A-Fa-f]{1,6});")
