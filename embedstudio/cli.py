@@ -82,8 +82,9 @@ class TerminalReporter:
         if not self.is_tty:
             if message and message != self._plain_step:
                 self._plain_step = message
-                size = f" ({format_amount(total, None, unit)})" if total else ""
-                self._write(f"{message}{size} ...")
+                if message not in self._said:  # a step the job just logged as an info line
+                    size = f" ({format_amount(total, None, unit)})" if total and unit else ""
+                    self._write(f"{message}{size} ...")
             return
         from tqdm import tqdm
 

@@ -297,7 +297,7 @@ def _zip_members(path: Path, reporter: Reporter, cancel: CancelToken) -> Iterato
 def _from_documents(documents: list[_Document], fmt: str, archive: str, role: str,
                     exclude: list[str] | None = None) -> RawRead:
     """Sort archive documents into class tables, after dropping folders that wrap the whole dataset."""
-    documents, dropped_notes = _strip_common_root(documents)
+    documents, dropped_notes, wrappers = _strip_common_root(documents)
     is_split = any(len(d.parts) >= 3 and split_role(d.parts[0]) for d in documents)
     if fmt == "split" and not is_split:
         raise DatasetError(f"{archive}: no train/test folders in the archive (names like 'news-train' and "
@@ -349,16 +349,18 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
             result.train = table
         else:
             result.test = table
-    if dropped_notes:
-        result.notices.insert(0, f"{archive}: read the dataset inside the wrapper folder; ignored "
-                                 f"{_files(dropped_notes)} beside it.")
+    if wrappers:
+        beside = f"; ignored {_files(dropped_notes)} beside it" if dropped_notes else ""
+        result.notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/{beside}.")
     return result
 
 
-def _strip_common_root(documents: list[_Document]) -> tuple[list[_Document], int]:
+def _strip_common_root(documents: list[_Document]) -> tuple[list[_Document], int, list[str]]:
     """Drop folders that wrap the whole dataset (``movie_reviews/{pos,neg}/...``), with the top-level files
-    (README ...) beside them; returns the documents and how many such top-level files were dropped."""
+    (README ...) beside them; returns the documents, how many such top-level files were dropped and the
+    wrapper folders' names."""
     dropped = 0
+    wrappers: list[str] = []
     while documents:
         nested = [d for d in documents if len(d.parts) >= 2]
         top_files = [d for d in documents if len(d.parts) < 2]
@@ -368,10 +370,11 @@ def _strip_common_root(documents: list[_Document]) -> tuple[list[_Document], int
         if split_role(first) or any(d.parts[0] != first for d in nested):
             break
         dropped += len(top_files)
+        wrappers.append(first)
         documents = nested
         for d in documents:
             d.parts = d.parts[1:]
-    return documents, dropped
+    return documents, dropped, wrappers
 
 
 def _group_split(documents: list[_Document], archive: str) -> dict[str, list[_Document]]:
