@@ -251,7 +251,8 @@ def read_word2vec_binary(opened: OpenedVectorFile, *, limit: int | None = None,
     space and ``dim`` little-endian float32 numbers (a newline before the next word is optional).
     """
     reporter = ensure_reporter(reporter)
-    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel))
+    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel),
+                                 unit="B")
     return _BinaryParser(opened, limit, progress).run()
 
 
@@ -593,6 +594,9 @@ def _read_fasttext_supervised(path: Path, compression: str | None, limit: int | 
                                                              if len(latin1) > MAX_LISTED else "")
         warnings.append(f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 "
                         f"(word {listed}).")
+    from ..supervised_fasttext import vectors_warning  # "a classifier with N labels", said first
+
+    warnings.insert(0, vectors_warning(model, path))
     return _Parsed(words=words, matrix=np.ascontiguousarray(matrix, dtype=np.float32), subword_model=subwords,
                    new_warnings=warnings)
 

@@ -134,7 +134,7 @@ def model_summary(inp: SummaryInput, *, reporter, cancel) -> ModelSummary:
         from embedstudio.core.datasets import make_splits
 
         splits = make_splits(inp.dataset, validation_fraction=cfg.data.validation_fraction,
-                             test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+                             test_fraction=cfg.data.test_fraction, seed=cfg.data.split_seed)
         num_classes = max(2, len(splits.classes))
         if vocab is None:
             from embedstudio.core.text import build_vectorizer, vocabulary
