@@ -194,6 +194,17 @@ def _job(fn, *args: Any, quiet: bool = False, reporter: TerminalReporter | None 
         reporter.close()
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (the message names the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _absolute(path: str) -> str:
     """``path`` made absolute; a symlink loop is left for the reader to name instead of crashing here."""
     try:
@@ -729,7 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     def vfile(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("file")
         sp.add_argument("--format", default="auto")
-        sp.add_argument("--limit", type=int, help="load only the first N words")
+        sp.add_argument("--limit", type=_positive_int, help="load only the first N words")
         sp.add_argument("--trust-pickle", action="store_true",
                         help="open a gensim model file (a Python pickle, which runs code it carries) "
                              "because you trust its source")
@@ -739,13 +750,13 @@ def build_parser() -> argparse.ArgumentParser:
     vn = vsub.add_parser("neighbors", help="nearest neighbours (cosine)")
     vfile(vn)
     vn.add_argument("words", nargs="+")
-    vn.add_argument("-k", type=int, default=10)
+    vn.add_argument("-k", type=_positive_int, default=10, help="how many neighbours (at least 1)")
     va = vsub.add_parser("analogy", help="A is to B as C is to ?")
     vfile(va)
     va.add_argument("a")
     va.add_argument("b")
     va.add_argument("c")
-    va.add_argument("-k", type=int, default=10)
+    va.add_argument("-k", type=_positive_int, default=10, help="how many answers (at least 1)")
     vs = vsub.add_parser("similarity", help="cosine similarity of two words")
     vfile(vs)
     vs.add_argument("w1")
@@ -760,9 +771,9 @@ def build_parser() -> argparse.ArgumentParser:
     vt.add_argument("--corpus", help="a plain text file, one document per line")
     vt.add_argument("--out", required=True, help="output path without suffix; writes .bin and .vec")
     vt.add_argument("--algorithm", choices=["fasttext", "word2vec"], default="fasttext")
-    vt.add_argument("--dim", type=int, default=100)
-    vt.add_argument("--epochs", type=int, default=5)
-    vt.add_argument("--min-count", type=int, default=2)
+    vt.add_argument("--dim", type=_positive_int, default=100)
+    vt.add_argument("--epochs", type=_positive_int, default=5)
+    vt.add_argument("--min-count", type=_positive_int, default=2)
     vk = vsub.add_parser("cache", help="show or clear the vector cache")
     vk.add_argument("action", choices=["info", "clear"])
     v.set_defaults(func=cmd_vectors)
