@@ -94,7 +94,7 @@ def _busy_python(seconds: float, *, reporter, cancel) -> None:
 
 def _control_worst_gap(qtbot, panel: TrainingPanel, seconds: float) -> int:
     """The worst gap while a worker runs plain Python for ``seconds`` (the machine's own noise)."""
-    from embedstudio.gui.worker import Worker
+    from embedstudio.gui.jobs import Worker
 
     probe = LoopProbe(panel)
     worker = Worker(_busy_python, seconds, name="control")
