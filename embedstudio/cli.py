@@ -121,6 +121,14 @@ def _job(fn, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
         reporter.close()
 
 
+def _absolute(path: str) -> str:
+    """``path`` made absolute; a symlink loop is left for the reader to name instead of crashing here."""
+    try:
+        return str(Path(path).resolve())
+    except (RuntimeError, OSError):
+        return os.path.abspath(path)
+
+
 def _quiet_tensorflow() -> None:
     from embedstudio.core.quiet_import import import_keras_quietly
 
@@ -271,7 +279,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     from embedstudio.core import vectors
 
     if args.vcmd == "info":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         info = wv.info
         print(f"file: {info.path}")
         print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
@@ -285,7 +294,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
             print(f"warning: {w}")
         return 0
     if args.vcmd == "neighbors":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         for word in args.words:
             tag = " (not in the file: built from subwords)" if wv.is_oov(word) and wv.has_subwords else ""
             print(f"{word}{tag}:")
@@ -293,17 +303,20 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "analogy":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         print(f"{args.a} is to {args.b} as {args.c} is to:")
         for w, s in wv.analogy(args.a, args.b, args.c, k=args.k):
             print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "similarity":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         print(f"{wv.similarity(args.w1, args.w2):.4f}")
         return 0
     if args.vcmd == "convert":
-        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit)
+        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit,
+                    in_format=args.format, trust_pickle=args.trust_pickle)
         print(f"wrote {args.out}: {info.vocab_size:,} × {info.dim} ({info.format})")
         return 0
     if args.vcmd == "train":
@@ -329,7 +342,7 @@ def _cmd_vectors_train(args: argparse.Namespace) -> int:
         from embedstudio.core.config import DataConfig
         from embedstudio.core.datasets import load_dataset
 
-        ds = _job(load_dataset, DataConfig(path=str(Path(args.dataset).resolve()), format=args.data_format))
+        ds = _job(load_dataset, DataConfig(path=_absolute(args.dataset), format=args.data_format))
         texts = ds.train.texts
     elif not args.corpus:
         from embedstudio.core.errors import UserError as _UE
@@ -346,7 +359,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     from embedstudio.core.config import DataConfig
     from embedstudio.core.datasets import dataset_statistics, load_dataset
 
-    cfg = DataConfig(path=str(Path(args.path).resolve()), format=args.format, text_column=args.text_column or "",
+    cfg = DataConfig(path=_absolute(args.path), format=args.format, text_column=args.text_column or "",
                      label_column=args.label_column or "", delimiter=args.delimiter or "")
     if args.keep_headers:
         cfg.strip_headers = cfg.strip_footers = cfg.strip_quotes = False
@@ -391,6 +404,19 @@ def cmd_runs(args: argparse.Namespace) -> int:
         acc_s = f"{acc:.4f}" if acc is not None else "   -  "
         f1_s = f"{f1:.4f}" if f1 is not None else "   -  "
         print(f"{r.status:<9}  acc {acc_s}  macro-F1 {f1_s}  {r.path}")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from embedstudio.core.config import field_reference, load_config
+
+    if args.action == "fields":
+        sys.stdout.write(field_reference(markdown=args.markdown))
+        return 0
+    if not args.config:
+        raise UserError("embedstudio config check needs a configuration file: embedstudio config check FILE.toml")
+    load_config(args.config)
+    print(f"{args.config}: valid")
     return 0
 
 
@@ -467,6 +493,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--runs-dir")
     r.set_defaults(func=cmd_runs)
 
+    c = sub.add_parser("config", help="the run configuration's fields, or check a configuration file")
+    c.add_argument("action", choices=["fields", "check"], help="fields: print every setting; check: validate FILE")
+    c.add_argument("config", nargs="?", help="the configuration file to check")
+    c.add_argument("--markdown", action="store_true", help="print the field reference as a Markdown table")
+    c.set_defaults(func=cmd_config)
+
     ds = sub.add_parser("dataset", help="dataset tools")
     dsub = ds.add_subparsers(dest="dcmd", metavar="ACTION", required=True)
     di = dsub.add_parser("info", help="import a dataset and print what was found")
@@ -485,6 +517,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("file")
         sp.add_argument("--format", default="auto")
         sp.add_argument("--limit", type=int, help="load only the first N words")
+        sp.add_argument("--trust-pickle", action="store_true",
+                        help="open a gensim model file (a Python pickle, which runs code it carries) "
+                             "because you trust its source")
 
     vi = vsub.add_parser("info", help="format, vocabulary, dimension, duplicates")
     vfile(vi)

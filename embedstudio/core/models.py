@@ -1,7 +1,8 @@
 """Model presets, the builder, and honest parameter counts.
 
-Keras is imported inside functions so that importing this module (e.g. for ``PRESET_INFO`` in the GUI)
-does not pull TensorFlow. The custom layers are created on first use by ``custom_objects()``, which
+Keras is imported inside functions so that importing this module does not pull TensorFlow. What each
+preset is (label, fields, vector files, masking, body) lives in ``core.presets``; this module holds the
+bodies. The custom layers are created on first use by ``custom_objects()``, which
 also registers them for ``keras.saving.load_model``.
 """
 
@@ -12,19 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from . import presets
 from .config import RunConfig
 
-PRESET_INFO: dict[str, str] = {
-    "cnn": "Convolutional: stacked Conv1D + max-pooling blocks, then a dense layer (the classic Keras example).",
-    "bilstm": "Bidirectional LSTM over the word vectors: slower, reads word order in both directions.",
-    "gru": "A single GRU layer: a lighter recurrent model than the BiLSTM.",
-    "average": "fastText-style: the average of the word vectors, then a linear classifier. Fast and strong "
-               "on small data.",
-    "multi": "Two vector files side by side (their vectors concatenated per word), then the CNN.",
-}
-
-# Presets whose body reads Keras' padding mask; the convolutional ones see padding as zero vectors.
-_MASKED_PRESETS = ("bilstm", "gru", "average")
 EMBEDDING_PREFIX = "embedding"
 _MAX_POOL = 5
 
@@ -145,21 +136,20 @@ def build_model(cfg: RunConfig, *, vocab_size: int, num_classes: int,
     import keras
 
     preset = cfg.model.preset
-    if preset not in PRESET_INFO:
+    if preset not in presets.PRESETS:
         raise ValueError(f"unknown model preset {preset!r}")
+    info = presets.get(preset)
     if num_classes < 2:
         raise ValueError("a classifier needs at least two classes")
     inputs = keras.Input(shape=(cfg.text.sequence_length,), dtype="int64", name="token_ids")
-    mask_zero = preset in _MASKED_PRESETS
-    count = 2 if preset == "multi" else 1
+    mask_zero = info.masked
+    count = max(1, info.vector_files)
     embedded = [
         _embedding_layer(cfg, index, count, vocab_size, embedding_matrices, covered_masks, mask_zero)(inputs)
         for index in range(count)
     ]
     x = embedded[0] if count == 1 else keras.layers.Concatenate(axis=-1, name="concatenated_vectors")(embedded)
-    body = {"cnn": _cnn_body, "multi": _cnn_body, "bilstm": _bilstm_body, "gru": _gru_body,
-            "average": _average_body}[preset]
-    x = body(cfg, x)
+    x = BODIES[info.body](cfg, x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=f"{preset}_classifier")
 
@@ -246,6 +236,10 @@ def _average_body(cfg: RunConfig, x: Any) -> Any:
 
     x = _layer_class("MaskedAveragePooling1D")(name="masked_average")(x)
     return keras.layers.Dropout(cfg.model.dropout, name="dropout")(x)
+
+
+# presets.Preset.body -> the function that builds that network on the embedded sequence.
+BODIES = {"cnn": _cnn_body, "bilstm": _bilstm_body, "gru": _gru_body, "average": _average_body}
 
 
 # ---- compiling and the two-phase switch ---------------------------------------------------------

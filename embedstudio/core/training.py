@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import presets
 from .config import RunConfig, data_path
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
@@ -200,11 +201,12 @@ class _Training:
         e = self.cfg.embedding
         if e.mode == "scratch":
             return []
-        wanted = 2 if self.cfg.model.preset == "multi" else 1
+        wanted = presets.vector_files_needed(self.cfg.model.preset, e.mode)
         if len(e.vectors) > wanted:
             ignored = ", ".join(v.path for v in e.vectors[wanted:])
             self.reporter.warning(f"The {self.cfg.model.preset} preset uses {wanted} vector file(s); "
-                                  f"ignoring {ignored}. Choose the 'multi' preset to combine two.")
+                                  f"ignoring {ignored}. Choose a preset that combines several files "
+                                  f"({', '.join(p.name for p in presets.PRESETS.values() if p.vector_files > 1)}).")
         return list(e.vectors[:wanted])
 
     def load_vectors(self, source: Any, given: dict[str, Any] | None) -> Any:
@@ -215,7 +217,8 @@ class _Training:
         from .vectors import load_vectors
 
         return load_vectors(data_path(source.path), format=source.format, limit=source.limit,
-                            reporter=self.reporter, cancel=self.cancel)
+                            reporter=self.reporter, cancel=self.cancel,
+                            trust_pickle=bool(getattr(source, "trust_pickle", False)))
 
     def embeddings(self, vocab: list[str], given: dict[str, Any] | None, counts_fn: Any
                    ) -> tuple[list[np.ndarray] | None, list[np.ndarray] | None, list[dict]]:

@@ -4,9 +4,10 @@ import keras
 import numpy as np
 import pytest
 
+from embedstudio.core import presets
 from embedstudio.core.config import PRESETS, RunConfig, VectorSource
 from embedstudio.core.models import (
-    PRESET_INFO, build_model, compile_model, custom_objects, embedding_layers, parameter_counts, summary_rows,
+    build_model, compile_model, custom_objects, embedding_layers, parameter_counts, summary_rows,
     unfreeze_callback,
 )
 
@@ -56,8 +57,8 @@ def embedding_weights(model):
 
 
 def test_every_preset_is_described():
-    assert set(PRESET_INFO) == set(PRESETS)
-    assert all(len(text) > 20 for text in PRESET_INFO.values())
+    assert set(presets.PRESETS) == set(PRESETS)
+    assert all(len(p.description) > 20 for p in presets.PRESETS.values())
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -71,7 +72,7 @@ def test_each_preset_builds_and_trains_one_batch(preset, data):
     proba = model.predict(x, verbose=0)
     assert proba.shape == (32, CLASSES)
     np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
-    assert len(embedding_layers(model)) == (2 if preset == "multi" else 1)
+    assert len(embedding_layers(model)) == presets.get(preset).vector_files
 
 
 def test_cnn_pooling_adapts_to_short_sequences(data):

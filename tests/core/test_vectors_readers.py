@@ -115,7 +115,7 @@ def test_gensim_native_files_load_memory_mapped_with_subwords_where_present(tmp_
     kv = KeyedVectors(vector_size=6)
     kv.add_vectors(WORDS, MATRIX)
     kv.save(str(tmp_path / "plain.kv"), separately=["vectors"])
-    wv = load_vectors(tmp_path / "plain.kv")
+    wv = load_vectors(tmp_path / "plain.kv", trust_pickle=True)
     assert wv.info.format == "gensim" and wv.words == WORDS and not wv.has_subwords
     assert isinstance(wv.matrix, np.memmap)
     np.testing.assert_array_equal(wv.matrix, MATRIX)
@@ -123,13 +123,13 @@ def test_gensim_native_files_load_memory_mapped_with_subwords_where_present(tmp_
     sentences = [["the", "cat", "sat", "on", "the", "mat"]] * 20
     w2v = Word2Vec(sentences, vector_size=5, min_count=1, epochs=1, seed=1, workers=1)
     w2v.save(str(tmp_path / "w2v.model"))
-    wv = load_vectors(tmp_path / "w2v.model")
+    wv = load_vectors(tmp_path / "w2v.model", trust_pickle=True)
     assert wv.words == list(w2v.wv.index_to_key)
     np.testing.assert_array_equal(wv.matrix, w2v.wv.vectors)
 
     ft = FastText(sentences, vector_size=5, min_count=1, epochs=1, bucket=1000, seed=1, workers=1)
     ft.save(str(tmp_path / "ft.model"))
-    wv = load_vectors(tmp_path / "ft.model")
+    wv = load_vectors(tmp_path / "ft.model", trust_pickle=True)
     assert wv.has_subwords and wv.is_oov("cats")
     np.testing.assert_allclose(wv.vector("cats"), ft.wv.get_vector("cats"), rtol=1e-6)
 
@@ -342,12 +342,12 @@ def test_header_only_and_gensim_files_that_are_not_vectors(tmp_path):
 
     Dictionary([["a", "b"]]).save(str(tmp_path / "dict.model"))
     with pytest.raises(VectorFileError, match=r"dict\.model: this gensim file holds a Dictionary, not word vectors"):
-        load_vectors(tmp_path / "dict.model")
+        load_vectors(tmp_path / "dict.model", trust_pickle=True)
 
 
 def test_old_gensim_model_gets_a_readable_error(gensim_data):
     with pytest.raises(VectorFileError) as err:
-        load_vectors(gensim_data("w2v-lee-v0.12.0"))
+        load_vectors(gensim_data("w2v-lee-v0.12.0"), trust_pickle=True)
     assert "w2v-lee-v0.12.0: could not read it as a gensim model" in str(err.value)
     assert "old gensim version" in str(err.value)
 
@@ -450,7 +450,10 @@ def test_gensim_model_files_warn_that_they_are_pickles(tmp_path, gensim_data):
     kv = KeyedVectors.load_word2vec_format(str(gensim_data("euclidean_vectors.bin")), binary=True)
     kv.save(str(tmp_path / "model.kv"))
     reporter = RecordingReporter()
-    wv = load_vectors(tmp_path / "model.kv", reporter=reporter)
+    with pytest.raises(VectorFileError, match=r"model\.kv is a gensim model file, a Python pickle") as err:
+        load_vectors(tmp_path / "model.kv", reporter=reporter)
+    assert "--trust-pickle" in str(err.value) and "vectors convert" in str(err.value)
+    wv = load_vectors(tmp_path / "model.kv", reporter=reporter, trust_pickle=True)
     assert len(wv) == 2747
     assert any("model.kv is a gensim model file, which is a Python pickle" in w for w in reporter.warnings)
-    assert any("only from sources you trust" in w for w in wv.info.warnings)
+    assert any("because you said you trust it" in w for w in wv.info.warnings)

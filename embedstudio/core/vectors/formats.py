@@ -51,6 +51,28 @@ _COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip
 _DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 
+PICKLE_RISK = ("a Python pickle: opening it runs any code its author put in it, so EmbedStudio opens it only "
+               "when you say you trust its source")
+PICKLE_ROUTE = ("If you trust where it came from, open it with --trust-pickle (CLI) or "
+                "trust_pickle = true on the vector source (embedding.vectors[N].trust_pickle in a run "
+                "configuration); the GUI asks first. Safer: on a trusted machine convert it once with "
+                "'embedstudio vectors convert FILE OUT.bin --trust-pickle' (word2vec binary, which carries no "
+                "code) and use OUT.bin here.")
+
+
+class PickleRefused(VectorFileError):
+    """A vector file that is a Python pickle (a gensim native model) was not opened: it is not trusted."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is a gensim model file, {PICKLE_RISK}.", hint=PICKLE_ROUTE)
+        self.name = name
+
+
+def is_pickle(head: bytes) -> bool:
+    """Whether ``head`` (a file's first decompressed bytes) starts like a binary Python pickle."""
+    return head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")
+
+
 def normalise_format(fmt: str) -> str:
     """``fmt`` as one of :data:`FORMATS` or ``"auto"``; ConfigError for anything else."""
     value = (fmt or "auto").strip().lower().replace("-", "_")
@@ -123,7 +145,12 @@ class OpenedVectorFile:
 
 def check_vector_path(path: str | os.PathLike) -> Path:
     """The path as a Path, or VectorFileError if it is missing, a folder, or unreadable."""
+    from embedstudio.core.fileio import path_problem
+
     path = Path(path)
+    problem = path_problem(path, what="vector file")
+    if problem:
+        raise VectorFileError(problem)
     if not path.exists():
         raise VectorFileError(f"{path}: the vector file does not exist.",
                               hint="Check the path; the file may have been moved or deleted.")
@@ -234,7 +261,7 @@ def sniff_format(head: bytes, *, name: str, whole_file: bool, suffix: str = "") 
                                    "downloaded completely.")
     if head.startswith(FASTTEXT_MAGIC) or _looks_like_old_fasttext(head):
         return "fasttext_bin"
-    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+    if is_pickle(head):
         if b"gensim" in head[:4096]:
             return "gensim"
         raise _unknown(name, "It is a Python pickle, but not a gensim model.")

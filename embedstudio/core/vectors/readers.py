@@ -7,7 +7,9 @@
   vectors for unknown words.
 - gensim native files (``KeyedVectors.save`` / ``Word2Vec.save`` / ``FastText.save``): gensim's loader,
   memory-mapped where the arrays were saved separately. These files are Python pickles: opening one
-  runs code it names, so only open gensim files you trust.
+  runs code it names, so they are opened only with ``trust_pickle=True`` (``--trust-pickle`` in the
+  CLI, ``embedding.vectors[N].trust_pickle`` in a run configuration, a confirmation in the GUI).
+  Detecting a pickle never loads it.
 
 Text and word2vec binary files are cached (``cache.py``) after the first parse; fastText and gensim
 files are not, since gensim's own objects are needed for subwords or are already fast to open.
@@ -29,8 +31,9 @@ import numpy as np
 from embedstudio.core.errors import ConfigError, VectorFileError
 from embedstudio.core.jobs import (CancelToken, Reporter, ThrottledProgress, ensure_cancel,
                                    ensure_reporter)
-from embedstudio.core.vectors.formats import (FASTTEXT_MAGIC, FORMAT_LABELS, OpenedVectorFile, check_vector_path,
-                                              detect_format, normalise_format, open_vector_file)
+from embedstudio.core.vectors.formats import (FASTTEXT_MAGIC, FORMAT_LABELS, OpenedVectorFile, PickleRefused,
+                                              check_vector_path, detect_format, normalise_format,
+                                              open_vector_file)
 from embedstudio.core.vectors.text_reader import TextVectors, read_text_vectors
 from embedstudio.core.vectors.wordvectors import VectorInfo, WordVectors
 
@@ -52,19 +55,24 @@ class _Parsed(TextVectors):
 # ---- public entry points ------------------------------------------------------------------
 def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | None = None,
                  use_cache: bool = True, reporter: Reporter | None = None,
-                 cancel: CancelToken | None = None) -> WordVectors:
+                 cancel: CancelToken | None = None, trust_pickle: bool = False) -> WordVectors:
     """Read a vector file of any supported format (``format="auto"`` detects it from the content).
 
     ``limit`` keeps only the first ``limit`` words (vector lines) of the file. Recoverable problems
     go to ``reporter.warning`` and ``info.warnings``; unreadable files raise VectorFileError naming the
     file and line or byte. Raises ``Cancelled`` when ``cancel`` is set (gensim's fastText and native
     loaders cannot be interrupted; cancel is checked before and after them).
+
+    A gensim native file (a Python pickle, detected by content whatever its name or compression, or
+    asked for with ``format="gensim"``) raises :class:`PickleRefused` unless ``trust_pickle`` is true.
     """
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     path = _resolve(path)
     limit = _check_limit(limit)
     fmt, detection_note = _choose_format(path, format)
+    if fmt == "gensim" and not trust_pickle:
+        raise PickleRefused(path.name)
     cancel.raise_if_cancelled()
     if detection_note:
         reporter.warning(detection_note)  # before reading, so that it explains a read that then fails
@@ -125,7 +133,7 @@ def _read(path: Path, fmt: str, limit: int | None, reporter: Reporter, cancel: C
     if fmt == "fasttext_bin":
         parsed = _read_fasttext_bin(path, compression, limit, reporter, cancel)
     elif fmt == "gensim":
-        parsed = _read_gensim(path, compression, limit, reporter, cancel)
+        parsed = _read_gensim(path, compression, limit, reporter, cancel)  # load_vectors checked the trust
     if len(parsed.words) == 0:
         raise VectorFileError(f"{path.name}: the file holds no word vectors.",
                               hint="The file may be truncated; download it again.")
@@ -588,8 +596,8 @@ def _read_gensim(path: Path, compression: str | None, limit: int | None, reporte
     from gensim.utils import SaveLoad
 
     # Said before loading, because loading is when a hostile pickle would act.
-    trust = (f"{path.name} is a gensim model file, which is a Python pickle: opening it runs code it names. "
-             "Open gensim files only from sources you trust; word2vec or GloVe files carry no code.")
+    trust = (f"{path.name} is a gensim model file, which is a Python pickle: it was opened because you said "
+             "you trust it (opening it runs code it names); word2vec or GloVe files carry no code.")
     reporter.warning(trust)
     reporter.progress(0, None, f"Reading {path.name} (gensim model; no progress is available)")
     with _loadable_path(path, compression, reporter) as loadable:

@@ -24,10 +24,21 @@ VECTOR_FILTER = ("Vector files (*.txt *.vec *.bin *.w2v *.kv *.model *.wv *.vect
                  "All files (*)")
 
 
-def load_vector_file(path: str, *, reporter, cancel):
+def load_vector_file(path: str, *, reporter, cancel, trust_pickle: bool = False):
     from embedstudio.core.vectors import load_vectors
 
-    return load_vectors(path, reporter=reporter, cancel=cancel)
+    return load_vectors(path, reporter=reporter, cancel=cancel, trust_pickle=trust_pickle)
+
+
+def is_pickle_file(path: str) -> bool:
+    """Whether the vector file at ``path`` is a gensim model (a Python pickle); reads only its head."""
+    from embedstudio.core.errors import UserError
+    from embedstudio.core.vectors import detect_format
+
+    try:
+        return detect_format(data_path(path)) == "gensim"
+    except (UserError, OSError):
+        return False
 
 
 class VectorsPanel(QWidget):
@@ -35,6 +46,7 @@ class VectorsPanel(QWidget):
         super().__init__(parent)
         self.state, self.pool = state, pool
         self.opened_paths: list[str] = []   # for File > Recent Files
+        self.trusted_pickles: set[str] = set()  # gensim files the user agreed to open this session
         self.train_dialog: TrainVectorsDialog | None = None
         self._build()
         # One load per file, side by side; the error dialog is shown by _load_failed after the row is marked.
@@ -199,10 +211,19 @@ class VectorsPanel(QWidget):
         running = self.load_jobs.job(path)
         if running is not None:
             return running
+        trust = path in self.trusted_pickles
+        if not trust and is_pickle_file(path):
+            if not self.confirm_pickle(path):
+                self.library_model.status_of(path).state = "not loaded"
+                self._show_message(f"{display_name(path)} was not opened: it is a Python pickle.", warning=True)
+                self.library_model.row_changed(path)
+                return None
+            self.trusted_pickles.add(path)
+            trust = True
         st = self.library_model.status_of(path)
         st.state, st.percent = "loading", None
         worker = self.load_jobs.start(
-            load_vector_file, path, key=path, name=f"Loading {display_name(path)}",
+            load_vector_file, path, key=path, trust_pickle=trust, name=f"Loading {display_name(path)}",
             on_progress=lambda d, t, m, p=path: self._load_progress(p, d, t),
             on_warning=lambda text: self._show_message(text, warning=True),
             on_result=lambda wv, p=path: self._loaded(p, wv),
@@ -211,6 +232,18 @@ class VectorsPanel(QWidget):
             on_done=lambda p=path: self._load_done(p))
         self.library_model.row_changed(path)
         return worker
+
+    def confirm_pickle(self, path: str) -> bool:
+        """Ask before opening a gensim model file: it is a pickle that runs code it carries. Default No."""
+        from embedstudio.core.vectors.formats import PICKLE_RISK
+
+        answer = QMessageBox.warning(
+            self.window(), "Open a file that can run code?",
+            f"{display_name(path)} is a gensim model file, {PICKLE_RISK}.\n\nOpen it only if you trust where "
+            "it came from. The safe route: convert it once on a trusted machine with "
+            "'embedstudio vectors convert FILE OUT.bin --trust-pickle' and open OUT.bin.\n\nOpen it anyway?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def unload(self, path: str) -> None:
         self.state.unload_vectors(path)
