@@ -21,7 +21,13 @@ class DatasetError(UserError):
 
 
 class ConfigError(UserError):
-    """An invalid run configuration (names the field)."""
+    """An invalid run configuration. The message names the field; ``field`` holds its dotted path
+    (``model.dropout``, ``embedding.vectors[0].path``) when one field is at fault, so a form can point at
+    the control without reading the message."""
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.field = field
 
 
 class RunError(UserError):

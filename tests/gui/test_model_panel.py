@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from embedstudio.core.config import load_config
-from embedstudio.core.models import PRESET_INFO
+from embedstudio.core import presets
 from embedstudio.gui.panels.model_panel import ModelPanel, field_of_error
 from embedstudio.gui.state import AppState
 
@@ -45,7 +45,7 @@ def test_picking_a_preset_changes_the_form_and_the_config(panel):
     assert panel.state.config.model.preset == "bilstm"
     assert shown(panel, "model.rnn_units") and shown(panel, "model.dense_units")
     assert not shown(panel, "model.filters") and not shown(panel, "model.conv_blocks")
-    assert panel.preset_info.text() == PRESET_INFO["bilstm"]
+    assert panel.preset_info.text() == presets.get("bilstm").description
     choose(combo, "average")
     assert not any(shown(panel, n) for n in ("model.filters", "model.rnn_units", "model.dense_units"))
     choose(combo, "multi")

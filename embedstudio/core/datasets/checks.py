@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 
 from .cleaning import count_header_lines
-from .model import TextTable
+from .model import TextTable, plural
 
 IMBALANCE_WARN_RATIO = 5.0
 SMALL_CLASS = 5
@@ -62,7 +62,7 @@ def leakage_warnings(table: TextTable, classes: list[str], where: str) -> list[s
     if leaking:
         shown = ", ".join(repr(c) for c in leaking[:5]) + (" ..." if len(leaking) > 5 else "")
         warnings.append(
-            f"{where}: most documents of {len(leaking)} classes contain the class name itself ({shown}), "
+            f"{where}: most documents of {plural(len(leaking), 'class')} contain the class name itself ({shown}), "
             "which leaks the label into the text. Strip headers or other metadata that names the class.")
     return warnings
 
@@ -120,5 +120,5 @@ def conflicting_label_warnings(table: TextTable, where: str) -> list[str]:
 def fallback_warnings(entries: list[str], encoding: str) -> list[str]:
     if not entries:
         return []
-    return [f"{len(entries):,} files or lines were not valid {encoding} and were decoded as cp1252/latin-1 "
+    return [f"{len(entries):,} {'file or line was' if len(entries) == 1 else 'files or lines were'} not valid {encoding} and were decoded as cp1252/latin-1 "
             f"instead (first: {entries[0]}). Check data.encoding if the text looks wrong."]

@@ -69,6 +69,12 @@ def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | 
     """
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
+    from embedstudio.core.config import data_path
+    from embedstudio.core.vectors import npy_source
+
+    if format in ("auto", npy_source.FORMAT) and npy_source.is_npy_source(data_path(str(path))):
+        return npy_source.load_npy_vectors(data_path(str(path)), limit=_check_limit(limit), reporter=reporter,
+                                           cancel=cancel)
     path = _resolve(path)
     limit = _check_limit(limit)
     fmt, detection_note = _choose_format(path, format)
@@ -250,7 +256,8 @@ def read_word2vec_binary(opened: OpenedVectorFile, *, limit: int | None = None,
     space and ``dim`` little-endian float32 numbers (a newline before the next word is optional).
     """
     reporter = ensure_reporter(reporter)
-    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel))
+    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel),
+                                 unit="B")
     return _BinaryParser(opened, limit, progress).run()
 
 
@@ -685,6 +692,9 @@ def _read_fasttext_supervised(path: Path, compression: str | None, limit: int | 
                                                              if len(latin1) > MAX_LISTED else "")
         warnings.append(f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 "
                         f"(word {listed}).")
+    from ..supervised_fasttext import vectors_warning  # "a classifier with N labels", said first
+
+    warnings.insert(0, vectors_warning(model, path))
     return _Parsed(words=words, matrix=np.ascontiguousarray(matrix, dtype=np.float32), subword_model=subwords,
                    new_warnings=warnings)
 

@@ -82,7 +82,7 @@ def read_text_vectors(source: str | os.PathLike | BinaryIO, *, limit: int | None
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     with _open_source(source) as (stream, name, total):
-        progress = ThrottledProgress(reporter, total, f"Reading {Path(name).name}", cancel=cancel)
+        progress = ThrottledProgress(reporter, total, f"Reading {Path(name).name}", cancel=cancel, unit="B")
         result = _TextVectorParser(stream, name, total, limit, has_header, progress).run()
     for message in result.warnings:
         reporter.warning(message)

@@ -19,28 +19,18 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from embedstudio.core.config import (EMBEDDING_MODES, OOV_POLICIES, OPTIMIZERS, PRESETS, RunConfig, VectorSource,
                                      load_config, save_config)
 from embedstudio.core.errors import ConfigError, UserError
-from embedstudio.core.models import PRESET_INFO
+from embedstudio.core import presets
 from embedstudio.gui import dialogs
-from embedstudio.gui.heavy_imports import prime_gui_thread
-from embedstudio.gui.widgets.busy import JobRunner
-from embedstudio.gui.worker import ErrorInfo
+from embedstudio.gui.state import AppState
+from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 
 SUMMARY_DELAY_MS = 400
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
 
-# Which layer-size fields each preset's network reads (see core.models' bodies).
-PRESET_FIELDS = {
-    "cnn": ("model.filters", "model.kernel_size", "model.conv_blocks", "model.dense_units"),
-    "multi": ("model.filters", "model.kernel_size", "model.conv_blocks", "model.dense_units"),
-    "bilstm": ("model.rnn_units", "model.dense_units"),
-    "gru": ("model.rnn_units", "model.dense_units"),
-    "average": (),
-}
 LAYER_FIELDS = ("model.filters", "model.kernel_size", "model.conv_blocks", "model.rnn_units", "model.dense_units")
 MODE_LABELS = {"frozen": "frozen (pre-trained, not trained)", "finetune": "fine-tune (pre-trained, trained)",
                "scratch": "from scratch (no vector file)", "two_phase": "two-phase (frozen, then fine-tuned)"}
-PRESET_LABELS = {"cnn": "CNN", "bilstm": "BiLSTM", "gru": "GRU", "average": "Average (fastText-style)",
-                 "multi": "Two vector files + CNN"}
+PRESET_LABELS = {p.name: p.label for p in presets.PRESETS.values()}
 
 
 # ---- dotted-name access to the RunConfig (the form is bound to fields by name) -----------------
@@ -105,7 +95,7 @@ def _embedding_inputs(inp: SummaryInput, vocab: list[str] | None, vocab_size: in
     cfg = inp.config
     if cfg.embedding.mode == "scratch":
         return None, None
-    needed = 2 if cfg.model.preset == "multi" else 1
+    needed = max(1, presets.vector_files_needed(cfg.model.preset, cfg.embedding.mode))
     matrices, masks = [], []
     for index in range(needed):
         wv = inp.vectors[index] if index < len(inp.vectors) else None
@@ -143,7 +133,7 @@ def model_summary(inp: SummaryInput, *, reporter, cancel) -> ModelSummary:
         from embedstudio.core.datasets import make_splits
 
         splits = make_splits(inp.dataset, validation_fraction=cfg.data.validation_fraction,
-                             test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+                             test_fraction=cfg.data.test_fraction, seed=cfg.data.split_seed)
         num_classes = max(2, len(splits.classes))
         if vocab is None:
             from embedstudio.core.text import build_vectorizer, vocabulary
@@ -238,7 +228,7 @@ class ModelPanel(QWidget):
 
     summary_updated = Signal(object)  # ModelSummary, after it is shown
 
-    def __init__(self, state, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
         self.summary: ModelSummary | None = None
@@ -246,7 +236,6 @@ class ModelPanel(QWidget):
         self._updating = False
         self._vocab_cache: dict[tuple, list[str]] = {}
         self._summary_pending = False
-        prime_gui_thread()  # before any worker loads TensorFlow (see heavy_imports)
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS,
                                      timeout=self.compute_summary)
@@ -446,7 +435,7 @@ class ModelPanel(QWidget):
 
     def _update_visibility(self) -> None:
         cfg = self.state.config
-        used = PRESET_FIELDS.get(cfg.model.preset, ())
+        used = presets.get(cfg.model.preset).fields if cfg.model.preset in presets.PRESETS else ()
         for name in LAYER_FIELDS:
             self._set_row_visible(self._bindings[name].row, name in used)
         self.preset_info.setText(_preset_text(cfg.model.preset))
@@ -457,7 +446,7 @@ class ModelPanel(QWidget):
         self._set_row_visible(self._bindings["embedding.dim"].row, mode == "scratch")
         self._set_row_visible(self._bindings["embedding.oov_policy"].row, mode != "scratch")
         self._set_row_visible(self.source_rows[0], mode != "scratch")
-        self._set_row_visible(self.source_rows[1], mode != "scratch" and cfg.model.preset == "multi")
+        self._set_row_visible(self.source_rows[1], mode != "scratch" and presets.vector_files_needed(cfg.model.preset, mode) > 1)
         self._bindings["training.patience"].row.control.setEnabled(cfg.training.early_stopping)
 
     @staticmethod
@@ -486,7 +475,7 @@ class ModelPanel(QWidget):
     def _write_sources(self) -> None:
         """embedding.vectors from the source pickers: one file, or two for the multi preset."""
         cfg = self.state.config
-        count = 2 if cfg.model.preset == "multi" else 1
+        count = max(1, presets.vector_files_needed(cfg.model.preset, cfg.embedding.mode))
         old = {v.path: v for v in cfg.embedding.vectors}
         paths = [self.source_rows[i].control.currentData() for i in range(count)]
         if count == 1 and len(cfg.embedding.vectors) > 1 and not paths[0]:
@@ -672,4 +661,4 @@ def _short_name(path: str) -> str:
 
 
 def _preset_text(preset: str) -> str:
-    return str(PRESET_INFO.get(preset, ""))
+    return presets.get(preset).description if preset in presets.PRESETS else ""
