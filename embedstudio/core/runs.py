@@ -397,7 +397,7 @@ def save_durably(path: Path, save: Any, *, needed: int, what: str) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     check_space_for(path.parent, needed, what)
-    with _held_interrupt() as interrupted:
+    with _held_interrupt():
         try:
             save(tmp)
             os.replace(tmp, path)

@@ -1,7 +1,8 @@
 """Fault injection: kill -9 during a cache write and during training, a full disk (a real 2 MB tmpfs when
 the machine allows mounting one, and a patched free-space reading), special files, a bomb, no network.
 
-``python -m tests.robustness.faults_report`` runs the same faults and prints one line per result.
+Run them with ``pytest -v tests/robustness/test_faults.py`` (add ``-m slow`` for the whole demo under the
+socket guard).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedstudio.core.errors import ConfigError, DatasetError, RunError, UserError, VectorFileError
+from embedstudio.core.errors import ConfigError, DatasetError, RunError, VectorFileError
 
 from .helpers import ROOT, cli_env, run_cli
 
@@ -88,7 +89,7 @@ def test_kill_9_during_a_cache_write_leaves_no_entry_and_the_next_start_cleans_u
     words = [f"w{i}" for i in range(3000)]
     matrix = np.random.default_rng(0).standard_normal((3000, 16)).astype(np.float32)
     src = tmp_path / "v.txt"
-    src.write_text("".join(w + " " + " ".join(f"{x:.5f}" for x in row) + "\n" for w, row in zip(words, matrix)))
+    src.write_text("".join(w + " " + " ".join(f"{x:.5f}" for x in row) + "\n" for w, row in zip(words, matrix, strict=False)))
     flag = tmp_path / "written"
     env = cli_env(tmp_path / "home")
     child = subprocess.Popen([sys.executable, "-c", _SLOW_CACHE_WRITE, str(src), str(flag)], env=env)

@@ -4,8 +4,9 @@
 - Valid generated files round-trip exactly (words and float32 bits), through every writer.
 - Differential: on generated valid text and binary files, the reader equals gensim's own parse.
 
-CI runs a bounded number of examples (a few seconds per test); set EMBEDSTUDIO_FUZZ_EXAMPLES (e.g. 2000)
-for a longer run. ``python -m tests.robustness.fuzz_report`` prints the counts and time of a run.
+CI runs a bounded number of examples (60 per test, derandomized: a few seconds each); set
+EMBEDSTUDIO_FUZZ_EXAMPLES (e.g. 2000) for a longer, randomized run. Counts and times per test:
+``pytest tests/robustness/test_properties.py --hypothesis-show-statistics``.
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ def class_files(root: Path) -> tuple[dict[str, list[Path]], list[Path]]:
             continue
         if entry.is_dir():
             files, _ = walk_files(entry, root)
-            classes[entry.name] = [p for p in files if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
+            classes[entry.name] = [p for p in files
+                                   if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
         elif entry.is_file():
             loose.append(entry)
     return classes, loose
