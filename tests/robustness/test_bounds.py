@@ -82,3 +82,17 @@ def test_a_damaged_cache_entry_is_rebuilt_and_said(tmp_path, monkeypatch):
     assert any("cached copy of v.txt was not used" in line for line in reporter.infos)
     assert load_vectors(src).info.from_cache  # rebuilt
     assert VectorCache(tmp_path / "cache").load(src, format="glove", limit=None) is not None
+
+
+def test_json_with_names_that_are_not_utf8_is_written_losslessly(tmp_path):
+    import os
+
+    from embedstudio.core.fileio import atomic_write_json
+    from embedstudio.core.runs import update_description
+
+    name = os.fsdecode(b"caf\xe9")  # a Latin-1 folder name as Python sees it on a UTF-8 system
+    update_description(tmp_path, classes=[name, "ok"])
+    text = (tmp_path / "description.json").read_text(encoding="utf-8")
+    assert json.loads(text)["classes"] == [name, "ok"]
+    atomic_write_json(tmp_path / "plain.json", {"name": "café"})
+    assert "café" in (tmp_path / "plain.json").read_text(encoding="utf-8")  # readable when it can be
