@@ -173,7 +173,9 @@ def test_dataset_readers_on_any_bytes_raise_only_user_errors(tmp_path_factory, d
 
 @st.composite
 def damaged_archives(draw):
-    docs = {f"ds/{label}/{i}.txt": draw(st.text(min_size=1, max_size=40)).encode("utf-8", "surrogatepass")
+    # Each document has words of its own (a document that is only punctuation is rightly dropped as empty).
+    docs = {f"ds/{label}/{i}.txt": (f"{label} document {i} " + draw(st.text(max_size=40))).encode("utf-8",
+                                                                                                  "surrogatepass")
             for label in ("a", "b") for i in range(draw(st.integers(1, 4)))}
     kind = draw(st.sampled_from(["tar.gz", "zip"]))
     buf = io.BytesIO()
