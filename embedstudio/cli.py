@@ -345,6 +345,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from embedstudio.core.training import train
 
     cfg = _load_run_config(args)
+    if args.workers:  # N local worker processes (MultiWorkerMirroredStrategy on loopback), one run folder
+        from embedstudio.core.distribute import launch_local
+
+        result = _job(launch_local, cfg, workers=args.workers)
+        _print_train_result(result)
+        return 0 if result.status in ("completed", "stopped") else 1
     _quiet_tensorflow()
     result = _job(train, cfg)
     _print_train_result(result)
@@ -675,6 +681,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a classifier from a run configuration")
     run_cfg_args(t)
+    t.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="train on N local worker processes (tf.distribute multi-worker on 127.0.0.1, for trying "
+                        "out a cluster run; see docs/scale-out.md); one run folder")
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("baseline", help="TF-IDF+linear and fastText baselines on a config's data and split")

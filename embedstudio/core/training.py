@@ -20,12 +20,13 @@ import numpy as np
 
 from . import presets
 from .config import RunConfig, data_path
+from .distribute import Plan, plan_for
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
 from .jobs import CancelToken, Cancelled, Reporter, ensure_cancel, ensure_reporter
 from .runs import (
     CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
-    append_metrics, create_run_dir, default_runs_dir, describe_environment, now_iso, update_description,
+    append_metrics, default_runs_dir, describe_environment, now_iso, update_description,
 )
 
 CHECKPOINT_FILE = "checkpoint.weights.h5"
@@ -47,6 +48,7 @@ class TrainResult:
     history: list[dict]
     message: str = ""
     coverage: list[dict] = field(default_factory=list)
+    distributed: dict = field(default_factory=dict)  # what this worker did in a distributed run
 
 
 def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
@@ -62,16 +64,18 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     cancel = ensure_cancel(cancel)
     cfg = cfg.copy()
     cfg.validate()
-    run_dir = create_run_dir(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir(),
-                             cfg.name or cfg.model.preset)
+    dist = plan_for(cfg)  # first: a multi-worker strategy must exist before any other TensorFlow operation
+    runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
+    run_dir = dist.run_dir(runs_dir, cfg.name or cfg.model.preset)  # a scratch folder on non-chief workers
     atomic_write_json(run_dir / CONFIG_FILE, cfg.to_dict())
     update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
                        message="", environment=describe_environment(cfg))
+    dist.start(cfg, run_dir, runs_dir)  # per-replica batch and scaled learning rate, recorded in the run
     reporter.info(f"Run folder: {run_dir}")
     reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
     started = time.monotonic()
     try:
-        result = _Training(cfg, run_dir, reporter, cancel, started).run(dataset, vectors)
+        result = _Training(cfg, run_dir, reporter, cancel, started, dist).run(dataset, vectors)
     except Cancelled:
         _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "stopped"})
@@ -85,6 +89,9 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
         _finish(run_dir, "failed", f"Training crashed: {message}", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": message})
         raise
+    finally:
+        distributed = dist.finish()
+    result.distributed = distributed
     reporter.event("run", {"run_dir": str(run_dir), "status": result.status})
     return result
 
@@ -98,8 +105,9 @@ class _Training:
     """The steps of one run, sharing the config, run folder, reporter and cancel token."""
 
     def __init__(self, cfg: RunConfig, run_dir: Path, reporter: Reporter, cancel: CancelToken,
-                 started: float) -> None:
+                 started: float, dist: Plan | None = None) -> None:
         self.cfg = cfg
+        self.dist = dist or Plan()
         self.run_dir = run_dir
         self.reporter = reporter
         self.cancel = cancel
@@ -131,8 +139,10 @@ class _Training:
         self.step(5)
         from .models import compile_model, parameter_counts, summary_rows
 
-        model = inputs.build_model()
-        compile_model(model, inputs.cfg)
+        with self.dist.scope():  # distributed: the variables live on every replica
+            model = inputs.build_model()
+            compile_model(model, inputs.cfg)
+        self.dist.prepare(model)
         params = parameter_counts(model)
         self.reporter.event("model", {"summary": summary_rows(model), "params": params})
         self.reporter.info(f"Model: {params['total']:,} parameters, {params['trainable']:,} trainable")
@@ -360,6 +370,7 @@ class _Fit:
             from .models import unfreeze_callback
 
             callbacks.insert(0, unfreeze_callback(cfg))
+        callbacks += self.training.dist.callbacks()  # distributed: BackupAndRestore and a step counter
         self.model.fit(
             x_train, y_train,
             batch_size=cfg.training.batch_size,
