@@ -194,6 +194,25 @@ def _job(fn, *args: Any, quiet: bool = False, reporter: TerminalReporter | None 
         reporter.close()
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (the message names the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _absolute(path: str) -> str:
+    """``path`` made absolute; a symlink loop is left for the reader to name instead of crashing here."""
+    try:
+        return str(Path(path).resolve())
+    except (RuntimeError, OSError):
+        return os.path.abspath(path)
+
+
 def _quiet_tensorflow() -> None:
     from embedstudio.core.quiet_import import import_keras_quietly
 
@@ -326,6 +345,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from embedstudio.core.training import train
 
     cfg = _load_run_config(args)
+    if args.workers:  # N local worker processes (MultiWorkerMirroredStrategy on loopback), one run folder
+        from embedstudio.core.distribute import launch_local
+
+        result = _job(launch_local, cfg, workers=args.workers)
+        _print_train_result(result)
+        return 0 if result.status in ("completed", "stopped") else 1
     _quiet_tensorflow()
     result = _job(train, cfg)
     _print_train_result(result)
@@ -339,6 +364,10 @@ def _print_train_result(result) -> None:
     if report:
         print(f"test accuracy: {report.get('accuracy', float('nan')):.4f}")
         print(f"test macro-F1: {report.get('macro_f1', float('nan')):.4f}")
+        if report.get("vs_tfidf"):
+            from embedstudio.core.baselines import comparison_line
+
+            print(comparison_line(report["vs_tfidf"]))
         from embedstudio.core.evaluation import report_warnings
 
         for warning in report_warnings(report):
@@ -441,7 +470,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
 
     if args.vcmd == "info":
         reporter = TerminalReporter()
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, reporter=reporter)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, reporter=reporter,
+                  trust_pickle=args.trust_pickle)
         info = wv.info
         print(f"file: {info.path}")
         print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
@@ -456,7 +486,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 print(f"warning: {w}")
         return 0
     if args.vcmd == "neighbors":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         for word in args.words:
             tag = " (not in the file: built from subwords)" if wv.is_oov(word) and wv.has_subwords else ""
             print(f"{word}{tag}:")
@@ -464,17 +495,20 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "analogy":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         print(f"{args.a} is to {args.b} as {args.c} is to:")
         for w, s in wv.analogy(args.a, args.b, args.c, k=args.k):
             print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "similarity":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+                  trust_pickle=args.trust_pickle)
         print(f"{wv.similarity(args.w1, args.w2):.4f}")
         return 0
     if args.vcmd == "convert":
-        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit)
+        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit,
+                    in_format=args.format, trust_pickle=args.trust_pickle)
         print(f"wrote {args.out}: {info.vocab_size:,} × {info.dim} ({info.format})")
         return 0
     if args.vcmd == "train":
@@ -500,7 +534,7 @@ def _cmd_vectors_train(args: argparse.Namespace) -> int:
         from embedstudio.core.config import DataConfig
         from embedstudio.core.datasets import load_dataset
 
-        ds = _job(load_dataset, DataConfig(path=str(Path(args.dataset).resolve()), format=args.data_format))
+        ds = _job(load_dataset, DataConfig(path=_absolute(args.dataset), format=args.data_format))
         texts = ds.train.texts
     elif not args.corpus:
         from embedstudio.core.errors import UserError as _UE
@@ -516,13 +550,13 @@ def _cmd_vectors_train(args: argparse.Namespace) -> int:
 def _data_config_from_args(args: argparse.Namespace):
     from embedstudio.core.config import DataConfig
 
-    cfg = DataConfig(path=str(Path(args.path).resolve()), format=args.format, text_column=args.text_column or "",
+    cfg = DataConfig(path=_absolute(args.path), format=args.format, text_column=args.text_column or "",
                      label_column=args.label_column or "", delimiter=args.delimiter or "",
                      encoding=args.encoding, sheet=args.sheet or "")
     if args.test_path:
-        cfg.test_path = str(Path(args.test_path).resolve())
+        cfg.test_path = _absolute(args.test_path)
     if args.validation_path:
-        cfg.validation_path = str(Path(args.validation_path).resolve())
+        cfg.validation_path = _absolute(args.validation_path)
     if args.exclude is not None:
         cfg.exclude = [p.strip() for item in args.exclude for p in item.split(",") if p.strip()]
     if args.strip_html is not None:
@@ -611,19 +645,14 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from embedstudio.core import baselines
-    from embedstudio.core.datasets import load_dataset, make_splits
+    from embedstudio.core.baselines import run_baselines
 
     cfg = _load_run_config(args)
-    ds = _job(load_dataset, cfg.data)
-    splits = make_splits(ds, validation_fraction=cfg.data.validation_fraction,
-                         test_fraction=cfg.data.test_fraction, seed=cfg.data.split_seed)
-    results = {}
-    for name in args.which:
-        fn = {"tfidf": baselines.tfidf_linear, "fasttext": baselines.fasttext_supervised}[name]
-        rep = _job(fn, splits)
-        results[name] = {k: rep.get(k) for k in ("accuracy", "macro_f1")}
-        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}")
+    results = _job(run_baselines, cfg, which=tuple(args.which), save=not args.no_save)
+    for name, rep in results.items():
+        saved = f"  ({rep['run_dir']})" if rep.get("run_dir") else ""
+        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}, "
+              f"{rep.get('seconds', 0):.1f} s{saved}")
     return 0
 
 
@@ -654,11 +683,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a classifier from a run configuration")
     run_cfg_args(t)
+    t.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="train on N local worker processes (tf.distribute multi-worker on 127.0.0.1, for trying "
+                        "out a cluster run; see docs/scale-out.md); one run folder")
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("baseline", help="TF-IDF+linear and fastText baselines on a config's data and split")
     run_cfg_args(b)
     b.add_argument("--which", nargs="+", choices=["tfidf", "fasttext"], default=["tfidf", "fasttext"])
+    b.add_argument("--no-save", action="store_true", help="print the scores without writing run folders")
     b.set_defaults(func=cmd_baseline)
 
     d = sub.add_parser("demo", help="train the demo classifier on data shipped with the dependencies")
@@ -718,20 +751,23 @@ def build_parser() -> argparse.ArgumentParser:
     def vfile(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("file")
         sp.add_argument("--format", default="auto")
-        sp.add_argument("--limit", type=int, help="load only the first N words")
+        sp.add_argument("--limit", type=_positive_int, help="load only the first N words")
+        sp.add_argument("--trust-pickle", action="store_true",
+                        help="open a gensim model file (a Python pickle, which runs code it carries) "
+                             "because you trust its source")
 
     vi = vsub.add_parser("info", help="format, vocabulary, dimension, duplicates")
     vfile(vi)
     vn = vsub.add_parser("neighbors", help="nearest neighbours (cosine)")
     vfile(vn)
     vn.add_argument("words", nargs="+")
-    vn.add_argument("-k", type=int, default=10)
+    vn.add_argument("-k", type=_positive_int, default=10, help="how many neighbours (at least 1)")
     va = vsub.add_parser("analogy", help="A is to B as C is to ?")
     vfile(va)
     va.add_argument("a")
     va.add_argument("b")
     va.add_argument("c")
-    va.add_argument("-k", type=int, default=10)
+    va.add_argument("-k", type=_positive_int, default=10, help="how many answers (at least 1)")
     vs = vsub.add_parser("similarity", help="cosine similarity of two words")
     vfile(vs)
     vs.add_argument("w1")
@@ -746,9 +782,9 @@ def build_parser() -> argparse.ArgumentParser:
     vt.add_argument("--corpus", help="a plain text file, one document per line")
     vt.add_argument("--out", required=True, help="output path without suffix; writes .bin and .vec")
     vt.add_argument("--algorithm", choices=["fasttext", "word2vec"], default="fasttext")
-    vt.add_argument("--dim", type=int, default=100)
-    vt.add_argument("--epochs", type=int, default=5)
-    vt.add_argument("--min-count", type=int, default=2)
+    vt.add_argument("--dim", type=_positive_int, default=100)
+    vt.add_argument("--epochs", type=_positive_int, default=5)
+    vt.add_argument("--min-count", type=_positive_int, default=2)
     vk = vsub.add_parser("cache", help="show or clear the vector cache")
     vk.add_argument("action", choices=["info", "clear"])
     v.set_defaults(func=cmd_vectors)

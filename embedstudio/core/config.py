@@ -32,11 +32,15 @@ EMBEDDING_MODES = ("frozen", "finetune", "scratch", "two_phase")
 OOV_POLICIES = ("zeros", "random", "mean_noise", "subwords")
 PRESETS = presets.names()
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
-STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+STANDARDIZE = ("auto", "lower_split_punctuation", "split_punctuation", "lower_split_punctuation_keep_hyphens",
+               "split_punctuation_keep_hyphens", "lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+DISTRIBUTE = ("none", "mirrored", "multi_worker")
 MAX_SEED = 2**32 - 1
 
 # Paths starting with this prefix name a file shipped inside gensim's wheel (the demo's data).
 GENSIM_DATA_PREFIX = "gensim-test-data:"
+# "python-package:PKG/rel/path" names a file inside an installed package (found without importing it).
+PACKAGE_DATA_PREFIX = "python-package:"
 
 SECTIONS = ("run", "data", "text", "embedding", "model", "training")
 
@@ -92,6 +96,11 @@ _PRESET_LABELS = {p.name: p.label for p in presets.PRESETS.values()}
 _CNN = tuple(p.name for p in presets.PRESETS.values() if "model.filters" in p.fields)
 _RNN = tuple(p.name for p in presets.PRESETS.values() if "model.rnn_units" in p.fields)
 _DENSE = tuple(p.name for p in presets.PRESETS.values() if "model.dense_units" in p.fields)
+_STACKED = tuple(p.name for p in presets.PRESETS.values() if "model.kernel_size" in p.fields)
+
+
+def _presets_using(field_path: str) -> tuple[str, ...]:
+    return tuple(p.name for p in presets.PRESETS.values() if field_path in p.fields)
 _PRETRAINED = ("frozen", "finetune", "two_phase")
 
 
@@ -179,8 +188,10 @@ class TextConfig:
     sequence_length: int = field(default=400, metadata=spec(
         "Sequence length", "Tokens per text: longer texts are cut, shorter ones padded",
         range=(1, 100_000), step=50, unit="tokens"))
-    standardize: str = field(default="lower_and_strip_punctuation", metadata=spec(
-        "Standardize", "How texts are normalised before splitting into words", choices=STANDARDIZE))
+    standardize: str = field(default="auto", metadata=spec(
+        "Standardize", "How texts are normalised before splitting into words: auto matches the vector file "
+        "(punctuation as tokens, clitics such as n't kept, lower case only for a lower-case file)",
+        choices=STANDARDIZE))
 
 
 @dataclass
@@ -209,18 +220,21 @@ class EmbeddingConfig:
     unfreeze_lr_factor: float = field(default=0.1, metadata=spec(
         "LR factor after unfreezing", "Two-phase: the learning rate is multiplied by this when the embedding "
         "unfreezes", range=(1e-6, 10.0), step=0.05, decimals=4, modes=("two_phase",)))
+    finetune_lr_factor: float = field(default=1.0, metadata=spec(
+        "Vector learning-rate factor", "Fine-tune: the pre-trained rows learn at this times the learning rate "
+        "(below 1 keeps them closer to the file)", range=(1e-4, 1.0), step=0.05, decimals=4, modes=("finetune",)))
 
 
 @dataclass
 class ModelConfig:
-    preset: str = field(default="cnn", metadata=spec(
+    preset: str = field(default="auto", metadata=spec(
         "Preset", "The network that reads the word vectors", choices=PRESETS, choice_labels=_PRESET_LABELS))
     filters: int = field(default=128, metadata=spec(
         "Filters", "Convolution filters per block", range=(1, 4096), step=16, presets=_CNN))
     kernel_size: int = field(default=5, metadata=spec(
-        "Kernel size", "Words each convolution filter spans", range=(1, 64), unit="words", presets=_CNN))
+        "Kernel size", "Words each convolution filter spans", range=(1, 64), unit="words", presets=_STACKED))
     conv_blocks: int = field(default=3, metadata=spec(
-        "Conv blocks", "Convolution + max-pooling blocks stacked on each other", range=(1, 6), presets=_CNN))
+        "Conv blocks", "Convolution + max-pooling blocks stacked on each other", range=(1, 6), presets=_STACKED))
     rnn_units: int = field(default=64, metadata=spec(
         "RNN units", "Units of the recurrent layer (per direction for the BiLSTM)", range=(1, 4096), step=16,
         presets=_RNN))
@@ -229,6 +243,20 @@ class ModelConfig:
         presets=_DENSE))
     dropout: float = field(default=0.3, metadata=spec(
         "Dropout", "Fraction of units dropped during training", range=(0.0, 0.95), step=0.05, decimals=2))
+    embedding_dropout: float = field(default=0.0, metadata=spec(
+        "Embedding dropout", "Fraction of vector dimensions dropped across a whole text (SpatialDropout1D); "
+        "regularises fine-tuned pre-trained vectors", range=(0.0, 0.9), step=0.05, decimals=2,
+        presets=_presets_using("model.embedding_dropout")))
+    bigram_buckets: int = field(default=0, metadata=spec(
+        "Hashed bigrams", "Rows of hashed word-bigram embeddings averaged with the words (fastText's bag of "
+        "tricks); 0 = words only", range=(0, 10_000_000), step=100_000, unit="rows",
+        presets=_presets_using("model.bigram_buckets")))
+    deep_path: str = field(default="swem", metadata=spec(
+        "Embedding path", "Wide & deep: the network on the word vectors whose logits join the TF-IDF path's",
+        choices=("swem", "average", "kim_cnn"), presets=_presets_using("model.deep_path")))
+    wide_features: int = field(default=100_000, metadata=spec(
+        "TF-IDF features", "Wide & deep: the most frequent word unigrams and bigrams of the TF-IDF path",
+        range=(100, 2_000_000), step=10_000, unit="n-grams", presets=_presets_using("model.wide_features")))
 
 
 @dataclass
@@ -250,6 +278,13 @@ class TrainingConfig:
         "Weight classes by inverse frequency", "Give rare classes more weight in the loss (for imbalanced data)"))
     seed: int = field(default=1337, metadata=spec(
         "Seed", "Random seed: the same seed repeats a run", range=(0, MAX_SEED)))
+    distribute: str = field(default="none", metadata=spec(
+        "Distribution", "Where training runs: this process; every GPU of this machine (tf.distribute "
+        "MirroredStrategy); or several processes or machines set up by the TF_CONFIG environment variable "
+        "(MultiWorkerMirroredStrategy, see docs/scale-out.md). When distributed, the batch size is per replica and "
+        "the learning rate is multiplied by the number of replicas", choices=DISTRIBUTE,
+        choice_labels={"none": "none (this process)", "mirrored": "mirrored (all GPUs of this machine)",
+                       "multi_worker": "multi-worker (TF_CONFIG)"}))
 
 
 @dataclass
@@ -477,7 +512,7 @@ def _type_name(tp: Any) -> str:
 
 
 def resolve_path(value: str, base: Path) -> str:
-    if not value or value.startswith(GENSIM_DATA_PREFIX):
+    if not value or value.startswith((GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX)):
         return value
     p = Path(os.path.expanduser(value))
     return str(p if p.is_absolute() else (base / p).resolve())
@@ -490,6 +525,8 @@ def data_path(value: str | os.PathLike) -> Path:
     may be asked for on the GUI thread; gensim's own ``datapath`` is the fallback.
     """
     value = str(value)
+    if value.startswith(PACKAGE_DATA_PREFIX):
+        return package_data_path(value[len(PACKAGE_DATA_PREFIX):])
     if not value.startswith(GENSIM_DATA_PREFIX):
         return Path(value)
     name = value[len(GENSIM_DATA_PREFIX):]
@@ -501,6 +538,17 @@ def data_path(value: str | os.PathLike) -> Path:
     from gensim.test.utils import datapath
 
     return Path(datapath(name))
+
+
+def package_data_path(spec_path: str) -> Path:
+    """``PKG/rel/path`` inside the installed package PKG, located with ``importlib.util.find_spec`` (the
+    package is not imported: some data packages print or download on import)."""
+    package, _, rest = spec_path.partition("/")
+    spec = importlib.util.find_spec(package) if package else None
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"The Python package {package!r} is not installed, so {PACKAGE_DATA_PREFIX}{spec_path} "
+                          "cannot be found. Install EmbedStudio's dependencies (scripts/bootstrap.sh).")
+    return Path(list(spec.submodule_search_locations)[0]) / rest
 
 
 # ---- schema migrations -------------------------------------------------------------------

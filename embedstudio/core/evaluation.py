@@ -17,7 +17,7 @@ import numpy as np
 from .errors import RunError
 from .fileio import atomic_write_json
 from .jobs import CancelToken, Reporter, ensure_cancel, ensure_reporter
-from .runs import CONFIG_FILE, EVALUATIONS_DIR, LABELS_FILE, MODEL_FILE
+from .runs import CONFIG_FILE, EVALUATIONS_DIR, LABELS_FILE, MODEL_FILE, check_run_links
 
 # FIELD-NOTES: on 20 Newsgroups, message headers name the class; above this accuracy, suspect leakage.
 LEAKAGE_ACCURACY = 0.85
@@ -147,6 +147,7 @@ def load_run_model(run_dir: str | os.PathLike) -> Any:
     path = Path(run_dir) / MODEL_FILE
     if not Path(run_dir).is_dir():
         raise RunError(f"Run folder not found: {run_dir}")
+    check_run_links(run_dir)
     if not path.is_file():
         raise RunError(f"{run_dir} has no {MODEL_FILE}: the run stopped before training began or failed.",
                        hint="Open another run, or train again.")
@@ -341,6 +342,7 @@ def evaluate_run(run_dir: str | os.PathLike, data_cfg_or_path: Any, *, reporter:
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     run_dir = Path(run_dir)
+    check_run_links(run_dir)
     classes = run_classes(run_dir)
     data_cfg = _data_config_for(run_dir, data_cfg_or_path)
     reporter.info(f"Loading {data_cfg.path}")

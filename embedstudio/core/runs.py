@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from .config import RunConfig, data_path
 from .errors import RunError
-from .fileio import atomic_write_json, file_sha256
+from .fileio import atomic_write_json, file_sha256, is_inside
 from .jobs import Reporter
 
 CONFIG_FILE = "config.json"
@@ -81,6 +81,28 @@ def create_run_dir(runs_dir: str | os.PathLike, name: str) -> Path:
         except FileExistsError:
             continue
     raise RunError(f"Could not find a free run folder name for {base!r} in {runs_dir}.")
+
+
+def check_run_links(run_dir: str | os.PathLike) -> None:
+    """RunError if a run folder holds a symbolic link that leads out of it.
+
+    A run folder can come from someone else (shared, unzipped); a link such as ``evaluations ->
+    /home/you/.ssh`` would make ``evaluate`` write there, and ``model.keras -> elsewhere`` would load a
+    file the run never wrote. Links that stay inside the folder are allowed.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return
+    for entry in run_dir.iterdir():
+        candidates = [entry]
+        if entry.name == EVALUATIONS_DIR and entry.is_dir() and not entry.is_symlink():
+            candidates += list(entry.iterdir())
+        for candidate in candidates:
+            if candidate.is_symlink() and not is_inside(candidate, run_dir):
+                target = os.readlink(candidate)
+                raise RunError(f"{run_dir}: {candidate.relative_to(run_dir)} is a symbolic link to {target}, "
+                               "outside the run folder; EmbedStudio does not follow it.",
+                               hint="Replace the link with the file or folder itself, or use a copy of the run.")
 
 
 # ---- reading runs -------------------------------------------------------------------------------

@@ -174,7 +174,9 @@ def archive_member_names(path: Path, limit: int | None = None) -> list[str]:
                     if limit and len(names) >= limit:
                         break
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise DatasetError(f"{path}: cannot read the archive ({exc}). Check that the download is complete.") from None
+        from .archives import damaged
+
+        raise damaged(path, exc) from None
     return names
 
 

@@ -7,14 +7,14 @@ to disk: 20 Newsgroups' 18,846 files read in about half a second this way.
 from __future__ import annotations
 
 import fnmatch
-import tarfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import DatasetError
+from ..fileio import is_inside, walk_files
 from ..jobs import CancelToken, Reporter, ThrottledProgress
+from .archives import ArchiveRead, iter_members
 from .detect import (MARKUP_SUFFIXES, UNLABELLED_NAMES, descend_wrappers, find_split_dirs, is_archive, is_note_file,
                      lines_per_class_files, markup_error, split_role)
 from .encoding import decode_document, decode_lines, normalise_newlines
@@ -42,8 +42,10 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
     if not path.exists():
         raise DatasetError(f"Dataset not found: {path}. Check data.path.")
     if is_archive(path):
-        return _from_documents(_archive_documents(path, opts, reporter, cancel), fmt, str(path), role,
-                               opts.exclude)
+        documents, skipped = _archive_documents(path, opts, reporter, cancel)
+        result = _from_documents(documents, fmt, str(path), role, opts.exclude)
+        result.warnings = skipped + result.warnings
+        return result
     if not path.is_dir():
         raise DatasetError(f"{path} is a file, but data.format {fmt!r} reads a folder or an archive. "
                            "Choose the dataset folder, or set data.format to 'auto'.")
@@ -60,6 +62,11 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
         roots = {"train": path, "test": None}
     listing = {part: class_files(root) for part, root in roots.items() if root is not None}
     warnings: list[str] = []
+    links = [link for root in roots.values() if root is not None for link in outside_links(root)]
+    if links:
+        shown = ", ".join(str(p) for p in links[:3]) + (", ..." if len(links) > 3 else "")
+        warnings.append(f"{path}: {len(links)} symbolic links that point outside the dataset folder were "
+                        f"skipped ({shown}); copy the files into the folder to use them.")
     excluded, ex_notices, ex_warnings = apply_exclusions({p: c for p, (c, _) in listing.items()}, opts.exclude,
                                                          str(path))
     notices += ex_notices
@@ -101,19 +108,34 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
 
 
 def class_files(root: Path) -> tuple[dict[str, list[Path]], list[Path]]:
-    """({class: files}, loose files directly in root). Hidden files and folders are skipped."""
+    """({class: files}, loose files directly in root). Hidden files and folders are skipped, and so are
+    symbolic links that lead out of ``root`` (as archives skip link members): a link to ``/etc/passwd``
+    never becomes a document. :func:`outside_links` lists them."""
     classes: dict[str, list[Path]] = {}
     loose: list[Path] = []
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (entry.is_symlink() and not is_inside(entry, root)):
             continue
         if entry.is_dir():
-            classes[entry.name] = sorted(
-                p for p in entry.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(entry).parts))
+            files, _ = walk_files(entry, root)
+            classes[entry.name] = [p for p in files if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
         elif entry.is_file():
             loose.append(entry)
     return classes, loose
+
+
+def outside_links(root: Path) -> list[Path]:
+    """The symbolic links under ``root`` (not hidden) that lead out of it, which :func:`class_files` skips."""
+    links = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_symlink() and not is_inside(entry, root):
+            links.append(entry)
+        elif entry.is_dir():
+            links += [p for p in walk_files(entry, root)[1]
+                      if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
+    return links
 
 
 def _check_classes(root: Path | str, classes: dict[str, list], role: str) -> None:
@@ -257,41 +279,20 @@ def list_class_folders(path, *, exclude: list[str] | None = None) -> list[dict]:
 
 # ---- archives -----------------------------------------------------------------------------
 def _archive_documents(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken
-                       ) -> list[_Document]:
-    if path.name.lower().endswith(".zip"):
-        members = _zip_members(path, reporter, cancel)
-    else:
-        members = _tar_members(path, reporter, cancel)
-    documents = []
-    try:
-        for name, data in members:
-            parts = [p for p in name.split("/") if p]
-            if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
-                continue
-            text, fallback = decode_document(data, opts.encoding)
-            documents.append(_Document(parts, normalise_newlines(text), f"{path}!/{name}", fallback))
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise DatasetError(f"{path}: cannot read the archive ({exc}). Check that the download is complete.") from None
-    return documents
-
-
-def _tar_members(path: Path, reporter: Reporter, cancel: CancelToken) -> Iterator[tuple[str, bytes]]:
+                       ) -> tuple[list[_Document], list[str]]:
+    """The archive's documents and the warnings about what was skipped (see ``archives.py``)."""
+    read = ArchiveRead()
     size = path.stat().st_size
     progress = ThrottledProgress(reporter, size, f"Reading {path.name}", cancel=cancel, unit="B")
-    with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as tf:
-        for member in tf:
-            if member.isfile():
-                yield member.name, tf.extractfile(member).read()
-                progress(raw.tell())
-
-
-def _zip_members(path: Path, reporter: Reporter, cancel: CancelToken) -> Iterator[tuple[str, bytes]]:
-    with zipfile.ZipFile(path) as zf:
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-        progress = ThrottledProgress(reporter, len(infos), f"Reading {path.name}", cancel=cancel)
-        for done, info in enumerate(infos, start=1):
-            yield info.filename, zf.read(info)
-            progress(done)
+    documents = []
+    for name, data in iter_members(path, read=read, progress=progress):
+        parts = [p for p in name.split("/") if p]
+        if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
+            continue
+        text, fallback = decode_document(data, opts.encoding)
+        documents.append(_Document(parts, normalise_newlines(text), f"{path}!/{name}", fallback))
+    progress(size)
+    return documents, read.warnings(path)
 
 
 def _from_documents(documents: list[_Document], fmt: str, archive: str, role: str,

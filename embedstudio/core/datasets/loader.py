@@ -101,6 +101,9 @@ def _existing_path(value: str, field: str) -> Path:
     if not value:
         raise DatasetError(f"{field} is empty: choose a dataset file, folder or archive.")
     path = data_path(value)
+    from ..fileio import check_readable_path
+
+    check_readable_path(path, DatasetError, what=f"dataset ({field})")  # FIFOs, devices, link loops
     if not path.exists():
         raise DatasetError(f"Dataset not found: {path}. Check {field}.")
     return path

@@ -185,20 +185,17 @@ def _preview_documents(path: Path, encoding: str, n: int) -> list[list[str]]:
 def _archive_head(path: Path, encoding: str):
     """(class folder, text) for the archive's first files that sit inside a folder."""
     try:
-        if path.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(path) as zf:
-                for info in zf.infolist():
-                    parts = info.filename.strip("/").split("/")
-                    if not info.is_dir() and len(parts) >= 2:
-                        yield parts[-2], decode_document(zf.read(info), encoding)[0]
-            return
-        with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as tf:
-            for member in tf:
-                parts = member.name.strip("/").split("/")
-                if member.isfile() and len(parts) >= 2:
-                    yield parts[-2], normalise_newlines(decode_document(tf.extractfile(member).read(), encoding)[0])
+        from .archives import iter_members
+
+        # Checked reads with the same size bounds as the import; the end is not checked for a quick look.
+        for name, data in iter_members(path, check_end=False):
+            parts = name.strip("/").split("/")
+            if len(parts) >= 2:
+                yield parts[-2], normalise_newlines(decode_document(data, encoding)[0])
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise DatasetError(f"{path}: cannot read the archive ({exc}). Check that the download is complete.") from None
+        from .archives import damaged
+
+        raise damaged(path, exc) from None
 
 
 def _labelled_preview(rows: list[list[str]], fmt: str) -> TablePreview:

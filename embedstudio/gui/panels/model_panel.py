@@ -21,9 +21,8 @@ from embedstudio.core.config import (EMBEDDING_MODES, OOV_POLICIES, OPTIMIZERS, 
 from embedstudio.core.errors import ConfigError, UserError
 from embedstudio.core import presets
 from embedstudio.gui import dialogs
-from embedstudio.gui.heavy_imports import prime_gui_thread
-from embedstudio.gui.widgets.busy import JobRunner
-from embedstudio.gui.worker import ErrorInfo
+from embedstudio.gui.state import AppState
+from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 
 SUMMARY_DELAY_MS = 400
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
@@ -229,7 +228,7 @@ class ModelPanel(QWidget):
 
     summary_updated = Signal(object)  # ModelSummary, after it is shown
 
-    def __init__(self, state, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
         self.summary: ModelSummary | None = None
@@ -237,7 +236,6 @@ class ModelPanel(QWidget):
         self._updating = False
         self._vocab_cache: dict[tuple, list[str]] = {}
         self._summary_pending = False
-        prime_gui_thread()  # before any worker loads TensorFlow (see heavy_imports)
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS,
                                      timeout=self.compute_summary)
