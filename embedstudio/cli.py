@@ -403,13 +403,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from embedstudio.core import supervised_fasttext
     from embedstudio.core.evaluation import evaluate_run, report_warnings
 
+    reporter = TerminalReporter()
     if supervised_fasttext.is_supervised(args.run):  # a supervised fastText model as a baseline model
-        report = _job(supervised_fasttext.score_dataset, args.run, args.data)
+        report = _job(supervised_fasttext.score_dataset, args.run, args.data, reporter=reporter)
     else:
         _quiet_tensorflow()
-        report = _job(evaluate_run, args.run, args.data)
+        report = _job(evaluate_run, args.run, args.data, reporter=reporter)
     for warning in report_warnings(report):  # before the numbers: a score on mismatched labels misleads
-        print(f"warning: {warning}", file=sys.stderr, flush=True)
+        if warning not in reporter.warnings:  # each warning once
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
     summary = {k: report[k] for k in ("accuracy", "macro_f1") if k in report}
     _print_json(summary if not args.full else report)
     return 0

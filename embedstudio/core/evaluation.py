@@ -258,22 +258,18 @@ def text_flags(model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         tokens = layer._preprocess(tf.constant(chunk, dtype=tf.string))  # the layer's own standardize + split
         ids = layer._lookup_layer(tokens)
         oov = 1  # TextVectorization: 0 is padding, 1 is [UNK]
-        id_rows = ids.to_list() if hasattr(ids, "to_list") else ids.numpy().tolist()
-        token_rows = tokens.to_list() if hasattr(tokens, "to_list") else tokens.numpy().tolist()
-        for row, words in zip(id_rows, token_rows):
+        rows = ids.to_list() if hasattr(ids, "to_list") else ids.numpy().tolist()
+        for text, row in zip(chunk, rows):
             n = len(row)
             unknown = sum(1 for i in row if i == oov)
             ignored = max(0, n - length) if length else 0
-            # Punctuation is a token of its own (the tokenizer matched to the vectors), so "?!" has two tokens
-            # but no words: a text without a letter or digit is empty, and flagging its tokens unknown says
-            # nothing more.
-            has_words = any(any(c.isalnum() for c in w.decode("utf-8", "replace")) for w in words)
             flags = []
-            if not has_words:
+            empty = n == 0 or not any(ch.isalnum() for ch in text)  # nothing word-like (punctuation only)
+            if empty:
                 flags.append("empty")
             if ignored:
                 flags.append(f"truncated: {ignored:,} of {n:,} tokens ignored")
-            if has_words and unknown / n > OOV_FLAG_SHARE:
+            if n and not empty and unknown / n > OOV_FLAG_SHARE:
                 flags.append(f"oov: {100 * unknown / n:.0f}% of tokens unknown")
             out.append({"tokens": n, "ignored": ignored, "unknown": unknown, "flags": flags})
     return out
