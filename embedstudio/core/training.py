@@ -52,11 +52,14 @@ class TrainResult:
 
 
 def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
-          dataset: Any = None, vectors: dict[str, Any] | None = None) -> TrainResult:
+          dataset: Any = None, vectors: dict[str, Any] | None = None, splits: Any = None,
+          save_model: bool = True, compare: bool = True) -> TrainResult:
     """Load data and vectors, build and fit the model, evaluate it, and write a run directory.
 
     ``dataset`` (a ``datasets.Dataset``) and ``vectors`` (``{config path: WordVectors}``) skip loading
-    what the caller already holds. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
+    what the caller already holds; ``splits`` (a ``datasets.Splits``) is used as the split itself (the study
+    passes its subsets). ``save_model=False`` keeps no ``model.keras`` (a measurement, e.g. one cell of a
+    study); ``compare=False`` skips the TF-IDF comparison. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
     before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
     mark the run 'failed' with the message and raise.
     """
@@ -75,7 +78,9 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
     started = time.monotonic()
     try:
-        result = _Training(cfg, run_dir, reporter, cancel, started, dist).run(dataset, vectors)
+        training = _Training(cfg, run_dir, reporter, cancel, started, dist)
+        training.given_splits, training.keep_model, training.compare = splits, save_model, compare
+        result = training.run(dataset, vectors)
     except Cancelled:
         _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "stopped"})
@@ -125,7 +130,8 @@ class _Training:
 
         cfg = self.cfg
         keras.utils.set_random_seed(cfg.training.seed)
-        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step)
+        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step,
+                                      splits=getattr(self, "given_splits", None))
         self.inputs = inputs
         splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
         update_description(self.run_dir, splits={k: v for k, v in inputs.counts.items()
@@ -159,7 +165,8 @@ class _Training:
         self.reporter.progress(7, len(STEPS), STEPS[7])
         report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
         self.reporter.progress(8, len(STEPS), STEPS[8])
-        self.save_model(model, splits)
+        if getattr(self, "keep_model", True):
+            self.save_model(model, splits)
         message = ("Stopped by the user; the model as trained so far was saved and evaluated."
                    if status == "stopped" else "")
         _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
@@ -231,7 +238,8 @@ class _Training:
             coverage=[{k: c[k] for k in ("vectors_path", "vocab_coverage", "token_coverage")} for c in coverage],
             seconds=round(time.monotonic() - self.started, 2),
         )
-        report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
+        if getattr(self, "compare", True):
+            report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
         wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(self.run_dir / MISCLASSIFIED_FILE,
                           "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
