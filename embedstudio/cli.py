@@ -556,8 +556,16 @@ def cmd_vectors(args: argparse.Namespace) -> int:
         if args.action == "clear":
             freed = cache.clear()
             print(f"cleared {freed:,} bytes")
-        else:
-            print(f"cache size: {cache.size():,} bytes")
+            return 0
+        if args.verify:
+            results = cache.verify()
+            for item, problem in results:
+                state = "ok" if problem is None else f"damaged, removed ({problem})"
+                print(f"{state}: {item['source']} ({item['format']}, {item['words']:,} words × {item['dim']})")
+            bad = sum(1 for _, problem in results if problem is not None)
+            print(f"verified {len(results)} cache entries: {len(results) - bad} ok, {bad} damaged "
+                  "(removed; they are rebuilt at the next load)")
+        print(f"cache size: {cache.size():,} bytes")
         return 0
     raise AssertionError(args.vcmd)
 
@@ -663,7 +671,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         f1 = r.report.get("macro_f1") if r.report else None
         acc_s = f"{acc:.4f}" if acc is not None else "   -  "
         f1_s = f"{f1:.4f}" if f1 is not None else "   -  "
-        print(f"{r.status:<9}  acc {acc_s}  macro-F1 {f1_s}  {r.path}")
+        note = f"  ({r.leftovers()})" if r.status in ("interrupted", "failed") else ""
+        print(f"{r.status:<11}  acc {acc_s}  macro-F1 {f1_s}  {r.path}{note}")
     return 0
 
 
@@ -831,7 +840,9 @@ def build_parser() -> argparse.ArgumentParser:
     vt.add_argument("--epochs", type=_positive_int, default=5)
     vt.add_argument("--min-count", type=_positive_int, default=2)
     vk = vsub.add_parser("cache", help="show or clear the vector cache")
-    vk.add_argument("action", choices=["info", "clear"])
+    vk.add_argument("action", choices=["info", "clear"], nargs="?", default="info")
+    vk.add_argument("--verify", action="store_true",
+                    help="check every entry's checksums (words and matrix) and remove damaged ones")
     v.set_defaults(func=cmd_vectors)
     return p
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from .runs import (
     CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
     append_metrics, default_runs_dir, describe_environment, now_iso, update_description,
 )
+from . import runs as _durable  # disk-space checks, status on a full disk, temp-file clean-up
 
 CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
@@ -74,6 +74,8 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
                        message="", environment=describe_environment(cfg))
     dist.start(cfg, run_dir, runs_dir)  # per-replica batch and scaled learning rate, recorded in the run
+    _durable.reserve_status_space(run_dir)
+    _durable.clean_interrupted_saves(run_dir.parent)
     reporter.info(f"Run folder: {run_dir}")
     reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
     started = time.monotonic()
@@ -102,8 +104,9 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
 
 
 def _finish(run_dir: Path, status: str, message: str, started: float, **extra: Any) -> None:
-    update_description(run_dir, status=status, message=message, finished=now_iso(),
-                       seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.record_status(run_dir, status=status, message=message, finished=now_iso(),
+                           seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.release_status_space(run_dir)
 
 
 class _Training:
@@ -167,6 +170,7 @@ class _Training:
         self.reporter.progress(8, len(STEPS), STEPS[8])
         if getattr(self, "keep_model", True):
             self.save_model(model, splits)
+        (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
         message = ("Stopped by the user; the model as trained so far was saved and evaluated."
                    if status == "stopped" else "")
         _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
@@ -266,18 +270,17 @@ class _Training:
         return vs
 
     def save_model(self, model: Any, splits: Any) -> None:
-        model_path = self.run_dir / MODEL_FILE
-        # Keras insists on the .keras suffix; save beside the target, then rename atomically.
-        tmp = self.run_dir / f".{MODEL_FILE}.tmp.keras"
+        # Keras insists on the .keras suffix; save beside the target, then rename atomically
+        # (save_durably: free space checked first, partial file removed on failure).
         exported = self.inputs.end_to_end(model)
-        exported.save(tmp)
         texts = list(splits.test.texts[:PROOF_TEXTS]) or list(splits.train.texts[:PROOF_TEXTS])
-        try:
+
+        def save(tmp: Path) -> None:
+            exported.save(tmp)
             verify_saved_model(tmp, exported, texts)
-        except TrainingError:
-            tmp.unlink(missing_ok=True)
-            raise
-        os.replace(tmp, model_path)
+
+        _durable.save_durably(self.run_dir / MODEL_FILE, save, needed=_durable.weights_bytes(exported) + (1 << 20),
+                              what="the trained model")
 
 
 def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: float = PROOF_TOLERANCE) -> float:
@@ -365,7 +368,8 @@ class _Fit:
         has_validation = len(y_val) > 0
         monitor = "val_loss" if has_validation else "loss"
         checkpoint_path = self.training.run_dir / CHECKPOINT_FILE
-        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self)]
+        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self),
+                                _durable.disk_space_callback(self.training.run_dir, self.model)]
         callbacks.append(keras.callbacks.ModelCheckpoint(
             str(checkpoint_path), monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0))
         early = None
@@ -393,7 +397,6 @@ class _Fit:
                                   and self.nan_at is None)
         if self.nan_at is None:
             self.restore_best(checkpoint_path, monitor)
-        checkpoint_path.unlink(missing_ok=True)
         return self.history
 
     def class_weights(self, y: np.ndarray) -> dict[int, float]:
