@@ -145,3 +145,18 @@ def test_a_failing_worker_fails_the_launch_with_its_message(tmp_path):
     with pytest.raises(TrainingError) as err:
         distribute.launch_local(cfg, workers=2)
     assert "Worker 0 failed" in str(err.value) and "missing-data" in str(err.value)
+
+
+def test_mirrored_on_cpu_is_one_replica_and_a_normal_run(tmp_path):
+    from embedstudio.core.training import train
+
+    data = make_folder_dataset(tmp_path / "data", n_per_class=12)
+    cfg = tiny_config(tmp_path, data, mode="scratch", epochs=1, distribute="mirrored")
+    result = train(cfg)
+    run = load_run(result.run_dir)
+    assert run.status == "completed" and run.has_model
+    d = run.description["distribute"]
+    assert (d["strategy"], d["replicas"], d["global_batch_size"]) == ("mirrored", 1, 8)
+    assert result.distributed["steps"] > 0 and result.distributed["chief"]
+    assert not (tmp_path / "runs" / distribute.BACKUP_DIR).exists()
+    assert predict_texts(result.run_dir, ["good great"])[0].keys() == {"neg", "pos"}
