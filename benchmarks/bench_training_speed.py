@@ -197,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
           f"of train()")
     parts = {"imports before train()": best["import_seconds"], **best["steps"]}
     for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
+        if seconds < 0.005:
+            continue
         print(f"  {name:<30} {seconds:7.2f} s  {100 * seconds / total:5.1f}%")
     c_rate = None
     if cli:
