@@ -211,6 +211,8 @@ class Plan:
 
     def finish(self) -> dict[str, Any]:
         """After training: what this worker did; deletes a non-chief's scratch folder and empty backups."""
+        if self.name == "none":
+            return {}
         done = {"task": f"{self.task.task_type}:{self.task.task_index}" if self.task else "local",
                 "chief": self.is_chief}
         if self.counter is not None:
