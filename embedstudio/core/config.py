@@ -34,6 +34,7 @@ PRESETS = presets.names()
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 STANDARDIZE = ("auto", "lower_split_punctuation", "split_punctuation", "lower_split_punctuation_keep_hyphens",
                "split_punctuation_keep_hyphens", "lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+DISTRIBUTE = ("none", "mirrored", "multi_worker")
 MAX_SEED = 2**32 - 1
 
 # Paths starting with this prefix name a file shipped inside gensim's wheel (the demo's data).
@@ -283,6 +284,13 @@ class TrainingConfig:
         "Weight classes by inverse frequency", "Give rare classes more weight in the loss (for imbalanced data)"))
     seed: int = field(default=1337, metadata=spec(
         "Seed", "Random seed: the same seed repeats a run", range=(0, MAX_SEED)))
+    distribute: str = field(default="none", metadata=spec(
+        "Distribution", "Where training runs: this process; every GPU of this machine (tf.distribute "
+        "MirroredStrategy); or several processes or machines set up by the TF_CONFIG environment variable "
+        "(MultiWorkerMirroredStrategy, see docs/scale-out.md). When distributed, the batch size is per replica and "
+        "the learning rate is multiplied by the number of replicas", choices=DISTRIBUTE,
+        choice_labels={"none": "none (this process)", "mirrored": "mirrored (all GPUs of this machine)",
+                       "multi_worker": "multi-worker (TF_CONFIG)"}))
 
 
 @dataclass

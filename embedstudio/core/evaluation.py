@@ -258,16 +258,18 @@ def text_flags(model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
         tokens = layer._preprocess(tf.constant(chunk, dtype=tf.string))  # the layer's own standardize + split
         ids = layer._lookup_layer(tokens)
         oov = 1  # TextVectorization: 0 is padding, 1 is [UNK]
-        for row in ids.to_list() if hasattr(ids, "to_list") else ids.numpy().tolist():
+        rows = ids.to_list() if hasattr(ids, "to_list") else ids.numpy().tolist()
+        for text, row in zip(chunk, rows):
             n = len(row)
             unknown = sum(1 for i in row if i == oov)
             ignored = max(0, n - length) if length else 0
             flags = []
-            if n == 0:
+            empty = n == 0 or not any(ch.isalnum() for ch in text)  # nothing word-like (punctuation only)
+            if empty:
                 flags.append("empty")
             if ignored:
                 flags.append(f"truncated: {ignored:,} of {n:,} tokens ignored")
-            if n and unknown / n > OOV_FLAG_SHARE:
+            if n and not empty and unknown / n > OOV_FLAG_SHARE:
                 flags.append(f"oov: {100 * unknown / n:.0f}% of tokens unknown")
             out.append({"tokens": n, "ignored": ignored, "unknown": unknown, "flags": flags})
     return out

@@ -19,12 +19,13 @@ import numpy as np
 
 from . import presets
 from .config import RunConfig, data_path
+from .distribute import Plan, plan_for
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
 from .jobs import CancelToken, Cancelled, Reporter, ensure_cancel, ensure_reporter
 from .runs import (
     CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
-    append_metrics, create_run_dir, default_runs_dir, describe_environment, now_iso, update_description,
+    append_metrics, default_runs_dir, describe_environment, now_iso, update_description,
 )
 from . import runs as _durable  # disk-space checks, status on a full disk, temp-file clean-up
 
@@ -47,14 +48,18 @@ class TrainResult:
     history: list[dict]
     message: str = ""
     coverage: list[dict] = field(default_factory=list)
+    distributed: dict = field(default_factory=dict)  # what this worker did in a distributed run
 
 
 def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
-          dataset: Any = None, vectors: dict[str, Any] | None = None) -> TrainResult:
+          dataset: Any = None, vectors: dict[str, Any] | None = None, splits: Any = None,
+          save_model: bool = True, compare: bool = True) -> TrainResult:
     """Load data and vectors, build and fit the model, evaluate it, and write a run directory.
 
     ``dataset`` (a ``datasets.Dataset``) and ``vectors`` (``{config path: WordVectors}``) skip loading
-    what the caller already holds. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
+    what the caller already holds; ``splits`` (a ``datasets.Splits``) is used as the split itself (the study
+    passes its subsets). ``save_model=False`` keeps no ``model.keras`` (a measurement, e.g. one cell of a
+    study); ``compare=False`` skips the TF-IDF comparison. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
     before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
     mark the run 'failed' with the message and raise.
     """
@@ -62,18 +67,22 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     cancel = ensure_cancel(cancel)
     cfg = cfg.copy()
     cfg.validate()
-    run_dir = create_run_dir(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir(),
-                             cfg.name or cfg.model.preset)
+    dist = plan_for(cfg)  # first: a multi-worker strategy must exist before any other TensorFlow operation
+    runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
+    run_dir = dist.run_dir(runs_dir, cfg.name or cfg.model.preset)  # a scratch folder on non-chief workers
     atomic_write_json(run_dir / CONFIG_FILE, cfg.to_dict())
     update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
                        message="", environment=describe_environment(cfg))
+    dist.start(cfg, run_dir, runs_dir)  # per-replica batch and scaled learning rate, recorded in the run
     _durable.reserve_status_space(run_dir)
     _durable.clean_interrupted_saves(run_dir.parent)
     reporter.info(f"Run folder: {run_dir}")
     reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
     started = time.monotonic()
     try:
-        result = _Training(cfg, run_dir, reporter, cancel, started).run(dataset, vectors)
+        training = _Training(cfg, run_dir, reporter, cancel, started, dist)
+        training.given_splits, training.keep_model, training.compare = splits, save_model, compare
+        result = training.run(dataset, vectors)
     except Cancelled:
         _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "stopped"})
@@ -87,6 +96,9 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
         _finish(run_dir, "failed", f"Training crashed: {message}", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": message})
         raise
+    finally:
+        distributed = dist.finish()
+    result.distributed = distributed
     reporter.event("run", {"run_dir": str(run_dir), "status": result.status})
     return result
 
@@ -101,8 +113,9 @@ class _Training:
     """The steps of one run, sharing the config, run folder, reporter and cancel token."""
 
     def __init__(self, cfg: RunConfig, run_dir: Path, reporter: Reporter, cancel: CancelToken,
-                 started: float) -> None:
+                 started: float, dist: Plan | None = None) -> None:
         self.cfg = cfg
+        self.dist = dist or Plan()
         self.run_dir = run_dir
         self.reporter = reporter
         self.cancel = cancel
@@ -120,7 +133,8 @@ class _Training:
 
         cfg = self.cfg
         keras.utils.set_random_seed(cfg.training.seed)
-        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step)
+        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step,
+                                      splits=getattr(self, "given_splits", None))
         self.inputs = inputs
         splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
         update_description(self.run_dir, splits={k: v for k, v in inputs.counts.items()
@@ -134,8 +148,10 @@ class _Training:
         self.step(5)
         from .models import compile_model, parameter_counts, summary_rows
 
-        model = inputs.build_model()
-        compile_model(model, inputs.cfg)
+        with self.dist.scope():  # distributed: the variables live on every replica
+            model = inputs.build_model()
+            compile_model(model, inputs.cfg)
+        self.dist.prepare(model)
         params = parameter_counts(model)
         self.reporter.event("model", {"summary": summary_rows(model), "params": params})
         self.reporter.info(f"Model: {params['total']:,} parameters, {params['trainable']:,} trainable")
@@ -152,7 +168,8 @@ class _Training:
         self.reporter.progress(7, len(STEPS), STEPS[7])
         report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
         self.reporter.progress(8, len(STEPS), STEPS[8])
-        self.save_model(model, splits)
+        if getattr(self, "keep_model", True):
+            self.save_model(model, splits)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
         message = ("Stopped by the user; the model as trained so far was saved and evaluated."
                    if status == "stopped" else "")
@@ -225,7 +242,8 @@ class _Training:
             coverage=[{k: c[k] for k in ("vectors_path", "vocab_coverage", "token_coverage")} for c in coverage],
             seconds=round(time.monotonic() - self.started, 2),
         )
-        report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
+        if getattr(self, "compare", True):
+            report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
         wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(self.run_dir / MISCLASSIFIED_FILE,
                           "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
@@ -364,6 +382,7 @@ class _Fit:
             from .models import unfreeze_callback
 
             callbacks.insert(0, unfreeze_callback(cfg))
+        callbacks += self.training.dist.callbacks()  # distributed: BackupAndRestore and a step counter
         self.model.fit(
             x_train, y_train,
             batch_size=cfg.training.batch_size,
