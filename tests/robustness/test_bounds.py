@@ -96,3 +96,13 @@ def test_json_with_names_that_are_not_utf8_is_written_losslessly(tmp_path):
     assert json.loads(text)["classes"] == [name, "ok"]
     atomic_write_json(tmp_path / "plain.json", {"name": "café"})
     assert "café" in (tmp_path / "plain.json").read_text(encoding="utf-8")  # readable when it can be
+
+
+def test_a_tiny_binary_file_whose_numbers_look_like_text_is_still_binary(tmp_path):
+    from .helpers import word2vec_binary_bytes
+
+    # 6.005876e16 as float32 is the bytes 'UUU[': printable, yet the records end exactly at the file's end.
+    path = tmp_path / "v.bin"
+    path.write_bytes(word2vec_binary_bytes(["0"], np.array([[6.005876e16]], dtype=np.float32)))
+    wv = load_vectors(path, use_cache=False)
+    assert wv.info.format == "word2vec_binary" and wv.words == ["0"]
