@@ -166,6 +166,9 @@ class DataConfig:
     max_test_rows: int | None = field(default=None, metadata=spec(
         "Test rows", "Use a fixed random sample of N rows of a given test set", range=(1, None), step=1000,
         none_means="all rows"))
+    max_bytes: int = field(default=8 * 1024 ** 3, metadata=spec(
+        "Archive size ceiling", "Most bytes of text read from one archive (.tar.gz, .zip); a larger total "
+        "stops the import, as a decompression bomb would", range=(1 << 20, None), unit="bytes"))
     split_seed: int = field(default=1337, metadata=spec(
         "Split seed", "Seeds the train/validation/test split, so that training.seed varies the model and not "
         "the data", range=(0, MAX_SEED)))
@@ -178,6 +181,9 @@ class VectorSource:
         "Vector format", "How to read the file; auto-detect reads its first bytes", choices=VECTOR_FORMATS))
     limit: int | None = field(default=None, metadata=spec(
         "Word limit", "Read only the first N words of the file", range=(1, None), none_means="all words"))
+    trust_pickle: bool = field(default=False, metadata=spec(
+        "Trust pickle", "Open a gensim model file (.kv/.model): it is a Python pickle, which runs any code it "
+        "carries, so only for files from a source you trust; word2vec and GloVe files carry no code"))
 
 
 @dataclass
@@ -653,7 +659,13 @@ def _range(where: str, value: float, lo: float | None, hi: float | None) -> None
 # ---- files ------------------------------------------------------------------------------
 def load_config(path: str | os.PathLike) -> RunConfig:
     """Read a TOML or JSON run configuration; relative paths are relative to the file."""
+    from .fileio import check_readable_path
+
     path = Path(path)
+    check_readable_path(path, ConfigError, what="configuration file")  # FIFOs, devices, link loops
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a configuration file.",
+                          hint="Give the run configuration file itself (a .toml or .json file).")
     if not path.is_file():
         raise ConfigError(f"Configuration file not found: {path}")
     text = path.read_bytes()
@@ -661,9 +673,9 @@ def load_config(path: str | os.PathLike) -> RunConfig:
         if path.suffix.lower() == ".toml":
             import tomllib
 
-            raw = tomllib.loads(text.decode("utf-8"))
+            raw = tomllib.loads(text.decode("utf-8-sig"))  # a byte-order mark (Windows editors) is dropped
         else:
-            raw = json.loads(text.decode("utf-8"))
+            raw = json.loads(text.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
     except json.JSONDecodeError as exc:

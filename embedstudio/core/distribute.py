@@ -211,6 +211,8 @@ class Plan:
 
     def finish(self) -> dict[str, Any]:
         """After training: what this worker did; deletes a non-chief's scratch folder and empty backups."""
+        if self.name == "none":
+            return {}
         done = {"task": f"{self.task.task_type}:{self.task.task_index}" if self.task else "local",
                 "chief": self.is_chief}
         if self.counter is not None:
@@ -433,7 +435,9 @@ def launch_local(cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: 
             for i, log in enumerate(logs):
                 shutil.copyfile(log, run_dir / WORKER_LOG.format(index=i))
         if any(code != 0 for code in codes):
-            bad = next(i for i, code in enumerate(codes) if code != 0)
+            ended = (-signal.SIGTERM, -signal.SIGKILL, 130)  # the workers the launcher ended after a failure
+            bad = next((i for i, code in enumerate(codes) if code not in (0, *ended)),
+                       next(i for i, code in enumerate(codes) if code != 0))
             if cancel.cancelled:
                 message = "Stopped: the launcher ended the workers when asked to stop; no model was saved."
             else:

@@ -21,7 +21,8 @@ The ``auto`` rules (they read only the training split; nothing is tuned per data
    carries over; the same min_df = 2 the TF-IDF baseline uses), capped at ``MAX_VOCABULARY``; with fewer
    than ``MIN_VOCABULARY`` such words, every word.
 5. TF-IDF path: word unigrams and bigrams in at least two training texts, the ``model.wide_features``
-   most frequent.
+   most frequent; sublinear tf × smoothed idf, each row scaled to sqrt(mean active n-grams per text) so
+   that a typical feature is ~1 (unit-scale inputs; with unit-length rows the linear path learns slowly).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class WidePath:
 
     vectorizer: Any
     idf: np.ndarray
+    scale: float = 1.0     # row length: sqrt(mean n-grams per training text), so a typical feature is ~1
 
     @property
     def features(self) -> int:
@@ -113,7 +115,7 @@ class ModelInputs:
         ids = self.vectorizer(text)
         if self.wide is None:
             return keras.Model(text, model(ids), name="text_classifier")
-        layer = _layer_class("SublinearTfidf")(self.wide.features, name="tfidf")
+        layer = _layer_class("SublinearTfidf")(self.wide.features, self.wide.scale, name="tfidf")
         layer.build((None, self.wide.features))
         layer.idf.assign(self.wide.idf.astype("float32"))
         counts = keras.layers.Reshape((self.wide.features,), name="ngram_counts_flat")(self.wide.vectorizer(text))
@@ -185,7 +187,12 @@ def build_wide_path(train_texts: list[str], standardize: str, max_features: int,
         vocabulary=vocabulary or ["[none]"], name="ngram_counts")
     if not vocabulary:
         idf = np.zeros(2, dtype="float32")
-    return WidePath(vectorizer, idf)
+    # Unit-length rows spread over n active n-grams give features of ~1/sqrt(n): tiny inputs that a linear
+    # layer trained by Adam (steps independent of gradient scale) needs many epochs to weigh. Scaling rows to
+    # sqrt(mean n) makes a typical active feature ~1, the usual input scale for a network.
+    kept_set = set(vocabulary)
+    active = sum(n for g, n in df.items() if g in kept_set) / n_docs
+    return WidePath(vectorizer, idf, float(math.sqrt(max(active, 1.0))))
 
 
 def tfidf_matrix(wide: WidePath, texts: list[str], *, cancel: CancelToken | None = None) -> Any:
@@ -205,7 +212,7 @@ def tfidf_matrix(wide: WidePath, texts: list[str], *, cancel: CancelToken | None
     counts.data = (1.0 + np.log(counts.data)).astype("float32")
     weighted = counts.multiply(wide.idf[None, :]).tocsr()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    weighted = sp.diags((1.0 / np.maximum(norms, 1e-12)).astype("float32")) @ weighted
+    weighted = sp.diags((wide.scale / np.maximum(norms, 1e-12)).astype("float32")) @ weighted
     weighted.eliminate_zeros()
     return weighted.astype("float32").tocsr()
 

@@ -180,12 +180,14 @@ def custom_objects() -> dict[str, type]:
     class SublinearTfidf(keras.layers.Layer):
         """Word n-gram counts -> TF-IDF as scikit-learn computes it with ``sublinear_tf=True``: tf becomes
         ``1 + log(tf)``, times the smoothed idf ``log((1 + n) / (1 + df)) + 1`` learned from the training
-        texts, then each row is scaled to unit length. ``tfidf_matrix`` computes the same on SciPy sparse
-        counts for training, so the exported model scores texts exactly as the trained one did."""
+        texts, then each row is scaled to length ``scale`` (see ``model_inputs.build_wide_path``).
+        ``tfidf_matrix`` computes the same on SciPy sparse counts for training, so the exported model scores
+        texts exactly as the trained one did."""
 
-        def __init__(self, features: int, **kwargs: Any) -> None:
+        def __init__(self, features: int, scale: float = 1.0, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.features = int(features)
+            self.scale = float(scale)
 
         def build(self, input_shape: Any = None) -> None:
             self.idf = self.add_weight(shape=(self.features,), initializer="ones", trainable=False, name="idf")
@@ -197,14 +199,14 @@ def custom_objects() -> dict[str, type]:
             tf_ = ops.where(positive, 1.0 + ops.log(ops.maximum(counts, 1.0)), ops.zeros_like(counts))
             weighted = tf_ * self.idf
             norm = ops.sqrt(ops.sum(weighted * weighted, axis=-1, keepdims=True))
-            return weighted / ops.maximum(norm, 1e-12)
+            return weighted * (self.scale / ops.maximum(norm, 1e-12))
 
         def compute_output_shape(self, input_shape: tuple) -> tuple:
             return input_shape
 
         def get_config(self) -> dict[str, Any]:
             config = super().get_config()
-            config.update(features=self.features)
+            config.update(features=self.features, scale=self.scale)
             return config
 
     @keras.saving.register_keras_serializable(package="embedstudio")

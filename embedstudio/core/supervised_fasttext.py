@@ -69,8 +69,11 @@ def load_supervised(path: str | os.PathLike) -> SupervisedModel:
 
 
 def from_model(model: Any, path: str) -> SupervisedModel:
-    labels = [label[len(LABEL_PREFIX):] if label.startswith(LABEL_PREFIX) else label for label in model.get_labels()]
-    return SupervisedModel(path=path, labels=labels, dim=model.get_dimension(), words=len(model.get_words()),
+    # Real models hold words that are not UTF-8 (gensim's pang_lee_polarity_fasttext.bin): show, don't crash.
+    raw_labels = model.get_labels(on_unicode_error="replace")
+    labels = [label[len(LABEL_PREFIX):] if label.startswith(LABEL_PREFIX) else label for label in raw_labels]
+    words = model.get_words(on_unicode_error="replace")
+    return SupervisedModel(path=path, labels=labels, dim=model.get_dimension(), words=len(words),
                            quantized=bool(model.f.isQuant()), model=model)
 
 

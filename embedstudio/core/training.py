@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from .runs import (
     CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
     append_metrics, default_runs_dir, describe_environment, now_iso, update_description,
 )
+from . import runs as _durable  # disk-space checks, status on a full disk, temp-file clean-up
 
 CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
@@ -52,11 +52,14 @@ class TrainResult:
 
 
 def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
-          dataset: Any = None, vectors: dict[str, Any] | None = None) -> TrainResult:
+          dataset: Any = None, vectors: dict[str, Any] | None = None, splits: Any = None,
+          save_model: bool = True, compare: bool = True) -> TrainResult:
     """Load data and vectors, build and fit the model, evaluate it, and write a run directory.
 
     ``dataset`` (a ``datasets.Dataset``) and ``vectors`` (``{config path: WordVectors}``) skip loading
-    what the caller already holds. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
+    what the caller already holds; ``splits`` (a ``datasets.Splits``) is used as the split itself (the study
+    passes its subsets). ``save_model=False`` keeps no ``model.keras`` (a measurement, e.g. one cell of a
+    study); ``compare=False`` skips the TF-IDF comparison. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
     before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
     mark the run 'failed' with the message and raise.
     """
@@ -71,11 +74,15 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
                        message="", environment=describe_environment(cfg))
     dist.start(cfg, run_dir, runs_dir)  # per-replica batch and scaled learning rate, recorded in the run
+    _durable.reserve_status_space(run_dir)
+    _durable.clean_interrupted_saves(run_dir.parent)
     reporter.info(f"Run folder: {run_dir}")
     reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
     started = time.monotonic()
     try:
-        result = _Training(cfg, run_dir, reporter, cancel, started, dist).run(dataset, vectors)
+        training = _Training(cfg, run_dir, reporter, cancel, started, dist)
+        training.given_splits, training.keep_model, training.compare = splits, save_model, compare
+        result = training.run(dataset, vectors)
     except Cancelled:
         _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "stopped"})
@@ -97,8 +104,9 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
 
 
 def _finish(run_dir: Path, status: str, message: str, started: float, **extra: Any) -> None:
-    update_description(run_dir, status=status, message=message, finished=now_iso(),
-                       seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.record_status(run_dir, status=status, message=message, finished=now_iso(),
+                           seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.release_status_space(run_dir)
 
 
 class _Training:
@@ -125,7 +133,8 @@ class _Training:
 
         cfg = self.cfg
         keras.utils.set_random_seed(cfg.training.seed)
-        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step)
+        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step,
+                                      splits=getattr(self, "given_splits", None))
         self.inputs = inputs
         splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
         update_description(self.run_dir, splits={k: v for k, v in inputs.counts.items()
@@ -159,7 +168,9 @@ class _Training:
         self.reporter.progress(7, len(STEPS), STEPS[7])
         report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
         self.reporter.progress(8, len(STEPS), STEPS[8])
-        self.save_model(model, splits)
+        if getattr(self, "keep_model", True):
+            self.save_model(model, splits)
+        (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
         message = ("Stopped by the user; the model as trained so far was saved and evaluated."
                    if status == "stopped" else "")
         _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
@@ -231,7 +242,8 @@ class _Training:
             coverage=[{k: c[k] for k in ("vectors_path", "vocab_coverage", "token_coverage")} for c in coverage],
             seconds=round(time.monotonic() - self.started, 2),
         )
-        report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
+        if getattr(self, "compare", True):
+            report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
         wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(self.run_dir / MISCLASSIFIED_FILE,
                           "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
@@ -258,18 +270,17 @@ class _Training:
         return vs
 
     def save_model(self, model: Any, splits: Any) -> None:
-        model_path = self.run_dir / MODEL_FILE
-        # Keras insists on the .keras suffix; save beside the target, then rename atomically.
-        tmp = self.run_dir / f".{MODEL_FILE}.tmp.keras"
+        # Keras insists on the .keras suffix; save beside the target, then rename atomically
+        # (save_durably: free space checked first, partial file removed on failure).
         exported = self.inputs.end_to_end(model)
-        exported.save(tmp)
         texts = list(splits.test.texts[:PROOF_TEXTS]) or list(splits.train.texts[:PROOF_TEXTS])
-        try:
+
+        def save(tmp: Path) -> None:
+            exported.save(tmp)
             verify_saved_model(tmp, exported, texts)
-        except TrainingError:
-            tmp.unlink(missing_ok=True)
-            raise
-        os.replace(tmp, model_path)
+
+        _durable.save_durably(self.run_dir / MODEL_FILE, save, needed=_durable.weights_bytes(exported) + (1 << 20),
+                              what="the trained model")
 
 
 def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: float = PROOF_TOLERANCE) -> float:
@@ -357,7 +368,8 @@ class _Fit:
         has_validation = len(y_val) > 0
         monitor = "val_loss" if has_validation else "loss"
         checkpoint_path = self.training.run_dir / CHECKPOINT_FILE
-        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self)]
+        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self),
+                                _durable.disk_space_callback(self.training.run_dir, self.model)]
         callbacks.append(keras.callbacks.ModelCheckpoint(
             str(checkpoint_path), monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0))
         early = None
@@ -385,7 +397,6 @@ class _Fit:
                                   and self.nan_at is None)
         if self.nan_at is None:
             self.restore_best(checkpoint_path, monitor)
-        checkpoint_path.unlink(missing_ok=True)
         return self.history
 
     def class_weights(self, y: np.ndarray) -> dict[int, float]:

@@ -25,7 +25,9 @@ def test_prepare_model_inputs_gives_what_build_model_needs(tmp_path):
     assert counts["wide_features"] == inputs.wide.features > 1
     ids, tfidf = inputs.data["train"][0]
     assert ids.shape == (counts["train"], cfg.text.sequence_length) and tfidf.shape == (counts["train"], counts["wide_features"])
-    np.testing.assert_allclose(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel()[:5], 1, atol=1e-5)
+    lengths = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
+    np.testing.assert_allclose(lengths[:5], inputs.wide.scale, rtol=1e-5)
+    assert inputs.wide.scale > 1
     assert inputs.cfg.text.standardize == "lower_split_punctuation"   # auto, lower-case vector file
     assert len(inputs.matrices) == 1 and inputs.matrices[0].shape[0] == len(inputs.vocab)
     assert 0 < inputs.coverage[0]["vocab_coverage"] <= 1

@@ -18,7 +18,6 @@ each case). ``tests/robustness/test_corpus.py`` asserts every case is ``clear``.
 from __future__ import annotations
 
 import argparse
-import bz2
 import gzip
 import io
 import json
@@ -32,11 +31,10 @@ import tarfile
 import tempfile
 import time
 import zipfile
-import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -408,7 +406,7 @@ def c_unknown_format_option(d: Path) -> Case:
 def _cache_case(d: Path, damage: Callable[[Path], None]) -> Case:
     words = [f"w{i}" for i in range(50)]
     m = _matrix(50, 8)
-    src = _w(d / "v.txt", "".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m)))
+    src = _w(d / "v.txt", "".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m, strict=False)))
     a, b = m[3], m[5]
     expected = float(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))
     cache_root = d / "home" / "cache"
@@ -719,7 +717,8 @@ def c_config_encoding_hex(d: Path) -> Case:
 
 @case("configs")
 def c_config_encoding_unknown(d: Path) -> Case:
-    return Case(_train(_w(d / "c.toml", '[data]\npath = "data"\nencoding = "klingon-8"\n[embedding]\nmode = "scratch"\n')),
+    body = '[data]\npath = "data"\nencoding = "klingon-8"\n[embedding]\nmode = "scratch"\n'
+    return Case(_train(_w(d / "c.toml", body)),
                 words=("data.encoding", "klingon-8"))
 
 
@@ -872,7 +871,7 @@ def classify(case_: Case, proc: subprocess.CompletedProcess | None, timed_out: b
     if proc.returncode < 0 or proc.returncode > 128 and proc.returncode != 130:
         return "crash", f"exit {proc.returncode}"
     if "Traceback (most recent call last)" in text or "error: unexpected" in text:
-        line = next((l for l in text.splitlines() if "unexpected" in l), text.strip().splitlines()[-1:])
+        line = next((ln for ln in text.splitlines() if "unexpected" in ln), text.strip().splitlines()[-1:])
         return "crash", str(line)[:200]
     words_ok = all(w.lower() in text.lower() for w in case_.words)
     check_ok = True

@@ -118,7 +118,8 @@ def class_files(root: Path) -> tuple[dict[str, list[Path]], list[Path]]:
             continue
         if entry.is_dir():
             files, _ = walk_files(entry, root)
-            classes[entry.name] = [p for p in files if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
+            classes[entry.name] = [p for p in files
+                                   if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
         elif entry.is_file():
             loose.append(entry)
     return classes, loose
@@ -290,7 +291,7 @@ def _archive_documents(path: Path, opts: ReadOptions, reporter: Reporter, cancel
     size = path.stat().st_size
     progress = ThrottledProgress(reporter, size, f"Reading {path.name}", cancel=cancel, unit="B")
     documents = []
-    for name, data in iter_members(path, read=read, progress=progress):
+    for name, data in iter_members(path, read=read, progress=progress, max_total_bytes=opts.max_bytes):
         parts = [p for p in name.split("/") if p]
         if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
             continue

@@ -78,7 +78,7 @@ FOLDER_FORMATS = ("folders", "split", "lines_per_class")
 def read_options(cfg: DataConfig) -> ReadOptions:
     return ReadOptions(encoding=check_encoding(cfg.encoding), delimiter=cfg.delimiter, has_header=cfg.has_header,
                        text_column=cfg.text_column, label_column=cfg.label_column, sheet=cfg.sheet,
-                       exclude=None if cfg.exclude is None else list(cfg.exclude))
+                       exclude=None if cfg.exclude is None else list(cfg.exclude), max_bytes=cfg.max_bytes)
 
 
 def read_source(path: Path, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken,

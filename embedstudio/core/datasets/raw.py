@@ -22,6 +22,7 @@ class ReadOptions:
     label_column: str = ""
     sheet: str = ""                 # Excel worksheet ("" = the first)
     exclude: list[str] | None = None  # class folders to skip (glob patterns); None: unlabelled ones
+    max_bytes: int = 8 * 1024 ** 3  # most bytes of text read from one archive (data.max_bytes)
 
 
 @dataclass

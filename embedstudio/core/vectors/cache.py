@@ -290,7 +290,8 @@ def _read_info(entry: Path) -> dict | None:
     for key, kind in _INFO_TYPES.items():
         if not isinstance(info.get(key), kind) or isinstance(info.get(key), bool):
             return None
-    if not (info.get("limit") is None or isinstance(info["limit"], int)) or info.get("separator") not in (*_SEPARATORS, None):
+    if not (info.get("limit") is None or isinstance(info["limit"], int)) or \
+            info.get("separator") not in (*_SEPARATORS, None):
         return None
     meta = info["meta"]
     for key, kind in _META_TYPES.items():

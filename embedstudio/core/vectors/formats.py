@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-import numpy as np
-
 from embedstudio.core.errors import ConfigError, VectorFileError
 
 FORMATS = ("glove", "word2vec_text", "word2vec_binary", "fasttext_bin", "gensim")
@@ -296,7 +294,8 @@ def _utf16_or_32(head: bytes) -> str | None:
     if len(sample) >= 40 and not sample.startswith(FASTTEXT_MAGIC):
         even, odd = sample[0::2], sample[1::2]
         for zeros, text in ((even, odd), (odd, even)):
-            if zeros.count(0) > 0.9 * len(zeros) and sum(32 <= b < 127 or b in (9, 10, 13) for b in text) > 0.9 * len(text):
+            printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in text)
+            if zeros.count(0) > 0.9 * len(zeros) and printable > 0.9 * len(text):
                 return "UTF-16"
     return None
 

@@ -493,8 +493,8 @@ class _TextVectorParser:
                         f"{MAX_WORD_BYTES:,} bytes ({_lines_phrase(self.long_lines)}; the first starts "
                         f"{_shown(start, 40)!r} and is {size:,} bytes long): the file is probably damaged there.")
         if self.nul_lines:
-            warn.append(f"{self.name}: {len(self.nul_lines)} words contain a NUL byte ({_lines_phrase(self.nul_lines)}); "
-                        "the file may be damaged there. They were read as they are.")
+            warn.append(f"{self.name}: {len(self.nul_lines)} words contain a NUL byte "
+                        f"({_lines_phrase(self.nul_lines)}); the file may be damaged there. They were read as they are.")
         duplicates, examples = self._drop_duplicates()
         if duplicates:
             warn.append(f"{self.name}: {duplicates} duplicate words; the first vector of each was kept "
