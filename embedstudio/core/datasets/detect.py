@@ -166,7 +166,7 @@ def _sibling_split(path: Path, want: str) -> Path | None:
         if candidate == path or not candidate.is_dir() or split_role(candidate.name) != want:
             continue
         cm = _SPLIT_NAME.match(candidate.name)
-        if (cm.group("prefix") or None) == (prefix or None):
+        if cm is not None and (cm.group("prefix") or None) == (prefix or None):
             return candidate
     return None
 

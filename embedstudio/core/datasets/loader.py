@@ -52,10 +52,9 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
         validation_source=str(data_path(cfg.validation_path)) if cfg.validation_path else "",
     )
     if cfg.exclude and fmt not in FOLDER_FORMATS:
-        raw.train, raw.test, validation = (
-            _exclude_labels(t, cfg.exclude, report) if t is not None else None
-            for t in (raw.train, raw.test, validation)
-        )
+        raw.train = _exclude_labels(raw.train, cfg.exclude, report)
+        raw.test = _exclude_labels(raw.test, cfg.exclude, report) if raw.test is not None else None
+        validation = _exclude_labels(validation, cfg.exclude, report) if validation is not None else None
     tables = {"train": raw.train, "test": raw.test, "validation": validation}
     originals = dict(tables)
     tables = _clean(tables, cfg, report, reporter, cancel)
@@ -70,6 +69,7 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
     if cfg.max_test_rows is not None:
         tables["test"] = _cap(tables["test"], cfg.max_test_rows, report, "test", "data.max_test_rows")
     train, test, validation = tables["train"], tables["test"], tables["validation"]
+    assert train is not None  # every reader returns a training table; only test/validation are optional
     classes = _classes(train, test, path, report, validation)
     report.warnings += _warnings(train, test, classes, report, cfg)
     for message in report.notices:
@@ -195,6 +195,7 @@ def _clean(
     tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport, reporter: Reporter, cancel: CancelToken
 ) -> dict[str, TextTable | None]:
     train = tables["train"]
+    assert train is not None
     report.looks_like_mail = looks_like_mail(train.texts)
     auto = report.looks_like_mail
     report.stripped_headers = auto if cfg.strip_headers is None else cfg.strip_headers
@@ -272,7 +273,8 @@ def _drop_rows(
         if table is None:
             kept[part] = None
             continue
-        before = originals[part].texts if originals[part] is not None else table.texts
+        original = originals[part]
+        before = original.texts if original is not None else table.texts
         keep = []
         seen: set[tuple[str, str]] = set()
         empty = emptied = duplicates = 0

@@ -77,7 +77,7 @@ def sniff_delimiter(text: str, *, prefer: str = "") -> str:
 
 def _regularity(sample: str, delimiter: str) -> float:
     """Share of sample rows having the most common field count, or 0 when that count is below 2."""
-    counts = Counter()
+    counts: Counter[int] = Counter()
     for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
         try:
             counts = Counter(
@@ -127,7 +127,7 @@ def parse_table(text: str, delimiter: str, *, source: str, limit: int | None = N
 def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[list[list[str]], list[int]]:
     # Whole documents in one field exceed csv's default 128 KiB limit.
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting, strict=True)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting, strict=True)  # type: ignore[arg-type]
     rows: list[list[str]] = []
     starts: list[int] = []
     previous_end = 0
@@ -142,7 +142,7 @@ def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[l
             if limit is not None and len(rows) >= limit:
                 break
     except csv.Error as exc:
-        exc.line_number = previous_end + 1  # where the unparseable record starts
+        exc.line_number = previous_end + 1  # type: ignore[attr-defined]  # where the unparseable record starts
         raise
     return rows, starts
 
