@@ -366,7 +366,7 @@ def field_specs(cls: type = RunConfig, prefix: str = "") -> Iterator[tuple[str, 
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
         path = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             yield from field_specs(tp, f"{path}.")
             continue
         if get_origin(tp) is list and dataclasses.is_dataclass(get_args(tp)[0]):
@@ -605,7 +605,7 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
 def _convert(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     args = get_args(tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"'{where}' must be a table/object, not {type(value).__name__}.", field=where)
         return _build(tp, value, f"{where}.")
