@@ -306,8 +306,9 @@ def end_to_end_model(vectorizer: Any, model: Any) -> Any:
 
     # The optimizer state is training scaffolding, not part of the classifier; saved with the model it
     # can fail to reload (a two-phase optimizer built on the frozen embedding orders its slots differently).
-    if getattr(model, "optimizer", None) is not None:
-        model.optimizer = None
+    from .model_inputs import _strip_training_state
+
+    _strip_training_state(model)
     text = keras.Input(shape=(1,), dtype="string", name="text")
     probabilities = model(vectorizer(text))
     return keras.Model(text, probabilities, name="text_classifier")
@@ -346,11 +347,22 @@ class _Fit:
         self.early_stopped = False
         self.best_epoch: int | None = None
 
+    @property
+    def epochs(self) -> int:
+        """``training.epochs``, raised so that training makes at least ``training.min_steps`` updates."""
+        cfg = self.training.cfg
+        steps = max(1, math.ceil(len(self.data["train"][1]) / cfg.training.batch_size))
+        return max(cfg.training.epochs, math.ceil(cfg.training.min_steps / steps))
+
     def run(self) -> list[dict]:
         import keras
 
         cfg = self.training.cfg
         x_train, y_train = self.data["train"]
+        if self.epochs > cfg.training.epochs:
+            self.training.reporter.info(
+                f"Up to {self.epochs} epochs (training.epochs is {cfg.training.epochs}): at least "
+                f"{cfg.training.min_steps} updates on {len(y_train):,} texts; early stopping still applies")
         x_val, y_val = self.data["validation"]
         has_validation = len(y_val) > 0
         monitor = "val_loss" if has_validation else "loss"
@@ -371,7 +383,7 @@ class _Fit:
         self.model.fit(
             x_train, y_train,
             batch_size=cfg.training.batch_size,
-            epochs=cfg.training.epochs,
+            epochs=self.epochs,
             validation_data=(x_val, y_val) if has_validation else None,
             class_weight=self.class_weights(y_train) if cfg.training.class_weights else None,
             callbacks=callbacks,
@@ -415,7 +427,7 @@ def _monitor_callback(fit: _Fit) -> Any:
     n_train = len(fit.data["train"][1])
     batch_size = cfg.training.batch_size
     batches = max(1, math.ceil(n_train / batch_size))
-    epochs = cfg.training.epochs
+    epochs = fit.epochs
 
     class TrainingMonitor(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:

@@ -75,6 +75,7 @@ def tiny_config(tmp_path, data_path, *, vectors=None, preset="average", mode="fi
     cfg.model.dense_units = 8
     cfg.model.rnn_units = 4
     cfg.training.epochs = epochs
+    cfg.training.min_steps = 0   # tiny data: exactly the epochs asked for
     cfg.training.batch_size = 8
     cfg.training.learning_rate = 0.01
     for key, value in training.items():
@@ -351,3 +352,15 @@ def test_every_run_proves_its_model_reloads(tmp_path):
                              keras.Sequential([keras.Input((20,)), keras.layers.Dense(2, activation="softmax")]))
     with pytest.raises(TrainingError, match="predicts differently"):
         verify_saved_model(result.run_dir / "model.keras", other, ["good film", "bad film"])
+
+
+def test_small_data_gets_enough_updates(tmp_path):
+    csv = make_csv_dataset(tmp_path / "reviews.csv")
+    cfg = tiny_config(tmp_path, csv, mode="scratch", epochs=2)
+    cfg.training.min_steps = 20
+    reporter = RecordingReporter()
+    result = train(cfg, reporter=reporter)
+    steps = -(-load_run(result.run_dir).description["splits"]["train"] // cfg.training.batch_size)
+    expected = -(-20 // steps)
+    assert expected > 2 and len(result.history) == expected
+    assert any(line.startswith(f"Up to {expected} epochs") for line in reporter.infos)
