@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import presets
-from .config import RunConfig, data_path
+from .config import RunConfig
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
 from .jobs import CancelToken, Cancelled, Reporter, ensure_cancel, ensure_reporter
