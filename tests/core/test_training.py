@@ -357,10 +357,15 @@ def test_every_run_proves_its_model_reloads(tmp_path):
 def test_small_data_gets_enough_updates(tmp_path):
     csv = make_csv_dataset(tmp_path / "reviews.csv")
     cfg = tiny_config(tmp_path, csv, mode="scratch", epochs=2)
-    cfg.training.min_steps = 20
+    cfg.training.min_steps = 60
+    cfg.training.early_stopping = False
+    cfg.training.batch_size = 64
     reporter = RecordingReporter()
     result = train(cfg, reporter=reporter)
-    steps = -(-load_run(result.run_dir).description["splits"]["train"] // cfg.training.batch_size)
-    expected = -(-20 // steps)
+    n = load_run(result.run_dir).description["splits"]["train"]
+    batch = -(-n // 10)                        # at least 10 updates per epoch
+    steps = -(-n // batch)
+    expected = min(5 * 2, -(-60 // steps))
     assert expected > 2 and len(result.history) == expected
+    assert f"Batches of {batch} (training.batch_size is 64): {n:,} texts" in reporter.infos
     assert any(line.startswith(f"Up to {expected} epochs") for line in reporter.infos)
