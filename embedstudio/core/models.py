@@ -210,38 +210,6 @@ def custom_objects() -> dict[str, type]:
             return config
 
     @keras.saving.register_keras_serializable(package="embedstudio")
-    class FeatureDropout(keras.layers.Layer):
-        """Dropout for the (sparse during training) TF-IDF features: each active n-gram is dropped with
-        probability ``rate`` and the rest scaled by 1 / (1 - rate). For a linear model this acts as an
-        adaptive L2 penalty (Wager, Wang & Liang 2013), the regularisation a linear SVM gets from C."""
-
-        def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.rate = float(rate)
-            self.seed = seed
-            self.supports_masking = True
-            self.seed_generator = keras.random.SeedGenerator(seed)
-
-        def call(self, inputs: Any, training: bool = False) -> Any:
-            if not training or self.rate <= 0:
-                return inputs
-            import tensorflow as tf
-
-            if isinstance(inputs, tf.SparseTensor):
-                keep = keras.random.uniform(tf.shape(inputs.values), seed=self.seed_generator) >= self.rate
-                kept = tf.sparse.retain(inputs, keep)
-                return tf.SparseTensor(kept.indices, kept.values / (1.0 - self.rate), kept.dense_shape)
-            return keras.random.dropout(inputs, self.rate, seed=self.seed_generator)
-
-        def compute_output_shape(self, input_shape: tuple) -> tuple:
-            return input_shape
-
-        def get_config(self) -> dict[str, Any]:
-            config = super().get_config()
-            config.update(rate=self.rate, seed=self.seed)
-            return config
-
-    @keras.saving.register_keras_serializable(package="embedstudio")
     class ScaledFinetuneEmbedding(keras.layers.Layer):
         """A pre-trained embedding fine-tuned at ``lr_factor`` times the optimiser's learning rate.
 
@@ -294,7 +262,6 @@ def custom_objects() -> dict[str, type]:
         "embedstudio>HashedBigrams": HashedBigrams,
         "embedstudio>SublinearTfidf": SublinearTfidf,
         "embedstudio>ScaledFinetuneEmbedding": ScaledFinetuneEmbedding,
-        "embedstudio>FeatureDropout": FeatureDropout,
         **{f"embedstudio>standardize_{name}": fn for name, fn in standardizers().items()},
     }
 
@@ -368,10 +335,7 @@ def build_model(cfg: RunConfig, *, vocab_size: int, num_classes: int,
     features = int(wide_features or cfg.model.wide_features)
     tfidf = keras.Input(shape=(features,), sparse=True, name="tfidf")
     deep_logits = keras.layers.Dense(num_classes, name="deep_logits")(x)
-    wide = tfidf
-    if cfg.model.dropout > 0:
-        wide = _layer_class("FeatureDropout")(cfg.model.dropout, seed=cfg.training.seed, name="tfidf_dropout")(tfidf)
-    wide_logits = keras.layers.Dense(num_classes, name="wide_logits")(wide)
+    wide_logits = keras.layers.Dense(num_classes, name="wide_logits")(tfidf)
     logits = keras.layers.Add(name="logits")([deep_logits, wide_logits])
     outputs = keras.layers.Activation("softmax", name="probabilities", dtype="float32")(logits)
     return keras.Model([inputs, tfidf], outputs, name=f"{preset}_classifier")
