@@ -195,7 +195,7 @@ class Plan:
     def prepare(self, model: Any) -> Any:
         """Work around Keras 3's multi-worker gaps on this model (see ``_keras_multi_worker_fixes``)."""
         if self.name == "multi_worker":
-            _keras_multi_worker_fixes(model)
+            _keras_multi_worker_fixes(model, across_workers=self.workers > 1)
         return model
 
     def callbacks(self) -> list[Any]:
@@ -287,7 +287,7 @@ def _step_counter() -> Any:
     return StepCounter()
 
 
-def _keras_multi_worker_fixes(model: Any) -> None:
+def _keras_multi_worker_fixes(model: Any, *, across_workers: bool) -> None:
     """Two per-model workarounds for Keras 3.15 under MultiWorkerMirroredStrategy (keras-team/keras#20585):
 
     - ``fit`` builds the model symbolically from its first batch by ``strategy.reduce``-ing the whole (x, y)
@@ -296,7 +296,8 @@ def _keras_multi_worker_fixes(model: Any) -> None:
     - every step ``strategy.reduce("MEAN", log, axis=0)``-s the scalar logs across workers, which fails on a
       rank-0 tensor ("Invalid reduction dimension 0"); the step returns each scalar as shape (1,), and the
       same reduction then averages over the replicas and yields the scalar.
-    Both touch only this model object, and only in multi-worker runs.
+    Both touch only this model object, and only in multi-worker runs; the second only when the cluster has
+    more than one worker (with one, Keras reduces locally and the logs must stay scalars).
     """
     import types
 
@@ -323,8 +324,9 @@ def _keras_multi_worker_fixes(model: Any) -> None:
         return step_with_ranked_logs
 
     model._maybe_symbolic_build = types.MethodType(maybe_symbolic_build, model)
-    model.train_step = ranked(model.train_step)
-    model.test_step = ranked(model.test_step)
+    if across_workers:
+        model.train_step = ranked(model.train_step)
+        model.test_step = ranked(model.test_step)
 
 
 # ---- one worker process (what the local launcher starts) ------------------------------------------------

@@ -140,6 +140,19 @@ def test_two_local_workers_train_one_normal_run(tmp_path):
     assert any("[worker 0] epoch 2" in line for line in reporter.infos)
 
 
+def test_one_local_worker_through_the_cli(tmp_path, capsys):
+    from embedstudio.cli import main
+    from embedstudio.core.config import save_config
+
+    data = make_folder_dataset(tmp_path / "data", n_per_class=12)
+    save_config(tiny_config(tmp_path, data, mode="scratch", epochs=1), tmp_path / "run.json")
+    assert main(["train", str(tmp_path / "run.json"), "--workers", "1"]) == 0
+    run_dir = Path(next(line[5:] for line in capsys.readouterr().out.splitlines() if line.startswith("run: ")))
+    run = load_run(run_dir)
+    assert run.status == "completed" and run.has_model
+    assert (run.description["distribute"]["replicas"], run.description["launcher"]["workers"]) == (1, 1)
+
+
 def test_a_failing_worker_fails_the_launch_with_its_message(tmp_path):
     cfg = tiny_config(tmp_path, tmp_path / "missing-data", mode="scratch")
     with pytest.raises(TrainingError) as err:
