@@ -56,7 +56,7 @@ def report_warnings(report: dict[str, Any] | None) -> list[str]:
     """The warnings a report carries, for the CLI, the log and the results view."""
     if not report:
         return []
-    return [report[key] for key in ("leakage_warning", "collapse_warning") if report.get(key)]
+    return [report[key] for key in ("label_warning", "leakage_warning", "collapse_warning") if report.get(key)]
 
 
 def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], *,
@@ -64,7 +64,8 @@ def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequ
     """Accuracy, macro/weighted F1, per-class precision/recall/F1/support and the confusion matrix.
 
     ``proba`` is ``(n, len(classes))``; the prediction is the most probable class. True labels the model
-    does not know are counted as errors and listed in ``unknown_labels``.
+    does not know are counted as errors and listed in ``unknown_labels``. Macro-F1 averages over the
+    classes that occur in ``y_true`` only: a class without test examples has no F1 to average in.
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
@@ -81,10 +82,13 @@ def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequ
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0)
     accuracy = float(accuracy_score(y_true, y_pred))
+    present = set(y_true)
+    supported = [c for c in labels if c in present]
     report: dict[str, Any] = {
         "n_samples": len(y_true),
         "accuracy": accuracy,
-        "macro_f1": float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=supported, average="macro", zero_division=0)),
+        "macro_f1_classes": len(supported),
         "weighted_f1": float(f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0)),
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
@@ -219,6 +223,93 @@ def predict_texts(run_dir_or_model: Any, texts: Sequence[str], classes: Sequence
     return [{str(c): float(p) for c, p in zip(classes, row)} for row in proba]
 
 
+OOV_FLAG_SHARE = 0.5   # flag a text when more than half of its tokens are not in the vocabulary
+
+
+def _text_vectorizer(model: Any) -> Any:
+    """The TextVectorization layer at the front of an end-to-end model (searched in nested models too)."""
+    import keras
+
+    stack = list(getattr(model, "layers", []))
+    while stack:
+        layer = stack.pop(0)
+        if isinstance(layer, keras.layers.TextVectorization):
+            return layer
+        stack += list(getattr(layer, "layers", []))
+    return None
+
+
+def text_flags(model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """What the model sees of each text, tokenised by the model's own TextVectorization layer.
+
+    Per text: ``tokens`` (after standardisation and splitting), ``ignored`` (cut off after the sequence
+    length), ``unknown`` (tokens outside the vocabulary) and ``flags``, human-readable warnings such as
+    ``"empty"``, ``"truncated: 1,342 of 2,000 tokens ignored"``, ``"oov: 91% of tokens unknown"``.
+    """
+    layer = _text_vectorizer(model)
+    if layer is None:
+        raise RunError("The model has no TextVectorization layer at its input, so its tokens cannot be inspected.")
+    import tensorflow as tf
+
+    length = layer.get_config().get("output_sequence_length")
+    out = []
+    for start in range(0, len(texts), _PREDICT_BATCH):
+        chunk = [str(t) for t in texts[start:start + _PREDICT_BATCH]]
+        tokens = layer._preprocess(tf.constant(chunk, dtype=tf.string))  # the layer's own standardize + split
+        ids = layer._lookup_layer(tokens)
+        oov = 1  # TextVectorization: 0 is padding, 1 is [UNK]
+        rows = ids.to_list() if hasattr(ids, "to_list") else ids.numpy().tolist()
+        for text, row in zip(chunk, rows):
+            n = len(row)
+            unknown = sum(1 for i in row if i == oov)
+            ignored = max(0, n - length) if length else 0
+            flags = []
+            empty = n == 0 or not any(ch.isalnum() for ch in text)  # nothing word-like (punctuation only)
+            if empty:
+                flags.append("empty")
+            if ignored:
+                flags.append(f"truncated: {ignored:,} of {n:,} tokens ignored")
+            if n and not empty and unknown / n > OOV_FLAG_SHARE:
+                flags.append(f"oov: {100 * unknown / n:.0f}% of tokens unknown")
+            out.append({"tokens": n, "ignored": ignored, "unknown": unknown, "flags": flags})
+    return out
+
+
+def predict_detailed(run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
+                     ) -> list[dict[str, Any]]:
+    """``predict_texts`` plus, for each text, what the model saw of it: ``{"probabilities": {...},
+    "flags": [...], "tokens": n, "ignored": k, "unknown": u}`` (see :func:`text_flags`)."""
+    if isinstance(run_dir_or_model, (str, os.PathLike)):
+        run_dir = Path(run_dir_or_model)
+        model = _cached_model(run_dir)
+        classes = list(classes) if classes is not None else run_classes(run_dir)
+    else:
+        model = run_dir_or_model
+    texts = list(texts)
+    probabilities = predict_texts(model, texts, classes)
+    return [{"probabilities": probs, **flags} for probs, flags in zip(probabilities, text_flags(model, texts))]
+
+
+def label_overlap_check(labels: Sequence[str], classes: Sequence[str], source: str) -> str | None:
+    """Refuse data whose labels share nothing with the run's classes; a warning when some do not match."""
+    counts = Counter(str(y) for y in labels)
+    known = set(classes)
+    unknown = {label: n for label, n in counts.items() if label not in known}
+    if not unknown:
+        return None
+    shown = ", ".join(repr(c) for c in sorted(unknown)[:8]) + (" ..." if len(unknown) > 8 else "")
+    if len(unknown) == len(counts):
+        model_shown = ", ".join(repr(c) for c in list(classes)[:8]) + (" ..." if len(classes) > 8 else "")
+        raise RunError(
+            f"{source}: none of its labels ({shown}) is a class of this run ({model_shown}), so a score would "
+            "mean nothing. Evaluate on data labelled with the run's classes, or check the label column "
+            "(data.label_column).")
+    rows = sum(unknown.values())
+    return (f"{rows:,} of {sum(counts.values()):,} examples carry {len(unknown):,} label"
+            f"{'s' if len(unknown) != 1 else ''} the run does not know ({shown}); they count as errors, "
+            "so the score is lower than the model's real one on its classes.")
+
+
 def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
     from .config import DataConfig, RunConfig
 
@@ -234,7 +325,9 @@ def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
     data.path = str(Path(data_cfg_or_path).expanduser().resolve()) if not str(data_cfg_or_path).startswith(
         "gensim-test-data:") else str(data_cfg_or_path)
     data.test_path = ""
+    data.validation_path = ""
     data.max_rows = None
+    data.max_test_rows = None
     return data
 
 
@@ -260,11 +353,16 @@ def evaluate_run(run_dir: str | os.PathLike, data_cfg_or_path: Any, *, reporter:
     split = "test" if table is dataset.test else "all"
     if not table.texts:
         raise RunError(f"{data_cfg.path} holds no examples to evaluate on.")
+    label_warning = label_overlap_check(table.labels, classes, str(data_cfg.path))
+    if label_warning:
+        reporter.warning(label_warning)
     reporter.info(f"Evaluating on {len(table.texts):,} examples ({split} rows)")
     model = _cached_model(run_dir)
     progress = ThrottledProgress(reporter, len(table.texts), "Predicting", cancel=cancel)
     proba = predict_proba(model, table.texts, cancel=cancel, progress=progress)
     report = evaluate_predictions(table.labels, proba, classes, dataset_path=data_cfg.path)
+    if label_warning:
+        report["label_warning"] = label_warning
     report["dataset"] = {"path": data_cfg.path, "split": split, "rows": len(table.texts)}
     report["misclassified"] = misclassified(table.texts, table.labels, proba, classes, table.sources, limit=100)
     report["evaluated"] = _dt.datetime.now().astimezone().isoformat(timespec="seconds")

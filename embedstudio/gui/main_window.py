@@ -6,37 +6,34 @@ TensorFlow warm-up is a Worker started after the window is shown.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from pathlib import Path
 from typing import Callable
 
-import embedstudio.gui.refcount_guard  # noqa: F401 - first: PySide6 6.12 on Python 3.11 needs it
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QLineEdit, QMainWindow, QMenu,
+                               QMessageBox, QPlainTextEdit, QTabWidget, QTextEdit, QWidget)
 
 from embedstudio.core.config import RunConfig, load_config, save_config
 from embedstudio.core.errors import UserError
+from embedstudio.core.jobs import CancelToken, Reporter
 from embedstudio.gui import dialogs
 from embedstudio.gui.drop_routing import route_paths
+from embedstudio.gui.jobs import ErrorInfo, Worker, WorkerPool
 from embedstudio.gui.panels.dataset_panel import DatasetPanel
+from embedstudio.gui.panels.model_panel import ModelPanel
+from embedstudio.gui.panels.runs_panel import RunsPanel
+from embedstudio.gui.panels.training_panel import TrainingPanel
 from embedstudio.gui.panels.vectors_panel import VectorsPanel
-from embedstudio.gui.preferences import Preferences, load_preferences, save_preferences, workspace_path
+from embedstudio.gui.preferences import Preferences, save_preferences, workspace_path
 from embedstudio.gui.state import AppState
-from embedstudio.gui.widgets.busy import JobStatus, TrackingPool
-from embedstudio.gui.worker import ErrorInfo, Worker
+from embedstudio.gui.widgets.job_status import JobStatus
 
 log = logging.getLogger(__name__)
 
 AREAS = ("Vectors", "Dataset", "Model", "Training", "Runs")
-_GUI_B_PANELS = {  # area -> (module, class); GUI-B's panels, imported when present
-    "Model": ("embedstudio.gui.panels.model_panel", "ModelPanel"),
-    "Training": ("embedstudio.gui.panels.training_panel", "TrainingPanel"),
-    "Runs": ("embedstudio.gui.panels.runs_panel", "RunsPanel"),
-}
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
 
 
@@ -45,7 +42,7 @@ def settings() -> QSettings:
     return QSettings(QSettings.IniFormat, QSettings.UserScope, "EmbedStudio", "EmbedStudio")
 
 
-def warm_up_tensorflow(*, reporter, cancel) -> str:
+def warm_up_tensorflow(*, reporter: Reporter, cancel: CancelToken) -> str:
     """Import TensorFlow/Keras once in the background so the first Train click does not wait ~2 s."""
     from embedstudio.gui.heavy_imports import import_tensorflow
 
@@ -54,27 +51,6 @@ def warm_up_tensorflow(*, reporter, cancel) -> str:
     import tensorflow as tf
 
     return tf.__version__
-
-
-class NotAvailable(QWidget):
-    """Shown in place of a panel whose module is missing or broken."""
-
-    def __init__(self, area: str, reason: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        label = QLabel(f"<h3>{area} is not available</h3><p>{reason}</p>")
-        label.setWordWrap(True)
-        label.setAlignment(Qt.AlignCenter)
-        QVBoxLayout(self).addWidget(label)
-
-
-def _make_optional_panel(area: str, state: AppState, pool: TrackingPool) -> QWidget:
-    module_name, class_name = _GUI_B_PANELS[area]
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError, SyntaxError) as exc:
-        log.warning("the %s panel is not available: %s", area, exc)
-        return NotAvailable(area, f"This build has no working {area} panel ({type(exc).__name__}: {exc}).")
-    return cls(state, pool)
 
 
 class MainWindow(QMainWindow):
@@ -88,7 +64,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("EmbedStudio")
         self.setObjectName("mainWindow")
         self.state = state or AppState(parent=self)
-        self.pool = TrackingPool(self)
+        self.pool = WorkerPool(self)
         self.prefs = prefs or Preferences()
         self._save_prefs = save_prefs
         self._warm_up = warm_up
@@ -112,9 +88,13 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.vectors_panel = VectorsPanel(self.state, self.pool)
         self.dataset_panel = DatasetPanel(self.state, self.pool)
-        self.panels: dict[str, QWidget] = {"Vectors": self.vectors_panel, "Dataset": self.dataset_panel}
-        for area in ("Model", "Training", "Runs"):
-            self.panels[area] = _make_optional_panel(area, self.state, self.pool)
+        self.model_panel = ModelPanel(self.state, self.pool)
+        self.training_panel = TrainingPanel(self.state, self.pool)
+        self.runs_panel = RunsPanel(self.state, self.pool)
+        self.runs_panel.rerun_requested.connect(self.rerun)
+        self.panels: dict[str, QWidget] = {
+            "Vectors": self.vectors_panel, "Dataset": self.dataset_panel, "Model": self.model_panel,
+            "Training": self.training_panel, "Runs": self.runs_panel}
         tips = {
             "Vectors": "Word-vector files: load, explore, check coverage, train your own",
             "Dataset": "Import labelled texts, clean them and choose the splits",
@@ -127,15 +107,12 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(i, tips[area])
         self.setCentralWidget(self.tabs)
 
-    @property
-    def training_panel(self) -> QWidget:
-        return self.panels["Training"]
-
     def _build_status_bar(self) -> None:
         self.job_status = JobStatus(self.pool)
         self.statusBar().addPermanentWidget(self.job_status)
 
-    def _action(self, menu: QMenu, text: str, slot: Callable, shortcut=None, tip: str = "") -> QAction:
+    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
@@ -270,8 +247,7 @@ class MainWindow(QMainWindow):
     def after_show(self) -> None:
         """Called once the window is on screen: warm TensorFlow up, and open the demo on first start."""
         if self._warm_up:
-            self.warmup_worker = Worker(warm_up_tensorflow, name="Preparing TensorFlow")
-            self.warmup_worker.cancellable = False
+            self.warmup_worker = Worker(warm_up_tensorflow, name="Preparing TensorFlow", cancellable=False)
             self.warmup_worker.returned.connect(lambda v: self.status_message(f"TensorFlow {v} ready.", timeout_ms=4000))
             self.warmup_worker.errored.connect(lambda info: dialogs.show_error(self, info))
             self.pool.start(self.warmup_worker)
@@ -291,7 +267,8 @@ class MainWindow(QMainWindow):
             return
         self._set_config(cfg, None)
         self._load_workspace_inputs()
-        self.status_message("Demo workspace: movie reviews (pos/neg) with small fastText vectors. Press Train (Ctrl+R).")
+        self.status_message("Demo workspace: BBC News articles (5 topics) with GloVe 6B 50d vectors. "
+                            "Press Train (Ctrl+R).")
 
     def _load_workspace_inputs(self) -> None:
         """Load the config's vector files and import its dataset in workers, so Train works at once."""
@@ -299,8 +276,8 @@ class MainWindow(QMainWindow):
         for src in cfg.embedding.vectors:
             if not self.state.is_loaded(src.path):
                 self.vectors_panel.load(src.path)
-        if cfg.data.path and self.state.dataset is None:
-            self.dataset_panel.import_dataset()
+        if cfg.data.path and self.state.dataset_for(cfg.data) is None:
+            self.dataset_panel.import_dataset()  # the Dataset area then shows what training will use
 
     # ---- config files --------------------------------------------------------------------
     def _set_config(self, cfg: RunConfig, path: Path | None) -> None:
@@ -388,9 +365,9 @@ class MainWindow(QMainWindow):
     # ---- edit menu on whatever has focus ---------------------------------------------------
     def _copy_focused(self) -> None:
         w = QApplication.focusWidget()
-        if w is not None and hasattr(w, "copy"):
+        if isinstance(w, (QLineEdit, QTextEdit, QPlainTextEdit)):
             w.copy()
-        elif hasattr(w, "selectionModel") and w.selectionModel() is not None:
+        elif isinstance(w, QAbstractItemView) and w.selectionModel() is not None:
             rows: dict[int, dict[int, str]] = {}
             for idx in w.selectionModel().selectedIndexes():
                 rows.setdefault(idx.row(), {})[idx.column()] = str(idx.data() or "")
@@ -399,26 +376,39 @@ class MainWindow(QMainWindow):
 
     def _select_all_focused(self) -> None:
         w = QApplication.focusWidget()
-        if w is not None and hasattr(w, "selectAll"):
+        if isinstance(w, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractItemView)):
             w.selectAll()
 
     # ---- run menu ----------------------------------------------------------------------
     def train(self) -> None:
-        panel = self.training_panel
-        if not hasattr(panel, "start"):
-            self.status_message("Training is not available in this build.", warning=True)
-            return
         self.show_area("Training")
-        panel.start()
+        self.training_panel.start()
 
     def stop(self) -> None:
-        panel = self.training_panel
-        if hasattr(panel, "stop"):
-            panel.stop()
+        self.training_panel.stop()
 
     def training_running(self) -> bool:
-        panel = self.training_panel
-        return bool(hasattr(panel, "is_running") and panel.is_running())
+        return self.training_panel.is_running()
+
+    def rerun(self, cfg: RunConfig) -> bool:
+        """Re-run a run's configuration (the Runs area's ``rerun_requested``): ask before replacing the
+        settings on screen, then load its dataset and vectors like an opened configuration and train."""
+        if self.training_running():
+            self.status_message("Training is running; re-run it when it has finished.", warning=True)
+            return False
+        if not self.confirm_replace_config(f"Re-run “{cfg.name or cfg.model.preset}”",
+                                           "Replace the current settings with this run's configuration and "
+                                           "train it again?", "Replace and Train"):
+            return False
+        self._set_config(cfg, None)
+        self._load_workspace_inputs()
+        self.train()
+        return True
+
+    def confirm_replace_config(self, title: str, text: str, accept: str = "Replace") -> bool:
+        """True when the settings on screen may be replaced by another configuration (the user says so)."""
+        Role = QMessageBox.ButtonRole
+        return dialogs.ask(self, title, text, [(accept, Role.AcceptRole), ("Cancel", Role.RejectRole)]) == 0
 
     # ---- drag and drop -----------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -427,7 +417,7 @@ class MainWindow(QMainWindow):
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:
+    def dragMoveEvent(self, event: QDragEnterEvent) -> None:
         self.dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:

@@ -325,3 +325,29 @@ def test_frozen_mode_warns_when_most_rows_would_be_frozen_noise(tmp_path):
     with pytest.raises(Cancelled):
         train(cfg, reporter=reporter, cancel=cancel)
     assert any("stays random and frozen" in w and "train_oov_rows" in w for w in reporter.warnings)
+
+
+def test_every_run_proves_its_model_reloads(tmp_path):
+    import keras
+
+    from embedstudio.core.training import verify_saved_model
+
+    csv = tmp_path / "messy.csv"
+    rng = random.Random(3)
+    rows = ["text,label"]
+    for i in range(60):
+        label = "pos" if i % 2 else "neg"
+        # U+0085 (cp1252's ellipsis read as Latin-1) and U+2028 inside words: Keras' vocabulary file splits on them
+        rows.append(f"\"{make_texts(rng, label, 1)[0]}\u0085wow line\u2028break\",{label}")
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    reporter = RecordingReporter()
+    result = train(tiny_config(tmp_path, csv, mode="scratch"), reporter=reporter)
+    assert result.status == "completed"
+    model = load_run_model(result.run_dir)
+    assert len(model.get_layer("text_vectorization").get_vocabulary()) == len(
+        (result.run_dir / "vocabulary.txt").read_text(encoding="utf-8").splitlines())
+    # a saved model that predicts differently from the one in memory is refused
+    other = end_to_end_model(build_vectorizer(["a b c"], tiny_config(tmp_path, csv, mode="scratch").text),
+                             keras.Sequential([keras.Input((20,)), keras.layers.Dense(2, activation="softmax")]))
+    with pytest.raises(TrainingError, match="predicts differently"):
+        verify_saved_model(result.run_dir / "model.keras", other, ["good film", "bad film"])

@@ -11,12 +11,19 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-import embedstudio.gui.refcount_guard  # noqa: E402,F401 - before any Qt call (PySide6 6.12 + Python 3.11)
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from embedstudio.gui.worker import Worker  # noqa: E402
+from embedstudio.gui.jobs import Worker  # noqa: E402
 from gui_helpers import DONE_JOBS, write_folder_dataset, write_glove  # noqa: E402
+
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_set_up(qapp):
+    """The same process-wide set-up app.main() does (GUI-thread garbage collector, priming)."""
+    from embedstudio.gui.app import set_up_gui_thread
+
+    set_up_gui_thread(qapp)
+
 
 @pytest.fixture(autouse=True)
 def no_thread_leak(monkeypatch):
@@ -76,9 +83,9 @@ def tiny_workspace(tmp_path) -> TinyWorkspace:
 
 @pytest.fixture
 def pool(qtbot):
-    """A TrackingPool whose workers are all waited for at teardown."""
-    from embedstudio.gui.widgets.busy import TrackingPool
+    """A WorkerPool whose workers are all waited for at teardown."""
+    from embedstudio.gui.jobs import WorkerPool
 
-    p = TrackingPool()
+    p = WorkerPool()
     yield p
     p.wait_all()

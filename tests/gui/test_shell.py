@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 from embedstudio.gui import preferences as prefs_mod
 from embedstudio.gui.main_window import AREAS, MainWindow
 from embedstudio.gui.preferences import Preferences, load_preferences, preferences_path, save_preferences
-from embedstudio.gui.worker import Worker
+from embedstudio.gui.jobs import Worker
 
 from gui_helpers import wait_worker, write_glove
 

@@ -9,8 +9,9 @@ from typing import Iterator
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
-from .columns import pick_columns
+from .columns import check_label_values, pick_columns
 from .encoding import decode_lines
+from .model import plural
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, line_progress, read_bytes
 
 FASTTEXT_PREFIX = "__label__"
@@ -56,7 +57,7 @@ def read_fasttext(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Can
         rows.add(text, labels[0], f"{path}:{number}")
     warnings = rows.warnings("lines")
     if multi:
-        warnings.append(f"{len(multi)} lines carry several __label__ tags; only the first was used "
+        warnings.append(f"{plural(len(multi), 'line')} {'carries' if len(multi) == 1 else 'carry'} several __label__ tags; only the first was used "
                         f"(first: {multi[0]}). Multi-label classification is not supported.")
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
 
@@ -99,14 +100,21 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
     if not objects:
         raise DatasetError(f"{path}: no JSON objects found. Each line should be like "
                            '{"text": "...", "label": "..."}.')
-    text_key, label_key = _pick_keys(path, objects, opts)
+    keys = list(objects[0][1])
+    for _, obj in objects:
+        keys += [k for k in obj if k not in keys]
+    cells = [[as_text(obj.get(k, "")) for k in keys] for _, obj in objects]
+    tis, li = pick_columns(keys, cells[:1000], opts.text_column, opts.label_column,
+                           source=f"{path}, line {objects[0][0]}", noun="key")
+    text_keys, label_key = [keys[t] for t in tis], keys[li]
     rows = RowCollector()
     listed: list[str] = []
     progress = line_progress(reporter, cancel, len(objects), path)
+    labels_seen: list[str] = []
     for i, (number, obj) in enumerate(objects, start=1):
         if i % PROGRESS_EVERY == 0:
             progress(i)
-        for key in (text_key, label_key):
+        for key in (*text_keys, label_key):
             if key not in obj:
                 present = ", ".join(repr(k) for k in obj) or "none"
                 raise DatasetError(f"{path}, line {number}: no key {key!r}; the keys present are {present}. "
@@ -116,10 +124,14 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
             if len(label) > 1:
                 listed.append(f"{path}:{number}")
             label = label[0] if label else ""
-        rows.add(as_text(obj[text_key]), as_text(label), f"{path}:{number}")
+        text = "\n".join(t for t in (as_text(obj[k]) for k in text_keys) if t.strip())
+        rows.add(text, as_text(label), f"{path}:{number}")
+        if as_text(label).strip():
+            labels_seen.append(as_text(label).strip())
+    check_label_values(labels_seen, label_key, str(path), noun="key")
     warnings = rows.warnings("lines")
     if listed:
-        warnings.append(f"{len(listed)} lines have several labels in {label_key!r}; only the first was used "
+        warnings.append(f"{plural(len(listed), 'line')} {'has' if len(listed) == 1 else 'have'} several labels in {label_key!r}; only the first was used "
                         f"(first: {listed[0]}).")
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
 
@@ -139,14 +151,6 @@ def _parse_objects(path: Path, lines: list[str]) -> list[tuple[int, dict]]:
                                'Each line must look like {"text": "...", "label": "..."}.')
         objects.append((number, obj))
     return objects
-
-
-def _pick_keys(path: Path, objects: list[tuple[int, dict]], opts: ReadOptions) -> tuple[str, str]:
-    keys = list(objects[0][1])
-    sample = [[as_text(obj.get(k, "")) for k in keys] for _, obj in objects[:1000]]
-    t, lab = pick_columns(keys, sample, opts.text_column, opts.label_column,
-                          source=f"{path}, line {objects[0][0]}", noun="key")
-    return keys[t], keys[lab]
 
 
 def as_text(value) -> str:

@@ -10,10 +10,13 @@ from .model import DatasetStats, TextTable, sort_labels
 HISTOGRAM_BINS = 30
 
 
-def dataset_statistics(table: TextTable, classes: list[str] | None = None) -> DatasetStats:
+def dataset_statistics(table: TextTable, classes: list[str] | None = None, *,
+                       standardize: str | None = None) -> DatasetStats:
     """Counts, token-length percentiles and histogram, imbalance, empty rows and duplicates.
 
-    Lengths are whitespace-separated tokens (what a reader sees; the vectorizer may differ slightly).
+    Lengths are tokens as training makes them when ``standardize`` (a ``text.standardize`` option) is
+    given: the same function from core/text.py that the vectorizer runs. Without it, or before that
+    function exists, they are whitespace-separated words.
     The histogram spans [min, p99] so one huge document does not squash every other bar; longer
     documents are counted in the last bin. ``imbalance_ratio`` is largest / smallest non-zero class
     count (1.0 with fewer than two classes present).
@@ -25,7 +28,8 @@ def dataset_statistics(table: TextTable, classes: list[str] | None = None) -> Da
         classes = sort_labels(counts)
     class_counts = {c: counts.get(c, 0) for c in classes}
     class_counts.update({c: n for c, n in counts.items() if c not in class_counts})
-    lengths = np.fromiter((len(t.split()) for t in table.texts), dtype=np.int64, count=len(table))
+    lengths = np.fromiter((len(t.split()) for t in training_tokens(table.texts, standardize)), dtype=np.int64,
+                          count=len(table))
     return DatasetStats(
         n=len(table),
         class_counts=class_counts,
@@ -35,6 +39,17 @@ def dataset_statistics(table: TextTable, classes: list[str] | None = None) -> Da
         empty=sum(1 for t in table.texts if is_empty_text(t)),
         duplicates=len(table) - len(set(zip(table.texts, table.labels))),
     )
+
+
+def training_tokens(texts: list[str], standardize: str | None) -> list[str]:
+    """``texts`` as the training tokenizer sees them (tokens joined by one space), for statistics and previews."""
+    if standardize is None:
+        return texts
+    try:
+        from ..text import standardize_texts
+    except ImportError:  # a text module without the shared tokenizer function: words as written
+        return texts
+    return standardize_texts(texts, standardize)
 
 
 def _percentiles(lengths) -> dict[str, float]:

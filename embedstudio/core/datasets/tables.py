@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
-from .columns import KNOWN_NAMES, pick_columns
+from .columns import KNOWN_NAMES, check_label_values, pick_columns
 from .encoding import decode_lines, normalise_newlines
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, line_progress, read_bytes
 
@@ -225,15 +225,32 @@ def read_delimited(path: Path, opts: ReadOptions, fmt: str, reporter: Reporter, 
         raise DatasetError(f"{source}: there are no data rows"
                            + (" below the header." if has_header else ".")
                            + " Add rows, or set data.has_header = false if the first row is data.")
-    ti, li = pick_columns(columns, body, opts.text_column, opts.label_column, source=source)
+    sources = [f"{path}:{line}" for line in lines]
+    raw, picked = collect_table_rows(columns, body, sources, opts, source, reporter, cancel, path)
+    raw.encoding_fallback = [f"{path}:{n}" for n in bad]
+    raw.infos = [f"{source}: {delimiter_name(delimiter)}-separated, "
+                 f"{'with a header' if has_header else 'no header'}; {picked}."] + parsed.notes
+    return raw
+
+
+TEXT_JOINER = "\n"   # several text columns are joined with a newline (a space to the tokenizer)
+
+
+def collect_table_rows(columns: list[str], body: list[list[str]], sources: list[str], opts: ReadOptions,
+                       source: str, reporter: Reporter, cancel: CancelToken, path: Path,
+                       *, noun: str = "column") -> tuple[RawRead, str]:
+    """Rows of cells -> RawRead, with the text column(s) and label column picked (and checked);
+    also returns a phrase naming the columns chosen, for the import log."""
+    tis, li = pick_columns(columns, body, opts.text_column, opts.label_column, source=source, noun=noun)
+    check_label_values([r[li].strip() for r in body if r[li].strip()], columns[li], source, noun=noun)
     rows = RowCollector()
     progress = line_progress(reporter, cancel, len(body), path)
-    for i, (record, line) in enumerate(zip(body, lines), start=1):
+    for i, (record, where) in enumerate(zip(body, sources), start=1):
         if i % PROGRESS_EVERY == 0:
             progress(i)
-        rows.add(record[ti], record[li], f"{path}:{line}")
-    infos = [f"{source}: {delimiter_name(delimiter)}-separated, "
-             f"{'with a header' if has_header else 'no header'}; text column {columns[ti]!r}, "
-             f"label column {columns[li]!r}."] + parsed.notes
-    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=[f"{path}:{n}" for n in bad],
-                   warnings=rows.warnings("rows"), infos=infos)
+        text = record[tis[0]] if len(tis) == 1 else TEXT_JOINER.join(record[t] for t in tis if record[t].strip())
+        rows.add(text, record[li], where)
+    texts = ", ".join(repr(columns[t]) for t in tis)
+    picked = (f"text column{'s' if len(tis) > 1 else ''} {texts}" + (" (joined)" if len(tis) > 1 else "")
+              + f", label column {columns[li]!r}")
+    return RawRead(rows.table, rows_read=rows.rows_read, warnings=rows.warnings("rows")), picked

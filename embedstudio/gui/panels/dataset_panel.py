@@ -13,10 +13,9 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QProgressBar, Q
                                QVBoxLayout, QWidget)
 
 from embedstudio.gui.state import AppState
-from embedstudio.gui.widgets.busy import JobRunner
+from embedstudio.gui.jobs import JobRunner, Worker, WorkerPool
 from embedstudio.gui.widgets.dataset_options import DatasetOptions
 from embedstudio.gui.widgets.dataset_view import DatasetView, ImportResult, import_with_stats
-from embedstudio.gui.worker import Worker, WorkerPool
 
 DATA_FILTER = ("Datasets (*.csv *.tsv *.tab *.jsonl *.ndjson *.txt *.train *.test *.cor *.ft *.tar.gz *.tgz "
                "*.tar.bz2 *.tar.xz *.tar *.zip);;All files (*)")

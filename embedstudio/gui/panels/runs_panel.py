@@ -10,18 +10,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import SIGNAL, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QPushButton,
-                               QSplitter, QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from embedstudio.core.errors import ConfigError
 from embedstudio.core.runs import RunRecord, list_runs
+from embedstudio.gui.state import AppState
 from embedstudio.gui import dialogs
-from embedstudio.gui.panels.results_view import ResultsView
-from embedstudio.gui.widgets.busy import JobRunner
+from embedstudio.gui.widgets.results_view import ResultsView
+from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.widgets.plot_curves import RunOverlay, TrainingCurves
 from embedstudio.gui.widgets.table_model import ColumnTableModel
-from embedstudio.gui.worker import ErrorInfo
 
 COLUMNS = ("Name", "Date", "Preset", "Status", "Test accuracy", "Macro-F1")
 
@@ -37,7 +37,7 @@ def _number(value: float | None) -> float | str:
 class RunDetails(QWidget):
     """One run: its curves, its results (the same view as after training) and its configuration."""
 
-    def __init__(self, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record: RunRecord | None = None
         self.curves = TrainingCurves()
@@ -63,14 +63,13 @@ class RunsPanel(QWidget):
     """The Runs area. Public: ``refresh() -> Worker``, ``records``, ``select_rows(rows)``, ``open_run(row)``,
     ``overlay_selected()``, ``rerun(row)``; signal ``rerun_requested(RunConfig)``, and ``refreshed``.
 
-    Re-run puts the run's configuration into ``state.config`` and asks for training: through
-    ``rerun_requested`` when something is connected to it, else by starting the window's TrainingPanel.
+    Re-run emits ``rerun_requested`` with the run's configuration; the main window connects it.
     """
 
     rerun_requested = Signal(object)
     refreshed = Signal()
 
-    def __init__(self, state, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
         self.records: list[RunRecord] = []
@@ -190,6 +189,8 @@ class RunsPanel(QWidget):
 
     # ---- re-run ------------------------------------------------------------------------------
     def rerun(self, view_row: int) -> None:
+        """Ask for the run's configuration to be trained again: ``rerun_requested(RunConfig)``; the main
+        window asks before replacing the settings on screen and loads its inputs."""
         record = self.record_at(view_row)
         try:
             cfg = record.run_config()
@@ -197,29 +198,4 @@ class RunsPanel(QWidget):
             dialogs.show_error(self.window(), ErrorInfo(f"{record.path}: {exc}", "", True))
             return
         cfg.runs_dir = ""  # new runs go to the current runs folder, wherever this one was
-        self.state.set_config(cfg)
-        if self.receivers(SIGNAL("rerun_requested(PyObject)")) > 0:
-            self.rerun_requested.emit(cfg)
-            return
-        self._start_training_in_window()
-
-    def _start_training_in_window(self) -> None:
-        from embedstudio.gui.panels.training_panel import TrainingPanel
-
-        panel = self.window().findChild(TrainingPanel)
-        if panel is None:
-            self.status.setText("The run's configuration is loaded; start it in Training.")
-            return
-        _show_containing_tab(panel)
-        panel.start()
-
-
-def _show_containing_tab(widget: QWidget) -> None:
-    """Bring ``widget`` to the front of every tab widget that holds it (a page sits in the tab widget's
-    QStackedWidget)."""
-    page = widget
-    while page is not None:
-        holder = page.parentWidget()
-        if isinstance(holder, QStackedWidget) and isinstance(holder.parentWidget(), QTabWidget):
-            holder.parentWidget().setCurrentWidget(page)
-        page = holder
+        self.rerun_requested.emit(cfg)

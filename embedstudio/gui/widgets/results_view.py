@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
 from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import report_warnings
 from embedstudio.core.runs import MISCLASSIFIED_FILE, MODEL_FILE
-from embedstudio.gui.widgets.busy import JobRunner
+from embedstudio.gui.jobs import JobRunner, WorkerPool
 from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
-MISCLASSIFIED_COLUMNS = ("text", "true", "predicted", "confidence")
 ANY = ""
 
 
@@ -225,7 +224,7 @@ class ResultsView(QWidget):
     prediction_ready = Signal(object)
     exported = Signal(object)
 
-    def __init__(self, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.pool = pool
         self.run_dir: Path | None = None
