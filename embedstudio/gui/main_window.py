@@ -81,8 +81,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._apply_preferences()
         self.state.config_changed.connect(self._update_title)
-        self.state.undo.cleanChanged.connect(lambda _clean: self._update_title())
-        self.state.undo.indexChanged.connect(lambda _i: self._autosave.start())
+        self.state.undo.cleanChanged.connect(self._update_title)
+        self.state.undo.indexChanged.connect(self._autosave.start)
         self._update_title()
         self._restore_geometry()
         lock = take_session_lock(save_prefs)
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setStyleSheet("QStatusBar { color: #a04000; }" if warning else "")
         self.statusBar().showMessage(text, timeout_ms or (0 if warning else 8000))
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_args: object) -> None:
         """"name — EmbedStudio", with "*" while the configuration differs from its file (or has none)."""
         name = self._config_path.stem if self._config_path else (self.state.config.name or "untitled")
         self.setWindowTitle(f"{name}{'*' if self.state.is_modified() else ''} — EmbedStudio")

@@ -136,12 +136,13 @@ def test_restart_restores_edits_made_after_save_as(qtbot, tmp_path):
     prefs = Preferences(demo_offered=True)
     first = MainWindow(prefs=prefs, warm_up=False)
     qtbot.addWidget(first)
+    first.show()
     first.state.set_field("embedding.mode", "scratch")
     assert first._write_config(path)
     first.state.set_field("training.epochs", 7)  # after Save As: must survive the restart
     answer_next_question(qtbot, "Don't Save")  # quitting asks; not saving to the file still keeps the session
     first.close()
-    assert not first.isVisible()
+    qtbot.waitUntil(lambda: not first.isVisible(), timeout=30_000)
     second = MainWindow(prefs=prefs, warm_up=False)
     qtbot.addWidget(second)
     assert second.state.config.training.epochs == 7
@@ -154,6 +155,7 @@ def test_restart_restores_edits_made_after_save_as(qtbot, tmp_path):
 def test_edits_are_autosaved_for_recovery(qtbot):
     window = MainWindow(prefs=Preferences(demo_offered=True), warm_up=False)
     qtbot.addWidget(window)
+    window.state.set_field("embedding.mode", "scratch")
     window.state.set_field("training.patience", 9)
     qtbot.waitUntil(lambda: workspace_path().is_file() and
                     load_session(workspace_path()).training.patience == 9, timeout=10_000)
