@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence
-from PySide6.QtWidgets import QMessageBox
 
 from embedstudio.gui import dialogs
 from embedstudio.gui import preferences as prefs_mod

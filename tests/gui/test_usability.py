@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from embedstudio.core.config import RunConfig, load_config, save_config
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import Worker
-from embedstudio.gui.main_window import MainWindow, load_session, take_session_lock
+from embedstudio.gui.main_window import MainWindow
+from embedstudio.gui.session import load_session, session_lock_path, take_session_lock
 from embedstudio.gui.panels.model_panel import ModelPanel
 from embedstudio.gui.preferences import Preferences, workspace_path
 from embedstudio.gui.state import AppState
@@ -249,8 +250,6 @@ def test_cleaning_switches_show_what_is_applied(qtbot):
 
 
 def test_a_second_window_on_the_same_profile_is_warned(qtbot, tmp_path):
-    from embedstudio.gui.main_window import session_lock_path
-
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         session_lock_path().parent.mkdir(parents=True, exist_ok=True)
@@ -310,3 +309,17 @@ def test_uncaught_exceptions_reach_the_error_dialog_and_last_error_file(qtbot, q
             assert box.windowTitle() == "Unexpected error"
             box.close()
     os.environ.pop("EMBEDSTUDIO_UNUSED", None)
+
+
+def test_runs_get_names_that_tell_them_apart():
+    from embedstudio.core.config import VectorSource
+    from embedstudio.gui.panels.training_panel import suggested_run_name
+
+    cfg = RunConfig()
+    cfg.data.path = "/data/sms.csv"
+    cfg.model.preset = "bilstm"
+    cfg.embedding.mode = "frozen"
+    cfg.embedding.vectors = [VectorSource(path="/vectors/glove.6B.50d.txt")]
+    assert suggested_run_name(cfg) == "sms-bilstm-glove-frozen"
+    cfg.embedding.mode = "scratch"
+    assert suggested_run_name(cfg) == "sms-bilstm-scratch"
