@@ -61,6 +61,7 @@ class DatasetOptions(QWidget):
                                                                  c("data.drop_duplicates"))
         self.validation, self.test = c("data.validation_fraction"), c("data.test_fraction")
         self.seed, self.max_rows = c("training.seed"), c("data.max_rows")
+        self.encoding.setMaximumWidth(90)  # "utf-8", "cp1252": the row must fit a 1366 px screen
         self._build_source()
         self._build_columns()
         self._build_cleaning()
