@@ -108,7 +108,11 @@ class RunsPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.rerun_button)
-        buttons.addStretch(1)
+        from embedstudio.gui.widgets.baselines_action import BaselinesAction
+        from embedstudio.gui.widgets.study_view import StudiesList
+
+        self.baselines = BaselinesAction(self.state, self.pool)  # its runs appear here through run_finished
+        buttons.addWidget(self.baselines, 1)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
@@ -122,6 +126,8 @@ class RunsPanel(QWidget):
         self.right = QTabWidget()
         self.right.addTab(self.details, "Run")
         self.right.addTab(self.overlay, "Compare")
+        self.studies = StudiesList(self.state, self.pool)  # "Compare embeddings…" and the study folders
+        self.right.addTab(self.studies, "Studies")
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
         split.addWidget(self.right)
@@ -133,6 +139,7 @@ class RunsPanel(QWidget):
     def refresh(self):
         """Re-read the runs folder (in a Worker); returns the Worker."""
         self.folder.setText(f"Folder: {self.state.runs_dir}")
+        self.studies.refresh()
         return self.list_jobs.start(list_runs_job, Path(self.state.runs_dir), name="Listing runs",
                                     on_result=self._show_records)
 
