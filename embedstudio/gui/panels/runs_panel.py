@@ -57,6 +57,8 @@ class RunDetails(QWidget):
         message = record.message or "; ".join(record.problems)
         self.results.show_run(record.path, record.report, status=record.status, message=message, name=record.name)
         self.config_text.setPlainText(json.dumps(record.config, indent=2, ensure_ascii=False))
+        if not record.metrics and record.report:  # a baseline has a report but no training curves
+            self.tabs.setCurrentWidget(self.results)
 
 
 class RunsPanel(QWidget):

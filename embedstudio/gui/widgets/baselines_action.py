@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from embedstudio.core.errors import ConfigError
 from embedstudio.gui import dialogs
@@ -58,8 +58,9 @@ class BaselinesAction(QWidget):
         self.cancel_button.setToolTip("Stop the baselines at their next step; nothing half-done is saved")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
+        self.button.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
         self.status = QLabel("")
-        self.status.setMaximumWidth(420)
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # long summaries never widen the row
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.button)
