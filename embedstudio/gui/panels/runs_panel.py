@@ -150,7 +150,8 @@ class RunsPanel(QWidget):
         self.records = records
         columns = [[r.name for r in records],
                    [r.created.strftime("%Y-%m-%d %H:%M") if r.created else "" for r in records],
-                   [str((r.config.get("model") or {}).get("preset", "")) for r in records],
+                   [str(r.description.get("baseline") or (r.config.get("model") or {}).get("preset", ""))
+                    for r in records],  # a baseline run shows which baseline, not the preset it was made beside
                    [r.status for r in records],
                    [_number(r.test_accuracy) for r in records],
                    [_number(r.macro_f1) for r in records]]

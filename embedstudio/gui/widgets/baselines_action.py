@@ -20,6 +20,7 @@ from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.state import AppState
 
 WHICH = ("tfidf", "fasttext")
+CANCELLED = "Baselines cancelled: a baseline that had already finished is saved (Refresh in Runs)."
 
 
 def baselines_job(cfg, dataset, which: tuple[str, ...] = WHICH, *, reporter, cancel) -> dict[str, dict]:
@@ -100,8 +101,7 @@ class BaselinesAction(QWidget):
         return self.jobs.start(baselines_job, cfg, self.state.dataset_for(cfg.data), self.which,
                                name="Baselines", on_result=self._on_result,
                                on_warning=lambda m: self.status.setText(f"Warning: {m}"),
-                               on_cancelled=lambda: self.status.setText("Baselines cancelled: a baseline that had already "
-                                                                        "finished is saved (Refresh in Runs)."))
+                               on_cancelled=lambda: self.status.setText(CANCELLED))
 
     def _on_result(self, results: dict[str, Any]) -> None:
         self.results = results

@@ -13,15 +13,32 @@ Threads: the study and the folder listing run in Workers (JobRunner); everything
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core.errors import ConfigError
 from embedstudio.core.study import ARM_LABELS, ARMS, STUDY_FILE, parse_fractions, plot_series, summary_table
@@ -106,7 +123,8 @@ class StudyPlot(pg.PlotWidget):
             self.getAxis(axis).setTextPen("#333")
             self.getAxis(axis).setPen("#888")
             self.getAxis(axis).enableAutoSIPrefix(False)
-        self.addLegend(offset=(10, -10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
+        # Bottom right: few examples (left) is where the curves are low and spread out.
+        self.addLegend(offset=(-10, -10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 220))
         self.series: dict[str, list[tuple[float, float, float]]] = {}
         self._items: dict[str, tuple[Any, Any]] = {}
 
@@ -131,6 +149,17 @@ class StudyPlot(pg.PlotWidget):
             curve.setData(x, y)
             # The plot is in log-x mode: error bar items are not transformed by it, so give them log10(x).
             bars.setData(x=np.log10(x), y=y, height=2 * err)
+
+        self._set_ticks([p[0] for points in self.series.values() for p in points])
+
+    def _set_ticks(self, xs: list[float]) -> None:
+        """Plain numbers at 1-2-5 steps (log mode's default labels read "3·10²" and crowd each other)."""
+        if not xs:
+            return
+        lo, hi = min(xs) / 1.5, max(xs) * 1.5
+        ticks = [v for k in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1)
+                 for v in (10 ** k, 2 * 10 ** k, 5 * 10 ** k) if lo <= v <= hi]
+        self.getAxis("bottom").setTicks([[(math.log10(v), f"{v:,.0f}" if v >= 1 else f"{v:g}") for v in ticks]])
 
     def point_count(self, arm: str) -> int:
         return len(self.series.get(arm, []))
@@ -211,7 +240,11 @@ class StudyView(QWidget):
             values = [f"{row['fraction']:g}", f"{row.get('train_examples', 0):,}"]
             for arm in ARMS:
                 cell = row.get(arm)
-                values.append(f"{cell['accuracy']:.3f} ± {cell['accuracy_std']:.3f}" if cell else "")
+                if not cell:
+                    values.append("")
+                else:  # one seed has no spread to show
+                    values.append(f"{cell['accuracy']:.3f} ± {cell['accuracy_std']:.3f}" if cell["n"] > 1
+                                  else f"{cell['accuracy']:.3f}")
             gain = row.get("pretrained_gain_points")
             values.append(f"{gain:+.1f} points ({ARM_LABELS[row['best_pretrained']]})" if gain is not None else "")
             for c, value in enumerate(values):
@@ -260,10 +293,13 @@ class StudyDialog(QDialog):
         self.progress = QProgressBar()
         self.status = QLabel("Choose fractions and seeds, then Start.")
         self.status.setWordWrap(True)
+        for b in (self.start_button, self.cancel_button, self.close_button):
+            b.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.progress, 3)
+        buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         self.view = StudyView()
         lay = QVBoxLayout(self)
