@@ -366,3 +366,34 @@ def test_statistics_use_the_training_tokenizer():
 def test_plural():
     assert [plural(1, "class"), plural(2, "class"), plural(1, "file"), plural(3, "file"), plural(2, "entry")] == \
         ["1 class", "2 classes", "1 file", "3 files", "2 entries"]
+
+
+def test_one_file_per_class_inside_an_archive(tmp_path):
+    import io
+    import tarfile
+
+    folder = write_polarity(tmp_path / "src" / "rt-polaritydata")
+    archive = tmp_path / "rt-polaritydata.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for f in sorted(folder.iterdir()):
+            tf.add(f, arcname=f"rt-polaritydata/{f.name}")
+        readme = b"about"
+        info = tarfile.TarInfo("rt-polaritydata.README.1.0.txt")
+        info.size = len(readme)
+        tf.addfile(info, io.BytesIO(readme))
+    ds = load(archive)
+    assert ds.report.format == "lines_per_class" and ds.classes == ["neg", "pos"] and len(ds.train) == 60
+    assert any("so on… end" in t for t in ds.train.texts)
+
+
+def test_unlabelled_folder_left_out_in_an_archive_too(tmp_path):
+    archive = tmp_path / "aclImdb.zip"
+    rnd = random.Random(7)
+    with zipfile.ZipFile(archive, "w") as zf:
+        for split, parts in (("train", ("pos", "neg", "unsup")), ("test", ("pos", "neg"))):
+            for part in parts:
+                for i in range(3):
+                    zf.writestr(f"aclImdb/{split}/{part}/{i}.txt", sentence(rnd, POS + NEG) + f" {part} {i}")
+    ds = load(archive)
+    assert ds.classes == ["neg", "pos"] and ds.report.excluded == {"unsup": 3}
+    assert ds.report.test_source.endswith("!/test")

@@ -20,7 +20,8 @@ MARKUP_SUFFIXES = (".sgm", ".sgml", ".xml")
 # Class folders with these names hold unlabelled examples (the movie-review release's train/unsup).
 UNLABELLED_NAMES = frozenset({"unsup", "unlabeled", "unlabelled", "unknown", "unsupervised"})
 # Top-level files a release carries beside its data (README, LICENSE ...): never a class or a document.
-_NOTE_FILE = re.compile(r"^(readme|license|licence|copying|changes|changelog|notice|citation)(\..*)?$",
+# Also 'rt-polaritydata.README.1.0.txt': the word may sit anywhere between separators.
+_NOTE_FILE = re.compile(r"(^|[._ -])(readme|license|licence|copying|changes|changelog|notice|citation)([._ -]|$)",
                         re.IGNORECASE)
 _MARKUP_START = re.compile(r"^\s*(<\?xml|<!DOCTYPE|<[A-Za-z][\w:.-]*(\s[^>]*)?>)")
 LINES_PER_CLASS_MIN_LINES = 20   # a class folder's single file with this many lines is a file of examples
@@ -48,7 +49,7 @@ def split_role(name: str) -> str | None:
 
 def is_note_file(name: str) -> bool:
     """README, LICENSE and the like: files a release ships beside its data."""
-    return _NOTE_FILE.match(name) is not None
+    return _NOTE_FILE.search(name) is not None
 
 
 def markup_error(source: str) -> DatasetError:

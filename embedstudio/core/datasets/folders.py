@@ -15,8 +15,8 @@ from ..errors import DatasetError
 from ..fileio import is_inside, walk_files
 from ..jobs import CancelToken, Reporter, ThrottledProgress
 from .archives import ArchiveRead, iter_members
-from .detect import (MARKUP_SUFFIXES, UNLABELLED_NAMES, descend_wrappers, find_split_dirs, is_archive, is_note_file,
-                     lines_per_class_files, markup_error, split_role)
+from .detect import (LINES_PER_CLASS_MIN_LINES, MARKUP_SUFFIXES, UNLABELLED_NAMES, descend_wrappers, find_split_dirs,
+                     is_archive, is_note_file, lines_per_class_files, markup_error, split_role)
 from .encoding import decode_document, decode_lines, normalise_newlines
 from .model import TextTable, plural
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, read_bytes
@@ -221,6 +221,11 @@ def read_lines_per_class(path: Path, opts: ReadOptions, reporter: Reporter, canc
     Lines are split on '\\n' only: these files hold 0x85 bytes (cp1252 '…', NEL in Latin-1) that
     ``str.splitlines()`` would also break on.
     """
+    if is_archive(path):
+        documents, skipped = _archive_documents(path, opts, reporter, cancel)
+        result = _from_documents(documents, "lines_per_class", str(path), role, opts.exclude)
+        result.warnings = skipped + result.warnings
+        return result
     if not path.is_dir():
         raise DatasetError(f"{path} is a file, but data.format 'lines_per_class' reads a folder of files, one "
                            "file per class. Choose the folder, or set data.format to 'auto'.")
@@ -301,6 +306,14 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
     """Sort archive documents into class tables, after dropping folders that wrap the whole dataset."""
     documents, dropped_notes, wrappers = _strip_common_root(documents)
     is_split = any(len(d.parts) >= 3 and split_role(d.parts[0]) for d in documents)
+    if not is_split and fmt in ("folders", "lines_per_class"):
+        per_class = _archive_class_files(documents, explicit=fmt == "lines_per_class")
+        if per_class is not None:
+            return _archive_lines(per_class, archive, role, exclude, wrappers)
+        if fmt == "lines_per_class":
+            raise DatasetError(
+                f"{archive}: data.format is 'lines_per_class', but the archive holds neither one file per class "
+                "folder nor class files side by side (rt-polarity.pos and rt-polarity.neg).")
     if fmt == "split" and not is_split:
         raise DatasetError(f"{archive}: no train/test folders in the archive (names like 'news-train' and "
                            "'news-test'). Set data.format to 'folders' if it holds one folder per class.")
@@ -355,6 +368,63 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
         beside = f"; ignored {_files(dropped_notes)} beside it" if dropped_notes else ""
         result.notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/{beside}.")
     return result
+
+
+def _archive_class_files(documents: list[_Document], *, explicit: bool) -> dict[str, _Document] | None:
+    """{class: document} when an archive holds one file of examples per class (see lines_per_class_files)."""
+    docs = [(d.parts, d) for d in documents if not is_note_file(d.parts[-1])]
+    nested = [(parts, d) for parts, d in docs if len(parts) >= 2]
+    if nested and all(len(parts) == 2 and parts[0] == nested[0][0][0] for parts, _ in nested):
+        docs = [(parts[1:], d) for parts, d in nested]  # 'rt-polaritydata/rt-polarity.pos': one wrapper folder
+    if len(docs) < 2:
+        return None
+    if all(len(parts) == 1 for parts, _ in docs):
+        names = [parts[0] for parts, _ in docs]
+        stems = {n.split(".")[0] for n in names}
+        if len(stems) == 1 and all("." in n for n in names):
+            found = {n.split(".", 1)[1]: d for n, (_, d) in zip(names, docs)}
+        elif explicit and len(stems) == len(names):
+            found = {n.split(".")[0]: d for n, (_, d) in zip(names, docs)}
+        else:
+            return None
+        if any(n.lower().endswith(MARKUP_SUFFIXES) for n in names):
+            return None
+    else:
+        groups: dict[str, list[_Document]] = {}
+        for parts, d in docs:
+            if len(parts) < 2:
+                return None
+            groups.setdefault(parts[0], []).append(d)
+        if len(groups) < 2 or any(len(g) != 1 for g in groups.values()):
+            return None
+        found = {c: g[0] for c, g in groups.items()}
+    if not explicit and any(d.text.count("\n") < LINES_PER_CLASS_MIN_LINES for d in found.values()):
+        return None
+    return found
+
+
+def _archive_lines(found: dict[str, _Document], archive: str, role: str, exclude: list[str] | None,
+                   wrappers: list[str]) -> RawRead:
+    parts = {"train": {c: [d] for c, d in found.items()}}
+    excluded, notices, warnings = apply_exclusions(parts, exclude, archive)
+    found = {c: docs[0] for c, docs in parts["train"].items()}
+    if len(found) < 2 and role == "train":
+        raise DatasetError(f"{archive}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
+                           "needs at least 2 classes.")
+    rows = RowCollector()
+    fallback: list[str] = []
+    for label, d in found.items():
+        if d.fallback:
+            fallback.append(d.source)
+        for number, line in enumerate(d.text.split("\n"), start=1):  # '\n' only: 0x85 is not a line break here
+            if line.strip():
+                rows.add(line, label, f"{d.source}:{number}")
+    if wrappers:
+        notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/.")
+    notices.append(f"{archive}: one class per file, one example per line: "
+                   + ", ".join(f"{c!r} = {'/'.join(d.parts)}" for c, d in found.items()) + ".")
+    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings,
+                   notices=notices, excluded=excluded, layout="lines_per_class")
 
 
 def _strip_common_root(documents: list[_Document]) -> tuple[list[_Document], int, list[str]]:

@@ -40,6 +40,7 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None,
     validation = _add_source(raw, cfg, fmt, opts, reporter, cancel, "validation") if cfg.validation_path else None
     for line in raw.infos:
         reporter.info(line)
+    fmt = raw.layout or fmt
     report = ImportReport(path=str(path), format=fmt, rows_read=raw.rows_read,
                           encoding_fallback=list(raw.encoding_fallback), warnings=list(raw.warnings),
                           notices=list(raw.notices), excluded=dict(raw.excluded), test_source=raw.test_source,

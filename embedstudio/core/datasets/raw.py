@@ -36,6 +36,7 @@ class RawRead:
     notices: list[str] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)
     test_source: str = ""
+    layout: str = ""                # the layout found when it differs from the format asked for
 
 
 class RowCollector:
