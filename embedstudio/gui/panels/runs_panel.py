@@ -24,6 +24,7 @@ from embedstudio.gui.widgets.plot_curves import RunOverlay, TrainingCurves
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Date", "Preset", "Status", "Test accuracy", "Macro-F1")
+BASELINE_LABELS = {"tfidf_linear": "TF-IDF", "fasttext_supervised": "fastText"}
 
 
 def list_runs_job(runs_dir: Path, *, reporter, cancel) -> list[RunRecord]:
@@ -133,7 +134,7 @@ class RunsPanel(QWidget):
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
         split.addWidget(self.right)
-        split.setSizes([560, 720])
+        split.setSizes([680, 600])  # room for run names beside five columns
         QVBoxLayout(self).addWidget(split)
         self._on_selection()
 
@@ -150,8 +151,10 @@ class RunsPanel(QWidget):
         self.records = records
         columns = [[r.name for r in records],
                    [r.created.strftime("%Y-%m-%d %H:%M") if r.created else "" for r in records],
-                   [str(r.description.get("baseline") or (r.config.get("model") or {}).get("preset", ""))
-                    for r in records],  # a baseline run shows which baseline, not the preset it was made beside
+                   # a baseline run shows which baseline, not the preset of the configuration it was made beside
+                   [BASELINE_LABELS.get(str(r.description.get("baseline")), str(r.description.get("baseline")))
+                    if r.description.get("baseline") else str((r.config.get("model") or {}).get("preset", ""))
+                    for r in records],
                    [r.status for r in records],
                    [_number(r.test_accuracy) for r in records],
                    [_number(r.macro_f1) for r in records]]
