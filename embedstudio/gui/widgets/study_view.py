@@ -153,12 +153,12 @@ class StudyPlot(pg.PlotWidget):
         self._set_ticks([p[0] for points in self.series.values() for p in points])
 
     def _set_ticks(self, xs: list[float]) -> None:
-        """Plain numbers at 1-2-5 steps (log mode's default labels read "3·10²" and crowd each other)."""
+        """Plain numbers at 1-2-3-5 steps (log mode's default labels read "3·10²" and crowd each other)."""
         if not xs:
             return
         lo, hi = min(xs) / 1.5, max(xs) * 1.5
         ticks = [v for k in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1)
-                 for v in (10 ** k, 2 * 10 ** k, 5 * 10 ** k) if lo <= v <= hi]
+                 for v in (10 ** k, 2 * 10 ** k, 3 * 10 ** k, 5 * 10 ** k) if lo <= v <= hi]
         self.getAxis("bottom").setTicks([[(math.log10(v), f"{v:,.0f}" if v >= 1 else f"{v:g}") for v in ticks]])
 
     def point_count(self, arm: str) -> int:
