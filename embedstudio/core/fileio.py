@@ -1,4 +1,5 @@
-"""Small file helpers shared by the core: atomic writes and content hashes."""
+"""Small file helpers shared by the core: atomic writes, content hashes, and the rules for paths that
+come from untrusted places (symlinks that leave a folder, special files)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    """Readable UTF-8 JSON; names that are not valid Unicode (a non-UTF-8 folder name read with
+    surrogateescape) are kept losslessly as \\udcXX escapes instead of failing to encode."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = (json.dumps(obj, indent=2, ensure_ascii=True, sort_keys=False) + "\n").encode("ascii")
+    atomic_write_bytes(path, data)
 
 
 def file_sha256(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
@@ -60,3 +68,154 @@ def file_sha256(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
             while block := fh.read(chunk):
                 h.update(block)
     return h.hexdigest()
+
+
+def is_inside(path: str | os.PathLike, root: str | os.PathLike) -> bool:
+    """Whether ``path``, with every symlink resolved, lies inside ``root`` (also resolved).
+
+    A symlink loop or an unresolvable link counts as outside.
+    """
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except (OSError, RuntimeError):
+        return False
+    base = Path(os.path.realpath(root))
+    return real == base or base in real.parents
+
+
+def walk_files(root: str | os.PathLike, boundary: str | os.PathLike | None = None
+               ) -> tuple[list[Path], list[Path]]:
+    """Every regular file under ``root`` (sorted), and the symlinks skipped because they lead out of
+    ``boundary`` (default ``root``).
+
+    Symlinks are followed only when their target lies inside the boundary; each real folder is walked
+    once, so a link loop ends. Names starting with '.' are the caller's business (they are listed).
+    """
+    root = Path(root)
+    base = Path(os.path.realpath(boundary if boundary is not None else root))
+    files: list[Path] = []
+    outside: list[Path] = []
+    seen_dirs: set[str] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen_dirs:
+            continue
+        seen_dirs.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink() and not is_inside(path, base):
+                outside.append(path)
+                continue
+            try:
+                if entry.is_dir():
+                    stack.append(path)
+                elif entry.is_file():
+                    files.append(path)
+            except OSError:
+                continue
+    return sorted(files), sorted(outside)
+
+
+# ---- untrusted paths: special files, link loops ------------------------------------------------
+def special_file_kind(mode: int) -> str | None:
+    """``'a named pipe (FIFO)'``, ``'a device'`` ... for a non-regular, non-directory ``st_mode``."""
+    import stat
+
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return "a special file"
+
+
+def path_problem(path: str | os.PathLike, *, what: str = "file", allow_dir: bool = False) -> str | None:
+    """Why ``path`` cannot be read as a regular file (or folder when ``allow_dir``), or None.
+
+    Checked with ``stat`` before any ``open``: opening a FIFO blocks until a writer comes, and
+    ``/dev/zero`` never ends. A symlink loop or a dangling link is named as such, not as a
+    missing file.
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        import errno
+
+        if err.errno == errno.ELOOP:
+            return (f"{path}: the {what} is a symbolic link that loops (it leads back to itself); "
+                    "point it at a real file.")
+        if os.path.islink(path):
+            return f"{path}: the {what} is a symbolic link to {os.readlink(path)}, which does not exist."
+        if err.errno == errno.ENOENT:
+            return None  # the caller's own "not found" message names what was expected
+        return f"{path}: cannot read the {what} ({err.strerror or err})."
+    kind = special_file_kind(st.st_mode)
+    if kind is not None:
+        return (f"{path}: the {what} is {kind}, not a regular file; EmbedStudio reads only regular files "
+                "(a pipe or device could block or never end). Save the data to a file and choose that.")
+    import stat as _stat
+
+    if _stat.S_ISDIR(st.st_mode) and not allow_dir:
+        return None  # callers say "this is a folder" in their own words
+    return None
+
+
+def check_readable_path(path: str | os.PathLike, error: type[Exception], *, what: str = "file",
+                        allow_dir: bool = False) -> Path:
+    """``path`` as a Path, or ``error(message)`` for a special file or a symlink loop (see :func:`path_problem`)."""
+    problem = path_problem(path, what=what, allow_dir=allow_dir)
+    if problem:
+        raise error(problem)
+    return Path(path)
+
+
+# ---- disk space ---------------------------------------------------------------------------------
+def free_bytes(folder: str | os.PathLike) -> int | None:
+    """Free bytes on the file system of ``folder`` (or its nearest existing parent); None if unknown."""
+    import shutil
+
+    folder = Path(folder)
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TB"
+
+
+def check_free_space(folder: str | os.PathLike, needed: int, error: type[Exception], *, what: str,
+                     margin: float = 1.2) -> None:
+    """``error`` naming the folder and the space needed when ``folder``'s disk cannot hold ``needed``
+    bytes (times ``margin``); silent when the free space is unknown."""
+    free = free_bytes(folder)
+    want = int(needed * margin)
+    if free is not None and free < want:
+        raise error(f"{folder}: not enough disk space to save {what}: it needs about {human_bytes(want)}, "
+                    f"{human_bytes(free)} are free.",
+                    hint="Free some space on that disk (or choose another folder) and try again.")
+
+
+def is_disk_full(err: BaseException) -> bool:
+    import errno
+
+    return isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)

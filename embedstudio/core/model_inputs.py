@@ -248,7 +248,8 @@ def load_vector_source(source: Any, given: dict[str, Any] | None, *, reporter: R
     from .vectors import load_vectors
 
     return load_vectors(data_path(source.path), format=source.format, limit=source.limit,
-                        reporter=reporter, cancel=cancel)
+                        reporter=reporter, cancel=cancel,
+                        trust_pickle=bool(getattr(source, "trust_pickle", False)))
 
 
 def make_run_splits(cfg: RunConfig, dataset: Any, reporter: Reporter | None = None) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -20,13 +19,15 @@ import numpy as np
 
 from . import presets
 from .config import RunConfig
+from .distribute import Plan, plan_for
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
 from .jobs import CancelToken, Cancelled, Reporter, ensure_cancel, ensure_reporter
 from .runs import (
     CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
-    append_metrics, create_run_dir, default_runs_dir, describe_environment, now_iso, update_description,
+    append_metrics, default_runs_dir, describe_environment, now_iso, update_description,
 )
+from . import runs as _durable  # disk-space checks, status on a full disk, temp-file clean-up
 
 CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
@@ -49,6 +50,7 @@ class TrainResult:
     history: list[dict]
     message: str = ""
     coverage: list[dict] = field(default_factory=list)
+    distributed: dict = field(default_factory=dict)  # what this worker did in a distributed run
 
 
 def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
@@ -67,16 +69,20 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     cancel = ensure_cancel(cancel)
     cfg = cfg.copy()
     cfg.validate()
-    run_dir = create_run_dir(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir(),
-                             cfg.name or cfg.model.preset)
+    dist = plan_for(cfg)  # first: a multi-worker strategy must exist before any other TensorFlow operation
+    runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
+    run_dir = dist.run_dir(runs_dir, cfg.name or cfg.model.preset)  # a scratch folder on non-chief workers
     atomic_write_json(run_dir / CONFIG_FILE, cfg.to_dict())
     update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
                        message="", environment=describe_environment(cfg))
+    dist.start(cfg, run_dir, runs_dir)  # per-replica batch and scaled learning rate, recorded in the run
+    _durable.reserve_status_space(run_dir)
+    _durable.clean_interrupted_saves(run_dir.parent)
     reporter.info(f"Run folder: {run_dir}")
     reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
     started = time.monotonic()
     try:
-        training = _Training(cfg, run_dir, reporter, cancel, started)
+        training = _Training(cfg, run_dir, reporter, cancel, started, dist)
         training.given_splits, training.keep_model, training.compare = splits, save_model, compare
         result = training.run(dataset, vectors)
     except Cancelled:
@@ -92,21 +98,26 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
         _finish(run_dir, "failed", f"Training crashed: {message}", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": message})
         raise
+    finally:
+        distributed = dist.finish()
+    result.distributed = distributed
     reporter.event("run", {"run_dir": str(run_dir), "status": result.status})
     return result
 
 
 def _finish(run_dir: Path, status: str, message: str, started: float, **extra: Any) -> None:
-    update_description(run_dir, status=status, message=message, finished=now_iso(),
-                       seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.record_status(run_dir, status=status, message=message, finished=now_iso(),
+                           seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.release_status_space(run_dir)
 
 
 class _Training:
     """The steps of one run, sharing the config, run folder, reporter and cancel token."""
 
     def __init__(self, cfg: RunConfig, run_dir: Path, reporter: Reporter, cancel: CancelToken,
-                 started: float) -> None:
+                 started: float, dist: Plan | None = None) -> None:
         self.cfg = cfg
+        self.dist = dist or Plan()
         self.run_dir = run_dir
         self.reporter = reporter
         self.cancel = cancel
@@ -139,8 +150,10 @@ class _Training:
         self.step(5)
         from .models import compile_model, parameter_counts, summary_rows
 
-        model = inputs.build_model()
-        compile_model(model, inputs.cfg)
+        with self.dist.scope():  # distributed: the variables live on every replica
+            model = inputs.build_model()
+            compile_model(model, inputs.cfg)
+        self.dist.prepare(model)
         params = parameter_counts(model)
         self.reporter.event("model", {"summary": summary_rows(model), "params": params})
         self.reporter.info(f"Model: {params['total']:,} parameters, {params['trainable']:,} trainable")
@@ -159,6 +172,7 @@ class _Training:
         self.reporter.progress(8, len(STEPS), STEPS[8])
         if getattr(self, "keep_model", True):
             self.save_model(model, splits)
+        (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
         message = ("Stopped by the user; the model as trained so far was saved and evaluated."
                    if status == "stopped" else "")
         _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
@@ -258,18 +272,17 @@ class _Training:
         return vs
 
     def save_model(self, model: Any, splits: Any) -> None:
-        model_path = self.run_dir / MODEL_FILE
-        # Keras insists on the .keras suffix; save beside the target, then rename atomically.
-        tmp = self.run_dir / f".{MODEL_FILE}.tmp.keras"
+        # Keras insists on the .keras suffix; save beside the target, then rename atomically
+        # (save_durably: free space checked first, partial file removed on failure).
         exported = self.inputs.end_to_end(model)
-        exported.save(tmp)
         texts = list(splits.test.texts[:PROOF_TEXTS]) or list(splits.train.texts[:PROOF_TEXTS])
-        try:
+
+        def save(tmp: Path) -> None:
+            exported.save(tmp)
             verify_saved_model(tmp, exported, texts)
-        except TrainingError:
-            tmp.unlink(missing_ok=True)
-            raise
-        os.replace(tmp, model_path)
+
+        _durable.save_durably(self.run_dir / MODEL_FILE, save, needed=_durable.weights_bytes(exported) + (1 << 20),
+                              what="the trained model")
 
 
 def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: float = PROOF_TOLERANCE) -> float:
@@ -384,7 +397,8 @@ class _Fit:
         has_validation = len(y_val) > 0
         monitor = "val_loss" if has_validation else "loss"
         checkpoint_path = self.training.run_dir / CHECKPOINT_FILE
-        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self)]
+        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self),
+                                _durable.disk_space_callback(self.training.run_dir, self.model)]
         callbacks.append(keras.callbacks.ModelCheckpoint(
             str(checkpoint_path), monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0))
         early = None
@@ -397,6 +411,7 @@ class _Fit:
             from .models import unfreeze_callback
 
             callbacks.insert(0, unfreeze_callback(cfg))
+        callbacks += self.training.dist.callbacks()  # distributed: BackupAndRestore and a step counter
         self.model.fit(
             x_train, y_train,
             batch_size=self.batch_size,
@@ -411,7 +426,6 @@ class _Fit:
                                   and self.nan_at is None)
         if self.nan_at is None:
             self.restore_best(checkpoint_path, monitor)
-        checkpoint_path.unlink(missing_ok=True)
         return self.history
 
     def class_weights(self, y: np.ndarray) -> dict[int, float]:

@@ -9,19 +9,26 @@ EMBEDSTUDIO_QUIT_AFTER_MS=n   close cleanly after n milliseconds.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import socket
 import sys
+import threading
+import traceback
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Callable
 
-import embedstudio.gui.refcount_guard  # noqa: F401 - first: PySide6 6.12 on Python 3.11 needs it
-from PySide6.QtCore import QSocketNotifier, Qt, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-SELF_TEST_TIMEOUT_MS = 600_000
+if TYPE_CHECKING:
+    from embedstudio.gui.main_window import MainWindow
+
 SCREENSHOT_MAX_WAIT_MS = 30_000
+log = logging.getLogger(__name__)
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -46,7 +53,93 @@ def make_application() -> QApplication:
     return app
 
 
-def install_sigterm_handler(app: QApplication, on_term) -> QSocketNotifier | None:
+# ---- process-wide set-up, all of it here ------------------------------------------------------------
+def crash_log_path() -> Path:
+    """The same file the CLI writes its unexpected errors to."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("embedstudio")) / "last-error.txt"
+
+
+def write_crash_log(text: str) -> Path:
+    from embedstudio.core.fileio import atomic_write_text
+
+    path = crash_log_path()
+    try:
+        atomic_write_text(path, text)
+    except OSError:
+        log.warning("could not write %s", path)
+    return path
+
+
+class _UncaughtRelay(QObject):
+    """Carries an uncaught exception from any thread to the GUI thread, where the dialog is shown."""
+
+    caught = Signal(str, str)  # message, traceback text
+
+
+_relay: _UncaughtRelay | None = None
+
+
+def _dialog_parent() -> QWidget | None:
+    return QApplication.activeWindow() or next(
+        (w for w in QApplication.topLevelWidgets() if w.isVisible() and w.objectName() == "mainWindow"), None)
+
+
+def _show_uncaught(message: str, details: str) -> None:
+    from embedstudio.gui import dialogs
+    from embedstudio.gui.jobs import ErrorInfo
+
+    path = write_crash_log(details)
+    info = ErrorInfo(f"{message}\n\nThe details were saved to {path}.", details, False)
+    dialogs.show_error(_dialog_parent(), info, title="Unexpected error")
+
+
+def report_uncaught(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """What ``sys.excepthook`` and ``threading.excepthook`` do: the error dialog and last-error.txt."""
+    details = "".join(traceback.format_exception(exc_type, exc, tb))
+    sys.stderr.write(details)
+    message = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
+    if _relay is not None:
+        _relay.caught.emit(message, details)  # queued when raised off the GUI thread
+    else:
+        write_crash_log(details)
+
+
+def _thread_hook(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    report_uncaught(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+
+
+def install_exception_hooks(app: QApplication) -> None:
+    """An exception in a slot or a plain thread reaches the user as the error dialog, never only stderr."""
+    global _relay
+    if _relay is None:
+        _relay = _UncaughtRelay(app)
+        _relay.caught.connect(_show_uncaught)
+    sys.excepthook = report_uncaught
+    threading.excepthook = _thread_hook
+
+
+def set_up_gui_thread(app: QApplication) -> None:
+    """The GUI process's global set-up, in one visible place (call once, on the GUI thread):
+
+    * the cyclic garbage collector runs on the GUI thread only (gui/main_thread_gc.py says why);
+    * Qt's per-thread animation timer is created before any worker loads TensorFlow (gui/heavy_imports.py);
+    * spin and combo boxes change with the mouse wheel only when focused (gui/widgets/config_form.py).
+    """
+    from embedstudio.gui import main_thread_gc
+    from embedstudio.gui.heavy_imports import prime_gui_thread
+    from embedstudio.gui.widgets.config_form import install_wheel_guard
+
+    assert QThread.currentThread() is app.thread(), "set_up_gui_thread runs on the GUI thread"
+    main_thread_gc.install()
+    prime_gui_thread()
+    install_wheel_guard(app)
+
+
+def install_sigterm_handler(app: QApplication, on_term: Callable[[], None]) -> QSocketNotifier | None:
     """Route SIGTERM/SIGINT into the Qt event loop (Python handlers do not run while Qt waits in C++)."""
     try:
         read_sock, write_sock = socket.socketpair()
@@ -78,7 +171,7 @@ def _write_ready_file(path: str) -> None:
     atomic_write_text(path, f"{os.getpid()}\n")
 
 
-def _install_env_hooks(window) -> None:
+def _install_env_hooks(window: MainWindow) -> None:
     ready = os.environ.get("EMBEDSTUDIO_READY_FILE")
     if ready:
         QTimer.singleShot(0, lambda: _write_ready_file(ready))
@@ -90,7 +183,7 @@ def _install_env_hooks(window) -> None:
         QTimer.singleShot(int(quit_after), lambda: window.request_quit(confirm=False))
 
 
-def _screenshot_when_settled(window, path: str) -> None:
+def _screenshot_when_settled(window: MainWindow, path: str) -> None:
     """Grab once no start-up job (demo loads) runs any more, or after SCREENSHOT_MAX_WAIT_MS."""
     taken = []
 
@@ -114,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(list(sys.argv[1:] if argv is None else argv))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     app = make_application()
+    set_up_gui_thread(app)
+    install_exception_hooks(app)
     if args.self_test:
         from embedstudio.gui.self_test import run_self_test
 

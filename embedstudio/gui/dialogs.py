@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 import embedstudio
 from embedstudio.core.runs import installed_versions
-from embedstudio.gui.worker import ErrorInfo
+from embedstudio.gui.jobs import ErrorInfo
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +80,22 @@ def about_box(parent: QWidget | None) -> QMessageBox:
     box.setAttribute(Qt.WA_DeleteOnClose)
     box.show()
     return box
+
+
+def ask(parent: QWidget | None, title: str, text: str, buttons: list[tuple[str, QMessageBox.ButtonRole]],
+        *, default: int = 0, informative: str = "") -> int:
+    """A question with buttons that say what they do ("Replace and Train", not "Yes"); the index of the
+    one clicked, or -1 when the box was closed. Modal: it returns when answered."""
+    box = QMessageBox(parent)
+    box.setObjectName("questionDialog")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setText(text)
+    if informative:
+        box.setInformativeText(informative)
+    made = [box.addButton(label, role) for label, role in buttons]
+    if 0 <= default < len(made):
+        box.setDefaultButton(made[default])
+    box.exec()
+    clicked = box.clickedButton()
+    return next((i for i, b in enumerate(made) if b is clicked), -1)

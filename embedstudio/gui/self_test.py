@@ -55,25 +55,22 @@ class SelfTest:
         state.config.training.epochs = 1
         state.notify_config()
         panel = self.window.training_panel
-        if not hasattr(panel, "start"):
-            self._finish(1, "the Training panel is not available in this build")
-            return
         self._say(f"demo loaded ({len(state.dataset.train)} documents); training one epoch")
         self.training_started = True
         self.window.show_area("Training")
         if panel.start() is None:
-            self._finish(1, "training did not start: " + getattr(getattr(panel, "status", None), "text", lambda: "")())
+            self._finish(1, "training did not start: " + panel.status.text())
 
     def _on_run_finished(self, run_dir) -> None:
         run_dir = Path(run_dir)
-        result = getattr(self.window.training_panel, "last_result", None)
-        status = getattr(result, "status", "unknown")
+        result = self.window.training_panel.last_result
+        status = result.status if result is not None else "unknown"
         if not (run_dir / "config.json").is_file():
             self._finish(1, f"the run folder {run_dir} has no config.json")
         elif status != "completed":
             self._finish(1, f"the run ended as {status!r}")
         else:
-            accuracy = (getattr(result, "report", None) or {}).get("accuracy")
+            accuracy = ((result.report if result is not None else None) or {}).get("accuracy")
             extra = f", test accuracy {accuracy:.3f}" if isinstance(accuracy, float) else ""
             self._finish(0, f"run written to {run_dir}{extra}")
 

@@ -10,11 +10,12 @@ import copy
 import dataclasses
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from embedstudio.core.config import GENSIM_DATA_PREFIX, DataConfig, RunConfig, VectorSource
+from embedstudio.core.config import GENSIM_DATA_PREFIX, DataConfig, RunConfig, VectorSource, field_values
 
 if TYPE_CHECKING:  # the real classes import numpy-heavy modules; only needed for annotations
     from embedstudio.core.datasets import Dataset
@@ -39,6 +40,64 @@ def _key(path: str | os.PathLike) -> str:
     return str(path)
 
 
+def changed_paths(before: RunConfig, after: RunConfig) -> list[str]:
+    """The dotted paths whose values differ (a list whose length changed counts as its own path)."""
+    old = {p: v for p, v, _ in field_values(before)}
+    new = {p: v for p, v, _ in field_values(after)}
+    paths = [p for p in new if p not in old or old[p] != new[p]] + [p for p in old if p not in new]
+    if len(before.embedding.vectors) != len(after.embedding.vectors):
+        paths.append("embedding.vectors")
+    return list(dict.fromkeys(paths))
+
+
+def describe_edit(before: RunConfig, after: RunConfig) -> str:
+    """A readable name for an edit: "Set learning rate to 0.002", or "Change 3 settings"."""
+    from embedstudio.gui.widgets.config_form import format_value, get_value, spec_and_type
+
+    paths = changed_paths(before, after)
+    if len(paths) == 1 and paths[0] in _known_paths():
+        spec, _tp = spec_and_type(paths[0])
+        return f"Set {spec.label[:1].lower() + spec.label[1:]} to {format_value(paths[0], get_value(after, paths[0]))}"
+    if any(p.startswith("embedding.vectors") for p in paths):
+        return "Change the vector files"
+    return f"Change {len(paths)} settings"
+
+
+def _known_paths() -> set[str]:
+    from embedstudio.gui.widgets.config_form import _SPECS
+
+    return set(_SPECS)
+
+
+class ConfigEdit(QUndoCommand):
+    """One undoable edit of the run configuration: the config before and after (small deep copies)."""
+
+    MERGE_ID = 1
+
+    def __init__(self, state: AppState, before: RunConfig, after: RunConfig, text: str) -> None:
+        super().__init__(text)
+        self.state, self.before, self.after = state, before, after
+        paths = changed_paths(before, after)
+        self.path = paths[0] if len(paths) == 1 else ""
+
+    def redo(self) -> None:
+        self.state._restore(self.after)
+
+    def undo(self) -> None:
+        self.state._restore(self.before)
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return self.MERGE_ID if self.path else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+        """Stepping a spin box through ten values is one undo step, not ten."""
+        if not isinstance(other, ConfigEdit) or other.path != self.path or not self.path:
+            return False
+        self.after = other.after
+        self.setText(describe_edit(self.before, self.after))
+        return True
+
+
 class AppState(QObject):
     """The edited RunConfig, the imported dataset, the vector library and the runs directory."""
 
@@ -57,6 +116,7 @@ class AppState(QObject):
         self.library: list[str] = []
         self._runs_dir: Path | None = Path(self.config.runs_dir) if self.config.runs_dir else None
         self.custom_runs_dir = self._runs_dir is not None  # False while runs go to the default folder
+        self.undo = QUndoStack(self)  # every edit of ``config`` (Edit > Undo/Redo); clean = as last saved
 
     # ---- runs directory --------------------------------------------------------------
     @property
@@ -81,13 +141,50 @@ class AppState(QObject):
         """Call after editing ``config`` in place."""
         self.config_changed.emit()
 
-    def set_config(self, cfg: RunConfig) -> None:
-        """Replace the whole config (File > Open config); the vector paths join the library."""
-        self.config = cfg
-        for src in cfg.embedding.vectors:
+    def set_field(self, path: str, value: object) -> None:
+        """Set one field (``model.dropout``) as an undoable edit named for it."""
+        from embedstudio.gui.widgets.config_form import set_value
+
+        self.edit_config(lambda cfg: set_value(cfg, path, value))
+
+    def edit_config(self, change: Callable[[RunConfig], None], text: str = "") -> bool:
+        """Apply ``change`` to the config as one undoable edit; False when it changed nothing."""
+        before = self.config.copy()
+        after = self.config.copy()
+        change(after)
+        if not changed_paths(before, after):
+            return False
+        self.undo.push(ConfigEdit(self, before, after, text or describe_edit(before, after)))
+        return True
+
+    def _restore(self, cfg: RunConfig) -> None:
+        """Make ``config`` equal ``cfg`` in place (the object stays the one every panel holds)."""
+        for f in dataclasses.fields(RunConfig):
+            setattr(self.config, f.name, copy.deepcopy(getattr(cfg, f.name)))
+        self._add_config_vectors_to_library()
+        self.config_changed.emit()
+
+    def _add_config_vectors_to_library(self) -> None:
+        for src in self.config.embedding.vectors:
             if _key(src.path) not in self.library:
                 self.library.append(_key(src.path))
                 self.vectors_changed.emit()
+
+    def is_modified(self) -> bool:
+        """Whether the configuration differs from the file it was opened from or last saved to."""
+        return not self.undo.isClean()
+
+    def mark_saved(self) -> None:
+        self.undo.setClean()
+
+    def set_config(self, cfg: RunConfig, *, modified: bool = False) -> None:
+        """Replace the whole config (File > Open config); the vector paths join the library. The undo
+        history starts afresh; ``modified`` marks a config that has no file yet (a recovered session)."""
+        self.config = cfg
+        self.undo.clear()
+        if modified:
+            self.undo.resetClean()
+        self._add_config_vectors_to_library()
         if cfg.runs_dir:
             self.set_runs_dir(cfg.runs_dir)
         self.config_changed.emit()
@@ -143,17 +240,21 @@ class AppState(QObject):
         return any(_key(v.path) == _key(path) for v in self.config.embedding.vectors)
 
     def select_vectors(self, path: str | os.PathLike, selected: bool = True, *, only: bool = False) -> None:
-        """Use (or stop using) a library file for training; ``only`` replaces the current choice."""
+        """Use (or stop using) a library file for training; ``only`` replaces the current choice (undoable)."""
         key = _key(path)
-        vecs = self.config.embedding.vectors
-        if selected:
-            if only:
-                self.config.embedding.vectors = [v for v in vecs if _key(v.path) == key] or [VectorSource(path=key)]
-            elif not self.is_selected(key):
-                vecs.append(VectorSource(path=key))
-        else:
-            self.config.embedding.vectors = [v for v in vecs if _key(v.path) != key]
-        self.config_changed.emit()
+
+        def change(cfg: RunConfig) -> None:
+            vecs = cfg.embedding.vectors
+            if selected:
+                if only:
+                    cfg.embedding.vectors = [v for v in vecs if _key(v.path) == key] or [VectorSource(path=key)]
+                elif not any(_key(v.path) == key for v in vecs):
+                    vecs.append(VectorSource(path=key))
+            else:
+                cfg.embedding.vectors = [v for v in vecs if _key(v.path) != key]
+
+        verb = "Use" if selected else "Stop using"
+        self.edit_config(change, f"{verb} {display_name(key)}")
 
     def selected_vectors(self) -> list[WordVectors | None]:
         """The loaded WordVectors for each of ``config.embedding.vectors`` (None where not loaded)."""

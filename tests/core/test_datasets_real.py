@@ -69,7 +69,7 @@ def test_20newsgroups_stripping_removes_every_own_header_block(newsgroups_path, 
     with_newsgroups_line = sum(t.startswith("Newsgroups:") or "\nNewsgroups:" in t for t in texts)
     assert with_newsgroups_line < 60
     assert sum(t.startswith("Newsgroups:") or "\nNewsgroups:" in t for t in raw_texts) > with_newsgroups_line
-    # FIELD-NOTES: 310 training and 223 test documents are empty once stripped.
+    # docs/field-notes.md (empty documents): 310 training and 223 test documents are empty once stripped.
     assert sum(is_empty_text(t) for t in stripped.train.texts) == 310
     assert sum(is_empty_text(t) for t in stripped.test.texts) == 223
 

@@ -11,12 +11,19 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
-import embedstudio.gui.refcount_guard  # noqa: E402,F401 - before any Qt call (PySide6 6.12 + Python 3.11)
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from embedstudio.gui.worker import Worker  # noqa: E402
+from embedstudio.gui.jobs import Worker  # noqa: E402
 from gui_helpers import DONE_JOBS, write_folder_dataset, write_glove  # noqa: E402
+
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_set_up(qapp):
+    """The same process-wide set-up app.main() does (GUI-thread garbage collector, priming)."""
+    from embedstudio.gui.app import set_up_gui_thread
+
+    set_up_gui_thread(qapp)
+
 
 @pytest.fixture(autouse=True)
 def no_thread_leak(monkeypatch):
@@ -76,9 +83,23 @@ def tiny_workspace(tmp_path) -> TinyWorkspace:
 
 @pytest.fixture
 def pool(qtbot):
-    """A TrackingPool whose workers are all waited for at teardown."""
-    from embedstudio.gui.widgets.busy import TrackingPool
+    """A WorkerPool whose workers are all waited for at teardown."""
+    from embedstudio.gui.jobs import WorkerPool
 
-    p = TrackingPool()
+    p = WorkerPool()
     yield p
     p.wait_all()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Windows a test leaves open quit without questions (as on SIGTERM) before pytest-qt closes them: an
+    unanswered "Save changes?" would otherwise wait forever."""
+    from PySide6.QtWidgets import QApplication
+
+    from embedstudio.gui.main_window import MainWindow
+
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, MainWindow) and shiboken6.isValid(w):
+            w.request_quit(confirm=False)
+    return (yield)

@@ -47,3 +47,27 @@ def wait_worker(qtbot, worker, timeout: int = 120_000) -> None:
 def unit(v) -> np.ndarray:
     v = np.asarray(v, dtype=float)
     return v / np.linalg.norm(v)
+
+
+def answer_next_question(qtbot, button_text: str, seen: list | None = None, timeout: int = 10_000) -> None:
+    """Click ``button_text`` in the next modal question (dialogs.ask) as soon as it is shown; its title and
+    text go to ``seen``. Call before the action that asks."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    waited = [0]
+
+    def poll() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            if seen is not None:
+                seen.append((box.windowTitle(), box.text()))
+            button = next((b for b in box.buttons() if b.text().replace("&", "") == button_text), None)
+            assert button is not None, [b.text() for b in box.buttons()]
+            button.click()
+            return
+        waited[0] += 50
+        if waited[0] < timeout:
+            QTimer.singleShot(50, poll)
+
+    QTimer.singleShot(0, poll)

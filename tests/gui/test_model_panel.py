@@ -6,7 +6,8 @@ import pytest
 
 from embedstudio.core.config import load_config
 from embedstudio.core import presets
-from embedstudio.gui.panels.model_panel import ModelPanel, field_of_error
+from embedstudio.core.config import spec_of
+from embedstudio.gui.panels.model_panel import ModelPanel
 from embedstudio.gui.state import AppState
 
 from test_training_panel_helpers import make_workspace
@@ -66,7 +67,8 @@ def test_mode_shows_only_its_own_settings(panel):
 
 def test_invalid_values_show_inline_messages_next_to_their_field(panel):
     dropout = panel.control("model.dropout")
-    dropout.setValue(0.98)
+    assert (dropout.minimum(), dropout.maximum()) == spec_of("model.dropout").range, "the control's range is the spec's"
+    panel.state.set_field("model.dropout", 0.98)  # as a hand-edited config file could hold it
     assert panel.state.config.model.dropout == pytest.approx(0.98)
     message = panel.field_error("model.dropout")
     assert "model.dropout" in message and "0.95" in message
@@ -95,11 +97,25 @@ def test_the_multi_preset_without_a_second_file_is_flagged(panel):
     assert panel.field_error("model.preset") == ""
 
 
-def test_field_of_error_picks_the_field_named_first():
-    names = ["training.epochs", "embedding.unfreeze_epoch", "model.dropout"]
-    msg = "embedding.unfreeze_epoch (5) is after the last epoch (2): lower it or raise training.epochs."
-    assert field_of_error(msg, names) == "embedding.unfreeze_epoch"
-    assert field_of_error("nothing here", names) is None
+def test_errors_land_on_the_control_their_field_names(panel):
+    """The panel finds the control from ConfigError.field, not from the message text."""
+    choose(panel.control("embedding.mode"), "two_phase")
+    panel.state.set_field("training.epochs", 2)
+    panel.state.set_field("embedding.unfreeze_epoch", 5)
+    message = panel.field_error("embedding.unfreeze_epoch")
+    assert "training.epochs" in message, "the message names both fields"
+    assert panel.field_error("training.epochs") == "", "but only the field it is about is marked"
+    assert panel.form.rows["embedding.unfreeze_epoch"].error.isVisible() or not panel.isVisible()
+
+
+def test_form_controls_come_from_the_field_specs(panel):
+    for path in ("model.filters", "training.batch_size", "text.sequence_length", "model.dropout"):
+        control, fspec = panel.control(path), spec_of(path)
+        assert control.minimum() == fspec.range[0] and control.maximum() == min(fspec.range[1], 2**31 - 1)
+        assert fspec.help in control.toolTip()
+    assert "Used by:" in panel.control("model.rnn_units").toolTip()
+    combo = panel.control("embedding.mode")
+    assert [combo.itemData(i) for i in range(combo.count())] == list(spec_of("embedding.mode").choices)
 
 
 def test_summary_counts_a_frozen_embedding_as_non_trainable(qtbot, pool, tmp_path):

@@ -7,11 +7,10 @@ import shutil
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabWidget
 
 from embedstudio.gui.panels.runs_panel import RunsPanel
-from embedstudio.gui.panels.training_panel import TrainingPanel
 
+from gui_helpers import answer_next_question
 from test_training_panel_helpers import (configure_tiny, make_workspace, wait_done, write_topic_dataset,
                                          write_topic_glove)
 
@@ -92,41 +91,63 @@ def test_overlay_draws_one_curve_per_selected_run(qtbot, pool, two_runs):
     assert overlay.visible_curves() == 2, "curves are reused, not piled up"
 
 
-def test_rerun_loads_the_config_and_trains_in_the_window(qtbot, pool, two_runs):
+def _window(qtbot, ws):
+    from embedstudio.gui.main_window import MainWindow
+    from embedstudio.gui.preferences import Preferences
+
+    window = MainWindow(state=ws.state, prefs=Preferences(demo_offered=True), save_prefs=False, warm_up=False)
+    qtbot.addWidget(window)
+    return window
+
+
+def test_rerun_asks_then_loads_the_config_and_trains_in_the_window(qtbot, two_runs):
     ws, _ = two_runs
-    tabs = QTabWidget()  # the main window's areas, as far as re-run needs them
-    qtbot.addWidget(tabs)
-    training = TrainingPanel(ws.state, pool)
-    runs = RunsPanel(ws.state, pool)
-    tabs.addTab(training, "Training")
-    tabs.addTab(runs, "Runs")
-    tabs.setCurrentWidget(runs)
+    window = _window(qtbot, ws)
+    runs, training = window.runs_panel, window.training_panel
+    window.show_area("Runs")
     wait_done(qtbot, runs.list_jobs.current)
     row = next(i for i in range(len(runs.records)) if runs.record_at(i).name == "short")
     ws.state.config.training.epochs = 7  # edited since: re-run must use the run's own config
-    started = []
+    started, asked = [], []
     training.training_started.connect(started.append)
     runs.select_rows([row])
     assert runs.rerun_button.isEnabled()
+    answer_next_question(qtbot, "Replace and Train", asked)
     runs.rerun_button.click()
+    assert asked and "short" in asked[0][0], "re-run asks before replacing the settings on screen"
     assert started, "re-run starts training"
-    assert tabs.currentWidget() is training
+    assert window.current_area() == "Training"
     assert ws.state.config.name == "short" and ws.state.config.training.epochs == 1
     with qtbot.waitSignal(runs.refreshed, timeout=180_000):  # run_finished refreshes the list
         wait_done(qtbot, started[0])
     qtbot.waitUntil(lambda: runs.list_jobs.current is None, timeout=60_000)
     assert training.last_result.status == "completed"
     assert len(runs.records) == 3 and sum(r.name == "short" for r in runs.records) == 2
+    window.pool.wait_all()
 
 
-def test_rerun_goes_through_the_signal_when_connected(qtbot, pool, two_runs):
+def test_rerun_cancelled_keeps_the_settings(qtbot, two_runs):
+    ws, _ = two_runs
+    window = _window(qtbot, ws)
+    runs = window.runs_panel
+    wait_done(qtbot, runs.list_jobs.current)
+    ws.state.config.training.epochs = 7
+    row = next(i for i in range(len(runs.records)) if runs.record_at(i).name == "longer")
+    answer_next_question(qtbot, "Cancel")
+    runs.rerun(row)
+    assert ws.state.config.training.epochs == 7 and not window.training_panel.is_running()
+
+
+def test_rerun_goes_through_the_signal(qtbot, pool, two_runs):
     ws, _ = two_runs
     panel = make_panel(qtbot, pool, ws.state)
     asked = []
     panel.rerun_requested.connect(asked.append)
     row = next(i for i in range(len(panel.records)) if panel.record_at(i).name == "longer")
+    before = ws.state.config
     panel.rerun(row)
-    assert len(asked) == 1 and asked[0].training.epochs == 3 and ws.state.config is asked[0]
+    assert len(asked) == 1 and asked[0].training.epochs == 3
+    assert ws.state.config is before, "the panel does not replace the settings itself; the window asks first"
 
 
 def test_empty_runs_folder(qtbot, pool, tmp_path):
@@ -134,3 +155,24 @@ def test_empty_runs_folder(qtbot, pool, tmp_path):
     panel = make_panel(qtbot, pool, ws.state)
     assert panel.records == [] and "No runs yet" in panel.status.text()
     assert not panel.rerun_button.isEnabled()
+
+
+def test_a_killed_run_shows_as_interrupted(qtbot, pool, two_runs):
+    import socket
+    import subprocess
+    import sys
+
+    ws, _ = two_runs
+    run = next(p for p in sorted(ws.runs_dir.iterdir()) if p.is_dir())
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    description = json.loads((run / "description.json").read_text())
+    description.update(status="running",
+                       environment={**description.get("environment", {}), "pid": int(dead.stdout),
+                                    "hostname": socket.gethostname()})
+    (run / "description.json").write_text(json.dumps(description))
+    (run / "model.keras").unlink()
+    panel = make_panel(qtbot, pool, ws.state)
+    statuses = {panel.model.value(row, 0): panel.model.value(row, 3) for row in range(panel.model.rowCount())}
+    assert sorted(statuses.values()) == ["completed", "interrupted"]
+    record = next(r for r in panel.records if r.status == "interrupted")
+    assert "not a usable run" in record.leftovers()

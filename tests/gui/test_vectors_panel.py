@@ -222,3 +222,37 @@ def test_state_keys_demo_paths_unchanged(qtbot, pool):
     assert p.library_model.data(p.library_model.index(0, 1)) == "lee_fasttext.bin (demo)"
     assert p.library_model.data(p.library_model.index(0, 2)) == "fasttext_bin"
     assert p.library_model.data(p.library_model.index(0, 5)).endswith("KB")
+
+
+def test_a_gensim_pickle_is_opened_only_after_the_user_says_yes(qtbot, panel, tmp_path, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    from gensim.models import KeyedVectors
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.robustness.helpers import hostile_pickle
+
+    asked = []
+
+    def answer(reply):
+        def fake_warning(parent, title, text, buttons, default):
+            asked.append((text, default))
+            return reply
+        return fake_warning
+
+    marker = tmp_path / "code-ran"
+    hostile = tmp_path / "vectors.txt"
+    hostile.write_bytes(hostile_pickle(marker))
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.No))
+    panel.add_files([str(hostile)], load=False)
+    assert panel.load(str(hostile)) is None
+    assert asked and "Python pickle" in asked[0][0] and asked[0][1] == QMessageBox.No  # default No
+    assert not marker.exists() and not panel.state.is_loaded(str(hostile))
+
+    kv = KeyedVectors(vector_size=3)
+    kv.add_vectors(["a", "b", "c"], np.random.default_rng(0).standard_normal((3, 3)).astype(np.float32))
+    kv.save(str(tmp_path / "model.kv"))
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.Yes))
+    load(qtbot, panel, tmp_path / "model.kv")
+    assert len(asked) == 2 and panel.state.is_loaded(str(tmp_path / "model.kv"))

@@ -34,7 +34,7 @@ MAX_LISTED = 5
 
 def convert_vectors(src: str | os.PathLike, dst: str | os.PathLike, *, out_format: str = "word2vec_binary",
                     limit: int | None = None, in_format: str = "auto", reporter: Reporter | None = None,
-                    cancel: CancelToken | None = None) -> VectorInfo:
+                    cancel: CancelToken | None = None, trust_pickle: bool = False) -> VectorInfo:
     """Read ``src`` (any format, first ``limit`` words) and write it to ``dst`` as ``out_format``.
 
     Returns the VectorInfo of the written file. fastText subword n-grams cannot be carried over: only
@@ -48,7 +48,8 @@ def convert_vectors(src: str | os.PathLike, dst: str | os.PathLike, *, out_forma
         raise ConfigError(f"Cannot write vectors as {out_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}."
                           + (" A fastText .bin needs the original training run." if out_format == "fasttext_bin" else ""))
     dst = Path(dst)
-    vectors = load_vectors(src, format=in_format, limit=limit, reporter=reporter, cancel=cancel)
+    vectors = load_vectors(src, format=in_format, limit=limit, reporter=reporter, cancel=cancel,
+                           trust_pickle=trust_pickle)
     if dst.resolve() == Path(vectors.path).resolve():
         raise UserError(f"{dst.name}: the output would overwrite the file being converted; choose another name.")
     compression = _output_compression(dst, out_format)

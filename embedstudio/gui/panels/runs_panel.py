@@ -10,20 +10,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import SIGNAL, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QPushButton,
-                               QSplitter, QStackedWidget, QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from embedstudio.core.errors import ConfigError
 from embedstudio.core.runs import RunRecord, list_runs
+from embedstudio.gui.state import AppState
 from embedstudio.gui import dialogs
-from embedstudio.gui.panels.results_view import ResultsView
-from embedstudio.gui.widgets.busy import JobRunner
+from embedstudio.gui.widgets.results_view import ResultsView
+from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.widgets.plot_curves import RunOverlay, TrainingCurves
 from embedstudio.gui.widgets.table_model import ColumnTableModel
-from embedstudio.gui.worker import ErrorInfo
 
 COLUMNS = ("Name", "Date", "Preset", "Status", "Test accuracy", "Macro-F1")
+BASELINE_LABELS = {"tfidf_linear": "TF-IDF", "fasttext_supervised": "fastText"}
 
 
 def list_runs_job(runs_dir: Path, *, reporter, cancel) -> list[RunRecord]:
@@ -37,7 +38,7 @@ def _number(value: float | None) -> float | str:
 class RunDetails(QWidget):
     """One run: its curves, its results (the same view as after training) and its configuration."""
 
-    def __init__(self, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record: RunRecord | None = None
         self.curves = TrainingCurves()
@@ -57,20 +58,21 @@ class RunDetails(QWidget):
         message = record.message or "; ".join(record.problems)
         self.results.show_run(record.path, record.report, status=record.status, message=message, name=record.name)
         self.config_text.setPlainText(json.dumps(record.config, indent=2, ensure_ascii=False))
+        if not record.metrics and record.report:  # a baseline has a report but no training curves
+            self.tabs.setCurrentWidget(self.results)
 
 
 class RunsPanel(QWidget):
     """The Runs area. Public: ``refresh() -> Worker``, ``records``, ``select_rows(rows)``, ``open_run(row)``,
     ``overlay_selected()``, ``rerun(row)``; signal ``rerun_requested(RunConfig)``, and ``refreshed``.
 
-    Re-run puts the run's configuration into ``state.config`` and asks for training: through
-    ``rerun_requested`` when something is connected to it, else by starting the window's TrainingPanel.
+    Re-run emits ``rerun_requested`` with the run's configuration; the main window connects it.
     """
 
     rerun_requested = Signal(object)
     refreshed = Signal()
 
-    def __init__(self, state, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
         self.records: list[RunRecord] = []
@@ -109,7 +111,11 @@ class RunsPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.rerun_button)
-        buttons.addStretch(1)
+        from embedstudio.gui.widgets.baselines_action import BaselinesAction
+        from embedstudio.gui.widgets.study_view import StudiesList
+
+        self.baselines = BaselinesAction(self.state, self.pool)  # its runs appear here through run_finished
+        buttons.addWidget(self.baselines, 1)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
@@ -123,10 +129,12 @@ class RunsPanel(QWidget):
         self.right = QTabWidget()
         self.right.addTab(self.details, "Run")
         self.right.addTab(self.overlay, "Compare")
+        self.studies = StudiesList(self.state, self.pool)  # "Compare embeddings…" and the study folders
+        self.right.addTab(self.studies, "Studies")
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
         split.addWidget(self.right)
-        split.setSizes([560, 720])
+        split.setSizes([680, 600])  # room for run names beside five columns
         QVBoxLayout(self).addWidget(split)
         self._on_selection()
 
@@ -134,6 +142,7 @@ class RunsPanel(QWidget):
     def refresh(self):
         """Re-read the runs folder (in a Worker); returns the Worker."""
         self.folder.setText(f"Folder: {self.state.runs_dir}")
+        self.studies.refresh()
         return self.list_jobs.start(list_runs_job, Path(self.state.runs_dir), name="Listing runs",
                                     on_result=self._show_records)
 
@@ -142,7 +151,10 @@ class RunsPanel(QWidget):
         self.records = records
         columns = [[r.name for r in records],
                    [r.created.strftime("%Y-%m-%d %H:%M") if r.created else "" for r in records],
-                   [str((r.config.get("model") or {}).get("preset", "")) for r in records],
+                   # a baseline run shows which baseline, not the preset of the configuration it was made beside
+                   [BASELINE_LABELS.get(str(r.description.get("baseline")), str(r.description.get("baseline")))
+                    if r.description.get("baseline") else str((r.config.get("model") or {}).get("preset", ""))
+                    for r in records],
                    [r.status for r in records],
                    [_number(r.test_accuracy) for r in records],
                    [_number(r.macro_f1) for r in records]]
@@ -190,6 +202,8 @@ class RunsPanel(QWidget):
 
     # ---- re-run ------------------------------------------------------------------------------
     def rerun(self, view_row: int) -> None:
+        """Ask for the run's configuration to be trained again: ``rerun_requested(RunConfig)``; the main
+        window asks before replacing the settings on screen and loads its inputs."""
         record = self.record_at(view_row)
         try:
             cfg = record.run_config()
@@ -197,29 +211,4 @@ class RunsPanel(QWidget):
             dialogs.show_error(self.window(), ErrorInfo(f"{record.path}: {exc}", "", True))
             return
         cfg.runs_dir = ""  # new runs go to the current runs folder, wherever this one was
-        self.state.set_config(cfg)
-        if self.receivers(SIGNAL("rerun_requested(PyObject)")) > 0:
-            self.rerun_requested.emit(cfg)
-            return
-        self._start_training_in_window()
-
-    def _start_training_in_window(self) -> None:
-        from embedstudio.gui.panels.training_panel import TrainingPanel
-
-        panel = self.window().findChild(TrainingPanel)
-        if panel is None:
-            self.status.setText("The run's configuration is loaded; start it in Training.")
-            return
-        _show_containing_tab(panel)
-        panel.start()
-
-
-def _show_containing_tab(widget: QWidget) -> None:
-    """Bring ``widget`` to the front of every tab widget that holds it (a page sits in the tab widget's
-    QStackedWidget)."""
-    page = widget
-    while page is not None:
-        holder = page.parentWidget()
-        if isinstance(holder, QStackedWidget) and isinstance(holder.parentWidget(), QTabWidget):
-            holder.parentWidget().setCurrentWidget(page)
-        page = holder
+        self.rerun_requested.emit(cfg)

@@ -15,12 +15,14 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
+from embedstudio.core.config import RunConfig
 from embedstudio.core.errors import ConfigError
+from embedstudio.core.events import BatchEvent, EpochEvent, Event, RunEvent
 from embedstudio.gui import dialogs
-from embedstudio.gui.panels.results_view import ResultsView
+from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
+from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.plot_curves import TrainingCurves
-from embedstudio.gui.heavy_imports import prime_gui_thread
-from embedstudio.gui.worker import ErrorInfo, Worker
+from embedstudio.gui.widgets.results_view import ResultsView
 
 LOG_LINES = 5000
 
@@ -34,6 +36,22 @@ def run_training(cfg, dataset, vectors, *, reporter, cancel):
     from embedstudio.core.training import train
 
     return train(cfg, reporter=reporter, cancel=cancel, dataset=dataset, vectors=vectors)
+
+
+def suggested_run_name(cfg: RunConfig) -> str:
+    """dataset stem + preset + vector stem + embedding mode, e.g. ``sms-bilstm-glove-frozen``: runs of one
+    workspace are told apart by what differs between them."""
+    def stem(path: str) -> str:
+        name = path.split(":", 1)[1] if path.startswith("gensim-test-data:") else Path(path).name
+        for suffix in (".gz", ".bz2", ".xz", ".zip", ".tar", ".txt", ".vec", ".bin", ".csv", ".tsv", ".jsonl"):
+            name = name.removesuffix(suffix)
+        return name.split(".")[0] or name
+
+    parts = [stem(cfg.data.path) if cfg.data.path else "", cfg.model.preset]
+    if cfg.embedding.mode != "scratch":
+        parts += [stem(v.path) for v in cfg.embedding.vectors if v.path]
+    parts.append(cfg.embedding.mode.replace("_", ""))
+    return "-".join(p.lower().replace(" ", "_") for p in parts if p)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -53,17 +71,15 @@ class TrainingPanel(QWidget):
     training_started = Signal(object)
     training_finished = Signal(object)
 
-    def __init__(self, state, pool, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
-        self.worker: Worker | None = None
         self.last_result: Any = None
-        self.last_error: ErrorInfo | None = None
         self.run_dir: Path | None = None
-        self._run_status = ""
         self._fitting = False
         self._build()
-        prime_gui_thread()  # before any worker loads TensorFlow (see heavy_imports)
+        # The dialog is shown by _on_errored, after the panel has shown the failure itself.
+        self.jobs = JobRunner(pool, self, error_dialog=False)
         self._set_running(False)
 
     # ---- construction ----------------------------------------------------------------
@@ -88,6 +104,18 @@ class TrainingPanel(QWidget):
         top.addWidget(self.stop_button)
         top.addWidget(self.progress, 1)
         top.addWidget(self.speed)
+        from embedstudio.gui.widgets.baselines_action import BaselinesAction
+        from embedstudio.gui.widgets.study_view import open_study_dialog
+
+        self.baselines = BaselinesAction(self.state, self.pool)
+        self.study_button = QPushButton("Compare embeddings…")
+        self.study_button.setToolTip("When do pre-trained vectors pay off? TF-IDF, scratch, frozen and fine-tuned "
+                                     "on growing shares of the training data")
+        self.study_button.clicked.connect(lambda: setattr(self, "study_dialog", open_study_dialog(
+            self.state, self.pool, self.window())))
+        extra = QHBoxLayout()
+        extra.addWidget(self.baselines, 1)
+        extra.addWidget(self.study_button)
 
         self.curves = TrainingCurves()
         self.log = QPlainTextEdit()
@@ -110,19 +138,26 @@ class TrainingPanel(QWidget):
         self._give_room_to_results(False)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addLayout(extra)
         lay.addWidget(self.status)
         lay.addWidget(split, 1)
 
     # ---- actions ---------------------------------------------------------------------
+    @property
+    def worker(self) -> Worker | None:
+        """The running training job, if any."""
+        return self.jobs.current
+
     def is_running(self) -> bool:
-        return self.worker is not None
+        return self.jobs.is_running()
 
     def start(self) -> Worker | None:
         """Train ``state.config`` (copied) on ``state.dataset`` with the loaded vectors; None if refused."""
-        if self.worker is not None:
+        if self.jobs.is_running():
             return None
         cfg = self.state.config.copy()
         cfg.runs_dir = str(self.state.runs_dir)
+        cfg.name = cfg.name or suggested_run_name(cfg)
         try:
             cfg.validate()
         except ConfigError as exc:
@@ -130,39 +165,29 @@ class TrainingPanel(QWidget):
             return None
         vectors = {v.path: self.state.vectors[v.path] for v in cfg.embedding.vectors if v.path in self.state.vectors}
         dataset = self.state.dataset_for(cfg.data)
-        worker = Worker(run_training, cfg, dataset, vectors, name="Training")
-        self._connect(worker)
         self._reset_view()
         if dataset is None and self.state.dataset is not None:
             self.log.appendPlainText("The dataset settings changed since the last import; this run imports it afresh.")
-        self.worker = worker
         self._set_running(True)
-        self.pool.start(worker)
+        worker = self.jobs.start(
+            run_training, cfg, dataset, vectors, name="Training", on_progress=self._on_progress,
+            on_info=self._log, on_warning=lambda m: self._log(f"Warning: {m}", warning=True),
+            on_event=self._on_event, on_result=self._on_returned, on_error=self._on_errored,
+            on_cancelled=self._on_cancelled, on_done=self._on_done)
         self.training_started.emit(worker)
         return worker
 
     def stop(self) -> None:
         """Honoured after the current batch: the run is written as 'stopped' with the model so far."""
-        if self.worker is not None:
-            self.worker.cancel()
+        if self.jobs.is_running():
+            self.jobs.cancel()
             self.stop_button.setEnabled(False)
             self.status.setText("Stopping after the current batch…")
+            self.speed.setText("")  # the ETA of a run that is stopping is no longer true
             self._log("Stop requested.")
 
-    def _connect(self, w: Worker) -> None:
-        job = w.job_id
-        mine = lambda: self.worker is not None and self.worker.job_id == job  # noqa: E731
-        w.progress.connect(lambda d, t, m: mine() and self._on_progress(d, t, m))
-        w.info.connect(lambda m: mine() and self._log(m))
-        w.warning.connect(lambda m: mine() and self._log(f"Warning: {m}", warning=True))
-        w.event.connect(lambda k, p: mine() and self._on_event(k, p))
-        w.returned.connect(lambda r: mine() and self._on_returned(r))
-        w.errored.connect(lambda info: mine() and self._on_errored(info))
-        w.cancelled.connect(lambda: mine() and self._on_cancelled())
-        w.done.connect(lambda: mine() and self._on_done())
-
     def _reset_view(self) -> None:
-        self.last_result, self.last_error, self.run_dir, self._run_status = None, None, None, ""
+        self.last_result, self.run_dir = None, None
         self._fitting = False
         self.curves.clear()
         self.log.clear()
@@ -193,33 +218,31 @@ class TrainingPanel(QWidget):
                 if total:
                     self.progress.setValue(int(1000 * done / total))
 
-    def _on_event(self, kind: str, payload: dict) -> None:
-        if kind == "batch":
-            self._on_batch(payload)
-        elif kind == "epoch":
-            self.curves.add_epoch(payload)
-        elif kind == "run":
-            self.run_dir = Path(payload["run_dir"])
-            self._run_status = payload.get("status", "")
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, BatchEvent):
+            self._on_batch(event)
+        elif isinstance(event, EpochEvent):
+            self.curves.add_epoch(event)
+        elif isinstance(event, RunEvent):
+            self.run_dir = Path(event.run_dir)
 
-    def _on_batch(self, p: dict) -> None:
+    def _on_batch(self, ev: BatchEvent) -> None:
         self._fitting = True
-        epochs, batches = max(1, p.get("epochs") or 1), max(1, p.get("batches") or 1)
-        done = (p.get("epoch", 1) - 1) * batches + p.get("batch", 0)
+        self.curves.add_batch(ev)
+        if not self.stop_button.isEnabled():
+            return  # stopping: the status says so and no ETA is shown
         self.progress.setRange(0, 1000)
-        self.progress.setValue(int(1000 * done / (epochs * batches)))
-        self.progress.setFormat(f"epoch {p.get('epoch')}/{epochs} · batch {p.get('batch')}/{batches}")
-        speed = p.get("samples_per_sec")
-        self.speed.setText(f"ETA {format_duration(p.get('eta_s'))} · "
-                           f"{speed:,.0f} samples/s" if speed else f"ETA {format_duration(p.get('eta_s'))}")
-        if self.status.text() != "Training…" and self.stop_button.isEnabled():
+        self.progress.setValue(int(1000 * ev.fraction_done))
+        self.progress.setFormat(f"epoch {ev.epoch}/{max(1, ev.epochs)} · batch {ev.batch}/{max(1, ev.batches)}")
+        eta = f"ETA {format_duration(ev.eta_s)}"
+        self.speed.setText(f"{eta} · {ev.samples_per_sec:,.0f} samples/s" if ev.samples_per_sec else eta)
+        if self.status.text() != "Training…":
             self.status.setText("Training…")
-        self.curves.add_batch(p)
 
     def _on_returned(self, result: Any) -> None:
         self.last_result = result
         self.run_dir = Path(result.run_dir)
-        self._run_status = result.status
+        self.speed.setText("")
         self.curves.flush()
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
@@ -231,7 +254,7 @@ class TrainingPanel(QWidget):
         self._give_room_to_results(True)
 
     def _on_errored(self, info: ErrorInfo) -> None:
-        self.last_error = info
+        self.speed.setText("")
         self.status.setText(info.message.splitlines()[0] if info.message else "Training failed.")
         self._log(f"Error: {info.message}", warning=True)
         self.progress.setRange(0, 1000)
@@ -241,6 +264,7 @@ class TrainingPanel(QWidget):
         dialogs.show_error(self.window(), info)
 
     def _on_cancelled(self) -> None:
+        self.speed.setText("")
         self.status.setText("Stopped before training began; no model was saved.")
         self.progress.setRange(0, 1000)
         self.progress.setFormat("stopped")
@@ -249,7 +273,6 @@ class TrainingPanel(QWidget):
                                   message="Stopped before training began; no model was saved.")
 
     def _on_done(self) -> None:
-        self.worker = None
         self._set_running(False)
         if self.run_dir is not None:
             self.state.run_finished.emit(self.run_dir)

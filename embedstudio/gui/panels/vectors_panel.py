@@ -6,29 +6,39 @@ through queued signals on the GUI thread. Queries and the PCA map are fast enoug
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from embedstudio.core.config import data_path
 from embedstudio.gui import dialogs
 from embedstudio.gui.state import AppState, display_name
-from embedstudio.gui.widgets.busy import BUSY_DELAY_MS, set_progress
+from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
 from embedstudio.gui.widgets.train_vectors_dialog import TrainVectorsDialog
 from embedstudio.gui.widgets.vector_coverage import CoverageWidget
 from embedstudio.gui.widgets.vector_explore import ExploreWidget
 from embedstudio.gui.widgets.vector_library import LibraryModel
 from embedstudio.gui.widgets.vector_map import VectorMap
-from embedstudio.gui.worker import ErrorInfo, Worker, WorkerPool
 
 VECTOR_FILTER = ("Vector files (*.txt *.vec *.bin *.w2v *.kv *.model *.wv *.vectors *.gz *.bz2 *.xz *.zip);;"
                  "All files (*)")
 
 
-def load_vector_file(path: str, *, reporter, cancel):
+def load_vector_file(path: str, *, reporter, cancel, trust_pickle: bool = False):
     from embedstudio.core.vectors import load_vectors
 
-    return load_vectors(path, reporter=reporter, cancel=cancel)
+    return load_vectors(path, reporter=reporter, cancel=cancel, trust_pickle=trust_pickle)
+
+
+def is_pickle_file(path: str) -> bool:
+    """Whether the vector file at ``path`` is a gensim model (a Python pickle); reads only its head."""
+    from embedstudio.core.errors import UserError
+    from embedstudio.core.vectors import detect_format
+
+    try:
+        return detect_format(data_path(path)) == "gensim"
+    except (UserError, OSError):
+        return False
 
 
 class VectorsPanel(QWidget):
@@ -36,9 +46,12 @@ class VectorsPanel(QWidget):
         super().__init__(parent)
         self.state, self.pool = state, pool
         self.opened_paths: list[str] = []   # for File > Recent Files
-        self.loads: dict[str, Worker] = {}  # path -> running load
+        self.trusted_pickles: set[str] = set()  # gensim files the user agreed to open this session
         self.train_dialog: TrainVectorsDialog | None = None
         self._build()
+        # One load per file, side by side; the error dialog is shown by _load_failed after the row is marked.
+        self.load_jobs = JobRunner(pool, self, progress=self.progress, cancel_button=self.cancel_button,
+                                   error_dialog=False)
         self.state.vectors_changed.connect(self._on_vectors_changed)
         self.state.config_changed.connect(self.library_model.refresh)
         self._on_vectors_changed()
@@ -110,11 +123,8 @@ class VectorsPanel(QWidget):
         self.remove_button.clicked.connect(lambda: self.remove(self.selected_paths()))
         self.load_button.clicked.connect(lambda: [self.load(p) for p in self.selected_paths()])
         self.unload_button.clicked.connect(lambda: [self.unload(p) for p in self.selected_paths()])
-        self.cancel_button.clicked.connect(self.cancel_loads)
         self.train_button.clicked.connect(self.open_train_dialog)
         self.clear_cache_button.clicked.connect(self.clear_cache)
-        self._progress_reveal = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS,
-                                       timeout=lambda: self.progress.setVisible(bool(self.loads)))
 
     # ---- library -----------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -136,8 +146,7 @@ class VectorsPanel(QWidget):
 
     def remove(self, paths: list[str]) -> None:
         for path in paths:
-            if path in self.loads:
-                self.loads[path].cancel()
+            self.load_jobs.forget(path)  # whatever a cancelled load still reports is dropped
             self.state.remove_vectors(path)
 
     def selected_paths(self) -> list[str]:
@@ -199,37 +208,59 @@ class VectorsPanel(QWidget):
             self.state.add_vectors(path)
         if self.state.is_loaded(path):
             return None
-        if path in self.loads:
-            return self.loads[path]
-        worker = Worker(load_vector_file, path, name=f"Loading {display_name(path)}")
+        running = self.load_jobs.job(path)
+        if running is not None:
+            return running
+        trust = path in self.trusted_pickles
+        if not trust and is_pickle_file(path):
+            if not self.confirm_pickle(path):
+                self.library_model.status_of(path).state = "not loaded"
+                self._show_message(f"{display_name(path)} was not opened: it is a Python pickle.", warning=True)
+                self.library_model.row_changed(path)
+                return None
+            self.trusted_pickles.add(path)
+            trust = True
         st = self.library_model.status_of(path)
         st.state, st.percent = "loading", None
-        worker.progress.connect(lambda d, t, m, p=path: self._load_progress(p, d, t))
-        worker.warning.connect(lambda text: self._show_message(text, warning=True))
-        worker.returned.connect(lambda wv, p=path: self._loaded(p, wv))
-        worker.errored.connect(lambda info, p=path: self._load_failed(p, info))
-        worker.cancelled.connect(lambda p=path: self._load_cancelled(p))
-        worker.done.connect(lambda p=path, w=worker: self._load_done(p, w))
-        self.loads[path] = worker
-        self.pool.start(worker)
-        self.cancel_button.setEnabled(True)
-        self._progress_reveal.start()
+        worker = self.load_jobs.start(
+            load_vector_file, path, key=path, trust_pickle=trust, name=f"Loading {display_name(path)}",
+            on_progress=lambda d, t, m, p=path: self._load_progress(p, d, t),
+            on_warning=lambda text: self._show_message(text, warning=True),
+            on_result=lambda wv, p=path: self._loaded(p, wv),
+            on_error=lambda info, p=path: self._load_failed(p, info),
+            on_cancelled=lambda p=path: self._load_cancelled(p),
+            on_done=lambda p=path: self._load_done(p))
         self.library_model.row_changed(path)
         return worker
+
+    def confirm_pickle(self, path: str) -> bool:
+        """Ask before opening a gensim model file: it is a pickle that runs code it carries. Default No."""
+        from embedstudio.core.vectors.formats import PICKLE_RISK
+
+        answer = QMessageBox.warning(
+            self.window(), "Open a file that can run code?",
+            f"{display_name(path)} is a gensim model file, {PICKLE_RISK}.\n\nOpen it only if you trust where "
+            "it came from. The safe route: convert it once on a trusted machine with "
+            "'embedstudio vectors convert FILE OUT.bin --trust-pickle' and open OUT.bin.\n\nOpen it anyway?",
+            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def unload(self, path: str) -> None:
         self.state.unload_vectors(path)
         self.library_model.status_of(path).state = "not loaded"
         self.library_model.row_changed(path)
 
+    @property
+    def loads(self) -> dict[str, Worker]:
+        """The running loads by path."""
+        return {str(k): w for k in self.load_jobs.keys() if (w := self.load_jobs.job(k)) is not None}
+
     def cancel_loads(self) -> None:
-        for worker in self.loads.values():
-            worker.cancel()
+        self.load_jobs.cancel()
 
     def _load_progress(self, path: str, done: float, total) -> None:
         st = self.library_model.status_of(path)
         st.percent = int(100 * done / total) if total else None
-        set_progress(self.progress, done, total)
         self.library_model.row_changed(path)
 
     def _loaded(self, path: str, wv) -> None:
@@ -256,13 +287,7 @@ class VectorsPanel(QWidget):
         self.library_model.status_of(path).state = "cancelled"
         self._show_message(f"Loading {display_name(path)} was cancelled.")
 
-    def _load_done(self, path: str, worker: Worker) -> None:
-        if self.loads.get(path) is worker:
-            del self.loads[path]
-        self.cancel_button.setEnabled(bool(self.loads))
-        if not self.loads:
-            self._progress_reveal.stop()
-            self.progress.setVisible(False)
+    def _load_done(self, path: str) -> None:
         self._refresh_cache_info()
         self.library_model.row_changed(path)
 

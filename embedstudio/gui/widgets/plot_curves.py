@@ -13,6 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from embedstudio.core.events import BatchEvent, EpochEvent, parse
+
 REDRAW_MS = 250
 TRAIN_PEN = pg.mkPen(31, 119, 180, width=2)
 VAL_PEN = pg.mkPen(255, 127, 14, width=2)
@@ -90,32 +92,34 @@ class TrainingCurves(QWidget):
         self._dirty = True
         self.flush()
 
-    def add_batch(self, payload: dict) -> None:
-        """A ``batch`` event: the running train loss/accuracy of the epoch in progress, at a fractional epoch.
+    def add_batch(self, event: BatchEvent) -> None:
+        """A batch event: the running train loss/accuracy of the epoch in progress, at a fractional epoch.
 
         Keras' running mean restarts every epoch and swings wildly over its first batches, so the curve
         starts once a tenth of the epoch is done."""
-        batches = max(1, int(payload.get("batches") or 1))
-        epoch, batch = payload.get("epoch", 1), payload.get("batch", 0)
+        batches = max(1, int(event.batches or 1))
+        epoch, batch = event.epoch, event.batch
         x = epoch - 1 + batch / batches
         for metric in self.METRICS:
             current = self.series[f"current_{metric}"]
             if current.x and current.x[0] < epoch - 1:
                 current.clear()  # a new epoch
             if batch >= max(1, batches // 10):
-                current.add(x, payload.get(metric))
+                current.add(x, getattr(event, metric))
         self._mark_dirty()
 
-    def add_epoch(self, row: dict) -> None:
-        """An ``epoch`` event or a metrics.jsonl line."""
-        x = float(row.get("epoch", 0))
-        if not row.get("partial"):
-            self.series["train_loss"].add(x, row.get("loss"))
-            self.series["train_accuracy"].add(x, row.get("accuracy"))
+    def add_epoch(self, row: EpochEvent | dict) -> None:
+        """An epoch event or a metrics.jsonl line."""
+        ev = row if isinstance(row, EpochEvent) else parse("epoch", row)
+        assert isinstance(ev, EpochEvent)
+        x = float(ev.epoch)
+        if not ev.partial:
+            self.series["train_loss"].add(x, ev.loss)
+            self.series["train_accuracy"].add(x, ev.accuracy)
             self.series["current_loss"].clear()
             self.series["current_accuracy"].clear()
-        self.series["validation_loss"].add(x, row.get("val_loss"))
-        self.series["validation_accuracy"].add(x, row.get("val_accuracy"))
+        self.series["validation_loss"].add(x, ev.val_loss)
+        self.series["validation_accuracy"].add(x, ev.val_accuracy)
         self._dirty = True
         self.flush()  # epoch ends are rare: draw them at once
 

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBo
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from embedstudio.gui.widgets.busy import JobRunner
-from embedstudio.gui.worker import WorkerPool
+from embedstudio.gui.state import AppState
+from embedstudio.gui.jobs import JobRunner, WorkerPool
 
 ALGORITHMS = {"fasttext": "fastText (subwords: vectors for unseen words too)", "word2vec": "word2vec (skip-gram)"}
 
@@ -35,7 +35,7 @@ class TrainVectorsDialog(QDialog):
 
     trained = Signal(object)
 
-    def __init__(self, state, pool: WorkerPool, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Train your own vectors")
         self.state = state

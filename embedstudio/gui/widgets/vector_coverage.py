@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QTableView, QVBoxLayout,
                                QWidget)
 
-from embedstudio.gui.widgets.busy import JobRunner
+from embedstudio.gui.state import AppState
+from embedstudio.gui.jobs import JobRunner, WorkerPool
 from embedstudio.gui.widgets.table_model import ColumnTableModel
-from embedstudio.gui.worker import WorkerPool
 
 
 def compute_coverage(texts: list[str], wv, *, standardize: str, max_tokens: int, reporter, cancel):
@@ -31,7 +31,7 @@ def compute_coverage(texts: list[str], wv, *, standardize: str, max_tokens: int,
 
 
 class CoverageWidget(QWidget):
-    def __init__(self, state, pool: WorkerPool, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.wv = None

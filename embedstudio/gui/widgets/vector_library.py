@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -34,7 +34,6 @@ class RowStatus:
     cache_bytes: int = 0
     cache_words: int | None = None
     cache_dim: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def human_size(n: int | None) -> str:

@@ -1,0 +1,222 @@
+"""Reading the members of a dataset archive (.tar.gz, .tar.bz2, .tar.xz, .tar, .zip) without trusting it.
+
+- Integrity: a tar is decompressed by gzip/bz2/lzma's own file readers (they check the CRC and notice a
+  stream that ends early), and the end of the tar must be its end-of-archive block; tarfile's stream
+  mode alone stops quietly at a damaged or cut-off header and checks no CRC. zipfile checks each
+  member's CRC. Any of these is a DatasetError that says the archive is damaged or incomplete.
+- Bounds: a member larger than :data:`MAX_DOCUMENT_BYTES` is skipped unread (declared sizes bound every
+  read: tarfile and zipfile never return more than a member's header says), and the members read
+  may not add up to more than ``max_total_bytes`` (a decompression bomb stops there, with a message
+  saying how to raise the ceiling).
+- Links: symbolic and hard link members are never followed (only regular files are read), as folder
+  datasets skip links that leave their root.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import DatasetError
+from ..fileio import human_bytes
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024      # one document; larger members are skipped with a warning
+MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024   # all documents of one archive together
+_TAIL_BYTES = 1 << 20
+_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, zlib.error, lzma.LZMAError,
+           NotImplementedError, RuntimeError, ValueError)
+
+
+@dataclass
+class ArchiveRead:
+    """What was skipped while reading an archive, for the import report."""
+
+    oversized: list[tuple[str, int]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    def warnings(self, path: Path) -> list[str]:
+        out = []
+        if self.oversized:
+            shown = ", ".join(f"{name} ({human_bytes(size)})" for name, size in self.oversized[:3])
+            more = f" and {len(self.oversized) - 3} more" if len(self.oversized) > 3 else ""
+            out.append(f"{path}: {len(self.oversized)} files larger than {human_bytes(MAX_DOCUMENT_BYTES)} were "
+                       f"skipped as too large to be one document: {shown}{more}.")
+        if self.links:
+            shown = ", ".join(self.links[:3]) + (", ..." if len(self.links) > 3 else "")
+            out.append(f"{path}: {len(self.links)} links inside the archive were not followed ({shown}).")
+        return out
+
+
+def damaged(path: Path, err: BaseException) -> DatasetError:
+    detail = str(err).strip() or type(err).__name__
+    if len(detail) > 160:
+        detail = detail[:160] + "..."
+    return DatasetError(f"{path}: the archive is damaged or incomplete ({detail}).",
+                        hint="The download was probably cut short or corrupted; download it again.")
+
+
+def iter_members(path: Path, *, read: ArchiveRead | None = None, max_total_bytes: int = MAX_TOTAL_BYTES,
+                 max_document_bytes: int = MAX_DOCUMENT_BYTES, check_end: bool = True,
+                 progress: Callable[[float], None] | None = None) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of every regular file in the archive at ``path``, checked as the module says.
+
+    ``check_end=False`` is for a quick look at the first members (the caller stops early).
+    ``progress`` is called with the bytes of the archive file read so far (it may raise Cancelled).
+    """
+    progress = progress or (lambda done: None)
+    read = read if read is not None else ArchiveRead()
+    total = 0
+
+    def account(name: str, size: int) -> bool:
+        nonlocal total
+        if size > max_document_bytes:
+            read.oversized.append((name, size))
+            return False
+        total += size
+        if total > max_total_bytes:
+            raise DatasetError(
+                f"{path}: the files in this archive add up to more than {human_bytes(max_total_bytes)} of text "
+                "(the ceiling for one dataset); it may be a decompression bomb.",
+                hint="If the data really is that large, raise the ceiling (data.max_bytes) or unpack it and "
+                     "use a smaller part.")
+        return True
+
+    try:
+        if _is_zip(path):
+            yield from _zip_members(path, read, account, progress)
+        else:
+            yield from _tar_members(path, read, account, check_end, progress)
+    except DatasetError:
+        raise
+    except _ERRORS as err:
+        raise damaged(path, err) from None
+
+
+def _is_zip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    return magic in (b"PK\x03\x04", b"PK\x05\x06") or (not magic and path.name.lower().endswith(".zip"))
+
+
+def _zip_members(path: Path, read: ArchiveRead, account, progress) -> Iterator[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as zf:
+        declared = _declared_zip_entries(zf)
+        if declared is not None and declared != len(zf.infolist()):
+            # A damaged central directory (e.g. a comment length) hides members without any error.
+            raise DatasetError(f"{path}: the archive is damaged or incomplete: its directory lists "
+                               f"{len(zf.infolist()):,} files, but its end record announces {declared:,}.",
+                               hint="The download was probably corrupted; download it again.")
+        for info in zf.infolist():
+            progress(info.header_offset)
+            if info.is_dir():
+                continue
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:  # a symlink stored by Info-ZIP
+                read.links.append(info.filename)
+                continue
+            if not account(info.filename, info.file_size):
+                continue
+            yield info.filename, zf.read(info)  # zipfile checks the CRC at the end of each member
+
+
+def _declared_zip_entries(zf: zipfile.ZipFile) -> int | None:
+    """The entry count in the zip's end-of-central-directory record (None if it cannot be read)."""
+    try:
+        end = zipfile._EndRecData(zf.fp)  # the same reader zipfile itself uses
+        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else None
+    except (AttributeError, OSError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _decompressed(raw: BinaryIO) -> BinaryIO:
+    magic = raw.read(6)
+    raw.seek(0)
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if magic.startswith(b"BZh"):
+        return bz2.BZ2File(raw)
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(raw)
+    return raw
+
+
+class _Tail(io.RawIOBase):
+    """Passes reads through and remembers the last bytes with their offsets, and where the data ended."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        super().__init__()
+        self.inner = inner
+        self.offset = 0
+        self.tail = bytearray()
+        self.tail_start = 0
+        self.ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.inner.read(len(buffer))
+        if not data:
+            self.ended = True
+            return 0
+        buffer[:len(data)] = data
+        self.tail += data
+        self.offset += len(data)
+        if len(self.tail) > 2 * _TAIL_BYTES:
+            cut = len(self.tail) - _TAIL_BYTES
+            del self.tail[:cut]
+            self.tail_start += cut
+        return len(data)
+
+    def block(self, start: int, size: int) -> bytes | None:
+        """Bytes ``start .. start + size`` if they are still remembered (shorter at the end of the data)."""
+        if start < self.tail_start:
+            return None
+        return bytes(self.tail[start - self.tail_start:start - self.tail_start + size])
+
+
+def _tar_members(path: Path, read: ArchiveRead, account, check_end: bool, progress
+                 ) -> Iterator[tuple[str, bytes]]:
+    with open(path, "rb") as raw, _decompressed(raw) as inner:
+        tail = _Tail(inner)
+        with tarfile.open(fileobj=tail, mode="r|") as tf:
+            for member in tf:
+                progress(raw.tell())
+                if member.issym() or member.islnk():
+                    read.links.append(member.name)
+                    continue
+                if not member.isfile() or not account(member.name, member.size):
+                    continue
+                handle = tf.extractfile(member)
+                data = handle.read() if handle is not None else b""
+                if len(data) != member.size:
+                    raise DatasetError(f"{path}: the archive is damaged or incomplete: {member.name} ends after "
+                                       f"{len(data):,} of its {member.size:,} bytes.",
+                                       hint="The download was probably cut short; download it again.")
+                yield member.name, data
+            if not check_end:
+                return
+            end = tf.offset
+        _check_tar_end(path, tail, end)
+
+
+def _check_tar_end(path: Path, tail: _Tail, end: int) -> None:
+    """The tar stream must stop at an end-of-archive block of zeros, and the compressed data must be whole."""
+    while tail.offset < end + 512 and not tail.ended:
+        tail.read(1 << 16)
+    block = tail.block(end, 512)
+    if block is not None and (len(block) < 512 or block.strip(b"\x00")):
+        what = "is cut off" if len(block) < 512 else "holds a damaged header"
+        raise DatasetError(f"{path}: the archive is damaged or incomplete: it {what} at byte {end:,} of the "
+                           "unpacked data, before its end-of-archive marker; the files after that were not read.",
+                           hint="The download was probably cut short or corrupted; download it again.")
+    while tail.read(1 << 20):  # the rest (padding): reading to the end makes gzip/bz2/xz check their CRC
+        pass
