@@ -323,3 +323,4 @@ def test_runs_get_names_that_tell_them_apart():
     assert suggested_run_name(cfg) == "sms-bilstm-glove-frozen"
     cfg.embedding.mode = "scratch"
     assert suggested_run_name(cfg) == "sms-bilstm-scratch"
+
