@@ -71,3 +71,27 @@ def verdict(ok: bool) -> str:
 
 def mib(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:,.0f} MiB"
+
+
+def load_now() -> str:
+    """The 1-minute load average right now, printed beside every figure (the machine is shared)."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"load {load:.1f}/{os.cpu_count()} cores"
+
+
+ROOT = HERE.parent
+SHARED_DATA = Path(os.environ.get("EMBEDSTUDIO_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def shared_data(relative: str) -> Path | None:
+    """``../shared/data/<relative>`` (or under $EMBEDSTUDIO_SHARED_DATA), or None with a printed reason."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        print(f"SKIP: needs ../shared/data/{relative}, which is absent here ({path})", flush=True)
+        return None
+    return path
+
+
+def ratio(anchor: float, ours: float) -> str:
+    """How many times faster than the anchor (``anchor / ours`` for times)."""
+    return f"{anchor / ours:.2f}×" if ours > 0 else "n/a"

@@ -132,6 +132,10 @@ SPECS = {
     "word2vec-400k-300d.txt": (400_000, 300, "word2vec-text"),
     "word2vec-400k-300d.bin": (400_000, 300, "word2vec-binary"),
     "crawl-2M-300d.bin": (2_000_000, 300, "word2vec-binary"),
+    # the scaling table of bench_first_open.py: GloVe text with the real glove.6B.50d's dimension
+    "glove-100k-50d.txt": (100_000, 50, "glove"),
+    "glove-400k-50d.txt": (400_000, 50, "glove"),
+    "glove-2M-50d.txt": (2_000_000, 50, "glove"),
 }
 
 

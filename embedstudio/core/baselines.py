@@ -38,9 +38,17 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def tfidf_linear(splits: Any, *, C: float = 0.5, min_df: int = 2, reporter: Reporter | None = None,
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+FALLBACK_C = 0.5
+
+
+def tfidf_linear(splits: Any, *, C: float | None = None, min_df: int = 2, ngram_range: tuple[int, int] = (1, 2),
+                 c_grid: tuple[float, ...] = C_GRID, reporter: Reporter | None = None,
                  cancel: CancelToken | None = None) -> dict[str, Any]:
-    """TF-IDF (sublinear tf, min_df=2) + LinearSVC(C=0.5), trained on train, scored on test."""
+    """TF-IDF (word 1–2-grams, sublinear tf, min_df 2) + LinearSVC, trained on train, scored on test.
+
+    ``C=None`` chooses C from ``c_grid`` by validation accuracy (ties: the smaller, more regularised C);
+    without a validation split C is 0.5. The test split is never used for any choice."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
@@ -51,17 +59,38 @@ def tfidf_linear(splits: Any, *, C: float = 0.5, min_df: int = 2, reporter: Repo
     index = {c: i for i, c in enumerate(classes)}
     started = time.monotonic()
     reporter.progress(0, 3, "TF-IDF features")
-    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=min_df)
+
+    def make(df: int) -> Any:
+        return TfidfVectorizer(sublinear_tf=True, min_df=df, ngram_range=tuple(ngram_range))
+
+    vectorizer = make(min_df)
     try:
         x_train = vectorizer.fit_transform(splits.train.texts)
     except ValueError:  # tiny data: no word occurs in two documents
         reporter.warning(f"No word occurs in {min_df} training texts; using every word (min_df=1).")
         min_df = 1
-        vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1)
+        vectorizer = make(1)
         x_train = vectorizer.fit_transform(splits.train.texts)
     cancel.raise_if_cancelled()
     reporter.progress(1, 3, "Linear SVM")
-    y_train = np.asarray([index[label] for label in splits.train.labels])
+    y_train = np.asarray([index[str(label)] for label in splits.train.labels])
+    chosen_on = "given"
+    scores_by_c: dict[str, float] = {}
+    if C is None:
+        val_texts = list(splits.validation.texts)
+        if val_texts:
+            x_val = vectorizer.transform(val_texts)
+            y_val = np.asarray([index.get(str(label), -1) for label in splits.validation.labels])
+            best = None
+            for c in c_grid:
+                cancel.raise_if_cancelled()
+                accuracy = float(np.mean(LinearSVC(C=c).fit(x_train, y_train).predict(x_val) == y_val))
+                scores_by_c[f"{c:g}"] = round(accuracy, 4)
+                if best is None or accuracy > best[0]:
+                    best = (accuracy, c)
+            C, chosen_on = best[1], "validation"
+        else:
+            C, chosen_on = FALLBACK_C, "default (no validation split)"
     svm = LinearSVC(C=C)
     svm.fit(x_train, y_train)
     cancel.raise_if_cancelled()
@@ -71,11 +100,14 @@ def tfidf_linear(splits: Any, *, C: float = 0.5, min_df: int = 2, reporter: Repo
         scores = np.stack([-scores, scores], axis=1)
     proba = _full_proba(_softmax(scores), svm.classes_, len(classes))
     report = evaluate_predictions(splits.test.labels, proba, classes)
-    report.update(baseline="tfidf_linear", params={"sublinear_tf": True, "min_df": min_df, "C": C},
+    report.update(baseline="tfidf_linear",
+                  params={"sublinear_tf": True, "min_df": min_df, "ngram_range": list(ngram_range), "C": C},
+                  C_chosen_on=chosen_on, validation_accuracy_by_C=scores_by_c,
                   features=len(vectorizer.vocabulary_), seconds=round(time.monotonic() - started, 2),
                   scores="softmax of the SVM margins (ranks classes; not calibrated probabilities)")
     reporter.progress(3, 3, "Done")
-    reporter.info(f"TF-IDF + LinearSVC: test accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}")
+    reporter.info(f"TF-IDF + LinearSVC (C={C:g}, {chosen_on}): test accuracy {report['accuracy']:.4f}, "
+                  f"macro-F1 {report['macro_f1']:.4f}")
     return report
 
 
@@ -91,7 +123,7 @@ def fasttext_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip().lower()
 
 
-def fasttext_supervised(splits: Any, *, dim: int = 50, epoch: int = 25, lr: float = 0.25, word_ngrams: int = 1,
+def fasttext_supervised(splits: Any, *, dim: int = 50, epoch: int = 25, lr: float = 0.25, word_ngrams: int = 2,
                         seed: int = 1337, reporter: Reporter | None = None, cancel: CancelToken | None = None
                         ) -> dict[str, Any]:
     """fastText supervised on the train split (shuffled with ``seed``), scored on the test split."""
@@ -142,3 +174,77 @@ def _fasttext_proba(model: Any, texts: list[str], n_classes: int) -> np.ndarray:
         for p, label in model.f.predict(fasttext_line(text) + "\n", n_classes, 0.0, "strict"):
             proba[row, int(label.removeprefix("__label__"))] = float(p)
     return proba
+
+
+# ---- baselines as run folders --------------------------------------------------------------------------
+BASELINES = {"tfidf": ("TF-IDF + LinearSVC", tfidf_linear), "fasttext": ("fastText supervised", fasttext_supervised)}
+
+
+def comparison(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
+    """Points by which ``report`` beats ``baseline`` (negative: it loses), on accuracy and macro-F1."""
+    return {"baseline": baseline.get("baseline"),
+            "accuracy_points": round(100 * (report["accuracy"] - baseline["accuracy"]), 2),
+            "macro_f1_points": round(100 * (report["macro_f1"] - baseline["macro_f1"]), 2),
+            "baseline_accuracy": baseline["accuracy"], "baseline_macro_f1": baseline["macro_f1"]}
+
+
+def comparison_line(vs: dict[str, Any], name: str = "TF-IDF") -> str:
+    return (f"vs {name}: {vs['accuracy_points']:+.1f} points accuracy, {vs['macro_f1_points']:+.1f} macro-F1 "
+            f"({name} {vs['baseline_accuracy']:.4f} / {vs['baseline_macro_f1']:.4f})")
+
+
+def run_baselines(cfg: Any, *, which: tuple[str, ...] = ("tfidf", "fasttext"), splits: Any = None,
+                  dataset: Any = None, save: bool = True, reporter: Reporter | None = None,
+                  cancel: CancelToken | None = None) -> dict[str, dict[str, Any]]:
+    """Run the baselines on exactly the split ``train(cfg)`` makes (same data, same split seed).
+
+    With ``save`` each becomes a run folder in ``cfg.runs_dir`` (``config.json``, ``description.json`` with
+    ``kind = "baseline"``, ``report.json``), so it is listed with the neural runs. Returns
+    ``{name: report}``; each report holds ``run_dir`` when saved."""
+    from .model_inputs import make_run_splits
+
+    reporter = ensure_reporter(reporter)
+    cancel = ensure_cancel(cancel)
+    if splits is None:
+        if dataset is None:
+            from .datasets import load_dataset
+
+            dataset = load_dataset(cfg.data, reporter=reporter, cancel=cancel)
+        splits = make_run_splits(cfg, dataset, reporter)
+    results = {}
+    for name in which:
+        if name not in BASELINES:
+            from .errors import ConfigError
+
+            raise ConfigError(f"Unknown baseline {name!r}; choose from {', '.join(BASELINES)}.")
+        label, fn = BASELINES[name]
+        kwargs = {"seed": cfg.training.seed} if name == "fasttext" else {}
+        report = fn(splits, reporter=reporter, cancel=cancel, **kwargs)
+        report["dataset_path"] = cfg.data.path
+        report["label"] = label
+        if save:
+            report["run_dir"] = str(save_baseline_run(cfg, name, report, splits))
+        results[name] = report
+    return results
+
+
+def save_baseline_run(cfg: Any, name: str, report: dict[str, Any], splits: Any) -> Any:
+    """A run folder for one baseline report (no model file: a baseline is a reference, not a product)."""
+    from pathlib import Path
+
+    from .fileio import atomic_write_json
+    from .runs import (CONFIG_FILE, REPORT_FILE, create_run_dir, default_runs_dir, describe_environment, now_iso,
+                       update_description)
+
+    base = cfg.name or Path(str(cfg.data.path)).stem or "run"
+    run_dir = create_run_dir(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir(), f"{base}-{name}")
+    config = cfg.to_dict()
+    config["name"] = f"{base} ({BASELINES[name][0]})"
+    atomic_write_json(run_dir / CONFIG_FILE, config)
+    atomic_write_json(run_dir / REPORT_FILE, {k: v for k, v in report.items() if k != "run_dir"})
+    sizes = {part: len(getattr(splits, part).texts) for part in ("train", "validation", "test")}
+    update_description(run_dir, name=config["name"], kind="baseline", baseline=report.get("baseline"),
+                       status="completed", created=now_iso(), finished=now_iso(), message="",
+                       seconds=report.get("seconds"), splits=sizes, classes=[str(c) for c in splits.classes],
+                       params=report.get("params"), environment=describe_environment(cfg))
+    return run_dir

@@ -17,24 +17,30 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from . import presets
 from .errors import ConfigError
 
 SCHEMA_VERSION = 1
 
-DATA_FORMATS = ("auto", "folders", "split", "csv", "tsv", "jsonl", "fasttext", "colon_label")
+DATA_FORMATS = ("auto", "folders", "split", "lines_per_class", "csv", "tsv", "excel", "parquet", "jsonl", "fasttext",
+                "colon_label")
 VECTOR_FORMATS = ("auto", "glove", "word2vec_text", "word2vec_binary", "fasttext_bin", "gensim")
 EMBEDDING_MODES = ("frozen", "finetune", "scratch", "two_phase")
 OOV_POLICIES = ("zeros", "random", "mean_noise", "subwords")
 PRESETS = presets.names()
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
-STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+STANDARDIZE = ("auto", "lower_split_punctuation", "split_punctuation", "lower_split_punctuation_keep_hyphens",
+               "split_punctuation_keep_hyphens", "lower_and_strip_punctuation", "lower", "strip_punctuation", "none")
+DISTRIBUTE = ("none", "mirrored", "multi_worker")
 MAX_SEED = 2**32 - 1
 
 # Paths starting with this prefix name a file shipped inside gensim's wheel (the demo's data).
 GENSIM_DATA_PREFIX = "gensim-test-data:"
+# "python-package:PKG/rel/path" names a file inside an installed package (found without importing it).
+PACKAGE_DATA_PREFIX = "python-package:"
 
 SECTIONS = ("run", "data", "text", "embedding", "model", "training")
 
@@ -90,6 +96,11 @@ _PRESET_LABELS = {p.name: p.label for p in presets.PRESETS.values()}
 _CNN = tuple(p.name for p in presets.PRESETS.values() if "model.filters" in p.fields)
 _RNN = tuple(p.name for p in presets.PRESETS.values() if "model.rnn_units" in p.fields)
 _DENSE = tuple(p.name for p in presets.PRESETS.values() if "model.dense_units" in p.fields)
+_STACKED = tuple(p.name for p in presets.PRESETS.values() if "model.kernel_size" in p.fields)
+
+
+def _presets_using(field_path: str) -> tuple[str, ...]:
+    return tuple(p.name for p in presets.PRESETS.values() if field_path in p.fields)
 _PRETRAINED = ("frozen", "finetune", "two_phase")
 
 
@@ -99,21 +110,37 @@ class DataConfig:
         "Data", "Folder (one subfolder per class, or train/ and test/), .tar.gz/.zip archive, or a "
         "CSV/TSV/JSONL/fastText file"))
     test_path: str = field(default="", metadata=spec(
-        "Test set", "If given, this is the test set; otherwise a test fraction is held out"))
+        "Test set", "If given, this is the test set; otherwise a test fraction is held out", cli="--test-path"))
+    validation_path: str = field(default="", metadata=spec(
+        "Validation set", "If given, this is the validation set (read like the test set); otherwise a validation "
+        "fraction of the training data is held out", cli="--validation-path"))
     format: str = field(default="auto", metadata=spec(
         "Format", "How to read the source; auto-detect looks at the folder layout or the first lines",
         choices=DATA_FORMATS, cli="--format"))
-    text_column: str = field(default="", metadata=spec("Text column", "The column holding the text to classify"))
-    label_column: str = field(default="", metadata=spec("Label column", "The column holding the class label"))
+    text_column: str | list[str] = field(default="", metadata=spec(
+        "Text column", "The column holding the text to classify; several columns (a list, or names separated by "
+        "commas) are joined with a newline; empty: the column with the longest, most varied texts",
+        cli="--text-column"))
+    label_column: str = field(default="", metadata=spec("Label column", "The column holding the class label",
+                                                        cli="--label-column"))
+    sheet: str = field(default="", metadata=spec(
+        "Sheet", "Excel: the worksheet to read (name or 0-based index); empty: the first", cli="--sheet"))
     delimiter: str = field(default="", metadata=spec(
-        "Delimiter", "Field separator of a CSV/TSV file (empty: detect)", check=_one_char))
+        "Delimiter", "Field separator of a CSV/TSV file (empty: detect)", check=_one_char, cli="--delimiter"))
     has_header: bool | None = field(default=None, metadata=spec(
         "Header row", "Whether the first row names the columns", none_means="detect"))
     encoding: str = field(default="utf-8", metadata=spec(
         "Encoding", "Text encoding; undecodable files fall back to cp1252/latin-1 with a warning",
-        check=_text_codec))
+        check=_text_codec, cli="--encoding"))
     lowercase: bool = field(default=False, metadata=spec(
         "Lowercase", "Lowercase the texts at import (the vectorizer also lowercases by default)"))
+    strip_html: bool | None = field(default=None, metadata=spec(
+        "Strip HTML", "Remove HTML tags and decode entities (&amp;, &#39;)",
+        none_means="when more than a few percent of the documents hold tags or entities", cli="--strip-html"))
+    exclude: list[str] | None = field(default=None, metadata=spec(
+        "Leave out", "Class folders or labels to ignore (glob patterns such as 'unsup' or 'tmp*')",
+        none_means="class folders only in train whose name means unlabelled (unsup, unlabeled, unknown)",
+        cli="--exclude"))
     strip_headers: bool | None = field(default=None, metadata=spec(
         "Strip headers", "Remove the header block (From:, Subject:, Newsgroups: …)",
         none_means="when the documents look like e-mail"))
@@ -134,8 +161,17 @@ class DataConfig:
         "Test fraction", "Share held out for the final score (ignored when the data has its own test set)",
         range=(0.0, 0.9), step=0.05, decimals=2))
     max_rows: int | None = field(default=None, metadata=spec(
-        "Rows", "Use only the first N rows, for quick experiments", range=(1, None), step=1000,
+        "Rows", "Use a fixed random sample of N training rows, for quick experiments (a given test set is "
+        "not capped)", range=(1, None), step=1000, none_means="all rows", cli="--max-rows"))
+    max_test_rows: int | None = field(default=None, metadata=spec(
+        "Test rows", "Use a fixed random sample of N rows of a given test set", range=(1, None), step=1000,
         none_means="all rows"))
+    max_bytes: int = field(default=8 * 1024 ** 3, metadata=spec(
+        "Archive size ceiling", "Most bytes of text read from one archive (.tar.gz, .zip); a larger total "
+        "stops the import, as a decompression bomb would", range=(1 << 20, None), unit="bytes"))
+    split_seed: int = field(default=1337, metadata=spec(
+        "Split seed", "Seeds the train/validation/test split, so that training.seed varies the model and not "
+        "the data", range=(0, MAX_SEED)))
 
 
 @dataclass
@@ -145,6 +181,9 @@ class VectorSource:
         "Vector format", "How to read the file; auto-detect reads its first bytes", choices=VECTOR_FORMATS))
     limit: int | None = field(default=None, metadata=spec(
         "Word limit", "Read only the first N words of the file", range=(1, None), none_means="all words"))
+    trust_pickle: bool = field(default=False, metadata=spec(
+        "Trust pickle", "Open a gensim model file (.kv/.model): it is a Python pickle, which runs any code it "
+        "carries, so only for files from a source you trust; word2vec and GloVe files carry no code"))
 
 
 @dataclass
@@ -155,8 +194,10 @@ class TextConfig:
     sequence_length: int = field(default=400, metadata=spec(
         "Sequence length", "Tokens per text: longer texts are cut, shorter ones padded",
         range=(1, 100_000), step=50, unit="tokens"))
-    standardize: str = field(default="lower_and_strip_punctuation", metadata=spec(
-        "Standardize", "How texts are normalised before splitting into words", choices=STANDARDIZE))
+    standardize: str = field(default="auto", metadata=spec(
+        "Standardize", "How texts are normalised before splitting into words: auto matches the vector file "
+        "(punctuation as tokens, clitics such as n't kept, lower case only for a lower-case file)",
+        choices=STANDARDIZE))
 
 
 @dataclass
@@ -185,18 +226,21 @@ class EmbeddingConfig:
     unfreeze_lr_factor: float = field(default=0.1, metadata=spec(
         "LR factor after unfreezing", "Two-phase: the learning rate is multiplied by this when the embedding "
         "unfreezes", range=(1e-6, 10.0), step=0.05, decimals=4, modes=("two_phase",)))
+    finetune_lr_factor: float = field(default=1.0, metadata=spec(
+        "Vector learning-rate factor", "Fine-tune: the pre-trained rows learn at this times the learning rate "
+        "(below 1 keeps them closer to the file)", range=(1e-4, 1.0), step=0.05, decimals=4, modes=("finetune",)))
 
 
 @dataclass
 class ModelConfig:
-    preset: str = field(default="cnn", metadata=spec(
+    preset: str = field(default="auto", metadata=spec(
         "Preset", "The network that reads the word vectors", choices=PRESETS, choice_labels=_PRESET_LABELS))
     filters: int = field(default=128, metadata=spec(
         "Filters", "Convolution filters per block", range=(1, 4096), step=16, presets=_CNN))
     kernel_size: int = field(default=5, metadata=spec(
-        "Kernel size", "Words each convolution filter spans", range=(1, 64), unit="words", presets=_CNN))
+        "Kernel size", "Words each convolution filter spans", range=(1, 64), unit="words", presets=_STACKED))
     conv_blocks: int = field(default=3, metadata=spec(
-        "Conv blocks", "Convolution + max-pooling blocks stacked on each other", range=(1, 6), presets=_CNN))
+        "Conv blocks", "Convolution + max-pooling blocks stacked on each other", range=(1, 6), presets=_STACKED))
     rnn_units: int = field(default=64, metadata=spec(
         "RNN units", "Units of the recurrent layer (per direction for the BiLSTM)", range=(1, 4096), step=16,
         presets=_RNN))
@@ -205,6 +249,20 @@ class ModelConfig:
         presets=_DENSE))
     dropout: float = field(default=0.3, metadata=spec(
         "Dropout", "Fraction of units dropped during training", range=(0.0, 0.95), step=0.05, decimals=2))
+    embedding_dropout: float = field(default=0.0, metadata=spec(
+        "Embedding dropout", "Fraction of vector dimensions dropped across a whole text (SpatialDropout1D); "
+        "regularises fine-tuned pre-trained vectors", range=(0.0, 0.9), step=0.05, decimals=2,
+        presets=_presets_using("model.embedding_dropout")))
+    bigram_buckets: int = field(default=0, metadata=spec(
+        "Hashed bigrams", "Rows of hashed word-bigram embeddings averaged with the words (fastText's bag of "
+        "tricks); 0 = words only", range=(0, 10_000_000), step=100_000, unit="rows",
+        presets=_presets_using("model.bigram_buckets")))
+    deep_path: str = field(default="swem", metadata=spec(
+        "Embedding path", "Wide & deep: the network on the word vectors whose logits join the TF-IDF path's",
+        choices=("swem", "average", "kim_cnn"), presets=_presets_using("model.deep_path")))
+    wide_features: int = field(default=100_000, metadata=spec(
+        "TF-IDF features", "Wide & deep: the most frequent word unigrams and bigrams of the TF-IDF path",
+        range=(100, 2_000_000), step=10_000, unit="n-grams", presets=_presets_using("model.wide_features")))
 
 
 @dataclass
@@ -217,6 +275,10 @@ class TrainingConfig:
         "Batch size", "Texts per gradient step", range=(1, 65536), step=16, unit="texts"))
     epochs: int = field(default=10, metadata=spec(
         "Epochs", "Passes over the training texts", range=(1, 10_000), cli="--epochs"))
+    min_steps: int = field(default=300, metadata=spec(
+        "Minimum updates", "Small datasets get more epochs until training has made at least this many gradient "
+        "updates (early stopping still ends it); an epoch budget alone gives 75 texts 12 updates",
+        range=(0, 1_000_000), step=100, unit="updates"))
     early_stopping: bool = field(default=True, metadata=spec(
         "Stop early when validation loss stalls",
         "Stop and keep the best weights when the validation loss has not improved for 'patience' epochs"))
@@ -226,6 +288,13 @@ class TrainingConfig:
         "Weight classes by inverse frequency", "Give rare classes more weight in the loss (for imbalanced data)"))
     seed: int = field(default=1337, metadata=spec(
         "Seed", "Random seed: the same seed repeats a run", range=(0, MAX_SEED)))
+    distribute: str = field(default="none", metadata=spec(
+        "Distribution", "Where training runs: this process; every GPU of this machine (tf.distribute "
+        "MirroredStrategy); or several processes or machines set up by the TF_CONFIG environment variable "
+        "(MultiWorkerMirroredStrategy, see docs/scale-out.md). When distributed, the batch size is per replica and "
+        "the learning rate is multiplied by the number of replicas", choices=DISTRIBUTE,
+        choice_labels={"none": "none (this process)", "mirrored": "mirrored (all GPUs of this machine)",
+                       "multi_worker": "multi-worker (TF_CONFIG)"}))
 
 
 @dataclass
@@ -281,6 +350,7 @@ class RunConfig:
         base = Path(base_dir)
         self.data.path = resolve_path(self.data.path, base)
         self.data.test_path = resolve_path(self.data.test_path, base)
+        self.data.validation_path = resolve_path(self.data.validation_path, base)
         for v in self.embedding.vectors:
             v.path = resolve_path(v.path, base)
         if self.runs_dir:
@@ -300,7 +370,7 @@ def field_specs(cls: type = RunConfig, prefix: str = "") -> Iterator[tuple[str, 
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
         path = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             yield from field_specs(tp, f"{path}.")
             continue
         if get_origin(tp) is list and dataclasses.is_dataclass(get_args(tp)[0]):
@@ -452,7 +522,7 @@ def _type_name(tp: Any) -> str:
 
 
 def resolve_path(value: str, base: Path) -> str:
-    if not value or value.startswith(GENSIM_DATA_PREFIX):
+    if not value or value.startswith((GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX)):
         return value
     p = Path(os.path.expanduser(value))
     return str(p if p.is_absolute() else (base / p).resolve())
@@ -465,6 +535,8 @@ def data_path(value: str | os.PathLike) -> Path:
     may be asked for on the GUI thread; gensim's own ``datapath`` is the fallback.
     """
     value = str(value)
+    if value.startswith(PACKAGE_DATA_PREFIX):
+        return package_data_path(value[len(PACKAGE_DATA_PREFIX):])
     if not value.startswith(GENSIM_DATA_PREFIX):
         return Path(value)
     name = value[len(GENSIM_DATA_PREFIX):]
@@ -476,6 +548,17 @@ def data_path(value: str | os.PathLike) -> Path:
     from gensim.test.utils import datapath
 
     return Path(datapath(name))
+
+
+def package_data_path(spec_path: str) -> Path:
+    """``PKG/rel/path`` inside the installed package PKG, located with ``importlib.util.find_spec`` (the
+    package is not imported: some data packages print or download on import)."""
+    package, _, rest = spec_path.partition("/")
+    spec = importlib.util.find_spec(package) if package else None
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"The Python package {package!r} is not installed, so {PACKAGE_DATA_PREFIX}{spec_path} "
+                          "cannot be found. Install EmbedStudio's dependencies (scripts/bootstrap.sh).")
+    return Path(list(spec.submodule_search_locations)[0]) / rest
 
 
 # ---- schema migrations -------------------------------------------------------------------
@@ -526,7 +609,7 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
 def _convert(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     args = get_args(tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"'{where}' must be a table/object, not {type(value).__name__}.", field=where)
         return _build(tp, value, f"{where}.")
@@ -537,8 +620,12 @@ def _convert(tp: Any, value: Any, where: str) -> Any:
     if type(None) in args:  # Optional[X]
         if value is None:
             return None
-        inner = next(a for a in args if a is not type(None))
-        return _convert(inner, value, where)
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0] if len(inner) == 1 else Union[tuple(inner)], value, where)
+    if len(args) > 1 and origin in (Union, UnionType):  # X | Y: the first alternative the value fits
+        if isinstance(value, list) and any(get_origin(a) is list for a in args):
+            return _convert(next(a for a in args if get_origin(a) is list), value, where)
+        return _convert(next(a for a in args if get_origin(a) is not list), value, where)
     if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"'{where}' must be true or false, not {value!r}.", field=where)
@@ -576,7 +663,13 @@ def _range(where: str, value: float, lo: float | None, hi: float | None) -> None
 # ---- files ------------------------------------------------------------------------------
 def load_config(path: str | os.PathLike) -> RunConfig:
     """Read a TOML or JSON run configuration; relative paths are relative to the file."""
+    from .fileio import check_readable_path
+
     path = Path(path)
+    check_readable_path(path, ConfigError, what="configuration file")  # FIFOs, devices, link loops
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a configuration file.",
+                          hint="Give the run configuration file itself (a .toml or .json file).")
     if not path.is_file():
         raise ConfigError(f"Configuration file not found: {path}")
     text = path.read_bytes()
@@ -584,9 +677,9 @@ def load_config(path: str | os.PathLike) -> RunConfig:
         if path.suffix.lower() == ".toml":
             import tomllib
 
-            raw = tomllib.loads(text.decode("utf-8"))
+            raw = tomllib.loads(text.decode("utf-8-sig"))  # a byte-order mark (Windows editors) is dropped
         else:
-            raw = json.loads(text.decode("utf-8"))
+            raw = json.loads(text.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
     except json.JSONDecodeError as exc:

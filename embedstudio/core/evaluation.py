@@ -30,13 +30,15 @@ def leakage_warning(dataset_path: str | os.PathLike | None, accuracy: float) -> 
         return None
     if not _NEWSGROUPS_PATTERN.search(str(dataset_path)):
         return None
-    return (f"Accuracy {accuracy:.3f} on what looks like 20 Newsgroups is suspiciously high: the message "
-            "headers (Newsgroups:, Path:) name the class. With headers, footers and quotes stripped, "
-            "published results are about 0.70. Turn on header stripping in the dataset options "
-            "to measure the text itself.")
+    return (
+        f"Accuracy {accuracy:.3f} on what looks like 20 Newsgroups is suspiciously high: the message "
+        "headers (Newsgroups:, Path:) name the class. With headers, footers and quotes stripped, "
+        "published results are about 0.70. Turn on header stripping in the dataset options "
+        "to measure the text itself."
+    )
 
 
-COLLAPSE_SHARE = 0.95   # one class taking this share of the predictions ...
+COLLAPSE_SHARE = 0.95  # one class taking this share of the predictions ...
 COLLAPSE_TRUE_SHARE = 0.8  # ... while it is at most this share of the truth means the model has collapsed
 
 
@@ -48,23 +50,27 @@ def collapse_warning(y_true: Sequence[str], y_pred: Sequence[str]) -> str | None
     n = len(y_pred)
     if count / n < COLLAPSE_SHARE or Counter(y_true)[top] / n > COLLAPSE_TRUE_SHARE:
         return None
-    return (f"The model predicts '{top}' for {count} of {n} test texts: it has not learnt to tell the classes "
-            "apart. More training data, more epochs, class weights, or a smaller model usually help.")
+    return (
+        f"The model predicts '{top}' for {count} of {n} test texts: it has not learnt to tell the classes "
+        "apart. More training data, more epochs, class weights, or a smaller model usually help."
+    )
 
 
 def report_warnings(report: dict[str, Any] | None) -> list[str]:
     """The warnings a report carries, for the CLI, the log and the results view."""
     if not report:
         return []
-    return [report[key] for key in ("leakage_warning", "collapse_warning") if report.get(key)]
+    return [report[key] for key in ("label_warning", "leakage_warning", "collapse_warning") if report.get(key)]
 
 
-def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], *,
-                         dataset_path: str | os.PathLike | None = None) -> dict[str, Any]:
+def evaluate_predictions(
+    y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], *, dataset_path: str | os.PathLike | None = None
+) -> dict[str, Any]:
     """Accuracy, macro/weighted F1, per-class precision/recall/F1/support and the confusion matrix.
 
     ``proba`` is ``(n, len(classes))``; the prediction is the most probable class. True labels the model
-    does not know are counted as errors and listed in ``unknown_labels``.
+    does not know are counted as errors and listed in ``unknown_labels``. Macro-F1 averages over the
+    classes that occur in ``y_true`` only: a class without test examples has no F1 to average in.
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
@@ -78,13 +84,15 @@ def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequ
     y_pred = [classes[i] for i in proba.argmax(axis=1)]
     unknown = sorted(set(y_true) - set(classes))
     labels = classes + unknown
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     accuracy = float(accuracy_score(y_true, y_pred))
+    present = set(y_true)
+    supported = [c for c in labels if c in present]
     report: dict[str, Any] = {
         "n_samples": len(y_true),
         "accuracy": accuracy,
-        "macro_f1": float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, labels=supported, average="macro", zero_division=0)),
+        "macro_f1_classes": len(supported),
         "weighted_f1": float(f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0)),
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
@@ -104,8 +112,14 @@ def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequ
     return report
 
 
-def misclassified(texts: Sequence[str], y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str],
-                  sources: Sequence[str] | None = None, limit: int = 500) -> list[dict[str, Any]]:
+def misclassified(
+    texts: Sequence[str],
+    y_true: Sequence[str],
+    proba: np.ndarray,
+    classes: Sequence[str],
+    sources: Sequence[str] | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
     """Wrong predictions, most confident first (the ones most worth reading), at most ``limit``."""
     proba = np.asarray(proba, dtype=np.float64)
     classes = [str(c) for c in classes]
@@ -117,14 +131,16 @@ def misclassified(texts: Sequence[str], y_true: Sequence[str], proba: np.ndarray
         if guess == str(truth):
             continue
         true_index = index.get(str(truth))
-        rows.append({
-            "text": text,
-            "true": str(truth),
-            "predicted": guess,
-            "confidence": float(proba[i, predicted[i]]),
-            "true_probability": float(proba[i, true_index]) if true_index is not None else 0.0,
-            "source": sources[i] if sources is not None and i < len(sources) else "",
-        })
+        rows.append(
+            {
+                "text": text,
+                "true": str(truth),
+                "predicted": guess,
+                "confidence": float(proba[i, predicted[i]]),
+                "true_probability": float(proba[i, true_index]) if true_index is not None else 0.0,
+                "source": sources[i] if sources is not None and i < len(sources) else "",
+            }
+        )
     rows.sort(key=lambda r: -r["confidence"])
     return rows[:limit]
 
@@ -145,13 +161,17 @@ def load_run_model(run_dir: str | os.PathLike) -> Any:
         raise RunError(f"Run folder not found: {run_dir}")
     check_run_links(run_dir)
     if not path.is_file():
-        raise RunError(f"{run_dir} has no {MODEL_FILE}: the run stopped before training began or failed.",
-                       hint="Open another run, or train again.")
+        raise RunError(
+            f"{run_dir} has no {MODEL_FILE}: the run stopped before training began or failed.",
+            hint="Open another run, or train again.",
+        )
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects(), compile=False)
     except Exception as exc:
-        raise RunError(f"{path} cannot be loaded: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                       hint="The file may be truncated or written by an incompatible version; train the run again.") from None
+        raise RunError(
+            f"{path} cannot be loaded: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            hint="The file may be truncated or written by an incompatible version; train the run again.",
+        ) from None
 
 
 def _cached_model(run_dir: Path) -> Any:
@@ -183,8 +203,9 @@ def run_classes(run_dir: str | os.PathLike) -> list[str]:
     return [str(c) for c in classes]
 
 
-def predict_proba(model: Any, texts: Sequence[str], *, cancel: CancelToken | None = None,
-                  progress: Any = None) -> np.ndarray:
+def predict_proba(
+    model: Any, texts: Sequence[str], *, cancel: CancelToken | None = None, progress: Any = None
+) -> np.ndarray:
     """``(len(texts), n_classes)`` probabilities from an end-to-end model, in batches."""
     parts = []
     for start in range(0, len(texts), _PREDICT_BATCH):
@@ -192,7 +213,7 @@ def predict_proba(model: Any, texts: Sequence[str], *, cancel: CancelToken | Non
             cancel.raise_if_cancelled()
         if progress is not None:
             progress(start)
-        batch = np.asarray([[str(t)] for t in texts[start:start + _PREDICT_BATCH]], dtype=object)
+        batch = np.asarray([[str(t)] for t in texts[start : start + _PREDICT_BATCH]], dtype=object)
         parts.append(np.asarray(model.predict_on_batch(batch), dtype=np.float64))
     if progress is not None:
         progress(len(texts))
@@ -202,8 +223,9 @@ def predict_proba(model: Any, texts: Sequence[str], *, cancel: CancelToken | Non
     return np.concatenate(parts, axis=0)
 
 
-def predict_texts(run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
-                  ) -> list[dict[str, float]]:
+def predict_texts(
+    run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
+) -> list[dict[str, float]]:
     """Class probabilities for each text, from a run folder or an end-to-end model."""
     if isinstance(run_dir_or_model, (str, os.PathLike)):
         run_dir = Path(run_dir_or_model)
@@ -219,6 +241,102 @@ def predict_texts(run_dir_or_model: Any, texts: Sequence[str], classes: Sequence
     return [{str(c): float(p) for c, p in zip(classes, row)} for row in proba]
 
 
+OOV_FLAG_SHARE = 0.5  # flag a text when more than half of its tokens are not in the vocabulary
+
+
+def _text_vectorizer(model: Any) -> Any:
+    """The token-id TextVectorization layer at the front of an end-to-end model (searched in nested models
+    too). A wide & deep model also holds a TF-IDF one (``output_mode="tf_idf"``), whose rows are vocabulary
+    weights, not token sequences; it is used only when no ``int`` layer exists."""
+    import keras
+
+    found = []
+    stack = list(getattr(model, "layers", []))
+    while stack:
+        layer = stack.pop(0)
+        if isinstance(layer, keras.layers.TextVectorization):
+            if layer.get_config().get("output_mode", "int") == "int":
+                return layer
+            found.append(layer)
+        stack += list(getattr(layer, "layers", []))
+    return found[0] if found else None
+
+
+def text_flags(model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """What the model sees of each text, tokenised by the model's own TextVectorization layer.
+
+    Per text: ``tokens`` (after standardisation and splitting), ``ignored`` (cut off after the sequence
+    length), ``unknown`` (tokens outside the vocabulary) and ``flags``, human-readable warnings such as
+    ``"empty"``, ``"truncated: 1,342 of 2,000 tokens ignored"``, ``"oov: 91% of tokens unknown"``.
+    """
+    layer = _text_vectorizer(model)
+    if layer is None:
+        raise RunError("The model has no TextVectorization layer at its input, so its tokens cannot be inspected.")
+    import tensorflow as tf
+
+    length = layer.get_config().get("output_sequence_length")
+    out = []
+    for start in range(0, len(texts), _PREDICT_BATCH):
+        chunk = [str(t) for t in texts[start : start + _PREDICT_BATCH]]
+        tokens = layer._preprocess(tf.constant(chunk, dtype=tf.string))  # the layer's own standardize + split
+        ids = layer._lookup_layer(tokens)
+        oov = 1  # TextVectorization: 0 is padding, 1 is [UNK]
+        rows = ids.to_list() if hasattr(ids, "to_list") else ids.numpy().tolist()
+        for text, row in zip(chunk, rows):
+            n = len(row)
+            unknown = sum(1 for i in row if i == oov)
+            ignored = max(0, n - length) if length else 0
+            flags = []
+            empty = n == 0 or not any(ch.isalnum() for ch in text)  # nothing word-like (punctuation only)
+            if empty:
+                flags.append("empty")
+            if ignored:
+                flags.append(f"truncated: {ignored:,} of {n:,} tokens ignored")
+            if n and not empty and unknown / n > OOV_FLAG_SHARE:
+                flags.append(f"oov: {100 * unknown / n:.0f}% of tokens unknown")
+            out.append({"tokens": n, "ignored": ignored, "unknown": unknown, "flags": flags})
+    return out
+
+
+def predict_detailed(
+    run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """``predict_texts`` plus, for each text, what the model saw of it: ``{"probabilities": {...},
+    "flags": [...], "tokens": n, "ignored": k, "unknown": u}`` (see :func:`text_flags`)."""
+    if isinstance(run_dir_or_model, (str, os.PathLike)):
+        run_dir = Path(run_dir_or_model)
+        model = _cached_model(run_dir)
+        classes = list(classes) if classes is not None else run_classes(run_dir)
+    else:
+        model = run_dir_or_model
+    texts = list(texts)
+    probabilities = predict_texts(model, texts, classes)
+    return [{"probabilities": probs, **flags} for probs, flags in zip(probabilities, text_flags(model, texts))]
+
+
+def label_overlap_check(labels: Sequence[str], classes: Sequence[str], source: str) -> str | None:
+    """Refuse data whose labels share nothing with the run's classes; a warning when some do not match."""
+    counts = Counter(str(y) for y in labels)
+    known = set(classes)
+    unknown = {label: n for label, n in counts.items() if label not in known}
+    if not unknown:
+        return None
+    shown = ", ".join(repr(c) for c in sorted(unknown)[:8]) + (" ..." if len(unknown) > 8 else "")
+    if len(unknown) == len(counts):
+        model_shown = ", ".join(repr(c) for c in list(classes)[:8]) + (" ..." if len(classes) > 8 else "")
+        raise RunError(
+            f"{source}: none of its labels ({shown}) is a class of this run ({model_shown}), so a score would "
+            "mean nothing. Evaluate on data labelled with the run's classes, or check the label column "
+            "(data.label_column)."
+        )
+    rows = sum(unknown.values())
+    return (
+        f"{rows:,} of {sum(counts.values()):,} examples carry {len(unknown):,} label"
+        f"{'s' if len(unknown) != 1 else ''} the run does not know ({shown}); they count as errors, "
+        "so the score is lower than the model's real one on its classes."
+    )
+
+
 def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
     from .config import DataConfig, RunConfig
 
@@ -231,15 +349,25 @@ def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
         raise RunError(f"{run_dir} has no {CONFIG_FILE}.") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise RunError(f"{run_dir / CONFIG_FILE} is unreadable: {exc}") from None
-    data.path = str(Path(data_cfg_or_path).expanduser().resolve()) if not str(data_cfg_or_path).startswith(
-        "gensim-test-data:") else str(data_cfg_or_path)
+    data.path = (
+        str(Path(data_cfg_or_path).expanduser().resolve())
+        if not str(data_cfg_or_path).startswith("gensim-test-data:")
+        else str(data_cfg_or_path)
+    )
     data.test_path = ""
+    data.validation_path = ""
     data.max_rows = None
+    data.max_test_rows = None
     return data
 
 
-def evaluate_run(run_dir: str | os.PathLike, data_cfg_or_path: Any, *, reporter: Reporter | None = None,
-                 cancel: CancelToken | None = None) -> dict[str, Any]:
+def evaluate_run(
+    run_dir: str | os.PathLike,
+    data_cfg_or_path: Any,
+    *,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
     """Evaluate a saved run on a dataset: its test split if it has one, else all of its rows.
 
     A path is read with the run's own dataset options (format, columns, cleaning); a ``DataConfig`` is used
@@ -260,11 +388,16 @@ def evaluate_run(run_dir: str | os.PathLike, data_cfg_or_path: Any, *, reporter:
     split = "test" if table is dataset.test else "all"
     if not table.texts:
         raise RunError(f"{data_cfg.path} holds no examples to evaluate on.")
+    label_warning = label_overlap_check(table.labels, classes, str(data_cfg.path))
+    if label_warning:
+        reporter.warning(label_warning)
     reporter.info(f"Evaluating on {len(table.texts):,} examples ({split} rows)")
     model = _cached_model(run_dir)
     progress = ThrottledProgress(reporter, len(table.texts), "Predicting", cancel=cancel)
     proba = predict_proba(model, table.texts, cancel=cancel, progress=progress)
     report = evaluate_predictions(table.labels, proba, classes, dataset_path=data_cfg.path)
+    if label_warning:
+        report["label_warning"] = label_warning
     report["dataset"] = {"path": data_cfg.path, "split": split, "rows": len(table.texts)}
     report["misclassified"] = misclassified(table.texts, table.labels, proba, classes, table.sources, limit=100)
     report["evaluated"] = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -279,4 +412,3 @@ def evaluate_run(run_dir: str | os.PathLike, data_cfg_or_path: Any, *, reporter:
     report["report_path"] = str(target)
     reporter.info(f"Accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f} ({target.name})")
     return report
-

@@ -94,8 +94,10 @@ class ThrottledProgress:
     """
 
     def __init__(self, reporter: Reporter, total: float | None, message: str = "",
-                 *, interval: float = 0.1, cancel: CancelToken | None = None) -> None:
+                 *, interval: float = 0.1, cancel: CancelToken | None = None, unit: str = "") -> None:
         self._reporter = reporter
+        if unit:  # e.g. "B": a terminal shows 15.2 MB/15.2 MB instead of a raw count
+            reporter.event("progress_unit", {"message": message, "unit": unit})
         self._total = total
         self._message = message
         self._interval = interval

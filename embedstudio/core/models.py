@@ -112,9 +112,157 @@ def custom_objects() -> dict[str, type]:
             deltas = np.concatenate([np.zeros((1, self.output_dim), frozen.dtype), self.oov_delta.numpy()])
             return frozen + deltas[np.asarray(self.oov_slot.numpy())]
 
+    @keras.saving.register_keras_serializable(package="embedstudio")
+    class MaskedMaxPooling1D(keras.layers.Layer):
+        """Maximum over the unmasked time steps (zeros for a text that is all padding)."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs: Any, mask: Any = None) -> Any:
+            if mask is None:
+                return ops.max(inputs, axis=1)
+            valid = ops.expand_dims(ops.cast(mask, "bool"), -1)
+            filled = ops.where(valid, inputs, ops.full_like(inputs, -1e9))
+            best = ops.max(filled, axis=1)
+            any_valid = ops.any(valid, axis=1)
+            return ops.where(any_valid, best, ops.zeros_like(best))
+
+        def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+            return None
+
+        def compute_output_shape(self, input_shape: tuple) -> tuple:
+            return (input_shape[0], input_shape[2])
+
+    @keras.saving.register_keras_serializable(package="embedstudio")
+    class HashedBigrams(keras.layers.Layer):
+        """Embeddings of word bigrams hashed into ``buckets`` rows ("Bag of Tricks", Joulin et al. 2017).
+
+        Input: token ids ``(batch, L)``; output ``(batch, L - 1, dim)`` with a mask that is true where both
+        words of the bigram are real tokens (not padding), so a masked mean averages words and bigrams.
+        """
+
+        def __init__(self, buckets: int, dim: int, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.buckets = int(buckets)
+            self.dim = int(dim)
+            self.supports_masking = True
+
+        def build(self, input_shape: Any = None) -> None:
+            self.embeddings = self.add_weight(shape=(self.buckets, self.dim), initializer="uniform",
+                                              name="bigram_embeddings")
+            self.built = True
+
+        def _pairs(self, inputs: Any) -> tuple[Any, Any]:
+            ids = ops.cast(inputs, "int64")
+            return ids[:, :-1], ids[:, 1:]
+
+        def call(self, inputs: Any) -> Any:
+            first, second = self._pairs(inputs)
+            hashed = ops.mod(first * 1_000_003 + second * 7919, self.buckets)
+            return ops.take(self.embeddings, ops.cast(hashed, "int32"), axis=0)
+
+        def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+            first, second = self._pairs(inputs)
+            return ops.logical_and(ops.greater(first, 0), ops.greater(second, 0))
+
+        def compute_output_shape(self, input_shape: tuple) -> tuple:
+            steps = None if input_shape[1] is None else max(0, input_shape[1] - 1)
+            return (input_shape[0], steps, self.dim)
+
+        def get_config(self) -> dict[str, Any]:
+            config = super().get_config()
+            config.update(buckets=self.buckets, dim=self.dim)
+            return config
+
+    @keras.saving.register_keras_serializable(package="embedstudio")
+    class SublinearTfidf(keras.layers.Layer):
+        """Word n-gram counts -> TF-IDF as scikit-learn computes it with ``sublinear_tf=True``: tf becomes
+        ``1 + log(tf)``, times the smoothed idf ``log((1 + n) / (1 + df)) + 1`` learned from the training
+        texts, then each row is scaled to length ``scale`` (see ``model_inputs.build_wide_path``).
+        ``tfidf_matrix`` computes the same on SciPy sparse counts for training, so the exported model scores
+        texts exactly as the trained one did."""
+
+        def __init__(self, features: int, scale: float = 1.0, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.features = int(features)
+            self.scale = float(scale)
+
+        def build(self, input_shape: Any = None) -> None:
+            self.idf = self.add_weight(shape=(self.features,), initializer="ones", trainable=False, name="idf")
+            self.built = True
+
+        def call(self, counts: Any) -> Any:
+            counts = ops.cast(counts, "float32")
+            positive = ops.greater(counts, 0)
+            tf_ = ops.where(positive, 1.0 + ops.log(ops.maximum(counts, 1.0)), ops.zeros_like(counts))
+            weighted = tf_ * self.idf
+            norm = ops.sqrt(ops.sum(weighted * weighted, axis=-1, keepdims=True))
+            return weighted * (self.scale / ops.maximum(norm, 1e-12))
+
+        def compute_output_shape(self, input_shape: tuple) -> tuple:
+            return input_shape
+
+        def get_config(self) -> dict[str, Any]:
+            config = super().get_config()
+            config.update(features=self.features, scale=self.scale)
+            return config
+
+    @keras.saving.register_keras_serializable(package="embedstudio")
+    class ScaledFinetuneEmbedding(keras.layers.Layer):
+        """A pre-trained embedding fine-tuned at ``lr_factor`` times the optimiser's learning rate.
+
+        The rows are ``base + lr_factor * delta`` with ``base`` fixed and ``delta`` trained from zero: under
+        Adam (whose steps do not depend on the gradient's scale) every step of ``delta`` moves the vectors
+        ``lr_factor`` times as far as the other weights move, i.e. a separate, lower learning rate.
+        """
+
+        def __init__(self, input_dim: int, output_dim: int, lr_factor: float, mask_zero: bool = False,
+                     **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.input_dim = int(input_dim)
+            self.output_dim = int(output_dim)
+            self.lr_factor = float(lr_factor)
+            self.mask_zero = bool(mask_zero)
+            self.supports_masking = self.mask_zero
+
+        def build(self, input_shape: Any = None) -> None:
+            self.base = self.add_weight(shape=(self.input_dim, self.output_dim), initializer="zeros",
+                                        trainable=False, name="pretrained_embeddings")
+            self.delta = self.add_weight(shape=(self.input_dim, self.output_dim), initializer="zeros",
+                                         trainable=True, name="finetune_delta")
+            self.built = True
+
+        def call(self, inputs: Any) -> Any:
+            ids = ops.cast(inputs, "int32")
+            return ops.take(self.base, ids, axis=0) + self.lr_factor * ops.take(self.delta, ids, axis=0)
+
+        def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+            return ops.not_equal(inputs, 0) if self.mask_zero else None
+
+        def compute_output_shape(self, input_shape: tuple) -> tuple:
+            return (*input_shape, self.output_dim)
+
+        def get_config(self) -> dict[str, Any]:
+            config = super().get_config()
+            config.update(input_dim=self.input_dim, output_dim=self.output_dim, lr_factor=self.lr_factor,
+                          mask_zero=self.mask_zero)
+            return config
+
+        def effective_matrix(self) -> np.ndarray:
+            return np.asarray(self.base.numpy()) + self.lr_factor * np.asarray(self.delta.numpy())
+
+    from .text import standardizers
+
     return {
         "embedstudio>MaskedAveragePooling1D": MaskedAveragePooling1D,
         "embedstudio>PartiallyFrozenEmbedding": PartiallyFrozenEmbedding,
+        "embedstudio>MaskedMaxPooling1D": MaskedMaxPooling1D,
+        "embedstudio>HashedBigrams": HashedBigrams,
+        "embedstudio>SublinearTfidf": SublinearTfidf,
+        "embedstudio>ScaledFinetuneEmbedding": ScaledFinetuneEmbedding,
+        **{f"embedstudio>standardize_{name}": fn for name, fn in standardizers().items()},
     }
 
 
@@ -129,29 +277,68 @@ def _oov_rows(covered_mask: np.ndarray) -> np.ndarray:
 
 
 # ---- building -----------------------------------------------------------------------------------
+def is_wide(cfg: RunConfig) -> bool:
+    """Whether the preset adds the TF-IDF word uni+bigram path (a second model input)."""
+    preset = presets.PRESETS.get(cfg.model.preset)
+    return bool(preset and preset.wide)
+
+
+def deep_preset(cfg: RunConfig) -> presets.Preset:
+    """The preset whose body reads the word vectors (wide_deep's embedding path is ``model.deep_path``)."""
+    info = presets.get(cfg.model.preset)
+    return presets.get(cfg.model.deep_path) if info.wide else info
+
+
 def build_model(cfg: RunConfig, *, vocab_size: int, num_classes: int,
                 embedding_matrices: list[np.ndarray] | None,
-                covered_masks: list[np.ndarray] | None = None) -> Any:
-    """An uncompiled ``keras.Model`` from integer sequences ``(batch, sequence_length)`` to class probabilities."""
+                covered_masks: list[np.ndarray] | None = None, wide_features: int | None = None) -> Any:
+    """An uncompiled ``keras.Model`` from integer sequences ``(batch, sequence_length)`` to class probabilities.
+
+    The ``wide_deep`` preset takes a second input, ``tfidf`` ``(batch, wide_features)`` (sparse during
+    training), and adds its linear logits to the embedding path's. ``auto`` given here (without data) builds
+    its recipe at the config's sizes; ``model_inputs.resolve_auto`` applies its data rules first.
+    """
     import keras
 
+    if cfg.model.preset == "auto":
+        # Without the data its rules read, auto means its recipe at the config's sizes (model_inputs.resolve_auto
+        # with the training texts is what train() and summarize() use).
+        from .model_inputs import resolve_auto
+
+        cfg, _ = resolve_auto(cfg, None, cfg.text.standardize)
     preset = cfg.model.preset
-    if preset not in presets.PRESETS:
+    if preset not in presets.PRESETS or not presets.get(preset).body:
         raise ValueError(f"unknown model preset {preset!r}")
-    info = presets.get(preset)
     if num_classes < 2:
         raise ValueError("a classifier needs at least two classes")
+    info = presets.get(preset)
+    deep = deep_preset(cfg)
     inputs = keras.Input(shape=(cfg.text.sequence_length,), dtype="int64", name="token_ids")
-    mask_zero = info.masked
+    mask_zero = deep.masked
     count = max(1, info.vector_files)
     embedded = [
         _embedding_layer(cfg, index, count, vocab_size, embedding_matrices, covered_masks, mask_zero)(inputs)
         for index in range(count)
     ]
     x = embedded[0] if count == 1 else keras.layers.Concatenate(axis=-1, name="concatenated_vectors")(embedded)
-    x = BODIES[info.body](cfg, x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name=f"{preset}_classifier")
+    if cfg.model.embedding_dropout > 0:
+        # Drops whole vector dimensions across the text (SpatialDropout1D), the usual regulariser for
+        # pre-trained vectors; it keeps Keras' padding mask.
+        x = keras.layers.SpatialDropout1D(cfg.model.embedding_dropout, name="embedding_dropout")(x)
+    if cfg.model.bigram_buckets > 0 and deep.name in BIGRAM_PRESETS and cfg.text.sequence_length > 1:
+        bigrams = _layer_class("HashedBigrams")(cfg.model.bigram_buckets, x.shape[-1], name="hashed_bigrams")(inputs)
+        x = keras.layers.Concatenate(axis=1, name="words_and_bigrams")([x, bigrams])
+    x = BODIES[deep.body](cfg, x)
+    if not info.wide:
+        outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
+        return keras.Model(inputs, outputs, name=f"{preset}_classifier")
+    features = int(wide_features or cfg.model.wide_features)
+    tfidf = keras.Input(shape=(features,), sparse=True, name="tfidf")
+    deep_logits = keras.layers.Dense(num_classes, name="deep_logits")(x)
+    wide_logits = keras.layers.Dense(num_classes, name="wide_logits")(tfidf)
+    logits = keras.layers.Add(name="logits")([deep_logits, wide_logits])
+    outputs = keras.layers.Activation("softmax", name="probabilities", dtype="float32")(logits)
+    return keras.Model([inputs, tfidf], outputs, name=f"{preset}_classifier")
 
 
 def _embedding_name(index: int, count: int) -> str:
@@ -180,6 +367,12 @@ def _embedding_layer(cfg: RunConfig, index: int, count: int, vocab_size: int,
                                                          mask_zero=mask_zero, name=name)
         layer.build((None, cfg.text.sequence_length))
         layer.set_matrix(matrix, mask)
+        return layer
+    if mode == "finetune" and cfg.embedding.finetune_lr_factor != 1.0:
+        layer = _layer_class("ScaledFinetuneEmbedding")(vocab_size, matrix.shape[1], cfg.embedding.finetune_lr_factor,
+                                                        mask_zero=mask_zero, name=name)
+        layer.build((None, cfg.text.sequence_length))
+        layer.base.assign(matrix)
         return layer
     # weights= sets the matrix without storing it in the layer config (a Constant initializer would copy
     # the whole matrix into model.keras' JSON config).
@@ -238,8 +431,39 @@ def _average_body(cfg: RunConfig, x: Any) -> Any:
     return keras.layers.Dropout(cfg.model.dropout, name="dropout")(x)
 
 
+def _swem_body(cfg: RunConfig, x: Any) -> Any:
+    """SWEM-concat (Shen et al. 2018): masked mean and masked max of the vectors side by side."""
+    import keras
+
+    mean = _layer_class("MaskedAveragePooling1D")(name="masked_average")(x)
+    top = _layer_class("MaskedMaxPooling1D")(name="masked_max")(x)
+    x = keras.layers.Concatenate(name="mean_and_max")([mean, top])
+    x = keras.layers.Dropout(cfg.model.dropout, name="dropout")(x)
+    return keras.layers.Dense(cfg.model.dense_units, activation="relu", name="dense")(x)
+
+
+KIM_KERNELS = (3, 4, 5)
+
+
+def _kim_cnn_body(cfg: RunConfig, x: Any) -> Any:
+    """Kim (2014): parallel convolutions of 3, 4 and 5 words, each max-pooled over the whole text."""
+    import keras
+
+    pooled = []
+    for width in KIM_KERNELS:
+        conv = keras.layers.Conv1D(cfg.model.filters, min(width, cfg.text.sequence_length), activation="relu",
+                                   name=f"conv_{width}")(x)
+        pooled.append(keras.layers.GlobalMaxPooling1D(name=f"max_pool_{width}")(conv))
+    x = keras.layers.Concatenate(name="kernels")(pooled)
+    return keras.layers.Dropout(cfg.model.dropout, name="dropout")(x)
+
+
 # presets.Preset.body -> the function that builds that network on the embedded sequence.
-BODIES = {"cnn": _cnn_body, "bilstm": _bilstm_body, "gru": _gru_body, "average": _average_body}
+BODIES = {"cnn": _cnn_body, "bilstm": _bilstm_body, "gru": _gru_body, "average": _average_body,
+          "swem": _swem_body, "kim_cnn": _kim_cnn_body}
+# Recipes whose pooling treats the text as a bag, so hashed bigram embeddings can join the words.
+BIGRAM_PRESETS = ("average", "swem")
+DEEP_PATHS = ("swem", "average", "kim_cnn")
 
 
 # ---- compiling and the two-phase switch ---------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from .config import RunConfig, data_path
 from .errors import RunError
-from .fileio import atomic_write_json, file_sha256, is_inside
+from .fileio import atomic_write_json, check_free_space, file_sha256, human_bytes, is_disk_full, is_inside
 from .jobs import Reporter
 
 CONFIG_FILE = "config.json"
@@ -37,7 +37,11 @@ COVERAGE_FILE = "coverage.json"
 REPORT_FILE = "report.json"
 MISCLASSIFIED_FILE = "misclassified.jsonl"
 EVALUATIONS_DIR = "evaluations"
-STATUSES = ("running", "completed", "stopped", "failed")
+STATUSES = ("running", "completed", "stopped", "failed", "interrupted")
+CHECKPOINT_FILE = "checkpoint.weights.h5"
+RESERVE_FILE = ".status-reserve"   # freed to record the run's status when the disk is full
+RESERVE_BYTES = 256 * 1024
+_TEMP_MODEL = f".{MODEL_FILE}.tmp.keras"
 TIME_FORMAT = "%Y%m%d-%H%M%S"
 
 # Files above this size are fingerprinted (size, mtime, first and last MiB) instead of fully hashed:
@@ -92,7 +96,8 @@ def check_run_links(run_dir: str | os.PathLike) -> None:
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        return
+        raise RunError(f"Run folder not found: {run_dir}",
+                       hint="Give the folder of a training run (it holds config.json and description.json).")
     for entry in run_dir.iterdir():
         candidates = [entry]
         if entry.name == EVALUATIONS_DIR and entry.is_dir() and not entry.is_symlink():
@@ -150,6 +155,23 @@ class RunRecord:
     @property
     def has_model(self) -> bool:
         return (self.path / MODEL_FILE).is_file()
+
+    @property
+    def usable(self) -> bool:
+        """A run can be used (predict, evaluate, compare) when it holds its model and its test report."""
+        return self.has_model and self.report is not None
+
+    def leftovers(self) -> str:
+        """What an interrupted or failed run still holds, in words (for the CLI and the GUI)."""
+        has_checkpoint = (self.path / CHECKPOINT_FILE).is_file()
+        if self.has_model:
+            return "model and report: usable" if self.report is not None else "a model but no test report"
+        parts = ["a test report but no model: not a usable run" if self.report is not None else "no model"]
+        if has_checkpoint:
+            parts.append(f"the last good weights are in {CHECKPOINT_FILE}")
+        if self.metrics:
+            parts.append(f"{len(self.metrics)} epochs in {METRICS_FILE}")
+        return "; ".join(parts)
 
     def run_config(self) -> RunConfig:
         """The run's configuration as a RunConfig (raises ConfigError if it no longer validates)."""
@@ -212,16 +234,37 @@ def _read_record(path: Path) -> tuple[RunRecord, list[str]]:
     status = description.get("status")
     if status not in STATUSES:
         status = "failed" if problems else "running"
-    if status == "running" and _process_gone(description):
-        problems.append("marked running, but the process that trained it has ended: it was interrupted")
+    gone = status == "running" and _process_gone(description)
+    if gone:
+        status = "interrupted"
     record = RunRecord(path=path, config=config if isinstance(config, dict) else {}, description=description,
                        metrics=metrics, report=report if isinstance(report, dict) else None, status=status,
                        problems=problems)
+    if gone:
+        problems.append("marked running, but the process that trained it has ended (killed, out of memory or "
+                        f"a power cut): it was interrupted; it holds {record.leftovers()}")
     return record, problems
 
 
+def _pid_alive(text: str) -> bool:
+    """Whether the process with this pid (as text) still runs on this machine (unknown: assume it does)."""
+    if not text.isdigit():
+        return True
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def _process_gone(description: dict) -> bool:
-    pid, host = description.get("pid"), description.get("hostname")
+    """Whether the process that wrote a 'running' run has ended (pid and hostname are stored under
+    ``environment``; older runs had them at the top level)."""
+    env = description.get("environment")
+    env = env if isinstance(env, dict) else {}
+    pid, host = env.get("pid", description.get("pid")), env.get("hostname", description.get("hostname"))
     if not isinstance(pid, int) or host != socket.gethostname():
         return False
     if pid == os.getpid():
@@ -288,6 +331,192 @@ def update_description(run_dir: Path, **changes: Any) -> dict:
     current.update(changes)
     atomic_write_json(path, current)
     return current
+
+
+def reserve_status_space(run_dir: Path) -> None:
+    """A small file whose space is given back to record the run's status if the disk fills up."""
+    try:
+        with open(Path(run_dir) / RESERVE_FILE, "wb") as fh:
+            fh.write(bytes(RESERVE_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        pass  # a disk already too full for this fails at the first checkpoint with a clear message
+
+
+def record_status(run_dir: Path, **changes: Any) -> dict | None:
+    """:func:`update_description` that still succeeds on a full disk: it frees the reserve file and
+    retries, and as a last resort writes only the status fields. Never raises for a full disk."""
+    run_dir = Path(run_dir)
+    try:
+        return update_description(run_dir, **changes)
+    except OSError as err:
+        if not is_disk_full(err):
+            raise
+    (run_dir / RESERVE_FILE).unlink(missing_ok=True)
+    try:
+        return update_description(run_dir, **changes)
+    except OSError:
+        pass
+    small = {k: changes[k] for k in ("status", "message", "finished") if k in changes}
+    try:
+        return update_description(run_dir, **small)
+    except OSError:
+        return None
+
+
+def release_status_space(run_dir: Path) -> None:
+    (Path(run_dir) / RESERVE_FILE).unlink(missing_ok=True)
+
+
+def weights_bytes(model: Any) -> int:
+    """Bytes the model's weights take (float32 and wider), the bulk of a checkpoint or a .keras file."""
+    total = 0
+    for weight in getattr(model, "weights", []):
+        shape = tuple(int(d) for d in weight.shape)
+        size = 1
+        for d in shape:
+            size *= d
+        total += size * int(getattr(getattr(weight, "dtype", None), "itemsize", 0) or 4)
+    return total
+
+
+def check_space_for(run_dir: Path, needed: int, what: str) -> None:
+    """RunError naming the run folder and the space needed when its disk cannot hold ``needed`` bytes."""
+    check_free_space(run_dir, needed + (1 << 20), RunError, what=what)
+
+
+def disk_space_callback(run_dir: Path, model: Any) -> Any:
+    """A Keras callback, placed before ModelCheckpoint, that refuses to start a checkpoint the disk
+    cannot hold (a full disk mid-write has crashed h5py with SIGSEGV and left a partial file)."""
+    import keras
+
+    needed = weights_bytes(model)
+
+    class _DiskSpace(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            check_space_for(Path(run_dir), needed, f"the checkpoint of epoch {epoch + 1} ({human_bytes(needed)})")
+
+    return _DiskSpace()
+
+
+def save_durably(path: Path, save: Any, *, needed: int, what: str) -> None:
+    """Write ``path`` through ``save(temporary_path)`` and rename it into place.
+
+    Checks the free space first; a failed save removes its partial file and raises RunError naming the
+    folder and the space needed (a full disk) or the error. A Ctrl-C during the save is held until the
+    file is in place: the second Ctrl-C only aborts what has not yet been made durable.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    check_space_for(path.parent, needed, what)
+    with _held_interrupt(), _scratch_folder(path.parent):
+        try:
+            save(tmp)
+            os.replace(tmp, path)
+        except BaseException as err:
+            _remove_partial(tmp)
+            if is_disk_full(err):
+                raise RunError(f"{path.parent}: the disk became full while saving {what} (it needs about "
+                               f"{human_bytes(needed)}); the partial file was removed.",
+                               hint="Free some space on that disk and train again.") from None
+            raise
+
+
+_SCRATCH_PREFIX = ".save-"
+
+
+class _scratch_folder:
+    """Point ``tempfile`` at ``<folder>/.save-<pid>-tmp`` during a save, so that what Keras unpacks there
+    (its asset folders) is deleted afterwards, or by :func:`clean_interrupted_saves` after a kill -9,
+    instead of piling up in the system's temp folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / f"{_SCRATCH_PREFIX}{os.getpid()}-tmp"
+        self._previous: str | None = None
+
+    def __enter__(self) -> "_scratch_folder":
+        import tempfile
+
+        self.path.mkdir(exist_ok=True)
+        self._previous = tempfile.tempdir
+        tempfile.tempdir = str(self.path)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import tempfile
+
+        tempfile.tempdir = self._previous
+        _remove_partial(self.path)
+
+
+def _remove_partial(tmp: Path) -> None:
+    import shutil
+
+    try:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+class _held_interrupt:
+    """Hold SIGINT (main thread only) during a block; ``bool(self)`` says whether one arrived."""
+
+    def __init__(self) -> None:
+        self.arrived = False
+        self._previous = None
+
+    def __enter__(self) -> "_held_interrupt":
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self._previous = signal.signal(signal.SIGINT, self._hold)
+            except (ValueError, OSError):
+                self._previous = None
+        return self
+
+    def _hold(self, signum: int, frame: Any) -> None:
+        self.arrived = True
+        print("warning: saving the model first; it is written in a moment", file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc: Any) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def __bool__(self) -> bool:
+        return self.arrived
+
+
+def clean_interrupted_saves(runs_dir: str | os.PathLike) -> int:
+    """Remove temporary files that interrupted saves left in runs whose process is gone; returns how many.
+
+    Called when a training starts. The run's checkpoint (its last good weights) is kept.
+    """
+    runs_dir = Path(runs_dir)
+    removed = 0
+    if not runs_dir.is_dir():
+        return 0
+    for child in runs_dir.iterdir():
+        if child.name.startswith(".") or not child.is_dir() or child.is_symlink():
+            continue
+        description = _read_json(child / DESCRIPTION_FILE, [], required=False)
+        if not isinstance(description, dict):
+            continue
+        if description.get("status") == "running" and not _process_gone(description):
+            continue  # a training in progress
+        scratch = [p for p in child.glob(f"{_SCRATCH_PREFIX}*-tmp") if not _pid_alive(p.name.split("-")[1])]
+        for leftover in [child / _TEMP_MODEL, *child.glob(".*.tmp"), *scratch]:
+            if leftover.exists() and not leftover.is_symlink():
+                _remove_partial(leftover)
+                removed += 1
+    return removed
 
 
 def append_metrics(run_dir: Path, row: dict) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,20 +18,26 @@ from typing import Any
 import numpy as np
 
 from . import presets
-from .config import RunConfig, data_path
+from .config import RunConfig
+from .distribute import Plan, plan_for
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
 from .jobs import CancelToken, Cancelled, Reporter, ensure_cancel, ensure_reporter
 from .runs import (
     CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
-    append_metrics, create_run_dir, default_runs_dir, describe_environment, now_iso, update_description,
+    append_metrics, default_runs_dir, describe_environment, now_iso, update_description,
 )
+from . import runs as _durable  # disk-space checks, status on a full disk, temp-file clean-up
 
 CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
 MISCLASSIFIED_LIMIT = 500
 LOW_COVERAGE = 0.2
-STEPS = ("Loading the dataset", "Splitting", "Building the vocabulary", "Loading word vectors",
+MIN_UPDATES_PER_EPOCH = 10   # small data: smaller batches rather than one update per epoch
+MAX_EPOCH_FACTOR = 5         # min_steps may lengthen training to at most 5 × training.epochs
+PROOF_TEXTS = 8           # test texts the reloaded model must score like the trained one
+PROOF_TOLERANCE = 1e-5
+STEPS = ("Loading the dataset", "Splitting", "Loading word vectors", "Building the vocabulary",
          "Building the embedding", "Building the model", "Training", "Evaluating on the test set",
          "Saving the run")
 
@@ -44,14 +50,18 @@ class TrainResult:
     history: list[dict]
     message: str = ""
     coverage: list[dict] = field(default_factory=list)
+    distributed: dict = field(default_factory=dict)  # what this worker did in a distributed run
 
 
 def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
-          dataset: Any = None, vectors: dict[str, Any] | None = None) -> TrainResult:
+          dataset: Any = None, vectors: dict[str, Any] | None = None, splits: Any = None,
+          save_model: bool = True, compare: bool = True) -> TrainResult:
     """Load data and vectors, build and fit the model, evaluate it, and write a run directory.
 
     ``dataset`` (a ``datasets.Dataset``) and ``vectors`` (``{config path: WordVectors}``) skip loading
-    what the caller already holds. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
+    what the caller already holds; ``splits`` (a ``datasets.Splits``) is used as the split itself (the study
+    passes its subsets). ``save_model=False`` keeps no ``model.keras`` (a measurement, e.g. one cell of a
+    study); ``compare=False`` skips the TF-IDF comparison. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
     before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
     mark the run 'failed' with the message and raise.
     """
@@ -59,16 +69,22 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     cancel = ensure_cancel(cancel)
     cfg = cfg.copy()
     cfg.validate()
-    run_dir = create_run_dir(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir(),
-                             cfg.name or cfg.model.preset)
+    dist = plan_for(cfg)  # first: a multi-worker strategy must exist before any other TensorFlow operation
+    runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
+    run_dir = dist.run_dir(runs_dir, cfg.name or cfg.model.preset)  # a scratch folder on non-chief workers
     atomic_write_json(run_dir / CONFIG_FILE, cfg.to_dict())
     update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
                        message="", environment=describe_environment(cfg))
+    dist.start(cfg, run_dir, runs_dir)  # per-replica batch and scaled learning rate, recorded in the run
+    _durable.reserve_status_space(run_dir)
+    _durable.clean_interrupted_saves(run_dir.parent)
     reporter.info(f"Run folder: {run_dir}")
     reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
     started = time.monotonic()
     try:
-        result = _Training(cfg, run_dir, reporter, cancel, started).run(dataset, vectors)
+        training = _Training(cfg, run_dir, reporter, cancel, started, dist)
+        training.given_splits, training.keep_model, training.compare = splits, save_model, compare
+        result = training.run(dataset, vectors)
     except Cancelled:
         _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "stopped"})
@@ -82,21 +98,26 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
         _finish(run_dir, "failed", f"Training crashed: {message}", started)
         reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": message})
         raise
+    finally:
+        distributed = dist.finish()
+    result.distributed = distributed
     reporter.event("run", {"run_dir": str(run_dir), "status": result.status})
     return result
 
 
 def _finish(run_dir: Path, status: str, message: str, started: float, **extra: Any) -> None:
-    update_description(run_dir, status=status, message=message, finished=now_iso(),
-                       seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.record_status(run_dir, status=status, message=message, finished=now_iso(),
+                           seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.release_status_space(run_dir)
 
 
 class _Training:
     """The steps of one run, sharing the config, run folder, reporter and cancel token."""
 
     def __init__(self, cfg: RunConfig, run_dir: Path, reporter: Reporter, cancel: CancelToken,
-                 started: float) -> None:
+                 started: float, dist: Plan | None = None) -> None:
         self.cfg = cfg
+        self.dist = dist or Plan()
         self.run_dir = run_dir
         self.reporter = reporter
         self.cancel = cancel
@@ -110,42 +131,34 @@ class _Training:
     def run(self, dataset: Any, vectors: dict[str, Any] | None) -> TrainResult:
         import keras
 
+        from .model_inputs import prepare_model_inputs
+
         cfg = self.cfg
         keras.utils.set_random_seed(cfg.training.seed)
-        splits = self.load_splits(dataset)
-        classes = list(splits.classes)
-
-        from .text import build_vectorizer, token_counts, vectorize, vocabulary
-
-        self.step(2)
-        vectorizer = build_vectorizer(splits.train.texts, cfg.text, reporter=self.reporter, cancel=self.cancel)
-        vocab = vocabulary(vectorizer)
+        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step,
+                                      splits=getattr(self, "given_splits", None))
+        self.inputs = inputs
+        splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
+        update_description(self.run_dir, splits={k: v for k, v in inputs.counts.items()
+                                                  if k in ("train", "validation", "test")}, classes=classes)
         atomic_write_text(self.run_dir / VOCABULARY_FILE, "\n".join(vocab) + "\n")
         atomic_write_json(self.run_dir / LABELS_FILE, classes)
         self.reporter.info(f"Vocabulary: {len(vocab):,} entries (with padding and [UNK])")
+        self.report_coverage(coverage)
+        update_description(self.run_dir, resolved=self.resolved_settings())
 
-        matrices, masks, coverage = self.embeddings(vocab, vectors,
-                                                    lambda: token_counts(splits.train.texts, vectorizer,
-                                                                         cancel=self.cancel))
         self.step(5)
-        from .models import build_model, compile_model, parameter_counts, summary_rows
+        from .models import compile_model, parameter_counts, summary_rows
 
-        model = build_model(cfg, vocab_size=len(vocab), num_classes=len(classes), embedding_matrices=matrices,
-                            covered_masks=masks)
-        compile_model(model, cfg)
+        with self.dist.scope():  # distributed: the variables live on every replica
+            model = inputs.build_model()
+            compile_model(model, inputs.cfg)
+        self.dist.prepare(model)
         params = parameter_counts(model)
         self.reporter.event("model", {"summary": summary_rows(model), "params": params})
         self.reporter.info(f"Model: {params['total']:,} parameters, {params['trainable']:,} trainable")
         update_description(self.run_dir, params=params)
-
-        label_index = {c: i for i, c in enumerate(classes)}
-        data = {}
-        for name, table in (("train", splits.train), ("validation", splits.validation), ("test", splits.test)):
-            x = vectorize(vectorizer, table.texts, reporter=self.reporter, cancel=self.cancel,
-                          message=f"Tokenising the {name} texts")
-            # A test label the training data never showed cannot be predicted; evaluation counts it as an error.
-            y = np.asarray([label_index.get(label, -1) for label in table.labels], dtype="int64")
-            data[name] = (x, y)
+        data = inputs.data
 
         self.step(6)
         fit = _Fit(self, model, data, classes)
@@ -157,7 +170,9 @@ class _Training:
         self.reporter.progress(7, len(STEPS), STEPS[7])
         report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
         self.reporter.progress(8, len(STEPS), STEPS[8])
-        self.save_model(vectorizer, model)
+        if getattr(self, "keep_model", True):
+            self.save_model(model, splits)
+        (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
         message = ("Stopped by the user; the model as trained so far was saved and evaluated."
                    if status == "stopped" else "")
         _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
@@ -174,73 +189,24 @@ class _Training:
                            message=message, coverage=coverage)
 
     # ---- data -------------------------------------------------------------------------------
-    def load_splits(self, dataset: Any) -> Any:
-        from .datasets import load_dataset, make_splits
+    def resolved_settings(self) -> dict[str, Any]:
+        inputs = self.inputs
+        c = inputs.cfg
+        out = {"preset": c.model.preset, "standardize": c.text.standardize,
+               "sequence_length": c.text.sequence_length, "max_tokens": c.text.max_tokens,
+               "tokenizer_choice": inputs.standardize}
+        if presets.get(c.model.preset).wide:
+            out.update(deep_path=c.model.deep_path, wide_features=inputs.wide.features if inputs.wide else 0)
+        if inputs.auto:
+            out["auto"] = inputs.auto
+        return out
 
-        cfg = self.cfg
-        self.step(0)
-        if dataset is None:
-            dataset = load_dataset(cfg.data, reporter=self.reporter, cancel=self.cancel)
-        self.step(1)
-        splits = make_splits(dataset, validation_fraction=cfg.data.validation_fraction,
-                             test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
-        for warning in getattr(splits, "warnings", []) or []:
-            self.reporter.warning(warning)
-        if len(splits.train.texts) == 0:
-            raise TrainingError(f"{cfg.data.path}: the training split is empty; the dataset needs more rows.")
-        if len(splits.classes) < 2:
-            raise TrainingError(f"{cfg.data.path}: only one class ({', '.join(splits.classes) or 'none'}) was "
-                                "found; a classifier needs at least two.")
-        sizes = {name: len(getattr(splits, name).texts) for name in ("train", "validation", "test")}
-        self.reporter.info(f"Split: {sizes['train']:,} train, {sizes['validation']:,} validation, "
-                           f"{sizes['test']:,} test; {len(splits.classes)} classes")
-        update_description(self.run_dir, splits=sizes, classes=list(splits.classes))
-        return splits
+    def report_coverage(self, coverage: list[dict]) -> None:
+        from .embedding import CoverageReport
 
-    def vector_sources(self) -> list[Any]:
-        e = self.cfg.embedding
-        if e.mode == "scratch":
-            return []
-        wanted = presets.vector_files_needed(self.cfg.model.preset, e.mode)
-        if len(e.vectors) > wanted:
-            ignored = ", ".join(v.path for v in e.vectors[wanted:])
-            self.reporter.warning(f"The {self.cfg.model.preset} preset uses {wanted} vector file(s); "
-                                  f"ignoring {ignored}. Choose a preset that combines several files "
-                                  f"({', '.join(p.name for p in presets.PRESETS.values() if p.vector_files > 1)}).")
-        return list(e.vectors[:wanted])
-
-    def load_vectors(self, source: Any, given: dict[str, Any] | None) -> Any:
-        if given:
-            for key in (source.path, str(data_path(source.path))):
-                if key in given:
-                    return given[key]
-        from .vectors import load_vectors
-
-        return load_vectors(data_path(source.path), format=source.format, limit=source.limit,
-                            reporter=self.reporter, cancel=self.cancel,
-                            trust_pickle=bool(getattr(source, "trust_pickle", False)))
-
-    def embeddings(self, vocab: list[str], given: dict[str, Any] | None, counts_fn: Any
-                   ) -> tuple[list[np.ndarray] | None, list[np.ndarray] | None, list[dict]]:
-        from .embedding import build_embedding_matrix
-
-        sources = self.vector_sources()
-        if not sources:
-            atomic_write_json(self.run_dir / COVERAGE_FILE, [])
-            return None, None, []
-        self.step(3)
-        loaded = [self.load_vectors(source, given) for source in sources]
-        self.step(4)
-        counts = counts_fn()
-        matrices, masks, coverage = [], [], []
-        for i, wv in enumerate(loaded):
-            matrix, mask, report = build_embedding_matrix(
-                vocab, wv, policy=self.cfg.embedding.oov_policy, seed=self.cfg.training.seed + i,
-                counts=counts, reporter=self.reporter)
-            matrices.append(matrix)
-            masks.append(mask)
-            coverage.append(report.to_dict())
-            self.reporter.event("coverage", report.to_dict())
+        for item in coverage:
+            report = CoverageReport.from_dict(item)
+            self.reporter.event("coverage", item)
             self.reporter.info(report.summary())
             uncovered = 1 - report.vocab_coverage - report.subword_filled / max(report.vocab_size, 1)
             if self.cfg.embedding.mode == "frozen" and not self.cfg.embedding.train_oov_rows and uncovered > 0.3:
@@ -255,7 +221,6 @@ class _Training:
                     "vocabulary. Check that the vectors are in the dataset's language and casing "
                     "(text.standardize), or train from scratch.")
         atomic_write_json(self.run_dir / COVERAGE_FILE, coverage)
-        return matrices, masks, coverage
 
     # ---- results ------------------------------------------------------------------------------
     def evaluate(self, model: Any, x_test: np.ndarray, splits: Any, classes: list[str], fit: "_Fit",
@@ -279,24 +244,86 @@ class _Training:
             coverage=[{k: c[k] for k in ("vectors_path", "vocab_coverage", "token_coverage")} for c in coverage],
             seconds=round(time.monotonic() - self.started, 2),
         )
+        if getattr(self, "compare", True):
+            report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
         wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(self.run_dir / MISCLASSIFIED_FILE,
                           "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
         atomic_write_json(self.run_dir / REPORT_FILE, report)
         return report
 
-    def save_model(self, vectorizer: Any, model: Any) -> None:
-        model_path = self.run_dir / MODEL_FILE
-        # Keras insists on the .keras suffix; save beside the target, then rename atomically.
-        tmp = self.run_dir / f".{MODEL_FILE}.tmp.keras"
-        end_to_end_model(vectorizer, model).save(tmp)
-        os.replace(tmp, model_path)
+    def compare_with_tfidf(self, report: dict, splits: Any) -> dict | None:
+        """TF-IDF + LinearSVC on exactly this run's split (C chosen on its validation split), so every
+        report says by how much the network beats, or loses to, the linear baseline."""
+        from .baselines import comparison, comparison_line, tfidf_linear
+
+        self.reporter.info("Scoring the TF-IDF + LinearSVC baseline on the same split")
+        try:
+            baseline = tfidf_linear(splits, cancel=self.cancel)
+        except UserError as exc:
+            self.reporter.warning(f"No TF-IDF comparison: {exc}")
+            return None
+        except Cancelled:  # after fit, stopping keeps the trained model; only the comparison is skipped
+            self.reporter.warning("The TF-IDF comparison was skipped (stopped).")
+            return None
+        vs = comparison(report, baseline)
+        vs["C"] = baseline["params"]["C"]
+        self.reporter.info(comparison_line(vs))
+        return vs
+
+    def save_model(self, model: Any, splits: Any) -> None:
+        # Keras insists on the .keras suffix; save beside the target, then rename atomically
+        # (save_durably: free space checked first, partial file removed on failure).
+        exported = self.inputs.end_to_end(model)
+        texts = list(splits.test.texts[:PROOF_TEXTS]) or list(splits.train.texts[:PROOF_TEXTS])
+
+        def save(tmp: Path) -> None:
+            exported.save(tmp)
+            verify_saved_model(tmp, exported, texts)
+
+        _durable.save_durably(self.run_dir / MODEL_FILE, save, needed=_durable.weights_bytes(exported) + (1 << 20),
+                              what="the trained model")
+
+
+def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: float = PROOF_TOLERANCE) -> float:
+    """Every run proves its own model: reload ``path`` in a fresh ``load_model(safe_mode=True)`` and check
+    that it gives the same probabilities as ``model`` on ``texts``. Returns the largest difference;
+    raises TrainingError (the run is then 'failed') when it cannot be loaded or disagrees."""
+    import keras
+    import tensorflow as tf
+
+    if not texts:
+        return 0.0
+    batch = tf.constant([[t] for t in texts], dtype=tf.string)
+    expected = np.asarray(model(batch, training=False))
+    from .models import custom_objects
+
+    custom_objects()  # registers the project's layers and standardize functions
+    try:
+        with warnings.catch_warnings():   # "Skipping variable loading for optimizer": none is saved, on purpose
+            warnings.simplefilter("ignore", UserWarning)
+            reloaded = keras.saving.load_model(path, safe_mode=True, compile=False)
+        got = np.asarray(reloaded(batch, training=False))
+    except Exception as exc:  # noqa: BLE001 - any failure to load means the saved model is unusable
+        raise TrainingError(f"The saved model {MODEL_FILE} could not be reloaded ({type(exc).__name__}: {exc}), "
+                            "so the run is marked failed instead of completed.") from None
+    diff = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else math.inf
+    if not diff <= tolerance:
+        raise TrainingError(f"The saved model {MODEL_FILE} reloads but predicts differently from the trained "
+                            f"model (largest probability difference {diff:.3g} > {tolerance:g} on {len(texts)} "
+                            "test texts), so the run is marked failed instead of completed.")
+    return diff
 
 
 def end_to_end_model(vectorizer: Any, model: Any) -> Any:
     """Raw strings ``(batch, 1)`` -> the adapted TextVectorization -> the trained model."""
     import keras
 
+    # The optimizer state is training scaffolding, not part of the classifier; saved with the model it
+    # can fail to reload (a two-phase optimizer built on the frozen embedding orders its slots differently).
+    from .model_inputs import _strip_training_state
+
+    _strip_training_state(model)
     text = keras.Input(shape=(1,), dtype="string", name="text")
     probabilities = model(vectorizer(text))
     return keras.Model(text, probabilities, name="text_classifier")
@@ -335,16 +362,43 @@ class _Fit:
         self.early_stopped = False
         self.best_epoch: int | None = None
 
+    @property
+    def batch_size(self) -> int:
+        """``training.batch_size``, lowered for small data so that an epoch makes at least
+        ``MIN_UPDATES_PER_EPOCH`` updates (16 texts in batches of 64 would make one)."""
+        cfg = self.training.cfg
+        if cfg.training.min_steps <= 0:
+            return cfg.training.batch_size
+        n = len(self.data["train"][1])
+        return max(1, min(cfg.training.batch_size, math.ceil(n / MIN_UPDATES_PER_EPOCH)))
+
+    @property
+    def epochs(self) -> int:
+        """``training.epochs``, raised (at most ``MAX_EPOCH_FACTOR`` times) so that training makes at least
+        ``training.min_steps`` updates; early stopping still ends it."""
+        cfg = self.training.cfg
+        steps = max(1, math.ceil(len(self.data["train"][1]) / self.batch_size))
+        wanted = max(cfg.training.epochs, math.ceil(cfg.training.min_steps / steps))
+        return min(wanted, MAX_EPOCH_FACTOR * cfg.training.epochs)
+
     def run(self) -> list[dict]:
         import keras
 
         cfg = self.training.cfg
         x_train, y_train = self.data["train"]
+        if self.batch_size < cfg.training.batch_size:
+            self.training.reporter.info(f"Batches of {self.batch_size} (training.batch_size is "
+                                        f"{cfg.training.batch_size}): {len(y_train):,} texts")
+        if self.epochs > cfg.training.epochs:
+            self.training.reporter.info(
+                f"Up to {self.epochs} epochs (training.epochs is {cfg.training.epochs}): training.min_steps "
+                f"{cfg.training.min_steps} updates on {len(y_train):,} texts; early stopping still applies")
         x_val, y_val = self.data["validation"]
         has_validation = len(y_val) > 0
         monitor = "val_loss" if has_validation else "loss"
         checkpoint_path = self.training.run_dir / CHECKPOINT_FILE
-        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self)]
+        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self),
+                                _durable.disk_space_callback(self.training.run_dir, self.model)]
         callbacks.append(keras.callbacks.ModelCheckpoint(
             str(checkpoint_path), monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0))
         early = None
@@ -357,10 +411,11 @@ class _Fit:
             from .models import unfreeze_callback
 
             callbacks.insert(0, unfreeze_callback(cfg))
+        callbacks += self.training.dist.callbacks()  # distributed: BackupAndRestore and a step counter
         self.model.fit(
             x_train, y_train,
-            batch_size=cfg.training.batch_size,
-            epochs=cfg.training.epochs,
+            batch_size=self.batch_size,
+            epochs=self.epochs,
             validation_data=(x_val, y_val) if has_validation else None,
             class_weight=self.class_weights(y_train) if cfg.training.class_weights else None,
             callbacks=callbacks,
@@ -371,7 +426,6 @@ class _Fit:
                                   and self.nan_at is None)
         if self.nan_at is None:
             self.restore_best(checkpoint_path, monitor)
-        checkpoint_path.unlink(missing_ok=True)
         return self.history
 
     def class_weights(self, y: np.ndarray) -> dict[int, float]:
@@ -402,9 +456,9 @@ def _monitor_callback(fit: _Fit) -> Any:
     training = fit.training
     cfg = training.cfg
     n_train = len(fit.data["train"][1])
-    batch_size = cfg.training.batch_size
+    batch_size = fit.batch_size
     batches = max(1, math.ceil(n_train / batch_size))
-    epochs = cfg.training.epochs
+    epochs = fit.epochs
 
     class TrainingMonitor(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:

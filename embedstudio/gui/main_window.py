@@ -314,7 +314,8 @@ class MainWindow(QMainWindow):
             return
         self._set_config(cfg, None)
         self._load_workspace_inputs()
-        self.status_message("Demo workspace: movie reviews (pos/neg) with small fastText vectors. Press Train (Ctrl+R).")
+        self.status_message("Demo workspace: BBC News articles (5 topics) with GloVe 6B 50d vectors. "
+                            "Press Train (Ctrl+R).")
 
     def _load_workspace_inputs(self) -> None:
         """Load the config's vector files and import its dataset in workers, so Train works at once."""

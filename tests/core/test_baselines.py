@@ -1,6 +1,7 @@
 """TF-IDF + LinearSVC and fastText supervised baselines on tiny separable splits."""
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,7 +41,9 @@ def test_tfidf_linear_separates_and_reports():
     reporter = RecordingReporter()
     report = tfidf_linear(splits(), reporter=reporter)
     assert report["accuracy"] >= 0.9
-    assert report["baseline"] == "tfidf_linear" and report["params"] == {"sublinear_tf": True, "min_df": 2, "C": 0.5}
+    assert report["baseline"] == "tfidf_linear" and report["params"]["min_df"] == 2
+    assert report["params"]["C"] in (0.1, 0.3, 1.0, 3.0, 10.0) and report["C_chosen_on"] == "validation"
+    assert report["params"]["ngram_range"] == [1, 2]
     assert report["classes"] == sorted(VOCABULARY) and report["features"] > 10
     assert sum(map(sum, report["confusion_matrix"])) == 30
     assert "TF-IDF" in reporter.infos[-1]
@@ -94,3 +97,29 @@ def test_baselines_refuse_unusable_splits():
     cancel.cancel()
     with pytest.raises(Cancelled):
         tfidf_linear(splits(), cancel=cancel)
+
+
+def test_baselines_become_run_folders_on_the_runs_split(tmp_path):
+    from embedstudio.core.baselines import run_baselines
+    from embedstudio.core.config import RunConfig
+    from embedstudio.core.runs import list_runs
+
+    data = tmp_path / "data.csv"
+    t = table(120, 5)
+    data.write_text("text,label\n" + "".join(f"\"{x.replace(chr(10), ' ')}\",{y}\n" for x, y in zip(t.texts, t.labels)),
+                    encoding="utf-8")
+    cfg = RunConfig()
+    cfg.name = "tiny"
+    cfg.runs_dir = str(tmp_path / "runs")
+    cfg.data.path = str(data)
+    cfg.embedding.mode = "scratch"
+    results = run_baselines(cfg, which=("tfidf", "fasttext"))
+    runs = {r.path: r for r in list_runs(tmp_path / "runs")}
+    assert set(runs) == {Path(results["tfidf"]["run_dir"]), Path(results["fasttext"]["run_dir"])}
+    for name, report in results.items():
+        record = runs[Path(report["run_dir"])]
+        assert record.status == "completed" and record.description["kind"] == "baseline"
+        assert record.test_accuracy == report["accuracy"]
+        assert record.description["splits"]["test"] == sum(map(sum, report["confusion_matrix"]))
+    assert results["fasttext"]["params"]["wordNgrams"] == 2
+    assert not list(Path(results["tfidf"]["run_dir"]).glob("model.keras"))

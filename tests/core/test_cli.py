@@ -127,3 +127,125 @@ def test_ctrl_c_stops_training_and_leaves_a_valid_run(tiny):
     assert record.status == "stopped"
     assert (metrics.parent / "model.keras").is_file() and record.report is not None
     assert 1 <= len(record.metrics) < 400
+
+
+# ---- issue 9: command-line output (items 6 and 7) ----------------------------------------------
+def test_predict_json_anywhere_clips_long_text_and_shows_flags(tiny, capsys):
+    tmp_path, cfg_path, data, _ = tiny
+    assert main(["train", str(cfg_path), "--set", "training.epochs=1"]) == 0
+    run_dir = _run_dir_from(capsys.readouterr().out)
+    long_text = " ".join(["great"] * 30000)  # 180k characters, far past sequence_length
+    assert main(["predict", str(run_dir), "--json", "", "lovely superb", long_text]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r["flags"] for r in rows[:2]] == [["empty"], []]
+    assert rows[2]["chars"] == len(long_text) and len(rows[2]["text"]) <= 200
+    assert rows[2]["flags"][0].startswith("truncated: ") and "of 30,000 tokens ignored" in rows[2]["flags"][0]
+    assert main(["predict", str(run_dir), "lovely", "--json", "awful"]) == 0  # texts on both sides of --json
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2
+    assert main(["predict", str(run_dir), "", "fine"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith("[empty]")
+
+
+def test_evaluate_prints_the_label_warning_before_the_score(tiny, capsys, tmp_path):
+    _, cfg_path, data, _ = tiny
+    assert main(["train", str(cfg_path), "--set", "training.epochs=1"]) == 0
+    run_dir = _run_dir_from(capsys.readouterr().out)
+    other = tmp_path / "other"
+    for label in ("neg", "pos", "meh"):
+        (other / label).mkdir(parents=True)
+        for i in range(3):
+            (other / label / f"{i}.txt").write_text(f"some text {label} {i}")
+    assert main(["evaluate", str(run_dir), str(other)]) == 0
+    captured = capsys.readouterr()
+    err_lines = [l for l in captured.err.splitlines() if l.startswith("warning: ")]
+    assert err_lines and err_lines[-1].startswith("warning: 3 of 9 examples carry 1 label the run does not know")
+    json.loads(captured.out)
+    for label in ("neg", "pos"):
+        (other / label / "0.txt").rename(other / "meh" / f"{label}.txt")
+        for f in (other / label).iterdir():
+            f.rename(other / "meh" / f"{label}-{f.name}")
+    (other / "zzz").mkdir()
+    (other / "zzz" / "z.txt").write_text("zz")
+    assert main(["evaluate", str(run_dir), str(other)]) == 2
+    assert "none of its labels" in capsys.readouterr().err
+
+
+def test_non_tty_progress_is_one_line_per_step_with_units(capsys):
+    import io
+
+    from embedstudio.cli import TerminalReporter, format_amount
+
+    stream = io.StringIO()
+    rep = TerminalReporter(stream=stream, tty=False)
+    rep.event("progress_unit", {"message": "Reading big.txt", "unit": "B"})
+    for done in range(0, 15_200_001, 100_000):
+        rep.progress(done, 15_200_000, "Reading big.txt")
+    for batch in range(50):
+        rep.event("batch", {"epoch": 1, "epochs": 2, "batch": batch, "batches": 50, "loss": 0.5})
+    rep.event("epoch", {"epoch": 1, "loss": 0.5, "seconds": 1.0})
+    rep.warning("same thing")
+    rep.warning("same thing")
+    lines = stream.getvalue().splitlines()
+    assert lines == ["Reading big.txt (15.2 MB) ...", "epoch 1  loss 0.5000  1.0 s", "warning: same thing"]
+    assert "\r" not in stream.getvalue()
+    assert format_amount(15_200_000, 15_200_000, "B") == "15.2 MB/15.2 MB"
+    assert format_amount(1024, 5574) == "1,024/5,574"
+
+
+def test_tty_bar_shows_byte_units():
+    import io
+
+    from embedstudio.cli import TerminalReporter
+
+    stream = io.StringIO()
+    rep = TerminalReporter(stream=stream, tty=True)
+    rep.event("progress_unit", {"message": "Reading v.txt", "unit": "B"})
+    rep.progress(15_200_000, 15_200_000, "Reading v.txt")
+    rep.close()
+    assert "15.2 MB/15.2 MB" in stream.getvalue()
+
+
+def test_dataset_info_prints_each_warning_once_and_takes_encoding_and_exclude(tmp_path, capsys):
+    root = tmp_path / "release"
+    for split, labels in (("train", ("pos", "neg", "unsup")), ("test", ("pos", "neg"))):
+        for label in labels:
+            (root / split / label).mkdir(parents=True)
+            for i in range(4):
+                text = f"caf\xe9 {label} {i}" if label == "pos" else f"plain {label} {i}"
+                (root / split / label / f"{i}.txt").write_bytes(text.encode("cp1252"))
+    assert main(["dataset", "info", str(root / "train")]) == 0
+    out, err = capsys.readouterr()
+    assert "test set: " + str(root / "test") in out and "left out: unsup (4)" in out
+    warnings = [l for l in (out + err).splitlines() if l.startswith("warning: ")]
+    assert len(warnings) == len(set(warnings)) and any("not valid utf-8" in w for w in warnings)
+    assert main(["dataset", "info", str(root / "train"), "--encoding", "cp1252", "--exclude", ""]) == 0
+    out = capsys.readouterr().out
+    assert "classes (3): neg, pos, unsup" in out and "not valid" not in out
+
+
+def test_errors_name_the_flag_the_user_typed(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\nsome words,a\nother words,b\n")
+    assert main(["dataset", "info", str(path), "--format", "xml"]) == 2
+    assert "data.format (--format) is 'xml'" in capsys.readouterr().err
+    assert main(["dataset", "info", str(path), "--text-column", "body"]) == 2
+    assert "data.text_column (--text-column) is 'body'" in capsys.readouterr().err
+
+
+def test_set_addresses_list_entries(tiny, capsys):
+    from embedstudio.cli import _apply_overrides
+    from embedstudio.core.config import RunConfig
+    from embedstudio.core.errors import ConfigError
+
+    tmp_path, cfg_path, _, glove = tiny
+    raw = load_config(cfg_path).to_dict()
+    updated = _apply_overrides(raw, [f"embedding.vectors[0].path={tmp_path / 'other.txt'}",
+                                     "embedding.vectors[0].limit=5", f"embedding.vectors[1].path={glove}"])
+    cfg = RunConfig.from_dict(updated)
+    assert [v.path for v in cfg.embedding.vectors] == [str(tmp_path / "other.txt"), str(glove)]
+    assert cfg.embedding.vectors[0].limit == 5
+    with pytest.raises(ConfigError, match=r"'embedding.vectors' has 2 entries, so \[5\] does not exist"):
+        _apply_overrides(updated, ["embedding.vectors[5].path=x"])
+    with pytest.raises(ConfigError, match="'model' is not a list"):
+        _apply_overrides(updated, ["model[0].preset=cnn"])

@@ -70,7 +70,7 @@ def test_split_layout_with_subset_of_classes_in_test_warns(tmp_path):
     write_class_folders(parent / "test", {"a": ["alpha three"], "b": ["beta three"]})
     ds = load(parent)
     assert ds.classes == ["a", "b", "c"]
-    assert any("no examples of 1 classes: 'c'" in w for w in ds.report.warnings)
+    assert any("no examples of 1 class: 'c'" in w for w in ds.report.warnings)
 
 
 def make_tar_split(path: Path, *, root="corpus-bydate", binary_junk=False) -> Path:
@@ -102,7 +102,7 @@ def test_split_layout_streamed_from_tar_gz(tmp_path):
     assert latin in ds.report.encoding_fallback
     assert f"{archive}!/corpus-bydate-train/science/junk" in ds.report.encoding_fallback
     assert any("not valid utf-8" in w for w in ds.report.warnings)
-    assert any("1 files outside the train/test folders were ignored" in w for w in ds.report.warnings)
+    assert any("1 file outside the train/test folders was ignored" in w for w in ds.report.warnings)
     assert ds.report.rows_read == 10
     assert reporter.progress_calls and reporter.progress_calls[-1][1] == archive.stat().st_size
 
@@ -182,7 +182,7 @@ def test_rows_with_empty_label_are_skipped_with_a_warning(tmp_path):
     path.write_text("text,label\nfirst,a\nsecond,\nthird,b\n", encoding="utf-8")
     ds = load(path)
     assert ds.train.texts == ["first", "third"]
-    assert any("1 rows had an empty label" in w and f"{path}:3" in w for w in ds.report.warnings)
+    assert any("1 row had an empty label" in w and f"{path}:3" in w for w in ds.report.warnings)
 
 
 # ---- JSONL, fastText, TREC-style -----------------------------------------------------------
@@ -245,7 +245,7 @@ def test_separate_test_file(tmp_path):
     test.write_text("__label__x four\n", encoding="utf-8")
     ds = load(train, test_path=str(test))
     assert ds.test.texts == ["four"] and ds.report.rows_read == 4
-    assert any("no examples of 1 classes: 'y'" in w for w in ds.report.warnings)
+    assert any("no examples of 1 class: 'y'" in w for w in ds.report.warnings)
 
 
 def test_separate_test_folder_next_to_a_train_folder(tmp_path):
@@ -298,8 +298,8 @@ def test_lowercase_empty_and_duplicate_handling(tmp_path):
     assert any("more than one label" in w for w in ds.report.warnings)
     keep_all = load(path, drop_empty=False, drop_duplicates=False)
     assert len(keep_all.train) == 6 and keep_all.report.empty_dropped == 0
-    assert any("1 rows are empty" in w for w in keep_all.report.warnings)
-    assert any("1 rows are exact duplicates" in w for w in keep_all.report.warnings)
+    assert any("1 row is empty" in w for w in keep_all.report.warnings)
+    assert any("1 row is an exact duplicate" in w for w in keep_all.report.warnings)
 
 
 def test_max_rows_keeps_a_fixed_sample_in_original_order(tmp_path):

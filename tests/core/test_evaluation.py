@@ -175,3 +175,77 @@ def test_a_model_that_predicts_one_class_is_called_out():
     assert "collapse_warning" not in evaluate_predictions(y_true, healthy, classes)
     # A truly imbalanced test set predicted as its majority class is not a collapse.
     assert collapse_warning(["ham"] * 96 + ["spam"] * 4, ["ham"] * 100) is None
+
+
+# ---- issue 9, item 6: label checks, predict flags, supervised fastText as a baseline model --------
+def test_macro_f1_leaves_out_classes_without_support():
+    proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.1, 0.2, 0.7]])
+    report = evaluate_predictions(["a", "b", "b"], proba, CLASSES)  # 'c' has no true example, one false alarm
+    assert report["macro_f1_classes"] == 2
+    assert report["macro_f1"] == pytest.approx((1.0 + 2 / 3) / 2)
+
+
+def test_evaluate_refuses_data_with_no_known_label(tmp_path, run_dir):
+    data = write_csv(tmp_path / "other.csv", 12, 3, labels=("sport", "science"))
+    with pytest.raises(RunError, match="none of its labels .'science', 'sport'. is a class of this run"):
+        evaluate_run(run_dir, str(data))
+
+
+def test_evaluate_warns_first_when_some_labels_are_unknown(tmp_path, run_dir):
+    from embedstudio.core.evaluation import report_warnings
+
+    data = write_csv(tmp_path / "mixed.csv", 30, 7, labels=("neg", "pos", "odd"))
+    reporter = RecordingReporter()
+    report = evaluate_run(run_dir, str(data), reporter=reporter)
+    assert report["label_warning"].startswith("10 of 30 examples carry 1 label the run does not know ('odd')")
+    assert report_warnings(report)[0] == report["label_warning"]
+    assert report["label_warning"] in reporter.warnings
+
+
+def test_predict_flags_empty_truncated_and_unknown_text(run_dir):
+    from embedstudio.core.evaluation import predict_detailed
+
+    long_text = " ".join(["good"] * 25)  # sequence_length is 10
+    empty, long, foreign, fine = predict_detailed(run_dir, ["  ?! ", long_text, "le film est une merveille absolue",
+                                                            "good great lovely"])
+    assert empty["flags"] == ["empty"]  # punctuation only: nothing word-like, whatever the tokenizer makes of it
+    assert long["flags"] == ["truncated: 15 of 25 tokens ignored"] and long["ignored"] == 15
+    assert foreign["flags"] == ["oov: 83% of tokens unknown"] and foreign["unknown"] == 5  # 'film' is known
+    assert fine["flags"] == [] and set(fine["probabilities"]) == {"neg", "pos"}
+
+
+def make_supervised_fasttext(tmp_path, labels=("neg", "pos")):
+    fasttext = pytest.importorskip("fasttext")
+    rng = random.Random(0)
+    corpus = tmp_path / "ft.txt"
+    words = {labels[0]: WORDS["neg"], labels[1]: WORDS["pos"]}
+    corpus.write_text("".join(f"__label__{lab} " + " ".join(rng.choice(words[lab]) for _ in range(6)) + "\n"
+                              for lab in labels * 60))
+    model = fasttext.train_supervised(str(corpus), dim=8, epoch=10, minCount=1, verbose=0, seed=1, thread=1,
+                                      wordNgrams=2, bucket=300)
+    model.save_model(str(tmp_path / "sup.bin"))
+    model.quantize(input=str(corpus), retrain=False, cutoff=0, dsub=2, qnorm=False, verbose=0)
+    model.save_model(str(tmp_path / "sup.ftz"))
+    return tmp_path / "sup.bin", tmp_path / "sup.ftz"
+
+
+def test_supervised_fasttext_is_recognised_and_scores_a_dataset(tmp_path):
+    from embedstudio.core import supervised_fasttext
+    from embedstudio.core.vectors import load_vectors
+
+    binary, quantized = make_supervised_fasttext(tmp_path)
+    for path in (binary, quantized):
+        assert supervised_fasttext.is_supervised(path)
+        reporter = RecordingReporter()
+        load_vectors(path, reporter=reporter, use_cache=False)
+        assert any("is a supervised fastText classifier with 2 labels (neg, pos)" in w for w in reporter.warnings)
+        report = supervised_fasttext.score_dataset(path, str(write_csv(tmp_path / "d.csv", 20, 5)))
+        assert report["baseline_model"]["labels"] == 2 and report["n_samples"] == 20
+        assert report["dataset"]["split"] == "all" and "accuracy" in report
+    probs = supervised_fasttext.predict_texts(binary, ["good great", "awful bad"])
+    assert set(probs[0]) == {"neg", "pos"} and sum(probs[0].values()) == pytest.approx(1, abs=1e-3)
+    with pytest.raises(RunError, match="none of its labels"):
+        supervised_fasttext.score_dataset(binary, str(write_csv(tmp_path / "o.csv", 12, 3, labels=("x", "y"))))
+    glove = tmp_path / "plain.bin"
+    glove.write_bytes(b"\x00" * 64)
+    assert not supervised_fasttext.is_supervised(glove)

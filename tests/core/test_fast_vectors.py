@@ -479,7 +479,7 @@ def test_cache_failed_write_leaves_no_partial_entry(tmp_path, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cache_module.np, "save", disk_full)
+    monkeypatch.setattr(cache_module.os, "fsync", disk_full)
     with pytest.raises(OSError):
         cache.store(source, format="glove", limit=None, words=["b"], matrix=np.zeros((1, 2), np.float32),
                     meta={"v": 2})

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -115,10 +116,19 @@ def test_load_run_names_the_missing_file(tmp_path):
 def test_a_running_run_whose_process_ended_is_flagged(tmp_path):
     path = make_run(tmp_path, "ghost", created="2026-01-01T10:00:00+00:00", status="running")
     proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    update_description(path, pid=int(proc.stdout), hostname=runs.socket.gethostname())
+    update_description(path, pid=int(proc.stdout), hostname=runs.socket.gethostname())  # an older run's layout
     record = load_run(path)
-    assert record.status == "running"
+    assert record.status == "interrupted"
     assert any("interrupted" in p for p in record.problems)
+    # Today's runs store them under "environment", as describe_environment() writes them.
+    path2 = make_run(tmp_path, "ghost2", created="2026-01-01T10:00:00+00:00", status="running")
+    update_description(path2, environment={"pid": int(proc.stdout), "hostname": runs.socket.gethostname()})
+    record = load_run(path2)
+    assert record.status == "interrupted" and not record.usable
+    assert "no model" in record.leftovers()
+    # A run whose process still lives (this one) stays running.
+    update_description(path2, environment={"pid": os.getpid(), "hostname": runs.socket.gethostname()})
+    assert load_run(path2).status == "running"
 
 
 def test_describe_environment_hashes_the_inputs(tmp_path, monkeypatch):

@@ -70,3 +70,86 @@ def test_vectorizer_reports_progress_and_honours_cancel():
     cancel.cancel()
     with pytest.raises(Cancelled):
         build_vectorizer(TEXTS, TextConfig(sequence_length=4), cancel=cancel)
+
+
+# ---- separators, clitics and punctuation (issue 9 item 1, issue 8 item 1) ------------------------------
+from embedstudio.core.text import (  # noqa: E402
+    STANDARDIZE_OPTIONS, candidate_standardizations, is_lowercase_vocabulary, resolve_standardize, roundtrips,
+    standardize_texts,
+)
+
+SEPARATORS = ["\u0085", "\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\u00a0", "\t", "\r"]
+
+
+@pytest.mark.parametrize("standardize", STANDARDIZE_OPTIONS)
+def test_no_token_holds_a_line_separator_or_control_character(standardize):
+    texts = [f"caf\u00e9{sep}bar word{sep}" for sep in SEPARATORS] + ["soft\u00adhyphen zero\u200bwidth"]
+    vec = build_vectorizer(texts, TextConfig(max_tokens=1000, sequence_length=10, standardize=standardize))
+    vocab = vocabulary(vec)
+    assert all(roundtrips(token) for token in vocab[2:])
+    assert not any(sep in token for token in vocab for sep in SEPARATORS)
+    assert "softhyphen" in vocab or "SOFTHYPHEN" not in vocab  # format characters are deleted, not spaced
+
+
+def test_the_default_splits_punctuation_and_keeps_clitics():
+    (line,) = standardize_texts(["Don't stop: it's an old-fashioned writer-director's film, 1.5 hours; $2,000!"],
+                                "lower_split_punctuation")
+    assert line.split() == ["do", "n't", "stop", ":", "it", "'s", "an", "old", "-", "fashioned", "writer", "-",
+                            "director", "'s", "film", ",", "1.5", "hours", ";", "$", "2,000", "!"]
+    (hyphens,) = standardize_texts(["An e-mail, isn't it?"], "lower_split_punctuation_keep_hyphens")
+    assert hyphens.split() == ["an", "e-mail", ",", "is", "n't", "it", "?"]
+    (cased,) = standardize_texts(["They're in Paris\u2019s 'centre'"], "split_punctuation")
+    assert cased.split() == ["They", "'re", "in", "Paris", "'s", "'", "centre", "'"]
+
+
+def test_auto_without_vectors_is_the_punctuation_splitting_default():
+    vec = build_vectorizer(["isn't it"], TextConfig(sequence_length=4, standardize="auto"))
+    assert set(vocabulary(vec)[2:]) == {"is", "n't", "it"}
+    assert token_counts(["isn't"], "auto") == {"is": 1, "n't": 1}
+
+
+class FakeVectors:
+    def __init__(self, words):
+        self.words = list(words)
+        self._set = set(words)
+
+    def __contains__(self, word):
+        return word in self._set
+
+
+def test_auto_picks_the_best_covering_candidate_and_ties_go_to_the_simplest():
+    texts = ["an e-mail about e-mail, isn't it"] * 3
+    with_hyphens = FakeVectors(["an", "e-mail", "about", ",", "is", "n't", "it"])
+    choice = resolve_standardize(TextConfig(standardize="auto"), texts, [with_hyphens])
+    assert choice.lowercase_vectors is True
+    assert [c.standardize for c in choice.candidates] == candidate_standardizations(True)
+    assert choice.chosen == "lower_split_punctuation_keep_hyphens"
+    plain = FakeVectors(["an", "e", "mail", "-", "about", ",", "is", "n't", "it"])
+    assert resolve_standardize(TextConfig(standardize="auto"), texts, [plain]).chosen == "lower_split_punctuation"
+    # the same coverage for every candidate: the simplest wins
+    nothing = FakeVectors(["zzz"])
+    assert resolve_standardize(TextConfig(standardize="auto"), texts, [nothing]).chosen == "lower_split_punctuation"
+    cased = FakeVectors(["An", "Paris", "London", "is", "n't"])
+    assert not is_lowercase_vocabulary(cased.words)
+    assert resolve_standardize(TextConfig(standardize="auto"), ["Paris isn't London"], [cased]).chosen \
+        == "split_punctuation"
+    fixed = resolve_standardize(TextConfig(standardize="lower"), texts, [plain])
+    assert fixed.chosen == "lower" and len(fixed.candidates) == 1
+
+
+def test_a_vectorizer_saved_in_a_model_reloads_with_safe_mode(tmp_path):
+    import keras
+    import tensorflow as tf
+
+    from embedstudio.core.models import custom_objects
+
+    texts = ["don't stop\u0085now", "it's old-fashioned \u2028 fun"]
+    vec = build_vectorizer(texts, TextConfig(max_tokens=100, sequence_length=6, standardize="lower_split_punctuation"))
+    text = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(text, keras.ops.cast(vec(text), "float32"))
+    model.save(tmp_path / "m.keras")
+    custom_objects()
+    again = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    batch = tf.constant([[t] for t in texts])
+    assert np.array_equal(np.asarray(model(batch)), np.asarray(again(batch)))
+    assert len(again.layers[1].get_vocabulary()) == len(vocabulary(vec))

@@ -75,6 +75,7 @@ def tiny_config(tmp_path, data_path, *, vectors=None, preset="average", mode="fi
     cfg.model.dense_units = 8
     cfg.model.rnn_units = 4
     cfg.training.epochs = epochs
+    cfg.training.min_steps = 0   # tiny data: exactly the epochs asked for
     cfg.training.batch_size = 8
     cfg.training.learning_rate = 0.01
     for key, value in training.items():
@@ -325,3 +326,46 @@ def test_frozen_mode_warns_when_most_rows_would_be_frozen_noise(tmp_path):
     with pytest.raises(Cancelled):
         train(cfg, reporter=reporter, cancel=cancel)
     assert any("stays random and frozen" in w and "train_oov_rows" in w for w in reporter.warnings)
+
+
+def test_every_run_proves_its_model_reloads(tmp_path):
+    import keras
+
+    from embedstudio.core.training import verify_saved_model
+
+    csv = tmp_path / "messy.csv"
+    rng = random.Random(3)
+    rows = ["text,label"]
+    for i in range(60):
+        label = "pos" if i % 2 else "neg"
+        # U+0085 (cp1252's ellipsis read as Latin-1) and U+2028 inside words: Keras' vocabulary file splits on them
+        rows.append(f"\"{make_texts(rng, label, 1)[0]}\u0085wow line\u2028break\",{label}")
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    reporter = RecordingReporter()
+    result = train(tiny_config(tmp_path, csv, mode="scratch"), reporter=reporter)
+    assert result.status == "completed"
+    model = load_run_model(result.run_dir)
+    assert len(model.get_layer("text_vectorization").get_vocabulary()) == len(
+        (result.run_dir / "vocabulary.txt").read_text(encoding="utf-8").splitlines())
+    # a saved model that predicts differently from the one in memory is refused
+    other = end_to_end_model(build_vectorizer(["a b c"], tiny_config(tmp_path, csv, mode="scratch").text),
+                             keras.Sequential([keras.Input((20,)), keras.layers.Dense(2, activation="softmax")]))
+    with pytest.raises(TrainingError, match="predicts differently"):
+        verify_saved_model(result.run_dir / "model.keras", other, ["good film", "bad film"])
+
+
+def test_small_data_gets_enough_updates(tmp_path):
+    csv = make_csv_dataset(tmp_path / "reviews.csv")
+    cfg = tiny_config(tmp_path, csv, mode="scratch", epochs=2)
+    cfg.training.min_steps = 60
+    cfg.training.early_stopping = False
+    cfg.training.batch_size = 64
+    reporter = RecordingReporter()
+    result = train(cfg, reporter=reporter)
+    n = load_run(result.run_dir).description["splits"]["train"]
+    batch = -(-n // 10)                        # at least 10 updates per epoch
+    steps = -(-n // batch)
+    expected = min(5 * 2, -(-60 // steps))
+    assert expected > 2 and len(result.history) == expected
+    assert f"Batches of {batch} (training.batch_size is 64): {n:,} texts" in reporter.infos
+    assert any(line.startswith(f"Up to {expected} epochs") for line in reporter.infos)

@@ -289,11 +289,12 @@ def test_truncated_word2vec_binary_says_where_and_what_to_do(tmp_path):
     with pytest.raises(VectorFileError) as err:
         load_vectors(cut)
     message = str(err.value)
-    assert message.startswith("cut.bin is truncated after word 3 of 8 (expected at least")
+    assert message.startswith("cut.bin is truncated: the data ends at byte 105 inside word 4 of the 8 the header")
     assert "bytes" in message and message.endswith("the file is incomplete, download it again.")
     # Cut exactly between records: still incomplete against the header's count.
     (tmp_path / "cut2.bin").write_bytes(data[: header + 2 * record])
-    with pytest.raises(VectorFileError, match=r"cut2\.bin is truncated after word 2 of 8"):
+    with pytest.raises(VectorFileError, match=r"cut2\.bin: the header says 8 words, but the data ends at byte 62, "
+                                              r"right after word 2: the file is truncated, or its header's count"):
         load_vectors(tmp_path / "cut2.bin")
 
 
@@ -303,8 +304,7 @@ def test_truncated_real_word2vec_binary(tmp_path, gensim_data):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(VectorFileError) as err:
         load_vectors(path)
-    assert "euclidean_vectors.bin is truncated after word 1" in str(err.value)
-    assert "of 2747 (expected at least" in str(err.value)
+    assert "euclidean_vectors.bin is truncated: the data ends at byte 65,265 inside word 1,386 of the 2,747" in str(err.value)
 
 
 def test_truncated_fasttext_bin_is_caught_before_fasttext_reads_garbage(tmp_path, gensim_data, fasttext_bin):

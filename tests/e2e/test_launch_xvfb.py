@@ -67,6 +67,14 @@ def window_titles(display: str) -> str:
     return res.stdout
 
 
+def demo_name() -> str:
+    import tomllib
+
+    from embedstudio.resources import demo_config_path
+
+    return tomllib.loads(demo_config_path().read_text(encoding="utf-8"))["name"]
+
+
 def test_app_starts_shows_window_and_quits_cleanly_on_sigterm(xdisplay, tmp_path):
     if shutil.which("xwininfo") is None:
         pytest.skip("xwininfo (x11-utils) is not installed; it is needed to find the window")
@@ -86,7 +94,7 @@ def test_app_starts_shows_window_and_quits_cleanly_on_sigterm(xdisplay, tmp_path
             subprocess.run(["xwd", "-root", "-silent", "-out", str(root)], env={**os.environ, "DISPLAY": xdisplay},
                            check=True, timeout=30)
             assert root.stat().st_size > 1280 * 800  # a full 24-bit frame
-        assert "demo — EmbedStudio" in window_titles(xdisplay)
+        assert f"{demo_name()} — EmbedStudio" in window_titles(xdisplay)
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

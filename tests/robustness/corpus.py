@@ -18,7 +18,6 @@ each case). ``tests/robustness/test_corpus.py`` asserts every case is ``clear``.
 from __future__ import annotations
 
 import argparse
-import bz2
 import gzip
 import io
 import json
@@ -32,11 +31,10 @@ import tarfile
 import tempfile
 import time
 import zipfile
-import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -241,7 +239,7 @@ def c_bin_truncated(d: Path) -> Case:
 def c_bin_header_count_too_big_message_math(d: Path) -> Case:
     data = word2vec_binary_bytes(WORDS, _matrix()).replace(b"6 4\n", b"9 4\n", 1)
     # 6 full records are present; the header promises 9: the message must not say "expected ... found" nonsense.
-    return Case(_vinfo(_w(d / "v.bin", data)), code=0, words=("header says 9", "6"))
+    return Case(_vinfo(_w(d / "v.bin", data)), words=("header says 9 words", "after word 6", "truncated"))
 
 
 @case("vectors")
@@ -252,7 +250,7 @@ def c_utf16_glove(d: Path) -> Case:
 @case("vectors")
 def c_nul_byte_in_text(d: Path) -> Case:
     data = glove_bytes().replace(b"cat", b"c\x00t", 1)
-    return Case(_vinfo(_w(d / "v.txt", data)), words=("line 2", "NUL"))
+    return Case(_vinfo(_w(d / "v.txt", data)), code=0, words=("line 2", "NUL", "vocabulary: 4 words"))
 
 
 @case("vectors")
@@ -408,7 +406,7 @@ def c_unknown_format_option(d: Path) -> Case:
 def _cache_case(d: Path, damage: Callable[[Path], None]) -> Case:
     words = [f"w{i}" for i in range(50)]
     m = _matrix(50, 8)
-    src = _w(d / "v.txt", "".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m)))
+    src = _w(d / "v.txt", "".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m, strict=False)))
     a, b = m[3], m[5]
     expected = float(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))
     cache_root = d / "home" / "cache"
@@ -719,7 +717,8 @@ def c_config_encoding_hex(d: Path) -> Case:
 
 @case("configs")
 def c_config_encoding_unknown(d: Path) -> Case:
-    return Case(_train(_w(d / "c.toml", '[data]\npath = "data"\nencoding = "klingon-8"\n[embedding]\nmode = "scratch"\n')),
+    body = '[data]\npath = "data"\nencoding = "klingon-8"\n[embedding]\nmode = "scratch"\n'
+    return Case(_train(_w(d / "c.toml", body)),
                 words=("data.encoding", "klingon-8"))
 
 
@@ -781,13 +780,15 @@ def _dead_pid() -> int:
 @case("runs")
 def c_run_killed_shows_interrupted(d: Path) -> Case:
     run = _run_dir(d)
-    return Case(["runs", "--runs-dir", str(run.parent)], code=0, words=("interrupted",))
+    return Case(["runs", "--runs-dir", str(run.parent)], code=0,
+                check=lambda out: re.search(r"^interrupted\s", out, re.M) is not None)
 
 
 @case("runs")
 def c_run_killed_after_training_keeps_report(d: Path) -> Case:
     run = _run_dir(d, report=True)
-    return Case(["runs", "--runs-dir", str(run.parent)], code=0, words=("interrupted", "0.9000"))
+    return Case(["runs", "--runs-dir", str(run.parent)], code=0, words=("0.9000", "no model"),
+                check=lambda out: re.search(r"^interrupted\s", out, re.M) is not None)
 
 
 @case("runs")
@@ -870,7 +871,7 @@ def classify(case_: Case, proc: subprocess.CompletedProcess | None, timed_out: b
     if proc.returncode < 0 or proc.returncode > 128 and proc.returncode != 130:
         return "crash", f"exit {proc.returncode}"
     if "Traceback (most recent call last)" in text or "error: unexpected" in text:
-        line = next((l for l in text.splitlines() if "unexpected" in l), text.strip().splitlines()[-1:])
+        line = next((ln for ln in text.splitlines() if "unexpected" in ln), text.strip().splitlines()[-1:])
         return "crash", str(line)[:200]
     words_ok = all(w.lower() in text.lower() for w in case_.words)
     check_ok = True
@@ -946,8 +947,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="es-corpus-") as tmp:
-        for spec in specs:
-            result = run_case(spec, Path(tmp) / spec.name, root=args.root.resolve(), python=args.python)
+        for number, spec in enumerate(specs, start=1):
+            # Numbered folders: a case's name must not leak its key words into the paths in a message.
+            result = run_case(spec, Path(tmp) / f"case{number:03d}", root=args.root.resolve(), python=args.python)
             results.append(result)
             if args.verbose:
                 print(f"{result.outcome:<15} {spec.kind:<9} {spec.owner:<11} {spec.name:<42} {result.seconds:5.1f}s "

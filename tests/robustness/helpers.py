@@ -38,7 +38,7 @@ def glove_bytes(words=("the", "cat", "sat", "mat"), dim: int = 4, seed: int = 0)
 
 def word2vec_binary_bytes(words, matrix: np.ndarray, *, newline: bool = True) -> bytes:
     out = [f"{len(words)} {matrix.shape[1]}\n".encode()]
-    for word, row in zip(words, matrix):
+    for word, row in zip(words, matrix, strict=False):
         out.append(word.encode() + b" " + np.asarray(row, dtype="<f4").tobytes() + (b"\n" if newline else b""))
     return b"".join(out)
 

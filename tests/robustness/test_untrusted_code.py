@@ -6,16 +6,15 @@ from __future__ import annotations
 import bz2
 import gzip
 import json
-import os
 import zipfile
 
 import numpy as np
 import pytest
 
-from embedstudio.core.errors import RunError, VectorFileError
+from embedstudio.core.errors import RunError
 from embedstudio.core.vectors import PickleRefused, detect_format, load_vectors
 
-from .helpers import glove_bytes, hostile_pickle, run_cli
+from .helpers import hostile_pickle, run_cli
 
 
 def _hostile_files(tmp_path, marker):

@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 
 from .cleaning import count_header_lines
-from .model import TextTable
+from .model import TextTable, plural
 
 IMBALANCE_WARN_RATIO = 5.0
 SMALL_CLASS = 5
@@ -60,39 +60,87 @@ def leakage_warnings(table: TextTable, classes: list[str], where: str) -> list[s
                 "Set data.strip_headers = true for honest results.")
     leaking = _classes_named_in_text(table, classes)
     if leaking:
-        shown = ", ".join(repr(c) for c in leaking[:5]) + (" ..." if len(leaking) > 5 else "")
+        shown = ", ".join(repr(c) for c in leaking[:5]) + (f" and {len(leaking) - 5:,} more" if len(leaking) > 5 else "")
         warnings.append(
-            f"{where}: most documents of {len(leaking)} classes contain the class name itself ({shown}), "
+            f"{where}: most documents of {plural(len(leaking), 'class')} contain the class name itself ({shown}), "
             "which leaks the label into the text. Strip headers or other metadata that names the class.")
     return warnings
 
 
 def _classes_named_in_text(table: TextTable, classes: list[str]) -> list[str]:
-    """Classes whose name appears in at least half their own documents and far less often elsewhere."""
+    """Classes whose name appears in at least half their own documents and far less often elsewhere.
+
+    Near-linear in the sampled text: each sampled document is split into words once, and the class
+    names starting at each word are looked up in one index (a word-sequence trie in a dict), instead
+    of one regex pass per class over every other class's documents (10,000 one-file classes took 64 s).
+    A hit is confirmed with the exact pattern (the name between non-word characters, any case).
+    """
     by_class: dict[str, list[str]] = defaultdict(list)
     for text, label in zip(table.texts, table.labels):
         by_class[label].append(text)
+    finder = _NameFinder([c for c in classes if len(c) >= 3])
+    if not finder.names:
+        return []
+    # One sample of everyone's documents serves as "elsewhere" for every class (its own documents excluded).
+    pool = _spread([(o, t) for o in classes for t in _spread(by_class.get(o, []), 20)], _LABEL_SAMPLE)
+    pool_hits: Counter = Counter()
+    pool_size: Counter = Counter()
+    pool_own_hits: Counter = Counter()
+    for label, text in pool:
+        found = finder.names_in(text)
+        pool_hits.update(found)
+        pool_size[label] += 1
+        if label in found:
+            pool_own_hits[label] += 1
     leaking = []
     for c in classes:
         own = _spread(by_class.get(c, []), _LABEL_SAMPLE)
-        if len(c) < 3 or not own:
+        if c not in finder.names or not own:
             continue
-        others = _spread([t for o in classes if o != c for t in _spread(by_class.get(o, []), 20)], _LABEL_SAMPLE)
-        pattern = re.compile(rf"(?<!\w){re.escape(c)}(?!\w)", re.IGNORECASE)
-        own_rate = _rate(pattern, own)
-        other_rate = _rate(pattern, others) if others else 0.0
+        own_rate = sum(1 for t in own if c in finder.names_in(t)) / len(own)
+        others = len(pool) - pool_size[c]
+        other_rate = (pool_hits[c] - pool_own_hits[c]) / others if others else 0.0
         if own_rate >= LABEL_IN_TEXT_SHARE and own_rate >= 3 * other_rate:
             leaking.append(c)
     return leaking
 
 
+_WORD = re.compile(r"\w+")
+
+
+class _NameFinder:
+    """Which of many names occur in a text, as whole words (case-insensitive), in one pass over its words."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names: set[str] = set()
+        self._by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        self._patterns: dict[str, re.Pattern] = {}
+        for name in names:
+            words = tuple(_WORD.findall(name.lower()))
+            if not words:
+                continue
+            self.names.add(name)
+            self._by_first[words[0]].append((name, words))
+
+    def names_in(self, text: str) -> set[str]:
+        words = _WORD.findall(text.lower())
+        found: set[str] = set()
+        for i, word in enumerate(words):
+            for name, seq in self._by_first.get(word, ()):
+                if name not in found and tuple(words[i:i + len(seq)]) == seq and self._exact(name).search(text):
+                    found.add(name)
+        return found
+
+    def _exact(self, name: str) -> re.Pattern:
+        pattern = self._patterns.get(name)
+        if pattern is None:
+            pattern = self._patterns[name] = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+        return pattern
+
+
 def _spread(items: list[str], k: int) -> list[str]:
     step = max(1, len(items) // k)
     return items[::step][:k]
-
-
-def _rate(pattern: re.Pattern, texts: list[str]) -> float:
-    return sum(1 for t in texts if pattern.search(t)) / len(texts)
 
 
 def cross_split_duplicate_warnings(train: TextTable, test: TextTable | None) -> list[str]:
@@ -120,5 +168,5 @@ def conflicting_label_warnings(table: TextTable, where: str) -> list[str]:
 def fallback_warnings(entries: list[str], encoding: str) -> list[str]:
     if not entries:
         return []
-    return [f"{len(entries):,} files or lines were not valid {encoding} and were decoded as cp1252/latin-1 "
+    return [f"{len(entries):,} {'file or line was' if len(entries) == 1 else 'files or lines were'} not valid {encoding} and were decoded as cp1252/latin-1 "
             f"instead (first: {entries[0]}). Check data.encoding if the text looks wrong."]

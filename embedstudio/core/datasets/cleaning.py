@@ -13,7 +13,7 @@ On 20 Newsgroups every message starts with headers and the output is identical t
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 # "Key: value" (RFC 822 field names are letters, digits and hyphens).
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,60}:(?:\s|$)")
@@ -85,8 +85,9 @@ def strip_quotes(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if not _QUOTE_RE.search(line))
 
 
-def clean_text(text: str, *, headers: bool = False, footers: bool = False, quotes: bool = False,
-               lowercase: bool = False) -> str:
+def clean_text(
+    text: str, *, headers: bool = False, footers: bool = False, quotes: bool = False, lowercase: bool = False
+) -> str:
     """Apply the chosen rules in scikit-learn's order: headers, footers, quotes; then lowercase."""
     if headers:
         text = strip_headers(text)
@@ -112,3 +113,156 @@ def count_header_lines(texts: Sequence[str], key: str) -> int:
     """How many documents have a line starting with ``key`` (e.g. 'Newsgroups:'): a leakage signal."""
     needle = "\n" + key
     return sum(1 for t in texts if t.startswith(key) or needle in t)
+
+
+# ---- HTML --------------------------------------------------------------------------------
+# A tag: '<br />', '<p class="x">', '</i>': only HTML's own element names, so that e-mail addresses and
+# Usenet's '<URL:...>' or '<name@host>' (20 Newsgroups is full of them) and "a < b > c" are never tags.
+HTML_ELEMENTS = [
+    "a",
+    "abbr",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "big",
+    "blink",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "meta",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "script",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+]
+_HTML_TAG = re.compile(
+    r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")(?:\s[^<>@]*)?\s*/?>", re.IGNORECASE
+)
+# An entity: '&amp;', '&#39;', '&#x27;'; and entities whose '&' was lost in an earlier export
+# (' #39;s', ' quot;'), as in the AG News CSV.
+_HTML_ENTITY = re.compile(r"&(?:[A-Za-z]{2,8}|#\d{1,6}|#[xX][0-9A-Fa-f]{1,6});")
+_BARE_ENTITY = re.compile(r"(?<![&\w])(#\d{2,6}|quot|amp|lt|gt|nbsp|apos);")
+HTML_AUTO_SHARE = 0.03  # strip_html on auto turns on when this share of documents holds tags or entities
+_HTML_SAMPLE = 2000
+
+
+def has_html(text: str) -> bool:
+    return bool(_HTML_TAG.search(text) or _HTML_ENTITY.search(text) or _BARE_ENTITY.search(text))
+
+
+def looks_like_html(texts: Sequence[str], *, sample: int = _HTML_SAMPLE, share: float = HTML_AUTO_SHARE) -> bool:
+    """True when more than ``share`` of (an evenly spread sample of) the documents hold tags or entities."""
+    if not texts:
+        return False
+    step = max(1, len(texts) // sample)
+    picked = texts[::step]
+    return sum(1 for t in picked if has_html(t)) > share * len(picked)
+
+
+def strip_html(text: str) -> str:
+    """Tags become a space (so '<br />' separates the words around it); entities are unescaped with
+    ``html.unescape``, including those that lost their '&' (' #39;s' -> "'s")."""
+    import html
+
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    if ";" in text:
+        text = _BARE_ENTITY.sub(lambda m: "&" + m.group(1) + ";", text)
+        text = html.unescape(text)
+    return text

@@ -6,6 +6,7 @@ to disk: 20 Newsgroups' 18,846 files read in about half a second this way.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -14,10 +15,11 @@ from ..errors import DatasetError
 from ..fileio import is_inside, walk_files
 from ..jobs import CancelToken, Reporter, ThrottledProgress
 from .archives import ArchiveRead, iter_members
-from .detect import find_split_dirs, is_archive, split_role
-from .encoding import decode_document, normalise_newlines
-from .model import TextTable
-from .raw import RawRead, ReadOptions
+from .detect import (LINES_PER_CLASS_MIN_LINES, MARKUP_SUFFIXES, UNLABELLED_NAMES, descend_wrappers, find_split_dirs,
+                     is_archive, is_note_file, lines_per_class_files, markup_error, split_role)
+from .encoding import decode_document, decode_lines, normalise_newlines
+from .model import TextTable, plural
+from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, read_bytes
 
 LAYOUT_HINT = ("Expected one folder per class (root/<class>/<files>), or 'name-train' and 'name-test' "
                "folders that each hold one folder per class.")
@@ -41,12 +43,15 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
         raise DatasetError(f"Dataset not found: {path}. Check data.path.")
     if is_archive(path):
         documents, skipped = _archive_documents(path, opts, reporter, cancel)
-        result = _from_documents(documents, fmt, str(path), role)
+        result = _from_documents(documents, fmt, str(path), role, opts.exclude)
         result.warnings = skipped + result.warnings
         return result
     if not path.is_dir():
         raise DatasetError(f"{path} is a file, but data.format {fmt!r} reads a folder or an archive. "
                            "Choose the dataset folder, or set data.format to 'auto'.")
+    given = path
+    path = descend_wrappers(path)
+    notices = [f"{given}: read the dataset inside the wrapper folder {path.relative_to(given)}/."] if path != given else []
     if fmt == "split":
         dirs = find_split_dirs(path)
         if dirs is None:
@@ -62,12 +67,27 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
         shown = ", ".join(str(p) for p in links[:3]) + (", ..." if len(links) > 3 else "")
         warnings.append(f"{path}: {len(links)} symbolic links that point outside the dataset folder were "
                         f"skipped ({shown}); copy the files into the folder to use them.")
+    excluded, ex_notices, ex_warnings = apply_exclusions({p: c for p, (c, _) in listing.items()}, opts.exclude,
+                                                         str(path))
+    notices += ex_notices
+    warnings += ex_warnings
     for part, (classes, loose) in listing.items():
+        if not classes and any(f.suffix.lower() in MARKUP_SUFFIXES for f in loose):
+            raise markup_error(str(roots[part]))
         _check_classes(roots[part], classes, part if fmt == "split" else role)
         warnings += _drop_empty_classes(roots[part], classes, loose)
+    test_source = ""
+    if roots["test"] is not None:
+        test_source = str(roots["test"])
+        if split_role(path.name) == "train":
+            notices.append(
+                f"Test set: {roots['test']}, the folder beside {path.name} (found automatically). Set "
+                f"data.test_path to use another one, or data.format = 'folders' to split {path.name} itself.")
+        else:
+            notices.append(f"Test set: {roots['test']} (the test folder of this train/test layout).")
     total = sum(len(files) for classes, _ in listing.values() for files in classes.values())
     progress = ThrottledProgress(reporter, total, f"Reading {path.name}", cancel=cancel)
-    result = RawRead(TextTable(), warnings=warnings)
+    result = RawRead(TextTable(), warnings=warnings, notices=notices, excluded=excluded, test_source=test_source)
     done = 0
     for part, (classes, _) in listing.items():
         table = TextTable()
@@ -98,7 +118,8 @@ def class_files(root: Path) -> tuple[dict[str, list[Path]], list[Path]]:
             continue
         if entry.is_dir():
             files, _ = walk_files(entry, root)
-            classes[entry.name] = [p for p in files if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
+            classes[entry.name] = [p for p in files
+                                   if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
         elif entry.is_file():
             loose.append(entry)
     return classes, loose
@@ -127,7 +148,8 @@ def _check_classes(root: Path | str, classes: dict[str, list], role: str) -> Non
     if len(non_empty) < 2 and role == "train":
         raise DatasetError(
             f"{root}: only one class folder ({non_empty[0]!r}); a classifier needs at least 2 classes. "
-            f"{LAYOUT_HINT}")
+            f"{LAYOUT_HINT} If each file holds one example per line and is a class of its own, "
+            "set data.format = 'lines_per_class'.")
 
 
 def _drop_empty_classes(root: Path | str, classes: dict[str, list], loose: list) -> list[str]:
@@ -136,11 +158,129 @@ def _drop_empty_classes(root: Path | str, classes: dict[str, list], loose: list)
     empty = [c for c, files in classes.items() if not files]
     if empty:
         warnings.append(f"{root}: class folders without files were skipped: {', '.join(empty)}.")
+    loose = [f for f in loose if not is_note_file(getattr(f, "name", str(f)))]
     if loose:
-        warnings.append(f"{root}: {len(loose)} files directly in the folder (not in a class folder) were ignored.")
+        warnings.append(f"{root}: {_files(len(loose))} directly in the folder (not in a class folder) "
+                        f"{'was' if len(loose) == 1 else 'were'} ignored.")
     for c in empty:
         del classes[c]
     return warnings
+
+
+def _files(n: int) -> str:
+    return plural(n, "file")
+
+
+def apply_exclusions(parts: dict[str, dict[str, list]], exclude: list[str] | None, where: str
+                     ) -> tuple[dict[str, int], list[str], list[str]]:
+    """Remove excluded classes from each part's {class: items} (in place).
+
+    ``exclude`` None means the default: a class folder that exists only in the training part while a
+    test part exists, and whose name means unlabelled (unsup, unlabeled, unknown ...). Returns
+    ({class: items removed}, notices for the summary, warnings).
+    """
+    removed: dict[str, int] = {}
+    notices: list[str] = []
+    warnings: list[str] = []
+    train = parts.get("train", {})
+    test = parts.get("test")
+    if exclude is None:
+        unlabelled = [c for c in train if c.lower() in UNLABELLED_NAMES]
+        if test is not None:
+            chosen = [c for c in unlabelled if c not in test]
+            for c in chosen:
+                removed[c] = len(train.pop(c))
+                notices.append(
+                    f"Left out the class folder {c!r} ({_files(removed[c])}): it exists only in the training "
+                    "data and its name means unlabelled. Set data.exclude = [] to keep it "
+                    "as a class; its texts can still serve as a corpus to train your own vectors.")
+        else:
+            warnings += [f"{where}: the class folder {c!r} looks like unlabelled examples; if so, leave it out "
+                         f"with data.exclude = [{c!r}]." for c in unlabelled]
+        return removed, notices, warnings
+    for pattern in exclude:
+        hits = 0
+        for part, classes in parts.items():
+            if classes is None:
+                continue
+            for c in [c for c in classes if fnmatch.fnmatchcase(c.lower(), pattern.lower())]:
+                removed[c] = removed.get(c, 0) + len(classes.pop(c))
+                hits += 1
+        if not hits:
+            warnings.append(f"{where}: data.exclude pattern {pattern!r} matches no class folder.")
+    if removed:
+        notices.append("Left out by data.exclude: " + ", ".join(f"{c!r} ({_files(n)})" for c, n in removed.items())
+                       + ".")
+    return removed, notices, warnings
+
+
+def read_lines_per_class(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken,
+                         *, role: str = "train") -> RawRead:
+    """A folder of files where each file is a class and each line one example (rt-polarity.pos/.neg).
+
+    Lines are split on '\\n' only: these files hold 0x85 bytes (cp1252 '…', NEL in Latin-1) that
+    ``str.splitlines()`` would also break on.
+    """
+    if is_archive(path):
+        documents, skipped = _archive_documents(path, opts, reporter, cancel)
+        result = _from_documents(documents, "lines_per_class", str(path), role, opts.exclude)
+        result.warnings = skipped + result.warnings
+        return result
+    if not path.is_dir():
+        raise DatasetError(f"{path} is a file, but data.format 'lines_per_class' reads a folder of files, one "
+                           "file per class. Choose the folder, or set data.format to 'auto'.")
+    given = path
+    path = descend_wrappers(path)
+    found = lines_per_class_files(path)
+    if found is None:
+        raise DatasetError(
+            f"{path}: data.format is 'lines_per_class', but this folder holds neither one file per class folder "
+            "nor class files side by side (rt-polarity.pos and rt-polarity.neg, or pos.txt and neg.txt). "
+            "Set data.format to 'auto' or 'folders' for one document per file.")
+    parts = {"train": {c: [f] for c, f in found.items()}}
+    excluded, notices, warnings = apply_exclusions(parts, opts.exclude, str(path))
+    if path != given:
+        notices.insert(0, f"{given}: read the dataset inside the wrapper folder {path.relative_to(given)}/.")
+    found = {c: files[0] for c, files in parts["train"].items()}
+    if len(found) < 2 and role == "train":
+        raise DatasetError(f"{path}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
+                           "needs at least 2 classes.")
+    rows = RowCollector()
+    fallback: list[str] = []
+    done = 0
+    for label, file in found.items():
+        text, bad = decode_lines(read_bytes(file), opts.encoding, str(file))
+        fallback += [f"{file}:{n}" for n in bad]
+        for number, line in enumerate(text.split("\n"), start=1):
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                cancel.raise_if_cancelled()
+            line = line.strip("\r")
+            if line.strip():
+                rows.add(line, label, f"{file}:{number}")
+    notices.append(f"{path}: one class per file, one example per line: "
+                   + ", ".join(f"{c!r} = {f.name}" for c, f in found.items()) + ".")
+    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings,
+                   notices=notices, excluded=excluded)
+
+
+def list_class_folders(path, *, exclude: list[str] | None = None) -> list[dict]:
+    """For the GUI's checkable class list: each class folder with its file counts and whether it is left out
+    by default (or by ``exclude``). Rows: {name, train_files, test_files, excluded, reason}."""
+    path = descend_wrappers(Path(path))
+    if is_archive(path):
+        raise DatasetError(f"{path}: class folders of an archive are listed after importing it "
+                           "(ImportReport.excluded names those left out).")
+    dirs = find_split_dirs(path)
+    roots = {"train": dirs[0], "test": dirs[1]} if dirs else {"train": path, "test": None}
+    listing = {part: class_files(root)[0] for part, root in roots.items() if root is not None}
+    counts = {part: {c: len(f) for c, f in classes.items()} for part, classes in listing.items()}
+    excluded, _, _ = apply_exclusions({p: dict(c) for p, c in listing.items()}, exclude, str(path))
+    names = list(dict.fromkeys([*counts["train"], *counts.get("test", {})]))
+    return [{"name": c, "train_files": counts["train"].get(c, 0), "test_files": counts.get("test", {}).get(c, 0),
+             "excluded": c in excluded,
+             "reason": ("unlabelled, only in train" if exclude is None else "data.exclude") if c in excluded else ""}
+            for c in names]
 
 
 # ---- archives -----------------------------------------------------------------------------
@@ -149,9 +289,9 @@ def _archive_documents(path: Path, opts: ReadOptions, reporter: Reporter, cancel
     """The archive's documents and the warnings about what was skipped (see ``archives.py``)."""
     read = ArchiveRead()
     size = path.stat().st_size
-    progress = ThrottledProgress(reporter, size, f"Reading {path.name}", cancel=cancel)
+    progress = ThrottledProgress(reporter, size, f"Reading {path.name}", cancel=cancel, unit="B")
     documents = []
-    for name, data in iter_members(path, read=read, progress=progress):
+    for name, data in iter_members(path, read=read, progress=progress, max_total_bytes=opts.max_bytes):
         parts = [p for p in name.split("/") if p]
         if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
             continue
@@ -161,10 +301,19 @@ def _archive_documents(path: Path, opts: ReadOptions, reporter: Reporter, cancel
     return documents, read.warnings(path)
 
 
-def _from_documents(documents: list[_Document], fmt: str, archive: str, role: str) -> RawRead:
+def _from_documents(documents: list[_Document], fmt: str, archive: str, role: str,
+                    exclude: list[str] | None = None) -> RawRead:
     """Sort archive documents into class tables, after dropping folders that wrap the whole dataset."""
-    documents = _strip_common_root(documents)
+    documents, dropped_notes, wrappers = _strip_common_root(documents)
     is_split = any(len(d.parts) >= 3 and split_role(d.parts[0]) for d in documents)
+    if not is_split and fmt in ("folders", "lines_per_class"):
+        per_class = _archive_class_files(documents, explicit=fmt == "lines_per_class")
+        if per_class is not None:
+            return _archive_lines(per_class, archive, role, exclude, wrappers)
+        if fmt == "lines_per_class":
+            raise DatasetError(
+                f"{archive}: data.format is 'lines_per_class', but the archive holds neither one file per class "
+                "folder nor class files side by side (rt-polarity.pos and rt-polarity.neg).")
     if fmt == "split" and not is_split:
         raise DatasetError(f"{archive}: no train/test folders in the archive (names like 'news-train' and "
                            "'news-test'). Set data.format to 'folders' if it holds one folder per class.")
@@ -173,21 +322,37 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
     result = RawRead(TextTable())
     outside = len(documents) - sum(len(docs) for docs in by_role.values())
     if outside:
-        result.warnings.append(f"{archive}: {outside} files outside the train/test folders were ignored.")
+        result.warnings.append(f"{archive}: {_files(outside)} outside the train/test folders "
+                               f"{'was' if outside == 1 else 'were'} ignored.")
+    depth = 1 if split_mode else 0  # skip the 'name-train' / 'name-test' folder
+    grouped: dict[str, dict[str, list[_Document]]] = {}
+    loose_of: dict[str, list[_Document]] = {}
+    roots: dict[str, str] = {}
     for part, docs in by_role.items():
-        depth = 1 if split_mode else 0  # skip the 'name-train' / 'name-test' folder
         classes: dict[str, list[_Document]] = {}
-        loose = 0
+        loose: list[_Document] = []
         for d in docs:
             rel = d.parts[depth:]
             if len(rel) < 2:
-                loose += 1
+                loose.append(d)
                 continue
             classes.setdefault(rel[0], []).append(d)
-        root = f"{archive}!/{docs[0].parts[0]}" if depth and docs else archive
+        grouped[part], loose_of[part] = classes, loose
+        roots[part] = f"{archive}!/{docs[0].parts[0]}" if depth and docs else archive
+    excluded, notices, warnings = apply_exclusions(grouped, exclude, archive)
+    result.excluded, result.notices, result.warnings = excluded, notices, result.warnings + warnings
+    if "test" in roots:
+        result.test_source = roots["test"]
+        result.notices.append(f"Test set: {roots['test']} (the test folder of this train/test archive).")
+    for part, classes in grouped.items():
+        root = roots[part]
+        if not classes and any(d.parts[-1].lower().endswith(MARKUP_SUFFIXES) for d in loose_of[part]):
+            raise markup_error(archive)
         _check_classes(root, classes, part if split_mode else role)
+        loose = [d for d in loose_of[part] if not is_note_file(d.parts[-1])]
         if loose:
-            result.warnings.append(f"{root}: {loose} files not inside a class folder were ignored.")
+            result.warnings.append(f"{root}: {_files(len(loose))} not inside a class folder "
+                                   f"{'was' if len(loose) == 1 else 'were'} ignored.")
         table = TextTable()
         for label in sorted(classes):
             for d in sorted(classes[label], key=lambda d: d.parts):
@@ -199,17 +364,89 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
             result.train = table
         else:
             result.test = table
+    if wrappers:
+        beside = f"; ignored {_files(dropped_notes)} beside it" if dropped_notes else ""
+        result.notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/{beside}.")
     return result
 
 
-def _strip_common_root(documents: list[_Document]) -> list[_Document]:
-    while documents and all(len(d.parts) >= 3 for d in documents):
-        first = documents[0].parts[0]
-        if split_role(first) or any(d.parts[0] != first for d in documents):
+def _archive_class_files(documents: list[_Document], *, explicit: bool) -> dict[str, _Document] | None:
+    """{class: document} when an archive holds one file of examples per class (see lines_per_class_files)."""
+    docs = [(d.parts, d) for d in documents if not is_note_file(d.parts[-1])]
+    nested = [(parts, d) for parts, d in docs if len(parts) >= 2]
+    if nested and all(len(parts) == 2 and parts[0] == nested[0][0][0] for parts, _ in nested):
+        docs = [(parts[1:], d) for parts, d in nested]  # 'rt-polaritydata/rt-polarity.pos': one wrapper folder
+    if len(docs) < 2:
+        return None
+    if all(len(parts) == 1 for parts, _ in docs):
+        names = [parts[0] for parts, _ in docs]
+        stems = {n.split(".")[0] for n in names}
+        if len(stems) == 1 and all("." in n for n in names):
+            found = {n.split(".", 1)[1]: d for n, (_, d) in zip(names, docs)}
+        elif explicit and len(stems) == len(names):
+            found = {n.split(".")[0]: d for n, (_, d) in zip(names, docs)}
+        else:
+            return None
+        if any(n.lower().endswith(MARKUP_SUFFIXES) for n in names):
+            return None
+    else:
+        groups: dict[str, list[_Document]] = {}
+        for parts, d in docs:
+            if len(parts) < 2:
+                return None
+            groups.setdefault(parts[0], []).append(d)
+        if len(groups) < 2 or any(len(g) != 1 for g in groups.values()):
+            return None
+        found = {c: g[0] for c, g in groups.items()}
+    if not explicit and any(d.text.count("\n") < LINES_PER_CLASS_MIN_LINES for d in found.values()):
+        return None
+    return found
+
+
+def _archive_lines(found: dict[str, _Document], archive: str, role: str, exclude: list[str] | None,
+                   wrappers: list[str]) -> RawRead:
+    parts = {"train": {c: [d] for c, d in found.items()}}
+    excluded, notices, warnings = apply_exclusions(parts, exclude, archive)
+    found = {c: docs[0] for c, docs in parts["train"].items()}
+    if len(found) < 2 and role == "train":
+        raise DatasetError(f"{archive}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
+                           "needs at least 2 classes.")
+    rows = RowCollector()
+    fallback: list[str] = []
+    for label, d in found.items():
+        if d.fallback:
+            fallback.append(d.source)
+        for number, line in enumerate(d.text.split("\n"), start=1):  # '\n' only: 0x85 is not a line break here
+            if line.strip():
+                rows.add(line, label, f"{d.source}:{number}")
+    if wrappers:
+        notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/.")
+    notices.append(f"{archive}: one class per file, one example per line: "
+                   + ", ".join(f"{c!r} = {'/'.join(d.parts)}" for c, d in found.items()) + ".")
+    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings,
+                   notices=notices, excluded=excluded, layout="lines_per_class")
+
+
+def _strip_common_root(documents: list[_Document]) -> tuple[list[_Document], int, list[str]]:
+    """Drop folders that wrap the whole dataset (``movie_reviews/{pos,neg}/...``), with the top-level files
+    (README ...) beside them; returns the documents, how many such top-level files were dropped and the
+    wrapper folders' names."""
+    dropped = 0
+    wrappers: list[str] = []
+    while documents:
+        nested = [d for d in documents if len(d.parts) >= 2]
+        top_files = [d for d in documents if len(d.parts) < 2]
+        if not nested or not any(len(d.parts) >= 3 for d in nested):
             break
+        first = nested[0].parts[0]
+        if split_role(first) or any(d.parts[0] != first for d in nested):
+            break
+        dropped += len(top_files)
+        wrappers.append(first)
+        documents = nested
         for d in documents:
             d.parts = d.parts[1:]
-    return documents
+    return documents, dropped, wrappers
 
 
 def _group_split(documents: list[_Document], archive: str) -> dict[str, list[_Document]]:

@@ -6,6 +6,7 @@ Order of work: read (format detection, decoding with fallback) -> clean (mail st
 
 from __future__ import annotations
 
+import fnmatch
 import random
 from pathlib import Path
 
@@ -13,57 +14,115 @@ from ..config import DataConfig, data_path
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
 from . import checks
-from .cleaning import clean_text, is_empty_text, looks_like_mail
+from .cleaning import clean_text, has_html, is_empty_text, looks_like_html, looks_like_mail, strip_html
 from .detect import FORMATS, detect_dataset_format, split_role
 from .encoding import check_encoding
-from .folders import read_folder_dataset
+from .folders import read_folder_dataset, read_lines_per_class
 from .lines import read_colon_label, read_fasttext, read_jsonl
-from .model import Dataset, ImportReport, TextTable, sort_labels
+from .model import Dataset, ImportReport, TextTable, plural, sort_labels
 from .raw import RawRead, ReadOptions
+from .sheets import read_excel, read_parquet
 from .tables import read_delimited
 
 MAX_ROWS_SEED = 0  # max_rows keeps a fixed random sample, so the same config gives the same rows
 
 
-def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None,
-                 cancel: CancelToken | None = None) -> Dataset:
+def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None) -> Dataset:
     """Import the dataset that ``cfg`` describes; raises DatasetError naming the file/line on bad input."""
     reporter, cancel = ensure_reporter(reporter), ensure_cancel(cancel)
     path = _existing_path(cfg.path, "data.path")
-    opts = ReadOptions(encoding=check_encoding(cfg.encoding), delimiter=cfg.delimiter, has_header=cfg.has_header,
-                       text_column=cfg.text_column, label_column=cfg.label_column)
+    opts = read_options(cfg)
     fmt = _resolve_format(cfg, path)
     raw = read_source(path, fmt, opts, reporter, cancel)
     if cfg.test_path:
-        _add_test_source(raw, cfg, fmt, opts, reporter, cancel)
+        _add_source(raw, cfg, fmt, opts, reporter, cancel, "test")
+    validation = _add_source(raw, cfg, fmt, opts, reporter, cancel, "validation") if cfg.validation_path else None
     for line in raw.infos:
         reporter.info(line)
-    report = ImportReport(path=str(path), format=fmt, rows_read=raw.rows_read,
-                          encoding_fallback=list(raw.encoding_fallback), warnings=list(raw.warnings))
-    train, test = _clean(raw, cfg, report, reporter, cancel)
-    train, test = _drop_rows(train, test, cfg, report)
+    fmt = raw.layout or fmt
+    report = ImportReport(
+        path=str(path),
+        format=fmt,
+        rows_read=raw.rows_read,
+        encoding_fallback=list(raw.encoding_fallback),
+        warnings=list(raw.warnings),
+        notices=list(raw.notices),
+        excluded=dict(raw.excluded),
+        test_source=raw.test_source,
+        validation_source=str(data_path(cfg.validation_path)) if cfg.validation_path else "",
+    )
+    if cfg.exclude and fmt not in FOLDER_FORMATS:
+        raw.train = _exclude_labels(raw.train, cfg.exclude, report)
+        raw.test = _exclude_labels(raw.test, cfg.exclude, report) if raw.test is not None else None
+        validation = _exclude_labels(validation, cfg.exclude, report) if validation is not None else None
+    tables = {"train": raw.train, "test": raw.test, "validation": validation}
+    originals = dict(tables)
+    tables = _clean(tables, cfg, report, reporter, cancel)
+    tables = _drop_rows(tables, originals, cfg, report)
     if cfg.max_rows is not None:
-        train, test = _cap(train, cfg.max_rows, report, "training"), _cap(test, cfg.max_rows, report, "test")
-    classes = _classes(train, test, path, report)
+        tables["train"] = _cap(tables["train"], cfg.max_rows, report, "training", "data.max_rows")
+        if tables["test"] is not None:
+            report.notices.append(
+                f"data.max_rows caps the training rows only: the given test set keeps all its "
+                f"{len(tables['test']):,} rows (set data.max_test_rows to cap it too)."
+            )
+    if cfg.max_test_rows is not None:
+        tables["test"] = _cap(tables["test"], cfg.max_test_rows, report, "test", "data.max_test_rows")
+    train, test, validation = tables["train"], tables["test"], tables["validation"]
+    assert train is not None  # every reader returns a training table; only test/validation are optional
+    classes = _classes(train, test, path, report, validation)
     report.warnings += _warnings(train, test, classes, report, cfg)
+    for message in report.notices:
+        reporter.info(message)
     for message in report.warnings:
         reporter.warning(message)
-    reporter.info(f"Imported {len(train):,} training" + (f" and {len(test):,} test" if test is not None else "")
-                  + f" examples in {len(classes)} classes from {path.name} ({fmt}).")
-    return Dataset(path=str(path), train=train, test=test, classes=classes, report=report)
+    reporter.info(
+        f"Imported {len(train):,} training"
+        + (f", {len(validation):,} validation" if validation else "")
+        + (f" and {len(test):,} test" if test is not None else "")
+        + f" examples in {plural(len(classes), 'class')} from {path.name} ({fmt})."
+    )
+    return Dataset(path=str(path), train=train, test=test, classes=classes, report=report, validation=validation)
 
 
-def read_source(path: Path, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken,
-                *, role: str = "train") -> RawRead:
+FOLDER_FORMATS = ("folders", "split", "lines_per_class")
+
+
+def read_options(cfg: DataConfig) -> ReadOptions:
+    return ReadOptions(
+        encoding=check_encoding(cfg.encoding),
+        delimiter=cfg.delimiter,
+        has_header=cfg.has_header,
+        text_column=cfg.text_column,
+        label_column=cfg.label_column,
+        sheet=cfg.sheet,
+        exclude=None if cfg.exclude is None else list(cfg.exclude),
+        max_bytes=cfg.max_bytes,
+    )
+
+
+def read_source(
+    path: Path, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken, *, role: str = "train"
+) -> RawRead:
     """Run the reader for ``fmt`` on ``path`` (no cleaning)."""
     if fmt in ("folders", "split"):
         return read_folder_dataset(path, fmt, opts, reporter, cancel, role=role)
+    if fmt == "lines_per_class":
+        return read_lines_per_class(path, opts, reporter, cancel, role=role)
     if path.is_dir():
-        raise DatasetError(f"{path} is a folder, but data.format {fmt!r} reads one file. Choose a file, "
-                           "or set data.format to 'folders', 'split' or 'auto'.")
+        raise DatasetError(
+            f"{path} is a folder, but data.format {fmt!r} reads one file. Choose a file, "
+            "or set data.format to 'folders', 'split', 'lines_per_class' or 'auto'."
+        )
     if fmt in ("csv", "tsv"):
         return read_delimited(path, opts, fmt, reporter, cancel)
-    readers = {"jsonl": read_jsonl, "fasttext": read_fasttext, "colon_label": read_colon_label}
+    readers = {
+        "jsonl": read_jsonl,
+        "fasttext": read_fasttext,
+        "colon_label": read_colon_label,
+        "excel": read_excel,
+        "parquet": read_parquet,
+    }
     return readers[fmt](path, opts, reporter, cancel)
 
 
@@ -90,69 +149,140 @@ def _resolve_format(cfg: DataConfig, path: Path) -> str:
             return "folders"  # the train folder was given with an explicit test folder
         raise DatasetError(
             f"{path} holds its own train/test split, and data.test_path is also set. Clear data.test_path, "
-            "or point data.path at the training folder only.")
+            "or point data.path at the training folder only."
+        )
     return fmt
 
 
-def _add_test_source(raw: RawRead, cfg: DataConfig, fmt: str, opts: ReadOptions, reporter: Reporter,
-                     cancel: CancelToken) -> None:
-    test_path = _existing_path(cfg.test_path, "data.test_path")
-    test_fmt = detect_dataset_format(test_path) if (cfg.format or "auto") == "auto" else fmt
-    if test_fmt == "split":
-        test_fmt = "folders"  # a 'name-test' folder given directly holds the test classes
-    test_raw = read_source(test_path, test_fmt, opts, reporter, cancel, role="test")
-    raw.test = test_raw.train
-    raw.rows_read += test_raw.rows_read
-    raw.encoding_fallback += test_raw.encoding_fallback
-    raw.warnings += test_raw.warnings
-    raw.infos += test_raw.infos
+def _add_source(
+    raw: RawRead, cfg: DataConfig, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken, role: str
+) -> TextTable | None:
+    """Read data.test_path into ``raw.test``, or return the table of data.validation_path."""
+    field = f"data.{role}_path"
+    extra_path = _existing_path(getattr(cfg, f"{role}_path"), field)
+    extra_fmt = detect_dataset_format(extra_path) if (cfg.format or "auto") == "auto" else fmt
+    if extra_fmt == "split":
+        extra_fmt = "folders"  # a 'name-test' folder given directly holds the test classes
+    extra = read_source(extra_path, extra_fmt, opts, reporter, cancel, role="test")
+    raw.rows_read += extra.rows_read
+    raw.encoding_fallback += extra.encoding_fallback
+    raw.warnings += extra.warnings
+    raw.infos += extra.infos
+    for name, n in extra.excluded.items():
+        raw.excluded[name] = raw.excluded.get(name, 0) + n
+    if role == "test":
+        raw.test = extra.train
+        raw.test_source = str(extra_path)
+        raw.notices.append(f"Test set: {extra_path} ({field}).")
+        return None
+    raw.notices.append(f"Validation set: {extra_path} ({field}); no validation rows are split off the training data.")
+    return extra.train
 
 
-def _clean(raw: RawRead, cfg: DataConfig, report: ImportReport, reporter: Reporter, cancel: CancelToken
-           ) -> tuple[TextTable, TextTable | None]:
-    report.looks_like_mail = looks_like_mail(raw.train.texts)
+def _exclude_labels(table: TextTable, patterns: list[str], report: ImportReport) -> TextTable:
+    """data.exclude on formats with labels in the rows: drop rows whose label matches a pattern."""
+    keep = []
+    for i, label in enumerate(table.labels):
+        hit = next((p for p in patterns if fnmatch.fnmatchcase(label.lower(), p.lower())), None)
+        if hit is None:
+            keep.append(i)
+        else:
+            report.excluded[label] = report.excluded.get(label, 0) + 1
+    return table.subset(keep) if len(keep) < len(table) else table
+
+
+def _clean(
+    tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport, reporter: Reporter, cancel: CancelToken
+) -> dict[str, TextTable | None]:
+    train = tables["train"]
+    assert train is not None
+    report.looks_like_mail = looks_like_mail(train.texts)
     auto = report.looks_like_mail
     report.stripped_headers = auto if cfg.strip_headers is None else cfg.strip_headers
     report.stripped_footers = auto if cfg.strip_footers is None else cfg.strip_footers
     report.stripped_quotes = auto if cfg.strip_quotes is None else cfg.strip_quotes
+    html = looks_like_html(train.texts) if cfg.strip_html is None else cfg.strip_html
     if report.looks_like_mail:
-        reporter.info("The documents look like e-mail/news messages; stripping "
-                      + (", ".join(k for k, on in (("headers", report.stripped_headers),
-                                                   ("footers", report.stripped_footers),
-                                                   ("quotes", report.stripped_quotes)) if on) or "nothing")
-                      + ".")
-    options = dict(headers=report.stripped_headers, footers=report.stripped_footers,
-                   quotes=report.stripped_quotes, lowercase=cfg.lowercase)
-    if not any(options.values()):
-        return raw.train, raw.test
-    total = len(raw.train) + (len(raw.test) if raw.test is not None else 0)
-    progress = ThrottledProgress(reporter, total, "Cleaning text", cancel=cancel)
+        reporter.info(
+            "The documents look like e-mail/news messages; stripping "
+            + (
+                ", ".join(
+                    k
+                    for k, on in (
+                        ("headers", report.stripped_headers),
+                        ("footers", report.stripped_footers),
+                        ("quotes", report.stripped_quotes),
+                    )
+                    if on
+                )
+                or "nothing"
+            )
+            + "."
+        )
+    options = dict(
+        headers=report.stripped_headers,
+        footers=report.stripped_footers,
+        quotes=report.stripped_quotes,
+        lowercase=cfg.lowercase,
+    )
+    if not any(options.values()) and not html:
+        return tables
+    present = [t for t in tables.values() if t is not None]
+    progress = ThrottledProgress(reporter, sum(len(t) for t in present), "Cleaning text", cancel=cancel)
     done = 0
 
     def cleaned(table: TextTable) -> TextTable:
         nonlocal done
         texts = []
         for text in table.texts:
+            if html and has_html(text):
+                text = strip_html(text)
+                report.html_cleaned += 1
             texts.append(clean_text(text, **options))
             done += 1
             if done % 256 == 0:
                 progress(done)
         return TextTable(texts, list(table.labels), list(table.sources))
 
-    return cleaned(raw.train), (cleaned(raw.test) if raw.test is not None else None)
+    result = {part: (cleaned(t) if t is not None else None) for part, t in tables.items()}
+    if html:
+        how = (
+            "on by default: more than a few percent of the documents hold tags or entities"
+            if cfg.strip_html is None
+            else "data.strip_html = true"
+        )
+        report.notices.append(
+            f"HTML cleaned in {report.html_cleaned:,} documents (tags removed, entities such as "
+            f"&amp; and &#39; decoded; {how})."
+        )
+    elif cfg.strip_html is None:
+        share = sum(1 for t in train.texts[:: max(1, len(train) // 2000)] if has_html(t))
+        if share:
+            reporter.info(
+                f"A few documents hold HTML tags or entities ({share:,} in a sample); too few to clean "
+                "by default. Set data.strip_html = true to clean them."
+            )
+    return result
 
 
-def _drop_rows(train: TextTable, test: TextTable | None, cfg: DataConfig, report: ImportReport
-               ) -> tuple[TextTable, TextTable | None]:
-    tables = [train] if test is None else [train, test]
-    kept = []
-    for table in tables:
+def _drop_rows(
+    tables: dict[str, TextTable | None], originals: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport
+) -> dict[str, TextTable | None]:
+    kept: dict[str, TextTable | None] = {}
+    for part, table in tables.items():
+        if table is None:
+            kept[part] = None
+            continue
+        original = originals[part]
+        before = original.texts if original is not None else table.texts
         keep = []
         seen: set[tuple[str, str]] = set()
-        empty = duplicates = 0
+        empty = emptied = duplicates = 0
         for i, (text, label) in enumerate(zip(table.texts, table.labels)):
             if is_empty_text(text):
                 empty += 1
+                if not is_empty_text(before[i]):
+                    emptied += 1
                 if cfg.drop_empty:
                     continue
             key = (text, label)
@@ -162,58 +292,81 @@ def _drop_rows(train: TextTable, test: TextTable | None, cfg: DataConfig, report
                     continue
             seen.add(key)
             keep.append(i)
-        kept.append(table.subset(keep) if len(keep) < len(table) else table)
-        _count_dropped(report, cfg, empty, duplicates)
-    return kept[0], (kept[1] if test is not None else None)
+        kept[part] = table.subset(keep) if len(keep) < len(table) else table
+        _count_dropped(report, cfg, empty, emptied, duplicates)
+    return kept
 
 
-def _count_dropped(report: ImportReport, cfg: DataConfig, empty: int, duplicates: int) -> None:
+def _count_dropped(report: ImportReport, cfg: DataConfig, empty: int, emptied: int, duplicates: int) -> None:
+    report.empty_after_cleaning += emptied
     if cfg.drop_empty:
         report.empty_dropped += empty
     elif empty:
+        what = (
+            f"{plural(empty, 'row')} {'is' if empty == 1 else 'are'} empty or hold{'s' if empty == 1 else ''} only "
+            "punctuation/whitespace" + (f" ({emptied:,} of them empty after cleaning)" if emptied else "")
+        )
         report.warnings.append(
-            f"{empty:,} rows are empty or hold only punctuation/whitespace; they were kept because "
-            "data.drop_empty is false. They become all-padding sequences (NaN with masked averaging).")
+            f"{what}; they were kept because data.drop_empty is false. They become all-padding sequences "
+            "(NaN with masked averaging)."
+        )
     if cfg.drop_duplicates:
         report.duplicates_dropped += duplicates
     elif duplicates:
-        report.warnings.append(f"{duplicates:,} rows are exact duplicates (same text and label) of earlier rows; "
-                               "they were kept because data.drop_duplicates is false.")
+        report.warnings.append(
+            f"{plural(duplicates, 'row')} {'is an exact duplicate' if duplicates == 1 else 'are exact duplicates'} "
+            "(same text and label) of earlier rows; they were kept because data.drop_duplicates is false."
+        )
 
 
-def _cap(table: TextTable | None, max_rows: int, report: ImportReport, what: str) -> TextTable | None:
+def _cap(table: TextTable | None, max_rows: int, report: ImportReport, what: str, field: str) -> TextTable | None:
     if table is None or len(table) <= max_rows:
         return table
     keep = sorted(random.Random(MAX_ROWS_SEED).sample(range(len(table)), max_rows))
-    report.warnings.append(f"data.max_rows = {max_rows:,}: kept a fixed random sample of {max_rows:,} of the "
-                           f"{len(table):,} {what} rows.")
+    report.warnings.append(
+        f"{field} = {max_rows:,}: kept a fixed random sample of {max_rows:,} of the {len(table):,} {what} rows."
+    )
     return table.subset(keep)
 
 
-def _classes(train: TextTable, test: TextTable | None, path: Path, report: ImportReport) -> list[str]:
+def _classes(
+    train: TextTable, test: TextTable | None, path: Path, report: ImportReport, validation: TextTable | None = None
+) -> list[str]:
     classes = sort_labels(set(train.labels))
     if not classes:
-        raise DatasetError(f"{path}: no usable rows are left after dropping empty rows and duplicates "
-                           f"({report.empty_dropped:,} empty, {report.duplicates_dropped:,} duplicates).")
+        emptied = (
+            f", {report.empty_after_cleaning:,} of them empty after cleaning" if report.empty_after_cleaning else ""
+        )
+        raise DatasetError(
+            f"{path}: no usable rows are left after dropping empty rows and duplicates "
+            f"({report.empty_dropped:,} empty{emptied}, {report.duplicates_dropped:,} duplicates)."
+        )
     if len(classes) < 2:
         raise DatasetError(
             f"{path}: every example has the same label ({classes[0]!r}); a classifier needs at least 2 classes. "
-            "Check data.label_column (or the label field), or add examples of other classes.")
-    if test is not None:
-        unknown = sort_labels(set(test.labels) - set(classes))
+            "Check data.label_column (or the label field), or add examples of other classes."
+        )
+    for name, table in (("test", test), ("validation", validation)):
+        if table is None:
+            continue
+        unknown = sort_labels(set(table.labels) - set(classes))
         if unknown:
             raise DatasetError(
-                f"{path}: the test data has classes the training data lacks: {', '.join(map(repr, unknown))}. "
-                "Train and test must use the same class names.")
-        missing = [c for c in classes if c not in set(test.labels)]
+                f"{path}: the {name} data has classes the training data lacks: {', '.join(map(repr, unknown))}. "
+                f"Train and {name} must use the same class names."
+            )
+        missing = [c for c in classes if c not in set(table.labels)]
         if missing:
-            report.warnings.append(f"The test data has no examples of {len(missing)} classes: "
-                                   f"{', '.join(map(repr, missing))}; their test scores cannot be measured.")
+            report.warnings.append(
+                f"The {name} data has no examples of {plural(len(missing), 'class')}: "
+                f"{', '.join(map(repr, missing))}; their {name} scores cannot be measured."
+            )
     return classes
 
 
-def _warnings(train: TextTable, test: TextTable | None, classes: list[str], report: ImportReport,
-              cfg: DataConfig) -> list[str]:
+def _warnings(
+    train: TextTable, test: TextTable | None, classes: list[str], report: ImportReport, cfg: DataConfig
+) -> list[str]:
     out = checks.fallback_warnings(report.encoding_fallback, cfg.encoding)
     out += checks.imbalance_warnings(train, classes, "training data")
     out += checks.kept_header_warnings(report.looks_like_mail, report.stripped_headers)

@@ -14,28 +14,43 @@ from pathlib import Path
 
 from ..config import data_path
 from ..errors import DatasetError
-from .columns import auto_columns
-from .detect import detect_dataset_format, find_split_dirs, is_archive
+from .columns import auto_columns, rank_text_columns
+from .detect import descend_wrappers, detect_dataset_format, find_split_dirs, is_archive, lines_per_class_files
 from .encoding import check_encoding, decode_document, decode_lines, normalise_newlines
 from .folders import class_files
 from .lines import as_text, parse_colon_line, parse_fasttext_line
 from .model import TablePreview
 from .raw import ReadOptions
-from .tables import (check_widths, config_delimiter, load_table_text, parse_table, sniff_has_header,
-                     table_columns)
+from .tables import check_widths, config_delimiter, load_table_text, parse_table, sniff_has_header, table_columns
 
 PREVIEW_BYTES = 1 << 20
 _TEXT_PREVIEW_CHARS = 2000  # a whole 20NG message is more than a table cell can show
 
 
-def preview_table(path, *, delimiter: str = "", has_header: bool | None = None, encoding: str = "utf-8",
-                  n: int = 50) -> TablePreview:
-    """The first ``n`` rows of ``path`` with the detected (or given) delimiter, header and format."""
+def preview_table(
+    path,
+    *,
+    delimiter: str = "",
+    has_header: bool | None = None,
+    encoding: str = "utf-8",
+    n: int = 50,
+    sheet: str = "",
+    format: str = "auto",
+) -> TablePreview:
+    """The first ``n`` rows of ``path`` with the detected (or given) delimiter, header and format.
+
+    ``sheet`` picks an Excel worksheet (the preview lists them all in ``sheets``). Tables also get
+    ``text_column_ranking``, the likeliest text columns first, for a multi-select picker.
+    """
     path = data_path(str(path))
     encoding = check_encoding(encoding)
-    fmt = detect_dataset_format(path)
+    fmt = detect_dataset_format(path) if format in ("", "auto") else format
     if fmt in ("csv", "tsv"):
         return _preview_delimited(path, fmt, delimiter, has_header, encoding, n)
+    if fmt in ("excel", "parquet"):
+        return _preview_sheet(path, fmt, has_header, sheet, n)
+    if fmt == "lines_per_class":
+        return _labelled_preview(_preview_class_lines(path, encoding, n), fmt)
     if fmt == "jsonl":
         return _preview_jsonl(path, encoding, n)
     if fmt in ("fasttext", "colon_label"):
@@ -55,8 +70,9 @@ def _head(path: Path, encoding: str) -> tuple[bytes, bool]:
     return data, truncated
 
 
-def _preview_delimited(path: Path, fmt: str, delimiter: str, has_header: bool | None, encoding: str,
-                       n: int) -> TablePreview:
+def _preview_delimited(
+    path: Path, fmt: str, delimiter: str, has_header: bool | None, encoding: str, n: int
+) -> TablePreview:
     data, _ = _head(path, encoding)
     opts = ReadOptions(encoding=encoding, delimiter=config_delimiter(delimiter))
     text, _, delim = load_table_text(path, opts, fmt, data=data)
@@ -65,9 +81,64 @@ def _preview_delimited(path: Path, fmt: str, delimiter: str, has_header: bool | 
     check_widths(parsed, has_header=header, source=str(path))
     columns = table_columns(parsed, header)
     rows = (parsed.rows[1:] if header else parsed.rows)[:n]
-    text_col, label_col = auto_columns(columns, rows) if rows else (0, 1)
-    return TablePreview(columns=columns, rows=rows, delimiter=delim, has_header=header, format=fmt,
-                        suggested_text_column=columns[text_col], suggested_label_column=columns[label_col])
+    text_col, label_col = auto_columns(columns, rows, source=str(path)) if rows else (0, 1)
+    return TablePreview(
+        columns=columns,
+        rows=rows,
+        delimiter=delim,
+        has_header=header,
+        format=fmt,
+        suggested_text_column=columns[text_col],
+        suggested_label_column=columns[label_col],
+        text_column_ranking=rank_text_columns(columns, rows, label=label_col),
+    )
+
+
+def _preview_sheet(path: Path, fmt: str, has_header: bool | None, sheet: str, n: int) -> TablePreview:
+    from .sheets import excel_rows, list_sheets, parquet_rows
+
+    if fmt == "parquet":
+        columns, rows = parquet_rows(path, limit=n)
+        header, sheets, shown = True, [], ""
+    else:
+        shown, raw_rows, _ = excel_rows(path, sheet, limit=n + 1)
+        sheets = [s["name"] for s in list_sheets(path)]
+        if not raw_rows:
+            raise DatasetError(
+                f"{path} [{shown}]: the sheet is empty. Choose another sheet"
+                + (f" ({', '.join(map(repr, sheets))})." if len(sheets) > 1 else ".")
+            )
+        header = has_header if has_header is not None else sniff_has_header(raw_rows)
+        columns = [c.strip() for c in raw_rows[0]] if header else [str(j) for j in range(len(raw_rows[0]))]
+        rows = raw_rows[1:] if header else raw_rows
+    rows = rows[:n]
+    text_col, label_col = auto_columns(columns, rows, source=str(path)) if rows else (0, min(1, len(columns) - 1))
+    return TablePreview(
+        columns=columns,
+        rows=rows,
+        delimiter="",
+        has_header=header,
+        format=fmt,
+        suggested_text_column=columns[text_col],
+        suggested_label_column=columns[label_col],
+        text_column_ranking=rank_text_columns(columns, rows, label=label_col),
+        sheets=sheets,
+        sheet=shown,
+    )
+
+
+def _preview_class_lines(path: Path, encoding: str, n: int) -> list[list[str]]:
+    """[class, line] round-robin over the class files of a lines_per_class folder."""
+    found = lines_per_class_files(descend_wrappers(path)) or {}
+    per_class = max(1, n // max(1, len(found)))
+    rows = []
+    for label, file in found.items():
+        with open(file, "rb") as fh:
+            head = fh.read(PREVIEW_BYTES)
+        text, _ = decode_lines(head, encoding, str(file))
+        lines = [ln for ln in text.split("\n") if ln.strip()][:per_class]
+        rows += [[label, _clip(ln)] for ln in lines]
+    return rows[:n]
 
 
 def _preview_jsonl(path: Path, encoding: str, n: int) -> TablePreview:
@@ -88,11 +159,20 @@ def _preview_jsonl(path: Path, encoding: str, n: int) -> TablePreview:
         columns += [k for k in obj if k not in columns]
     rows = [[as_text(obj.get(k, "")) for k in columns] for obj in objects]
     if len(columns) < 2:
-        raise DatasetError(f"{path}: the JSON objects need at least two keys (a text and a label); "
-                           f"found {columns or 'none'}.")
-    text_col, label_col = auto_columns(columns, rows)
-    return TablePreview(columns=columns, rows=rows, delimiter="", has_header=True, format="jsonl",
-                        suggested_text_column=columns[text_col], suggested_label_column=columns[label_col])
+        raise DatasetError(
+            f"{path}: the JSON objects need at least two keys (a text and a label); found {columns or 'none'}."
+        )
+    text_col, label_col = auto_columns(columns, rows, source=str(path), noun="key")
+    return TablePreview(
+        columns=columns,
+        rows=rows,
+        delimiter="",
+        has_header=True,
+        format="jsonl",
+        suggested_text_column=columns[text_col],
+        suggested_label_column=columns[label_col],
+        text_column_ranking=rank_text_columns(columns, rows, label=label_col),
+    )
 
 
 def _preview_lines(path: Path, fmt: str, encoding: str, n: int) -> list[list[str]]:
@@ -117,6 +197,7 @@ def _preview_documents(path: Path, encoding: str, n: int) -> list[list[str]]:
     """[label, text] of the first documents: round-robin over class folders, or the archive's first members."""
     if is_archive(path):
         return [[label, _clip(text)] for label, text in islice(_archive_head(path, encoding), n)]
+    path = descend_wrappers(path)
     split = find_split_dirs(path)
     classes, _ = class_files(split[0] if split else path)
     queues = [(label, iter(files)) for label, files in classes.items()]
@@ -151,8 +232,15 @@ def _archive_head(path: Path, encoding: str):
 
 
 def _labelled_preview(rows: list[list[str]], fmt: str) -> TablePreview:
-    return TablePreview(columns=["label", "text"], rows=rows, delimiter="", has_header=False, format=fmt,
-                        suggested_text_column="text", suggested_label_column="label")
+    return TablePreview(
+        columns=["label", "text"],
+        rows=rows,
+        delimiter="",
+        has_header=False,
+        format=fmt,
+        suggested_text_column="text",
+        suggested_label_column="label",
+    )
 
 
 def _clip(text: str) -> str:

@@ -10,10 +10,14 @@ from .model import DatasetStats, TextTable, sort_labels
 HISTOGRAM_BINS = 30
 
 
-def dataset_statistics(table: TextTable, classes: list[str] | None = None) -> DatasetStats:
+def dataset_statistics(
+    table: TextTable, classes: list[str] | None = None, *, standardize: str | None = None
+) -> DatasetStats:
     """Counts, token-length percentiles and histogram, imbalance, empty rows and duplicates.
 
-    Lengths are whitespace-separated tokens (what a reader sees; the vectorizer may differ slightly).
+    Lengths are tokens as training makes them when ``standardize`` (a ``text.standardize`` option) is
+    given: the same function from core/text.py that the vectorizer runs. Without it, or before that
+    function exists, they are whitespace-separated words.
     The histogram spans [min, p99] so one huge document does not squash every other bar; longer
     documents are counted in the last bin. ``imbalance_ratio`` is largest / smallest non-zero class
     count (1.0 with fewer than two classes present).
@@ -25,7 +29,9 @@ def dataset_statistics(table: TextTable, classes: list[str] | None = None) -> Da
         classes = sort_labels(counts)
     class_counts = {c: counts.get(c, 0) for c in classes}
     class_counts.update({c: n for c, n in counts.items() if c not in class_counts})
-    lengths = np.fromiter((len(t.split()) for t in table.texts), dtype=np.int64, count=len(table))
+    lengths = np.fromiter(
+        (len(t.split()) for t in training_tokens(table.texts, standardize)), dtype=np.int64, count=len(table)
+    )
     return DatasetStats(
         n=len(table),
         class_counts=class_counts,
@@ -37,14 +43,30 @@ def dataset_statistics(table: TextTable, classes: list[str] | None = None) -> Da
     )
 
 
+def training_tokens(texts: list[str], standardize: str | None) -> list[str]:
+    """``texts`` as the training tokenizer sees them (tokens joined by one space), for statistics and previews."""
+    if standardize is None:
+        return texts
+    try:
+        from ..text import standardize_texts
+    except ImportError:  # a text module without the shared tokenizer function: words as written
+        return texts
+    return standardize_texts(texts, standardize)
+
+
 def _percentiles(lengths) -> dict[str, float]:
     import numpy as np
 
     if not len(lengths):
         return {"min": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
     p50, p90, p99 = np.percentile(lengths, [50, 90, 99])
-    return {"min": float(lengths.min()), "p50": float(p50), "p90": float(p90), "p99": float(p99),
-            "max": float(lengths.max())}
+    return {
+        "min": float(lengths.min()),
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
+        "max": float(lengths.max()),
+    }
 
 
 def _histogram(lengths) -> tuple[list[float], list[int]]:

@@ -23,9 +23,13 @@ from typing import Sequence
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: checksums of the words and the matrix, and a sampled fingerprint of the source
+VERIFY_ON_OPEN_BYTES = 64 * 1024 * 1024  # matrices up to this size are hashed at every open
+_HASH_BLOCK = 1 << 22
+_SAMPLE = 1 << 16
 _TEMP_PREFIX = ".tmp-"
 _TRASH_PREFIX = ".old-"
+UNPACK_PREFIX = ".unpack-"  # decompressed copies for gensim/fasttext: ".unpack-<pid>-..."
 _STALE_TEMP_SECONDS = 3600  # a temp dir this old belongs to a crashed writer, not a running one
 _SEPARATORS = ("\n", "\x00")
 
@@ -45,23 +49,58 @@ class VectorCache:
 
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_root()
+        self.last_problem: str | None = None  # why the last load() found a damaged entry (None: fine or absent)
 
     # -- reading ---------------------------------------------------------------------------------
-    def load(self, source_path: str | os.PathLike, *, format: str, limit: int | None
-             ) -> tuple[list[str], np.ndarray, dict] | None:
-        """(words, read-only memory-mapped float32 matrix, meta) or None if absent, stale or unreadable."""
+    def load(self, source_path: str | os.PathLike, *, format: str, limit: int | None,
+             verify_matrix: bool | None = None) -> tuple[list[str], np.ndarray, dict] | None:
+        """(words, read-only memory-mapped float32 matrix, meta) or None if absent, stale or damaged.
+
+        Always checked: the entry's fields, the source's size, mtime and sampled fingerprint, the words'
+        checksum and the matrix file's header and length. The matrix checksum too when
+        ``verify_matrix`` is true, or by default when the matrix is at most VERIFY_ON_OPEN_BYTES
+        (larger ones: :meth:`verify`, ``embedstudio vectors cache --verify``). A damaged entry is a miss
+        (``last_problem`` says why) and the next store() replaces it; nothing here raises.
+        """
+        self.last_problem = None
         entry = self._entry_dir(source_path, format, limit)
         info = _read_info(entry)
-        if info is None or not _is_fresh(info, source_path):
+        if info is None:
+            if (entry / "meta.json").exists():
+                self.last_problem = "its meta.json is unreadable or has invalid fields"
+            return None
+        if not _is_fresh(info, source_path):
             return None
         try:
-            matrix = np.load(entry / "matrix.npy", mmap_mode="r", allow_pickle=False)
-            words = _read_words(entry / "words.txt", info["separator"], info["words"])
-        except (OSError, ValueError, EOFError, UnicodeDecodeError):
-            return None  # damaged or half-deleted entry: a miss, and the next store() replaces it
-        if matrix.dtype != np.float32 or matrix.ndim != 2 or matrix.shape[0] != len(words):
+            problem = _check_entry(entry, info, verify_matrix)
+            if problem is None:
+                matrix = np.load(entry / "matrix.npy", mmap_mode="r", allow_pickle=False)
+                words = _read_words(entry / "words.txt", info["separator"], info["words"])
+                if len(words) != info["words"] or matrix.shape != (info["words"], info["dim"]):
+                    problem = "its word list or matrix does not match its description"
+        except (OSError, ValueError, EOFError, UnicodeDecodeError, TypeError, KeyError) as err:
+            problem = f"it cannot be read ({type(err).__name__})"
+        if problem is not None:
+            self.last_problem = problem
             return None
         return words, matrix, info["meta"]
+
+    def verify(self) -> list[tuple[dict, str | None]]:
+        """Check every entry completely (matrix checksum included); damaged entries are deleted.
+
+        Returns (entry as :meth:`entries` describes it, problem or None) for each entry.
+        """
+        results = []
+        for item in self.entries():
+            info = _read_info(item["path"])
+            try:
+                problem = _check_entry(item["path"], info, True) if info is not None else "unreadable meta.json"
+            except (OSError, ValueError) as err:
+                problem = f"it cannot be read ({type(err).__name__})"
+            if problem is not None:
+                shutil.rmtree(item["path"], ignore_errors=True)
+            results.append((item, problem))
+        return results
 
     def entry_info(self, source_path: str | os.PathLike) -> list[dict]:
         """Every cache entry of ``source_path`` (any format or limit), newest first, for the GUI.
@@ -100,10 +139,11 @@ class VectorCache:
         info = {
             "schema_version": SCHEMA_VERSION, "source": _source_identity(source_path),
             "source_size": stat.st_size, "source_mtime_ns": stat.st_mtime_ns,
+            "source_sample": _source_sample(source_path, stat.st_size),
             "format": format, "limit": limit, "words": len(words), "dim": int(matrix.shape[1]),
             "separator": separator, "created": time.time(), "meta": meta,
         }
-        temp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=self.root))
+        temp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=self.root))
         try:
             _write_entry(temp, words, matrix, info)
             _replace_dir(temp, entry)
@@ -145,11 +185,64 @@ class VectorCache:
                 yield entry, info
 
     def _remove_abandoned_temps(self) -> None:
+        self.remove_leftovers()
+
+    def remove_leftovers(self) -> int:
+        """Delete what interrupted writers left behind; returns the bytes freed.
+
+        Temporary entries and unpacked copies carry the writer's pid (``.tmp-<pid>-``, ``.unpack-<pid>-``):
+        those of processes that no longer exist go at once, the others (a load running in another
+        process) stay. Temporary entries without a pid (older versions) go after an hour.
+        """
+        if not self.root.is_dir():
+            return 0
+        freed = 0
         cutoff = time.time() - _STALE_TEMP_SECONDS
         for path in self.root.iterdir():
-            if path.name.startswith(_TRASH_PREFIX) or (
-                    path.name.startswith(_TEMP_PREFIX) and path.stat().st_mtime < cutoff):
-                shutil.rmtree(path, ignore_errors=True)
+            name = path.name
+            if name.startswith(_TRASH_PREFIX):
+                stale = True
+            elif name.startswith((_TEMP_PREFIX, UNPACK_PREFIX)):
+                pid = _pid_in(name)
+                try:
+                    stale = (not _pid_alive(pid)) if pid is not None else path.stat().st_mtime < cutoff
+                except OSError:
+                    continue
+            else:
+                continue
+            if stale:
+                size = _tree_size(path) if path.is_dir() else _file_size(path)
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                freed += size if not path.exists() else 0
+        return freed
+
+
+def _pid_in(name: str) -> int | None:
+    """The writer's pid in ``.tmp-<pid>-xxxx`` / ``.unpack-<pid>-xxxx``, or None."""
+    parts = name.lstrip(".").split("-")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _source_identity(source_path) -> str:
@@ -162,17 +255,91 @@ def _is_fresh(info: dict, source_path) -> bool:
     except OSError:
         return False
     return (info["source"] == _source_identity(source_path) and info["source_size"] == stat.st_size
-            and info["source_mtime_ns"] == stat.st_mtime_ns)
+            and info["source_mtime_ns"] == stat.st_mtime_ns
+            and info["source_sample"] == _source_sample(source_path, stat.st_size))
+
+
+def _source_sample(source_path, size: int) -> str:
+    """A hash of the source's size and its first, middle and last 64 KiB: a file swapped under the same
+    size and mtime (a copy with ``touch -r``, a restored backup) is not served another file's vectors."""
+    h = hashlib.blake2b(str(size).encode(), digest_size=16)
+    try:
+        with open(source_path, "rb") as fh:
+            for offset in sorted({0, max(0, size // 2 - _SAMPLE // 2), max(0, size - _SAMPLE)}):
+                fh.seek(offset)
+                h.update(fh.read(_SAMPLE))
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+_INFO_TYPES = {"source": str, "source_size": int, "source_mtime_ns": int, "source_sample": str, "format": str,
+               "words": int, "dim": int, "created": (int, float), "meta": dict, "words_hash": str,
+               "matrix_hash": str, "matrix_bytes": int}
+_META_TYPES = {"duplicates": int, "duplicate_examples": list, "warnings": list}
 
 
 def _read_info(entry: Path) -> dict | None:
+    """The entry's meta.json if every field has the type it must have (else None: a damaged entry)."""
     try:
         info = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(info, dict) or info.get("schema_version") != SCHEMA_VERSION:
         return None
+    for key, kind in _INFO_TYPES.items():
+        if not isinstance(info.get(key), kind) or isinstance(info.get(key), bool):
+            return None
+    if not (info.get("limit") is None or isinstance(info["limit"], int)) or \
+            info.get("separator") not in (*_SEPARATORS, None):
+        return None
+    meta = info["meta"]
+    for key, kind in _META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            return None
+    if any(not isinstance(x, str) for x in meta.get("warnings", []) + meta.get("duplicate_examples", [])):
+        return None
+    if not (meta.get("header_count") is None or isinstance(meta["header_count"], int)):
+        return None
+    if info["words"] < 0 or info["dim"] < 1:
+        return None
     return info
+
+
+def _check_entry(entry: Path, info: dict, verify_matrix: bool | None) -> str | None:
+    """Why the entry's files do not match its meta.json, or None."""
+    words_blob = (entry / "words.txt").read_bytes()
+    if _hash(words_blob) != info["words_hash"]:
+        return "its word list was changed or damaged (checksum mismatch)"
+    path = entry / "matrix.npy"
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read_header(fh)
+        data_start = fh.tell()
+    if shape != (info["words"], info["dim"]) or fortran or dtype != np.dtype("<f4"):
+        return f"its matrix header says {shape} {dtype}, not ({info['words']}, {info['dim']}) float32"
+    if os.path.getsize(path) - data_start != info["matrix_bytes"]:
+        return "its matrix file has the wrong length"
+    if verify_matrix is None:
+        verify_matrix = info["matrix_bytes"] <= VERIFY_ON_OPEN_BYTES
+    if verify_matrix and _file_hash(path, data_start) != info["matrix_hash"]:
+        return "its matrix was changed or damaged (checksum mismatch)"
+    return None
+
+
+def _hash(data) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _file_hash(path: Path, start: int) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        while block := fh.read(_HASH_BLOCK):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _choose_separator(words: Sequence[str]) -> str | None:
@@ -187,14 +354,25 @@ def _write_entry(directory: Path, words: Sequence[str], matrix: np.ndarray, info
         text = json.dumps(list(words), ensure_ascii=False)
     else:
         text = separator.join(words)
+    blob = text.encode("utf-8", "surrogatepass")
+    info["words_hash"] = _hash(blob)
     with open(directory / "words.txt", "wb") as fh:
-        fh.write(text.encode("utf-8", "surrogatepass"))
+        fh.write(blob)
         fh.flush()
         os.fsync(fh.fileno())
+    matrix = np.ascontiguousarray(matrix, dtype="<f4")
+    flat = memoryview(matrix.reshape(-1)).cast("B")
+    h = hashlib.blake2b(digest_size=16)
     with open(directory / "matrix.npy", "wb") as fh:
-        np.save(fh, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
+        np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(matrix))
+        for start in range(0, len(flat), _HASH_BLOCK):  # hashed while written: one pass over the data
+            block = flat[start:start + _HASH_BLOCK]
+            h.update(block)
+            fh.write(block)
         fh.flush()
         os.fsync(fh.fileno())
+    info["matrix_hash"] = h.hexdigest()
+    info["matrix_bytes"] = len(flat)
     # meta.json last: an entry without it is never read as valid.
     with open(directory / "meta.json", "w", encoding="utf-8") as fh:
         json.dump(info, fh, ensure_ascii=False, indent=1)

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-import numpy as np
-
 from embedstudio.core.errors import ConfigError, VectorFileError
 
 FORMATS = ("glove", "word2vec_text", "word2vec_binary", "fasttext_bin", "gensim")
@@ -47,6 +45,8 @@ UNKNOWN_FORMAT = ("is not a vector file EmbedStudio knows: expected GloVe text, 
 
 FASTTEXT_MAGIC = struct.pack("<i", 793712314)
 HEAD_BYTES = 1 << 18  # enough for several lines of 300-d text vectors, or one of 10,000-d
+MAX_DIM = 100_000  # numbers per word; a header above it is damaged (real files stay at a few thousand)
+MAX_WORD_BYTES = 1000  # longer "words" are damage or a wrong dimension (gensim's real files stay far below)
 _COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 _DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
@@ -104,7 +104,7 @@ class _DecompressingReader(io.RawIOBase):
             return self._inner.read(size)
         except _DECOMPRESSION_ERRORS as err:
             raise VectorFileError(
-                f"{self.name}: the {self._compression} data is damaged or incomplete ({err}).",
+                f"{self.name}: the {self._compression} data is damaged or incomplete ({excerpt(err)}).",
                 hint="The download was probably cut short; download the file again.") from err
 
     def readinto(self, buffer) -> int:
@@ -117,7 +117,7 @@ class _DecompressingReader(io.RawIOBase):
             return self._inner.readline(size)
         except _DECOMPRESSION_ERRORS as err:
             raise VectorFileError(
-                f"{self.name}: the {self._compression} data is damaged or incomplete ({err}).",
+                f"{self.name}: the {self._compression} data is damaged or incomplete ({excerpt(err)}).",
                 hint="The download was probably cut short; download the file again.") from err
 
 
@@ -209,7 +209,7 @@ def _open_zip_member(raw: BinaryIO, path: Path):
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as err:
-        raise VectorFileError(f"{path.name}: the zip archive is damaged ({err}).",
+        raise VectorFileError(f"{path.name}: the zip archive is damaged or incomplete ({excerpt(err)}).",
                               hint="The download was probably cut short; download it again.") from err
     with archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
@@ -259,6 +259,11 @@ def sniff_format(head: bytes, *, name: str, whole_file: bool, suffix: str = "") 
         raise VectorFileError(f"{name}: the file is empty." if not head else f"{name}: the file holds only blank space.",
                               hint="Choose a GloVe, word2vec or fastText vector file; this one may not have "
                                    "downloaded completely.")
+    encoding = _utf16_or_32(head)
+    if encoding:
+        raise VectorFileError(
+            f"{name} is {encoding} text; EmbedStudio reads text vector files in UTF-8.",
+            hint=f"Convert it to UTF-8 first, for example: iconv -f {encoding} -t UTF-8 '{name}' > vectors-utf8.txt")
     if head.startswith(FASTTEXT_MAGIC) or _looks_like_old_fasttext(head):
         return "fasttext_bin"
     if is_pickle(head):
@@ -277,6 +282,28 @@ def sniff_format(head: bytes, *, name: str, whole_file: bool, suffix: str = "") 
     if _looks_like_glove(lines):
         return "glove"
     raise _unknown(name, _what_it_looks_like(head))
+
+
+def _utf16_or_32(head: bytes) -> str | None:
+    """'UTF-16' / 'UTF-32' when the head is text in those encodings (by BOM, or by the NUL pattern)."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    sample = head[:400]
+    if len(sample) >= 40 and not sample.startswith(FASTTEXT_MAGIC):
+        even, odd = sample[0::2], sample[1::2]
+        for zeros, text in ((even, odd), (odd, even)):
+            printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in text)
+            if zeros.count(0) > 0.9 * len(zeros) and printable > 0.9 * len(text):
+                return "UTF-16"
+    return None
+
+
+def excerpt(value: object, limit: int = 160) -> str:
+    """``str(value)`` cut to ``limit`` characters for a message (a damaged file's bytes can be huge)."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _unknown(name: str, detail: str = "") -> VectorFileError:
@@ -331,22 +358,53 @@ def _header(line: bytes) -> tuple[int, int] | None:
 
 def _format_after_header(head: bytes, lines: list[bytes], header: tuple[int, int], *, name: str,
                          whole_file: bool, suffix: str) -> str:
+    """Text or binary after a ``<count> <dim>`` header, from evidence over several records.
+
+    Text wins when most of the following lines are a word and ``dim`` numbers (one bad token cannot
+    flip the decision; the text reader then names its line and column). Binary needs every record
+    the head holds to parse as word, space, ``4 * dim`` bytes and a separator, with words that decode
+    and vector bytes that are not printable text. When the lines are text vectors of another
+    dimension, the file is text whose header disagrees (the text reader says so exactly).
+    """
     count, dim = header
     if dim < 1:
         raise _unknown(name, f"Its first line '{count} {dim}' looks like a word2vec header, but a dimension "
                              "of 0 is impossible.")
-    if len(lines) > 1 and _is_text_vector_line(lines[1], dim):
+    if dim > MAX_DIM:
+        raise VectorFileError(f"{name}, line 1: the header gives {dim:,} numbers per word, more than the "
+                              f"{MAX_DIM:,} any real vector file has; the header is damaged.",
+                              hint="Fix the first line ('<word count> <dimension>') or download the file again.")
+    body = lines[1:]
+    if body and _share(body, lambda line: _is_text_vector_line(line, dim)) >= 0.5:
         return "word2vec_text"
     after = head.split(b"\n", 1)[1] if b"\n" in head else b""
-    if _looks_like_binary_record(after, dim):
+    if _looks_like_binary_records(after, dim, count, whole_file):
         return "word2vec_binary"
     if len(lines) > 1 and _looks_like_glove(lines) and len(lines[1].split()) == 2:
         return "glove"  # a 1-d GloVe file whose first word happens to be a number
+    if body and _text_dim(body) is not None:
+        return "word2vec_text"  # text vectors of another dimension: the reader reports the mismatch
     if not after.strip():
         # Only a header: nothing to tell text from binary but the name.
         return "word2vec_binary" if suffix == ".bin" else "word2vec_text"
     raise _unknown(name, f"Its first line '{count} {dim}' looks like a word2vec header, but what follows is "
-                         f"neither text lines of a word and {dim} numbers nor binary word2vec records.")
+                         f"neither text lines of a word and {dim} numbers nor binary word2vec records of "
+                         f"{dim} float32 numbers ({4 * dim} bytes) each.")
+
+
+def _share(lines: list[bytes], test) -> float:
+    return sum(1 for line in lines if test(line)) / len(lines) if lines else 0.0
+
+
+def _text_dim(lines: list[bytes]) -> int | None:
+    """The dimension of text vector lines (most lines a word and the same count of numbers), or None."""
+    counts = Counter(len(line.split()) - 1 for line in lines[:20])
+    dim, seen = counts.most_common(1)[0]
+    if dim < 1 or seen < max(1, 0.5 * min(len(lines), 20)):
+        return None
+    good = _share([line for line in lines[:20] if len(line.split()) - 1 == dim],
+                  lambda line: _is_text_vector_line(line, dim))
+    return dim if good >= 0.8 else None
 
 
 def _is_text_vector_line(line: bytes, dim: int) -> bool:
@@ -362,19 +420,60 @@ def _is_float(token: bytes) -> bool:
     return True
 
 
-def _looks_like_binary_record(data: bytes, dim: int) -> bool:
-    data = data.lstrip(b"\n")
-    space = data.find(b" ", 0, 1001)
-    if space <= 0 or b"\n" in data[:space]:
+_TEXT_BYTES = bytes(range(0x20, 0x7f)) + b"\t\n\r"
+_MAX_RECORDS_CHECKED = 16
+
+
+def _looks_like_binary_records(data: bytes, dim: int, count: int, whole_file: bool) -> bool:
+    """Whether ``data`` (the head after the header line) parses as word2vec binary records.
+
+    Each record is a word (no newline inside, at most MAX_WORD_BYTES, decodable), a space and
+    ``4 * dim`` bytes; the next record may start with a newline. Up to 16 records (or as many as
+    the head or the header's count hold) must all parse. Zeros, NaN, huge counts or sparse rows are
+    all fine: what rules binary out is structure, or vector bytes that are almost all printable
+    text (text misread as float32).
+    """
+    need = 4 * dim
+    pos = 0
+    vector_bytes = bytearray()
+    records = 0
+    while records < min(count, _MAX_RECORDS_CHECKED):
+        if data[pos:pos + 1] == b"\n":
+            pos += 1
+        space = data.find(b" ", pos, pos + MAX_WORD_BYTES + 1)
+        if space < 0:
+            if len(data) - pos > MAX_WORD_BYTES or b"\n" in data[pos:]:
+                return False
+            break  # the head (or a truncated file) ends inside this word
+        word = data[pos:space]
+        if not word or b"\n" in word or not _decodes(word):
+            return False
+        if space + 1 + need > len(data):
+            # The head ends inside the record (or the file is truncated: the reader says so).
+            partial = data[space + 1:]
+            vector_bytes += partial[:len(partial) - len(partial) % 4]
+            if not vector_bytes:
+                return records > 0 or not partial  # a word and nothing after it
+            break
+        vector_bytes += data[space + 1:space + 1 + need]
+        pos = space + 1 + need
+        records += 1
+    if not vector_bytes:
         return False
-    vector = data[space + 1: space + 1 + 4 * dim]
-    usable = len(vector) // 4
-    if usable == 0:
-        return len(data) == space + 1  # the head ends right after the first word
-    values = np.frombuffer(vector[:4 * usable], dtype="<f4")
-    # Trained vectors hold moderate finite numbers; text read as float32 gives huge or tiny garbage.
-    return bool(np.all(np.isfinite(values)) and np.all(np.abs(values) < 1e4)
-                and np.mean(np.abs(values) > 1e-12) > 0.5)
+    if whole_file and records == count and not data[pos:].strip(b"\n"):
+        return True  # every record the header announces, ending exactly at the end of the file
+    textual = sum(1 for b in vector_bytes if b in _TEXT_BYTES) / len(vector_bytes)
+    return textual < 0.9
+
+
+def _decodes(word: bytes) -> bool:
+    try:
+        text = word.decode("utf-8")
+    except UnicodeDecodeError:
+        text = word.decode("latin-1")  # the reader accepts Latin-1 words too (with a warning)
+        if any(0x80 <= b < 0xa0 for b in word):  # C1 controls: not Latin-1 text either
+            return False
+    return not any(ord(c) < 0x20 and c not in "\t" for c in text)
 
 
 def _looks_like_glove(lines: list[bytes]) -> bool:
@@ -384,4 +483,6 @@ def _looks_like_glove(lines: list[bytes]) -> bool:
     if usual < 2 or seen < max(1, int(0.8 * len(sample))):
         return False
     dim = usual - 1
-    return all(_is_text_vector_line(line, dim) for line in sample if len(line.split()) >= usual)
+    candidates = [line for line in sample if len(line.split()) >= usual]
+    # Most lines, not all: one bad token must reach the reader, which names its line and column.
+    return _share(candidates, lambda line: _is_text_vector_line(line, dim)) >= 0.8

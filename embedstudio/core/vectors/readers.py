@@ -31,7 +31,8 @@ import numpy as np
 from embedstudio.core.errors import ConfigError, VectorFileError
 from embedstudio.core.jobs import (CancelToken, Reporter, ThrottledProgress, ensure_cancel,
                                    ensure_reporter)
-from embedstudio.core.vectors.formats import (FASTTEXT_MAGIC, FORMAT_LABELS, OpenedVectorFile, PickleRefused,
+from embedstudio.core.vectors.formats import (FASTTEXT_MAGIC, FORMAT_LABELS, MAX_DIM, MAX_WORD_BYTES, OpenedVectorFile,
+                                              PickleRefused,
                                               check_vector_path, detect_format, normalise_format,
                                               open_vector_file)
 from embedstudio.core.vectors.text_reader import TextVectors, read_text_vectors
@@ -40,7 +41,7 @@ from embedstudio.core.vectors.wordvectors import VectorInfo, WordVectors
 CACHED_FORMATS = ("glove", "word2vec_text", "word2vec_binary")
 MAX_LISTED = 5
 _BINARY_CHUNK = 1 << 22
-_MAX_WORD_BYTES = 100_000  # a longer "word" means the header's dimension is wrong or this is not word2vec
+_MAX_WORD_BYTES = MAX_WORD_BYTES  # a longer "word" means the header's dimension is wrong or this is not word2vec
 
 
 @dataclass
@@ -68,6 +69,12 @@ def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | 
     """
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
+    from embedstudio.core.config import data_path
+    from embedstudio.core.vectors import npy_source
+
+    if format in ("auto", npy_source.FORMAT) and npy_source.is_npy_source(data_path(str(path))):
+        return npy_source.load_npy_vectors(data_path(str(path)), limit=_check_limit(limit), reporter=reporter,
+                                           cancel=cancel)
     path = _resolve(path)
     limit = _check_limit(limit)
     fmt, detection_note = _choose_format(path, format)
@@ -170,8 +177,12 @@ def _from_cache(path: Path, fmt: str, limit: int | None, reporter: Reporter, *,
                 already_reported: str | None = None) -> WordVectors | None:
     from embedstudio.core.vectors.cache import VectorCache
 
-    hit = VectorCache().load(path, format=fmt, limit=limit)
+    cache = VectorCache()
+    hit = cache.load(path, format=fmt, limit=limit)
     if hit is None:
+        if cache.last_problem:
+            reporter.info(f"The cached copy of {path.name} was not used: {cache.last_problem}. Reading the file "
+                          "again (the cache is rebuilt).")
         return None
     words, matrix, meta = hit
     info = VectorInfo(
@@ -245,7 +256,8 @@ def read_word2vec_binary(opened: OpenedVectorFile, *, limit: int | None = None,
     space and ``dim`` little-endian float32 numbers (a newline before the next word is optional).
     """
     reporter = ensure_reporter(reporter)
-    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel))
+    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel),
+                                 unit="B")
     return _BinaryParser(opened, limit, progress).run()
 
 
@@ -269,6 +281,10 @@ class _BinaryParser:
     def run(self) -> _Parsed:
         count, dim = self._read_header()
         wanted = count if self.limit is None else min(count, self.limit)
+        # Trust the header's count only as far as the file could hold it (a damaged header cannot ask
+        # for terabytes); the matrix grows if the data holds more.
+        wanted = min(wanted, (self.opened.file_size // (4 * dim + 2) + 1) if self.opened.compression is None
+                     else 1 << 16)
         self.matrix = np.empty((max(wanted, 1), dim), dtype=np.float32)
         records = 0
         while self.limit is None or records < self.limit:
@@ -277,7 +293,7 @@ class _BinaryParser:
             if not self._read_record(records, count, dim):
                 break
             records += 1
-        if records > count:
+        if records != count and (self.limit is None or records < self.limit):
             self.warnings.append(f"{self.name}: the header says {count} words, but the file holds {records}; "
                                  f"all {records} were read.")
         self._finish_warnings()
@@ -297,6 +313,9 @@ class _BinaryParser:
         if dim < 1:
             raise VectorFileError(f"{self.name}, line 1: the header gives dimension {dim}; a vector needs "
                                   "at least one number.")
+        if dim > MAX_DIM:
+            raise VectorFileError(f"{self.name}, line 1: the header gives dimension {dim:,}, more than the "
+                                  f"{MAX_DIM:,} numbers per word any real vector file has; the header is damaged.")
         if count < 1:
             raise VectorFileError(f"{self.name}, line 1: the header says the file holds {count} words.",
                                   hint="Choose a file that holds vectors.")
@@ -363,13 +382,15 @@ class _BinaryParser:
     def _truncated(self, index: int, count: int, dim: int) -> VectorFileError:
         left = len(self.buffer) - self.pos
         end = self.buffer_offset + len(self.buffer)
-        missing = count - index
-        # Each remaining record is at least a one-byte word, a space and the vector.
-        expected = missing * (4 * dim + 2)
+        if not self.buffer[self.pos:].strip():
+            return VectorFileError(
+                f"{self.name}: the header says {count:,} words, but the data ends at byte {end:,}, right after "
+                f"word {index:,}: the file is truncated, or its header's count is wrong.",
+                hint="Download the file again; if it is complete, correct the count on its first line.")
         return VectorFileError(
-            f"{self.name} is truncated after word {index} of {count} (expected at least {expected:,} more bytes "
-            f"for the remaining {missing:,} vectors of {dim} float32 numbers, found {left:,}; the data ends "
-            f"at byte {end:,}); the file is incomplete, download it again.")
+            f"{self.name} is truncated: the data ends at byte {end:,} inside word {index + 1:,} of the {count:,} "
+            f"the header announces ({left:,} bytes of that record are there; a record is the word, a space and "
+            f"{4 * dim:,} bytes for {dim} float32 numbers); the file is incomplete, download it again.")
 
     def _decode(self, raw: bytes, index: int) -> str:
         try:
@@ -403,10 +424,21 @@ def _loadable_path(path: Path, compression: str | None, reporter: Reporter, *,
     if compression is None or (suffix_ok and path.suffix.lower() == suffix_ok):
         yield path
         return
+    from embedstudio.core.fileio import check_free_space
+    from embedstudio.core.vectors.cache import UNPACK_PREFIX, VectorCache
+
     reporter.progress(0, None, f"Unpacking {path.name}")
-    fd, temp = tempfile.mkstemp(prefix="embedstudio-", suffix="-" + Path(path.stem).name)
+    # Inside the cache folder, not $TMPDIR: a killed process leaves the copy where the next start of a
+    # load finds and removes it (VectorCache.remove_leftovers).
+    cache = VectorCache()
+    cache.root.mkdir(parents=True, exist_ok=True)
+    cache.remove_leftovers()
+    fd, temp = tempfile.mkstemp(prefix=f"{UNPACK_PREFIX}{os.getpid()}-", suffix="-" + Path(path.stem).name,
+                                dir=cache.root)
     try:
         with os.fdopen(fd, "wb") as out, open_vector_file(path) as opened:
+            if opened.compression == "zip" and opened._member_size:
+                check_free_space(cache.root, opened._member_size, VectorFileError, what=f"the unpacked {path.name}")
             shutil.copyfileobj(opened.stream, out, 1 << 22)
         yield Path(temp)
     finally:
@@ -422,6 +454,10 @@ _GENSIM_READ_ERRORS = (struct.error, ValueError, EOFError, AssertionError, Unico
 
 def _read_fasttext_bin(path: Path, compression: str | None, limit: int | None, reporter: Reporter,
                        cancel: CancelToken) -> _Parsed:
+    # From the first bytes, before anything is unpacked or handed to fasttext/gensim (whose loaders
+    # die of SIGFPE, MemoryError or OverflowError on some damaged headers).
+    with open_vector_file(path) as opened:
+        check_fasttext_header(opened.stream.read(256), path.name)
     if _is_supervised_fasttext(path):
         return _read_fasttext_supervised(path, compression, limit, reporter, cancel)
     from gensim.models.fasttext import load_facebook_vectors
@@ -453,6 +489,65 @@ def _is_supervised_fasttext(path: Path) -> bool:
     return len(head) >= offset + 4 and struct.unpack("<i", head[offset:offset + 4])[0] == 3
 
 
+_FT_LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
+_FT_MODELS = {1: "cbow", 2: "skipgram", 3: "supervised"}
+
+
+def check_fasttext_header(head: bytes, name: str) -> dict[str, Any]:
+    """The fastText ``.bin`` header fields from the file's first bytes; VectorFileError naming the first
+    field that no fastText build would write (so the C++/gensim loaders never see it)."""
+    new_format = head.startswith(FASTTEXT_MAGIC)
+    offset = 8 if new_format else 0
+    if len(head) < offset + 56 + 12:
+        raise VectorFileError(f"{name} is truncated: a fastText .bin header needs {offset + 68} bytes, the file "
+                              f"holds {len(head)}; download it again.")
+    if new_format:
+        version = struct.unpack("<i", head[4:8])[0]
+        if version not in (11, 12):
+            raise _bad_fasttext_field(name, "version", version, "11 or 12")
+    keys = ("dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn",
+            "lrUpdateRate", "t")
+    args = dict(zip(keys, struct.unpack("<12id", head[offset:offset + 56])))
+    args["size"], args["nwords"], args["nlabels"] = struct.unpack("<3i", head[offset + 56:offset + 68])
+    checks = [
+        ("dim", 1 <= args["dim"] <= MAX_DIM, f"1 to {MAX_DIM:,}"),
+        ("ws", args["ws"] >= 1, "at least 1"), ("epoch", args["epoch"] >= 1, "at least 1"),
+        ("minCount", args["minCount"] >= 0, "0 or more"), ("neg", args["neg"] >= 0, "0 or more"),
+        ("wordNgrams", 1 <= args["wordNgrams"] <= 100, "1 to 100"),
+        ("loss", args["loss"] in _FT_LOSSES, "1 to 4 (hs, ns, softmax, ova)"),
+        ("model", args["model"] in _FT_MODELS, "1 to 3 (cbow, skipgram, supervised)"),
+        ("bucket", args["bucket"] >= 0, "0 or more"),
+        ("minn", 0 <= args["minn"] <= 100, "0 to 100"), ("maxn", 0 <= args["maxn"] <= 100, "0 to 100"),
+        ("lrUpdateRate", args["lrUpdateRate"] >= 1, "at least 1"),
+        ("t", 0.0 <= args["t"] < 1.0, "from 0 up to 1"),
+        ("words in the vocabulary (size)", args["size"] >= 1, "at least 1"),
+        ("nwords", args["nwords"] >= 0, "0 or more"), ("nlabels", args["nlabels"] >= 0, "0 or more"),
+    ]
+    for field_name, ok, expected in checks:
+        if not ok:
+            raise _bad_fasttext_field(name, field_name, args[field_name.split("(")[-1].rstrip(")")] if "(" in field_name
+                                      else args[field_name], expected)
+    if args["maxn"] > 0 and args["minn"] > args["maxn"]:
+        raise VectorFileError(f"{name}: the fastText header gives minn {args['minn']} > maxn {args['maxn']}: "
+                              "character n-grams would be impossible; the header is damaged.",
+                              hint="Download the model again; if you trained it, check its -minn/-maxn.")
+    if args["maxn"] > 0 and args["bucket"] == 0:
+        raise VectorFileError(f"{name}: the fastText header asks for character n-grams (maxn {args['maxn']}) but "
+                              "gives bucket 0 (no room for them); fastText itself would crash on it, so the header "
+                              "is damaged.", hint="Download the model again.")
+    if args["nwords"] + args["nlabels"] != args["size"]:
+        raise VectorFileError(f"{name}: the fastText header says the vocabulary holds {args['size']:,} entries but "
+                              f"{args['nwords']:,} words and {args['nlabels']:,} labels; the header is damaged.",
+                              hint="Download the model again.")
+    return args
+
+
+def _bad_fasttext_field(name: str, field_name: str, value: Any, expected: str) -> VectorFileError:
+    return VectorFileError(f"{name}: the fastText .bin header gives {field_name} = {value!r}; fastText writes "
+                           f"{expected}. The file is damaged or not a fastText model.",
+                           hint="Download the model again.")
+
+
 def _check_fasttext_layout(path: Path, name: str) -> None:
     """Walk the sections of a fastText ``.bin`` and raise VectorFileError if the file is cut short.
 
@@ -469,7 +564,8 @@ def _check_fasttext_layout(path: Path, name: str) -> None:
             reader.take(4, "header")
         else:
             fh.seek(0)
-        reader.take(12 * 4 + 8, "model arguments")
+        arguments = reader.take(12 * 4 + 8, "model arguments")
+        dim, bucket = struct.unpack("<i", arguments[:4])[0], struct.unpack("<i", arguments[32:36])[0]
         entries, _nwords, _nlabels = struct.unpack("<3i", reader.take(12, "vocabulary header"))
         reader.take(8, "vocabulary header")
         pruned = struct.unpack("<q", reader.take(8, "vocabulary header"))[0] if new_format else 0
@@ -478,11 +574,20 @@ def _check_fasttext_layout(path: Path, name: str) -> None:
         if new_format and reader.take(1, "input matrix") != b"\x00":
             return  # a quantised (.ftz) matrix has its own layout; fastText checks nothing there either
         rows, cols = struct.unpack("<2q", reader.take(16, "input matrix header"))
+        _check_matrix_shape(name, "input", rows, cols, dim, _nwords + bucket)
         reader.take_skipped(rows * cols * 4, f"input matrix ({rows:,} × {cols})")
         if new_format:
             reader.take(1, "output matrix")
         rows, cols = struct.unpack("<2q", reader.take(16, "output matrix header"))
+        _check_matrix_shape(name, "output", rows, cols, dim, None)
         reader.take_skipped(rows * cols * 4, f"output matrix ({rows:,} × {cols})")
+
+
+def _check_matrix_shape(name: str, which: str, rows: int, cols: int, dim: int, expected_rows: int | None) -> None:
+    if cols != dim or rows < 0 or (expected_rows is not None and rows != expected_rows):
+        want = f"{expected_rows:,} × {dim}" if expected_rows is not None else f"rows × {dim}"
+        raise VectorFileError(f"{name}: the fastText {which} matrix is {rows:,} × {cols:,}, but the header "
+                              f"implies {want}; the file is damaged.", hint="Download the model again.")
 
 
 class _SectionReader:
@@ -587,6 +692,9 @@ def _read_fasttext_supervised(path: Path, compression: str | None, limit: int | 
                                                              if len(latin1) > MAX_LISTED else "")
         warnings.append(f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 "
                         f"(word {listed}).")
+    from ..supervised_fasttext import vectors_warning  # "a classifier with N labels", said first
+
+    warnings.insert(0, vectors_warning(model, path))
     return _Parsed(words=words, matrix=np.ascontiguousarray(matrix, dtype=np.float32), subword_model=subwords,
                    new_warnings=warnings)
 

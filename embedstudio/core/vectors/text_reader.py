@@ -45,6 +45,8 @@ from embedstudio.core.jobs import CancelToken, Reporter, ThrottledProgress, ensu
 
 CHUNK_BYTES = 1 << 20  # 1 MiB: amortises Python overhead; its temporaries stay small next to the matrix.
 MAX_LISTED = 5  # line numbers listed in a warning before "and N more"
+MAX_DIM = 100_000  # numbers per word (the same bound as formats.MAX_DIM)
+MAX_WORD_BYTES = 1000  # a longer "word" is damage (gensim's real files stay far below); its line is skipped
 
 
 @dataclass
@@ -80,7 +82,7 @@ def read_text_vectors(source: str | os.PathLike | BinaryIO, *, limit: int | None
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     with _open_source(source) as (stream, name, total):
-        progress = ThrottledProgress(reporter, total, f"Reading {Path(name).name}", cancel=cancel)
+        progress = ThrottledProgress(reporter, total, f"Reading {Path(name).name}", cancel=cancel, unit="B")
         result = _TextVectorParser(stream, name, total, limit, has_header, progress).run()
     for message in result.warnings:
         reporter.warning(message)
@@ -153,6 +155,9 @@ class _TextVectorParser:
         self.latin1_lines: list[int] = []
         self.spaced_lines: list[int] = []
         self.spaced_examples: list[str] = []
+        self.nul_lines: list[int] = []
+        self.long_lines: list[int] = []
+        self.long_example: tuple[bytes, int] | None = None
 
     # -- top level ---------------------------------------------------------------------------
     def run(self) -> TextVectors:
@@ -231,6 +236,10 @@ class _TextVectorParser:
         if self.dim < 1:
             raise VectorFileError(f"{self.name}, line {self.next_line_no}: the header gives dimension "
                                   f"{self.dim}; a vector needs at least one number.")
+        if self.dim > MAX_DIM:
+            raise VectorFileError(f"{self.name}, line {self.next_line_no}: the header gives {self.dim:,} numbers "
+                                  f"per word, more than the {MAX_DIM:,} any real vector file has; the header is "
+                                  "damaged.")
         self.next_line_no += 1
         return b"" if end < 0 else chunk[end + 1:]
 
@@ -242,7 +251,7 @@ class _TextVectorParser:
             if usual != self.dim and self.dim not in counts:
                 raise VectorFileError(
                     f"{self.name}, line {self.next_line_no}: the header says {self.dim} numbers per word, "
-                    f"but the lines hold {usual}.",
+                    f"but the lines hold {usual} numbers after the word.",
                     hint="The header does not match the file; fix its first line or choose 'no header'.")
         else:
             # The most common column count, not the first line's, so that a first word with a
@@ -282,9 +291,23 @@ class _TextVectorParser:
         if parsed is None:
             parsed = self._parse_irregular(chunk, first_line_no, room)
         words, values, line_numbers = parsed
+        if words and max(map(len, words)) > MAX_WORD_BYTES:
+            words, values, line_numbers = self._drop_long_words(words, values, line_numbers)
+        if words and b"\x00" in chunk:
+            self.nul_lines += [n for w, n in zip(words, line_numbers) if b"\x00" in w]
         if words:
             self._store(self._decode_words(words, line_numbers), values)
         return room is not None and len(words) >= room
+
+    def _drop_long_words(self, words: list[bytes], values: np.ndarray, line_numbers):
+        """Skip lines whose word is longer than MAX_WORD_BYTES (remembered for one warning)."""
+        numbers = list(line_numbers)
+        keep = [i for i, w in enumerate(words) if len(w) <= MAX_WORD_BYTES]
+        for i in sorted(set(range(len(words))) - set(keep)):
+            self.long_lines.append(numbers[i])
+            if self.long_example is None:
+                self.long_example = (words[i][:40], len(words[i]))
+        return [words[i] for i in keep], values[keep], [numbers[i] for i in keep]
 
     def _parse_regular(self, chunk: bytes, first_line_no: int, room: int | None):
         """Fast path for a chunk where every line is ``word`` + ``dim`` single-space-separated numbers.
@@ -464,6 +487,14 @@ class _TextVectorParser:
             warn.append(f"{self.name}: {len(self.spaced_lines)} words contain spaces "
                         f"({_lines_phrase(self.spaced_lines)}), for example {examples}; each was read as "
                         f"everything before the last {self.dim} numbers.")
+        if self.long_lines:
+            start, size = self.long_example
+            warn.append(f"{self.name}: {len(self.long_lines)} lines were skipped because their word is longer than "
+                        f"{MAX_WORD_BYTES:,} bytes ({_lines_phrase(self.long_lines)}; the first starts "
+                        f"{_shown(start, 40)!r} and is {size:,} bytes long): the file is probably damaged there.")
+        if self.nul_lines:
+            warn.append(f"{self.name}: {len(self.nul_lines)} words contain a NUL byte "
+                        f"({_lines_phrase(self.nul_lines)}); the file may be damaged there. They were read as they are.")
         duplicates, examples = self._drop_duplicates()
         if duplicates:
             warn.append(f"{self.name}: {duplicates} duplicate words; the first vector of each was kept "

@@ -104,6 +104,18 @@ class TrainingPanel(QWidget):
         top.addWidget(self.stop_button)
         top.addWidget(self.progress, 1)
         top.addWidget(self.speed)
+        from embedstudio.gui.widgets.baselines_action import BaselinesAction
+        from embedstudio.gui.widgets.study_view import open_study_dialog
+
+        self.baselines = BaselinesAction(self.state, self.pool)
+        self.study_button = QPushButton("Compare embeddings…")
+        self.study_button.setToolTip("When do pre-trained vectors pay off? TF-IDF, scratch, frozen and fine-tuned "
+                                     "on growing shares of the training data")
+        self.study_button.clicked.connect(lambda: setattr(self, "study_dialog", open_study_dialog(
+            self.state, self.pool, self.window())))
+        extra = QHBoxLayout()
+        extra.addWidget(self.baselines, 1)
+        extra.addWidget(self.study_button)
 
         self.curves = TrainingCurves()
         self.log = QPlainTextEdit()
@@ -126,6 +138,7 @@ class TrainingPanel(QWidget):
         self._give_room_to_results(False)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addLayout(extra)
         lay.addWidget(self.status)
         lay.addWidget(split, 1)
 
