@@ -114,6 +114,7 @@ def test_warnings_shown_for_imbalance_duplicates_and_leaks(qtbot, panel, tmp_pat
     assert panel.view.warnings.isVisible()
     assert "imbalanced" in text
     assert "spam" in text and "leak" in text
+    assert "&#x27;" not in panel.view.warnings.text(), "quotes are shown as quotes, not as escaped HTML"
     assert "1 duplicate" in panel.view.summary.text()
 
 

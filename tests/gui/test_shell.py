@@ -242,11 +242,12 @@ def test_first_start_opens_demo_workspace(qtbot, make_window):
     w.show()
     w.after_show()
     assert w.prefs.demo_offered
-    assert w.state.config.name == "demo"
+    assert w.state.config.name == _demo_name()
     qtbot.waitUntil(lambda: w.state.dataset is not None and all(w.state.selected_vectors()), timeout=120_000)
     qtbot.waitUntil(lambda: not w.pool.running(), timeout=60_000)
-    assert len(w.state.dataset.train) == 200 and w.state.dataset.classes == ["neg", "pos"]
-    assert w.state.selected_vectors()[0].has_subwords
+    demo = _demo_dataset()  # the demo workspace's own data, imported as the CLI would
+    assert len(w.state.dataset.train) == len(demo.train) and w.state.dataset.classes == demo.classes
+    assert all(v is not None for v in w.state.selected_vectors())
 
 
 def test_second_start_restores_the_last_session_ready_to_train(qtbot, make_window):
@@ -263,13 +264,13 @@ def test_second_start_restores_the_last_session_ready_to_train(qtbot, make_windo
     assert warning is None and prefs.demo_offered
     second = make_window(prefs)
     second.show()
-    assert second.state.config.name == "demo" and second.state.config.training.epochs == 3
+    assert second.state.config.name == _demo_name() and second.state.config.training.epochs == 3
     second.after_show()
     qtbot.waitUntil(lambda: second.state.dataset is not None and all(second.state.selected_vectors()),
                     timeout=120_000)
     qtbot.waitUntil(lambda: not second.pool.running(), timeout=60_000)
-    assert len(second.state.dataset.train) == 200
-    assert second.state.selected_vectors()[0].has_subwords
+    assert len(second.state.dataset.train) == len(_demo_dataset().train)
+    assert all(v is not None for v in second.state.selected_vectors())
 
 
 def _blocking_job(*, reporter, cancel, started: threading.Event):
@@ -368,3 +369,18 @@ def test_gui_command_opens_given_files_and_quits_after_delay(tmp_path):
     assert saved.library == [str(vectors)]          # the demo vectors were not added
     assert saved.recent["vectors"] == [str(vectors)]
     assert saved.demo_offered
+
+
+def _demo_name() -> str:
+    from embedstudio.core.config import load_config
+    from embedstudio.resources import demo_config_path
+
+    return load_config(demo_config_path()).name
+
+
+def _demo_dataset():
+    from embedstudio.core.config import load_config
+    from embedstudio.core.datasets import load_dataset
+    from embedstudio.resources import demo_config_path
+
+    return load_dataset(load_config(demo_config_path()).data)

@@ -53,7 +53,7 @@ def test_the_wheel_changes_only_a_focused_control(qtbot, model_panel):
     _wheel(batch)
     _wheel(preset, -1)
     state = model_panel.state
-    assert state.config.training.batch_size == 64 and state.config.model.preset == "cnn"
+    assert state.config.training.batch_size == 64 and state.config.model.preset == RunConfig().model.preset
     assert batch.value() == 64 and state.undo.count() == 0, "an unfocused control ignores the wheel"
     batch.setFocus()
     qtbot.waitUntil(batch.hasFocus, timeout=2000)
@@ -72,8 +72,9 @@ def test_every_edit_is_undoable_with_a_readable_name(qtbot, model_panel):
     model_panel.control("model.preset").setCurrentIndex(model_panel.control("model.preset").findData("bilstm"))
     assert state.undo.undoText() == "Set preset to BiLSTM"
     state.undo.undo()
-    assert state.config.model.preset == "cnn" and model_panel.control("model.preset").currentData() == "cnn"
-    assert model_panel.is_shown("model.filters"), "the form follows an undo"
+    default = RunConfig().model.preset
+    assert state.config.model.preset == default and model_panel.control("model.preset").currentData() == default
+    assert model_panel.is_shown("model.rnn_units") is ("bilstm" == default), "the form follows an undo"
     state.undo.undo()
     assert state.config.training.learning_rate == pytest.approx(1e-3) and lr.value() == pytest.approx(1e-3)
     state.undo.redo()
@@ -323,3 +324,4 @@ def test_runs_get_names_that_tell_them_apart():
     assert suggested_run_name(cfg) == "sms-bilstm-glove-frozen"
     cfg.embedding.mode = "scratch"
     assert suggested_run_name(cfg) == "sms-bilstm-scratch"
+

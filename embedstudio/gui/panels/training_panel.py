@@ -280,6 +280,6 @@ class TrainingPanel(QWidget):
 
     def _log(self, message: str, *, warning: bool = False) -> None:
         if warning:
-            self.log.appendHtml(f'<span style="color:#a04000">{html.escape(str(message))}</span>')
+            self.log.appendHtml(f'<span style="color:#a04000">{html.escape(str(message), quote=False)}</span>')
         else:
             self.log.appendPlainText(str(message))

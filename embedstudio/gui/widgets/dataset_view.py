@@ -111,7 +111,8 @@ class DatasetView(QWidget):
         ds, stats = result.dataset, result.stats
         self.summary.setText(summary_text(result))
         lines = warning_lines(result)
-        self.warnings.setText("<br>".join(f"⚠ {html.escape(w)}" for w in lines))
+        # quote=False: Qt's rich text does not know &#x27;, and showed "&#x27;ham&#x27;" literally.
+        self.warnings.setText("<br>".join(f"⚠ {html.escape(w, quote=False)}" for w in lines))
         self.warnings.setVisible(bool(lines))
         texts = ds.train.texts + (ds.test.texts if ds.test is not None else [])
         labels = ds.train.labels + (ds.test.labels if ds.test is not None else [])
