@@ -275,6 +275,10 @@ class TrainingConfig:
         "Batch size", "Texts per gradient step", range=(1, 65536), step=16, unit="texts"))
     epochs: int = field(default=10, metadata=spec(
         "Epochs", "Passes over the training texts", range=(1, 10_000), cli="--epochs"))
+    min_steps: int = field(default=300, metadata=spec(
+        "Minimum updates", "Small datasets get more epochs until training has made at least this many gradient "
+        "updates (early stopping still ends it); an epoch budget alone gives 75 texts 12 updates",
+        range=(0, 1_000_000), step=100, unit="updates"))
     early_stopping: bool = field(default=True, metadata=spec(
         "Stop early when validation loss stalls",
         "Stop and keep the best weights when the validation loss has not improved for 'patience' epochs"))
@@ -366,7 +370,7 @@ def field_specs(cls: type = RunConfig, prefix: str = "") -> Iterator[tuple[str, 
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
         path = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             yield from field_specs(tp, f"{path}.")
             continue
         if get_origin(tp) is list and dataclasses.is_dataclass(get_args(tp)[0]):
@@ -605,7 +609,7 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
 def _convert(tp: Any, value: Any, where: str) -> Any:
     origin = get_origin(tp)
     args = get_args(tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"'{where}' must be a table/object, not {type(value).__name__}.", field=where)
         return _build(tp, value, f"{where}.")

@@ -30,13 +30,15 @@ def leakage_warning(dataset_path: str | os.PathLike | None, accuracy: float) -> 
         return None
     if not _NEWSGROUPS_PATTERN.search(str(dataset_path)):
         return None
-    return (f"Accuracy {accuracy:.3f} on what looks like 20 Newsgroups is suspiciously high: the message "
-            "headers (Newsgroups:, Path:) name the class. With headers, footers and quotes stripped, "
-            "published results are about 0.70. Turn on header stripping in the dataset options "
-            "to measure the text itself.")
+    return (
+        f"Accuracy {accuracy:.3f} on what looks like 20 Newsgroups is suspiciously high: the message "
+        "headers (Newsgroups:, Path:) name the class. With headers, footers and quotes stripped, "
+        "published results are about 0.70. Turn on header stripping in the dataset options "
+        "to measure the text itself."
+    )
 
 
-COLLAPSE_SHARE = 0.95   # one class taking this share of the predictions ...
+COLLAPSE_SHARE = 0.95  # one class taking this share of the predictions ...
 COLLAPSE_TRUE_SHARE = 0.8  # ... while it is at most this share of the truth means the model has collapsed
 
 
@@ -48,8 +50,10 @@ def collapse_warning(y_true: Sequence[str], y_pred: Sequence[str]) -> str | None
     n = len(y_pred)
     if count / n < COLLAPSE_SHARE or Counter(y_true)[top] / n > COLLAPSE_TRUE_SHARE:
         return None
-    return (f"The model predicts '{top}' for {count} of {n} test texts: it has not learnt to tell the classes "
-            "apart. More training data, more epochs, class weights, or a smaller model usually help.")
+    return (
+        f"The model predicts '{top}' for {count} of {n} test texts: it has not learnt to tell the classes "
+        "apart. More training data, more epochs, class weights, or a smaller model usually help."
+    )
 
 
 def report_warnings(report: dict[str, Any] | None) -> list[str]:
@@ -59,8 +63,9 @@ def report_warnings(report: dict[str, Any] | None) -> list[str]:
     return [report[key] for key in ("label_warning", "leakage_warning", "collapse_warning") if report.get(key)]
 
 
-def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], *,
-                         dataset_path: str | os.PathLike | None = None) -> dict[str, Any]:
+def evaluate_predictions(
+    y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str], *, dataset_path: str | os.PathLike | None = None
+) -> dict[str, Any]:
     """Accuracy, macro/weighted F1, per-class precision/recall/F1/support and the confusion matrix.
 
     ``proba`` is ``(n, len(classes))``; the prediction is the most probable class. True labels the model
@@ -79,8 +84,7 @@ def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequ
     y_pred = [classes[i] for i in proba.argmax(axis=1)]
     unknown = sorted(set(y_true) - set(classes))
     labels = classes + unknown
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     accuracy = float(accuracy_score(y_true, y_pred))
     present = set(y_true)
     supported = [c for c in labels if c in present]
@@ -108,8 +112,14 @@ def evaluate_predictions(y_true: Sequence[str], proba: np.ndarray, classes: Sequ
     return report
 
 
-def misclassified(texts: Sequence[str], y_true: Sequence[str], proba: np.ndarray, classes: Sequence[str],
-                  sources: Sequence[str] | None = None, limit: int = 500) -> list[dict[str, Any]]:
+def misclassified(
+    texts: Sequence[str],
+    y_true: Sequence[str],
+    proba: np.ndarray,
+    classes: Sequence[str],
+    sources: Sequence[str] | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
     """Wrong predictions, most confident first (the ones most worth reading), at most ``limit``."""
     proba = np.asarray(proba, dtype=np.float64)
     classes = [str(c) for c in classes]
@@ -121,14 +131,16 @@ def misclassified(texts: Sequence[str], y_true: Sequence[str], proba: np.ndarray
         if guess == str(truth):
             continue
         true_index = index.get(str(truth))
-        rows.append({
-            "text": text,
-            "true": str(truth),
-            "predicted": guess,
-            "confidence": float(proba[i, predicted[i]]),
-            "true_probability": float(proba[i, true_index]) if true_index is not None else 0.0,
-            "source": sources[i] if sources is not None and i < len(sources) else "",
-        })
+        rows.append(
+            {
+                "text": text,
+                "true": str(truth),
+                "predicted": guess,
+                "confidence": float(proba[i, predicted[i]]),
+                "true_probability": float(proba[i, true_index]) if true_index is not None else 0.0,
+                "source": sources[i] if sources is not None and i < len(sources) else "",
+            }
+        )
     rows.sort(key=lambda r: -r["confidence"])
     return rows[:limit]
 
@@ -149,13 +161,17 @@ def load_run_model(run_dir: str | os.PathLike) -> Any:
         raise RunError(f"Run folder not found: {run_dir}")
     check_run_links(run_dir)
     if not path.is_file():
-        raise RunError(f"{run_dir} has no {MODEL_FILE}: the run stopped before training began or failed.",
-                       hint="Open another run, or train again.")
+        raise RunError(
+            f"{run_dir} has no {MODEL_FILE}: the run stopped before training began or failed.",
+            hint="Open another run, or train again.",
+        )
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects(), compile=False)
     except Exception as exc:
-        raise RunError(f"{path} cannot be loaded: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                       hint="The file may be truncated or written by an incompatible version; train the run again.") from None
+        raise RunError(
+            f"{path} cannot be loaded: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            hint="The file may be truncated or written by an incompatible version; train the run again.",
+        ) from None
 
 
 def _cached_model(run_dir: Path) -> Any:
@@ -187,8 +203,9 @@ def run_classes(run_dir: str | os.PathLike) -> list[str]:
     return [str(c) for c in classes]
 
 
-def predict_proba(model: Any, texts: Sequence[str], *, cancel: CancelToken | None = None,
-                  progress: Any = None) -> np.ndarray:
+def predict_proba(
+    model: Any, texts: Sequence[str], *, cancel: CancelToken | None = None, progress: Any = None
+) -> np.ndarray:
     """``(len(texts), n_classes)`` probabilities from an end-to-end model, in batches."""
     parts = []
     for start in range(0, len(texts), _PREDICT_BATCH):
@@ -196,7 +213,7 @@ def predict_proba(model: Any, texts: Sequence[str], *, cancel: CancelToken | Non
             cancel.raise_if_cancelled()
         if progress is not None:
             progress(start)
-        batch = np.asarray([[str(t)] for t in texts[start:start + _PREDICT_BATCH]], dtype=object)
+        batch = np.asarray([[str(t)] for t in texts[start : start + _PREDICT_BATCH]], dtype=object)
         parts.append(np.asarray(model.predict_on_batch(batch), dtype=np.float64))
     if progress is not None:
         progress(len(texts))
@@ -206,8 +223,9 @@ def predict_proba(model: Any, texts: Sequence[str], *, cancel: CancelToken | Non
     return np.concatenate(parts, axis=0)
 
 
-def predict_texts(run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
-                  ) -> list[dict[str, float]]:
+def predict_texts(
+    run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
+) -> list[dict[str, float]]:
     """Class probabilities for each text, from a run folder or an end-to-end model."""
     if isinstance(run_dir_or_model, (str, os.PathLike)):
         run_dir = Path(run_dir_or_model)
@@ -223,7 +241,7 @@ def predict_texts(run_dir_or_model: Any, texts: Sequence[str], classes: Sequence
     return [{str(c): float(p) for c, p in zip(classes, row)} for row in proba]
 
 
-OOV_FLAG_SHARE = 0.5   # flag a text when more than half of its tokens are not in the vocabulary
+OOV_FLAG_SHARE = 0.5  # flag a text when more than half of its tokens are not in the vocabulary
 
 
 def _text_vectorizer(model: Any) -> Any:
@@ -259,7 +277,7 @@ def text_flags(model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
     length = layer.get_config().get("output_sequence_length")
     out = []
     for start in range(0, len(texts), _PREDICT_BATCH):
-        chunk = [str(t) for t in texts[start:start + _PREDICT_BATCH]]
+        chunk = [str(t) for t in texts[start : start + _PREDICT_BATCH]]
         tokens = layer._preprocess(tf.constant(chunk, dtype=tf.string))  # the layer's own standardize + split
         ids = layer._lookup_layer(tokens)
         oov = 1  # TextVectorization: 0 is padding, 1 is [UNK]
@@ -280,8 +298,9 @@ def text_flags(model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
     return out
 
 
-def predict_detailed(run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
-                     ) -> list[dict[str, Any]]:
+def predict_detailed(
+    run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """``predict_texts`` plus, for each text, what the model saw of it: ``{"probabilities": {...},
     "flags": [...], "tokens": n, "ignored": k, "unknown": u}`` (see :func:`text_flags`)."""
     if isinstance(run_dir_or_model, (str, os.PathLike)):
@@ -308,11 +327,14 @@ def label_overlap_check(labels: Sequence[str], classes: Sequence[str], source: s
         raise RunError(
             f"{source}: none of its labels ({shown}) is a class of this run ({model_shown}), so a score would "
             "mean nothing. Evaluate on data labelled with the run's classes, or check the label column "
-            "(data.label_column).")
+            "(data.label_column)."
+        )
     rows = sum(unknown.values())
-    return (f"{rows:,} of {sum(counts.values()):,} examples carry {len(unknown):,} label"
-            f"{'s' if len(unknown) != 1 else ''} the run does not know ({shown}); they count as errors, "
-            "so the score is lower than the model's real one on its classes.")
+    return (
+        f"{rows:,} of {sum(counts.values()):,} examples carry {len(unknown):,} label"
+        f"{'s' if len(unknown) != 1 else ''} the run does not know ({shown}); they count as errors, "
+        "so the score is lower than the model's real one on its classes."
+    )
 
 
 def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
@@ -327,8 +349,11 @@ def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
         raise RunError(f"{run_dir} has no {CONFIG_FILE}.") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise RunError(f"{run_dir / CONFIG_FILE} is unreadable: {exc}") from None
-    data.path = str(Path(data_cfg_or_path).expanduser().resolve()) if not str(data_cfg_or_path).startswith(
-        "gensim-test-data:") else str(data_cfg_or_path)
+    data.path = (
+        str(Path(data_cfg_or_path).expanduser().resolve())
+        if not str(data_cfg_or_path).startswith("gensim-test-data:")
+        else str(data_cfg_or_path)
+    )
     data.test_path = ""
     data.validation_path = ""
     data.max_rows = None
@@ -336,8 +361,13 @@ def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
     return data
 
 
-def evaluate_run(run_dir: str | os.PathLike, data_cfg_or_path: Any, *, reporter: Reporter | None = None,
-                 cancel: CancelToken | None = None) -> dict[str, Any]:
+def evaluate_run(
+    run_dir: str | os.PathLike,
+    data_cfg_or_path: Any,
+    *,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
     """Evaluate a saved run on a dataset: its test split if it has one, else all of its rows.
 
     A path is read with the run's own dataset options (format, columns, cleaning); a ``DataConfig`` is used
@@ -382,4 +412,3 @@ def evaluate_run(run_dir: str | os.PathLike, data_cfg_or_path: Any, *, reporter:
     report["report_path"] = str(target)
     reporter.info(f"Accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f} ({target.name})")
     return report
-

@@ -46,7 +46,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    """Readable UTF-8 JSON; names that are not valid Unicode (a non-UTF-8 folder name read with
+    surrogateescape) are kept losslessly as \\udcXX escapes instead of failing to encode."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = (json.dumps(obj, indent=2, ensure_ascii=True, sort_keys=False) + "\n").encode("ascii")
+    atomic_write_bytes(path, data)
 
 
 def file_sha256(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:

@@ -246,6 +246,19 @@ def _read_record(path: Path) -> tuple[RunRecord, list[str]]:
     return record, problems
 
 
+def _pid_alive(text: str) -> bool:
+    """Whether the process with this pid (as text) still runs on this machine (unknown: assume it does)."""
+    if not text.isdigit():
+        return True
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def _process_gone(description: dict) -> bool:
     """Whether the process that wrote a 'running' run has ended (pid and hostname are stored under
     ``environment``; older runs had them at the top level)."""
@@ -397,7 +410,7 @@ def save_durably(path: Path, save: Any, *, needed: int, what: str) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     check_space_for(path.parent, needed, what)
-    with _held_interrupt():
+    with _held_interrupt(), _scratch_folder(path.parent):
         try:
             save(tmp)
             os.replace(tmp, path)
@@ -408,6 +421,33 @@ def save_durably(path: Path, save: Any, *, needed: int, what: str) -> None:
                                f"{human_bytes(needed)}); the partial file was removed.",
                                hint="Free some space on that disk and train again.") from None
             raise
+
+
+_SCRATCH_PREFIX = ".save-"
+
+
+class _scratch_folder:
+    """Point ``tempfile`` at ``<folder>/.save-<pid>-tmp`` during a save, so that what Keras unpacks there
+    (its asset folders) is deleted afterwards, or by :func:`clean_interrupted_saves` after a kill -9,
+    instead of piling up in the system's temp folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / f"{_SCRATCH_PREFIX}{os.getpid()}-tmp"
+        self._previous: str | None = None
+
+    def __enter__(self) -> "_scratch_folder":
+        import tempfile
+
+        self.path.mkdir(exist_ok=True)
+        self._previous = tempfile.tempdir
+        tempfile.tempdir = str(self.path)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import tempfile
+
+        tempfile.tempdir = self._previous
+        _remove_partial(self.path)
 
 
 def _remove_partial(tmp: Path) -> None:
@@ -471,7 +511,8 @@ def clean_interrupted_saves(runs_dir: str | os.PathLike) -> int:
             continue
         if description.get("status") == "running" and not _process_gone(description):
             continue  # a training in progress
-        for leftover in [child / _TEMP_MODEL, *child.glob(".*.tmp")]:
+        scratch = [p for p in child.glob(f"{_SCRATCH_PREFIX}*-tmp") if not _pid_alive(p.name.split("-")[1])]
+        for leftover in [child / _TEMP_MODEL, *child.glob(".*.tmp"), *scratch]:
             if leftover.exists() and not leftover.is_symlink():
                 _remove_partial(leftover)
                 removed += 1

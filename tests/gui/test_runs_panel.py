@@ -155,3 +155,24 @@ def test_empty_runs_folder(qtbot, pool, tmp_path):
     panel = make_panel(qtbot, pool, ws.state)
     assert panel.records == [] and "No runs yet" in panel.status.text()
     assert not panel.rerun_button.isEnabled()
+
+
+def test_a_killed_run_shows_as_interrupted(qtbot, pool, two_runs):
+    import socket
+    import subprocess
+    import sys
+
+    ws, _ = two_runs
+    run = next(p for p in sorted(ws.runs_dir.iterdir()) if p.is_dir())
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    description = json.loads((run / "description.json").read_text())
+    description.update(status="running",
+                       environment={**description.get("environment", {}), "pid": int(dead.stdout),
+                                    "hostname": socket.gethostname()})
+    (run / "description.json").write_text(json.dumps(description))
+    (run / "model.keras").unlink()
+    panel = make_panel(qtbot, pool, ws.state)
+    statuses = {panel.model.value(row, 0): panel.model.value(row, 3) for row in range(panel.model.rowCount())}
+    assert sorted(statuses.values()) == ["completed", "interrupted"]
+    record = next(r for r in panel.records if r.status == "interrupted")
+    assert "not a usable run" in record.leftovers()

@@ -82,3 +82,27 @@ def test_a_damaged_cache_entry_is_rebuilt_and_said(tmp_path, monkeypatch):
     assert any("cached copy of v.txt was not used" in line for line in reporter.infos)
     assert load_vectors(src).info.from_cache  # rebuilt
     assert VectorCache(tmp_path / "cache").load(src, format="glove", limit=None) is not None
+
+
+def test_json_with_names_that_are_not_utf8_is_written_losslessly(tmp_path):
+    import os
+
+    from embedstudio.core.fileio import atomic_write_json
+    from embedstudio.core.runs import update_description
+
+    name = os.fsdecode(b"caf\xe9")  # a Latin-1 folder name as Python sees it on a UTF-8 system
+    update_description(tmp_path, classes=[name, "ok"])
+    text = (tmp_path / "description.json").read_text(encoding="utf-8")
+    assert json.loads(text)["classes"] == [name, "ok"]
+    atomic_write_json(tmp_path / "plain.json", {"name": "café"})
+    assert "café" in (tmp_path / "plain.json").read_text(encoding="utf-8")  # readable when it can be
+
+
+def test_a_tiny_binary_file_whose_numbers_look_like_text_is_still_binary(tmp_path):
+    from .helpers import word2vec_binary_bytes
+
+    # 6.005876e16 as float32 is the bytes 'UUU[': printable, yet the records end exactly at the file's end.
+    path = tmp_path / "v.bin"
+    path.write_bytes(word2vec_binary_bytes(["0"], np.array([[6.005876e16]], dtype=np.float32)))
+    wv = load_vectors(path, use_cache=False)
+    assert wv.info.format == "word2vec_binary" and wv.words == ["0"]

@@ -347,3 +347,29 @@ def test_the_whole_demo_runs_without_any_network_connection(tmp_path):
                           capture_output=True, text=True, timeout=900)
     assert "ATTEMPTS 0" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.returncode == 0 and "network use" not in done.stderr
+
+
+def test_keras_scratch_files_of_a_save_stay_in_the_run_and_are_removed(tmp_path):
+    import tempfile
+
+    from embedstudio.core.runs import clean_interrupted_saves, save_durably, update_description
+
+    seen = {}
+
+    def save(tmp: Path) -> None:
+        seen["scratch"] = Path(tempfile.mkdtemp())  # what Keras' asset store does
+        (seen["scratch"] / "asset").write_bytes(b"x" * 100)
+        tmp.write_bytes(b"model")
+
+    run = tmp_path / "runs" / "r"
+    run.mkdir(parents=True)
+    save_durably(run / "model.keras", save, needed=10, what="the model")
+    assert seen["scratch"].parent.parent == run and not seen["scratch"].exists()
+    assert tempfile.tempdir is None or not tempfile.tempdir.startswith(str(run))
+    # What a kill -9 during a save leaves: removed at the next training's start (the writer is gone).
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (run / f".save-{int(dead.stdout)}-tmp" / "tmpabc").mkdir(parents=True)
+    (run / ".model.keras.tmp.keras").write_bytes(b"partial")
+    update_description(run, status="failed")
+    assert clean_interrupted_saves(tmp_path / "runs") == 2
+    assert sorted(p.name for p in run.iterdir()) == ["description.json", "model.keras"]

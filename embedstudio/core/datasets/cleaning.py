@@ -13,7 +13,7 @@ On 20 Newsgroups every message starts with headers and the output is identical t
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 # "Key: value" (RFC 822 field names are letters, digits and hyphens).
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,60}:(?:\s|$)")
@@ -85,8 +85,9 @@ def strip_quotes(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if not _QUOTE_RE.search(line))
 
 
-def clean_text(text: str, *, headers: bool = False, footers: bool = False, quotes: bool = False,
-               lowercase: bool = False) -> str:
+def clean_text(
+    text: str, *, headers: bool = False, footers: bool = False, quotes: bool = False, lowercase: bool = False
+) -> str:
     """Apply the chosen rules in scikit-learn's order: headers, footers, quotes; then lowercase."""
     if headers:
         text = strip_headers(text)
@@ -117,20 +118,127 @@ def count_header_lines(texts: Sequence[str], key: str) -> int:
 # ---- HTML --------------------------------------------------------------------------------
 # A tag: '<br />', '<p class="x">', '</i>': only HTML's own element names, so that e-mail addresses and
 # Usenet's '<URL:...>' or '<name@host>' (20 Newsgroups is full of them) and "a < b > c" are never tags.
-HTML_ELEMENTS = (
-    "a abbr address area article aside audio b base bdi bdo big blink blockquote body br button canvas caption "
-    "center cite code col colgroup data dd del details dfn dialog div dl dt em embed fieldset figcaption figure "
-    "font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label legend "
-    "li link main map mark meta nav noscript object ol optgroup option output p param picture pre q s samp script "
-    "section select small source span strike strong style sub summary sup table tbody td template textarea tfoot "
-    "th thead time title tr track tt u ul var video wbr").split()
-_HTML_TAG = re.compile(r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True))
-                       + r")(?:\s[^<>@]*)?\s*/?>", re.IGNORECASE)
+HTML_ELEMENTS = [
+    "a",
+    "abbr",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "bdi",
+    "bdo",
+    "big",
+    "blink",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "map",
+    "mark",
+    "meta",
+    "nav",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "script",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+]
+_HTML_TAG = re.compile(
+    r"</?(?:" + "|".join(sorted(HTML_ELEMENTS, key=len, reverse=True)) + r")(?:\s[^<>@]*)?\s*/?>", re.IGNORECASE
+)
 # An entity: '&amp;', '&#39;', '&#x27;'; and entities whose '&' was lost in an earlier export
 # (' #39;s', ' quot;'), as in the AG News CSV.
 _HTML_ENTITY = re.compile(r"&(?:[A-Za-z]{2,8}|#\d{1,6}|#[xX][0-9A-Fa-f]{1,6});")
 _BARE_ENTITY = re.compile(r"(?<![&\w])(#\d{2,6}|quot|amp|lt|gt|nbsp|apos);")
-HTML_AUTO_SHARE = 0.03   # strip_html on auto turns on when this share of documents holds tags or entities
+HTML_AUTO_SHARE = 0.03  # strip_html on auto turns on when this share of documents holds tags or entities
 _HTML_SAMPLE = 2000
 
 

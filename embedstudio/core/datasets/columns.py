@@ -3,17 +3,55 @@
 from __future__ import annotations
 
 import statistics
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import DatasetError
 
-TEXT_NAMES = ("text", "texts", "sms", "message", "msg", "sentence", "document", "doc", "content", "body",
-              "review", "question", "tweet", "comment", "title", "description", "abstract", "utterance",
-              "query", "headline", "article", "post")
-LABEL_NAMES = ("label", "labels", "class", "category", "target", "sentiment", "y", "tag", "topic", "intent",
-               "polarity", "rating", "class_label", "categories", "gold", "annotation", "v1")
+TEXT_NAMES = (
+    "text",
+    "texts",
+    "sms",
+    "message",
+    "msg",
+    "sentence",
+    "document",
+    "doc",
+    "content",
+    "body",
+    "review",
+    "question",
+    "tweet",
+    "comment",
+    "title",
+    "description",
+    "abstract",
+    "utterance",
+    "query",
+    "headline",
+    "article",
+    "post",
+)
+LABEL_NAMES = (
+    "label",
+    "labels",
+    "class",
+    "category",
+    "target",
+    "sentiment",
+    "y",
+    "tag",
+    "topic",
+    "intent",
+    "polarity",
+    "rating",
+    "class_label",
+    "categories",
+    "gold",
+    "annotation",
+    "v1",
+)
 KNOWN_NAMES = frozenset(TEXT_NAMES + LABEL_NAMES)
-TEXT_DISTINCT_SHARE = 0.5   # a text column's values are mostly distinct
+TEXT_DISTINCT_SHARE = 0.5  # a text column's values are mostly distinct
 LABEL_DISTINCT_SHARE = 0.9  # a "label" column with this share of distinct values is not one
 
 
@@ -30,7 +68,8 @@ def resolve_column(spec: str, columns: Sequence[str], *, field: str, source: str
     shown = ", ".join(repr(c) for c in columns)
     raise DatasetError(
         f"{source}: data.{field} is {spec!r}, which is not a {noun} here. The {noun}s are {shown}; "
-        f"give one of these names or a 0-based index (0 to {len(columns) - 1}).")
+        f"give one of these names or a 0-based index (0 to {len(columns) - 1})."
+    )
 
 
 def text_column_specs(value: str | Sequence[str] | None, columns: Sequence[str] = ()) -> list[str]:
@@ -45,9 +84,15 @@ def text_column_specs(value: str | Sequence[str] | None, columns: Sequence[str] 
     return [str(v) for v in value]
 
 
-def auto_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], *,
-                 text: int | None = None, label: int | None = None, source: str = "",
-                 noun: str = "column") -> tuple[int, int]:
+def auto_columns(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    text: int | None = None,
+    label: int | None = None,
+    source: str = "",
+    noun: str = "column",
+) -> tuple[int, int]:
     """Guess whichever of (text, label) is None.
 
     The label: a known name first (label, class, category ...), else the column with the fewest distinct
@@ -66,21 +111,29 @@ def auto_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], *,
     if text is None:
         candidates = [j for j in range(len(columns)) if j != label]
         varied = [j for j in candidates if _distinct(sample, j) >= TEXT_DISTINCT_SHARE * len(sample)]
-        text = max(varied or candidates, key=lambda j: (_mean_words(sample, j), _mean_length(sample, j),
-                                                        lowered[j] in TEXT_NAMES))
+        text = max(
+            varied or candidates,
+            key=lambda j: (_mean_words(sample, j), _mean_length(sample, j), lowered[j] in TEXT_NAMES),
+        )
     return text, label
 
 
-def rank_text_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], *, label: int | None = None
-                      ) -> list[str]:
+def rank_text_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], *, label: int | None = None) -> list[str]:
     """Column names, likeliest text column first (the order auto_columns uses), without the label column;
     for the GUI's multi-select column picker."""
     sample = [r for r in rows[:1000] if len(r) == len(columns)]
     lowered = [c.strip().lower() for c in columns]
     candidates = [j for j in range(len(columns)) if j != label]
-    ranked = sorted(candidates, key=lambda j: (_distinct(sample, j) >= TEXT_DISTINCT_SHARE * len(sample),
-                                               _mean_words(sample, j), _mean_length(sample, j),
-                                               lowered[j] in TEXT_NAMES), reverse=True)
+    ranked = sorted(
+        candidates,
+        key=lambda j: (
+            _distinct(sample, j) >= TEXT_DISTINCT_SHARE * len(sample),
+            _mean_words(sample, j),
+            _mean_length(sample, j),
+            lowered[j] in TEXT_NAMES,
+        ),
+        reverse=True,
+    )
     return [columns[j] for j in ranked]
 
 
@@ -88,12 +141,19 @@ def one_column_error(columns: Sequence[str], source: str, noun: str = "column") 
     found = f"only one {noun} ({columns[0]!r}) was found" if columns else f"no {noun}s were found"
     return DatasetError(
         f"{source}: {found}; a dataset needs a text and a label {noun}. "
-        + ("Check data.delimiter, or choose another format." if noun == "column"
-           else "Add a label key to every line."))
+        + ("Check data.delimiter, or choose another format." if noun == "column" else "Add a label key to every line.")
+    )
 
 
-def pick_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], text_spec, label_spec: str,
-                 *, source: str, noun: str = "column") -> tuple[list[int], int]:
+def pick_columns(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    text_spec,
+    label_spec: str,
+    *,
+    source: str,
+    noun: str = "column",
+) -> tuple[list[int], int]:
     """Resolve the configured columns (auto-picking the empty ones) and check they differ.
 
     ``text_spec`` is one name/index, 'a,b', or a list: several text columns are joined in that order.
@@ -103,14 +163,13 @@ def pick_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], text_spe
         raise one_column_error(columns, source, noun)
     specs = text_column_specs(text_spec, columns)
     texts = [resolve_column(spec, columns, field="text_column", source=source, noun=noun) for spec in specs]
-    label = (resolve_column(label_spec, columns, field="label_column", source=source, noun=noun)
-             if label_spec else None)
+    label = resolve_column(label_spec, columns, field="label_column", source=source, noun=noun) if label_spec else None
     if label is not None and label in texts:
         raise DatasetError(
             f"{source}: data.text_column and data.label_column both name {columns[label]!r}; "
-            f"choose two different {noun}s.")
-    text, label = auto_columns(columns, rows, text=texts[0] if texts else None, label=label, source=source,
-                               noun=noun)
+            f"choose two different {noun}s."
+        )
+    text, label = auto_columns(columns, rows, text=texts[0] if texts else None, label=label, source=source, noun=noun)
     return (texts or [text]), label
 
 
@@ -122,7 +181,8 @@ def check_label_values(labels: Sequence[str], column: str, source: str, *, noun:
         raise DatasetError(
             f"{source}: the label {noun} {column!r} has {distinct:,} different values in {n:,} rows, so it is not "
             f"a label (an id or a text?). Name the {noun} that holds the classes with data.label_column "
-            "and the text with data.text_column.")
+            "and the text with data.text_column."
+        )
 
 
 def _first_named(lowered: Sequence[str], names: Sequence[str], *, exclude: int | None) -> int | None:

@@ -14,17 +14,27 @@ from .encoding import decode_lines
 FORMATS = ("folders", "split", "lines_per_class", "csv", "tsv", "excel", "parquet", "jsonl", "fasttext", "colon_label")
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar", ".zip")
-TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                  ".xlsx": "excel", ".xlsm": "excel", ".parquet": "parquet", ".pq": "parquet"}
+TABLE_SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 MARKUP_SUFFIXES = (".sgm", ".sgml", ".xml")
 # Class folders with these names hold unlabelled examples (the movie-review release's train/unsup).
 UNLABELLED_NAMES = frozenset({"unsup", "unlabeled", "unlabelled", "unknown", "unsupervised"})
 # Top-level files a release carries beside its data (README, LICENSE ...): never a class or a document.
 # Also 'rt-polaritydata.README.1.0.txt': the word may sit anywhere between separators.
-_NOTE_FILE = re.compile(r"(^|[._ -])(readme|license|licence|copying|changes|changelog|notice|citation)([._ -]|$)",
-                        re.IGNORECASE)
+_NOTE_FILE = re.compile(
+    r"(^|[._ -])(readme|license|licence|copying|changes|changelog|notice|citation)([._ -]|$)", re.IGNORECASE
+)
 _MARKUP_START = re.compile(r"^\s*(<\?xml|<!DOCTYPE|<[A-Za-z][\w:.-]*(\s[^>]*)?>)")
-LINES_PER_CLASS_MIN_LINES = 20   # a class folder's single file with this many lines is a file of examples
+LINES_PER_CLASS_MIN_LINES = 20  # a class folder's single file with this many lines is a file of examples
 _LINE_COUNT_BYTES = 256 * 1024
 # fastText and TREC files often carry the split name or no suffix at all; their content decides.
 LINE_SUFFIXES = (".txt", ".train", ".test", ".valid", ".dev", ".cor", ".ft")
@@ -57,7 +67,8 @@ def markup_error(source: str) -> DatasetError:
         f"{source}: this is SGML/XML markup (for example Reuters-21578's <REUTERS> elements), which EmbedStudio "
         "does not read. Convert it to a table with one example per row and a text and a label column "
         "(CSV, TSV or JSONL), or to fastText lines ('__label__sport The match ...'); keep one label per "
-        "example, since multi-label data is not supported.")
+        "example, since multi-label data is not supported."
+    )
 
 
 def _visible_dirs(path: Path) -> list[Path]:
@@ -94,8 +105,7 @@ def lines_per_class_files(root: Path) -> dict[str, Path] | None:
                 return None
             found[d.name] = files[0]
         return found if len(found) >= 2 else None
-    files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")
-                   and not is_note_file(p.name))
+    files = sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith(".") and not is_note_file(p.name))
     if len(files) < 2:
         return None
     stems = {p.name.split(".")[0] for p in files}
@@ -144,7 +154,8 @@ def find_split_dirs(path: Path) -> tuple[Path, Path | None] | None:
         names = ", ".join(sorted(p.name for p in trains + tests))
         raise DatasetError(
             f"{path}: several train/test folders ({names}); point data.path at one train folder "
-            "(its matching test folder beside it is found automatically).")
+            "(its matching test folder beside it is found automatically)."
+        )
     return trains[0], (tests[0] if tests else None)
 
 
@@ -155,7 +166,7 @@ def _sibling_split(path: Path, want: str) -> Path | None:
         if candidate == path or not candidate.is_dir() or split_role(candidate.name) != want:
             continue
         cm = _SPLIT_NAME.match(candidate.name)
-        if (cm.group("prefix") or None) == (prefix or None):
+        if cm is not None and (cm.group("prefix") or None) == (prefix or None):
             return candidate
     return None
 

@@ -21,7 +21,8 @@ def check_encoding(encoding: str) -> str:
     except LookupError:
         raise DatasetError(
             f"data.encoding is {encoding!r}, which Python does not know. "
-            "Use a codec name such as utf-8, cp1252 or latin-1.") from None
+            "Use a codec name such as utf-8, cp1252 or latin-1."
+        ) from None
 
 
 def decode_document(data: bytes, encoding: str) -> tuple[str, bool]:
@@ -45,7 +46,8 @@ def decode_lines(data: bytes, encoding: str, source: str) -> tuple[str, list[int
             # utf-16/32 cannot be split on b"\n", and a cp1252 reading would be garbage.
             raise DatasetError(
                 f"{source}: not valid {encoding} ({exc.reason} at byte {exc.start}). "
-                "Set data.encoding to the file's real encoding (for example utf-8).") from None
+                "Set data.encoding to the file's real encoding (for example utf-8)."
+            ) from None
     parts: list[str] = []
     bad_lines: list[int] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):

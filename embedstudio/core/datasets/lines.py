@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
@@ -24,8 +24,9 @@ def decoded_lines(path: Path, opts: ReadOptions) -> tuple[list[str], list[str]]:
     return text.split("\n"), [f"{path}:{n}" for n in bad]
 
 
-def nonblank_lines(path: Path, opts: ReadOptions, reporter: Reporter,
-                   cancel: CancelToken) -> tuple[Iterator[tuple[int, str]], list[str]]:
+def nonblank_lines(
+    path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken
+) -> tuple[Iterator[tuple[int, str]], list[str]]:
     """(1-based line number, stripped line) for every non-blank line, with progress and cancel; and the
     'file:line' entries that needed the fallback decoding."""
     lines, fallback = decoded_lines(path, opts)
@@ -51,14 +52,17 @@ def read_fasttext(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Can
         if not labels:
             raise DatasetError(
                 f"{path}, line {number}: no '__label__' at the start of the line ({_clip(line)!r}). "
-                "fastText lines look like '__label__sports The match ended 2-1'.")
+                "fastText lines look like '__label__sports The match ended 2-1'."
+            )
         if len(labels) > 1:
             multi.append(f"{path}:{number}")
         rows.add(text, labels[0], f"{path}:{number}")
     warnings = rows.warnings("lines")
     if multi:
-        warnings.append(f"{plural(len(multi), 'line')} {'carries' if len(multi) == 1 else 'carry'} several __label__ tags; only the first was used "
-                        f"(first: {multi[0]}). Multi-label classification is not supported.")
+        warnings.append(
+            f"{plural(len(multi), 'line')} {'carries' if len(multi) == 1 else 'carry'} several __label__ tags; "
+            f"only the first was used (first: {multi[0]}). Multi-label classification is not supported."
+        )
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
 
 
@@ -69,8 +73,8 @@ def parse_fasttext_line(line: str) -> tuple[list[str], str]:
     for token in tokens:
         if not token.startswith(FASTTEXT_PREFIX):
             break
-        labels.append(token[len(FASTTEXT_PREFIX):])
-    return labels, " ".join(tokens[len(labels):])
+        labels.append(token[len(FASTTEXT_PREFIX) :])
+    return labels, " ".join(tokens[len(labels) :])
 
 
 def parse_colon_line(line: str) -> tuple[str, str] | None:
@@ -88,24 +92,26 @@ def read_colon_label(path: Path, opts: ReadOptions, reporter: Reporter, cancel: 
         if parsed is None:
             raise DatasetError(
                 f"{path}, line {number}: expected 'LABEL:fine text' (as in TREC: 'NUM:date When was ...'), "
-                f"got {_clip(line)!r}. Fix the line, or choose another data.format.")
+                f"got {_clip(line)!r}. Fix the line, or choose another data.format."
+            )
         rows.add(parsed[1], parsed[0], f"{path}:{number}")
-    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback,
-                   warnings=rows.warnings("lines"))
+    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=rows.warnings("lines"))
 
 
 def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
     lines, fallback = decoded_lines(path, opts)
     objects = _parse_objects(path, lines)
     if not objects:
-        raise DatasetError(f"{path}: no JSON objects found. Each line should be like "
-                           '{"text": "...", "label": "..."}.')
+        raise DatasetError(
+            f'{path}: no JSON objects found. Each line should be like {{"text": "...", "label": "..."}}.'
+        )
     keys = list(objects[0][1])
     for _, obj in objects:
         keys += [k for k in obj if k not in keys]
     cells = [[as_text(obj.get(k, "")) for k in keys] for _, obj in objects]
-    tis, li = pick_columns(keys, cells[:1000], opts.text_column, opts.label_column,
-                           source=f"{path}, line {objects[0][0]}", noun="key")
+    tis, li = pick_columns(
+        keys, cells[:1000], opts.text_column, opts.label_column, source=f"{path}, line {objects[0][0]}", noun="key"
+    )
     text_keys, label_key = [keys[t] for t in tis], keys[li]
     rows = RowCollector()
     listed: list[str] = []
@@ -117,8 +123,10 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
         for key in (*text_keys, label_key):
             if key not in obj:
                 present = ", ".join(repr(k) for k in obj) or "none"
-                raise DatasetError(f"{path}, line {number}: no key {key!r}; the keys present are {present}. "
-                                   "Add it, or choose other keys with data.text_column / data.label_column.")
+                raise DatasetError(
+                    f"{path}, line {number}: no key {key!r}; the keys present are {present}. "
+                    "Add it, or choose other keys with data.text_column / data.label_column."
+                )
         label = obj[label_key]
         if isinstance(label, list):
             if len(label) > 1:
@@ -131,8 +139,10 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
     check_label_values(labels_seen, label_key, str(path), noun="key")
     warnings = rows.warnings("lines")
     if listed:
-        warnings.append(f"{plural(len(listed), 'line')} {'has' if len(listed) == 1 else 'have'} several labels in {label_key!r}; only the first was used "
-                        f"(first: {listed[0]}).")
+        warnings.append(
+            f"{plural(len(listed), 'line')} {'has' if len(listed) == 1 else 'have'} several labels in {label_key!r}; "
+            f"only the first was used (first: {listed[0]})."
+        )
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
 
 
@@ -144,11 +154,15 @@ def _parse_objects(path: Path, lines: list[str]) -> list[tuple[int, dict]]:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            raise DatasetError(f"{path}, line {number}: not valid JSON ({exc}). Each line must be one "
-                               "complete JSON object; fix or remove that line.") from None
+            raise DatasetError(
+                f"{path}, line {number}: not valid JSON ({exc}). Each line must be one "
+                "complete JSON object; fix or remove that line."
+            ) from None
         if not isinstance(obj, dict):
-            raise DatasetError(f"{path}, line {number}: a JSON {type(obj).__name__}, not an object. "
-                               'Each line must look like {"text": "...", "label": "..."}.')
+            raise DatasetError(
+                f"{path}, line {number}: a JSON {type(obj).__name__}, not an object. "
+                'Each line must look like {"text": "...", "label": "..."}.'
+            )
         objects.append((number, obj))
     return objects
 

@@ -27,8 +27,7 @@ from .tables import read_delimited
 MAX_ROWS_SEED = 0  # max_rows keeps a fixed random sample, so the same config gives the same rows
 
 
-def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None,
-                 cancel: CancelToken | None = None) -> Dataset:
+def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None) -> Dataset:
     """Import the dataset that ``cfg`` describes; raises DatasetError naming the file/line on bad input."""
     reporter, cancel = ensure_reporter(reporter), ensure_cancel(cancel)
     path = _existing_path(cfg.path, "data.path")
@@ -41,13 +40,21 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None,
     for line in raw.infos:
         reporter.info(line)
     fmt = raw.layout or fmt
-    report = ImportReport(path=str(path), format=fmt, rows_read=raw.rows_read,
-                          encoding_fallback=list(raw.encoding_fallback), warnings=list(raw.warnings),
-                          notices=list(raw.notices), excluded=dict(raw.excluded), test_source=raw.test_source,
-                          validation_source=str(data_path(cfg.validation_path)) if cfg.validation_path else "")
+    report = ImportReport(
+        path=str(path),
+        format=fmt,
+        rows_read=raw.rows_read,
+        encoding_fallback=list(raw.encoding_fallback),
+        warnings=list(raw.warnings),
+        notices=list(raw.notices),
+        excluded=dict(raw.excluded),
+        test_source=raw.test_source,
+        validation_source=str(data_path(cfg.validation_path)) if cfg.validation_path else "",
+    )
     if cfg.exclude and fmt not in FOLDER_FORMATS:
-        raw.train, raw.test, validation = (_exclude_labels(t, cfg.exclude, report) if t is not None else None
-                                           for t in (raw.train, raw.test, validation))
+        raw.train = _exclude_labels(raw.train, cfg.exclude, report)
+        raw.test = _exclude_labels(raw.test, cfg.exclude, report) if raw.test is not None else None
+        validation = _exclude_labels(validation, cfg.exclude, report) if validation is not None else None
     tables = {"train": raw.train, "test": raw.test, "validation": validation}
     originals = dict(tables)
     tables = _clean(tables, cfg, report, reporter, cancel)
@@ -55,20 +62,26 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None,
     if cfg.max_rows is not None:
         tables["train"] = _cap(tables["train"], cfg.max_rows, report, "training", "data.max_rows")
         if tables["test"] is not None:
-            report.notices.append(f"data.max_rows caps the training rows only: the given test set keeps all its "
-                                  f"{len(tables['test']):,} rows (set data.max_test_rows to cap it too).")
+            report.notices.append(
+                f"data.max_rows caps the training rows only: the given test set keeps all its "
+                f"{len(tables['test']):,} rows (set data.max_test_rows to cap it too)."
+            )
     if cfg.max_test_rows is not None:
         tables["test"] = _cap(tables["test"], cfg.max_test_rows, report, "test", "data.max_test_rows")
     train, test, validation = tables["train"], tables["test"], tables["validation"]
+    assert train is not None  # every reader returns a training table; only test/validation are optional
     classes = _classes(train, test, path, report, validation)
     report.warnings += _warnings(train, test, classes, report, cfg)
     for message in report.notices:
         reporter.info(message)
     for message in report.warnings:
         reporter.warning(message)
-    reporter.info(f"Imported {len(train):,} training" + (f", {len(validation):,} validation" if validation else "")
-                  + (f" and {len(test):,} test" if test is not None else "")
-                  + f" examples in {plural(len(classes), 'class')} from {path.name} ({fmt}).")
+    reporter.info(
+        f"Imported {len(train):,} training"
+        + (f", {len(validation):,} validation" if validation else "")
+        + (f" and {len(test):,} test" if test is not None else "")
+        + f" examples in {plural(len(classes), 'class')} from {path.name} ({fmt})."
+    )
     return Dataset(path=str(path), train=train, test=test, classes=classes, report=report, validation=validation)
 
 
@@ -76,25 +89,40 @@ FOLDER_FORMATS = ("folders", "split", "lines_per_class")
 
 
 def read_options(cfg: DataConfig) -> ReadOptions:
-    return ReadOptions(encoding=check_encoding(cfg.encoding), delimiter=cfg.delimiter, has_header=cfg.has_header,
-                       text_column=cfg.text_column, label_column=cfg.label_column, sheet=cfg.sheet,
-                       exclude=None if cfg.exclude is None else list(cfg.exclude), max_bytes=cfg.max_bytes)
+    return ReadOptions(
+        encoding=check_encoding(cfg.encoding),
+        delimiter=cfg.delimiter,
+        has_header=cfg.has_header,
+        text_column=cfg.text_column,
+        label_column=cfg.label_column,
+        sheet=cfg.sheet,
+        exclude=None if cfg.exclude is None else list(cfg.exclude),
+        max_bytes=cfg.max_bytes,
+    )
 
 
-def read_source(path: Path, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken,
-                *, role: str = "train") -> RawRead:
+def read_source(
+    path: Path, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken, *, role: str = "train"
+) -> RawRead:
     """Run the reader for ``fmt`` on ``path`` (no cleaning)."""
     if fmt in ("folders", "split"):
         return read_folder_dataset(path, fmt, opts, reporter, cancel, role=role)
     if fmt == "lines_per_class":
         return read_lines_per_class(path, opts, reporter, cancel, role=role)
     if path.is_dir():
-        raise DatasetError(f"{path} is a folder, but data.format {fmt!r} reads one file. Choose a file, "
-                           "or set data.format to 'folders', 'split', 'lines_per_class' or 'auto'.")
+        raise DatasetError(
+            f"{path} is a folder, but data.format {fmt!r} reads one file. Choose a file, "
+            "or set data.format to 'folders', 'split', 'lines_per_class' or 'auto'."
+        )
     if fmt in ("csv", "tsv"):
         return read_delimited(path, opts, fmt, reporter, cancel)
-    readers = {"jsonl": read_jsonl, "fasttext": read_fasttext, "colon_label": read_colon_label,
-               "excel": read_excel, "parquet": read_parquet}
+    readers = {
+        "jsonl": read_jsonl,
+        "fasttext": read_fasttext,
+        "colon_label": read_colon_label,
+        "excel": read_excel,
+        "parquet": read_parquet,
+    }
     return readers[fmt](path, opts, reporter, cancel)
 
 
@@ -121,12 +149,14 @@ def _resolve_format(cfg: DataConfig, path: Path) -> str:
             return "folders"  # the train folder was given with an explicit test folder
         raise DatasetError(
             f"{path} holds its own train/test split, and data.test_path is also set. Clear data.test_path, "
-            "or point data.path at the training folder only.")
+            "or point data.path at the training folder only."
+        )
     return fmt
 
 
-def _add_source(raw: RawRead, cfg: DataConfig, fmt: str, opts: ReadOptions, reporter: Reporter,
-                cancel: CancelToken, role: str) -> TextTable | None:
+def _add_source(
+    raw: RawRead, cfg: DataConfig, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken, role: str
+) -> TextTable | None:
     """Read data.test_path into ``raw.test``, or return the table of data.validation_path."""
     field = f"data.{role}_path"
     extra_path = _existing_path(getattr(cfg, f"{role}_path"), field)
@@ -161,9 +191,11 @@ def _exclude_labels(table: TextTable, patterns: list[str], report: ImportReport)
     return table.subset(keep) if len(keep) < len(table) else table
 
 
-def _clean(tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport, reporter: Reporter,
-           cancel: CancelToken) -> dict[str, TextTable | None]:
+def _clean(
+    tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport, reporter: Reporter, cancel: CancelToken
+) -> dict[str, TextTable | None]:
     train = tables["train"]
+    assert train is not None
     report.looks_like_mail = looks_like_mail(train.texts)
     auto = report.looks_like_mail
     report.stripped_headers = auto if cfg.strip_headers is None else cfg.strip_headers
@@ -171,13 +203,28 @@ def _clean(tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportR
     report.stripped_quotes = auto if cfg.strip_quotes is None else cfg.strip_quotes
     html = looks_like_html(train.texts) if cfg.strip_html is None else cfg.strip_html
     if report.looks_like_mail:
-        reporter.info("The documents look like e-mail/news messages; stripping "
-                      + (", ".join(k for k, on in (("headers", report.stripped_headers),
-                                                   ("footers", report.stripped_footers),
-                                                   ("quotes", report.stripped_quotes)) if on) or "nothing")
-                      + ".")
-    options = dict(headers=report.stripped_headers, footers=report.stripped_footers,
-                   quotes=report.stripped_quotes, lowercase=cfg.lowercase)
+        reporter.info(
+            "The documents look like e-mail/news messages; stripping "
+            + (
+                ", ".join(
+                    k
+                    for k, on in (
+                        ("headers", report.stripped_headers),
+                        ("footers", report.stripped_footers),
+                        ("quotes", report.stripped_quotes),
+                    )
+                    if on
+                )
+                or "nothing"
+            )
+            + "."
+        )
+    options = dict(
+        headers=report.stripped_headers,
+        footers=report.stripped_footers,
+        quotes=report.stripped_quotes,
+        lowercase=cfg.lowercase,
+    )
     if not any(options.values()) and not html:
         return tables
     present = [t for t in tables.values() if t is not None]
@@ -199,26 +246,35 @@ def _clean(tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportR
 
     result = {part: (cleaned(t) if t is not None else None) for part, t in tables.items()}
     if html:
-        how = "on by default: more than a few percent of the documents hold tags or entities" \
-            if cfg.strip_html is None else "data.strip_html = true"
-        report.notices.append(f"HTML cleaned in {report.html_cleaned:,} documents (tags removed, entities such as "
-                              f"&amp; and &#39; decoded; {how}).")
+        how = (
+            "on by default: more than a few percent of the documents hold tags or entities"
+            if cfg.strip_html is None
+            else "data.strip_html = true"
+        )
+        report.notices.append(
+            f"HTML cleaned in {report.html_cleaned:,} documents (tags removed, entities such as "
+            f"&amp; and &#39; decoded; {how})."
+        )
     elif cfg.strip_html is None:
         share = sum(1 for t in train.texts[:: max(1, len(train) // 2000)] if has_html(t))
         if share:
-            reporter.info(f"A few documents hold HTML tags or entities ({share:,} in a sample); too few to clean "
-                          "by default. Set data.strip_html = true to clean them.")
+            reporter.info(
+                f"A few documents hold HTML tags or entities ({share:,} in a sample); too few to clean "
+                "by default. Set data.strip_html = true to clean them."
+            )
     return result
 
 
-def _drop_rows(tables: dict[str, TextTable | None], originals: dict[str, TextTable | None], cfg: DataConfig,
-               report: ImportReport) -> dict[str, TextTable | None]:
+def _drop_rows(
+    tables: dict[str, TextTable | None], originals: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport
+) -> dict[str, TextTable | None]:
     kept: dict[str, TextTable | None] = {}
     for part, table in tables.items():
         if table is None:
             kept[part] = None
             continue
-        before = originals[part].texts if originals[part] is not None else table.texts
+        original = originals[part]
+        before = original.texts if original is not None else table.texts
         keep = []
         seen: set[tuple[str, str]] = set()
         empty = emptied = duplicates = 0
@@ -246,40 +302,50 @@ def _count_dropped(report: ImportReport, cfg: DataConfig, empty: int, emptied: i
     if cfg.drop_empty:
         report.empty_dropped += empty
     elif empty:
-        what = (f"{plural(empty, 'row')} {'is' if empty == 1 else 'are'} empty or hold{'s' if empty == 1 else ''} only "
-                "punctuation/whitespace"
-                + (f" ({emptied:,} of them empty after cleaning)" if emptied else ""))
+        what = (
+            f"{plural(empty, 'row')} {'is' if empty == 1 else 'are'} empty or hold{'s' if empty == 1 else ''} only "
+            "punctuation/whitespace" + (f" ({emptied:,} of them empty after cleaning)" if emptied else "")
+        )
         report.warnings.append(
             f"{what}; they were kept because data.drop_empty is false. They become all-padding sequences "
-            "(NaN with masked averaging).")
+            "(NaN with masked averaging)."
+        )
     if cfg.drop_duplicates:
         report.duplicates_dropped += duplicates
     elif duplicates:
-        report.warnings.append(f"{plural(duplicates, 'row')} {'is an exact duplicate' if duplicates == 1 else 'are exact duplicates'} (same text and label) of earlier rows; "
-                               "they were kept because data.drop_duplicates is false.")
+        report.warnings.append(
+            f"{plural(duplicates, 'row')} {'is an exact duplicate' if duplicates == 1 else 'are exact duplicates'} "
+            "(same text and label) of earlier rows; they were kept because data.drop_duplicates is false."
+        )
 
 
 def _cap(table: TextTable | None, max_rows: int, report: ImportReport, what: str, field: str) -> TextTable | None:
     if table is None or len(table) <= max_rows:
         return table
     keep = sorted(random.Random(MAX_ROWS_SEED).sample(range(len(table)), max_rows))
-    report.warnings.append(f"{field} = {max_rows:,}: kept a fixed random sample of {max_rows:,} of the "
-                           f"{len(table):,} {what} rows.")
+    report.warnings.append(
+        f"{field} = {max_rows:,}: kept a fixed random sample of {max_rows:,} of the {len(table):,} {what} rows."
+    )
     return table.subset(keep)
 
 
-def _classes(train: TextTable, test: TextTable | None, path: Path, report: ImportReport,
-             validation: TextTable | None = None) -> list[str]:
+def _classes(
+    train: TextTable, test: TextTable | None, path: Path, report: ImportReport, validation: TextTable | None = None
+) -> list[str]:
     classes = sort_labels(set(train.labels))
     if not classes:
-        emptied = (f", {report.empty_after_cleaning:,} of them empty after cleaning"
-                   if report.empty_after_cleaning else "")
-        raise DatasetError(f"{path}: no usable rows are left after dropping empty rows and duplicates "
-                           f"({report.empty_dropped:,} empty{emptied}, {report.duplicates_dropped:,} duplicates).")
+        emptied = (
+            f", {report.empty_after_cleaning:,} of them empty after cleaning" if report.empty_after_cleaning else ""
+        )
+        raise DatasetError(
+            f"{path}: no usable rows are left after dropping empty rows and duplicates "
+            f"({report.empty_dropped:,} empty{emptied}, {report.duplicates_dropped:,} duplicates)."
+        )
     if len(classes) < 2:
         raise DatasetError(
             f"{path}: every example has the same label ({classes[0]!r}); a classifier needs at least 2 classes. "
-            "Check data.label_column (or the label field), or add examples of other classes.")
+            "Check data.label_column (or the label field), or add examples of other classes."
+        )
     for name, table in (("test", test), ("validation", validation)):
         if table is None:
             continue
@@ -287,16 +353,20 @@ def _classes(train: TextTable, test: TextTable | None, path: Path, report: Impor
         if unknown:
             raise DatasetError(
                 f"{path}: the {name} data has classes the training data lacks: {', '.join(map(repr, unknown))}. "
-                f"Train and {name} must use the same class names.")
+                f"Train and {name} must use the same class names."
+            )
         missing = [c for c in classes if c not in set(table.labels)]
         if missing:
-            report.warnings.append(f"The {name} data has no examples of {plural(len(missing), 'class')}: "
-                                   f"{', '.join(map(repr, missing))}; their {name} scores cannot be measured.")
+            report.warnings.append(
+                f"The {name} data has no examples of {plural(len(missing), 'class')}: "
+                f"{', '.join(map(repr, missing))}; their {name} scores cannot be measured."
+            )
     return classes
 
 
-def _warnings(train: TextTable, test: TextTable | None, classes: list[str], report: ImportReport,
-              cfg: DataConfig) -> list[str]:
+def _warnings(
+    train: TextTable, test: TextTable | None, classes: list[str], report: ImportReport, cfg: DataConfig
+) -> list[str]:
     out = checks.fallback_warnings(report.encoding_fallback, cfg.encoding)
     out += checks.imbalance_warnings(train, classes, "training data")
     out += checks.kept_header_warnings(report.looks_like_mail, report.stripped_headers)

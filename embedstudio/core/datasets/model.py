@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 
 @dataclass
@@ -18,15 +18,15 @@ class TextTable:
         if not (len(self.texts) == len(self.labels) == len(self.sources)):
             raise ValueError(
                 f"TextTable columns differ in length: {len(self.texts)} texts, "
-                f"{len(self.labels)} labels, {len(self.sources)} sources")
+                f"{len(self.labels)} labels, {len(self.sources)} sources"
+            )
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def subset(self, indices: Iterable[int]) -> "TextTable":
+    def subset(self, indices: Iterable[int]) -> TextTable:
         idx = [int(i) for i in indices]
-        return TextTable([self.texts[i] for i in idx], [self.labels[i] for i in idx],
-                         [self.sources[i] for i in idx])
+        return TextTable([self.texts[i] for i in idx], [self.labels[i] for i in idx], [self.sources[i] for i in idx])
 
     def append(self, text: str, label: str, source: str) -> None:
         self.texts.append(text)
@@ -48,11 +48,11 @@ class ImportReport:
     stripped_headers: bool = False
     stripped_footers: bool = False
     stripped_quotes: bool = False
-    html_cleaned: int = 0               # documents whose HTML tags/entities were cleaned
-    empty_after_cleaning: int = 0       # of the empty rows, those that held text before cleaning
-    test_source: str = ""               # where the test set came from, when the data brought one
-    validation_source: str = ""         # the given validation file, when there is one
-    excluded: dict[str, int] = field(default_factory=dict)   # class folder/label -> rows left out
+    html_cleaned: int = 0  # documents whose HTML tags/entities were cleaned
+    empty_after_cleaning: int = 0  # of the empty rows, those that held text before cleaning
+    test_source: str = ""  # where the test set came from, when the data brought one
+    validation_source: str = ""  # the given validation file, when there is one
+    excluded: dict[str, int] = field(default_factory=dict)  # class folder/label -> rows left out
     notices: list[str] = field(default_factory=list)  # decisions to show in the import summary (not warnings)
     warnings: list[str] = field(default_factory=list)
 
@@ -64,7 +64,7 @@ class Dataset:
     test: TextTable | None
     classes: list[str]
     report: ImportReport
-    validation: TextTable | None = None   # a given validation set (data.validation_path)
+    validation: TextTable | None = None  # a given validation set (data.validation_path)
 
 
 @dataclass
@@ -80,8 +80,8 @@ class Splits:
 class DatasetStats:
     n: int
     class_counts: dict[str, int]
-    lengths: dict[str, float]                          # min, p50, p90, p99, max (tokens)
-    length_histogram: tuple[list[float], list[int]]    # (bin edges, counts)
+    lengths: dict[str, float]  # min, p50, p90, p99, max (tokens)
+    length_histogram: tuple[list[float], list[int]]  # (bin edges, counts)
     imbalance_ratio: float
     empty: int
     duplicates: int
@@ -99,8 +99,8 @@ class TablePreview:
     suggested_text_column: str
     suggested_label_column: str
     text_column_ranking: list[str] = field(default_factory=list)  # likeliest text columns first
-    sheets: list[str] = field(default_factory=list)               # Excel: every sheet of the workbook
-    sheet: str = ""                                                # Excel: the sheet shown
+    sheets: list[str] = field(default_factory=list)  # Excel: every sheet of the workbook
+    sheet: str = ""  # Excel: the sheet shown
 
 
 def sort_labels(labels) -> list[str]:

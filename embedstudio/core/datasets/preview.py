@@ -21,15 +21,22 @@ from .folders import class_files
 from .lines import as_text, parse_colon_line, parse_fasttext_line
 from .model import TablePreview
 from .raw import ReadOptions
-from .tables import (check_widths, config_delimiter, load_table_text, parse_table, sniff_has_header,
-                     table_columns)
+from .tables import check_widths, config_delimiter, load_table_text, parse_table, sniff_has_header, table_columns
 
 PREVIEW_BYTES = 1 << 20
 _TEXT_PREVIEW_CHARS = 2000  # a whole 20NG message is more than a table cell can show
 
 
-def preview_table(path, *, delimiter: str = "", has_header: bool | None = None, encoding: str = "utf-8",
-                  n: int = 50, sheet: str = "", format: str = "auto") -> TablePreview:
+def preview_table(
+    path,
+    *,
+    delimiter: str = "",
+    has_header: bool | None = None,
+    encoding: str = "utf-8",
+    n: int = 50,
+    sheet: str = "",
+    format: str = "auto",
+) -> TablePreview:
     """The first ``n`` rows of ``path`` with the detected (or given) delimiter, header and format.
 
     ``sheet`` picks an Excel worksheet (the preview lists them all in ``sheets``). Tables also get
@@ -63,8 +70,9 @@ def _head(path: Path, encoding: str) -> tuple[bytes, bool]:
     return data, truncated
 
 
-def _preview_delimited(path: Path, fmt: str, delimiter: str, has_header: bool | None, encoding: str,
-                       n: int) -> TablePreview:
+def _preview_delimited(
+    path: Path, fmt: str, delimiter: str, has_header: bool | None, encoding: str, n: int
+) -> TablePreview:
     data, _ = _head(path, encoding)
     opts = ReadOptions(encoding=encoding, delimiter=config_delimiter(delimiter))
     text, _, delim = load_table_text(path, opts, fmt, data=data)
@@ -74,9 +82,16 @@ def _preview_delimited(path: Path, fmt: str, delimiter: str, has_header: bool | 
     columns = table_columns(parsed, header)
     rows = (parsed.rows[1:] if header else parsed.rows)[:n]
     text_col, label_col = auto_columns(columns, rows, source=str(path)) if rows else (0, 1)
-    return TablePreview(columns=columns, rows=rows, delimiter=delim, has_header=header, format=fmt,
-                        suggested_text_column=columns[text_col], suggested_label_column=columns[label_col],
-                        text_column_ranking=rank_text_columns(columns, rows, label=label_col))
+    return TablePreview(
+        columns=columns,
+        rows=rows,
+        delimiter=delim,
+        has_header=header,
+        format=fmt,
+        suggested_text_column=columns[text_col],
+        suggested_label_column=columns[label_col],
+        text_column_ranking=rank_text_columns(columns, rows, label=label_col),
+    )
 
 
 def _preview_sheet(path: Path, fmt: str, has_header: bool | None, sheet: str, n: int) -> TablePreview:
@@ -89,17 +104,27 @@ def _preview_sheet(path: Path, fmt: str, has_header: bool | None, sheet: str, n:
         shown, raw_rows, _ = excel_rows(path, sheet, limit=n + 1)
         sheets = [s["name"] for s in list_sheets(path)]
         if not raw_rows:
-            raise DatasetError(f"{path} [{shown}]: the sheet is empty. Choose another sheet"
-                               + (f" ({', '.join(map(repr, sheets))})." if len(sheets) > 1 else "."))
+            raise DatasetError(
+                f"{path} [{shown}]: the sheet is empty. Choose another sheet"
+                + (f" ({', '.join(map(repr, sheets))})." if len(sheets) > 1 else ".")
+            )
         header = has_header if has_header is not None else sniff_has_header(raw_rows)
         columns = [c.strip() for c in raw_rows[0]] if header else [str(j) for j in range(len(raw_rows[0]))]
         rows = raw_rows[1:] if header else raw_rows
     rows = rows[:n]
     text_col, label_col = auto_columns(columns, rows, source=str(path)) if rows else (0, min(1, len(columns) - 1))
-    return TablePreview(columns=columns, rows=rows, delimiter="", has_header=header, format=fmt,
-                        suggested_text_column=columns[text_col], suggested_label_column=columns[label_col],
-                        text_column_ranking=rank_text_columns(columns, rows, label=label_col),
-                        sheets=sheets, sheet=shown)
+    return TablePreview(
+        columns=columns,
+        rows=rows,
+        delimiter="",
+        has_header=header,
+        format=fmt,
+        suggested_text_column=columns[text_col],
+        suggested_label_column=columns[label_col],
+        text_column_ranking=rank_text_columns(columns, rows, label=label_col),
+        sheets=sheets,
+        sheet=shown,
+    )
 
 
 def _preview_class_lines(path: Path, encoding: str, n: int) -> list[list[str]]:
@@ -134,12 +159,20 @@ def _preview_jsonl(path: Path, encoding: str, n: int) -> TablePreview:
         columns += [k for k in obj if k not in columns]
     rows = [[as_text(obj.get(k, "")) for k in columns] for obj in objects]
     if len(columns) < 2:
-        raise DatasetError(f"{path}: the JSON objects need at least two keys (a text and a label); "
-                           f"found {columns or 'none'}.")
+        raise DatasetError(
+            f"{path}: the JSON objects need at least two keys (a text and a label); found {columns or 'none'}."
+        )
     text_col, label_col = auto_columns(columns, rows, source=str(path), noun="key")
-    return TablePreview(columns=columns, rows=rows, delimiter="", has_header=True, format="jsonl",
-                        suggested_text_column=columns[text_col], suggested_label_column=columns[label_col],
-                        text_column_ranking=rank_text_columns(columns, rows, label=label_col))
+    return TablePreview(
+        columns=columns,
+        rows=rows,
+        delimiter="",
+        has_header=True,
+        format="jsonl",
+        suggested_text_column=columns[text_col],
+        suggested_label_column=columns[label_col],
+        text_column_ranking=rank_text_columns(columns, rows, label=label_col),
+    )
 
 
 def _preview_lines(path: Path, fmt: str, encoding: str, n: int) -> list[list[str]]:
@@ -199,8 +232,15 @@ def _archive_head(path: Path, encoding: str):
 
 
 def _labelled_preview(rows: list[list[str]], fmt: str) -> TablePreview:
-    return TablePreview(columns=["label", "text"], rows=rows, delimiter="", has_header=False, format=fmt,
-                        suggested_text_column="text", suggested_label_column="label")
+    return TablePreview(
+        columns=["label", "text"],
+        rows=rows,
+        delimiter="",
+        has_header=False,
+        format=fmt,
+        suggested_text_column="text",
+        suggested_label_column="label",
+    )
 
 
 def _clip(text: str) -> str:

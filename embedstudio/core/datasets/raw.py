@@ -16,13 +16,13 @@ PROGRESS_EVERY = 64
 @dataclass
 class ReadOptions:
     encoding: str = "utf-8"
-    delimiter: str = ""             # "" sniffs
+    delimiter: str = ""  # "" sniffs
     has_header: bool | None = None  # None sniffs
     text_column: str | list[str] = ""  # "" auto-picks; several columns are joined with a newline
     label_column: str = ""
-    sheet: str = ""                 # Excel worksheet ("" = the first)
+    sheet: str = ""  # Excel worksheet ("" = the first)
     exclude: list[str] | None = None  # class folders to skip (glob patterns); None: unlabelled ones
-    max_bytes: int = 8 * 1024 ** 3  # most bytes of text read from one archive (data.max_bytes)
+    max_bytes: int = 8 * 1024**3  # most bytes of text read from one archive (data.max_bytes)
 
 
 @dataclass
@@ -36,7 +36,7 @@ class RawRead:
     notices: list[str] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)
     test_source: str = ""
-    layout: str = ""                # the layout found when it differs from the format asked for
+    layout: str = ""  # the layout found when it differs from the format asked for
 
 
 class RowCollector:
@@ -59,16 +59,20 @@ class RowCollector:
         if not self.unlabelled:
             return []
         n = len(self.unlabelled)
-        return [f"{plural(n, what.rstrip('s'))} had an empty label and {'was' if n == 1 else 'were'} skipped "
-                f"(first: {self.unlabelled[0]})."]
+        return [
+            f"{plural(n, what.rstrip('s'))} had an empty label and {'was' if n == 1 else 'were'} skipped "
+            f"(first: {self.unlabelled[0]})."
+        ]
 
 
 def read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise DatasetError(f"Dataset file not found: {path}. Check the path.")
     if path.is_dir():
-        raise DatasetError(f"{path} is a folder, but this format reads one file. Choose a file, "
-                           "or set data.format to 'folders' or 'split'.")
+        raise DatasetError(
+            f"{path} is a folder, but this format reads one file. Choose a file, "
+            "or set data.format to 'folders' or 'split'."
+        )
     data = path.read_bytes()
     if not data.strip():
         raise DatasetError(f"{path}: the file is empty. Choose a file with one example per line or row.")

@@ -39,8 +39,10 @@ def _open_workbook(path: Path):
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
-        raise DatasetError(f"{path}: cannot read this Excel workbook ({type(exc).__name__}: {exc}). Save it as .xlsx "
-                           "from Excel or LibreOffice (the old .xls format is not read), or export a CSV.") from None
+        raise DatasetError(
+            f"{path}: cannot read this Excel workbook ({type(exc).__name__}: {exc}). Save it as .xlsx "
+            "from Excel or LibreOffice (the old .xls format is not read), or export a CSV."
+        ) from None
 
 
 def list_sheets(path) -> list[dict]:
@@ -64,8 +66,10 @@ def excel_rows(path: Path, sheet: str = "", limit: int | None = None) -> tuple[s
             elif sheet.isdigit() and int(sheet) < len(names):
                 ws = wb[names[int(sheet)]]
             else:
-                raise DatasetError(f"{path}: data.sheet is {sheet!r}, which is not a sheet of this workbook. "
-                                   f"The sheets are {', '.join(map(repr, names))}; give a name or a 0-based index.")
+                raise DatasetError(
+                    f"{path}: data.sheet is {sheet!r}, which is not a sheet of this workbook. "
+                    f"The sheets are {', '.join(map(repr, names))}; give a name or a 0-based index."
+                )
         else:
             ws = wb.worksheets[0]
         rows: list[list[str]] = []
@@ -97,8 +101,9 @@ def read_excel(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
     body, lines = (rows[1:], numbers[1:]) if has_header else (rows, numbers)
     if not body:
         raise DatasetError(f"{source}: there are no data rows below the header.")
-    raw, picked = collect_table_rows(columns, body, [f"{path}:{sheet}:{n}" for n in lines], opts, source,
-                                     reporter, cancel, path)
+    raw, picked = collect_table_rows(
+        columns, body, [f"{path}:{sheet}:{n}" for n in lines], opts, source, reporter, cancel, path
+    )
     raw.infos = [f"{source}: sheet {sheet!r}, {'with a header' if has_header else 'no header'}; {picked}."]
     return raw
 
@@ -115,8 +120,9 @@ def parquet_rows(path: Path, limit: int | None = None) -> tuple[list[str], list[
         else:
             table = pf.read()
     except Exception as exc:  # pyarrow.ArrowInvalid, OSError ...
-        raise DatasetError(f"{path}: cannot read this Parquet file ({type(exc).__name__}: {exc}). "
-                           "Check that the file is complete.") from None
+        raise DatasetError(
+            f"{path}: cannot read this Parquet file ({type(exc).__name__}: {exc}). Check that the file is complete."
+        ) from None
     columns = [str(c) for c in table.schema.names]
     data = [[cell_text(v) for v in table.column(j).to_pylist()] for j in range(len(columns))]
     return columns, [list(r) for r in zip(*data)] if data else []
@@ -126,7 +132,8 @@ def read_parquet(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Canc
     columns, body = parquet_rows(path)
     if not body:
         raise DatasetError(f"{path}: the Parquet file has no rows.")
-    raw, picked = collect_table_rows(columns, body, [f"{path}:row {i}" for i in range(1, len(body) + 1)], opts,
-                                     str(path), reporter, cancel, path)
+    raw, picked = collect_table_rows(
+        columns, body, [f"{path}:row {i}" for i in range(1, len(body) + 1)], opts, str(path), reporter, cancel, path
+    )
     raw.infos = [f"{path}: Parquet, {len(columns)} columns; {picked}."]
     return raw

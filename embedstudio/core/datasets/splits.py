@@ -8,8 +8,9 @@ from ..jobs import Reporter
 from .model import Dataset, Splits, TextTable, plural
 
 
-def make_splits(dataset: Dataset, *, validation_fraction: float, test_fraction: float, seed: int,
-                reporter: Reporter | None = None) -> Splits:
+def make_splits(
+    dataset: Dataset, *, validation_fraction: float, test_fraction: float, seed: int, reporter: Reporter | None = None
+) -> Splits:
     """Split ``dataset`` into train/validation/test.
 
     A test set that came with the data (a split layout or data.test_path) is kept as the test set and
@@ -32,14 +33,19 @@ def make_splits(dataset: Dataset, *, validation_fraction: float, test_fraction: 
     if given_validation is not None:
         train_idx, validation = list(rest), given_validation
     else:
-        train_idx, val_idx = _split(rest, train.labels, _count(validation_fraction, len(indices)), seed,
-                                    "validation", warnings)
+        train_idx, val_idx = _split(
+            rest, train.labels, _count(validation_fraction, len(indices)), seed, "validation", warnings
+        )
         validation = train.subset(val_idx)
-    result = Splits(train=train.subset(train_idx), validation=validation, test=test,
-                    classes=list(dataset.classes), warnings=warnings)
+    result = Splits(
+        train=train.subset(train_idx),
+        validation=validation,
+        test=test,
+        classes=list(dataset.classes),
+        warnings=warnings,
+    )
     warnings += _missing_class_warnings(result)
-    warnings += containment_warnings(result.train, result.validation, "validation",
-                                     given=given_validation is not None)
+    warnings += containment_warnings(result.train, result.validation, "validation", given=given_validation is not None)
     if reporter is not None:
         for message in warnings:
             reporter.warning(message)
@@ -50,8 +56,9 @@ def _count(fraction: float, n: int) -> int:
     return int(round(fraction * n)) if fraction > 0 else 0
 
 
-def _split(indices: list[int], labels: list[str], n_take: int, seed: int, name: str,
-           warnings: list[str]) -> tuple[list[int], list[int]]:
+def _split(
+    indices: list[int], labels: list[str], n_take: int, seed: int, name: str, warnings: list[str]
+) -> tuple[list[int], list[int]]:
     """(kept, taken): ``n_take`` of ``indices`` taken out, stratified when possible."""
     if n_take <= 0 or len(indices) < 2:
         return list(indices), []
@@ -66,7 +73,8 @@ def _split(indices: list[int], labels: list[str], n_take: int, seed: int, name: 
         warnings.append(
             f"The {name} split could not be stratified ({exc}; the smallest class has {smallest} example"
             f"{'s' if smallest != 1 else ''}), so it is a plain random split: class shares may differ "
-            "between the parts.")
+            "between the parts."
+        )
         kept, taken = train_test_split(indices, test_size=n_take, random_state=seed)
     return list(kept), list(taken)
 
@@ -83,15 +91,16 @@ def _missing_class_warnings(splits: Splits) -> list[str]:
     return out
 
 
-CONTAINMENT_SAMPLE = 200      # validation texts checked against the training texts
+CONTAINMENT_SAMPLE = 200  # validation texts checked against the training texts
 CONTAINMENT_WARN_SHARE = 0.2  # warn when this share of them occur inside training texts
 CONTAINMENT_SCAN_BYTES = 200_000_000  # bytes searched in all (fewer samples over a big training set) ...
-CONTAINMENT_MIN_SAMPLE = 30           # ... but never fewer samples than this
-_CONTAINMENT_MIN_WORDS = 2    # one-word texts occur inside something almost always
+CONTAINMENT_MIN_SAMPLE = 30  # ... but never fewer samples than this
+_CONTAINMENT_MIN_WORDS = 2  # one-word texts occur inside something almost always
 
 
-def contained_share(train: TextTable, other: TextTable, *, sample: int = CONTAINMENT_SAMPLE,
-                    seed: int = 0) -> tuple[int, int]:
+def contained_share(
+    train: TextTable, other: TextTable, *, sample: int = CONTAINMENT_SAMPLE, seed: int = 0
+) -> tuple[int, int]:
     """(hits, checked): how many of a sample of ``other``'s texts (of 2+ words) occur inside a training text.
 
     Phrase-level data (a sentence and its sub-phrases as separate rows) makes a random validation split
@@ -115,8 +124,13 @@ def containment_warnings(train: TextTable, other: TextTable, name: str, *, given
     hits, checked = contained_share(train, other)
     if not checked or hits < CONTAINMENT_WARN_SHARE * checked:
         return []
-    advice = ("the given validation file overlaps the training data; check that it is a separate set."
-              if given else "the validation scores (and early stopping) will be misled. Give a separate validation "
-              "file with data.validation_path (the dataset's own dev/validation file if it has one).")
-    return [f"{hits} of {checked} sampled {name} texts occur inside training texts (phrase-level data, such as "
-            f"sentences and their sub-phrases as separate rows?): {advice}"]
+    advice = (
+        "the given validation file overlaps the training data; check that it is a separate set."
+        if given
+        else "the validation scores (and early stopping) will be misled. Give a separate validation "
+        "file with data.validation_path (the dataset's own dev/validation file if it has one)."
+    )
+    return [
+        f"{hits} of {checked} sampled {name} texts occur inside training texts (phrase-level data, such as "
+        f"sentences and their sub-phrases as separate rows?): {advice}"
+    ]

@@ -10,8 +10,9 @@ from .model import DatasetStats, TextTable, sort_labels
 HISTOGRAM_BINS = 30
 
 
-def dataset_statistics(table: TextTable, classes: list[str] | None = None, *,
-                       standardize: str | None = None) -> DatasetStats:
+def dataset_statistics(
+    table: TextTable, classes: list[str] | None = None, *, standardize: str | None = None
+) -> DatasetStats:
     """Counts, token-length percentiles and histogram, imbalance, empty rows and duplicates.
 
     Lengths are tokens as training makes them when ``standardize`` (a ``text.standardize`` option) is
@@ -28,8 +29,9 @@ def dataset_statistics(table: TextTable, classes: list[str] | None = None, *,
         classes = sort_labels(counts)
     class_counts = {c: counts.get(c, 0) for c in classes}
     class_counts.update({c: n for c, n in counts.items() if c not in class_counts})
-    lengths = np.fromiter((len(t.split()) for t in training_tokens(table.texts, standardize)), dtype=np.int64,
-                          count=len(table))
+    lengths = np.fromiter(
+        (len(t.split()) for t in training_tokens(table.texts, standardize)), dtype=np.int64, count=len(table)
+    )
     return DatasetStats(
         n=len(table),
         class_counts=class_counts,
@@ -58,8 +60,13 @@ def _percentiles(lengths) -> dict[str, float]:
     if not len(lengths):
         return {"min": 0.0, "p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
     p50, p90, p99 = np.percentile(lengths, [50, 90, 99])
-    return {"min": float(lengths.min()), "p50": float(p50), "p90": float(p90), "p99": float(p99),
-            "max": float(lengths.max())}
+    return {
+        "min": float(lengths.min()),
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
+        "max": float(lengths.max()),
+    }
 
 
 def _histogram(lengths) -> tuple[list[float], list[int]]:

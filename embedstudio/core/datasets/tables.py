@@ -33,10 +33,10 @@ _HEADER_SAMPLE_ROWS = 200
 
 @dataclass
 class ParsedTable:
-    rows: list[list[str]]           # non-blank records, header included when there is one
-    line_numbers: list[int]         # the physical line each record starts on (1-based)
+    rows: list[list[str]]  # non-blank records, header included when there is one
+    line_numbers: list[int]  # the physical line each record starts on (1-based)
     delimiter: str
-    quoted: bool                    # False when '"' was taken literally
+    quoted: bool  # False when '"' was taken literally
     notes: list[str] = field(default_factory=list)
 
 
@@ -77,11 +77,12 @@ def sniff_delimiter(text: str, *, prefer: str = "") -> str:
 
 def _regularity(sample: str, delimiter: str) -> float:
     """Share of sample rows having the most common field count, or 0 when that count is below 2."""
-    counts = Counter()
+    counts: Counter[int] = Counter()
     for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
         try:
-            counts = Counter(len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter,
-                                                        quoting=quoting, strict=True) if r)
+            counts = Counter(
+                len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter, quoting=quoting, strict=True) if r
+            )
         except csv.Error:
             continue
         if counts:
@@ -106,21 +107,27 @@ def parse_table(text: str, delimiter: str, *, source: str, limit: int | None = N
     except csv.Error:
         literal_rows = ([], [])
     if _is_regular(literal_rows[0]):
-        note = (f"{source}: double quotes are part of the text here (not CSV quoting), "
-                "so they were kept as ordinary characters.") if '"' in text else None
+        note = (
+            (
+                f"{source}: double quotes are part of the text here (not CSV quoting), "
+                "so they were kept as ordinary characters."
+            )
+            if '"' in text
+            else None
+        )
         return ParsedTable(*literal_rows, delimiter, False, [note] if note else [])
     if quoted_rows is not None:
         return ParsedTable(*quoted_rows, delimiter, True)
     line = getattr(quoted_error, "line_number", None)
     raise DatasetError(
-        f"{source}, line {line}: {quoted_error}. A quoted field is probably not closed; "
-        "close the quote or remove it.")
+        f"{source}, line {line}: {quoted_error}. A quoted field is probably not closed; close the quote or remove it."
+    )
 
 
 def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[list[list[str]], list[int]]:
     # Whole documents in one field exceed csv's default 128 KiB limit.
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting, strict=True)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting, strict=True)  # type: ignore[arg-type]
     rows: list[list[str]] = []
     starts: list[int] = []
     previous_end = 0
@@ -135,7 +142,7 @@ def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[l
             if limit is not None and len(rows) >= limit:
                 break
     except csv.Error as exc:
-        exc.line_number = previous_end + 1  # where the unparseable record starts
+        exc.line_number = previous_end + 1  # type: ignore[attr-defined]  # where the unparseable record starts
         raise
     return rows, starts
 
@@ -153,7 +160,8 @@ def check_widths(table: ParsedTable, *, has_header: bool, source: str) -> None:
             raise DatasetError(
                 f"{source}, line {line}: {len(record)} fields, but {first} has {width} "
                 f"({delimiter_name(table.delimiter)}-separated). Quote a field that contains the delimiter, "
-                "or fix or remove that line.")
+                "or fix or remove that line."
+            )
 
 
 def sniff_has_header(rows: list[list[str]]) -> bool:
@@ -192,8 +200,9 @@ def _is_number(value: str) -> bool:
         return False
 
 
-def load_table_text(path: Path, opts: ReadOptions, fmt: str, *, data: bytes | None = None
-                    ) -> tuple[str, list[int], str]:
+def load_table_text(
+    path: Path, opts: ReadOptions, fmt: str, *, data: bytes | None = None
+) -> tuple[str, list[int], str]:
     """(decoded text, fallback line numbers, delimiter) for a CSV/TSV file."""
     if data is None:
         data = read_bytes(path)
@@ -222,23 +231,35 @@ def read_delimited(path: Path, opts: ReadOptions, fmt: str, reporter: Reporter, 
     body = parsed.rows[1:] if has_header else parsed.rows
     lines = parsed.line_numbers[1:] if has_header else parsed.line_numbers
     if not body:
-        raise DatasetError(f"{source}: there are no data rows"
-                           + (" below the header." if has_header else ".")
-                           + " Add rows, or set data.has_header = false if the first row is data.")
+        raise DatasetError(
+            f"{source}: there are no data rows"
+            + (" below the header." if has_header else ".")
+            + " Add rows, or set data.has_header = false if the first row is data."
+        )
     sources = [f"{path}:{line}" for line in lines]
     raw, picked = collect_table_rows(columns, body, sources, opts, source, reporter, cancel, path)
     raw.encoding_fallback = [f"{path}:{n}" for n in bad]
-    raw.infos = [f"{source}: {delimiter_name(delimiter)}-separated, "
-                 f"{'with a header' if has_header else 'no header'}; {picked}."] + parsed.notes
+    raw.infos = [
+        f"{source}: {delimiter_name(delimiter)}-separated, {'with a header' if has_header else 'no header'}; {picked}."
+    ] + parsed.notes
     return raw
 
 
-TEXT_JOINER = "\n"   # several text columns are joined with a newline (a space to the tokenizer)
+TEXT_JOINER = "\n"  # several text columns are joined with a newline (a space to the tokenizer)
 
 
-def collect_table_rows(columns: list[str], body: list[list[str]], sources: list[str], opts: ReadOptions,
-                       source: str, reporter: Reporter, cancel: CancelToken, path: Path,
-                       *, noun: str = "column") -> tuple[RawRead, str]:
+def collect_table_rows(
+    columns: list[str],
+    body: list[list[str]],
+    sources: list[str],
+    opts: ReadOptions,
+    source: str,
+    reporter: Reporter,
+    cancel: CancelToken,
+    path: Path,
+    *,
+    noun: str = "column",
+) -> tuple[RawRead, str]:
     """Rows of cells -> RawRead, with the text column(s) and label column picked (and checked);
     also returns a phrase naming the columns chosen, for the import log."""
     tis, li = pick_columns(columns, body, opts.text_column, opts.label_column, source=source, noun=noun)
@@ -251,6 +272,9 @@ def collect_table_rows(columns: list[str], body: list[list[str]], sources: list[
         text = record[tis[0]] if len(tis) == 1 else TEXT_JOINER.join(record[t] for t in tis if record[t].strip())
         rows.add(text, record[li], where)
     texts = ", ".join(repr(columns[t]) for t in tis)
-    picked = (f"text column{'s' if len(tis) > 1 else ''} {texts}" + (" (joined)" if len(tis) > 1 else "")
-              + f", label column {columns[li]!r}")
+    picked = (
+        f"text column{'s' if len(tis) > 1 else ''} {texts}"
+        + (" (joined)" if len(tis) > 1 else "")
+        + f", label column {columns[li]!r}"
+    )
     return RawRead(rows.table, rows_read=rows.rows_read, warnings=rows.warnings("rows")), picked

@@ -460,6 +460,8 @@ def _looks_like_binary_records(data: bytes, dim: int, count: int, whole_file: bo
         records += 1
     if not vector_bytes:
         return False
+    if whole_file and records == count and not data[pos:].strip(b"\n"):
+        return True  # every record the header announces, ending exactly at the end of the file
     textual = sum(1 for b in vector_bytes if b in _TEXT_BYTES) / len(vector_bytes)
     return textual < 0.9
 
