@@ -246,7 +246,8 @@ class StudyView(QWidget):
                     values.append(f"{cell['accuracy']:.3f} ± {cell['accuracy_std']:.3f}" if cell["n"] > 1
                                   else f"{cell['accuracy']:.3f}")
             gain = row.get("pretrained_gain_points")
-            values.append(f"{gain:+.1f} points ({ARM_LABELS[row['best_pretrained']]})" if gain is not None else "")
+            best = {"frozen": "frozen", "finetune": "fine-tuned"}.get(row.get("best_pretrained"), "")
+            values.append(f"{gain:+.1f} points ({best})" if gain is not None else "")
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if c < len(values) - 1:
