@@ -10,7 +10,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from .errors import UserError
 
 
 @contextmanager
@@ -208,7 +211,7 @@ def human_bytes(n: float) -> str:
 
 
 def check_free_space(
-    folder: str | os.PathLike, needed: int, error: type[Exception], *, what: str, margin: float = 1.2
+    folder: str | os.PathLike, needed: int, error: type[UserError], *, what: str, margin: float = 1.2
 ) -> None:
     """``error`` naming the folder and the space needed when ``folder``'s disk cannot hold ``needed``
     bytes (times ``margin``); silent when the free space is unknown."""
