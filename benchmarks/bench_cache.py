@@ -25,8 +25,11 @@ from synthetic import BENCH_DIR, SPECS, ensure_file
 
 REOPEN_GOAL_S = 0.5
 REOPENS = 3
-FILES = {"glove": "glove-400k-100d.txt", "word2vec-text": "word2vec-400k-300d.txt",
-         "word2vec-binary": "word2vec-400k-300d.bin"}
+FILES = {
+    "glove": "glove-400k-100d.txt",
+    "word2vec-text": "word2vec-400k-300d.txt",
+    "word2vec-binary": "word2vec-400k-300d.bin",
+}
 CACHE_ENV = {"EMBEDSTUDIO_CACHE_DIR": str(BENCH_DIR / "cache")}
 
 
@@ -49,14 +52,28 @@ def worker(mode: str, path: str, fmt: str) -> None:
         baseline = peak_rss_bytes()
         vectors, seconds = timed(load_vectors, path, format=fmt)
         assert not vectors.info.from_cache
-        report({"seconds": seconds, "peak_growth": peak_rss_bytes() - baseline,
-                "matrix_bytes": vectors.matrix.nbytes, "cache_bytes": sum(e["size"] for e in cache.entry_info(path)),
-                "shape": list(vectors.matrix.shape)})
+        report(
+            {
+                "seconds": seconds,
+                "peak_growth": peak_rss_bytes() - baseline,
+                "matrix_bytes": vectors.matrix.nbytes,
+                "cache_bytes": sum(e["size"] for e in cache.entry_info(path)),
+                "shape": list(vectors.matrix.shape),
+            }
+        )
     elif mode == "reopen":
         vectors, seconds = timed(load_vectors, path, format=fmt)
         row = float(vectors.matrix[len(vectors) // 2].sum())  # touch the mapped matrix
-        report({"seconds": seconds, "from_cache": vectors.info.from_cache, "mapped": _is_mapped(vectors.matrix),
-                "import_seconds": imported - start, "row": row, "process_seconds": time.perf_counter() - start})
+        report(
+            {
+                "seconds": seconds,
+                "from_cache": vectors.info.from_cache,
+                "mapped": _is_mapped(vectors.matrix),
+                "import_seconds": imported - start,
+                "row": row,
+                "process_seconds": time.perf_counter() - start,
+            }
+        )
     elif mode == "invalidate":
         fresh_before = cache.load(path, format=fmt, limit=None) is not None
         stat = os.stat(path)
@@ -66,8 +83,14 @@ def worker(mode: str, path: str, fmt: str) -> None:
             state = [entry["fresh"] for entry in cache.entry_info(path)]
         finally:
             os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        report({"fresh_before": fresh_before, "stale_after_touch": stale_after_touch, "entry_fresh": state,
-                "fresh_again": cache.load(path, format=fmt, limit=None) is not None})
+        report(
+            {
+                "fresh_before": fresh_before,
+                "stale_after_touch": stale_after_touch,
+                "entry_fresh": state,
+                "fresh_again": cache.load(path, format=fmt, limit=None) is not None,
+            }
+        )
 
 
 def _is_mapped(matrix) -> bool:
@@ -89,25 +112,35 @@ def bench(name: str, rows: int | None, with_gensim: bool) -> bool:
     print(f"\n== {kind}: {path.name} ({path.stat().st_size / 1e6:,.0f} MB) {machine_note()}", flush=True)
     first = run_worker(script, "first", str(path), fmt, env=CACHE_ENV)
     n, d = first["shape"]
-    print(f"first load (parse + write cache): {first['seconds']:.2f} s for {n:,} × {d}; peak RSS growth "
-          f"{first['peak_growth'] / first['matrix_bytes']:.2f}× the matrix; cache entry {mib(first['cache_bytes'])}")
+    print(
+        f"first load (parse + write cache): {first['seconds']:.2f} s for {n:,} × {d}; peak RSS growth "
+        f"{first['peak_growth'] / first['matrix_bytes']:.2f}× the matrix; cache entry {mib(first['cache_bytes'])}"
+    )
     if with_gensim:
         ref = run_worker(script, "gensim", str(path), fmt)
-        print(f"gensim load_word2vec_format: {ref['seconds']:.2f} s "
-              f"(first load {ref['seconds'] / first['seconds']:.1f}× faster than gensim)")
+        print(
+            f"gensim load_word2vec_format: {ref['seconds']:.2f} s "
+            f"(first load {ref['seconds'] / first['seconds']:.1f}× faster than gensim)"
+        )
     reopens = [run_worker(script, "reopen", str(path), fmt, env=CACHE_ENV) for _ in range(REOPENS)]
     seconds = statistics.median(r["seconds"] for r in reopens)
     all_cached = all(r["from_cache"] and r["mapped"] for r in reopens)
     whole = statistics.median(r["process_seconds"] for r in reopens)
-    print(f"reopen from cache (new process, median of {REOPENS}): {seconds:.3f} s "
-          f"(goal <{REOPEN_GOAL_S} s, {REOPEN_GOAL_S / seconds:.0f}× under it)  {verdict(seconds < REOPEN_GOAL_S)}")
+    print(
+        f"reopen from cache (new process, median of {REOPENS}): {seconds:.3f} s "
+        f"(goal <{REOPEN_GOAL_S} s, {REOPEN_GOAL_S / seconds:.0f}× under it)  {verdict(seconds < REOPEN_GOAL_S)}"
+    )
     line = f"  memory-mapped: {all_cached}; including the import of the vectors package: {whole:.2f} s"
     if with_gensim:
         line += f"; {ref['seconds'] / seconds:.0f}× faster than gensim's load"
     print(line)
     check = run_worker(script, "invalidate", str(path), fmt, env=CACHE_ENV)
-    invalidation_ok = (check["fresh_before"] and check["stale_after_touch"] and check["entry_fresh"] == [False]
-                       and check["fresh_again"])
+    invalidation_ok = (
+        check["fresh_before"]
+        and check["stale_after_touch"]
+        and check["entry_fresh"] == [False]
+        and check["fresh_again"]
+    )
     print(f"changed mtime invalidates the entry (GUI sees it as stale): {invalidation_ok}  {verdict(invalidation_ok)}")
     return seconds < REOPEN_GOAL_S and all_cached and invalidation_ok
 

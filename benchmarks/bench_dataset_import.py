@@ -43,9 +43,16 @@ def worker(mode: str, path: str) -> None:
         seconds = time.perf_counter() - start
         rows = len(ds.train.texts) + (len(ds.test.texts) if ds.test is not None else 0)
         chars = sum(map(len, ds.train.texts)) + (sum(map(len, ds.test.texts)) if ds.test is not None else 0)
-        report({"seconds": seconds, "rows": rows, "chars": chars, "peak": peak_rss_bytes(),
-                "growth": peak_rss_bytes() - base, "stripped": [ds.report.stripped_headers,
-                                                               ds.report.stripped_footers, ds.report.stripped_quotes]})
+        report(
+            {
+                "seconds": seconds,
+                "rows": rows,
+                "chars": chars,
+                "peak": peak_rss_bytes(),
+                "growth": peak_rss_bytes() - base,
+                "stripped": [ds.report.stripped_headers, ds.report.stripped_footers, ds.report.stripped_quotes],
+            }
+        )
     elif mode == "sklearn-20ng":
         import tarfile
 
@@ -65,14 +72,28 @@ def worker(mode: str, path: str) -> None:
             return texts
 
         texts, seconds = timed(read)
-        report({"seconds": seconds, "rows": len(texts), "chars": sum(map(len, texts)), "peak": peak_rss_bytes(),
-                "growth": peak_rss_bytes() - base})
+        report(
+            {
+                "seconds": seconds,
+                "rows": len(texts),
+                "chars": sum(map(len, texts)),
+                "peak": peak_rss_bytes(),
+                "growth": peak_rss_bytes() - base,
+            }
+        )
     elif mode == "sklearn-folders":
         from sklearn.datasets import load_files
 
         bunch, seconds = timed(load_files, path, encoding="utf-8", decode_error="replace")
-        report({"seconds": seconds, "rows": len(bunch.data), "chars": sum(map(len, bunch.data)),
-                "peak": peak_rss_bytes(), "growth": peak_rss_bytes() - base})
+        report(
+            {
+                "seconds": seconds,
+                "rows": len(bunch.data),
+                "chars": sum(map(len, bunch.data)),
+                "peak": peak_rss_bytes(),
+                "growth": peak_rss_bytes() - base,
+            }
+        )
     else:
         raise SystemExit(f"unknown mode {mode}")
 
@@ -110,14 +131,28 @@ def compare(label: str, path: Path, anchor_mode: str, anchor_label: str, runs: i
         loads.append(load_now())
     o = statistics.median(r["seconds"] for r in ours)
     a = statistics.median(r["seconds"] for r in anchor)
-    out = {"label": label, "ours": o, "anchor": a, "anchor_label": anchor_label, "rows": ours[0]["rows"],
-           "anchor_rows": anchor[0]["rows"], "peak": max(r["peak"] for r in ours),
-           "anchor_peak": max(r["peak"] for r in anchor), "runs": runs, "load": loads[-1],
-           "chars": ours[0]["chars"], "anchor_chars": anchor[0]["chars"]}
-    print(f"ours: {o:.2f} s for {out['rows']:,} documents ({out['chars'] / 1e6:.1f} M characters kept), peak RSS "
-          f"{out['peak'] / 2**20:,.0f} MiB  [{', '.join(loads)}]")
-    print(f"{anchor_label}: {a:.2f} s for {out['anchor_rows']:,} documents ({out['anchor_chars'] / 1e6:.1f} M "
-          f"characters), peak RSS {out['anchor_peak'] / 2**20:,.0f} MiB")
+    out = {
+        "label": label,
+        "ours": o,
+        "anchor": a,
+        "anchor_label": anchor_label,
+        "rows": ours[0]["rows"],
+        "anchor_rows": anchor[0]["rows"],
+        "peak": max(r["peak"] for r in ours),
+        "anchor_peak": max(r["peak"] for r in anchor),
+        "runs": runs,
+        "load": loads[-1],
+        "chars": ours[0]["chars"],
+        "anchor_chars": anchor[0]["chars"],
+    }
+    print(
+        f"ours: {o:.2f} s for {out['rows']:,} documents ({out['chars'] / 1e6:.1f} M characters kept), peak RSS "
+        f"{out['peak'] / 2**20:,.0f} MiB  [{', '.join(loads)}]"
+    )
+    print(
+        f"{anchor_label}: {a:.2f} s for {out['anchor_rows']:,} documents ({out['anchor_chars'] / 1e6:.1f} M "
+        f"characters), peak RSS {out['anchor_peak'] / 2**20:,.0f} MiB"
+    )
     print(f"ratio (anchor / ours, >1 means ours is faster): {ratio(a, o)} (median of {runs} each)", flush=True)
     return out
 
@@ -136,18 +171,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in ("20ng", "all"):
         archive = shared_data(ARCHIVE)
         if archive is not None:
-            results.append(compare("20 Newsgroups archive, headers/footers/quotes stripped", archive, "sklearn-20ng",
-                                   "tarfile + sklearn strip_newsgroup_*", args.runs))
+            results.append(
+                compare(
+                    "20 Newsgroups archive, headers/footers/quotes stripped",
+                    archive,
+                    "sklearn-20ng",
+                    "tarfile + sklearn strip_newsgroup_*",
+                    args.runs,
+                )
+            )
     if args.only in ("folders", "all"):
         folder = make_folders(args.files)
-        results.append(compare(f"folder dataset, {args.files:,} files in {CLASSES} classes", folder,
-                               "sklearn-folders", "sklearn.datasets.load_files", args.runs))
+        results.append(
+            compare(
+                f"folder dataset, {args.files:,} files in {CLASSES} classes",
+                folder,
+                "sklearn-folders",
+                "sklearn.datasets.load_files",
+                args.runs,
+            )
+        )
     print("\n| what | ours | anchor | ratio | peak RSS ours / anchor | documents ours / anchor | runs | load |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['label']} | {r['ours']:.2f} s | {r['anchor']:.2f} s ({r['anchor_label']}) | "
-              f"{ratio(r['anchor'], r['ours'])} | {r['peak'] / 2**20:,.0f} / {r['anchor_peak'] / 2**20:,.0f} MiB | "
-              f"{r['rows']:,} / {r['anchor_rows']:,} | {r['runs']} | {r['load']} |")
+        print(
+            f"| {r['label']} | {r['ours']:.2f} s | {r['anchor']:.2f} s ({r['anchor_label']}) | "
+            f"{ratio(r['anchor'], r['ours'])} | {r['peak'] / 2**20:,.0f} / {r['anchor_peak'] / 2**20:,.0f} MiB | "
+            f"{r['rows']:,} / {r['anchor_rows']:,} | {r['runs']} | {r['load']} |"
+        )
     return 0
 
 

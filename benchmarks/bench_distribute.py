@@ -48,11 +48,18 @@ def launch(cfg_path: Path, workers: int, env: dict) -> dict:
     n = description["splits"]["train"]
     epochs = [r["seconds"] for r in rows]
     later = epochs[1:] or epochs
-    return {"run_dir": str(run_dir), "wall": wall, "epochs": epochs, "rate": n / statistics.median(later),
-            "first_rate": n / epochs[0], "n_train": n,
-            "tasks": (description.get("launcher") or {}).get("tasks"), "load": load_now(),
-            "replicas": (description.get("distribute") or {}).get("replicas", 1),
-            "global_batch": (description.get("distribute") or {}).get("global_batch_size")}
+    return {
+        "run_dir": str(run_dir),
+        "wall": wall,
+        "epochs": epochs,
+        "rate": n / statistics.median(later),
+        "first_rate": n / epochs[0],
+        "n_train": n,
+        "tasks": (description.get("launcher") or {}).get("tasks"),
+        "load": load_now(),
+        "replicas": (description.get("distribute") or {}).get("replicas", 1),
+        "global_batch": (description.get("distribute") or {}).get("global_batch_size"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,32 +72,56 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = training_csv(args.rows)
     with tempfile.TemporaryDirectory(prefix="embedstudio-bench-dist-") as tmp:
-        cfg = base_config(data, Path(tmp) / "runs", preset=args.preset, epochs=args.epochs,
-                          sequence_length=args.sequence_length, batch_size=args.batch_size)
+        cfg = base_config(
+            data,
+            Path(tmp) / "runs",
+            preset=args.preset,
+            epochs=args.epochs,
+            sequence_length=args.sequence_length,
+            batch_size=args.batch_size,
+        )
         cfg_path = Path(tmp) / "config.json"
         cfg_path.write_text(json.dumps(cfg.to_dict()), encoding="utf-8")
-        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), TF_CPP_MIN_LOG_LEVEL="3",
-                   EMBEDSTUDIO_HOME=str(Path(tmp) / "home"))
-        print(f"== {args.preset}, {args.rows:,} rows, sequence {args.sequence_length}, batch {args.batch_size} per "
-              f"replica, {args.epochs} epochs {machine_note()}", flush=True)
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+            TF_CPP_MIN_LOG_LEVEL="3",
+            EMBEDSTUDIO_HOME=str(Path(tmp) / "home"),
+        )
+        print(
+            f"== {args.preset}, {args.rows:,} rows, sequence {args.sequence_length}, batch {args.batch_size} per "
+            f"replica, {args.epochs} epochs {machine_note()}",
+            flush=True,
+        )
         results = {}
         for label, workers in (("1 process (distribute none)", 0), ("1 local worker", 1), ("2 local workers", 2)):
             r = launch(cfg_path, workers, env)
             results[label] = r
-            print(f"{label}: {r['rate']:,.0f} samples/s (epochs {[round(e, 2) for e in r['epochs']]} s), whole command "
-                  f"{r['wall']:.1f} s  [{r['load']}]", flush=True)
+            print(
+                f"{label}: {r['rate']:,.0f} samples/s (epochs {[round(e, 2) for e in r['epochs']]} s), whole command "
+                f"{r['wall']:.1f} s  [{r['load']}]",
+                flush=True,
+            )
             if r["tasks"]:
-                print("  workers: " + "; ".join(f"{t['task']} {t.get('steps')} steps in {t.get('fit_seconds')} s"
-                                                 for t in r["tasks"]))
+                print(
+                    "  workers: "
+                    + "; ".join(f"{t['task']} {t.get('steps')} steps in {t.get('fit_seconds')} s" for t in r["tasks"])
+                )
         anchor = results["1 process (distribute none)"]
-    print("\n| what | samples/s (epochs 2.. median) | anchor: 1 process | ratio | replicas, global batch | "
-          "whole command | load |")
+    print(
+        "\n| what | samples/s (epochs 2.. median) | anchor: 1 process | ratio | replicas, global batch | "
+        "whole command | load |"
+    )
     print("|---|---|---|---|---|---|---|")
     for label, r in results.items():
-        print(f"| {label} | {r['rate']:,.0f} | {anchor['rate']:,.0f} | {r['rate'] / anchor['rate']:.2f} | "
-              f"{r['replicas']}, {r['global_batch'] or args.batch_size} | {r['wall']:.1f} s | {r['load']} |")
-    print("\n2 cores shared with other jobs: the 2-worker figure is the overhead of the collective on one machine, "
-          "not the speed-up real machines give.")
+        print(
+            f"| {label} | {r['rate']:,.0f} | {anchor['rate']:,.0f} | {r['rate'] / anchor['rate']:.2f} | "
+            f"{r['replicas']}, {r['global_batch'] or args.batch_size} | {r['wall']:.1f} s | {r['load']} |"
+        )
+    print(
+        "\n2 cores shared with other jobs: the 2-worker figure is the overhead of the collective on one machine, "
+        "not the speed-up real machines give."
+    )
     return 0
 
 

@@ -46,8 +46,14 @@ def worker(mode: str, path: str, vocabulary_file: str) -> None:
         unknown = [f"{vectors.words[int(i)]}zq{k}" for k, i in enumerate(rng.integers(0, 50_000, VOCABULARY))]
         words = (known + unknown)[:VOCABULARY]
         Path(vocabulary_file).write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
-        report({"seconds": seconds, "from_cache": vectors.info.from_cache, "shape": list(vectors.matrix.shape),
-                "known": len(known)})
+        report(
+            {
+                "seconds": seconds,
+                "from_cache": vectors.info.from_cache,
+                "shape": list(vectors.matrix.shape),
+                "known": len(known),
+            }
+        )
         return
     vocabulary = json.loads(Path(vocabulary_file).read_text(encoding="utf-8"))
     if mode == "ours":
@@ -58,11 +64,18 @@ def worker(mode: str, path: str, vocabulary_file: str) -> None:
         vectors = load_vectors(path, format="word2vec_binary")
         opened = time.perf_counter()
         # The app's own path: a Keras vocabulary (padding, [UNK], words), unknown rows zero like gensim's.
-        embedding, _mask, coverage = build_embedding_matrix(list(SPECIAL_TOKENS) + vocabulary, vectors,
-                                                            policy="zeros")
+        embedding, _mask, coverage = build_embedding_matrix(list(SPECIAL_TOKENS) + vocabulary, vectors, policy="zeros")
         done = time.perf_counter()
-        report({"seconds": done - start, "open": opened - start, "build": done - opened, "from_cache": vectors.info.from_cache, "found": coverage.covered,
-                "checksum": float(embedding[len(SPECIAL_TOKENS):].astype(np.float64).sum())})
+        report(
+            {
+                "seconds": done - start,
+                "open": opened - start,
+                "build": done - opened,
+                "from_cache": vectors.info.from_cache,
+                "found": coverage.covered,
+                "checksum": float(embedding[len(SPECIAL_TOKENS) :].astype(np.float64).sum()),
+            }
+        )
         return
     from gensim.models import KeyedVectors
 
@@ -77,8 +90,14 @@ def worker(mode: str, path: str, vocabulary_file: str) -> None:
             embedding[row] = kv.vectors[index]
             found += 1
     done = time.perf_counter()
-    report({"seconds": done - start, "load": loaded - start, "found": found,
-            "checksum": float(embedding[1:].astype(np.float64).sum())})
+    report(
+        {
+            "seconds": done - start,
+            "load": loaded - start,
+            "found": found,
+            "checksum": float(embedding[1:].astype(np.float64).sum()),
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,22 +114,28 @@ def main(argv: list[str] | None = None) -> int:
     script = Path(__file__)
     prepared = run_worker(script, "prepare", str(path), str(vocabulary_file), env=CACHE_ENV)
     n, d = prepared["shape"]
-    print(f"== embedding matrix for {VOCABULARY:,} words ({prepared['known']:,} in the file) from {n:,} × {d} "
-          f"({path.name}, {path.stat().st_size / 1e9:.1f} GB) {machine_note()}")
+    print(
+        f"== embedding matrix for {VOCABULARY:,} words ({prepared['known']:,} in the file) from {n:,} × {d} "
+        f"({path.name}, {path.stat().st_size / 1e9:.1f} GB) {machine_note()}"
+    )
     if not prepared["from_cache"]:
         print(f"first parse of the file and cache write (once): {prepared['seconds']:.1f} s")
     ours = run_worker(script, "ours", str(path), str(vocabulary_file), env=CACHE_ENV)
     passed = ours["from_cache"] and ours["seconds"] < GOAL_S
-    print(f"ours, cached, new process: {ours['seconds']:.3f} s = open {ours['open']:.3f} s + build_embedding_matrix "
-          f"{ours['build']:.3f} s (goal <{GOAL_S:g} s, "
-          f"{GOAL_S / ours['seconds']:.1f}× under it)  {verdict(passed)}")
+    print(
+        f"ours, cached, new process: {ours['seconds']:.3f} s = open {ours['open']:.3f} s + build_embedding_matrix "
+        f"{ours['build']:.3f} s (goal <{GOAL_S:g} s, "
+        f"{GOAL_S / ours['seconds']:.1f}× under it)  {verdict(passed)}"
+    )
     same = True
     if not args.no_gensim:
         ref = run_worker(script, "gensim", str(path), str(vocabulary_file))
         same = ref["found"] == ours["found"] and ref["checksum"] == ours["checksum"]
         speedup = ref["seconds"] / ours["seconds"]
-        print(f"gensim: {ref['seconds']:.1f} s (load {ref['load']:.1f} s); ours is {speedup:.0f}× faster; "
-              f"same rows found ({ours['found']:,}) and same matrix checksum: {same}  {verdict(same)}")
+        print(
+            f"gensim: {ref['seconds']:.1f} s (load {ref['load']:.1f} s); ours is {speedup:.0f}× faster; "
+            f"same rows found ({ours['found']:,}) and same matrix checksum: {same}  {verdict(same)}"
+        )
     return 0 if passed and same else 1
 
 

@@ -39,8 +39,8 @@ CACHE_ENV = {"EMBEDSTUDIO_CACHE_DIR": str(BENCH_DIR / "cache-first-open")}
 REAL = "vectors/glove.6B.50d.txt.gz"
 SIZES = {"100k": "glove-100k-50d.txt", "400k": "glove-400k-50d.txt", "2M": "glove-2M-50d.txt"}
 SKIP_GENSIM = False
-FIRST_OPEN_GOAL = 15.0   # × gensim
-RSS_GOAL = 1.5           # × the matrix, above the interpreter
+FIRST_OPEN_GOAL = 15.0  # × gensim
+RSS_GOAL = 1.5  # × the matrix, above the interpreter
 REOPEN_GOAL_S = 0.2
 
 
@@ -59,8 +59,15 @@ def worker(mode: str, path: str) -> None:
 
         base = peak_rss_bytes()
         kv, seconds = timed(KeyedVectors.load_word2vec_format, path, no_header=True)
-        report({"seconds": seconds, "peak": peak_rss_bytes(), "growth": peak_rss_bytes() - base,
-                "matrix_bytes": kv.vectors.nbytes, "shape": list(kv.vectors.shape)})
+        report(
+            {
+                "seconds": seconds,
+                "peak": peak_rss_bytes(),
+                "growth": peak_rss_bytes() - base,
+                "matrix_bytes": kv.vectors.nbytes,
+                "shape": list(kv.vectors.shape),
+            }
+        )
         return
     from embedstudio.core.vectors import load_vectors
     from embedstudio.core.vectors.cache import VectorCache
@@ -75,9 +82,18 @@ def worker(mode: str, path: str) -> None:
     base = peak_rss_bytes()
     vectors, seconds = timed(load_vectors, path, format="auto", use_cache=mode != "parse")
     row = float(vectors.matrix[len(vectors) // 2].sum())  # touch the matrix (a mapped one pages in)
-    report({"seconds": seconds, "peak": peak_rss_bytes(), "growth": peak_rss_bytes() - base, "base": base,
-            "matrix_bytes": int(vectors.matrix.nbytes), "shape": list(vectors.matrix.shape),
-            "from_cache": bool(vectors.info.from_cache), "row": row})
+    report(
+        {
+            "seconds": seconds,
+            "peak": peak_rss_bytes(),
+            "growth": peak_rss_bytes() - base,
+            "base": base,
+            "matrix_bytes": int(vectors.matrix.nbytes),
+            "shape": list(vectors.matrix.shape),
+            "from_cache": bool(vectors.info.from_cache),
+            "row": row,
+        }
+    )
 
 
 def _runs(script: Path, mode: str, path: Path, runs: int, env: dict | None = None) -> tuple[list[dict], list[float]]:
@@ -120,41 +136,78 @@ def bench_file(label: str, path: Path, runs: int, *, gensim: bool = True, cli: b
     load_ref = load_now()
     reopen, reopen_walls = _runs(script, "reopen", path, 3, CACHE_ENV)
     n, d = first[0]["shape"]
-    out = {"label": label, "shape": (n, d), "raw": raw[0]["seconds"], "first": _median(first, "seconds"),
-           "parse": parse[0]["seconds"], "first_peak": max(r["peak"] for r in first),
-           "first_growth": max(r["growth"] for r in first), "matrix": first[0]["matrix_bytes"],
-           "base": first[0]["base"], "reopen": _median(reopen, "seconds"),
-           "reopen_wall": statistics.median(reopen_walls),
-           "reopen_cached": all(r["from_cache"] for r in reopen), "runs": runs, "load": load_first}
+    out = {
+        "label": label,
+        "shape": (n, d),
+        "raw": raw[0]["seconds"],
+        "first": _median(first, "seconds"),
+        "parse": parse[0]["seconds"],
+        "first_peak": max(r["peak"] for r in first),
+        "first_growth": max(r["growth"] for r in first),
+        "matrix": first[0]["matrix_bytes"],
+        "base": first[0]["base"],
+        "reopen": _median(reopen, "seconds"),
+        "reopen_wall": statistics.median(reopen_walls),
+        "reopen_cached": all(r["from_cache"] for r in reopen),
+        "runs": runs,
+        "load": load_first,
+    }
     print(f"floor, reading the bytes: {out['raw']:.2f} s  [{load_first}]")
-    print(f"ours, first open incl. cache write: {out['first']:.2f} s (median of {runs}; "
-          f"parse only {out['parse']:.2f} s, "
-          f"so the cache write and checks cost {out['first'] - out['parse']:+.2f} s)  [{load_first}]")
-    print(f"ours, peak RSS {_mib(out['first_peak'])}: {out['first_growth'] / out['matrix']:.2f}× the "
-          f"{_mib(out['matrix'])} matrix above the {_mib(out['base'])} interpreter (goal ≤ {RSS_GOAL}×)")
+    print(
+        f"ours, first open incl. cache write: {out['first']:.2f} s (median of {runs}; "
+        f"parse only {out['parse']:.2f} s, "
+        f"so the cache write and checks cost {out['first'] - out['parse']:+.2f} s)  [{load_first}]"
+    )
+    print(
+        f"ours, peak RSS {_mib(out['first_peak'])}: {out['first_growth'] / out['matrix']:.2f}× the "
+        f"{_mib(out['matrix'])} matrix above the {_mib(out['base'])} interpreter (goal ≤ {RSS_GOAL}×)"
+    )
     if ref:
-        out.update(gensim=_median(ref, "seconds"), gensim_peak=max(r["peak"] for r in ref),
-                   gensim_growth=max(r["growth"] for r in ref), load_ref=load_ref)
-        print(f"gensim load_word2vec_format: {out['gensim']:.2f} s (median of {runs}), peak RSS "
-              f"{_mib(out['gensim_peak'])} ({out['gensim_growth'] / out['matrix']:.2f}× the matrix)  [{load_ref}]")
-        print(f"first open: {ratio(out['gensim'], out['first'])} gensim (goal ≥ {FIRST_OPEN_GOAL:.0f}×; parse alone "
-              f"{ratio(out['gensim'], out['parse'])})")
-    print(f"cached reopen: {out['reopen'] * 1000:.0f} ms in the call, {out['reopen_wall']:.2f} s for the whole new "
-          f"process (median of 3, from cache: {out['reopen_cached']}; goal < {REOPEN_GOAL_S} s beyond process start) "
-          f" [{load_now()}]", flush=True)
+        out.update(
+            gensim=_median(ref, "seconds"),
+            gensim_peak=max(r["peak"] for r in ref),
+            gensim_growth=max(r["growth"] for r in ref),
+            load_ref=load_ref,
+        )
+        print(
+            f"gensim load_word2vec_format: {out['gensim']:.2f} s (median of {runs}), peak RSS "
+            f"{_mib(out['gensim_peak'])} ({out['gensim_growth'] / out['matrix']:.2f}× the matrix)  [{load_ref}]"
+        )
+        print(
+            f"first open: {ratio(out['gensim'], out['first'])} gensim (goal ≥ {FIRST_OPEN_GOAL:.0f}×; parse alone "
+            f"{ratio(out['gensim'], out['parse'])})"
+        )
+    print(
+        f"cached reopen: {out['reopen'] * 1000:.0f} ms in the call, {out['reopen_wall']:.2f} s for the whole new "
+        f"process (median of 3, from cache: {out['reopen_cached']}; goal < {REOPEN_GOAL_S} s beyond process start) "
+        f" [{load_now()}]",
+        flush=True,
+    )
     if cli and gensim:
         walls_ours, walls_gensim = [], []
-        cmd_gensim = [sys.executable, "-c", "import sys; from gensim.models import KeyedVectors; "
-                      "KeyedVectors.load_word2vec_format(sys.argv[1], no_header=True)", str(path)]
+        cmd_gensim = [
+            sys.executable,
+            "-c",
+            "import sys; from gensim.models import KeyedVectors; "
+            "KeyedVectors.load_word2vec_format(sys.argv[1], no_header=True)",
+            str(path),
+        ]
         for _ in range(runs):
             run_worker(script, "clear", str(path), env=CACHE_ENV)
-            walls_ours.append(_process_wall([sys.executable, "-m", "embedstudio", "vectors", "info", str(path)],
-                                            dict(CACHE_ENV, PYTHONPATH=str(Path(__file__).resolve().parents[1]))))
+            walls_ours.append(
+                _process_wall(
+                    [sys.executable, "-m", "embedstudio", "vectors", "info", str(path)],
+                    dict(CACHE_ENV, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
+                )
+            )
             walls_gensim.append(_process_wall(cmd_gensim, {}))
         out.update(cli=statistics.median(walls_ours), cli_gensim=statistics.median(walls_gensim), load_cli=load_now())
-        print(f"through the CLI, `embedstudio vectors info` first open: {out['cli']:.2f} s vs a gensim process "
-              f"{out['cli_gensim']:.2f} s: {ratio(out['cli_gensim'], out['cli'])} (whole processes, median of {runs})"
-              f"  [{out['load_cli']}]", flush=True)
+        print(
+            f"through the CLI, `embedstudio vectors info` first open: {out['cli']:.2f} s vs a gensim process "
+            f"{out['cli_gensim']:.2f} s: {ratio(out['cli_gensim'], out['cli'])} (whole processes, median of {runs})"
+            f"  [{out['load_cli']}]",
+            flush=True,
+        )
     return out
 
 
@@ -225,19 +278,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in ("scaling", "all"):
         for size in args.sizes:
             path = scaled_file(size)
-            results.append(bench_file(f"{size} × 50 GloVe text", path, args.runs if size != "2M" else 1,
-                                      gensim=not (size == "2M" and args.no_gensim_2m)))
-    print("\n| file | words × dim | ours first open | gensim | ratio | parse only | floor (read) | peak RSS ours "
-          "(× matrix) | peak RSS gensim | cached reopen (call / process) | runs | load |")
+            results.append(
+                bench_file(
+                    f"{size} × 50 GloVe text",
+                    path,
+                    args.runs if size != "2M" else 1,
+                    gensim=not (size == "2M" and args.no_gensim_2m),
+                )
+            )
+    print(
+        "\n| file | words × dim | ours first open | gensim | ratio | parse only | floor (read) | peak RSS ours "
+        "(× matrix) | peak RSS gensim | cached reopen (call / process) | runs | load |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         n, d = r["shape"]
         g = r.get("gensim")
-        print(f"| {r['label']} | {n:,} × {d} | {r['first']:.2f} s | {f'{g:.2f} s' if g else '-'} | "
-              f"{ratio(g, r['first']) if g else '-'} | {r['parse']:.2f} s | {r['raw']:.2f} s | "
-              f"{_mib(r['first_peak'])} ({r['first_growth'] / r['matrix']:.2f}×) | "
-              f"{_mib(r['gensim_peak']) if g else '-'} | {r['reopen'] * 1000:.0f} ms / {r['reopen_wall']:.2f} s | "
-              f"{r['runs']} | {r['load']} |")
+        print(
+            f"| {r['label']} | {n:,} × {d} | {r['first']:.2f} s | {f'{g:.2f} s' if g else '-'} | "
+            f"{ratio(g, r['first']) if g else '-'} | {r['parse']:.2f} s | {r['raw']:.2f} s | "
+            f"{_mib(r['first_peak'])} ({r['first_growth'] / r['matrix']:.2f}×) | "
+            f"{_mib(r['gensim_peak']) if g else '-'} | {r['reopen'] * 1000:.0f} ms / {r['reopen_wall']:.2f} s | "
+            f"{r['runs']} | {r['load']} |"
+        )
     scaling = [r for r in results if "× 50 GloVe text" in r["label"]]
     if len(scaling) > 1:
         print("\nscaling (per million words, ours first open / gensim / peak RSS growth per matrix byte):")
@@ -245,8 +308,10 @@ def main(argv: list[str] | None = None) -> int:
             n = r["shape"][0]
             g = r.get("gensim")
             per_m = g / n * 1e6 if g else float("nan")
-            print(f"  {n:>9,} words: {r['first'] / n * 1e6:6.2f} s/M  gensim {per_m:6.2f} s/M"
-                  f"  RSS {r['first_growth'] / r['matrix']:.2f}×")
+            print(
+                f"  {n:>9,} words: {r['first'] / n * 1e6:6.2f} s/M  gensim {per_m:6.2f} s/M"
+                f"  RSS {r['first_growth'] / r['matrix']:.2f}×"
+            )
     return 0
 
 

@@ -64,11 +64,15 @@ def main() -> None:
     found = checks._classes_named_in_text(full, full_classes)
     new_full = time.perf_counter() - start
     warning = checks.leakage_warnings(full, full_classes, "bench")
-    print(f"{args.anchor_classes:,} classes: old {anchor:.2f} s, new {new_small_t:.3f} s "
-          f"(ratio new/old {new_small_t / anchor:.4f}); same result ({len(old):,} leaking)")
-    print(f"{args.classes:,} classes: new {new_full:.3f} s; old extrapolated "
-          f"{anchor * (args.classes / args.anchor_classes) ** 2:.0f} s; {len(found):,} leaking; "
-          f"warning is {len(warning[0]) if warning else 0} characters")
+    print(
+        f"{args.anchor_classes:,} classes: old {anchor:.2f} s, new {new_small_t:.3f} s "
+        f"(ratio new/old {new_small_t / anchor:.4f}); same result ({len(old):,} leaking)"
+    )
+    print(
+        f"{args.classes:,} classes: new {new_full:.3f} s; old extrapolated "
+        f"{anchor * (args.classes / args.anchor_classes) ** 2:.0f} s; {len(found):,} leaking; "
+        f"warning is {len(warning[0]) if warning else 0} characters"
+    )
 
 
 if __name__ == "__main__":

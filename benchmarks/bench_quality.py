@@ -35,11 +35,16 @@ TARGETS = {
 
 
 def cli(*args: str) -> tuple[float, str]:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONHASHSEED="0",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "embedstudio", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "embedstudio", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"embedstudio {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return time.monotonic() - started, proc.stdout
@@ -72,15 +77,28 @@ def measure(name: str) -> dict | None:
     fasttext = reports["fasttext_supervised"]["report"]
     resolved = reports["neural"]["description"].get("resolved", {})
     value = neural[metric]
-    return {"name": name, "label": label, "command": f"embedstudio train {config}", "metric": metric,
-            "target": target, "value": value, "passed": value >= target,
-            "accuracy": neural["accuracy"], "macro_f1": neural["macro_f1"],
-            "tfidf_accuracy": tfidf["accuracy"], "tfidf_macro_f1": tfidf["macro_f1"], "tfidf_C": tfidf["params"]["C"],
-            "fasttext_accuracy": fasttext["accuracy"], "fasttext_macro_f1": fasttext["macro_f1"],
-            "train_seconds": round(train_s, 1), "baseline_seconds": round(base_s, 1),
-            "resolved": {k: resolved.get(k) for k in ("preset", "deep_path", "standardize", "sequence_length",
-                                                      "max_tokens")},
-            "test_size": sum(map(sum, neural["confusion_matrix"]))}
+    return {
+        "name": name,
+        "label": label,
+        "command": f"embedstudio train {config}",
+        "metric": metric,
+        "target": target,
+        "value": value,
+        "passed": value >= target,
+        "accuracy": neural["accuracy"],
+        "macro_f1": neural["macro_f1"],
+        "tfidf_accuracy": tfidf["accuracy"],
+        "tfidf_macro_f1": tfidf["macro_f1"],
+        "tfidf_C": tfidf["params"]["C"],
+        "fasttext_accuracy": fasttext["accuracy"],
+        "fasttext_macro_f1": fasttext["macro_f1"],
+        "train_seconds": round(train_s, 1),
+        "baseline_seconds": round(base_s, 1),
+        "resolved": {
+            k: resolved.get(k) for k in ("preset", "deep_path", "standardize", "sequence_length", "max_tokens")
+        },
+        "test_size": sum(map(sum, neural["confusion_matrix"])),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,12 +112,15 @@ def main(argv: list[str] | None = None) -> int:
         if row is None:
             continue
         rows.append(row)
-        print(f"{row['label']}: ours {row['accuracy']:.4f} acc / {row['macro_f1']:.4f} macro-F1 "
-              f"({row['resolved']['preset']}/{row['resolved']['deep_path']}, {row['train_seconds']:.0f} s) | "
-              f"TF-IDF {row['tfidf_accuracy']:.4f} / {row['tfidf_macro_f1']:.4f} | fastText "
-              f"{row['fasttext_accuracy']:.4f} / {row['fasttext_macro_f1']:.4f} | "
-              f"{row['metric']} {row['value']:.4f} vs target {row['target']} {'PASS' if row['passed'] else 'FAIL'}; "
-              f"vs TF-IDF {100 * (row['accuracy'] - row['tfidf_accuracy']):+.1f} points", flush=True)
+        print(
+            f"{row['label']}: ours {row['accuracy']:.4f} acc / {row['macro_f1']:.4f} macro-F1 "
+            f"({row['resolved']['preset']}/{row['resolved']['deep_path']}, {row['train_seconds']:.0f} s) | "
+            f"TF-IDF {row['tfidf_accuracy']:.4f} / {row['tfidf_macro_f1']:.4f} | fastText "
+            f"{row['fasttext_accuracy']:.4f} / {row['fasttext_macro_f1']:.4f} | "
+            f"{row['metric']} {row['value']:.4f} vs target {row['target']} {'PASS' if row['passed'] else 'FAIL'}; "
+            f"vs TF-IDF {100 * (row['accuracy'] - row['tfidf_accuracy']):+.1f} points",
+            flush=True,
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0

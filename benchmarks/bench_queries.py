@@ -46,7 +46,8 @@ def worker(path: str) -> None:
     first_ms = (time.perf_counter() - start) * 1000
     nearest_ms, nearest = _time_each(lambda r: as_rows(vectors.neighbors(words[r[0]], k=10)), rows)
     analogy_ms, analogies = _time_each(
-        lambda r: as_rows(vectors.analogy(words[r[0]], words[r[1]], words[r[2]], k=10)), rows)
+        lambda r: as_rows(vectors.analogy(words[r[0]], words[r[1]], words[r[2]], k=10)), rows
+    )
 
     from gensim.models import KeyedVectors
 
@@ -57,15 +58,28 @@ def worker(path: str) -> None:
     gensim_norms_ms = (time.perf_counter() - start) * 1000
     gensim_nearest_ms, gensim_nearest = _time_each(lambda r: kv.most_similar(int(r[0]), topn=10), rows)
     gensim_analogy_ms, gensim_analogies = _time_each(
-        lambda r: kv.most_similar(positive=[int(r[1]), int(r[2])], negative=[int(r[0])], topn=10), rows)
+        lambda r: kv.most_similar(positive=[int(r[1]), int(r[2])], negative=[int(r[0])], topn=10), rows
+    )
     pairs = list(zip(nearest[:CHECKED] + analogies[:CHECKED], gensim_nearest[:CHECKED] + gensim_analogies[:CHECKED]))
     same_sets = sum({i for i, _ in ours} == {k for k, _ in theirs} for ours, theirs in pairs)
     same_order = sum([i for i, _ in ours] == [k for k, _ in theirs] for ours, theirs in pairs)
-    report({"machine": machine_note(), "shape": list(matrix.shape), "from_cache": vectors.info.from_cache,
+    report(
+        {
+            "machine": machine_note(),
+            "shape": list(matrix.shape),
+            "from_cache": vectors.info.from_cache,
             "first_ms": first_ms,
-            "nearest_ms": nearest_ms, "analogy_ms": analogy_ms, "gensim_norms_ms": gensim_norms_ms,
-            "gensim_nearest_ms": gensim_nearest_ms, "gensim_analogy_ms": gensim_analogy_ms, "cpu_ms": _CPU_MS,
-            "compared": len(pairs), "same_sets": same_sets, "same_order": same_order})
+            "nearest_ms": nearest_ms,
+            "analogy_ms": analogy_ms,
+            "gensim_norms_ms": gensim_norms_ms,
+            "gensim_nearest_ms": gensim_nearest_ms,
+            "gensim_analogy_ms": gensim_analogy_ms,
+            "cpu_ms": _CPU_MS,
+            "compared": len(pairs),
+            "same_sets": same_sets,
+            "same_order": same_order,
+        }
+    )
 
 
 def _time_each(query, rows) -> tuple[list[float], list]:
@@ -99,27 +113,38 @@ def main(argv: list[str] | None = None) -> int:
     path = ensure_file("word2vec-400k-300d.bin", rows=args.rows)
     result = run_worker(Path(__file__), str(path), env=CACHE_ENV)
     n, d = result["shape"]
-    print(f"== queries on {n:,} × {d} ({path.name}, from cache: {result['from_cache']}), {QUERIES} random words "
-          f"{result['machine']}")
-    print(f"first query, including the one-off row norms and word index: {result['first_ms']:.1f} ms "
-          f"(gensim's fill_norms alone: {result['gensim_norms_ms']:.1f} ms)")
+    print(
+        f"== queries on {n:,} × {d} ({path.name}, from cache: {result['from_cache']}), {QUERIES} random words "
+        f"{result['machine']}"
+    )
+    print(
+        f"first query, including the one-off row norms and word index: {result['first_ms']:.1f} ms "
+        f"(gensim's fill_norms alone: {result['gensim_norms_ms']:.1f} ms)"
+    )
     ok = True
     cpu = result["cpu_ms"]  # ours nearest, ours analogy, gensim nearest, gensim analogy
     for label, ours, theirs, ours_cpu, gensim_cpu in (
-            ("nearest k=10", result["nearest_ms"], result["gensim_nearest_ms"], cpu[0], cpu[2]),
-            ("analogy k=10", result["analogy_ms"], result["gensim_analogy_ms"], cpu[1], cpu[3])):
+        ("nearest k=10", result["nearest_ms"], result["gensim_nearest_ms"], cpu[0], cpu[2]),
+        ("analogy k=10", result["analogy_ms"], result["gensim_analogy_ms"], cpu[1], cpu[3]),
+    ):
         median, p95, worst = _summary(ours)
         gensim_median = _summary(theirs)[0]
         passed = median < GOAL_MS
         ok &= passed
-        print(f"{label}: median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms (goal <{GOAL_MS:g} ms: "
-              f"median {GOAL_MS / median:.1f}× under it); gensim median {gensim_median:.1f} ms  {verdict(passed)}")
-        print(f"  CPU time per query summed over BLAS threads (spin-waits included): ours {ours_cpu:.1f} ms, "
-              f"gensim {gensim_cpu:.1f} ms")
+        print(
+            f"{label}: median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms (goal <{GOAL_MS:g} ms: "
+            f"median {GOAL_MS / median:.1f}× under it); gensim median {gensim_median:.1f} ms  {verdict(passed)}"
+        )
+        print(
+            f"  CPU time per query summed over BLAS threads (spin-waits included): ours {ours_cpu:.1f} ms, "
+            f"gensim {gensim_cpu:.1f} ms"
+        )
     same = result["same_sets"] == result["compared"]
-    print(f"top-10 vs gensim's most_similar on {result['compared']} queries: same words in "
-          f"{result['same_sets']}, same order in {result['same_order']} (order may differ only on float ties)  "
-          f"{verdict(same)}")
+    print(
+        f"top-10 vs gensim's most_similar on {result['compared']} queries: same words in "
+        f"{result['same_sets']}, same order in {result['same_order']} (order may differ only on float ties)  "
+        f"{verdict(same)}"
+    )
     return 0 if ok and same else 1
 
 

@@ -1,7 +1,7 @@
 """Issue 4, item 1: our text-vector reader against gensim's load_word2vec_format, in one run.
 
     .venv/bin/python benchmarks/bench_text_reader.py                 # GloVe 400k × 100 (the goal's file)
-    .venv/bin/python benchmarks/bench_text_reader.py --file all      # + word2vec text 400k × 300 (slow: gensim ~1.5 min)
+    .venv/bin/python benchmarks/bench_text_reader.py --file all  # + word2vec text 400k × 300 (slow: gensim ~1.5 min)
     .venv/bin/python benchmarks/bench_text_reader.py --rows 40000    # quick trial on a smaller file
 
 Prints gensim's time, ours, the speed-up (goal ≥ 10×), our peak RSS growth over the final float32
@@ -32,8 +32,14 @@ def worker(mode: str, path: str) -> None:
 
         baseline = peak_rss_bytes()
         result, seconds = timed(read_text_vectors, path)
-        report({"seconds": seconds, "peak_growth": peak_rss_bytes() - baseline,
-                "matrix_bytes": result.matrix.nbytes, "shape": list(result.matrix.shape)})
+        report(
+            {
+                "seconds": seconds,
+                "peak_growth": peak_rss_bytes() - baseline,
+                "matrix_bytes": result.matrix.nbytes,
+                "shape": list(result.matrix.shape),
+            }
+        )
         return
     from gensim.models import KeyedVectors
 
@@ -41,8 +47,14 @@ def worker(mode: str, path: str) -> None:
 
     kv, seconds = timed(KeyedVectors.load_word2vec_format, path, no_header=no_header)
     ours = read_text_vectors(path)  # not timed: only to compare with gensim in the same process
-    report({"seconds": seconds, "words_equal": ours.words == kv.index_to_key,
-            "floats_equal": bool(np.array_equal(ours.matrix, kv.vectors)), "shape": list(kv.vectors.shape)})
+    report(
+        {
+            "seconds": seconds,
+            "words_equal": ours.words == kv.index_to_key,
+            "floats_equal": bool(np.array_equal(ours.matrix, kv.vectors)),
+            "shape": list(kv.vectors.shape),
+        }
+    )
 
 
 def _has_header(path: str) -> bool:
@@ -63,10 +75,14 @@ def bench(name: str, rows: int | None) -> bool:
     same = ref["words_equal"] and ref["floats_equal"]
     print(f"gensim: {ref['seconds']:.2f} s")
     print(f"speed-up {speedup:.1f}× (goal ≥{SPEED_GOAL:g}×)  {verdict(speedup >= SPEED_GOAL)}")
-    print(f"peak RSS growth {mib(ours['peak_growth'])} = {memory:.2f}× the {mib(ours['matrix_bytes'])} float32 "
-          f"matrix (goal ≤{MEMORY_GOAL:g}×)  {verdict(memory <= MEMORY_GOAL)}")
-    print(f"same words and order as gensim: {ref['words_equal']}; bit-identical floats: {ref['floats_equal']}  "
-          f"{verdict(same)}")
+    print(
+        f"peak RSS growth {mib(ours['peak_growth'])} = {memory:.2f}× the {mib(ours['matrix_bytes'])} float32 "
+        f"matrix (goal ≤{MEMORY_GOAL:g}×)  {verdict(memory <= MEMORY_GOAL)}"
+    )
+    print(
+        f"same words and order as gensim: {ref['words_equal']}; bit-identical floats: {ref['floats_equal']}  "
+        f"{verdict(same)}"
+    )
     return speedup >= SPEED_GOAL and memory <= MEMORY_GOAL and same
 
 

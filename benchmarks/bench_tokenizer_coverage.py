@@ -2,7 +2,8 @@
 
 "Before" is Keras' default standardization (lower case, punctuation deleted: ``old-fashioned`` ->
 ``oldfashioned``, ``n't`` -> ``nt``), the project's old default; "after" is what ``text.standardize = "auto"``
-chooses. For every candidate ``auto`` weighs it prints vocabulary coverage (distinct tokens, the text.max_tokens = 20,000 most
+chooses. For every candidate ``auto`` weighs it prints vocabulary coverage (distinct tokens, the
+text.max_tokens = 20,000 most
 frequent) and token coverage (running tokens) on the same training split ``train`` uses.
 
     .venv/bin/python benchmarks/bench_tokenizer_coverage.py
@@ -17,8 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CONFIGS = {"20ng": "examples/20ng-auto.toml", "trec": "examples/trec-auto.toml", "sms": "examples/sms-auto.toml",
-           "bbc": "examples/bbc-auto.toml"}
+CONFIGS = {
+    "20ng": "examples/20ng-auto.toml",
+    "trec": "examples/trec-auto.toml",
+    "sms": "examples/sms-auto.toml",
+    "bbc": "examples/bbc-auto.toml",
+}
 BEFORE = "lower_and_strip_punctuation"
 
 
@@ -44,7 +49,9 @@ def main() -> int:
         before = candidate_coverage(texts, vectors, BEFORE, max_tokens=cfg.text.max_tokens)
         rows = [("before: " + BEFORE, before)] + [
             (("after:  " if c.standardize == choice.chosen else "        ") + c.standardize, c)
-            for c in choice.candidates if c.standardize != BEFORE]
+            for c in choice.candidates
+            if c.standardize != BEFORE
+        ]
         for label, c in rows:
             print(f"{name:<6} {label:<40} {c.vocab_coverage:>10.3f} {c.token_coverage:>10.3f}")
         print(f"{name:<6} chosen: {choice.chosen} ({time.monotonic() - started:.0f} s)")

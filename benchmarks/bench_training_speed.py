@@ -80,9 +80,17 @@ def worker(mode: str, config_json: str) -> None:
         for (t0, name), (t1, _) in zip(steps, steps[1:], strict=False):
             durations[name] = durations.get(name, 0.0) + (t1 - t0)
         description = json.loads((result.run_dir / "description.json").read_text(encoding="utf-8"))
-        report({"epochs": [row["seconds"] for row in result.history], "train_seconds": end - begin,
-                "process_seconds": end - START, "import_seconds": begin - START, "steps": durations,
-                "n_train": description["splits"]["train"], "peak": peak_rss_bytes()})
+        report(
+            {
+                "epochs": [row["seconds"] for row in result.history],
+                "train_seconds": end - begin,
+                "process_seconds": end - START,
+                "import_seconds": begin - START,
+                "steps": durations,
+                "n_train": description["splits"]["train"],
+                "peak": peak_rss_bytes(),
+            }
+        )
         return
     # bare Keras on the same arrays and model
     import keras
@@ -94,16 +102,25 @@ def worker(mode: str, config_json: str) -> None:
 
     keras.utils.set_random_seed(cfg.training.seed)
     ds = load_dataset(cfg.data)
-    splits = make_splits(ds, validation_fraction=cfg.data.validation_fraction, test_fraction=cfg.data.test_fraction,
-                         seed=cfg.training.seed)
+    splits = make_splits(
+        ds,
+        validation_fraction=cfg.data.validation_fraction,
+        test_fraction=cfg.data.test_fraction,
+        seed=cfg.training.seed,
+    )
     vectorizer = build_vectorizer(splits.train.texts, cfg.text)
     index = {c: i for i, c in enumerate(splits.classes)}
     x_train = vectorize(vectorizer, splits.train.texts)
     x_val = vectorize(vectorizer, splits.validation.texts)
     y_train = np.asarray([index[c] for c in splits.train.labels], dtype="int64")
     y_val = np.asarray([index.get(c, -1) for c in splits.validation.labels], dtype="int64")
-    model = build_model(cfg, vocab_size=len(vocabulary(vectorizer)), num_classes=len(splits.classes),
-                        embedding_matrices=None, covered_masks=None)
+    model = build_model(
+        cfg,
+        vocab_size=len(vocabulary(vectorizer)),
+        num_classes=len(splits.classes),
+        embedding_matrices=None,
+        covered_masks=None,
+    )
     compile_model(model, cfg)
     epochs: list[float] = []
 
@@ -115,10 +132,24 @@ def worker(mode: str, config_json: str) -> None:
             epochs.append(time.monotonic() - self.t)
 
     begin = time.perf_counter()
-    model.fit(x_train, y_train, batch_size=cfg.training.batch_size, epochs=cfg.training.epochs,
-              validation_data=(x_val, y_val), shuffle=True, verbose=0, callbacks=[EpochTimer()])
-    report({"epochs": epochs, "fit_seconds": time.perf_counter() - begin, "n_train": len(y_train),
-            "peak": peak_rss_bytes()})
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=cfg.training.batch_size,
+        epochs=cfg.training.epochs,
+        validation_data=(x_val, y_val),
+        shuffle=True,
+        verbose=0,
+        callbacks=[EpochTimer()],
+    )
+    report(
+        {
+            "epochs": epochs,
+            "fit_seconds": time.perf_counter() - begin,
+            "n_train": len(y_train),
+            "peak": peak_rss_bytes(),
+        }
+    )
 
 
 def _rate(result: dict) -> tuple[float, float]:
@@ -133,16 +164,21 @@ def cli_run(cfg_dict: dict, tmp: Path) -> dict:
     path.write_text(json.dumps(cfg_dict), encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), TF_CPP_MIN_LOG_LEVEL="3")
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "embedstudio", "train", str(path)], capture_output=True,
-                          text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "embedstudio", "train", str(path)], capture_output=True, text=True, env=env
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     run_dir = Path(next(line[5:] for line in proc.stdout.splitlines() if line.startswith("run: ")))
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
     description = json.loads((run_dir / "description.json").read_text(encoding="utf-8"))
-    return {"epochs": [r["seconds"] for r in rows], "wall": wall, "n_train": description["splits"]["train"],
-            "run_seconds": description.get("seconds")}
+    return {
+        "epochs": [r["seconds"] for r in rows],
+        "wall": wall,
+        "n_train": description["splits"]["train"],
+        "run_seconds": description.get("seconds"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,12 +198,21 @@ def main(argv: list[str] | None = None) -> int:
     data = training_csv(args.rows)
     script = Path(__file__)
     with tempfile.TemporaryDirectory(prefix="embedstudio-bench-train-") as tmp:
-        cfg = base_config(data, Path(tmp) / "runs", preset=args.preset, epochs=args.epochs,
-                          sequence_length=args.sequence_length, batch_size=args.batch_size)
+        cfg = base_config(
+            data,
+            Path(tmp) / "runs",
+            preset=args.preset,
+            epochs=args.epochs,
+            sequence_length=args.sequence_length,
+            batch_size=args.batch_size,
+        )
         cfg_json = json.dumps(cfg.to_dict())
         env = {"EMBEDSTUDIO_HOME": str(Path(tmp) / "home"), "TF_CPP_MIN_LOG_LEVEL": "3"}
-        print(f"== {args.preset}, {args.rows:,} rows, sequence {args.sequence_length}, batch {args.batch_size}, "
-              f"{args.epochs} epochs {machine_note()}", flush=True)
+        print(
+            f"== {args.preset}, {args.rows:,} rows, sequence {args.sequence_length}, batch {args.batch_size}, "
+            f"{args.epochs} epochs {machine_note()}",
+            flush=True,
+        )
         ours, bare, cli, loads = [], [], [], []
         for _ in range(args.runs):
             ours.append(run_worker(script, "ours", cfg_json, env=env))
@@ -183,19 +228,25 @@ def main(argv: list[str] | None = None) -> int:
     o_first = statistics.median(_rate(r)[1] for r in ours)
     b_first = statistics.median(_rate(r)[1] for r in bare)
     print(f"training rows {n:,}; loads during the runs: {', '.join(loads)}")
-    print(f"ours, train(): {o_rate:,.0f} samples/s (median of epochs 2..{args.epochs}, {args.runs} runs); "
-          f"epoch 1 {o_first:,.0f}/s; per-epoch seconds {[round(e, 2) for r in ours for e in r['epochs']]}")
-    print(f"bare model.fit: {b_rate:,.0f} samples/s; epoch 1 {b_first:,.0f}/s; per-epoch seconds "
-          f"{[round(e, 2) for r in bare for e in r['epochs']]}")
+    print(
+        f"ours, train(): {o_rate:,.0f} samples/s (median of epochs 2..{args.epochs}, {args.runs} runs); "
+        f"epoch 1 {o_first:,.0f}/s; per-epoch seconds {[round(e, 2) for r in ours for e in r['epochs']]}"
+    )
+    print(
+        f"bare model.fit: {b_rate:,.0f} samples/s; epoch 1 {b_first:,.0f}/s; per-epoch seconds "
+        f"{[round(e, 2) for r in bare for e in r['epochs']]}"
+    )
     print(f"ratio ours / bare: {o_rate / b_rate:.3f} (goal ≥ {GOAL}); epoch 1: {o_first / b_first:.3f}")
     best = min(ours, key=lambda r: r["train_seconds"])
     fit = best["steps"].get("Training", 0.0)
     total = best["process_seconds"]
     outside = total - fit
-    print(f"time outside fit (run of {best['train_seconds']:.1f} s in train(), {total:.1f} s in its process): "
-          f"{outside:.1f} s = {100 * outside / total:.0f}% of the process, "
-          f"{100 * (best['train_seconds'] - fit) / best['train_seconds']:.0f}% "
-          f"of train()")
+    print(
+        f"time outside fit (run of {best['train_seconds']:.1f} s in train(), {total:.1f} s in its process): "
+        f"{outside:.1f} s = {100 * outside / total:.0f}% of the process, "
+        f"{100 * (best['train_seconds'] - fit) / best['train_seconds']:.0f}% "
+        f"of train()"
+    )
     parts = {"imports before train()": best["import_seconds"], **best["steps"]}
     for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
         if seconds < 0.005:
@@ -206,20 +257,27 @@ def main(argv: list[str] | None = None) -> int:
         c_rate = statistics.median(_rate(r)[0] for r in cli)
         c_wall = statistics.median(r["wall"] for r in cli)
         c_fit = statistics.median(sum(r["epochs"]) for r in cli)
-        print(f"through the CLI: {c_rate:,.0f} samples/s ({c_rate / b_rate:.3f}× bare); whole process {c_wall:.1f} s "
-              f"of which the epochs {c_fit:.1f} s: {100 * (c_wall - c_fit) / c_wall:.0f}% outside fit")
+        print(
+            f"through the CLI: {c_rate:,.0f} samples/s ({c_rate / b_rate:.3f}× bare); whole process {c_wall:.1f} s "
+            f"of which the epochs {c_fit:.1f} s: {100 * (c_wall - c_fit) / c_wall:.0f}% outside fit"
+        )
     print("\n| what | ours | anchor (bare model.fit) | ratio | peak RSS ours / bare | runs | load |")
     print("|---|---|---|---|---|---|---|")
-    print(f"| train() samples/s, epochs 2..{args.epochs} median | {o_rate:,.0f} | {b_rate:,.0f} | "
-          f"{o_rate / b_rate:.3f} | "
-          f"{max(r['peak'] for r in ours) / 2**20:,.0f} / {max(r['peak'] for r in bare) / 2**20:,.0f} MiB | "
-          f"{args.runs} | {loads[0]} … {loads[-1]} |")
+    print(
+        f"| train() samples/s, epochs 2..{args.epochs} median | {o_rate:,.0f} | {b_rate:,.0f} | "
+        f"{o_rate / b_rate:.3f} | "
+        f"{max(r['peak'] for r in ours) / 2**20:,.0f} / {max(r['peak'] for r in bare) / 2**20:,.0f} MiB | "
+        f"{args.runs} | {loads[0]} … {loads[-1]} |"
+    )
     if c_rate:
-        print(f"| CLI samples/s | {c_rate:,.0f} | {b_rate:,.0f} | {c_rate / b_rate:.3f} | - | {args.runs} | "
-              f"{loads[-1]} |")
-    print(f"| time outside fit, share of the train() process | {100 * outside / total:.0f}% ({outside:.1f} s) "
-          "| - | - | - | 1 | "
-          f"{loads[0]} |")
+        print(
+            f"| CLI samples/s | {c_rate:,.0f} | {b_rate:,.0f} | {c_rate / b_rate:.3f} | - | {args.runs} | {loads[-1]} |"
+        )
+    print(
+        f"| time outside fit, share of the train() process | {100 * outside / total:.0f}% ({outside:.1f} s) "
+        "| - | - | - | 1 | "
+        f"{loads[0]} |"
+    )
     return 0
 
 

@@ -32,10 +32,10 @@ def number_texts(scale: float, rng: np.random.Generator) -> list[str]:
     for decimals, n in ((5, 3_000_000), (6, 1_000_000), (8, 1_000_000), (4, 500_000)):
         values = rng.standard_normal(count(n)) * rng.choice([0.05, 0.5, 3.0], size=count(n))
         texts += [f"{v:.{decimals}f}" for v in values]
-    texts += [f"{v:.5f}" for v in rng.uniform(-99, 99, count(300_000))]          # two integer digits
-    texts += [repr(float(v)) for v in rng.standard_normal(count(1_000_000))]     # full precision
+    texts += [f"{v:.5f}" for v in rng.uniform(-99, 99, count(300_000))]  # two integer digits
+    texts += [repr(float(v)) for v in rng.standard_normal(count(1_000_000))]  # full precision
     texts += [repr(float(np.float32(v))) for v in rng.standard_normal(count(500_000))]
-    texts += [f"{v:.6e}" for v in rng.standard_normal(count(200_000)) * 1e-4]    # exponents
+    texts += [f"{v:.6e}" for v in rng.standard_normal(count(200_000)) * 1e-4]  # exponents
     traps, uppers = midpoint_texts(count(100_000), rng)
     double_rounded = np.array([float(t) for t in traps]).astype(np.float32)
     differ = int(np.count_nonzero(double_rounded != uppers))
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(folder) / "numbers.txt"
         with open(path, "w", encoding="ascii") as fh:
             for r in range(rows):
-                fh.write(f"r{r} {' '.join(texts[r * DIM:(r + 1) * DIM])}\n")
+                fh.write(f"r{r} {' '.join(texts[r * DIM : (r + 1) * DIM])}\n")
         start = time.perf_counter()
         ours = read_text_vectors(path).matrix.ravel()
         seconds = time.perf_counter() - start

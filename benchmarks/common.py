@@ -29,13 +29,16 @@ def peak_rss_bytes() -> int:
 def run_worker(script: Path, *args: str, env: dict | None = None) -> dict:
     """Run ``script --worker args...`` in a new interpreter and return the JSON it reports."""
     environment = dict(os.environ, **(env or {}))
-    proc = subprocess.run([sys.executable, str(script), "--worker", *args], capture_output=True, text=True,
-                          env=environment)
+    proc = subprocess.run(
+        [sys.executable, str(script), "--worker", *args], capture_output=True, text=True, env=environment
+    )
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
-    raise RuntimeError(f"worker {script.name} {' '.join(args)} failed (exit {proc.returncode}):\n"
-                       f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+            return json.loads(line[len(RESULT_PREFIX) :])
+    raise RuntimeError(
+        f"worker {script.name} {' '.join(args)} failed (exit {proc.returncode}):\n"
+        f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
 
 
 def report(result: dict) -> None:

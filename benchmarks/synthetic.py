@@ -20,11 +20,93 @@ BENCH_DIR = Path(os.environ.get("EMBEDSTUDIO_BENCH_DIR", "/tmp/embedstudio-bench
 VERSION = 1  # bump when the generator changes, so stale files are not reused
 NUMBER_POOL = 1 << 20  # distinct formatted numbers; parsing cost depends on the text, not on reuse
 
-_PUNCTUATION = [",", ".", '"', "'", "(", ")", "-", "--", "...", ":", ";", "!", "?", "'s", "n't", "''", "``",
-                "&", "$", "%", "#", "@", "/", "\\", "*", "[", "]", "{", "}", "<", ">", "|", "~", "^", "+",
-                "=", "_", "`", "!!", "?!", "…", "—", "–", "«", "»", "“", "”", "‘", "’", "·", "•", "€", "£"]
-_SYLLABLES = ["ba", "ka", "ti", "ro", "men", "str", "ing", "ed", "tion", "al", "er", "an", "the", "qu",
-              "ph", "th", "sh", "ou", "ea", "is", "ly", "ness", "pre", "con", "de", "un", "re", "o", "a", "i"]
+_PUNCTUATION = [
+    ",",
+    ".",
+    '"',
+    "'",
+    "(",
+    ")",
+    "-",
+    "--",
+    "...",
+    ":",
+    ";",
+    "!",
+    "?",
+    "'s",
+    "n't",
+    "''",
+    "``",
+    "&",
+    "$",
+    "%",
+    "#",
+    "@",
+    "/",
+    "\\",
+    "*",
+    "[",
+    "]",
+    "{",
+    "}",
+    "<",
+    ">",
+    "|",
+    "~",
+    "^",
+    "+",
+    "=",
+    "_",
+    "`",
+    "!!",
+    "?!",
+    "…",
+    "—",
+    "–",
+    "«",
+    "»",
+    "“",
+    "”",
+    "‘",
+    "’",
+    "·",
+    "•",
+    "€",
+    "£",
+]
+_SYLLABLES = [
+    "ba",
+    "ka",
+    "ti",
+    "ro",
+    "men",
+    "str",
+    "ing",
+    "ed",
+    "tion",
+    "al",
+    "er",
+    "an",
+    "the",
+    "qu",
+    "ph",
+    "th",
+    "sh",
+    "ou",
+    "ea",
+    "is",
+    "ly",
+    "ness",
+    "pre",
+    "con",
+    "de",
+    "un",
+    "re",
+    "o",
+    "a",
+    "i",
+]
 _ACCENTED = list("éèêëàâäîïôöûüçñøåæœßáíóúãõ")
 _SCRIPTS = ["日本語", "中文", "한국어", "русский", "ελληνικά", "עברית", "العربية", "हिन्दी", "ไทย"]
 _EMOJI = ["😀", "🙂", "❤", "👍", "🔥", "🎉", "🇫🇷"]
@@ -94,8 +176,9 @@ def _number_pool(decimals: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(texts, dtype=object), np.array([float(t) for t in texts])
 
 
-def write_text_file(path: Path, words: list[str], dim: int, *, header: bool, decimals: int,
-                    trailing_space: bool, seed: int = 3) -> None:
+def write_text_file(
+    path: Path, words: list[str], dim: int, *, header: bool, decimals: int, trailing_space: bool, seed: int = 3
+) -> None:
     pool, _ = _number_pool(decimals, seed)
     rng = np.random.default_rng(seed + 1)
     tmp = path.with_name(path.name + ".part")
@@ -104,10 +187,11 @@ def write_text_file(path: Path, words: list[str], dim: int, *, header: bool, dec
         if header:
             fh.write(b"%d %d\n" % (len(words), dim))
         for start in range(0, len(words), 10000):
-            block = words[start:start + 10000]
+            block = words[start : start + 10000]
             picks = rng.integers(0, NUMBER_POOL, size=(len(block), dim))
-            lines = [word.encode("utf-8") + b" " + b" ".join(pool[row].tolist()) + end
-                     for word, row in zip(block, picks)]
+            lines = [
+                word.encode("utf-8") + b" " + b" ".join(pool[row].tolist()) + end for word, row in zip(block, picks)
+            ]
             fh.write(b"".join(lines))
     os.replace(tmp, path)
 
@@ -119,10 +203,9 @@ def write_binary_file(path: Path, words: list[str], dim: int, seed: int = 4) -> 
     with open(tmp, "wb", buffering=1 << 22) as fh:
         fh.write(b"%d %d\n" % (len(words), dim))
         for start in range(0, len(words), 10000):
-            block = words[start:start + 10000]
+            block = words[start : start + 10000]
             values = (rng.standard_normal((len(block), dim)) * 0.4).astype("<f4")
-            fh.write(b"".join(word.encode("utf-8") + b" " + row.tobytes() + b"\n"
-                              for word, row in zip(block, values)))
+            fh.write(b"".join(word.encode("utf-8") + b" " + row.tobytes() + b"\n" for word, row in zip(block, values)))
     os.replace(tmp, path)
 
 

@@ -35,8 +35,12 @@ def training_csv(rows: int, classes: int = 4, seed: int = 11) -> Path:
             label = i % classes
             n = int(rng.integers(40, 160))
             n_topic = int(rng.binomial(n, 0.15))
-            text = np.concatenate([common[rng.choice(len(common), n - n_topic, p=p_common)],
-                                   topical[label * per_class + rng.choice(per_class, n_topic, p=p_topic)]])
+            text = np.concatenate(
+                [
+                    common[rng.choice(len(common), n - n_topic, p=p_common)],
+                    topical[label * per_class + rng.choice(per_class, n_topic, p=p_topic)],
+                ]
+            )
             rng.shuffle(text)
             out.writerow([" ".join(text), f"topic{label}"])
     os.replace(part, path)

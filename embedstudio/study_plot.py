@@ -43,13 +43,26 @@ def write_study_plot(table: list[dict], path: str | os.PathLike, *, title: str =
         ys = [p[1] for p in points]
         err = [p[2] for p in points]
         color = COLORS.get(arm, (0, 0, 0))
-        item.plot(xs, ys, pen=pg.mkPen(color, width=2), symbol="o", symbolBrush=color, symbolSize=7,
-                  name=ARM_LABELS.get(arm, arm))
+        item.plot(
+            xs,
+            ys,
+            pen=pg.mkPen(color, width=2),
+            symbol="o",
+            symbolBrush=color,
+            symbolSize=7,
+            name=ARM_LABELS.get(arm, arm),
+        )
         if any(e > 0 for e in err):
-            bars = pg.ErrorBarItem(x=np.log10(np.asarray(xs)), y=np.asarray(ys), top=np.asarray(err),
-                                   bottom=np.asarray(err), beam=0.05, pen=pg.mkPen(color, width=1))
+            bars = pg.ErrorBarItem(
+                x=np.log10(np.asarray(xs)),
+                y=np.asarray(ys),
+                top=np.asarray(err),
+                bottom=np.asarray(err),
+                beam=0.05,
+                pen=pg.mkPen(color, width=1),
+            )
             item.addItem(bars)
-    plot.show()   # an offscreen window: the scene needs a laid-out view to render
+    plot.show()  # an offscreen window: the scene needs a laid-out view to render
     app.processEvents()
     exporter = pyqtgraph.exporters.ImageExporter(item)
     exporter.parameters()["width"] = width

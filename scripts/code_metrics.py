@@ -37,8 +37,10 @@ def package_sizes(root: Path, package: str) -> str:
         return f"{package}: no modules"
     p90 = sizes[min(len(sizes) - 1, int(round(0.9 * (len(sizes) - 1))))]
     largest = max(files, key=lines)
-    return (f"{package}: {len(sizes)} modules, median {statistics.median(sizes):.0f} lines, p90 {p90}, "
-            f"largest {largest.relative_to(root)} ({lines(largest)})")
+    return (
+        f"{package}: {len(sizes)} modules, median {statistics.median(sizes):.0f} lines, p90 {p90}, "
+        f"largest {largest.relative_to(root)} ({lines(largest)})"
+    )
 
 
 def tool_count(cmd: list[str], root: Path, marker: str) -> str:
@@ -59,14 +61,31 @@ def main() -> int:
     print(f"functions over 40 lines: {len(longs)}")
     for item in longs:
         print(f"  {Path(item).relative_to(root) if item.startswith(str(root)) else item}")
-    radon = subprocess.run([str(bin_dir / "radon"), "cc", "-n", "C", "-s", "embedstudio"], cwd=root,
-                           capture_output=True, text=True)
+    radon = subprocess.run(
+        [str(bin_dir / "radon"), "cc", "-n", "C", "-s", "embedstudio"], cwd=root, capture_output=True, text=True
+    )
     blocks = [line.strip() for line in radon.stdout.splitlines() if line.startswith("    ")]
     print(f"radon blocks at C or worse: {len(blocks)}")
     for block in blocks:
         print(f"  {block}")
-    print("ruff errors:", tool_count([str(bin_dir / "ruff"), "check", "--output-format", "concise", "--no-cache",
-                                      "embedstudio", "tests", "benchmarks", "scripts"], root, ": "))
+    print(
+        "ruff errors:",
+        tool_count(
+            [
+                str(bin_dir / "ruff"),
+                "check",
+                "--output-format",
+                "concise",
+                "--no-cache",
+                "embedstudio",
+                "tests",
+                "benchmarks",
+                "scripts",
+            ],
+            root,
+            ": ",
+        ),
+    )
     print("mypy errors (embedstudio/core):", tool_count([str(bin_dir / "mypy"), "embedstudio/core"], root, ": error:"))
     return 0
 

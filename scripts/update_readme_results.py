@@ -22,8 +22,11 @@ BEGIN, END = "<!-- results:targets:begin -->", "<!-- results:targets:end -->"
 
 
 def targets_table(rows: list[dict]) -> str:
-    lines = ["| data | command | ours: accuracy / macro-F1 | TF-IDF + SVC (same split) | fastText (same split) | "
-             "target | time (train) |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| data | command | ours: accuracy / macro-F1 | TF-IDF + SVC (same split) | fastText (same split) | "
+        "target | time (train) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         metric = "acc" if r["metric"] == "accuracy" else "macro-F1"
         verdict = "met" if r["passed"] else "**not met**"
@@ -31,7 +34,8 @@ def targets_table(rows: list[dict]) -> str:
             f"| {r['label']} | `{r['command']}` | **{r['accuracy']:.3f}** / {r['macro_f1']:.3f} "
             f"({r['resolved']['preset']}, {r['resolved']['deep_path']} path) | {r['tfidf_accuracy']:.3f} / "
             f"{r['tfidf_macro_f1']:.3f} | {r['fasttext_accuracy']:.3f} / {r['fasttext_macro_f1']:.3f} | "
-            f"{metric} ≥ {r['target']}: {verdict} | {r['train_seconds']:.0f} s |")
+            f"{metric} ≥ {r['target']}: {verdict} | {r['train_seconds']:.0f} s |"
+        )
     return "\n".join(lines)
 
 
@@ -41,8 +45,10 @@ def study_table(study_dir: Path) -> str:
 
     data = json.loads((study_dir / "study.json").read_text(encoding="utf-8"))
     name = data["config"].get("name") or study_dir.name
-    return (f"Study `{name}` ({data['seeds']} seed(s); test set {data['test_size']:,} texts; "
-            f"{data['seconds']:.0f} s), accuracy mean ± std:\n\n```text\n{format_table(data['table'])}\n```")
+    return (
+        f"Study `{name}` ({data['seeds']} seed(s); test set {data['test_size']:,} texts; "
+        f"{data['seconds']:.0f} s), accuracy mean ± std:\n\n```text\n{format_table(data['table'])}\n```"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "rows.json"
-            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_quality.py"), "--json", str(out)],
-                           check=True)
+            subprocess.run(
+                [sys.executable, str(ROOT / "benchmarks" / "bench_quality.py"), "--json", str(out)], check=True
+            )
             rows = json.loads(out.read_text(encoding="utf-8"))
     parts = [targets_table(rows)] + [study_table(Path(s)) for s in args.study]
     readme = ROOT / "README.md"

@@ -28,8 +28,10 @@ def _check_splits(splits: Any, name: str) -> None:
     if len(set(splits.train.labels)) < 2:
         raise TrainingError(f"{name}: the training split holds only one class; a classifier needs two.")
     if not splits.test.texts:
-        raise TrainingError(f"{name}: the test split is empty, so there is nothing to score. "
-                            "Raise data.test_fraction or give a test file.")
+        raise TrainingError(
+            f"{name}: the test split is empty, so there is nothing to score. "
+            "Raise data.test_fraction or give a test file."
+        )
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
@@ -42,9 +44,16 @@ C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 FALLBACK_C = 0.5
 
 
-def tfidf_linear(splits: Any, *, C: float | None = None, min_df: int = 2, ngram_range: tuple[int, int] = (1, 2),
-                 c_grid: tuple[float, ...] = C_GRID, reporter: Reporter | None = None,
-                 cancel: CancelToken | None = None) -> dict[str, Any]:
+def tfidf_linear(
+    splits: Any,
+    *,
+    C: float | None = None,
+    min_df: int = 2,
+    ngram_range: tuple[int, int] = (1, 2),
+    c_grid: tuple[float, ...] = C_GRID,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
     """TF-IDF (word 1–2-grams, sublinear tf, min_df 2) + LinearSVC, trained on train, scored on test.
 
     ``C=None`` chooses C from ``c_grid`` by validation accuracy (ties: the smaller, more regularised C);
@@ -100,14 +109,20 @@ def tfidf_linear(splits: Any, *, C: float | None = None, min_df: int = 2, ngram_
         scores = np.stack([-scores, scores], axis=1)
     proba = _full_proba(_softmax(scores), svm.classes_, len(classes))
     report = evaluate_predictions(splits.test.labels, proba, classes)
-    report.update(baseline="tfidf_linear",
-                  params={"sublinear_tf": True, "min_df": min_df, "ngram_range": list(ngram_range), "C": C},
-                  C_chosen_on=chosen_on, validation_accuracy_by_C=scores_by_c,
-                  features=len(vectorizer.vocabulary_), seconds=round(time.monotonic() - started, 2),
-                  scores="softmax of the SVM margins (ranks classes; not calibrated probabilities)")
+    report.update(
+        baseline="tfidf_linear",
+        params={"sublinear_tf": True, "min_df": min_df, "ngram_range": list(ngram_range), "C": C},
+        C_chosen_on=chosen_on,
+        validation_accuracy_by_C=scores_by_c,
+        features=len(vectorizer.vocabulary_),
+        seconds=round(time.monotonic() - started, 2),
+        scores="softmax of the SVM margins (ranks classes; not calibrated probabilities)",
+    )
     reporter.progress(3, 3, "Done")
-    reporter.info(f"TF-IDF + LinearSVC (C={C:g}, {chosen_on}): test accuracy {report['accuracy']:.4f}, "
-                  f"macro-F1 {report['macro_f1']:.4f}")
+    reporter.info(
+        f"TF-IDF + LinearSVC (C={C:g}, {chosen_on}): test accuracy {report['accuracy']:.4f}, "
+        f"macro-F1 {report['macro_f1']:.4f}"
+    )
     return report
 
 
@@ -123,9 +138,17 @@ def fasttext_line(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip().lower()
 
 
-def fasttext_supervised(splits: Any, *, dim: int = 50, epoch: int = 25, lr: float = 0.25, word_ngrams: int = 2,
-                        seed: int = 1337, reporter: Reporter | None = None, cancel: CancelToken | None = None
-                        ) -> dict[str, Any]:
+def fasttext_supervised(
+    splits: Any,
+    *,
+    dim: int = 50,
+    epoch: int = 25,
+    lr: float = 0.25,
+    word_ngrams: int = 2,
+    seed: int = 1337,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
     """fastText supervised on the train split (shuffled with ``seed``), scored on the test split."""
     import fasttext
 
@@ -136,8 +159,10 @@ def fasttext_supervised(splits: Any, *, dim: int = 50, epoch: int = 25, lr: floa
     index = {c: i for i, c in enumerate(classes)}
     started = time.monotonic()
     # Labels become "__label__<index>": class names may hold spaces, which fastText cannot parse.
-    lines = [f"__label__{index[label]} {fasttext_line(text)}\n"
-             for text, label in zip(splits.train.texts, splits.train.labels)]
+    lines = [
+        f"__label__{index[label]} {fasttext_line(text)}\n"
+        for text, label in zip(splits.train.texts, splits.train.labels)
+    ]
     # fastText reads its file in order; a file sorted by class trains to near chance (FIELD-NOTES).
     random.Random(seed).shuffle(lines)
     distinct = len({token for line in lines for token in line.split()})
@@ -150,16 +175,35 @@ def fasttext_supervised(splits: Any, *, dim: int = 50, epoch: int = 25, lr: floa
         with open(path, "w", encoding="utf-8") as fh:
             fh.writelines(lines)
         # One thread: fastText's result then depends on the seed alone.
-        model = fasttext.train_supervised(input=path, dim=dim, epoch=epoch, lr=lr, wordNgrams=word_ngrams,
-                                          bucket=bucket, seed=seed, thread=1, verbose=0, minCount=1)
+        model = fasttext.train_supervised(
+            input=path,
+            dim=dim,
+            epoch=epoch,
+            lr=lr,
+            wordNgrams=word_ngrams,
+            bucket=bucket,
+            seed=seed,
+            thread=1,
+            verbose=0,
+            minCount=1,
+        )
     cancel.raise_if_cancelled()
     reporter.progress(1, 2, "Scoring the test split")
     proba = _fasttext_proba(model, splits.test.texts, len(classes))
     report = evaluate_predictions(splits.test.labels, proba, classes)
-    report.update(baseline="fasttext_supervised",
-                  params={"dim": dim, "epoch": epoch, "lr": lr, "wordNgrams": word_ngrams, "bucket": bucket,
-                          "seed": seed, "shuffled": True},
-                  seconds=round(time.monotonic() - started, 2))
+    report.update(
+        baseline="fasttext_supervised",
+        params={
+            "dim": dim,
+            "epoch": epoch,
+            "lr": lr,
+            "wordNgrams": word_ngrams,
+            "bucket": bucket,
+            "seed": seed,
+            "shuffled": True,
+        },
+        seconds=round(time.monotonic() - started, 2),
+    )
     reporter.progress(2, 2, "Done")
     reporter.info(f"fastText: test accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}")
     return report
@@ -182,20 +226,32 @@ BASELINES = {"tfidf": ("TF-IDF + LinearSVC", tfidf_linear), "fasttext": ("fastTe
 
 def comparison(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:
     """Points by which ``report`` beats ``baseline`` (negative: it loses), on accuracy and macro-F1."""
-    return {"baseline": baseline.get("baseline"),
-            "accuracy_points": round(100 * (report["accuracy"] - baseline["accuracy"]), 2),
-            "macro_f1_points": round(100 * (report["macro_f1"] - baseline["macro_f1"]), 2),
-            "baseline_accuracy": baseline["accuracy"], "baseline_macro_f1": baseline["macro_f1"]}
+    return {
+        "baseline": baseline.get("baseline"),
+        "accuracy_points": round(100 * (report["accuracy"] - baseline["accuracy"]), 2),
+        "macro_f1_points": round(100 * (report["macro_f1"] - baseline["macro_f1"]), 2),
+        "baseline_accuracy": baseline["accuracy"],
+        "baseline_macro_f1": baseline["macro_f1"],
+    }
 
 
 def comparison_line(vs: dict[str, Any], name: str = "TF-IDF") -> str:
-    return (f"vs {name}: {vs['accuracy_points']:+.1f} points accuracy, {vs['macro_f1_points']:+.1f} macro-F1 "
-            f"({name} {vs['baseline_accuracy']:.4f} / {vs['baseline_macro_f1']:.4f})")
+    return (
+        f"vs {name}: {vs['accuracy_points']:+.1f} points accuracy, {vs['macro_f1_points']:+.1f} macro-F1 "
+        f"({name} {vs['baseline_accuracy']:.4f} / {vs['baseline_macro_f1']:.4f})"
+    )
 
 
-def run_baselines(cfg: Any, *, which: tuple[str, ...] = ("tfidf", "fasttext"), splits: Any = None,
-                  dataset: Any = None, save: bool = True, reporter: Reporter | None = None,
-                  cancel: CancelToken | None = None) -> dict[str, dict[str, Any]]:
+def run_baselines(
+    cfg: Any,
+    *,
+    which: tuple[str, ...] = ("tfidf", "fasttext"),
+    splits: Any = None,
+    dataset: Any = None,
+    save: bool = True,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, dict[str, Any]]:
     """Run the baselines on exactly the split ``train(cfg)`` makes (same data, same split seed).
 
     With ``save`` each becomes a run folder in ``cfg.runs_dir`` (``config.json``, ``description.json`` with
@@ -233,8 +289,15 @@ def save_baseline_run(cfg: Any, name: str, report: dict[str, Any], splits: Any) 
     from pathlib import Path
 
     from .fileio import atomic_write_json
-    from .runs import (CONFIG_FILE, REPORT_FILE, create_run_dir, default_runs_dir, describe_environment, now_iso,
-                       update_description)
+    from .runs import (
+        CONFIG_FILE,
+        REPORT_FILE,
+        create_run_dir,
+        default_runs_dir,
+        describe_environment,
+        now_iso,
+        update_description,
+    )
 
     base = cfg.name or Path(str(cfg.data.path)).stem or "run"
     run_dir = create_run_dir(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir(), f"{base}-{name}")
@@ -243,8 +306,19 @@ def save_baseline_run(cfg: Any, name: str, report: dict[str, Any], splits: Any) 
     atomic_write_json(run_dir / CONFIG_FILE, config)
     atomic_write_json(run_dir / REPORT_FILE, {k: v for k, v in report.items() if k != "run_dir"})
     sizes = {part: len(getattr(splits, part).texts) for part in ("train", "validation", "test")}
-    update_description(run_dir, name=config["name"], kind="baseline", baseline=report.get("baseline"),
-                       status="completed", created=now_iso(), finished=now_iso(), message="",
-                       seconds=report.get("seconds"), splits=sizes, classes=[str(c) for c in splits.classes],
-                       params=report.get("params"), environment=describe_environment(cfg))
+    update_description(
+        run_dir,
+        name=config["name"],
+        kind="baseline",
+        baseline=report.get("baseline"),
+        status="completed",
+        created=now_iso(),
+        finished=now_iso(),
+        message="",
+        seconds=report.get("seconds"),
+        splits=sizes,
+        classes=[str(c) for c in splits.classes],
+        params=report.get("params"),
+        environment=describe_environment(cfg),
+    )
     return run_dir

@@ -76,30 +76,40 @@ def read_tf_config(environ: dict[str, str] | None = None) -> ClusterTask | None:
     try:
         spec = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{where} is not valid JSON ({exc.msg} at column {exc.colno}). It must look like "
-                          '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
-                          '"index": 0}}.') from None
+        raise ConfigError(
+            f"{where} is not valid JSON ({exc.msg} at column {exc.colno}). It must look like "
+            '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
+            '"index": 0}}.'
+        ) from None
     if not isinstance(spec, dict) or not isinstance(spec.get("cluster"), dict):
-        raise ConfigError(f"{where} has no \"cluster\" object: give the address of every worker, e.g. "
-                          '"cluster": {"worker": ["host1:12345", "host2:12345"]}.')
+        raise ConfigError(
+            f'{where} has no "cluster" object: give the address of every worker, e.g. '
+            '"cluster": {"worker": ["host1:12345", "host2:12345"]}.'
+        )
     cluster: dict[str, list[str]] = {}
     for kind, addresses in spec["cluster"].items():
         if not isinstance(addresses, list) or not all(isinstance(a, str) and ":" in a for a in addresses):
-            raise ConfigError(f"{where}: cluster.{kind} must be a list of \"host:port\" addresses, not {addresses!r}.")
+            raise ConfigError(f'{where}: cluster.{kind} must be a list of "host:port" addresses, not {addresses!r}.')
         cluster[kind] = list(addresses)
     unknown = set(cluster) - {"chief", "worker"}
     if unknown:
-        raise ConfigError(f"{where}: cluster has {', '.join(sorted(unknown))}; MultiWorkerMirroredStrategy uses only "
-                          "\"chief\" and \"worker\" tasks (parameter servers are not supported).")
+        raise ConfigError(
+            f"{where}: cluster has {', '.join(sorted(unknown))}; MultiWorkerMirroredStrategy uses only "
+            '"chief" and "worker" tasks (parameter servers are not supported).'
+        )
     task = spec.get("task")
     if not isinstance(task, dict) or task.get("type") not in cluster:
-        raise ConfigError(f"{where}: \"task\" must name this process's entry in the cluster, e.g. "
-                          f"{{\"type\": \"worker\", \"index\": 0}}; the cluster has "
-                          f"{', '.join(cluster) or 'no tasks'}.")
+        raise ConfigError(
+            f'{where}: "task" must name this process\'s entry in the cluster, e.g. '
+            f'{{"type": "worker", "index": 0}}; the cluster has '
+            f"{', '.join(cluster) or 'no tasks'}."
+        )
     index = task.get("index", 0)
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cluster[task["type"]]):
-        raise ConfigError(f"{where}: task.index is {index!r}, but cluster.{task['type']} lists "
-                          f"{len(cluster[task['type']])} address(es) (index 0 to {len(cluster[task['type']]) - 1}).")
+        raise ConfigError(
+            f"{where}: task.index is {index!r}, but cluster.{task['type']} lists "
+            f"{len(cluster[task['type']])} address(es) (index 0 to {len(cluster[task['type']]) - 1})."
+        )
     return ClusterTask(cluster=cluster, task_type=task["type"], task_index=index)
 
 
@@ -166,8 +176,9 @@ class Plan:
         self.base_batch_size, self.base_learning_rate = t.batch_size, t.learning_rate
         t.batch_size = t.batch_size * self.replicas
         t.learning_rate = t.learning_rate * self.replicas
-        key = hashlib.sha256(json.dumps([cfg.to_dict(), self.task.cluster if self.task else None],
-                                        sort_keys=True, default=str).encode()).hexdigest()[:16]
+        key = hashlib.sha256(
+            json.dumps([cfg.to_dict(), self.task.cluster if self.task else None], sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
         who = f"{self.task.task_type}-{self.task.task_index}" if self.task else "local"
         self.backup_dir = runs_dir / BACKUP_DIR / key / who
         self.resumed_epoch = _backed_up_epoch(self.backup_dir)
@@ -175,8 +186,11 @@ class Plan:
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "strategy": self.name, "replicas": self.replicas, "workers": self.workers,
-            "per_replica_batch_size": self.base_batch_size, "global_batch_size": self.base_batch_size * self.replicas,
+            "strategy": self.name,
+            "replicas": self.replicas,
+            "workers": self.workers,
+            "per_replica_batch_size": self.base_batch_size,
+            "global_batch_size": self.base_batch_size * self.replicas,
             "base_learning_rate": self.base_learning_rate,
             "learning_rate": self.base_learning_rate * self.replicas,
             "learning_rate_rule": "linear: base learning rate × replicas",
@@ -208,18 +222,23 @@ class Plan:
 
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         self.counter = _step_counter()
-        return [keras.callbacks.BackupAndRestore(str(self.backup_dir), save_freq="epoch", delete_checkpoint=True),
-                self.counter]
+        return [
+            keras.callbacks.BackupAndRestore(str(self.backup_dir), save_freq="epoch", delete_checkpoint=True),
+            self.counter,
+        ]
 
     def finish(self) -> dict[str, Any]:
         """After training: what this worker did; deletes a non-chief's scratch folder and empty backups."""
         if self.name == "none":
             return {}
-        done = {"task": f"{self.task.task_type}:{self.task.task_index}" if self.task else "local",
-                "chief": self.is_chief}
+        done = {
+            "task": f"{self.task.task_type}:{self.task.task_index}" if self.task else "local",
+            "chief": self.is_chief,
+        }
         if self.counter is not None:
-            done.update(steps=self.counter.steps, epochs=self.counter.epochs,
-                        fit_seconds=round(self.counter.seconds, 3))
+            done.update(
+                steps=self.counter.steps, epochs=self.counter.epochs, fit_seconds=round(self.counter.seconds, 3)
+            )
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
         if self.backup_dir is not None:
@@ -242,9 +261,12 @@ def plan_for(cfg: RunConfig) -> Plan:
         return Plan(name=name, strategy=strategy, replicas=int(strategy.num_replicas_in_sync))
     task = read_tf_config()
     if task is None:
-        raise ConfigError("training.distribute is \"multi_worker\" but the TF_CONFIG environment variable is not set. "
-                          "Set it on every machine (see docs/scale-out.md), or try it on this machine with "
-                          "`embedstudio train CONFIG --workers 2`.", field="training.distribute")
+        raise ConfigError(
+            'training.distribute is "multi_worker" but the TF_CONFIG environment variable is not set. '
+            "Set it on every machine (see docs/scale-out.md), or try it on this machine with "
+            "`embedstudio train CONFIG --workers 2`.",
+            field="training.distribute",
+        )
     import tensorflow as tf
 
     try:
@@ -253,7 +275,8 @@ def plan_for(cfg: RunConfig) -> Plan:
         raise TrainingError(
             f"Could not start the multi-worker strategy: {exc}. It must be created before this process runs any "
             "other TensorFlow operation: run multi-worker training from the command line "
-            "(`embedstudio train CONFIG`), one process per worker, not from the desktop app.") from None
+            "(`embedstudio train CONFIG`), one process per worker, not from the desktop app."
+        ) from None
     return Plan(name=name, strategy=strategy, replicas=int(strategy.num_replicas_in_sync), task=task)
 
 
@@ -312,8 +335,13 @@ def _keras_multi_worker_fixes(model: Any, *, across_workers: bool) -> None:
             for _, _, it in iterator:
                 batch = next(it)
                 data_batch = tf.nest.map_structure(
-                    lambda v: (self.distribute_strategy.experimental_local_results(v)[0]
-                               if isinstance(v, tf.distribute.DistributedValues) else v), batch)
+                    lambda v: (
+                        self.distribute_strategy.experimental_local_results(v)[0]
+                        if isinstance(v, tf.distribute.DistributedValues)
+                        else v
+                    ),
+                    batch,
+                )
                 break
         with self.distribute_strategy.scope():
             self._symbolic_build(data_batch=data_batch)
@@ -321,7 +349,8 @@ def _keras_multi_worker_fixes(model: Any, *, across_workers: bool) -> None:
     def ranked(step: Any) -> Any:
         def step_with_ranked_logs(data: Any) -> Any:
             return tf.nest.map_structure(
-                lambda v: tf.reshape(v, [1]) if tf.is_tensor(v) and v.shape.rank == 0 else v, step(data))
+                lambda v: tf.reshape(v, [1]) if tf.is_tensor(v) and v.shape.rank == 0 else v, step(data)
+            )
 
         return step_with_ranked_logs
 
@@ -349,8 +378,9 @@ class _LineReporter:
 
     def event(self, kind: str, payload: dict[str, Any]) -> None:
         if kind == "epoch":
-            shown = "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in payload.items()
-                              if v is not None)
+            shown = "  ".join(
+                f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in payload.items() if v is not None
+            )
             self.info(shown)
 
 
@@ -399,8 +429,9 @@ class LaunchResult:
     coverage: list = field(default_factory=list)
 
 
-def launch_local(cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: Any = None,
-                 python: str | None = None) -> LaunchResult:
+def launch_local(
+    cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: Any = None, python: str | None = None
+) -> LaunchResult:
     """Train ``cfg`` on ``workers`` local processes (MultiWorkerMirroredStrategy on loopback) and return the one
     run folder the chief wrote, with each worker's log (``worker-N.log``) and what it did in description.json."""
     from .jobs import ensure_cancel, ensure_reporter
@@ -409,8 +440,9 @@ def launch_local(cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"--workers is {workers!r}; give a whole number of worker processes, at least 1.",
-                          field="workers")
+        raise ConfigError(
+            f"--workers is {workers!r}; give a whole number of worker processes, at least 1.", field="workers"
+        )
     cfg = cfg.copy()
     cfg.training.distribute = "multi_worker"
     cfg.runs_dir = str(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir())
@@ -421,8 +453,9 @@ def launch_local(cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: 
         config_path.write_text(json.dumps(cfg.to_dict()), encoding="utf-8")
         logs = [Path(tmp) / WORKER_LOG.format(index=i) for i in range(workers)]
         procs = _start_workers(config_path, logs, python or sys.executable)
-        reporter.info(f"Started {workers} local worker process(es) on 127.0.0.1 "
-                      f"(pids {', '.join(str(p.pid) for p in procs)})")
+        reporter.info(
+            f"Started {workers} local worker process(es) on 127.0.0.1 (pids {', '.join(str(p.pid) for p in procs)})"
+        )
         stop_tail = threading.Event()
         tail = threading.Thread(target=_follow, args=(logs[0], reporter, stop_tail), daemon=True)
         tail.start()
@@ -440,13 +473,14 @@ def launch_local(cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: 
                 shutil.copyfile(log, run_dir / WORKER_LOG.format(index=i))
         if any(code != 0 for code in codes):
             ended = (-signal.SIGTERM, -signal.SIGKILL, 130)  # the workers the launcher ended after a failure
-            bad = next((i for i, code in enumerate(codes) if code not in (0, *ended)),
-                       next(i for i, code in enumerate(codes) if code != 0))
+            bad = next(
+                (i for i, code in enumerate(codes) if code not in (0, *ended)),
+                next(i for i, code in enumerate(codes) if code != 0),
+            )
             if cancel.cancelled:
                 message = "Stopped: the launcher ended the workers when asked to stop; no model was saved."
             else:
-                message = (f"Worker {bad} failed (exit {codes[bad]}): "
-                           f"{results[bad].get('message') or _tail(logs[bad])}")
+                message = f"Worker {bad} failed (exit {codes[bad]}): {results[bad].get('message') or _tail(logs[bad])}"
             if run_dir is not None:
                 update_description(run_dir, status="stopped" if cancel.cancelled else "failed", message=message)
             if cancel.cancelled:
@@ -457,15 +491,24 @@ def launch_local(cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: 
         if run_dir is None:
             raise TrainingError(f"The chief finished without naming its run folder:\n{_tail(logs[0])}")
     seconds = time.monotonic() - started
-    tasks = [dict({"task": r.get("task")}, **(r.get("worker") or {}), exit_code=code)
-             for r, code in zip(results, codes, strict=True)]
-    description = update_description(run_dir, launcher={"workers": workers, "host": "127.0.0.1",
-                                                        "seconds": round(seconds, 2), "tasks": tasks})
+    tasks = [
+        dict({"task": r.get("task")}, **(r.get("worker") or {}), exit_code=code)
+        for r, code in zip(results, codes, strict=True)
+    ]
+    description = update_description(
+        run_dir, launcher={"workers": workers, "host": "127.0.0.1", "seconds": round(seconds, 2), "tasks": tasks}
+    )
     report_path = run_dir / "report.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
     reporter.info(f"All {workers} workers finished; run folder {run_dir}")
-    return LaunchResult(run_dir=run_dir, status=description.get("status", chief.get("status", "")), report=report,
-                        history=read_metrics(run_dir), workers=tasks, seconds=seconds)
+    return LaunchResult(
+        run_dir=run_dir,
+        status=description.get("status", chief.get("status", "")),
+        report=report,
+        history=read_metrics(run_dir),
+        workers=tasks,
+        seconds=seconds,
+    )
 
 
 def _start_workers(config_path: Path, logs: list[Path], python: str) -> list[subprocess.Popen]:
@@ -474,12 +517,18 @@ def _start_workers(config_path: Path, logs: list[Path], python: str) -> list[sub
     path = os.environ.get("PYTHONPATH", "")
     procs = []
     for i, tf_config in enumerate(local_tf_configs(len(logs))):
-        env = dict(os.environ, TF_CONFIG=tf_config,
-                   PYTHONPATH=package_root + (os.pathsep + path if path else ""))
+        env = dict(os.environ, TF_CONFIG=tf_config, PYTHONPATH=package_root + (os.pathsep + path if path else ""))
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with open(logs[i], "wb") as out:
-            procs.append(subprocess.Popen([python, "-c", code, str(config_path)], stdout=out,
-                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env))
+            procs.append(
+                subprocess.Popen(
+                    [python, "-c", code, str(config_path)],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                )
+            )
     return procs
 
 
@@ -542,7 +591,7 @@ def _worker_result(log: Path) -> dict[str, Any]:
     for line in reversed(list(_lines(log))):
         if line.startswith(WORKER_RESULT_PREFIX):
             with contextlib.suppress(json.JSONDecodeError):
-                return json.loads(line[len(WORKER_RESULT_PREFIX):])
+                return json.loads(line[len(WORKER_RESULT_PREFIX) :])
     return {}
 
 

@@ -28,15 +28,15 @@ class CoverageReport:
     """How much of a vocabulary (and of the running text) a vector file covers."""
 
     vectors_path: str
-    vocab_size: int            # words in the vocabulary, without padding and [UNK]
-    covered: int               # of those, words with a vector in the file (exact or lower-cased match)
-    vocab_coverage: float      # covered / vocab_size
-    total_tokens: int          # running tokens in the counted texts (all words, also those outside the vocabulary)
-    covered_tokens: int        # tokens of vocabulary words that have a vector
-    token_coverage: float      # covered_tokens / total_tokens
-    subword_filled: int        # vocabulary words without a vector whose row was built from fastText subwords
-    top_oov: list[tuple[str, int]]   # the most frequent vocabulary words not in the file, with counts
-    policy: str = ""           # the OOV policy actually applied (after any fallback)
+    vocab_size: int  # words in the vocabulary, without padding and [UNK]
+    covered: int  # of those, words with a vector in the file (exact or lower-cased match)
+    vocab_coverage: float  # covered / vocab_size
+    total_tokens: int  # running tokens in the counted texts (all words, also those outside the vocabulary)
+    covered_tokens: int  # tokens of vocabulary words that have a vector
+    token_coverage: float  # covered_tokens / total_tokens
+    subword_filled: int  # vocabulary words without a vector whose row was built from fastText subwords
+    top_oov: list[tuple[str, int]]  # the most frequent vocabulary words not in the file, with counts
+    policy: str = ""  # the OOV policy actually applied (after any fallback)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,7 +45,7 @@ class CoverageReport:
         return out
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> "CoverageReport":
+    def from_dict(cls, raw: Mapping[str, Any]) -> CoverageReport:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in raw.items() if k in known}
         values["top_oov"] = [(str(w), int(c)) for w, c in values.get("top_oov", [])]
@@ -53,9 +53,11 @@ class CoverageReport:
 
     def summary(self) -> str:
         name = self.vectors_path.replace("\\", "/").rsplit("/", 1)[-1] or self.vectors_path
-        text = (f"{name} covers {self.covered:,} of {self.vocab_size:,} vocabulary words "
-                f"({100 * self.vocab_coverage:.1f}%) and {100 * self.token_coverage:.1f}% of the "
-                f"{self.total_tokens:,} tokens in the training text.")
+        text = (
+            f"{name} covers {self.covered:,} of {self.vocab_size:,} vocabulary words "
+            f"({100 * self.vocab_coverage:.1f}%) and {100 * self.token_coverage:.1f}% of the "
+            f"{self.total_tokens:,} tokens in the training text."
+        )
         if self.subword_filled:
             text += f" {self.subword_filled:,} more words got vectors built from subwords."
         if self.top_oov:
@@ -92,17 +94,24 @@ def _matrix_stats(matrix: np.ndarray, rng: np.random.Generator) -> tuple[np.ndar
     return sample.mean(axis=0), (std if np.isfinite(std) and std > 0 else 1.0)
 
 
-def coverage_report(vocabulary: Sequence[str], counts: Mapping[str, int], vectors: Any, top_n: int = 50, *,
-                    rows: np.ndarray | None = None, subword_filled: int = 0, policy: str = "",
-                    notes: list[str] | None = None) -> CoverageReport:
+def coverage_report(
+    vocabulary: Sequence[str],
+    counts: Mapping[str, int],
+    vectors: Any,
+    top_n: int = 50,
+    *,
+    rows: np.ndarray | None = None,
+    subword_filled: int = 0,
+    policy: str = "",
+    notes: list[str] | None = None,
+) -> CoverageReport:
     """Coverage of ``vocabulary`` (Keras order: padding, [UNK], words...) by ``vectors``.
 
     ``counts`` maps tokens of the training text to their frequency (see ``text.token_counts``).
     """
     if rows is None:
         rows = _lookup_rows(vocabulary, vectors)
-    words = [(i, w) for i, w in enumerate(vocabulary)
-             if not (i < len(SPECIAL_TOKENS) and w == SPECIAL_TOKENS[i])]
+    words = [(i, w) for i, w in enumerate(vocabulary) if not (i < len(SPECIAL_TOKENS) and w == SPECIAL_TOKENS[i])]
     covered_words = [w for i, w in words if rows[i] >= 0]
     oov_words = [w for i, w in words if rows[i] < 0]
     total_tokens = int(sum(counts.values()))
@@ -124,9 +133,15 @@ def coverage_report(vocabulary: Sequence[str], counts: Mapping[str, int], vector
     )
 
 
-def build_embedding_matrix(vocabulary: Sequence[str], vectors: Any, *, policy: str = "random", seed: int = 0,
-                           counts: Mapping[str, int] | None = None, reporter: Reporter | None = None,
-                           ) -> tuple[np.ndarray, np.ndarray, CoverageReport]:
+def build_embedding_matrix(
+    vocabulary: Sequence[str],
+    vectors: Any,
+    *,
+    policy: str = "random",
+    seed: int = 0,
+    counts: Mapping[str, int] | None = None,
+    reporter: Reporter | None = None,
+) -> tuple[np.ndarray, np.ndarray, CoverageReport]:
     """``(matrix float32 (V, d), covered_mask bool (V,), coverage report)`` for a Keras vocabulary.
 
     Rows of words found in ``vectors`` are copied; the others (and ``[UNK]``) follow ``policy``:
@@ -157,8 +172,10 @@ def build_embedding_matrix(vocabulary: Sequence[str], vectors: Any, *, policy: s
             subword_filled = _fill_from_subwords(vocabulary, vectors, matrix, fill)
         else:
             name = getattr(vectors, "path", "the vector file")
-            notes.append(f"{name} has no subword information (only fastText .bin files do); "
-                         "words without a vector were filled randomly instead.")
+            notes.append(
+                f"{name} has no subword information (only fastText .bin files do); "
+                "words without a vector were filled randomly instead."
+            )
             if reporter is not None:
                 reporter.warning(notes[-1])
         policy_used = "subwords" if getattr(vectors, "has_subwords", False) else "random"
@@ -177,8 +194,9 @@ def build_embedding_matrix(vocabulary: Sequence[str], vectors: Any, *, policy: s
 
     covered_mask = found.copy()
     covered_mask[_subword_rows(found, fill, matrix, subword_filled)] = True
-    report = coverage_report(vocabulary, counts or {}, vectors, rows=rows, subword_filled=subword_filled,
-                             policy=policy_used, notes=notes)
+    report = coverage_report(
+        vocabulary, counts or {}, vectors, rows=rows, subword_filled=subword_filled, policy=policy_used, notes=notes
+    )
     return matrix, covered_mask, report
 
 

@@ -7,9 +7,13 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from .errors import UserError
 
 
 @contextmanager
@@ -83,8 +87,7 @@ def is_inside(path: str | os.PathLike, root: str | os.PathLike) -> bool:
     return real == base or base in real.parents
 
 
-def walk_files(root: str | os.PathLike, boundary: str | os.PathLike | None = None
-               ) -> tuple[list[Path], list[Path]]:
+def walk_files(root: str | os.PathLike, boundary: str | os.PathLike | None = None) -> tuple[list[Path], list[Path]]:
     """Every regular file under ``root`` (sorted), and the symlinks skipped because they lead out of
     ``boundary`` (default ``root``).
 
@@ -154,8 +157,9 @@ def path_problem(path: str | os.PathLike, *, what: str = "file", allow_dir: bool
         import errno
 
         if err.errno == errno.ELOOP:
-            return (f"{path}: the {what} is a symbolic link that loops (it leads back to itself); "
-                    "point it at a real file.")
+            return (
+                f"{path}: the {what} is a symbolic link that loops (it leads back to itself); point it at a real file."
+            )
         if os.path.islink(path):
             return f"{path}: the {what} is a symbolic link to {os.readlink(path)}, which does not exist."
         if err.errno == errno.ENOENT:
@@ -163,8 +167,10 @@ def path_problem(path: str | os.PathLike, *, what: str = "file", allow_dir: bool
         return f"{path}: cannot read the {what} ({err.strerror or err})."
     kind = special_file_kind(st.st_mode)
     if kind is not None:
-        return (f"{path}: the {what} is {kind}, not a regular file; EmbedStudio reads only regular files "
-                "(a pipe or device could block or never end). Save the data to a file and choose that.")
+        return (
+            f"{path}: the {what} is {kind}, not a regular file; EmbedStudio reads only regular files "
+            "(a pipe or device could block or never end). Save the data to a file and choose that."
+        )
     import stat as _stat
 
     if _stat.S_ISDIR(st.st_mode) and not allow_dir:
@@ -172,8 +178,9 @@ def path_problem(path: str | os.PathLike, *, what: str = "file", allow_dir: bool
     return None
 
 
-def check_readable_path(path: str | os.PathLike, error: type[Exception], *, what: str = "file",
-                        allow_dir: bool = False) -> Path:
+def check_readable_path(
+    path: str | os.PathLike, error: type[Exception], *, what: str = "file", allow_dir: bool = False
+) -> Path:
     """``path`` as a Path, or ``error(message)`` for a special file or a symlink loop (see :func:`path_problem`)."""
     problem = path_problem(path, what=what, allow_dir=allow_dir)
     if problem:
@@ -203,16 +210,19 @@ def human_bytes(n: float) -> str:
     return f"{n:,.1f} TB"
 
 
-def check_free_space(folder: str | os.PathLike, needed: int, error: type[Exception], *, what: str,
-                     margin: float = 1.2) -> None:
+def check_free_space(
+    folder: str | os.PathLike, needed: int, error: type[UserError], *, what: str, margin: float = 1.2
+) -> None:
     """``error`` naming the folder and the space needed when ``folder``'s disk cannot hold ``needed``
     bytes (times ``margin``); silent when the free space is unknown."""
     free = free_bytes(folder)
     want = int(needed * margin)
     if free is not None and free < want:
-        raise error(f"{folder}: not enough disk space to save {what}: it needs about {human_bytes(want)}, "
-                    f"{human_bytes(free)} are free.",
-                    hint="Free some space on that disk (or choose another folder) and try again.")
+        raise error(
+            f"{folder}: not enough disk space to save {what}: it needs about {human_bytes(want)}, "
+            f"{human_bytes(free)} are free.",
+            hint="Free some space on that disk (or choose another folder) and try again.",
+        )
 
 
 def is_disk_full(err: BaseException) -> bool:

@@ -93,8 +93,16 @@ class ThrottledProgress:
     Keeps a per-byte or per-line loop from flooding the GUI's event queue.
     """
 
-    def __init__(self, reporter: Reporter, total: float | None, message: str = "",
-                 *, interval: float = 0.1, cancel: CancelToken | None = None, unit: str = "") -> None:
+    def __init__(
+        self,
+        reporter: Reporter,
+        total: float | None,
+        message: str = "",
+        *,
+        interval: float = 0.1,
+        cancel: CancelToken | None = None,
+        unit: str = "",
+    ) -> None:
         self._reporter = reporter
         if unit:  # e.g. "B": a terminal shows 15.2 MB/15.2 MB instead of a raw count
             reporter.event("progress_unit", {"message": message, "unit": unit})

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import collections
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class WidePath:
 
     vectorizer: Any
     idf: np.ndarray
-    scale: float = 1.0     # row length: sqrt(mean n-grams per training text), so a typical feature is ~1
+    scale: float = 1.0  # row length: sqrt(mean n-grams per training text), so a typical feature is ~1
 
     @property
     def features(self) -> int:
@@ -62,7 +63,7 @@ class WidePath:
 
 @dataclass
 class ModelInputs:
-    cfg: RunConfig                      # resolved: concrete preset, standardize, sizes
+    cfg: RunConfig  # resolved: concrete preset, standardize, sizes
     splits: Any
     classes: list[str]
     vectorizer: Any
@@ -72,28 +73,42 @@ class ModelInputs:
     masks: list[np.ndarray] | None = None
     coverage: list[dict] = field(default_factory=list)
     wide: WidePath | None = None
-    standardize: dict = field(default_factory=dict)   # text.StandardizeChoice.to_dict()
-    auto: dict = field(default_factory=dict)          # the auto rules applied (empty if not auto)
+    standardize: dict = field(default_factory=dict)  # text.StandardizeChoice.to_dict()
+    auto: dict = field(default_factory=dict)  # the auto rules applied (empty if not auto)
     data: dict[str, tuple[Any, np.ndarray]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
         out = {name: len(getattr(self.splits, name).texts) for name in ("train", "validation", "test")}
-        out.update(vocab_size=len(self.vocab), num_classes=len(self.classes),
-                   wide_features=self.wide.features if self.wide else 0)
+        out.update(
+            vocab_size=len(self.vocab),
+            num_classes=len(self.classes),
+            wide_features=self.wide.features if self.wide else 0,
+        )
         return out
 
     def model_kwargs(self) -> dict[str, Any]:
-        return dict(vocab_size=len(self.vocab), num_classes=len(self.classes), embedding_matrices=self.matrices,
-                    covered_masks=self.masks, wide_features=self.wide.features if self.wide else None)
+        return dict(
+            vocab_size=len(self.vocab),
+            num_classes=len(self.classes),
+            embedding_matrices=self.matrices,
+            covered_masks=self.masks,
+            wide_features=self.wide.features if self.wide else None,
+        )
 
     def build_model(self) -> Any:
         from .models import build_model
 
         return build_model(self.cfg, **self.model_kwargs())
 
-    def features(self, texts: list[str], *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
-                 message: str = "Tokenising") -> Any:
+    def features(
+        self,
+        texts: list[str],
+        *,
+        reporter: Reporter | None = None,
+        cancel: CancelToken | None = None,
+        message: str = "Tokenising",
+    ) -> Any:
         """What the model (not the end-to-end one) takes for ``texts``: token ids, plus TF-IDF if wide."""
         from .text import vectorize
 
@@ -154,18 +169,25 @@ def resolve_auto(cfg: RunConfig, train_texts: list[str] | None, standardize: str
     repeated = sum(1 for n in counts.values() if n >= MIN_DF)
     words = repeated if repeated >= MIN_VOCABULARY else len(counts)
     cfg.text.max_tokens = int(min(MAX_VOCABULARY, words) + 2)
-    record.update(deep_path=cfg.model.deep_path, p95_tokens=p95, median_tokens=float(np.median(lengths)),
-                  sequence_length=cfg.text.sequence_length, distinct_words=len(counts), words_seen_twice=repeated,
-                  max_tokens=cfg.text.max_tokens,
-                  rules=f"deep path kim_cnn if p95 <= {SHORT_TEXT} tokens else swem; sequence length = p95 in "
-                        f"[{MIN_LENGTH}, {MAX_LENGTH}]; vocabulary = words seen >= {MIN_DF} times "
-                        f"(all words if under {MIN_VOCABULARY}), at most {MAX_VOCABULARY}")
+    record.update(
+        deep_path=cfg.model.deep_path,
+        p95_tokens=p95,
+        median_tokens=float(np.median(lengths)),
+        sequence_length=cfg.text.sequence_length,
+        distinct_words=len(counts),
+        words_seen_twice=repeated,
+        max_tokens=cfg.text.max_tokens,
+        rules=f"deep path kim_cnn if p95 <= {SHORT_TEXT} tokens else swem; sequence length = p95 in "
+        f"[{MIN_LENGTH}, {MAX_LENGTH}]; vocabulary = words seen >= {MIN_DF} times "
+        f"(all words if under {MIN_VOCABULARY}), at most {MAX_VOCABULARY}",
+    )
     return cfg, record
 
 
 # ---- the TF-IDF path ---------------------------------------------------------------------------------
-def build_wide_path(train_texts: list[str], standardize: str, max_features: int, *,
-                    cancel: CancelToken | None = None) -> WidePath:
+def build_wide_path(
+    train_texts: list[str], standardize: str, max_features: int, *, cancel: CancelToken | None = None
+) -> WidePath:
     """Word unigrams + bigrams in at least ``MIN_DF`` training texts (the ``max_features`` most frequent),
     their smoothed idf, and a count-mode TextVectorization that counts exactly them in raw strings."""
     import keras
@@ -176,23 +198,28 @@ def build_wide_path(train_texts: list[str], standardize: str, max_features: int,
     df: collections.Counter = collections.Counter()
     for start in range(0, len(train_texts), 2048):
         cancel.raise_if_cancelled()
-        for line in standardize_texts(train_texts[start:start + 2048], standardize):
+        for line in standardize_texts(train_texts[start : start + 2048], standardize):
             tokens = line.split(" ") if line else []
             grams = set(tokens)
             grams.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
             df.update(grams)
     kept = [(g, n) for g, n in df.items() if n >= MIN_DF and roundtrips(g)]
-    if len(kept) < 2:   # tiny data: every n-gram
+    if len(kept) < 2:  # tiny data: every n-gram
         kept = [(g, n) for g, n in df.items() if roundtrips(g)]
     kept.sort(key=lambda item: (-item[1], item[0]))
-    kept = kept[:max(1, max_features - 1)]
+    kept = kept[: max(1, max_features - 1)]
     vocabulary = [g for g, _ in kept]
     n_docs = max(len(train_texts), 1)
     # Index 0 counts the n-grams outside the vocabulary; its idf 0 keeps it out of the features.
     idf = np.concatenate([[0.0], [math.log((1 + n_docs) / (1 + n)) + 1 for _, n in kept]]).astype("float32")
     vectorizer = keras.layers.TextVectorization(
-        standardize=keras_standardize(standardize), split="whitespace", ngrams=2, output_mode="count",
-        vocabulary=vocabulary or ["[none]"], name="ngram_counts")
+        standardize=keras_standardize(standardize),
+        split="whitespace",
+        ngrams=2,
+        output_mode="count",
+        vocabulary=vocabulary or ["[none]"],
+        name="ngram_counts",
+    )
     if not vocabulary:
         idf = np.zeros(2, dtype="float32")
     # Unit-length rows spread over n active n-grams give features of ~1/sqrt(n): tiny inputs that a linear
@@ -212,7 +239,7 @@ def tfidf_matrix(wide: WidePath, texts: list[str], *, cancel: CancelToken | None
     for start in range(0, len(texts), _TFIDF_CHUNK):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        dense = np.asarray(wide.vectorizer(tf.constant(texts[start:start + _TFIDF_CHUNK], dtype=tf.string)))
+        dense = np.asarray(wide.vectorizer(tf.constant(texts[start : start + _TFIDF_CHUNK], dtype=tf.string)))
         parts.append(sp.csr_matrix(dense.astype("float32")))
     if not parts:
         return sp.csr_matrix((0, wide.features), dtype="float32")
@@ -233,44 +260,66 @@ def vector_sources(cfg: RunConfig, reporter: Reporter | None = None) -> list[Any
     wanted = max(1, presets.vector_files_needed(cfg.model.preset, e.mode))
     if len(e.vectors) > wanted and reporter is not None:
         ignored = ", ".join(v.path for v in e.vectors[wanted:])
-        reporter.warning(f"The {cfg.model.preset} preset uses {wanted} vector file(s); ignoring {ignored}. "
-                         "Choose a preset made for two vector files "
-                         f"({', '.join(p.name for p in presets.PRESETS.values() if p.vector_files > 1)}).")
+        reporter.warning(
+            f"The {cfg.model.preset} preset uses {wanted} vector file(s); ignoring {ignored}. "
+            "Choose a preset made for two vector files "
+            f"({', '.join(p.name for p in presets.PRESETS.values() if p.vector_files > 1)})."
+        )
     return list(e.vectors[:wanted])
 
 
-def load_vector_source(source: Any, given: dict[str, Any] | None, *, reporter: Reporter | None = None,
-                       cancel: CancelToken | None = None) -> Any:
+def load_vector_source(
+    source: Any, given: dict[str, Any] | None, *, reporter: Reporter | None = None, cancel: CancelToken | None = None
+) -> Any:
     if given:
         for key in (source.path, str(data_path(source.path))):
             if key in given:
                 return given[key]
     from .vectors import load_vectors
 
-    return load_vectors(data_path(source.path), format=source.format, limit=source.limit,
-                        reporter=reporter, cancel=cancel,
-                        trust_pickle=bool(getattr(source, "trust_pickle", False)))
+    return load_vectors(
+        data_path(source.path),
+        format=source.format,
+        limit=source.limit,
+        reporter=reporter,
+        cancel=cancel,
+        trust_pickle=bool(getattr(source, "trust_pickle", False)),
+    )
 
 
 def make_run_splits(cfg: RunConfig, dataset: Any, reporter: Reporter | None = None) -> Any:
     from .datasets import make_splits
 
-    splits = make_splits(dataset, validation_fraction=cfg.data.validation_fraction,
-                         test_fraction=cfg.data.test_fraction, seed=_split_seed(cfg))
+    splits = make_splits(
+        dataset,
+        validation_fraction=cfg.data.validation_fraction,
+        test_fraction=cfg.data.test_fraction,
+        seed=_split_seed(cfg),
+    )
     for warning in getattr(splits, "warnings", []) or []:
         ensure_reporter(reporter).warning(warning)
     return splits
 
 
 def _split_seed(cfg: RunConfig) -> int:
-    return getattr(cfg.data, "split_seed", None) if getattr(cfg.data, "split_seed", None) is not None \
+    return (
+        getattr(cfg.data, "split_seed", None)
+        if getattr(cfg.data, "split_seed", None) is not None
         else cfg.training.seed
+    )
 
 
-def prepare_model_inputs(cfg: RunConfig, dataset: Any = None, vectors: dict[str, Any] | None = None,
-                         cancel: CancelToken | None = None, *, reporter: Reporter | None = None,
-                         splits: Any = None, step: Callable[[int], None] | None = None,
-                         tokenize: bool = True) -> ModelInputs:
+def prepare_model_inputs(
+    cfg: RunConfig,
+    dataset: Any = None,
+    vectors: dict[str, Any] | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    reporter: Reporter | None = None,
+    splits: Any = None,
+    step: Callable[[int], None] | None = None,
+    tokenize: bool = True,
+) -> ModelInputs:
     """Split -> tokenizer (``auto`` matched to the vectors) -> ``auto`` rules -> vocabulary -> embedding
     matrices -> TF-IDF path -> token arrays. ``dataset``/``splits``/``vectors`` skip what the caller holds;
     ``step(i)`` is told when each of training's steps 0–5 begins. ``tokenize=False`` skips the arrays."""
@@ -292,8 +341,10 @@ def prepare_model_inputs(cfg: RunConfig, dataset: Any = None, vectors: dict[str,
     classes = [str(c) for c in splits.classes]
     train_texts = list(splits.train.texts)
     sizes = {name: len(getattr(splits, name).texts) for name in ("train", "validation", "test")}
-    reporter.info(f"Split: {sizes['train']:,} train, {sizes['validation']:,} validation, "
-                  f"{sizes['test']:,} test; {len(classes)} classes")
+    reporter.info(
+        f"Split: {sizes['train']:,} train, {sizes['validation']:,} validation, "
+        f"{sizes['test']:,} test; {len(classes)} classes"
+    )
 
     sources = vector_sources(cfg, reporter)
     loaded = []
@@ -306,22 +357,30 @@ def prepare_model_inputs(cfg: RunConfig, dataset: Any = None, vectors: dict[str,
     if cfg.text.standardize == "auto":
         reporter.info(f"Tokenizer: {choice.chosen} ({choice.reason})")
     if auto:
-        reporter.info(f"Auto preset: {resolved.model.preset} with the {resolved.model.deep_path} path, sequence "
-                      f"length {resolved.text.sequence_length}, vocabulary {resolved.text.max_tokens:,}")
+        reporter.info(
+            f"Auto preset: {resolved.model.preset} with the {resolved.model.deep_path} path, sequence "
+            f"length {resolved.text.sequence_length}, vocabulary {resolved.text.max_tokens:,}"
+        )
 
     step(3)
     vectorizer = build_vectorizer(train_texts, resolved.text, reporter=reporter, cancel=cancel)
     vocab = vocabulary(vectorizer)
-    inputs = ModelInputs(resolved, splits, classes, vectorizer, vocab, vectors=loaded,
-                         standardize=choice.to_dict(), auto=auto)
+    inputs = ModelInputs(
+        resolved, splits, classes, vectorizer, vocab, vectors=loaded, standardize=choice.to_dict(), auto=auto
+    )
     if loaded:
         step(4)
         counts = token_counts(train_texts, vectorizer, cancel=cancel)
         inputs.matrices, inputs.masks = [], []
         for i, wv in enumerate(loaded):
-            matrix, mask, report = build_embedding_matrix(vocab, wv, policy=resolved.embedding.oov_policy,
-                                                          seed=resolved.training.seed + i, counts=counts,
-                                                          reporter=reporter)
+            matrix, mask, report = build_embedding_matrix(
+                vocab,
+                wv,
+                policy=resolved.embedding.oov_policy,
+                seed=resolved.training.seed + i,
+                counts=counts,
+                reporter=reporter,
+            )
             inputs.matrices.append(matrix)
             inputs.masks.append(mask)
             inputs.coverage.append(report.to_dict())
@@ -334,8 +393,9 @@ def prepare_model_inputs(cfg: RunConfig, dataset: Any = None, vectors: dict[str,
         index = {c: i for i, c in enumerate(classes)}
         for name in ("train", "validation", "test"):
             table = getattr(splits, name)
-            x = inputs.features(list(table.texts), reporter=reporter, cancel=cancel,
-                                message=f"Tokenising the {name} texts")
+            x = inputs.features(
+                list(table.texts), reporter=reporter, cancel=cancel, message=f"Tokenising the {name} texts"
+            )
             # A test label the training data never showed cannot be predicted; evaluation counts it as an error.
             y = np.asarray([index.get(str(label), -1) for label in table.labels], dtype="int64")
             inputs.data[name] = (x, y)
@@ -346,8 +406,10 @@ def _check_splits(cfg: RunConfig, splits: Any) -> None:
     if len(splits.train.texts) == 0:
         raise TrainingError(f"{cfg.data.path}: the training split is empty; the dataset needs more rows.")
     if len(splits.classes) < 2:
-        raise TrainingError(f"{cfg.data.path}: only one class ({', '.join(map(str, splits.classes)) or 'none'}) "
-                            "was found; a classifier needs at least two.")
+        raise TrainingError(
+            f"{cfg.data.path}: only one class ({', '.join(map(str, splits.classes)) or 'none'}) "
+            "was found; a classifier needs at least two."
+        )
 
 
 # ---- the model summary -------------------------------------------------------------------------------
@@ -359,12 +421,18 @@ class Summary:
     num_classes: int
     vocabulary: list[str] | None
     notes: list[str]
-    config: RunConfig                 # resolved (auto preset and tokenizer applied)
+    config: RunConfig  # resolved (auto preset and tokenizer applied)
     auto: dict = field(default_factory=dict)
 
 
-def summarize(cfg: RunConfig, dataset: Any = None, vectors: dict[str, Any] | list[Any] | None = None,
-              cancel: CancelToken | None = None, *, reporter: Reporter | None = None) -> Summary:
+def summarize(
+    cfg: RunConfig,
+    dataset: Any = None,
+    vectors: dict[str, Any] | list[Any] | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    reporter: Reporter | None = None,
+) -> Summary:
     """Build the model ``train()`` would build for ``cfg`` and count its parameters, without training.
 
     With a dataset, the split, tokenizer, ``auto`` rules, vocabulary and matrices are training's own. Without
@@ -385,8 +453,16 @@ def summarize(cfg: RunConfig, dataset: Any = None, vectors: dict[str, Any] | lis
     if dataset is not None and have_all:
         inputs = prepare_model_inputs(cfg, dataset, vectors, cancel, reporter=reporter, tokenize=False)
         model = inputs.build_model()
-        return Summary(summary_rows(model), parameter_counts(model), len(inputs.vocab), len(inputs.classes),
-                       inputs.vocab, notes, inputs.cfg, inputs.auto)
+        return Summary(
+            summary_rows(model),
+            parameter_counts(model),
+            len(inputs.vocab),
+            len(inputs.classes),
+            inputs.vocab,
+            notes,
+            inputs.cfg,
+            inputs.auto,
+        )
     num_classes, vocab, texts = 2, None, None
     if dataset is not None:
         splits = make_run_splits(cfg, dataset)
@@ -406,8 +482,10 @@ def summarize(cfg: RunConfig, dataset: Any = None, vectors: dict[str, Any] | lis
         if is_wide(resolved):
             wide = build_wide_path(texts, standardize, resolved.model.wide_features, cancel=cancel).features
     else:
-        notes.append(f"No dataset imported: the vocabulary is taken as text.max_tokens = {resolved.text.max_tokens:,} "
-                     "and the classes as 2.")
+        notes.append(
+            f"No dataset imported: the vocabulary is taken as text.max_tokens = {resolved.text.max_tokens:,} "
+            "and the classes as 2."
+        )
     vocab_size = len(vocab) if vocab is not None else resolved.text.max_tokens
     matrices = masks = None
     if sources:
@@ -416,15 +494,26 @@ def summarize(cfg: RunConfig, dataset: Any = None, vectors: dict[str, Any] | lis
             wv = next((vectors[k] for k in (source.path, str(data_path(source.path))) if k in vectors), None)
             dim = wv.dim if wv is not None else resolved.embedding.dim
             if wv is None:
-                notes.append(f"Vector file {index + 1} ({Path(source.path).name}) is not loaded: its dimension is "
-                             f"taken as {dim} (embedding.dim).")
+                notes.append(
+                    f"Vector file {index + 1} ({Path(source.path).name}) is not loaded: its dimension is "
+                    f"taken as {dim} (embedding.dim)."
+                )
             matrices.append(np.zeros((vocab_size, dim), dtype="float32"))
             masks.append(np.zeros(vocab_size, dtype=bool))
         if resolved.embedding.mode == "frozen" and resolved.embedding.train_oov_rows:
-            notes.append("Which rows are out of vocabulary is known only with a dataset and loaded vectors: "
-                         "every row is counted as trainable here.")
+            notes.append(
+                "Which rows are out of vocabulary is known only with a dataset and loaded vectors: "
+                "every row is counted as trainable here."
+            )
     cancel.raise_if_cancelled()
-    model = build_model(resolved, vocab_size=vocab_size, num_classes=max(2, num_classes),
-                        embedding_matrices=matrices, covered_masks=masks, wide_features=wide)
-    return Summary(summary_rows(model), parameter_counts(model), vocab_size, max(2, num_classes), vocab, notes,
-                   resolved, auto)
+    model = build_model(
+        resolved,
+        vocab_size=vocab_size,
+        num_classes=max(2, num_classes),
+        embedding_matrices=matrices,
+        covered_masks=masks,
+        wide_features=wide,
+    )
+    return Summary(
+        summary_rows(model), parameter_counts(model), vocab_size, max(2, num_classes), vocab, notes, resolved, auto
+    )

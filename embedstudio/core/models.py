@@ -20,7 +20,7 @@ EMBEDDING_PREFIX = "embedding"
 _MAX_POOL = 5
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def custom_objects() -> dict[str, type]:
     """The project's serialisable Keras layers, defined once (Keras is imported here, not at module import)."""
     import keras
@@ -62,8 +62,9 @@ def custom_objects() -> dict[str, type]:
         count is honest and covered rows cannot move.
         """
 
-        def __init__(self, input_dim: int, output_dim: int, oov_count: int, mask_zero: bool = False,
-                     **kwargs: Any) -> None:
+        def __init__(
+            self, input_dim: int, output_dim: int, oov_count: int, mask_zero: bool = False, **kwargs: Any
+        ) -> None:
             super().__init__(**kwargs)
             self.input_dim = int(input_dim)
             self.output_dim = int(output_dim)
@@ -72,19 +73,23 @@ def custom_objects() -> dict[str, type]:
             self.supports_masking = self.mask_zero
 
         def build(self, input_shape: Any = None) -> None:
-            self.frozen = self.add_weight(shape=(self.input_dim, self.output_dim), initializer="zeros",
-                                          trainable=False, name="frozen_embeddings")
-            self.oov_delta = self.add_weight(shape=(self.oov_count, self.output_dim), initializer="zeros",
-                                             trainable=True, name="oov_delta")
-            self.oov_slot = self.add_weight(shape=(self.input_dim,), initializer="zeros", dtype="int32",
-                                            trainable=False, name="oov_slot")
+            self.frozen = self.add_weight(
+                shape=(self.input_dim, self.output_dim), initializer="zeros", trainable=False, name="frozen_embeddings"
+            )
+            self.oov_delta = self.add_weight(
+                shape=(self.oov_count, self.output_dim), initializer="zeros", trainable=True, name="oov_delta"
+            )
+            self.oov_slot = self.add_weight(
+                shape=(self.input_dim,), initializer="zeros", dtype="int32", trainable=False, name="oov_slot"
+            )
             self.built = True
 
         def call(self, inputs: Any) -> Any:
             ids = ops.cast(inputs, "int32")
             base = ops.take(self.frozen, ids, axis=0)
-            deltas = ops.concatenate([ops.zeros((1, self.output_dim), dtype=self.oov_delta.dtype),
-                                      self.oov_delta], axis=0)
+            deltas = ops.concatenate(
+                [ops.zeros((1, self.output_dim), dtype=self.oov_delta.dtype), self.oov_delta], axis=0
+            )
             return base + ops.take(deltas, ops.take(self.oov_slot, ids, axis=0), axis=0)
 
         def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
@@ -95,8 +100,9 @@ def custom_objects() -> dict[str, type]:
 
         def get_config(self) -> dict[str, Any]:
             config = super().get_config()
-            config.update(input_dim=self.input_dim, output_dim=self.output_dim, oov_count=self.oov_count,
-                          mask_zero=self.mask_zero)
+            config.update(
+                input_dim=self.input_dim, output_dim=self.output_dim, oov_count=self.oov_count, mask_zero=self.mask_zero
+            )
             return config
 
         def set_matrix(self, matrix: np.ndarray, covered_mask: np.ndarray) -> None:
@@ -150,8 +156,9 @@ def custom_objects() -> dict[str, type]:
             self.supports_masking = True
 
         def build(self, input_shape: Any = None) -> None:
-            self.embeddings = self.add_weight(shape=(self.buckets, self.dim), initializer="uniform",
-                                              name="bigram_embeddings")
+            self.embeddings = self.add_weight(
+                shape=(self.buckets, self.dim), initializer="uniform", name="bigram_embeddings"
+            )
             self.built = True
 
         def _pairs(self, inputs: Any) -> tuple[Any, Any]:
@@ -218,8 +225,9 @@ def custom_objects() -> dict[str, type]:
         ``lr_factor`` times as far as the other weights move, i.e. a separate, lower learning rate.
         """
 
-        def __init__(self, input_dim: int, output_dim: int, lr_factor: float, mask_zero: bool = False,
-                     **kwargs: Any) -> None:
+        def __init__(
+            self, input_dim: int, output_dim: int, lr_factor: float, mask_zero: bool = False, **kwargs: Any
+        ) -> None:
             super().__init__(**kwargs)
             self.input_dim = int(input_dim)
             self.output_dim = int(output_dim)
@@ -228,10 +236,15 @@ def custom_objects() -> dict[str, type]:
             self.supports_masking = self.mask_zero
 
         def build(self, input_shape: Any = None) -> None:
-            self.base = self.add_weight(shape=(self.input_dim, self.output_dim), initializer="zeros",
-                                        trainable=False, name="pretrained_embeddings")
-            self.delta = self.add_weight(shape=(self.input_dim, self.output_dim), initializer="zeros",
-                                         trainable=True, name="finetune_delta")
+            self.base = self.add_weight(
+                shape=(self.input_dim, self.output_dim),
+                initializer="zeros",
+                trainable=False,
+                name="pretrained_embeddings",
+            )
+            self.delta = self.add_weight(
+                shape=(self.input_dim, self.output_dim), initializer="zeros", trainable=True, name="finetune_delta"
+            )
             self.built = True
 
         def call(self, inputs: Any) -> Any:
@@ -246,8 +259,9 @@ def custom_objects() -> dict[str, type]:
 
         def get_config(self) -> dict[str, Any]:
             config = super().get_config()
-            config.update(input_dim=self.input_dim, output_dim=self.output_dim, lr_factor=self.lr_factor,
-                          mask_zero=self.mask_zero)
+            config.update(
+                input_dim=self.input_dim, output_dim=self.output_dim, lr_factor=self.lr_factor, mask_zero=self.mask_zero
+            )
             return config
 
         def effective_matrix(self) -> np.ndarray:
@@ -289,9 +303,15 @@ def deep_preset(cfg: RunConfig) -> presets.Preset:
     return presets.get(cfg.model.deep_path) if info.wide else info
 
 
-def build_model(cfg: RunConfig, *, vocab_size: int, num_classes: int,
-                embedding_matrices: list[np.ndarray] | None,
-                covered_masks: list[np.ndarray] | None = None, wide_features: int | None = None) -> Any:
+def build_model(
+    cfg: RunConfig,
+    *,
+    vocab_size: int,
+    num_classes: int,
+    embedding_matrices: list[np.ndarray] | None,
+    covered_masks: list[np.ndarray] | None = None,
+    wide_features: int | None = None,
+) -> Any:
     """An uncompiled ``keras.Model`` from integer sequences ``(batch, sequence_length)`` to class probabilities.
 
     The ``wide_deep`` preset takes a second input, ``tfidf`` ``(batch, wide_features)`` (sparse during
@@ -345,8 +365,15 @@ def _embedding_name(index: int, count: int) -> str:
     return EMBEDDING_PREFIX if count == 1 else f"{EMBEDDING_PREFIX}_{index + 1}"
 
 
-def _embedding_layer(cfg: RunConfig, index: int, count: int, vocab_size: int,
-                     matrices: list[np.ndarray] | None, masks: list[np.ndarray] | None, mask_zero: bool) -> Any:
+def _embedding_layer(
+    cfg: RunConfig,
+    index: int,
+    count: int,
+    vocab_size: int,
+    matrices: list[np.ndarray] | None,
+    masks: list[np.ndarray] | None,
+    mask_zero: bool,
+) -> Any:
     import keras
 
     mode = cfg.embedding.mode
@@ -354,8 +381,7 @@ def _embedding_layer(cfg: RunConfig, index: int, count: int, vocab_size: int,
     if mode == "scratch":
         return keras.layers.Embedding(vocab_size, cfg.embedding.dim, mask_zero=mask_zero, name=name)
     if not matrices or len(matrices) <= index:
-        raise ValueError(f"embedding mode {mode!r} needs {count} embedding matrix(es), got "
-                         f"{len(matrices or [])}")
+        raise ValueError(f"embedding mode {mode!r} needs {count} embedding matrix(es), got {len(matrices or [])}")
     matrix = np.asarray(matrices[index], dtype="float32")
     if matrix.shape[0] != vocab_size:
         raise ValueError(f"embedding matrix {index + 1} has {matrix.shape[0]} rows, the vocabulary {vocab_size}")
@@ -363,21 +389,24 @@ def _embedding_layer(cfg: RunConfig, index: int, count: int, vocab_size: int,
         if not masks or len(masks) <= index:
             raise ValueError("embedding.train_oov_rows needs the covered masks of the embedding matrices")
         mask = np.asarray(masks[index], dtype=bool)
-        layer = _layer_class("PartiallyFrozenEmbedding")(vocab_size, matrix.shape[1], len(_oov_rows(mask)),
-                                                         mask_zero=mask_zero, name=name)
+        layer = _layer_class("PartiallyFrozenEmbedding")(
+            vocab_size, matrix.shape[1], len(_oov_rows(mask)), mask_zero=mask_zero, name=name
+        )
         layer.build((None, cfg.text.sequence_length))
         layer.set_matrix(matrix, mask)
         return layer
     if mode == "finetune" and cfg.embedding.finetune_lr_factor != 1.0:
-        layer = _layer_class("ScaledFinetuneEmbedding")(vocab_size, matrix.shape[1], cfg.embedding.finetune_lr_factor,
-                                                        mask_zero=mask_zero, name=name)
+        layer = _layer_class("ScaledFinetuneEmbedding")(
+            vocab_size, matrix.shape[1], cfg.embedding.finetune_lr_factor, mask_zero=mask_zero, name=name
+        )
         layer.build((None, cfg.text.sequence_length))
         layer.base.assign(matrix)
         return layer
     # weights= sets the matrix without storing it in the layer config (a Constant initializer would copy
     # the whole matrix into model.keras' JSON config).
-    return keras.layers.Embedding(vocab_size, matrix.shape[1], weights=matrix, mask_zero=mask_zero,
-                                  trainable=(mode == "finetune"), name=name)
+    return keras.layers.Embedding(
+        vocab_size, matrix.shape[1], weights=matrix, mask_zero=mask_zero, trainable=(mode == "finetune"), name=name
+    )
 
 
 def _pool_size(length: int) -> int:
@@ -391,8 +420,9 @@ def _cnn_body(cfg: RunConfig, x: Any) -> Any:
     m = cfg.model
     length = cfg.text.sequence_length
     for block in range(m.conv_blocks):
-        x = keras.layers.Conv1D(m.filters, m.kernel_size, padding="same", activation="relu",
-                                name=f"conv_{block + 1}")(x)
+        x = keras.layers.Conv1D(m.filters, m.kernel_size, padding="same", activation="relu", name=f"conv_{block + 1}")(
+            x
+        )
         pool = _pool_size(length)
         if pool > 1:
             x = keras.layers.MaxPooling1D(pool, name=f"pool_{block + 1}")(x)
@@ -451,16 +481,23 @@ def _kim_cnn_body(cfg: RunConfig, x: Any) -> Any:
 
     pooled = []
     for width in KIM_KERNELS:
-        conv = keras.layers.Conv1D(cfg.model.filters, min(width, cfg.text.sequence_length), activation="relu",
-                                   name=f"conv_{width}")(x)
+        conv = keras.layers.Conv1D(
+            cfg.model.filters, min(width, cfg.text.sequence_length), activation="relu", name=f"conv_{width}"
+        )(x)
         pooled.append(keras.layers.GlobalMaxPooling1D(name=f"max_pool_{width}")(conv))
     x = keras.layers.Concatenate(name="kernels")(pooled)
     return keras.layers.Dropout(cfg.model.dropout, name="dropout")(x)
 
 
 # presets.Preset.body -> the function that builds that network on the embedded sequence.
-BODIES = {"cnn": _cnn_body, "bilstm": _bilstm_body, "gru": _gru_body, "average": _average_body,
-          "swem": _swem_body, "kim_cnn": _kim_cnn_body}
+BODIES = {
+    "cnn": _cnn_body,
+    "bilstm": _bilstm_body,
+    "gru": _gru_body,
+    "average": _average_body,
+    "swem": _swem_body,
+    "kim_cnn": _kim_cnn_body,
+}
 # Recipes whose pooling treats the text as a bag, so hashed bigram embeddings can join the words.
 BIGRAM_PRESETS = ("average", "swem")
 DEEP_PATHS = ("swem", "average", "kim_cnn")
@@ -471,15 +508,18 @@ def make_optimizer(cfg: RunConfig, learning_rate: float | None = None) -> Any:
     import keras
 
     lr = cfg.training.learning_rate if learning_rate is None else learning_rate
-    classes = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
-               "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
+    classes = {
+        "adam": keras.optimizers.Adam,
+        "adamw": keras.optimizers.AdamW,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }
     return classes[cfg.training.optimizer](learning_rate=lr)
 
 
 def embedding_layers(model: Any) -> list[Any]:
     """The model's embedding layers (one, or two for the multi preset), found by name."""
-    return [layer for layer in _all_layers(model) if layer.name.startswith(EMBEDDING_PREFIX)
-            and layer.weights]
+    return [layer for layer in _all_layers(model) if layer.name.startswith(EMBEDDING_PREFIX) and layer.weights]
 
 
 def compile_model(model: Any, cfg: RunConfig) -> Any:
@@ -520,7 +560,8 @@ def unfreeze_callback(cfg: RunConfig) -> Any:
             # Keras warns at the next evaluate() that trainable state changed since compile; it is intended.
             if hasattr(self.model, "_compiled_trainable_state"):
                 self.model._compiled_trainable_state = {
-                    layer: layer.trainable for layer in self.model._flatten_layers()}
+                    layer: layer.trainable for layer in self.model._flatten_layers()
+                }
             self.switched_at = epoch
 
     return UnfreezeEmbeddings(cfg.embedding.unfreeze_epoch - 1, cfg.embedding.unfreeze_lr_factor)
@@ -574,6 +615,13 @@ def summary_rows(model: Any) -> list[dict[str, Any]]:
             continue
         params = sum(_size(v) for v in _unique(layer.weights))
         trainable = sum(_size(v) for v in _unique(layer.trainable_weights))
-        rows.append({"name": layer.name, "type": type(layer).__name__, "output_shape": _output_shape(layer),
-                     "params": params, "trainable": trainable})
+        rows.append(
+            {
+                "name": layer.name,
+                "type": type(layer).__name__,
+                "output_shape": _output_shape(layer),
+                "params": params,
+                "trainable": trainable,
+            }
+        )
     return rows

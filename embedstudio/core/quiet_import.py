@@ -12,8 +12,8 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 _lock = threading.RLock()
 
@@ -51,6 +51,6 @@ def import_keras_quietly():
         return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with native_stderr_captured():
-        import tensorflow  # noqa: F401 - keras' backend; imported here so its chatter is captured
         import keras
+        import tensorflow  # noqa: F401 - keras' backend; imported here so its chatter is captured
     return keras

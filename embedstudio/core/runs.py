@@ -17,10 +17,11 @@ import re
 import socket
 import sys
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .config import RunConfig, data_path
 from .errors import RunError
@@ -39,7 +40,7 @@ MISCLASSIFIED_FILE = "misclassified.jsonl"
 EVALUATIONS_DIR = "evaluations"
 STATUSES = ("running", "completed", "stopped", "failed", "interrupted")
 CHECKPOINT_FILE = "checkpoint.weights.h5"
-RESERVE_FILE = ".status-reserve"   # freed to record the run's status when the disk is full
+RESERVE_FILE = ".status-reserve"  # freed to record the run's status when the disk is full
 RESERVE_BYTES = 256 * 1024
 _TEMP_MODEL = f".{MODEL_FILE}.tmp.keras"
 TIME_FORMAT = "%Y%m%d-%H%M%S"
@@ -48,8 +49,17 @@ TIME_FORMAT = "%Y%m%d-%H%M%S"
 # hashing a multi-GB vector file at every run start would cost more than the run's set-up.
 FULL_HASH_LIMIT = 256 * 1024 * 1024
 _SAMPLE_BYTES = 1 << 20
-_LIBRARIES = ("tensorflow", "tensorflow-cpu", "keras", "numpy", "scipy", "scikit-learn", "gensim",
-              "fasttext-wheel", "platformdirs")
+_LIBRARIES = (
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "gensim",
+    "fasttext-wheel",
+    "platformdirs",
+)
 
 
 def default_runs_dir() -> Path:
@@ -74,8 +84,10 @@ def create_run_dir(runs_dir: str | os.PathLike, name: str) -> Path:
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RunError(f"Cannot create the runs folder {runs_dir}: {exc.strerror or exc}.",
-                       hint="Choose another runs folder (runs_dir) you can write to.") from None
+        raise RunError(
+            f"Cannot create the runs folder {runs_dir}: {exc.strerror or exc}.",
+            hint="Choose another runs folder (runs_dir) you can write to.",
+        ) from None
     base = f"{_dt.datetime.now().strftime(TIME_FORMAT)}-{slugify(name)}"
     for attempt in range(1, 10_000):
         path = runs_dir / (base if attempt == 1 else f"{base}-{attempt}")
@@ -96,8 +108,10 @@ def check_run_links(run_dir: str | os.PathLike) -> None:
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise RunError(f"Run folder not found: {run_dir}",
-                       hint="Give the folder of a training run (it holds config.json and description.json).")
+        raise RunError(
+            f"Run folder not found: {run_dir}",
+            hint="Give the folder of a training run (it holds config.json and description.json).",
+        )
     for entry in run_dir.iterdir():
         candidates = [entry]
         if entry.name == EVALUATIONS_DIR and entry.is_dir() and not entry.is_symlink():
@@ -105,9 +119,11 @@ def check_run_links(run_dir: str | os.PathLike) -> None:
         for candidate in candidates:
             if candidate.is_symlink() and not is_inside(candidate, run_dir):
                 target = os.readlink(candidate)
-                raise RunError(f"{run_dir}: {candidate.relative_to(run_dir)} is a symbolic link to {target}, "
-                               "outside the run folder; EmbedStudio does not follow it.",
-                               hint="Replace the link with the file or folder itself, or use a copy of the run.")
+                raise RunError(
+                    f"{run_dir}: {candidate.relative_to(run_dir)} is a symbolic link to {target}, "
+                    "outside the run folder; EmbedStudio does not follow it.",
+                    hint="Replace the link with the file or folder itself, or use a copy of the run.",
+                )
 
 
 # ---- reading runs -------------------------------------------------------------------------------
@@ -237,12 +253,20 @@ def _read_record(path: Path) -> tuple[RunRecord, list[str]]:
     gone = status == "running" and _process_gone(description)
     if gone:
         status = "interrupted"
-    record = RunRecord(path=path, config=config if isinstance(config, dict) else {}, description=description,
-                       metrics=metrics, report=report if isinstance(report, dict) else None, status=status,
-                       problems=problems)
+    record = RunRecord(
+        path=path,
+        config=config if isinstance(config, dict) else {},
+        description=description,
+        metrics=metrics,
+        report=report if isinstance(report, dict) else None,
+        status=status,
+        problems=problems,
+    )
     if gone:
-        problems.append("marked running, but the process that trained it has ended (killed, out of memory or "
-                        f"a power cut): it was interrupted; it holds {record.leftovers()}")
+        problems.append(
+            "marked running, but the process that trained it has ended (killed, out of memory or "
+            f"a power cut): it was interrupted; it holds {record.leftovers()}"
+        )
     return record, problems
 
 
@@ -285,8 +309,10 @@ def load_run(path: str | os.PathLike) -> RunRecord:
         raise RunError(f"Run folder not found: {path}")
     for required in (CONFIG_FILE, DESCRIPTION_FILE):
         if not (path / required).is_file():
-            raise RunError(f"{path} is not a complete run: {required} is missing.",
-                           hint="Pick a folder created by EmbedStudio's training (it holds config.json).")
+            raise RunError(
+                f"{path} is not a complete run: {required} is missing.",
+                hint="Pick a folder created by EmbedStudio's training (it holds config.json).",
+            )
     record, problems = _read_record(path)
     fatal = [p for p in problems if p.startswith((CONFIG_FILE, DESCRIPTION_FILE))]
     if fatal:
@@ -417,9 +443,11 @@ def save_durably(path: Path, save: Any, *, needed: int, what: str) -> None:
         except BaseException as err:
             _remove_partial(tmp)
             if is_disk_full(err):
-                raise RunError(f"{path.parent}: the disk became full while saving {what} (it needs about "
-                               f"{human_bytes(needed)}); the partial file was removed.",
-                               hint="Free some space on that disk and train again.") from None
+                raise RunError(
+                    f"{path.parent}: the disk became full while saving {what} (it needs about "
+                    f"{human_bytes(needed)}); the partial file was removed.",
+                    hint="Free some space on that disk and train again.",
+                ) from None
             raise
 
 
@@ -435,7 +463,7 @@ class _scratch_folder:
         self.path = Path(folder) / f"{_SCRATCH_PREFIX}{os.getpid()}-tmp"
         self._previous: str | None = None
 
-    def __enter__(self) -> "_scratch_folder":
+    def __enter__(self) -> _scratch_folder:
         import tempfile
 
         self.path.mkdir(exist_ok=True)
@@ -469,7 +497,7 @@ class _held_interrupt:
         self.arrived = False
         self._previous = None
 
-    def __enter__(self) -> "_held_interrupt":
+    def __enter__(self) -> _held_interrupt:
         import signal
         import threading
 
@@ -546,8 +574,13 @@ def fingerprint(path: str | os.PathLike) -> dict[str, Any]:
     for p in files:
         st = p.stat()
         h.update(f"{p.relative_to(path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
-    return {"path": str(path), "files": len(files), "size": size, "sha256": h.hexdigest(),
-            "hash": "names, sizes and modification times of the files (folder too large to hash fully)"}
+    return {
+        "path": str(path),
+        "files": len(files),
+        "size": size,
+        "sha256": h.hexdigest(),
+        "hash": "names, sizes and modification times of the files (folder too large to hash fully)",
+    }
 
 
 _SAMPLED_NOTE = "size, modification time and the first and last MiB (file too large to hash fully)"

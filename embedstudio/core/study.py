@@ -32,8 +32,12 @@ from .fileio import atomic_write_json, atomic_write_text
 from .jobs import CancelToken, Reporter, ensure_cancel, ensure_reporter
 
 ARMS = ("tfidf", "scratch", "frozen", "finetune")
-ARM_LABELS = {"tfidf": "TF-IDF + SVC", "scratch": "from scratch", "frozen": "vectors frozen",
-              "finetune": "vectors fine-tuned"}
+ARM_LABELS = {
+    "tfidf": "TF-IDF + SVC",
+    "scratch": "from scratch",
+    "frozen": "vectors frozen",
+    "finetune": "vectors fine-tuned",
+}
 STUDY_FILE = "study.json"
 CSV_FILE = "study.csv"
 PLOT_FILE = "study.png"
@@ -88,17 +92,26 @@ def parse_fractions(text: str) -> list[float]:
     try:
         values = [float(x) for x in str(text).split(",") if x.strip()]
     except ValueError:
-        raise ConfigError(f"--fractions {text!r}: give numbers between 0 and 1 separated by commas, "
-                          "e.g. 0.01,0.05,0.2,1") from None
+        raise ConfigError(
+            f"--fractions {text!r}: give numbers between 0 and 1 separated by commas, e.g. 0.01,0.05,0.2,1"
+        ) from None
     if not values or any(not (0 < v <= 1) for v in values):
         raise ConfigError(f"--fractions {text!r}: every fraction must be above 0 and at most 1.")
     return sorted(set(values))
 
 
-def run_study(cfg: RunConfig, *, fractions: list[float] = (0.01, 0.05, 0.2, 1.0), seeds: int = 3,
-              arms: tuple[str, ...] = ARMS, study_dir: str | Path | None = None, dataset: Any = None,
-              keep_models: tuple[tuple[str, float], ...] = (), reporter: Reporter | None = None,
-              cancel: CancelToken | None = None) -> StudyResult:
+def run_study(
+    cfg: RunConfig,
+    *,
+    fractions: list[float] = (0.01, 0.05, 0.2, 1.0),
+    seeds: int = 3,
+    arms: tuple[str, ...] = ARMS,
+    study_dir: str | Path | None = None,
+    dataset: Any = None,
+    keep_models: tuple[tuple[str, float], ...] = (),
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> StudyResult:
     """Run the study (see the module docstring) and write its files; returns the cells and summary table.
 
     ``keep_models`` lists ``(arm, fraction)`` cells whose run keeps its ``model.keras`` (first seed), e.g.
@@ -118,13 +131,19 @@ def run_study(cfg: RunConfig, *, fractions: list[float] = (0.01, 0.05, 0.2, 1.0)
         raise ConfigError(f"Unknown study arm(s) {', '.join(unknown)}; choose from {', '.join(ARMS)}.")
     needs_vectors = any(a in ("frozen", "finetune") for a in arms)
     if needs_vectors and not cfg.embedding.vectors:
-        raise ConfigError("The study compares pre-trained vectors with training from scratch: "
-                          "embedding.vectors needs a vector file.")
+        raise ConfigError(
+            "The study compares pre-trained vectors with training from scratch: embedding.vectors needs a vector file."
+        )
     if seeds < 1:
         raise ConfigError(f"--seeds {seeds}: give at least 1.")
     started = time.monotonic()
-    base = Path(study_dir) if study_dir else create_run_dir(
-        (Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()), f"{cfg.name or 'study'}-study")
+    base = (
+        Path(study_dir)
+        if study_dir
+        else create_run_dir(
+            (Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()), f"{cfg.name or 'study'}-study"
+        )
+    )
     base.mkdir(parents=True, exist_ok=True)
     if dataset is None:
         dataset = load_dataset(cfg.data, reporter=reporter, cancel=cancel)
@@ -144,18 +163,30 @@ def run_study(cfg: RunConfig, *, fractions: list[float] = (0.01, 0.05, 0.2, 1.0)
     plan = [(f, s, a) for f in fractions for s in range(seeds) for a in arms]
     cells: list[dict] = []
     quiet = _Quiet(reporter)
-    meta = {"config": cfg.to_dict(), "fractions": list(fractions), "seeds": seeds, "arms": list(arms),
-            "train_size": len(splits.train.texts), "validation_size": len(splits.validation.texts),
-            "test_size": len(splits.test.texts), "classes": [str(c) for c in splits.classes],
-            "protocol": "stratified subsets of the training and validation splits (same fraction, >= 1 per "
-                        "class), one fixed test set; C and early stopping use validation only"}
+    meta = {
+        "config": cfg.to_dict(),
+        "fractions": list(fractions),
+        "seeds": seeds,
+        "arms": list(arms),
+        "train_size": len(splits.train.texts),
+        "validation_size": len(splits.validation.texts),
+        "test_size": len(splits.test.texts),
+        "classes": [str(c) for c in splits.classes],
+        "protocol": "stratified subsets of the training and validation splits (same fraction, >= 1 per "
+        "class), one fixed test set; C and early stopping use validation only",
+    }
     for done, (fraction, seed_index, arm) in enumerate(plan):
         cancel.raise_if_cancelled()
         reporter.progress(done, len(plan), f"Study: {ARM_LABELS[arm]} at {fraction:g} (seed {seed_index + 1})")
         seed = cfg.training.seed + seed_index
-        sub = Splits(train=stratified_subset(splits.train, fraction, seed),
-                     validation=stratified_subset(splits.validation, fraction, seed) if len(splits.validation.texts) else splits.validation,
-                     test=splits.test, classes=list(splits.classes))
+        sub = Splits(
+            train=stratified_subset(splits.train, fraction, seed),
+            validation=stratified_subset(splits.validation, fraction, seed)
+            if len(splits.validation.texts)
+            else splits.validation,
+            test=splits.test,
+            classes=list(splits.classes),
+        )
         if len({str(label) for label in sub.train.labels}) < 2:
             raise TrainingError(f"At fraction {fraction:g} the training subset holds one class; use larger fractions.")
         t0 = time.monotonic()
@@ -176,18 +207,28 @@ def run_study(cfg: RunConfig, *, fractions: list[float] = (0.01, 0.05, 0.2, 1.0)
             else:
                 arm_cfg.embedding.mode = "finetune"
             keep = (arm, fraction) in keep_models and seed_index == 0
-            result = train(arm_cfg, reporter=quiet, cancel=cancel, vectors=vectors, splits=sub,
-                           save_model=keep, compare=False)
+            result = train(
+                arm_cfg, reporter=quiet, cancel=cancel, vectors=vectors, splits=sub, save_model=keep, compare=False
+            )
             report = result.report or {}
             run_dir = str(result.run_dir)
-        cell = {"fraction": fraction, "seed": seed, "arm": arm, "train_examples": len(sub.train.texts),
-                "accuracy": report.get("accuracy"), "macro_f1": report.get("macro_f1"),
-                "seconds": round(time.monotonic() - t0, 2), "run_dir": run_dir}
+        cell = {
+            "fraction": fraction,
+            "seed": seed,
+            "arm": arm,
+            "train_examples": len(sub.train.texts),
+            "accuracy": report.get("accuracy"),
+            "macro_f1": report.get("macro_f1"),
+            "seconds": round(time.monotonic() - t0, 2),
+            "run_dir": run_dir,
+        }
         cells.append(cell)
         reporter.event("study_cell", dict(cell))
-        reporter.info(f"{ARM_LABELS[arm]:>18} at {fraction:>5g} ({cell['train_examples']:,} texts, seed "
-                      f"{seed_index + 1}): accuracy {cell['accuracy']:.4f}, macro-F1 {cell['macro_f1']:.4f}, "
-                      f"{cell['seconds']:.1f} s")
+        reporter.info(
+            f"{ARM_LABELS[arm]:>18} at {fraction:>5g} ({cell['train_examples']:,} texts, seed "
+            f"{seed_index + 1}): accuracy {cell['accuracy']:.4f}, macro-F1 {cell['macro_f1']:.4f}, "
+            f"{cell['seconds']:.1f} s"
+        )
         _write(base, meta, cells, time.monotonic() - started)
     reporter.progress(len(plan), len(plan), "Study done")
     seconds = time.monotonic() - started
@@ -207,11 +248,19 @@ def summary_table(cells: list[dict]) -> list[dict]:
             accs = np.asarray([c["accuracy"] for c in group])
             f1s = np.asarray([c["macro_f1"] for c in group])
             row["train_examples"] = group[0]["train_examples"]
-            row[arm] = {"accuracy": float(accs.mean()), "accuracy_std": float(accs.std()),
-                        "macro_f1": float(f1s.mean()), "macro_f1_std": float(f1s.std()), "n": len(group)}
+            row[arm] = {
+                "accuracy": float(accs.mean()),
+                "accuracy_std": float(accs.std()),
+                "macro_f1": float(f1s.mean()),
+                "macro_f1_std": float(f1s.std()),
+                "n": len(group),
+            }
         if "scratch" in row:
-            best = max((row[a]["accuracy"], a) for a in ("frozen", "finetune") if a in row) if any(
-                a in row for a in ("frozen", "finetune")) else None
+            best = (
+                max((row[a]["accuracy"], a) for a in ("frozen", "finetune") if a in row)
+                if any(a in row for a in ("frozen", "finetune"))
+                else None
+            )
             if best:
                 row["pretrained_gain_points"] = round(100 * (best[0] - row["scratch"]["accuracy"]), 2)
                 row["best_pretrained"] = best[1]
@@ -237,11 +286,15 @@ def format_table(table: list[dict]) -> str:
 
 def _write(base: Path, meta: dict, cells: list[dict], seconds: float) -> list[dict]:
     table = summary_table(cells)
-    atomic_write_json(base / STUDY_FILE, {**meta, "kind": "study", "cells": cells, "table": table,
-                                          "seconds": round(seconds, 2)})
+    atomic_write_json(
+        base / STUDY_FILE, {**meta, "kind": "study", "cells": cells, "table": table, "seconds": round(seconds, 2)}
+    )
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["fraction", "seed", "arm", "train_examples", "accuracy", "macro_f1",
-                                             "seconds"], extrasaction="ignore")
+    writer = csv.DictWriter(
+        out,
+        fieldnames=["fraction", "seed", "arm", "train_examples", "accuracy", "macro_f1", "seconds"],
+        extrasaction="ignore",
+    )
     writer.writeheader()
     writer.writerows(cells)
     atomic_write_text(base / CSV_FILE, out.getvalue())
@@ -255,5 +308,6 @@ def plot_series(table: list[dict]) -> dict[str, list[tuple[float, float, float]]
         for arm in ARMS:
             if arm in row and row.get("train_examples"):
                 series.setdefault(arm, []).append(
-                    (float(row["train_examples"]), row[arm]["accuracy"], row[arm]["accuracy_std"]))
+                    (float(row["train_examples"]), row[arm]["accuracy"], row[arm]["accuracy_std"])
+                )
     return series

@@ -38,8 +38,14 @@ AUTO = "auto"
 SCRATCH_DEFAULT = "lower_split_punctuation"
 # Simplest first: the order breaks coverage ties.
 STANDARDIZE_OPTIONS = (
-    "lower_split_punctuation", "split_punctuation", "lower_split_punctuation_keep_hyphens",
-    "split_punctuation_keep_hyphens", "lower_and_strip_punctuation", "lower", "strip_punctuation", "none",
+    "lower_split_punctuation",
+    "split_punctuation",
+    "lower_split_punctuation_keep_hyphens",
+    "split_punctuation_keep_hyphens",
+    "lower_and_strip_punctuation",
+    "lower",
+    "strip_punctuation",
+    "none",
 )
 STANDARDIZE_LABELS = {
     AUTO: "Automatic (matched to the vector file)",
@@ -67,9 +73,9 @@ KERAS_STRIP_REGEX = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
 # and U+0085, which str.splitlines() breaks on).
 SEPARATORS_REGEX = r"[\p{Cc}\p{Z}]"
 FORMAT_CHARS_REGEX = r"\p{Cf}"
-TIE_TOLERANCE = 0.001          # coverage within 0.1 point counts as a tie
-LOWERCASE_UPPER_SHARE = 0.01   # a vocabulary is lower case when under 1% of its cased words hold a capital
-CASE_SAMPLE = 50_000           # words of the vector file looked at for that
+TIE_TOLERANCE = 0.001  # coverage within 0.1 point counts as a tie
+LOWERCASE_UPPER_SHARE = 0.01  # a vocabulary is lower case when under 1% of its cased words hold a capital
+CASE_SAMPLE = 50_000  # words of the vector file looked at for that
 _P1, _P2, _P3 = "\x01", "\x02", "\x03"  # placeholders (Cc, so never in cleaned text) for ' . , kept in tokens
 
 _CHUNK = 1024
@@ -128,7 +134,7 @@ _BODIES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def standardizers() -> dict[str, Callable[[Any], Any]]:
     """``{option: registered function}``; registering them lets ``keras.saving.load_model`` find them by
     name (``embedstudio>standardize_<option>``) with ``safe_mode=True``. Keras is imported here."""
@@ -136,12 +142,14 @@ def standardizers() -> dict[str, Callable[[Any], Any]]:
 
     out = {}
     for option, body in _BODIES.items():
+
         def standardize(inputs: Any, _body: Callable[[Any], Any] = body) -> Any:
             return _body(inputs)
 
         standardize.__name__ = standardize.__qualname__ = f"standardize_{option}"
-        out[option] = keras.saving.register_keras_serializable(
-            package="embedstudio", name=f"standardize_{option}")(standardize)
+        out[option] = keras.saving.register_keras_serializable(package="embedstudio", name=f"standardize_{option}")(
+            standardize
+        )
     return out
 
 
@@ -175,7 +183,7 @@ def standardize_texts(texts: Sequence[str], name: str) -> list[str]:
 
 def _chunks(texts: Sequence[str], size: int = _CHUNK) -> Iterator[list[str]]:
     for start in range(0, len(texts), size):
-        yield list(texts[start:start + size])
+        yield list(texts[start : start + size])
 
 
 def roundtrips(token: str) -> bool:
@@ -184,8 +192,9 @@ def roundtrips(token: str) -> bool:
     return bool(token) and token.strip() == token and len(token.splitlines()) == 1 and "\r" not in token
 
 
-def build_vectorizer(train_texts: list[str], cfg: TextConfig, *,
-                     reporter: Reporter | None = None, cancel: CancelToken | None = None) -> Any:
+def build_vectorizer(
+    train_texts: list[str], cfg: TextConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None
+) -> Any:
     """A ``keras.layers.TextVectorization`` adapted on ``train_texts`` (integer output, padded/truncated
     to ``cfg.sequence_length``; ``cfg.max_tokens`` counts the padding and ``[UNK]`` entries too).
 
@@ -230,7 +239,8 @@ def drop_unsafe_tokens(vectorizer: Any, reporter: Reporter | None = None) -> int
         vectorizer.set_vocabulary([token for token in vocab if token not in set(bad) or token in vocab[:2]])
         ensure_reporter(reporter).info(
             f"Dropped {len(bad):,} vocabulary token(s) that the saved model could not store "
-            f"(e.g. {bad[0]!r}); they count as unknown words.")
+            f"(e.g. {bad[0]!r}); they count as unknown words."
+        )
     return len(bad)
 
 
@@ -239,8 +249,14 @@ def vocabulary(vectorizer: Any) -> list[str]:
     return [str(token) for token in vectorizer.get_vocabulary()]
 
 
-def vectorize(vectorizer: Any, texts: Sequence[str], *, reporter: Reporter | None = None,
-              cancel: CancelToken | None = None, message: str = "Tokenising") -> Any:
+def vectorize(
+    vectorizer: Any,
+    texts: Sequence[str],
+    *,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+    message: str = "Tokenising",
+) -> Any:
     """Integer sequences ``(len(texts), sequence_length)`` as an int64 NumPy array, computed in chunks."""
     import numpy as np
     import tensorflow as tf
@@ -275,7 +291,7 @@ def _standardize_fn(vectorizer_or_standardize: Any) -> Callable[[Any], Any]:
     standardize = getattr(value, "_standardize", None)
     if callable(standardize):
         return standardize
-    builtin = config.get("standardize")   # a model saved before the registered functions
+    builtin = config.get("standardize")  # a model saved before the registered functions
     import tensorflow as tf
 
     def keras_builtin(x: Any) -> Any:
@@ -288,8 +304,9 @@ def _standardize_fn(vectorizer_or_standardize: Any) -> Callable[[Any], Any]:
     return keras_builtin
 
 
-def token_counts(texts: Sequence[str], vectorizer_or_standardize: Any = SCRATCH_DEFAULT, *,
-                 cancel: CancelToken | None = None) -> collections.Counter:
+def token_counts(
+    texts: Sequence[str], vectorizer_or_standardize: Any = SCRATCH_DEFAULT, *, cancel: CancelToken | None = None
+) -> collections.Counter:
     """How often each token occurs in ``texts``, tokenised as the vectorizer does (same TF string ops).
 
     ``vectorizer_or_standardize`` is an adapted TextVectorization, a ``TextConfig.standardize`` option
@@ -318,8 +335,9 @@ def token_lengths(texts: Sequence[str], standardize: str = SCRATCH_DEFAULT) -> A
     import tensorflow as tf
 
     fn = _BODIES[concrete_standardize(standardize)]
-    parts = [tf.strings.split(fn(tf.constant(chunk, dtype=tf.string))).row_lengths().numpy()
-             for chunk in _chunks(texts)]
+    parts = [
+        tf.strings.split(fn(tf.constant(chunk, dtype=tf.string))).row_lengths().numpy() for chunk in _chunks(texts)
+    ]
     return np.concatenate(parts).astype("int64") if parts else np.zeros(0, dtype="int64")
 
 
@@ -344,8 +362,8 @@ def candidate_standardizations(lowercase: bool) -> list[str]:
 @dataclass
 class CandidateCoverage:
     standardize: str
-    vocab_coverage: float      # share of the distinct tokens (the max_tokens most frequent) with a vector
-    token_coverage: float      # share of running tokens with a vector
+    vocab_coverage: float  # share of the distinct tokens (the max_tokens most frequent) with a vector
+    token_coverage: float  # share of running tokens with a vector
     distinct_tokens: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -360,12 +378,22 @@ class StandardizeChoice:
     candidates: list[CandidateCoverage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"chosen": self.chosen, "reason": self.reason, "lowercase_vectors": self.lowercase_vectors,
-                "candidates": [c.to_dict() for c in self.candidates]}
+        return {
+            "chosen": self.chosen,
+            "reason": self.reason,
+            "lowercase_vectors": self.lowercase_vectors,
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
 
 
-def candidate_coverage(texts: Sequence[str], vectors: Any, standardize: str, *, max_tokens: int | None = None,
-                       cancel: CancelToken | None = None) -> CandidateCoverage:
+def candidate_coverage(
+    texts: Sequence[str],
+    vectors: Any,
+    standardize: str,
+    *,
+    max_tokens: int | None = None,
+    cancel: CancelToken | None = None,
+) -> CandidateCoverage:
     """Vocabulary and token coverage of ``vectors`` on ``texts`` tokenised with ``standardize``."""
     counts = token_counts(texts, standardize, cancel=cancel)
     ranked = counts.most_common(max_tokens - 2 if max_tokens else None)
@@ -374,8 +402,9 @@ def candidate_coverage(texts: Sequence[str], vectors: Any, standardize: str, *, 
     total = sum(n for _, n in ranked)
     all_total = sum(counts.values())
     covered_tokens = sum(n for (w, n), ok in zip(ranked, found) if ok)
-    return CandidateCoverage(standardize, sum(found) / max(len(words), 1), covered_tokens / max(all_total, 1),
-                             len(words) if total else 0)
+    return CandidateCoverage(
+        standardize, sum(found) / max(len(words), 1), covered_tokens / max(all_total, 1), len(words) if total else 0
+    )
 
 
 def _has_vector(words: list[str], vectors: Any) -> list[bool]:
@@ -385,8 +414,14 @@ def _has_vector(words: list[str], vectors: Any) -> list[bool]:
     return [w in vectors for w in words]
 
 
-def resolve_standardize(cfg: TextConfig, train_texts: Sequence[str], vectors: Sequence[Any], *,
-                        sample: int = 20_000, cancel: CancelToken | None = None) -> StandardizeChoice:
+def resolve_standardize(
+    cfg: TextConfig,
+    train_texts: Sequence[str],
+    vectors: Sequence[Any],
+    *,
+    sample: int = 20_000,
+    cancel: CancelToken | None = None,
+) -> StandardizeChoice:
     """The concrete option ``cfg.standardize`` means for this data and these vector files.
 
     A concrete option is used as it is (its coverage is still measured when vectors are given). ``auto``
@@ -404,14 +439,21 @@ def resolve_standardize(cfg: TextConfig, train_texts: Sequence[str], vectors: Se
     candidates = []
     for name in names:
         per_file = [candidate_coverage(texts, wv, name, max_tokens=cfg.max_tokens, cancel=cancel) for wv in vectors]
-        candidates.append(CandidateCoverage(
-            name, sum(c.vocab_coverage for c in per_file) / len(per_file),
-            sum(c.token_coverage for c in per_file) / len(per_file), per_file[0].distinct_tokens))
+        candidates.append(
+            CandidateCoverage(
+                name,
+                sum(c.vocab_coverage for c in per_file) / len(per_file),
+                sum(c.token_coverage for c in per_file) / len(per_file),
+                per_file[0].distinct_tokens,
+            )
+        )
     if cfg.standardize != AUTO:
         return StandardizeChoice(cfg.standardize, "as configured", lowercase, candidates)
     best = max(c.token_coverage for c in candidates)
     chosen = next(c for c in candidates if c.token_coverage >= best - TIE_TOLERANCE)
     case = "lower-case" if lowercase else "cased"
-    reason = (f"{case} vector file; best token coverage {100 * chosen.token_coverage:.1f}% "
-              f"(ties within {100 * TIE_TOLERANCE:.1f} point go to the simplest)")
+    reason = (
+        f"{case} vector file; best token coverage {100 * chosen.token_coverage:.1f}% "
+        f"(ties within {100 * TIE_TOLERANCE:.1f} point go to the simplest)"
+    )
     return StandardizeChoice(chosen.standardize, reason, lowercase, candidates)

@@ -18,34 +18,52 @@ from typing import Any
 import numpy as np
 
 from . import presets
+from . import runs as _durable  # disk-space checks, status on a full disk, temp-file clean-up
 from .config import RunConfig
 from .distribute import Plan, plan_for
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
-from .jobs import CancelToken, Cancelled, Reporter, ensure_cancel, ensure_reporter
+from .jobs import Cancelled, CancelToken, Reporter, ensure_cancel, ensure_reporter
 from .runs import (
-    CONFIG_FILE, COVERAGE_FILE, LABELS_FILE, MISCLASSIFIED_FILE, MODEL_FILE, REPORT_FILE, VOCABULARY_FILE,
-    append_metrics, default_runs_dir, describe_environment, now_iso, update_description,
+    CONFIG_FILE,
+    COVERAGE_FILE,
+    LABELS_FILE,
+    MISCLASSIFIED_FILE,
+    MODEL_FILE,
+    REPORT_FILE,
+    VOCABULARY_FILE,
+    append_metrics,
+    default_runs_dir,
+    describe_environment,
+    now_iso,
+    update_description,
 )
-from . import runs as _durable  # disk-space checks, status on a full disk, temp-file clean-up
 
 CHECKPOINT_FILE = "checkpoint.weights.h5"
-BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
+BATCH_EVENT_INTERVAL = 0.1  # seconds: at most ~10 batch events per second reach the GUI
 MISCLASSIFIED_LIMIT = 500
 LOW_COVERAGE = 0.2
-MIN_UPDATES_PER_EPOCH = 10   # small data: smaller batches rather than one update per epoch
-MAX_EPOCH_FACTOR = 5         # min_steps may lengthen training to at most 5 × training.epochs
-PROOF_TEXTS = 8           # test texts the reloaded model must score like the trained one
+MIN_UPDATES_PER_EPOCH = 10  # small data: smaller batches rather than one update per epoch
+MAX_EPOCH_FACTOR = 5  # min_steps may lengthen training to at most 5 × training.epochs
+PROOF_TEXTS = 8  # test texts the reloaded model must score like the trained one
 PROOF_TOLERANCE = 1e-5
-STEPS = ("Loading the dataset", "Splitting", "Loading word vectors", "Building the vocabulary",
-         "Building the embedding", "Building the model", "Training", "Evaluating on the test set",
-         "Saving the run")
+STEPS = (
+    "Loading the dataset",
+    "Splitting",
+    "Loading word vectors",
+    "Building the vocabulary",
+    "Building the embedding",
+    "Building the model",
+    "Training",
+    "Evaluating on the test set",
+    "Saving the run",
+)
 
 
 @dataclass
 class TrainResult:
     run_dir: Path
-    status: str                   # 'completed' | 'stopped'  (failures raise after writing the run)
+    status: str  # 'completed' | 'stopped'  (failures raise after writing the run)
     report: dict | None
     history: list[dict]
     message: str = ""
@@ -53,16 +71,24 @@ class TrainResult:
     distributed: dict = field(default_factory=dict)  # what this worker did in a distributed run
 
 
-def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelToken | None = None,
-          dataset: Any = None, vectors: dict[str, Any] | None = None, splits: Any = None,
-          save_model: bool = True, compare: bool = True) -> TrainResult:
+def train(
+    cfg: RunConfig,
+    *,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+    dataset: Any = None,
+    vectors: dict[str, Any] | None = None,
+    splits: Any = None,
+    save_model: bool = True,
+    compare: bool = True,
+) -> TrainResult:
     """Load data and vectors, build and fit the model, evaluate it, and write a run directory.
 
     ``dataset`` (a ``datasets.Dataset``) and ``vectors`` (``{config path: WordVectors}``) skip loading
     what the caller already holds; ``splits`` (a ``datasets.Splits``) is used as the split itself (the study
     passes its subsets). ``save_model=False`` keeps no ``model.keras`` (a measurement, e.g. one cell of a
-    study); ``compare=False`` skips the TF-IDF comparison. Stopping during ``fit`` returns a valid 'stopped' run; cancelling
-    before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
+    study); ``compare=False`` skips the TF-IDF comparison. Stopping during ``fit`` returns a valid 'stopped' run;
+    cancelling before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
     mark the run 'failed' with the message and raise.
     """
     reporter = ensure_reporter(reporter)
@@ -73,8 +99,14 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
     runs_dir = Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir()
     run_dir = dist.run_dir(runs_dir, cfg.name or cfg.model.preset)  # a scratch folder on non-chief workers
     atomic_write_json(run_dir / CONFIG_FILE, cfg.to_dict())
-    update_description(run_dir, name=cfg.name or run_dir.name, status="running", created=now_iso(),
-                       message="", environment=describe_environment(cfg))
+    update_description(
+        run_dir,
+        name=cfg.name or run_dir.name,
+        status="running",
+        created=now_iso(),
+        message="",
+        environment=describe_environment(cfg),
+    )
     dist.start(cfg, run_dir, runs_dir)  # per-replica batch and scaled learning rate, recorded in the run
     _durable.reserve_status_space(run_dir)
     _durable.clean_interrupted_saves(run_dir.parent)
@@ -106,16 +138,29 @@ def train(cfg: RunConfig, *, reporter: Reporter | None = None, cancel: CancelTok
 
 
 def _finish(run_dir: Path, status: str, message: str, started: float, **extra: Any) -> None:
-    _durable.record_status(run_dir, status=status, message=message, finished=now_iso(),
-                           seconds=round(time.monotonic() - started, 2), **extra)
+    _durable.record_status(
+        run_dir,
+        status=status,
+        message=message,
+        finished=now_iso(),
+        seconds=round(time.monotonic() - started, 2),
+        **extra,
+    )
     _durable.release_status_space(run_dir)
 
 
 class _Training:
     """The steps of one run, sharing the config, run folder, reporter and cancel token."""
 
-    def __init__(self, cfg: RunConfig, run_dir: Path, reporter: Reporter, cancel: CancelToken,
-                 started: float, dist: Plan | None = None) -> None:
+    def __init__(
+        self,
+        cfg: RunConfig,
+        run_dir: Path,
+        reporter: Reporter,
+        cancel: CancelToken,
+        started: float,
+        dist: Plan | None = None,
+    ) -> None:
         self.cfg = cfg
         self.dist = dist or Plan()
         self.run_dir = run_dir
@@ -135,12 +180,22 @@ class _Training:
 
         cfg = self.cfg
         keras.utils.set_random_seed(cfg.training.seed)
-        inputs = prepare_model_inputs(cfg, dataset, vectors, self.cancel, reporter=self.reporter, step=self.step,
-                                      splits=getattr(self, "given_splits", None))
+        inputs = prepare_model_inputs(
+            cfg,
+            dataset,
+            vectors,
+            self.cancel,
+            reporter=self.reporter,
+            step=self.step,
+            splits=getattr(self, "given_splits", None),
+        )
         self.inputs = inputs
         splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
-        update_description(self.run_dir, splits={k: v for k, v in inputs.counts.items()
-                                                  if k in ("train", "validation", "test")}, classes=classes)
+        update_description(
+            self.run_dir,
+            splits={k: v for k, v in inputs.counts.items() if k in ("train", "validation", "test")},
+            classes=classes,
+        )
         atomic_write_text(self.run_dir / VOCABULARY_FILE, "\n".join(vocab) + "\n")
         atomic_write_json(self.run_dir / LABELS_FILE, classes)
         self.reporter.info(f"Vocabulary: {len(vocab):,} entries (with padding and [UNK])")
@@ -173,10 +228,18 @@ class _Training:
         if getattr(self, "keep_model", True):
             self.save_model(model, splits)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
-        message = ("Stopped by the user; the model as trained so far was saved and evaluated."
-                   if status == "stopped" else "")
-        _finish(self.run_dir, status, message, self.started, epochs_completed=len(history),
-                best_epoch=fit.best_epoch, early_stopped=fit.early_stopped)
+        message = (
+            "Stopped by the user; the model as trained so far was saved and evaluated." if status == "stopped" else ""
+        )
+        _finish(
+            self.run_dir,
+            status,
+            message,
+            self.started,
+            epochs_completed=len(history),
+            best_epoch=fit.best_epoch,
+            early_stopped=fit.early_stopped,
+        )
         self.reporter.progress(len(STEPS), len(STEPS), "Done")
         if report is not None:
             self.reporter.event("report", report)
@@ -185,16 +248,21 @@ class _Training:
 
             for warning in report_warnings(report):
                 self.reporter.warning(warning)
-        return TrainResult(run_dir=self.run_dir, status=status, report=report, history=history,
-                           message=message, coverage=coverage)
+        return TrainResult(
+            run_dir=self.run_dir, status=status, report=report, history=history, message=message, coverage=coverage
+        )
 
     # ---- data -------------------------------------------------------------------------------
     def resolved_settings(self) -> dict[str, Any]:
         inputs = self.inputs
         c = inputs.cfg
-        out = {"preset": c.model.preset, "standardize": c.text.standardize,
-               "sequence_length": c.text.sequence_length, "max_tokens": c.text.max_tokens,
-               "tokenizer_choice": inputs.standardize}
+        out = {
+            "preset": c.model.preset,
+            "standardize": c.text.standardize,
+            "sequence_length": c.text.sequence_length,
+            "max_tokens": c.text.max_tokens,
+            "tokenizer_choice": inputs.standardize,
+        }
         if presets.get(c.model.preset).wide:
             out.update(deep_path=c.model.deep_path, wide_features=inputs.wide.features if inputs.wide else 0)
         if inputs.auto:
@@ -214,23 +282,34 @@ class _Training:
                 self.reporter.warning(
                     f"{100 * uncovered:.0f}% of the vocabulary has no vector in {Path(report.vectors_path).name} "
                     "and stays random and frozen. Consider embedding.train_oov_rows = true (learn only those "
-                    "rows) or the 'finetune' mode.")
+                    "rows) or the 'finetune' mode."
+                )
             if report.vocab_size and report.vocab_coverage < LOW_COVERAGE:
                 self.reporter.warning(
                     f"{Path(report.vectors_path).name} covers only {100 * report.vocab_coverage:.1f}% of the "
                     "vocabulary. Check that the vectors are in the dataset's language and casing "
-                    "(text.standardize), or train from scratch.")
+                    "(text.standardize), or train from scratch."
+                )
         atomic_write_json(self.run_dir / COVERAGE_FILE, coverage)
 
     # ---- results ------------------------------------------------------------------------------
-    def evaluate(self, model: Any, x_test: np.ndarray, splits: Any, classes: list[str], fit: "_Fit",
-                 params: dict, coverage: list[dict]) -> dict | None:
+    def evaluate(
+        self,
+        model: Any,
+        x_test: np.ndarray,
+        splits: Any,
+        classes: list[str],
+        fit: _Fit,
+        params: dict,
+        coverage: list[dict],
+    ) -> dict | None:
         from .evaluation import evaluate_predictions, misclassified
 
         test = splits.test
         if len(test.texts) == 0:
-            self.reporter.warning("The test split is empty, so the run has no test report. "
-                                  "Raise data.test_fraction or give a test file.")
+            self.reporter.warning(
+                "The test split is empty, so the run has no test report. Raise data.test_fraction or give a test file."
+            )
             return None
         proba = model.predict(x_test, batch_size=max(256, self.cfg.training.batch_size), verbose=0)
         report = evaluate_predictions(test.labels, proba, classes, dataset_path=self.cfg.data.path)
@@ -247,8 +326,9 @@ class _Training:
         if getattr(self, "compare", True):
             report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
         wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
-        atomic_write_text(self.run_dir / MISCLASSIFIED_FILE,
-                          "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
+        atomic_write_text(
+            self.run_dir / MISCLASSIFIED_FILE, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong)
+        )
         atomic_write_json(self.run_dir / REPORT_FILE, report)
         return report
 
@@ -281,8 +361,12 @@ class _Training:
             exported.save(tmp)
             verify_saved_model(tmp, exported, texts)
 
-        _durable.save_durably(self.run_dir / MODEL_FILE, save, needed=_durable.weights_bytes(exported) + (1 << 20),
-                              what="the trained model")
+        _durable.save_durably(
+            self.run_dir / MODEL_FILE,
+            save,
+            needed=_durable.weights_bytes(exported) + (1 << 20),
+            what="the trained model",
+        )
 
 
 def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: float = PROOF_TOLERANCE) -> float:
@@ -300,18 +384,22 @@ def verify_saved_model(path: Path, model: Any, texts: list[str], *, tolerance: f
 
     custom_objects()  # registers the project's layers and standardize functions
     try:
-        with warnings.catch_warnings():   # "Skipping variable loading for optimizer": none is saved, on purpose
+        with warnings.catch_warnings():  # "Skipping variable loading for optimizer": none is saved, on purpose
             warnings.simplefilter("ignore", UserWarning)
             reloaded = keras.saving.load_model(path, safe_mode=True, compile=False)
         got = np.asarray(reloaded(batch, training=False))
     except Exception as exc:  # noqa: BLE001 - any failure to load means the saved model is unusable
-        raise TrainingError(f"The saved model {MODEL_FILE} could not be reloaded ({type(exc).__name__}: {exc}), "
-                            "so the run is marked failed instead of completed.") from None
+        raise TrainingError(
+            f"The saved model {MODEL_FILE} could not be reloaded ({type(exc).__name__}: {exc}), "
+            "so the run is marked failed instead of completed."
+        ) from None
     diff = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else math.inf
     if not diff <= tolerance:
-        raise TrainingError(f"The saved model {MODEL_FILE} reloads but predicts differently from the trained "
-                            f"model (largest probability difference {diff:.3g} > {tolerance:g} on {len(texts)} "
-                            "test texts), so the run is marked failed instead of completed.")
+        raise TrainingError(
+            f"The saved model {MODEL_FILE} reloads but predicts differently from the trained "
+            f"model (largest probability difference {diff:.3g} > {tolerance:g} on {len(texts)} "
+            "test texts), so the run is marked failed instead of completed."
+        )
     return diff
 
 
@@ -331,8 +419,10 @@ def end_to_end_model(vectorizer: Any, model: Any) -> Any:
 
 def _nan_message(where: tuple[int, int], cfg: RunConfig) -> str:
     epoch, batch = where
-    message = (f"Training failed: the loss became NaN or infinite at epoch {epoch}, batch {batch}, so training "
-               f"was stopped. Try a lower learning rate (now {cfg.training.learning_rate:g}; e.g. 10 times lower)")
+    message = (
+        f"Training failed: the loss became NaN or infinite at epoch {epoch}, batch {batch}, so training "
+        f"was stopped. Try a lower learning rate (now {cfg.training.learning_rate:g}; e.g. 10 times lower)"
+    )
     if cfg.embedding.mode != "scratch":
         message += ", check the vector file for huge or invalid numbers"
     if cfg.model.preset != "average":
@@ -387,25 +477,35 @@ class _Fit:
         cfg = self.training.cfg
         x_train, y_train = self.data["train"]
         if self.batch_size < cfg.training.batch_size:
-            self.training.reporter.info(f"Batches of {self.batch_size} (training.batch_size is "
-                                        f"{cfg.training.batch_size}): {len(y_train):,} texts")
+            self.training.reporter.info(
+                f"Batches of {self.batch_size} (training.batch_size is "
+                f"{cfg.training.batch_size}): {len(y_train):,} texts"
+            )
         if self.epochs > cfg.training.epochs:
             self.training.reporter.info(
                 f"Up to {self.epochs} epochs (training.epochs is {cfg.training.epochs}): training.min_steps "
-                f"{cfg.training.min_steps} updates on {len(y_train):,} texts; early stopping still applies")
+                f"{cfg.training.min_steps} updates on {len(y_train):,} texts; early stopping still applies"
+            )
         x_val, y_val = self.data["validation"]
         has_validation = len(y_val) > 0
         monitor = "val_loss" if has_validation else "loss"
         checkpoint_path = self.training.run_dir / CHECKPOINT_FILE
-        callbacks: list[Any] = [_monitor_callback(self), _nan_callback(self),
-                                _durable.disk_space_callback(self.training.run_dir, self.model)]
-        callbacks.append(keras.callbacks.ModelCheckpoint(
-            str(checkpoint_path), monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0))
+        callbacks: list[Any] = [
+            _monitor_callback(self),
+            _nan_callback(self),
+            _durable.disk_space_callback(self.training.run_dir, self.model),
+        ]
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                str(checkpoint_path), monitor=monitor, save_best_only=True, save_weights_only=True, verbose=0
+            )
+        )
         early = None
         if cfg.training.early_stopping:
             start = cfg.embedding.unfreeze_epoch - 1 if cfg.embedding.mode == "two_phase" else 0
-            early = keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.training.patience,
-                                                  start_from_epoch=start)
+            early = keras.callbacks.EarlyStopping(
+                monitor=monitor, patience=cfg.training.patience, start_from_epoch=start
+            )
             callbacks.append(early)
         if cfg.embedding.mode == "two_phase":
             from .models import unfreeze_callback
@@ -413,7 +513,8 @@ class _Fit:
             callbacks.insert(0, unfreeze_callback(cfg))
         callbacks += self.training.dist.callbacks()  # distributed: BackupAndRestore and a step counter
         self.model.fit(
-            x_train, y_train,
+            x_train,
+            y_train,
             batch_size=self.batch_size,
             epochs=self.epochs,
             validation_data=(x_val, y_val) if has_validation else None,
@@ -422,8 +523,9 @@ class _Fit:
             shuffle=True,
             verbose=0,
         )
-        self.early_stopped = bool(early is not None and early.stopped_epoch > 0 and not self.stopped_by_user
-                                  and self.nan_at is None)
+        self.early_stopped = bool(
+            early is not None and early.stopped_epoch > 0 and not self.stopped_by_user and self.nan_at is None
+        )
         if self.nan_at is None:
             self.restore_best(checkpoint_path, monitor)
         return self.history
@@ -435,8 +537,9 @@ class _Fit:
         weights = compute_class_weight("balanced", classes=present, y=y)
         out = {i: 1.0 for i in range(len(self.classes))}
         out.update({int(c): float(w) for c, w in zip(present, weights)})
-        self.training.reporter.info("Class weights: " + ", ".join(
-            f"{self.classes[i]} {w:.2f}" for i, w in sorted(out.items())))
+        self.training.reporter.info(
+            "Class weights: " + ", ".join(f"{self.classes[i]} {w:.2f}" for i, w in sorted(out.items()))
+        )
         return out
 
     def restore_best(self, checkpoint_path: Path, monitor: str) -> None:
@@ -454,7 +557,6 @@ def _monitor_callback(fit: _Fit) -> Any:
     import keras
 
     training = fit.training
-    cfg = training.cfg
     n_train = len(fit.data["train"][1])
     batch_size = fit.batch_size
     batches = max(1, math.ceil(n_train / batch_size))
@@ -487,11 +589,19 @@ def _monitor_callback(fit: _Fit) -> Any:
             seen = min((batch + 1) * batch_size, n_train)
             per_batch = (now - self.train_start) / self.batches_done
             remaining = (batches - batch - 1) + (epochs - self.epoch - 1) * batches
-            training.reporter.event("batch", {
-                "epoch": self.epoch + 1, "epochs": epochs, "batch": batch + 1, "batches": batches,
-                "loss": _clean_number(logs.get("loss")), "accuracy": _clean_number(logs.get("accuracy")),
-                "samples_per_sec": seen / elapsed, "eta_s": remaining * per_batch,
-            })
+            training.reporter.event(
+                "batch",
+                {
+                    "epoch": self.epoch + 1,
+                    "epochs": epochs,
+                    "batch": batch + 1,
+                    "batches": batches,
+                    "loss": _clean_number(logs.get("loss")),
+                    "accuracy": _clean_number(logs.get("accuracy")),
+                    "samples_per_sec": seen / elapsed,
+                    "eta_s": remaining * per_batch,
+                },
+            )
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             logs = logs or {}

@@ -10,8 +10,18 @@ from embedstudio.core.vectors.training import TRAINING_ALGORITHMS, tokenize, tra
 from embedstudio.core.vectors.wordvectors import VectorInfo, WordVectors
 
 __all__ = [
-    "FORMATS", "FORMAT_LABELS", "OUTPUT_FORMATS", "PickleRefused", "TRAINING_ALGORITHMS", "VECTOR_SUFFIXES",
+    "FORMATS",
+    "FORMAT_LABELS",
+    "OUTPUT_FORMATS",
+    "PickleRefused",
+    "TRAINING_ALGORITHMS",
+    "VECTOR_SUFFIXES",
     "VectorInfo",
-    "WordVectors", "convert_vectors", "detect_format", "inspect_vectors", "load_vectors", "tokenize",
+    "WordVectors",
+    "convert_vectors",
+    "detect_format",
+    "inspect_vectors",
+    "load_vectors",
+    "tokenize",
     "train_vectors",
 ]

@@ -18,8 +18,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -52,8 +52,9 @@ class VectorCache:
         self.last_problem: str | None = None  # why the last load() found a damaged entry (None: fine or absent)
 
     # -- reading ---------------------------------------------------------------------------------
-    def load(self, source_path: str | os.PathLike, *, format: str, limit: int | None,
-             verify_matrix: bool | None = None) -> tuple[list[str], np.ndarray, dict] | None:
+    def load(
+        self, source_path: str | os.PathLike, *, format: str, limit: int | None, verify_matrix: bool | None = None
+    ) -> tuple[list[str], np.ndarray, dict] | None:
         """(words, read-only memory-mapped float32 matrix, meta) or None if absent, stale or damaged.
 
         Always checked: the entry's fields, the source's size, mtime and sampled fingerprint, the words'
@@ -113,11 +114,20 @@ class VectorCache:
 
     def entries(self) -> list[dict]:
         """Every entry in the cache, as :meth:`entry_info` describes them, newest first."""
-        found = [{
-            "path": entry, "source": info["source"], "format": info["format"], "limit": info["limit"],
-            "words": info["words"], "dim": info["dim"], "size": _tree_size(entry),
-            "created": info["created"], "fresh": _is_fresh(info, info["source"]),
-        } for entry, info in self._entries()]
+        found = [
+            {
+                "path": entry,
+                "source": info["source"],
+                "format": info["format"],
+                "limit": info["limit"],
+                "words": info["words"],
+                "dim": info["dim"],
+                "size": _tree_size(entry),
+                "created": info["created"],
+                "fresh": _is_fresh(info, info["source"]),
+            }
+            for entry, info in self._entries()
+        ]
         return sorted(found, key=lambda item: item["created"], reverse=True)
 
     def size(self) -> int:
@@ -125,8 +135,16 @@ class VectorCache:
         return _tree_size(self.root) if self.root.is_dir() else 0
 
     # -- writing ---------------------------------------------------------------------------------
-    def store(self, source_path: str | os.PathLike, *, format: str, limit: int | None,
-              words: Sequence[str], matrix: np.ndarray, meta: dict) -> Path:
+    def store(
+        self,
+        source_path: str | os.PathLike,
+        *,
+        format: str,
+        limit: int | None,
+        words: Sequence[str],
+        matrix: np.ndarray,
+        meta: dict,
+    ) -> Path:
         """Write an entry atomically and return its directory. ``meta`` must be JSON-serialisable."""
         matrix = np.asarray(matrix)
         if matrix.ndim != 2 or matrix.shape[0] != len(words):
@@ -137,11 +155,18 @@ class VectorCache:
         entry = self._entry_dir(source_path, format, limit)
         separator = _choose_separator(words)
         info = {
-            "schema_version": SCHEMA_VERSION, "source": _source_identity(source_path),
-            "source_size": stat.st_size, "source_mtime_ns": stat.st_mtime_ns,
+            "schema_version": SCHEMA_VERSION,
+            "source": _source_identity(source_path),
+            "source_size": stat.st_size,
+            "source_mtime_ns": stat.st_mtime_ns,
             "source_sample": _source_sample(source_path, stat.st_size),
-            "format": format, "limit": limit, "words": len(words), "dim": int(matrix.shape[1]),
-            "separator": separator, "created": time.time(), "meta": meta,
+            "format": format,
+            "limit": limit,
+            "words": len(words),
+            "dim": int(matrix.shape[1]),
+            "separator": separator,
+            "created": time.time(),
+            "meta": meta,
         }
         temp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=self.root))
         try:
@@ -254,9 +279,12 @@ def _is_fresh(info: dict, source_path) -> bool:
         stat = os.stat(source_path)
     except OSError:
         return False
-    return (info["source"] == _source_identity(source_path) and info["source_size"] == stat.st_size
-            and info["source_mtime_ns"] == stat.st_mtime_ns
-            and info["source_sample"] == _source_sample(source_path, stat.st_size))
+    return (
+        info["source"] == _source_identity(source_path)
+        and info["source_size"] == stat.st_size
+        and info["source_mtime_ns"] == stat.st_mtime_ns
+        and info["source_sample"] == _source_sample(source_path, stat.st_size)
+    )
 
 
 def _source_sample(source_path, size: int) -> str:
@@ -273,9 +301,20 @@ def _source_sample(source_path, size: int) -> str:
     return h.hexdigest()
 
 
-_INFO_TYPES = {"source": str, "source_size": int, "source_mtime_ns": int, "source_sample": str, "format": str,
-               "words": int, "dim": int, "created": (int, float), "meta": dict, "words_hash": str,
-               "matrix_hash": str, "matrix_bytes": int}
+_INFO_TYPES = {
+    "source": str,
+    "source_size": int,
+    "source_mtime_ns": int,
+    "source_sample": str,
+    "format": str,
+    "words": int,
+    "dim": int,
+    "created": (int, float),
+    "meta": dict,
+    "words_hash": str,
+    "matrix_hash": str,
+    "matrix_bytes": int,
+}
 _META_TYPES = {"duplicates": int, "duplicate_examples": list, "warnings": list}
 
 
@@ -290,8 +329,10 @@ def _read_info(entry: Path) -> dict | None:
     for key, kind in _INFO_TYPES.items():
         if not isinstance(info.get(key), kind) or isinstance(info.get(key), bool):
             return None
-    if not (info.get("limit") is None or isinstance(info["limit"], int)) or \
-            info.get("separator") not in (*_SEPARATORS, None):
+    if not (info.get("limit") is None or isinstance(info["limit"], int)) or info.get("separator") not in (
+        *_SEPARATORS,
+        None,
+    ):
         return None
     meta = info["meta"]
     for key, kind in _META_TYPES.items():
@@ -314,8 +355,7 @@ def _check_entry(entry: Path, info: dict, verify_matrix: bool | None) -> str | N
     path = entry / "matrix.npy"
     with open(path, "rb") as fh:
         version = np.lib.format.read_magic(fh)
-        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                       else np.lib.format.read_array_header_2_0)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read_header(fh)
         data_start = fh.tell()
     if shape != (info["words"], info["dim"]) or fortran or dtype != np.dtype("<f4"):
@@ -350,10 +390,7 @@ def _choose_separator(words: Sequence[str]) -> str | None:
 
 def _write_entry(directory: Path, words: Sequence[str], matrix: np.ndarray, info: dict) -> None:
     separator = info["separator"]
-    if separator is None:
-        text = json.dumps(list(words), ensure_ascii=False)
-    else:
-        text = separator.join(words)
+    text = json.dumps(list(words), ensure_ascii=False) if separator is None else separator.join(words)
     blob = text.encode("utf-8", "surrogatepass")
     info["words_hash"] = _hash(blob)
     with open(directory / "words.txt", "wb") as fh:
@@ -366,7 +403,7 @@ def _write_entry(directory: Path, words: Sequence[str], matrix: np.ndarray, info
     with open(directory / "matrix.npy", "wb") as fh:
         np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(matrix))
         for start in range(0, len(flat), _HASH_BLOCK):  # hashed while written: one pass over the data
-            block = flat[start:start + _HASH_BLOCK]
+            block = flat[start : start + _HASH_BLOCK]
             h.update(block)
             fh.write(block)
         fh.flush()

@@ -14,9 +14,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO
 
 import numpy as np
 
@@ -32,9 +33,17 @@ _UNWRITABLE_WORD = re.compile(r"\s")
 MAX_LISTED = 5
 
 
-def convert_vectors(src: str | os.PathLike, dst: str | os.PathLike, *, out_format: str = "word2vec_binary",
-                    limit: int | None = None, in_format: str = "auto", reporter: Reporter | None = None,
-                    cancel: CancelToken | None = None, trust_pickle: bool = False) -> VectorInfo:
+def convert_vectors(
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    *,
+    out_format: str = "word2vec_binary",
+    limit: int | None = None,
+    in_format: str = "auto",
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+    trust_pickle: bool = False,
+) -> VectorInfo:
     """Read ``src`` (any format, first ``limit`` words) and write it to ``dst`` as ``out_format``.
 
     Returns the VectorInfo of the written file. fastText subword n-grams cannot be carried over: only
@@ -45,18 +54,23 @@ def convert_vectors(src: str | os.PathLike, dst: str | os.PathLike, *, out_forma
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     if out_format not in OUTPUT_FORMATS:
-        raise ConfigError(f"Cannot write vectors as {out_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}."
-                          + (" A fastText .bin needs the original training run." if out_format == "fasttext_bin" else ""))
+        raise ConfigError(
+            f"Cannot write vectors as {out_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}."
+            + (" A fastText .bin needs the original training run." if out_format == "fasttext_bin" else "")
+        )
     dst = Path(dst)
-    vectors = load_vectors(src, format=in_format, limit=limit, reporter=reporter, cancel=cancel,
-                           trust_pickle=trust_pickle)
+    vectors = load_vectors(
+        src, format=in_format, limit=limit, reporter=reporter, cancel=cancel, trust_pickle=trust_pickle
+    )
     if dst.resolve() == Path(vectors.path).resolve():
         raise UserError(f"{dst.name}: the output would overwrite the file being converted; choose another name.")
     compression = _output_compression(dst, out_format)
     warnings: list[str] = []
     if vectors.has_subwords:
-        warnings.append(f"{vectors.name}: its subword n-grams are not written; {dst.name} holds only the "
-                        f"{len(vectors):,} listed words and cannot build vectors for other words.")
+        warnings.append(
+            f"{vectors.name}: its subword n-grams are not written; {dst.name} holds only the "
+            f"{len(vectors):,} listed words and cannot build vectors for other words."
+        )
     words, matrix = _writable(vectors.words, vectors.matrix, out_format, warnings)
     for message in warnings:
         reporter.warning(message)
@@ -70,16 +84,25 @@ def convert_vectors(src: str | os.PathLike, dst: str | os.PathLike, *, out_forma
                 write_vectors(fh, words, matrix, out_format, progress=progress)
                 cancel.raise_if_cancelled()  # inside the block: a cancelled write never replaces dst
     except OSError as err:
-        raise UserError(f"{dst}: cannot write the converted vectors ({err.strerror or err}).",
-                        hint="Check that the folder exists, that you may write to it, and that the disk has "
-                             "room.") from err
+        raise UserError(
+            f"{dst}: cannot write the converted vectors ({err.strerror or err}).",
+            hint="Check that the folder exists, that you may write to it, and that the disk has room.",
+        ) from err
     reporter.progress(len(words), len(words), f"Writing {dst.name}")
     reporter.info(f"Wrote {dst.name}: {len(words):,} words × {matrix.shape[1]} ({FORMAT_LABELS[out_format]}).")
-    return VectorInfo(path=str(dst), format=out_format, vocab_size=len(words), dim=int(matrix.shape[1]),
-                      duplicates=0, duplicate_examples=[],
-                      header_count=len(words) if out_format in ("word2vec_binary", "word2vec_text") else None,
-                      has_subwords=False, compression=compression, file_size=dst.stat().st_size,
-                      warnings=warnings)
+    return VectorInfo(
+        path=str(dst),
+        format=out_format,
+        vocab_size=len(words),
+        dim=int(matrix.shape[1]),
+        duplicates=0,
+        duplicate_examples=[],
+        header_count=len(words) if out_format in ("word2vec_binary", "word2vec_text") else None,
+        has_subwords=False,
+        compression=compression,
+        file_size=dst.stat().st_size,
+        warnings=warnings,
+    )
 
 
 def _output_compression(dst: Path, out_format: str) -> str | None:
@@ -87,13 +110,16 @@ def _output_compression(dst: Path, out_format: str) -> str | None:
     if dst.suffix.lower() in (".zip", ".xz"):
         raise UserError(f"{dst.name}: EmbedStudio writes plain, .gz or .bz2 vector files, not {dst.suffix}.")
     if compression and out_format == "gensim":
-        raise UserError(f"{dst.name}: a gensim file is written uncompressed, so that it can be memory-mapped; "
-                        "drop the compression suffix.")
+        raise UserError(
+            f"{dst.name}: a gensim file is written uncompressed, so that it can be memory-mapped; "
+            "drop the compression suffix."
+        )
     return compression
 
 
-def _writable(words: list[str], matrix: np.ndarray, out_format: str,
-              warnings: list[str]) -> tuple[list[str], np.ndarray]:
+def _writable(
+    words: list[str], matrix: np.ndarray, out_format: str, warnings: list[str]
+) -> tuple[list[str], np.ndarray]:
     """Words a line- or space-delimited format can hold (no whitespace inside, not empty)."""
     if out_format == "gensim":
         return words, matrix
@@ -101,8 +127,10 @@ def _writable(words: list[str], matrix: np.ndarray, out_format: str,
     if not bad:
         return words, matrix
     examples = ", ".join(repr(words[i]) for i in bad[:MAX_LISTED])
-    warnings.append(f"{len(bad)} words are empty or contain spaces, which {FORMAT_LABELS[out_format]} cannot "
-                    f"store; they were left out (for example {examples}).")
+    warnings.append(
+        f"{len(bad)} words are empty or contain spaces, which {FORMAT_LABELS[out_format]} cannot "
+        f"store; they were left out (for example {examples})."
+    )
     keep = np.setdiff1d(np.arange(len(words)), np.asarray(bad, dtype=np.int64))
     return [words[i] for i in keep], np.ascontiguousarray(matrix[keep])
 
@@ -113,8 +141,7 @@ def atomic_output(dst: Path, compression: str | None = None) -> Iterator[BinaryI
     """A binary file handle whose content replaces ``dst`` only when the block ends without error."""
     with fileio_atomic_output(dst) as raw:
         if compression == "gzip":
-            with gzip.GzipFile(filename=dst.name.removesuffix(".gz"), fileobj=raw, mode="wb",
-                               compresslevel=6) as fh:
+            with gzip.GzipFile(filename=dst.name.removesuffix(".gz"), fileobj=raw, mode="wb", compresslevel=6) as fh:
                 yield fh
         elif compression == "bz2":
             with bz2.BZ2File(raw, "wb") as fh:
@@ -123,18 +150,23 @@ def atomic_output(dst: Path, compression: str | None = None) -> Iterator[BinaryI
             yield raw
 
 
-def write_vectors(fh: BinaryIO, words: Sequence[str], matrix: np.ndarray, out_format: str, *,
-                  progress: ThrottledProgress | None = None) -> None:
+def write_vectors(
+    fh: BinaryIO,
+    words: Sequence[str],
+    matrix: np.ndarray,
+    out_format: str,
+    *,
+    progress: ThrottledProgress | None = None,
+) -> None:
     """Write ``words``/``matrix`` to an open binary handle as word2vec binary, word2vec text or GloVe."""
     n, dim = matrix.shape
     if out_format in ("word2vec_binary", "word2vec_text"):
         fh.write(f"{n} {dim}\n".encode("ascii"))
     for start in range(0, n, _ROWS_PER_BLOCK):
-        block = np.asarray(matrix[start:start + _ROWS_PER_BLOCK], dtype="<f4")
-        block_words = words[start:start + _ROWS_PER_BLOCK]
+        block = np.asarray(matrix[start : start + _ROWS_PER_BLOCK], dtype="<f4")
+        block_words = words[start : start + _ROWS_PER_BLOCK]
         if out_format == "word2vec_binary":
-            fh.write(b"".join(w.encode("utf-8") + b" " + row.tobytes() + b"\n"
-                              for w, row in zip(block_words, block)))
+            fh.write(b"".join(w.encode("utf-8") + b" " + row.tobytes() + b"\n" for w, row in zip(block_words, block)))
         else:
             # numpy's float32 -> str gives the shortest text that reads back to the same float32.
             texts = block.astype(str).tolist()

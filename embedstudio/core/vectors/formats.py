@@ -18,10 +18,11 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from embedstudio.core.errors import ConfigError, VectorFileError
 
@@ -34,14 +35,20 @@ FORMAT_LABELS = {
     "gensim": "gensim KeyedVectors / model",
 }
 # Names people use for the same thing; normalised by :func:`normalise_format`.
-FORMAT_ALIASES = {"fasttext_vec": "word2vec_text", "vec": "word2vec_text", "fasttext": "fasttext_bin",
-                  "kv": "gensim", "keyedvectors": "gensim"}
-VECTOR_SUFFIXES = (".txt", ".vec", ".bin", ".w2v", ".kv", ".model", ".wv", ".vectors",
-                   ".gz", ".bz2", ".xz", ".zip")
+FORMAT_ALIASES = {
+    "fasttext_vec": "word2vec_text",
+    "vec": "word2vec_text",
+    "fasttext": "fasttext_bin",
+    "kv": "gensim",
+    "keyedvectors": "gensim",
+}
+VECTOR_SUFFIXES = (".txt", ".vec", ".bin", ".w2v", ".kv", ".model", ".wv", ".vectors", ".gz", ".bz2", ".xz", ".zip")
 COMPRESSIONS = ("gzip", "bz2", "xz", "zip")
 
-UNKNOWN_FORMAT = ("is not a vector file EmbedStudio knows: expected GloVe text, word2vec text/binary, "
-                  "fastText .vec/.bin or gensim KeyedVectors")
+UNKNOWN_FORMAT = (
+    "is not a vector file EmbedStudio knows: expected GloVe text, word2vec text/binary, "
+    "fastText .vec/.bin or gensim KeyedVectors"
+)
 
 FASTTEXT_MAGIC = struct.pack("<i", 793712314)
 HEAD_BYTES = 1 << 18  # enough for several lines of 300-d text vectors, or one of 10,000-d
@@ -51,13 +58,17 @@ _COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip
 _DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 
-PICKLE_RISK = ("a Python pickle: opening it runs any code its author put in it, so EmbedStudio opens it only "
-               "when you say you trust its source")
-PICKLE_ROUTE = ("If you trust where it came from, open it with --trust-pickle (CLI) or "
-                "trust_pickle = true on the vector source (embedding.vectors[N].trust_pickle in a run "
-                "configuration); the GUI asks first. Safer: on a trusted machine convert it once with "
-                "'embedstudio vectors convert FILE OUT.bin --trust-pickle' (word2vec binary, which carries no "
-                "code) and use OUT.bin here.")
+PICKLE_RISK = (
+    "a Python pickle: opening it runs any code its author put in it, so EmbedStudio opens it only "
+    "when you say you trust its source"
+)
+PICKLE_ROUTE = (
+    "If you trust where it came from, open it with --trust-pickle (CLI) or "
+    "trust_pickle = true on the vector source (embedding.vectors[N].trust_pickle in a run "
+    "configuration); the GUI asks first. Safer: on a trusted machine convert it once with "
+    "'embedstudio vectors convert FILE OUT.bin --trust-pickle' (word2vec binary, which carries no "
+    "code) and use OUT.bin here."
+)
 
 
 class PickleRefused(VectorFileError):
@@ -105,11 +116,12 @@ class _DecompressingReader(io.RawIOBase):
         except _DECOMPRESSION_ERRORS as err:
             raise VectorFileError(
                 f"{self.name}: the {self._compression} data is damaged or incomplete ({excerpt(err)}).",
-                hint="The download was probably cut short; download the file again.") from err
+                hint="The download was probably cut short; download the file again.",
+            ) from err
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def readline(self, size: int = -1) -> bytes:
@@ -118,7 +130,8 @@ class _DecompressingReader(io.RawIOBase):
         except _DECOMPRESSION_ERRORS as err:
             raise VectorFileError(
                 f"{self.name}: the {self._compression} data is damaged or incomplete ({excerpt(err)}).",
-                hint="The download was probably cut short; download the file again.") from err
+                hint="The download was probably cut short; download the file again.",
+            ) from err
 
 
 @dataclass
@@ -126,10 +139,10 @@ class OpenedVectorFile:
     """A vector file opened for reading, decompressed if needed."""
 
     path: Path
-    stream: BinaryIO        # the (decompressed) bytes
-    name: str               # for messages: "glove.txt", "glove.zip:glove.txt"
+    stream: BinaryIO  # the (decompressed) bytes
+    name: str  # for messages: "glove.txt", "glove.zip:glove.txt"
     compression: str | None
-    file_size: int          # bytes on disk (compressed size for compressed files)
+    file_size: int  # bytes on disk (compressed size for compressed files)
     _raw: BinaryIO
     _member_size: int | None = None
 
@@ -152,11 +165,11 @@ def check_vector_path(path: str | os.PathLike) -> Path:
     if problem:
         raise VectorFileError(problem)
     if not path.exists():
-        raise VectorFileError(f"{path}: the vector file does not exist.",
-                              hint="Check the path; the file may have been moved or deleted.")
+        raise VectorFileError(
+            f"{path}: the vector file does not exist.", hint="Check the path; the file may have been moved or deleted."
+        )
     if path.is_dir():
-        raise VectorFileError(f"{path}: this is a folder, not a vector file.",
-                              hint="Choose the vector file inside it.")
+        raise VectorFileError(f"{path}: this is a folder, not a vector file.", hint="Choose the vector file inside it.")
     if not os.access(path, os.R_OK):
         raise VectorFileError(f"{path}: you may not read this file.", hint="Check its permissions.")
     return path
@@ -181,7 +194,7 @@ def compression_of(magic: bytes) -> str | None:
 def open_vector_file(path: str | os.PathLike) -> Iterator[OpenedVectorFile]:
     """Open ``path`` for reading its (decompressed) bytes; closes everything on exit."""
     path = check_vector_path(path)
-    raw = open(path, "rb")
+    raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below, or handed to the caller's context
     try:
         size = os.fstat(raw.fileno()).st_size
         compression = compression_of(raw.read(16))
@@ -195,11 +208,13 @@ def open_vector_file(path: str | os.PathLike) -> Iterator[OpenedVectorFile]:
                 stream = _DecompressingReader(member, name, "zip")
                 yield OpenedVectorFile(path, stream, name, "zip", size, raw, info.file_size)
             return
-        opener = {"gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"), "bz2": bz2.BZ2File,
-                  "xz": lzma.LZMAFile}[compression]
+        opener = {"gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"), "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[
+            compression
+        ]
         with opener(raw) as inner:
-            yield OpenedVectorFile(path, _DecompressingReader(inner, path.name, compression), path.name,
-                                   compression, size, raw)
+            yield OpenedVectorFile(
+                path, _DecompressingReader(inner, path.name, compression), path.name, compression, size, raw
+            )
     finally:
         raw.close()
 
@@ -209,19 +224,24 @@ def _open_zip_member(raw: BinaryIO, path: Path):
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile as err:
-        raise VectorFileError(f"{path.name}: the zip archive is damaged or incomplete ({excerpt(err)}).",
-                              hint="The download was probably cut short; download it again.") from err
+        raise VectorFileError(
+            f"{path.name}: the zip archive is damaged or incomplete ({excerpt(err)}).",
+            hint="The download was probably cut short; download it again.",
+        ) from err
     with archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
         if not members:
-            raise VectorFileError(f"{path.name}: the zip archive holds no file.",
-                                  hint="Choose the vector file itself, or a zip that holds exactly one.")
+            raise VectorFileError(
+                f"{path.name}: the zip archive holds no file.",
+                hint="Choose the vector file itself, or a zip that holds exactly one.",
+            )
         if len(members) > 1:
             listed = ", ".join(m.filename for m in members[:6]) + (", ..." if len(members) > 6 else "")
             raise VectorFileError(
                 f"{path.name}: the zip archive holds {len(members)} files ({listed}); EmbedStudio reads "
                 "a zip that holds exactly one vector file.",
-                hint="Unzip it and choose the file you want (for GloVe, one dimension per file).")
+                hint="Unzip it and choose the file you want (for GloVe, one dimension per file).",
+            )
         info = members[0]
         with archive.open(info) as member:
             yield member, info
@@ -256,14 +276,16 @@ def _content_suffix(path: Path) -> str:
 def sniff_format(head: bytes, *, name: str, whole_file: bool, suffix: str = "") -> str:
     """The format of a file whose first bytes are ``head`` (see :func:`detect_format`)."""
     if not head.strip():
-        raise VectorFileError(f"{name}: the file is empty." if not head else f"{name}: the file holds only blank space.",
-                              hint="Choose a GloVe, word2vec or fastText vector file; this one may not have "
-                                   "downloaded completely.")
+        raise VectorFileError(
+            f"{name}: the file is empty." if not head else f"{name}: the file holds only blank space.",
+            hint="Choose a GloVe, word2vec or fastText vector file; this one may not have downloaded completely.",
+        )
     encoding = _utf16_or_32(head)
     if encoding:
         raise VectorFileError(
             f"{name} is {encoding} text; EmbedStudio reads text vector files in UTF-8.",
-            hint=f"Convert it to UTF-8 first, for example: iconv -f {encoding} -t UTF-8 '{name}' > vectors-utf8.txt")
+            hint=f"Convert it to UTF-8 first, for example: iconv -f {encoding} -t UTF-8 '{name}' > vectors-utf8.txt",
+        )
     if head.startswith(FASTTEXT_MAGIC) or _looks_like_old_fasttext(head):
         return "fasttext_bin"
     if is_pickle(head):
@@ -271,8 +293,11 @@ def sniff_format(head: bytes, *, name: str, whole_file: bool, suffix: str = "") 
             return "gensim"
         raise _unknown(name, "It is a Python pickle, but not a gensim model.")
     if head.startswith(b"\x93NUMPY"):
-        raise _unknown(name, "It is a NumPy array (.npy), for example the '.vectors.npy' part of a gensim "
-                             "model; choose the gensim file without that suffix instead.")
+        raise _unknown(
+            name,
+            "It is a NumPy array (.npy), for example the '.vectors.npy' part of a gensim "
+            "model; choose the gensim file without that suffix instead.",
+        )
     lines = _complete_lines(head, whole_file)
     if not lines:
         raise _unknown(name, "Its first line is longer than 256 KB, so it is not text vectors.")
@@ -307,9 +332,11 @@ def excerpt(value: object, limit: int = 160) -> str:
 
 
 def _unknown(name: str, detail: str = "") -> VectorFileError:
-    return VectorFileError(f"{name} {UNKNOWN_FORMAT}." + (f" {detail}" if detail else ""),
-                           hint="Choose the vector file itself (for example glove.6B.100d.txt, "
-                                "GoogleNews-vectors-negative300.bin, cc.en.300.vec or cc.en.300.bin).")
+    return VectorFileError(
+        f"{name} {UNKNOWN_FORMAT}." + (f" {detail}" if detail else ""),
+        hint="Choose the vector file itself (for example glove.6B.100d.txt, "
+        "GoogleNews-vectors-negative300.bin, cc.en.300.vec or cc.en.300.bin).",
+    )
 
 
 def _what_it_looks_like(head: bytes) -> str:
@@ -329,12 +356,24 @@ def _looks_like_old_fasttext(head: bytes) -> bool:
     """fastText files written before the magic number existed start directly with the arguments."""
     if len(head) < 56:
         return False
-    (dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn,
-     lr_update_rate, t) = struct.unpack("<12id", head[:56])
-    return (0 < dim <= 100_000 and 0 < ws <= 1000 and 0 < epoch <= 1_000_000 and min_count >= 0
-            and 0 <= neg <= 1000 and 0 < word_ngrams <= 100 and loss in (1, 2, 3, 4) and model in (1, 2, 3)
-            and 0 <= bucket <= 1_000_000_000 and 0 <= minn <= 100 and 0 <= maxn <= 100
-            and lr_update_rate > 0 and 0.0 <= t < 1.0)
+    (dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn, lr_update_rate, t) = struct.unpack(
+        "<12id", head[:56]
+    )
+    return (
+        0 < dim <= 100_000
+        and 0 < ws <= 1000
+        and 0 < epoch <= 1_000_000
+        and min_count >= 0
+        and 0 <= neg <= 1000
+        and 0 < word_ngrams <= 100
+        and loss in (1, 2, 3, 4)
+        and model in (1, 2, 3)
+        and 0 <= bucket <= 1_000_000_000
+        and 0 <= minn <= 100
+        and 0 <= maxn <= 100
+        and lr_update_rate > 0
+        and 0.0 <= t < 1.0
+    )
 
 
 def _complete_lines(head: bytes, whole_file: bool, max_lines: int = 50) -> list[bytes]:
@@ -356,8 +395,9 @@ def _header(line: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _format_after_header(head: bytes, lines: list[bytes], header: tuple[int, int], *, name: str,
-                         whole_file: bool, suffix: str) -> str:
+def _format_after_header(
+    head: bytes, lines: list[bytes], header: tuple[int, int], *, name: str, whole_file: bool, suffix: str
+) -> str:
     """Text or binary after a ``<count> <dim>`` header, from evidence over several records.
 
     Text wins when most of the following lines are a word and ``dim`` numbers (one bad token cannot
@@ -368,12 +408,15 @@ def _format_after_header(head: bytes, lines: list[bytes], header: tuple[int, int
     """
     count, dim = header
     if dim < 1:
-        raise _unknown(name, f"Its first line '{count} {dim}' looks like a word2vec header, but a dimension "
-                             "of 0 is impossible.")
+        raise _unknown(
+            name, f"Its first line '{count} {dim}' looks like a word2vec header, but a dimension of 0 is impossible."
+        )
     if dim > MAX_DIM:
-        raise VectorFileError(f"{name}, line 1: the header gives {dim:,} numbers per word, more than the "
-                              f"{MAX_DIM:,} any real vector file has; the header is damaged.",
-                              hint="Fix the first line ('<word count> <dimension>') or download the file again.")
+        raise VectorFileError(
+            f"{name}, line 1: the header gives {dim:,} numbers per word, more than the "
+            f"{MAX_DIM:,} any real vector file has; the header is damaged.",
+            hint="Fix the first line ('<word count> <dimension>') or download the file again.",
+        )
     body = lines[1:]
     if body and _share(body, lambda line: _is_text_vector_line(line, dim)) >= 0.5:
         return "word2vec_text"
@@ -387,9 +430,12 @@ def _format_after_header(head: bytes, lines: list[bytes], header: tuple[int, int
     if not after.strip():
         # Only a header: nothing to tell text from binary but the name.
         return "word2vec_binary" if suffix == ".bin" else "word2vec_text"
-    raise _unknown(name, f"Its first line '{count} {dim}' looks like a word2vec header, but what follows is "
-                         f"neither text lines of a word and {dim} numbers nor binary word2vec records of "
-                         f"{dim} float32 numbers ({4 * dim} bytes) each.")
+    raise _unknown(
+        name,
+        f"Its first line '{count} {dim}' looks like a word2vec header, but what follows is "
+        f"neither text lines of a word and {dim} numbers nor binary word2vec records of "
+        f"{dim} float32 numbers ({4 * dim} bytes) each.",
+    )
 
 
 def _share(lines: list[bytes], test) -> float:
@@ -402,8 +448,9 @@ def _text_dim(lines: list[bytes]) -> int | None:
     dim, seen = counts.most_common(1)[0]
     if dim < 1 or seen < max(1, 0.5 * min(len(lines), 20)):
         return None
-    good = _share([line for line in lines[:20] if len(line.split()) - 1 == dim],
-                  lambda line: _is_text_vector_line(line, dim))
+    good = _share(
+        [line for line in lines[:20] if len(line.split()) - 1 == dim], lambda line: _is_text_vector_line(line, dim)
+    )
     return dim if good >= 0.8 else None
 
 
@@ -420,7 +467,7 @@ def _is_float(token: bytes) -> bool:
     return True
 
 
-_TEXT_BYTES = bytes(range(0x20, 0x7f)) + b"\t\n\r"
+_TEXT_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 _MAX_RECORDS_CHECKED = 16
 
 
@@ -438,7 +485,7 @@ def _looks_like_binary_records(data: bytes, dim: int, count: int, whole_file: bo
     vector_bytes = bytearray()
     records = 0
     while records < min(count, _MAX_RECORDS_CHECKED):
-        if data[pos:pos + 1] == b"\n":
+        if data[pos : pos + 1] == b"\n":
             pos += 1
         space = data.find(b" ", pos, pos + MAX_WORD_BYTES + 1)
         if space < 0:
@@ -450,12 +497,12 @@ def _looks_like_binary_records(data: bytes, dim: int, count: int, whole_file: bo
             return False
         if space + 1 + need > len(data):
             # The head ends inside the record (or the file is truncated: the reader says so).
-            partial = data[space + 1:]
-            vector_bytes += partial[:len(partial) - len(partial) % 4]
+            partial = data[space + 1 :]
+            vector_bytes += partial[: len(partial) - len(partial) % 4]
             if not vector_bytes:
                 return records > 0 or not partial  # a word and nothing after it
             break
-        vector_bytes += data[space + 1:space + 1 + need]
+        vector_bytes += data[space + 1 : space + 1 + need]
         pos = space + 1 + need
         records += 1
     if not vector_bytes:
@@ -471,7 +518,7 @@ def _decodes(word: bytes) -> bool:
         text = word.decode("utf-8")
     except UnicodeDecodeError:
         text = word.decode("latin-1")  # the reader accepts Latin-1 words too (with a warning)
-        if any(0x80 <= b < 0xa0 for b in word):  # C1 controls: not Latin-1 text either
+        if any(0x80 <= b < 0xA0 for b in word):  # C1 controls: not Latin-1 text either
             return False
     return not any(ord(c) < 0x20 and c not in "\t" for c in text)
 

@@ -56,7 +56,8 @@ def word_list_path(matrix: Path) -> Path:
         f"{matrix.name}: a .npy file holds only the numbers; its words must be in a word list beside it "
         f"({matrix.stem}.parquet, {matrix.stem}.txt or {matrix.stem}.vocab, or the only such file in the folder)"
         + (f", but the folder holds {len(others)}: {', '.join(p.name for p in others[:5])}." if others else "."),
-        hint="Put the word list (one word per row, in the matrix's row order) beside the matrix.")
+        hint="Put the word list (one word per row, in the matrix's row order) beside the matrix.",
+    )
 
 
 def read_word_list(path: Path) -> list[str]:
@@ -69,13 +70,16 @@ def read_word_list(path: Path) -> list[str]:
             raise VectorFileError(f"{path.name}: not a readable Parquet file ({exc}).") from None
         strings = [i for i, f in enumerate(table.schema) if str(f.type) in ("string", "large_string")]
         if len(strings) != 1:
-            raise VectorFileError(f"{path.name}: the word list needs exactly one text column, it has "
-                                  f"{len(strings)} ({', '.join(table.schema.names)}).")
+            raise VectorFileError(
+                f"{path.name}: the word list needs exactly one text column, it has "
+                f"{len(strings)} ({', '.join(table.schema.names)})."
+            )
         words = table.column(strings[0]).to_pylist()
         missing = [i for i, w in enumerate(words) if w is None]
         if missing:
-            raise VectorFileError(f"{path.name}: row {missing[0] + 1} of the word list is empty "
-                                  f"({len(missing)} empty rows).")
+            raise VectorFileError(
+                f"{path.name}: row {missing[0] + 1} of the word list is empty ({len(missing)} empty rows)."
+            )
         return words
     try:
         text = path.read_bytes().decode("utf-8")
@@ -84,8 +88,13 @@ def read_word_list(path: Path) -> list[str]:
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
 
 
-def load_npy_vectors(path: str | os.PathLike, *, limit: int | None = None, reporter: Reporter | None = None,
-                     cancel: CancelToken | None = None) -> WordVectors:
+def load_npy_vectors(
+    path: str | os.PathLike,
+    *,
+    limit: int | None = None,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> WordVectors:
     """The matrix (memory-mapped) and its words as :class:`WordVectors`; ``limit`` keeps the first rows."""
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
@@ -98,13 +107,17 @@ def load_npy_vectors(path: str | os.PathLike, *, limit: int | None = None, repor
     except ValueError as exc:
         raise VectorFileError(f"{matrix_path.name}: not a NumPy array file ({exc}).") from None
     if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.floating):
-        raise VectorFileError(f"{matrix_path.name}: expected a 2-D float matrix (words × dimensions), "
-                              f"found shape {matrix.shape} of {matrix.dtype}.")
+        raise VectorFileError(
+            f"{matrix_path.name}: expected a 2-D float matrix (words × dimensions), "
+            f"found shape {matrix.shape} of {matrix.dtype}."
+        )
     cancel.raise_if_cancelled()
     words = read_word_list(words_path)
     if len(words) != matrix.shape[0]:
-        raise VectorFileError(f"{words_path.name} lists {len(words):,} words but {matrix_path.name} has "
-                              f"{matrix.shape[0]:,} rows; they must match row for row.")
+        raise VectorFileError(
+            f"{words_path.name} lists {len(words):,} words but {matrix_path.name} has "
+            f"{matrix.shape[0]:,} rows; they must match row for row."
+        )
     if limit is not None:
         words, matrix = words[:limit], matrix[:limit]
     warnings = []
@@ -119,10 +132,19 @@ def load_npy_vectors(path: str | os.PathLike, *, limit: int | None = None, repor
         words, matrix = list(first), np.asarray(matrix)[keep]
     if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
         matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-    info = VectorInfo(path=str(matrix_path), format=FORMAT, vocab_size=len(words), dim=int(matrix.shape[1]),
-                      duplicates=len(duplicates), duplicate_examples=duplicates[:5], header_count=None,
-                      has_subwords=False, compression=None,
-                      file_size=matrix_path.stat().st_size + words_path.stat().st_size, warnings=warnings)
+    info = VectorInfo(
+        path=str(matrix_path),
+        format=FORMAT,
+        vocab_size=len(words),
+        dim=int(matrix.shape[1]),
+        duplicates=len(duplicates),
+        duplicate_examples=duplicates[:5],
+        header_count=None,
+        has_subwords=False,
+        compression=None,
+        file_size=matrix_path.stat().st_size + words_path.stat().st_size,
+        warnings=warnings,
+    )
     for message in warnings:
         reporter.warning(message)
     reporter.info(f"Loaded {matrix_path.name} + {words_path.name}: {len(words):,} words × {info.dim} ({LABEL}).")

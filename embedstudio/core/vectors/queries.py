@@ -30,8 +30,8 @@ class NeighbourIndex:
         if self._inverse_norms is None:
             norms = np.empty(self.matrix.shape[0], dtype=np.float32)
             for start in range(0, self.matrix.shape[0], ROW_BLOCK):
-                block = np.asarray(self.matrix[start:start + ROW_BLOCK], dtype=np.float32)
-                norms[start:start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
+                block = np.asarray(self.matrix[start : start + ROW_BLOCK], dtype=np.float32)
+                norms[start : start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
             with np.errstate(divide="ignore"):
                 inverse = np.where(norms > 0, 1.0 / norms, 0.0).astype(np.float32)
             self._inverse_norms = inverse
@@ -53,8 +53,7 @@ class NeighbourIndex:
         scores *= self.inverse_norms
         return scores
 
-    def nearest(self, vector: np.ndarray, k: int = 10,
-                exclude: Iterable[int] = frozenset()) -> list[tuple[int, float]]:
+    def nearest(self, vector: np.ndarray, k: int = 10, exclude: Iterable[int] = frozenset()) -> list[tuple[int, float]]:
         """The ``k`` rows most similar to ``vector`` as (row, cosine), best first, skipping ``exclude``."""
         scores = self.cosines(vector)
         return _top_k(scores, k, exclude)
@@ -97,8 +96,7 @@ def word_index(vocabulary: Sequence[str]) -> dict[str, int]:
     return dict(zip(reversed(vocabulary), range(len(vocabulary) - 1, -1, -1)))
 
 
-def rows_for(words: Sequence[str], vocabulary: Sequence[str] | Mapping[str, int]
-             ) -> tuple[np.ndarray, np.ndarray]:
+def rows_for(words: Sequence[str], vocabulary: Sequence[str] | Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``words`` in ``vocabulary`` for building an embedding matrix.
 
     Returns ``(indices, found_mask)``: int64 rows (-1 where a word is missing) and a bool mask.

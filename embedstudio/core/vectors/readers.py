@@ -21,20 +21,28 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from embedstudio.core.errors import ConfigError, VectorFileError
-from embedstudio.core.jobs import (CancelToken, Reporter, ThrottledProgress, ensure_cancel,
-                                   ensure_reporter)
-from embedstudio.core.vectors.formats import (FASTTEXT_MAGIC, FORMAT_LABELS, MAX_DIM, MAX_WORD_BYTES, OpenedVectorFile,
-                                              PickleRefused,
-                                              check_vector_path, detect_format, normalise_format,
-                                              open_vector_file)
+from embedstudio.core.jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
+from embedstudio.core.vectors.formats import (
+    FASTTEXT_MAGIC,
+    FORMAT_LABELS,
+    MAX_DIM,
+    MAX_WORD_BYTES,
+    OpenedVectorFile,
+    PickleRefused,
+    check_vector_path,
+    detect_format,
+    normalise_format,
+    open_vector_file,
+)
 from embedstudio.core.vectors.text_reader import TextVectors, read_text_vectors
 from embedstudio.core.vectors.wordvectors import VectorInfo, WordVectors
 
@@ -54,9 +62,16 @@ class _Parsed(TextVectors):
 
 
 # ---- public entry points ------------------------------------------------------------------
-def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | None = None,
-                 use_cache: bool = True, reporter: Reporter | None = None,
-                 cancel: CancelToken | None = None, trust_pickle: bool = False) -> WordVectors:
+def load_vectors(
+    path: str | os.PathLike,
+    *,
+    format: str = "auto",
+    limit: int | None = None,
+    use_cache: bool = True,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+    trust_pickle: bool = False,
+) -> WordVectors:
     """Read a vector file of any supported format (``format="auto"`` detects it from the content).
 
     ``limit`` keeps only the first ``limit`` words (vector lines) of the file. Recoverable problems
@@ -73,8 +88,9 @@ def load_vectors(path: str | os.PathLike, *, format: str = "auto", limit: int | 
     from embedstudio.core.vectors import npy_source
 
     if format in ("auto", npy_source.FORMAT) and npy_source.is_npy_source(data_path(str(path))):
-        return npy_source.load_npy_vectors(data_path(str(path)), limit=_check_limit(limit), reporter=reporter,
-                                           cancel=cancel)
+        return npy_source.load_npy_vectors(
+            data_path(str(path)), limit=_check_limit(limit), reporter=reporter, cancel=cancel
+        )
     path = _resolve(path)
     limit = _check_limit(limit)
     fmt, detection_note = _choose_format(path, format)
@@ -124,13 +140,16 @@ def _choose_format(path: Path, requested: str) -> tuple[str, str | None]:
     except VectorFileError:
         return fmt, None
     if detected != fmt:
-        return fmt, (f"{path.name}: you chose {FORMAT_LABELS[fmt]}, but the file looks like "
-                     f"{FORMAT_LABELS[detected]}; reading it as you chose.")
+        return fmt, (
+            f"{path.name}: you chose {FORMAT_LABELS[fmt]}, but the file looks like "
+            f"{FORMAT_LABELS[detected]}; reading it as you chose."
+        )
     return fmt, None
 
 
-def _read(path: Path, fmt: str, limit: int | None, reporter: Reporter, cancel: CancelToken, *,
-          extra_warnings: list[str]) -> WordVectors:
+def _read(
+    path: Path, fmt: str, limit: int | None, reporter: Reporter, cancel: CancelToken, *, extra_warnings: list[str]
+) -> WordVectors:
     with open_vector_file(path) as opened:
         compression, file_size = opened.compression, opened.file_size
         if fmt in ("glove", "word2vec_text"):
@@ -142,24 +161,34 @@ def _read(path: Path, fmt: str, limit: int | None, reporter: Reporter, cancel: C
     elif fmt == "gensim":
         parsed = _read_gensim(path, compression, limit, reporter, cancel)  # load_vectors checked the trust
     if len(parsed.words) == 0:
-        raise VectorFileError(f"{path.name}: the file holds no word vectors.",
-                              hint="The file may be truncated; download it again.")
+        raise VectorFileError(
+            f"{path.name}: the file holds no word vectors.", hint="The file may be truncated; download it again."
+        )
     parsed.new_warnings += _non_finite_warning(path.name, parsed)
     for message in parsed.new_warnings:
         reporter.warning(message)
     info = VectorInfo(
-        path=str(path), format=fmt, vocab_size=len(parsed.words), dim=int(parsed.matrix.shape[1]),
-        duplicates=parsed.duplicates, duplicate_examples=list(parsed.duplicate_examples),
-        header_count=parsed.header_count, has_subwords=parsed.subword_model is not None,
-        compression=compression, file_size=file_size,
-        warnings=extra_warnings + parsed.warnings + parsed.new_warnings)
+        path=str(path),
+        format=fmt,
+        vocab_size=len(parsed.words),
+        dim=int(parsed.matrix.shape[1]),
+        duplicates=parsed.duplicates,
+        duplicate_examples=list(parsed.duplicate_examples),
+        header_count=parsed.header_count,
+        has_subwords=parsed.subword_model is not None,
+        compression=compression,
+        file_size=file_size,
+        warnings=extra_warnings + parsed.warnings + parsed.new_warnings,
+    )
     return WordVectors(parsed.words, parsed.matrix, info, subword_model=parsed.subword_model)
 
 
 def _non_finite_rows(matrix: np.ndarray, block: int = 65536) -> np.ndarray:
     # In blocks: a whole-matrix boolean temporary would push a first load past 1.5x the matrix in memory.
-    bad = [start + np.flatnonzero(~np.isfinite(matrix[start:start + block]).all(axis=1))
-           for start in range(0, len(matrix), block)]
+    bad = [
+        start + np.flatnonzero(~np.isfinite(matrix[start : start + block]).all(axis=1))
+        for start in range(0, len(matrix), block)
+    ]
     return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
 
 
@@ -168,28 +197,42 @@ def _non_finite_warning(name: str, parsed: _Parsed) -> list[str]:
     if bad.size == 0:
         return []
     examples = ", ".join(repr(parsed.words[i]) for i in bad[:MAX_LISTED])
-    return [f"{name}: {bad.size} vectors contain NaN or infinite numbers (for example {examples}); "
-            "they will spoil any model that uses them."]
+    return [
+        f"{name}: {bad.size} vectors contain NaN or infinite numbers (for example {examples}); "
+        "they will spoil any model that uses them."
+    ]
 
 
 # ---- cache --------------------------------------------------------------------------------
-def _from_cache(path: Path, fmt: str, limit: int | None, reporter: Reporter, *,
-                already_reported: str | None = None) -> WordVectors | None:
+def _from_cache(
+    path: Path, fmt: str, limit: int | None, reporter: Reporter, *, already_reported: str | None = None
+) -> WordVectors | None:
     from embedstudio.core.vectors.cache import VectorCache
 
     cache = VectorCache()
     hit = cache.load(path, format=fmt, limit=limit)
     if hit is None:
         if cache.last_problem:
-            reporter.info(f"The cached copy of {path.name} was not used: {cache.last_problem}. Reading the file "
-                          "again (the cache is rebuilt).")
+            reporter.info(
+                f"The cached copy of {path.name} was not used: {cache.last_problem}. Reading the file "
+                "again (the cache is rebuilt)."
+            )
         return None
     words, matrix, meta = hit
     info = VectorInfo(
-        path=str(path), format=fmt, vocab_size=len(words), dim=int(matrix.shape[1]),
-        duplicates=int(meta.get("duplicates", 0)), duplicate_examples=list(meta.get("duplicate_examples", [])),
-        header_count=meta.get("header_count"), has_subwords=False, compression=meta.get("compression"),
-        file_size=path.stat().st_size, warnings=list(meta.get("warnings", [])), from_cache=True)
+        path=str(path),
+        format=fmt,
+        vocab_size=len(words),
+        dim=int(matrix.shape[1]),
+        duplicates=int(meta.get("duplicates", 0)),
+        duplicate_examples=list(meta.get("duplicate_examples", [])),
+        header_count=meta.get("header_count"),
+        has_subwords=False,
+        compression=meta.get("compression"),
+        file_size=path.stat().st_size,
+        warnings=list(meta.get("warnings", [])),
+        from_cache=True,
+    )
     # The user should see the same warnings whether or not the file came from the cache.
     for message in info.warnings:
         if message != already_reported:
@@ -202,11 +245,17 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
     from embedstudio.core.vectors.cache import VectorCache
 
     info = vectors.info
-    meta = {"duplicates": info.duplicates, "duplicate_examples": info.duplicate_examples,
-            "header_count": info.header_count, "compression": info.compression, "warnings": info.warnings}
+    meta = {
+        "duplicates": info.duplicates,
+        "duplicate_examples": info.duplicate_examples,
+        "header_count": info.header_count,
+        "compression": info.compression,
+        "warnings": info.warnings,
+    }
     try:
-        VectorCache().store(info.path, format=info.format, limit=limit, words=vectors.words,
-                            matrix=vectors.matrix, meta=meta)
+        VectorCache().store(
+            info.path, format=info.format, limit=limit, words=vectors.words, matrix=vectors.matrix, meta=meta
+        )
     except OSError as err:
         # A full disk or a read-only cache folder only costs speed next time; the vectors are loaded.
         reporter.info(f"Could not cache {Path(info.path).name} for faster loading next time ({err}).")
@@ -241,23 +290,35 @@ class _OnDiskProgress:
         self._inner.event(kind, payload)
 
 
-def _read_text(opened: OpenedVectorFile, fmt: str, limit: int | None, reporter: Reporter,
-               cancel: CancelToken) -> _Parsed:
+def _read_text(
+    opened: OpenedVectorFile, fmt: str, limit: int | None, reporter: Reporter, cancel: CancelToken
+) -> _Parsed:
     source = opened.path if opened.compression is None else opened.stream
-    result = read_text_vectors(source, limit=limit, has_header=(fmt == "word2vec_text"),
-                               reporter=_OnDiskProgress(reporter, opened), cancel=cancel)
+    result = read_text_vectors(
+        source,
+        limit=limit,
+        has_header=(fmt == "word2vec_text"),
+        reporter=_OnDiskProgress(reporter, opened),
+        cancel=cancel,
+    )
     return _Parsed(**vars(result))
 
 
 # ---- word2vec binary ----------------------------------------------------------------------
-def read_word2vec_binary(opened: OpenedVectorFile, *, limit: int | None = None,
-                         reporter: Reporter | None = None, cancel: CancelToken | None = None) -> _Parsed:
+def read_word2vec_binary(
+    opened: OpenedVectorFile,
+    *,
+    limit: int | None = None,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> _Parsed:
     """Parse word2vec's binary format: a ``<count> <dim>`` line, then per word the word's bytes, a
     space and ``dim`` little-endian float32 numbers (a newline before the next word is optional).
     """
     reporter = ensure_reporter(reporter)
-    progress = ThrottledProgress(reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel),
-                                 unit="B")
+    progress = ThrottledProgress(
+        reporter, opened.file_size, f"Reading {opened.name}", cancel=ensure_cancel(cancel), unit="B"
+    )
     return _BinaryParser(opened, limit, progress).run()
 
 
@@ -268,7 +329,7 @@ class _BinaryParser:
         self.limit = limit
         self.progress = progress
         self.buffer = b""
-        self.pos = 0            # read position inside ``buffer``
+        self.pos = 0  # read position inside ``buffer``
         self.buffer_offset = 0  # offset of buffer[0] in the decompressed file
         self.eof = False
         self.words: list[str] = []
@@ -283,8 +344,9 @@ class _BinaryParser:
         wanted = count if self.limit is None else min(count, self.limit)
         # Trust the header's count only as far as the file could hold it (a damaged header cannot ask
         # for terabytes); the matrix grows if the data holds more.
-        wanted = min(wanted, (self.opened.file_size // (4 * dim + 2) + 1) if self.opened.compression is None
-                     else 1 << 16)
+        wanted = min(
+            wanted, (self.opened.file_size // (4 * dim + 2) + 1) if self.opened.compression is None else 1 << 16
+        )
         self.matrix = np.empty((max(wanted, 1), dim), dtype=np.float32)
         records = 0
         while self.limit is None or records < self.limit:
@@ -294,31 +356,45 @@ class _BinaryParser:
                 break
             records += 1
         if records != count and (self.limit is None or records < self.limit):
-            self.warnings.append(f"{self.name}: the header says {count} words, but the file holds {records}; "
-                                 f"all {records} were read.")
+            self.warnings.append(
+                f"{self.name}: the header says {count} words, but the file holds {records}; all {records} were read."
+            )
         self._finish_warnings()
         self.matrix.resize((len(self.words), dim), refcheck=False)
         self.progress(self.opened.file_size)
-        return _Parsed(words=self.words, matrix=self.matrix, header_count=count, duplicates=self.duplicates,
-                       duplicate_examples=self.duplicate_examples, new_warnings=self.warnings)
+        return _Parsed(
+            words=self.words,
+            matrix=self.matrix,
+            header_count=count,
+            duplicates=self.duplicates,
+            duplicate_examples=self.duplicate_examples,
+            new_warnings=self.warnings,
+        )
 
     def _read_header(self) -> tuple[int, int]:
         line = self.opened.stream.readline(4096)
         fields = line.split()
         if len(fields) != 2 or not all(f.isdigit() for f in fields):
             shown = line[:60].decode("utf-8", "replace").rstrip()
-            raise VectorFileError(f"{self.name}, line 1: expected a word2vec header '<word count> <dimension>', "
-                                  f"found {shown!r}.", hint="This file is not word2vec binary.")
+            raise VectorFileError(
+                f"{self.name}, line 1: expected a word2vec header '<word count> <dimension>', found {shown!r}.",
+                hint="This file is not word2vec binary.",
+            )
         count, dim = int(fields[0]), int(fields[1])
         if dim < 1:
-            raise VectorFileError(f"{self.name}, line 1: the header gives dimension {dim}; a vector needs "
-                                  "at least one number.")
+            raise VectorFileError(
+                f"{self.name}, line 1: the header gives dimension {dim}; a vector needs at least one number."
+            )
         if dim > MAX_DIM:
-            raise VectorFileError(f"{self.name}, line 1: the header gives dimension {dim:,}, more than the "
-                                  f"{MAX_DIM:,} numbers per word any real vector file has; the header is damaged.")
+            raise VectorFileError(
+                f"{self.name}, line 1: the header gives dimension {dim:,}, more than the "
+                f"{MAX_DIM:,} numbers per word any real vector file has; the header is damaged."
+            )
         if count < 1:
-            raise VectorFileError(f"{self.name}, line 1: the header says the file holds {count} words.",
-                                  hint="Choose a file that holds vectors.")
+            raise VectorFileError(
+                f"{self.name}, line 1: the header says the file holds {count} words.",
+                hint="Choose a file that holds vectors.",
+            )
         self.buffer_offset = len(line)
         return count, dim
 
@@ -331,7 +407,7 @@ class _BinaryParser:
             self.eof = True
             return False
         self.buffer_offset += self.pos
-        self.buffer = self.buffer[self.pos:] + block
+        self.buffer = self.buffer[self.pos :] + block
         self.pos = 0
         fraction = self.opened.fraction_read()
         self.progress(fraction * self.opened.file_size if fraction is not None else 0)
@@ -339,14 +415,15 @@ class _BinaryParser:
 
     def _more_data(self) -> bool:
         """Whether anything but whitespace follows (words beyond the header's count)."""
-        while not self.buffer[self.pos:].strip():
+        while not self.buffer[self.pos :].strip():
             self.pos = len(self.buffer)
             if not self._fill():
                 return False
         return True
 
     def _read_record(self, index: int, count: int, dim: int) -> bool:
-        """Read word ``index`` (0-based) and its vector into the matrix; False for a partial record past the header's count."""
+        """Read word ``index`` (0-based) and its vector into the matrix; False for a partial record past the
+        header's count."""
         need = 4 * dim
         space = self.buffer.find(b" ", self.pos)
         while space < 0 or space + 1 + need > len(self.buffer):
@@ -354,15 +431,18 @@ class _BinaryParser:
                 raise VectorFileError(
                     f"{self.name}: word {index + 1} at byte {self.buffer_offset + self.pos} is longer than "
                     f"{_MAX_WORD_BYTES:,} bytes.",
-                    hint="The header's dimension does not fit the data, or this is not a word2vec binary file.")
+                    hint="The header's dimension does not fit the data, or this is not a word2vec binary file.",
+                )
             if not self._fill():
                 if index >= count:
-                    self.warnings.append(f"{self.name}: {len(self.buffer) - self.pos} bytes after the last "
-                                         f"complete vector (word {index}) were ignored.")
+                    self.warnings.append(
+                        f"{self.name}: {len(self.buffer) - self.pos} bytes after the last "
+                        f"complete vector (word {index}) were ignored."
+                    )
                     return False
                 raise self._truncated(index, count, dim)
             space = self.buffer.find(b" ", self.pos)
-        raw_word = self.buffer[self.pos:space].lstrip(b"\n")
+        raw_word = self.buffer[self.pos : space].lstrip(b"\n")
         start = space + 1
         self.pos = start + need
         word = self._decode(raw_word, index)
@@ -382,15 +462,17 @@ class _BinaryParser:
     def _truncated(self, index: int, count: int, dim: int) -> VectorFileError:
         left = len(self.buffer) - self.pos
         end = self.buffer_offset + len(self.buffer)
-        if not self.buffer[self.pos:].strip():
+        if not self.buffer[self.pos :].strip():
             return VectorFileError(
                 f"{self.name}: the header says {count:,} words, but the data ends at byte {end:,}, right after "
                 f"word {index:,}: the file is truncated, or its header's count is wrong.",
-                hint="Download the file again; if it is complete, correct the count on its first line.")
+                hint="Download the file again; if it is complete, correct the count on its first line.",
+            )
         return VectorFileError(
             f"{self.name} is truncated: the data ends at byte {end:,} inside word {index + 1:,} of the {count:,} "
             f"the header announces ({left:,} bytes of that record are there; a record is the word, a space and "
-            f"{4 * dim:,} bytes for {dim} float32 numbers); the file is incomplete, download it again.")
+            f"{4 * dim:,} bytes for {dim} float32 numbers); the file is incomplete, download it again."
+        )
 
     def _decode(self, raw: bytes, index: int) -> str:
         try:
@@ -403,18 +485,23 @@ class _BinaryParser:
         if self.latin1_words:
             listed = ", ".join(str(i) for i in self.latin1_words[:MAX_LISTED])
             more = len(self.latin1_words) - MAX_LISTED
-            self.warnings.append(f"{self.name}: {len(self.latin1_words)} words are not valid UTF-8 and were read "
-                                 f"as Latin-1 (word {listed}{f' and {more} more' if more > 0 else ''}).")
+            self.warnings.append(
+                f"{self.name}: {len(self.latin1_words)} words are not valid UTF-8 and were read "
+                f"as Latin-1 (word {listed}{f' and {more} more' if more > 0 else ''})."
+            )
         if self.duplicates:
             examples = ", ".join(repr(w) for w in self.duplicate_examples)
-            self.warnings.append(f"{self.name}: {self.duplicates} duplicate words; the first vector of each was "
-                                 f"kept (for example {examples}).")
+            self.warnings.append(
+                f"{self.name}: {self.duplicates} duplicate words; the first vector of each was "
+                f"kept (for example {examples})."
+            )
 
 
 # ---- fastText .bin and gensim native ------------------------------------------------------
 @contextmanager
-def _loadable_path(path: Path, compression: str | None, reporter: Reporter, *,
-                   smart_open: bool = True) -> Iterator[Path]:
+def _loadable_path(
+    path: Path, compression: str | None, reporter: Reporter, *, smart_open: bool = True
+) -> Iterator[Path]:
     """A path gensim (or fasttext) can open: the file itself, or a decompressed temporary copy.
 
     gensim (through smart_open) decompresses ``.gz`` and ``.bz2`` by their suffix only, and never zip
@@ -433,8 +520,9 @@ def _loadable_path(path: Path, compression: str | None, reporter: Reporter, *,
     cache = VectorCache()
     cache.root.mkdir(parents=True, exist_ok=True)
     cache.remove_leftovers()
-    fd, temp = tempfile.mkstemp(prefix=f"{UNPACK_PREFIX}{os.getpid()}-", suffix="-" + Path(path.stem).name,
-                                dir=cache.root)
+    fd, temp = tempfile.mkstemp(
+        prefix=f"{UNPACK_PREFIX}{os.getpid()}-", suffix="-" + Path(path.stem).name, dir=cache.root
+    )
     try:
         with os.fdopen(fd, "wb") as out, open_vector_file(path) as opened:
             if opened.compression == "zip" and opened._member_size:
@@ -448,12 +536,24 @@ def _loadable_path(path: Path, compression: str | None, reporter: Reporter, *,
             pass
 
 
-_GENSIM_READ_ERRORS = (struct.error, ValueError, EOFError, AssertionError, UnicodeDecodeError, OSError,
-                       IndexError, KeyError, AttributeError, ImportError, TypeError)
+_GENSIM_READ_ERRORS = (
+    struct.error,
+    ValueError,
+    EOFError,
+    AssertionError,
+    UnicodeDecodeError,
+    OSError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    ImportError,
+    TypeError,
+)
 
 
-def _read_fasttext_bin(path: Path, compression: str | None, limit: int | None, reporter: Reporter,
-                       cancel: CancelToken) -> _Parsed:
+def _read_fasttext_bin(
+    path: Path, compression: str | None, limit: int | None, reporter: Reporter, cancel: CancelToken
+) -> _Parsed:
     # From the first bytes, before anything is unpacked or handed to fasttext/gensim (whose loaders
     # die of SIGFPE, MemoryError or OverflowError on some damaged headers).
     with open_vector_file(path) as opened:
@@ -477,8 +577,10 @@ def _read_fasttext_bin(path: Path, compression: str | None, limit: int | None, r
 
 
 def _damaged_fasttext(path: Path, err: BaseException) -> VectorFileError:
-    return VectorFileError(f"{path.name}: could not read it as a fastText .bin model ({type(err).__name__}: {err}).",
-                           hint="The file is probably incomplete or damaged; download it again.")
+    return VectorFileError(
+        f"{path.name}: could not read it as a fastText .bin model ({type(err).__name__}: {err}).",
+        hint="The file is probably incomplete or damaged; download it again.",
+    )
 
 
 def _is_supervised_fasttext(path: Path) -> bool:
@@ -486,7 +588,7 @@ def _is_supervised_fasttext(path: Path) -> bool:
     with open_vector_file(path) as opened:
         head = opened.stream.read(40)
     offset = 36 if head.startswith(FASTTEXT_MAGIC) else 28  # old files lack the magic and version fields
-    return len(head) >= offset + 4 and struct.unpack("<i", head[offset:offset + 4])[0] == 3
+    return len(head) >= offset + 4 and struct.unpack("<i", head[offset : offset + 4])[0] == 3
 
 
 _FT_LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
@@ -499,53 +601,85 @@ def check_fasttext_header(head: bytes, name: str) -> dict[str, Any]:
     new_format = head.startswith(FASTTEXT_MAGIC)
     offset = 8 if new_format else 0
     if len(head) < offset + 56 + 12:
-        raise VectorFileError(f"{name} is truncated: a fastText .bin header needs {offset + 68} bytes, the file "
-                              f"holds {len(head)}; download it again.")
+        raise VectorFileError(
+            f"{name} is truncated: a fastText .bin header needs {offset + 68} bytes, the file "
+            f"holds {len(head)}; download it again."
+        )
     if new_format:
         version = struct.unpack("<i", head[4:8])[0]
         if version not in (11, 12):
             raise _bad_fasttext_field(name, "version", version, "11 or 12")
-    keys = ("dim", "ws", "epoch", "minCount", "neg", "wordNgrams", "loss", "model", "bucket", "minn", "maxn",
-            "lrUpdateRate", "t")
-    args = dict(zip(keys, struct.unpack("<12id", head[offset:offset + 56])))
-    args["size"], args["nwords"], args["nlabels"] = struct.unpack("<3i", head[offset + 56:offset + 68])
+    keys = (
+        "dim",
+        "ws",
+        "epoch",
+        "minCount",
+        "neg",
+        "wordNgrams",
+        "loss",
+        "model",
+        "bucket",
+        "minn",
+        "maxn",
+        "lrUpdateRate",
+        "t",
+    )
+    args = dict(zip(keys, struct.unpack("<12id", head[offset : offset + 56])))
+    args["size"], args["nwords"], args["nlabels"] = struct.unpack("<3i", head[offset + 56 : offset + 68])
     checks = [
         ("dim", 1 <= args["dim"] <= MAX_DIM, f"1 to {MAX_DIM:,}"),
-        ("ws", args["ws"] >= 1, "at least 1"), ("epoch", args["epoch"] >= 1, "at least 1"),
-        ("minCount", args["minCount"] >= 0, "0 or more"), ("neg", args["neg"] >= 0, "0 or more"),
+        ("ws", args["ws"] >= 1, "at least 1"),
+        ("epoch", args["epoch"] >= 1, "at least 1"),
+        ("minCount", args["minCount"] >= 0, "0 or more"),
+        ("neg", args["neg"] >= 0, "0 or more"),
         ("wordNgrams", 1 <= args["wordNgrams"] <= 100, "1 to 100"),
         ("loss", args["loss"] in _FT_LOSSES, "1 to 4 (hs, ns, softmax, ova)"),
         ("model", args["model"] in _FT_MODELS, "1 to 3 (cbow, skipgram, supervised)"),
         ("bucket", args["bucket"] >= 0, "0 or more"),
-        ("minn", 0 <= args["minn"] <= 100, "0 to 100"), ("maxn", 0 <= args["maxn"] <= 100, "0 to 100"),
+        ("minn", 0 <= args["minn"] <= 100, "0 to 100"),
+        ("maxn", 0 <= args["maxn"] <= 100, "0 to 100"),
         ("lrUpdateRate", args["lrUpdateRate"] >= 1, "at least 1"),
         ("t", 0.0 <= args["t"] < 1.0, "from 0 up to 1"),
         ("words in the vocabulary (size)", args["size"] >= 1, "at least 1"),
-        ("nwords", args["nwords"] >= 0, "0 or more"), ("nlabels", args["nlabels"] >= 0, "0 or more"),
+        ("nwords", args["nwords"] >= 0, "0 or more"),
+        ("nlabels", args["nlabels"] >= 0, "0 or more"),
     ]
     for field_name, ok, expected in checks:
         if not ok:
-            raise _bad_fasttext_field(name, field_name, args[field_name.split("(")[-1].rstrip(")")] if "(" in field_name
-                                      else args[field_name], expected)
+            raise _bad_fasttext_field(
+                name,
+                field_name,
+                args[field_name.split("(")[-1].rstrip(")")] if "(" in field_name else args[field_name],
+                expected,
+            )
     if args["maxn"] > 0 and args["minn"] > args["maxn"]:
-        raise VectorFileError(f"{name}: the fastText header gives minn {args['minn']} > maxn {args['maxn']}: "
-                              "character n-grams would be impossible; the header is damaged.",
-                              hint="Download the model again; if you trained it, check its -minn/-maxn.")
+        raise VectorFileError(
+            f"{name}: the fastText header gives minn {args['minn']} > maxn {args['maxn']}: "
+            "character n-grams would be impossible; the header is damaged.",
+            hint="Download the model again; if you trained it, check its -minn/-maxn.",
+        )
     if args["maxn"] > 0 and args["bucket"] == 0:
-        raise VectorFileError(f"{name}: the fastText header asks for character n-grams (maxn {args['maxn']}) but "
-                              "gives bucket 0 (no room for them); fastText itself would crash on it, so the header "
-                              "is damaged.", hint="Download the model again.")
+        raise VectorFileError(
+            f"{name}: the fastText header asks for character n-grams (maxn {args['maxn']}) but "
+            "gives bucket 0 (no room for them); fastText itself would crash on it, so the header "
+            "is damaged.",
+            hint="Download the model again.",
+        )
     if args["nwords"] + args["nlabels"] != args["size"]:
-        raise VectorFileError(f"{name}: the fastText header says the vocabulary holds {args['size']:,} entries but "
-                              f"{args['nwords']:,} words and {args['nlabels']:,} labels; the header is damaged.",
-                              hint="Download the model again.")
+        raise VectorFileError(
+            f"{name}: the fastText header says the vocabulary holds {args['size']:,} entries but "
+            f"{args['nwords']:,} words and {args['nlabels']:,} labels; the header is damaged.",
+            hint="Download the model again.",
+        )
     return args
 
 
 def _bad_fasttext_field(name: str, field_name: str, value: Any, expected: str) -> VectorFileError:
-    return VectorFileError(f"{name}: the fastText .bin header gives {field_name} = {value!r}; fastText writes "
-                           f"{expected}. The file is damaged or not a fastText model.",
-                           hint="Download the model again.")
+    return VectorFileError(
+        f"{name}: the fastText .bin header gives {field_name} = {value!r}; fastText writes "
+        f"{expected}. The file is damaged or not a fastText model.",
+        hint="Download the model again.",
+    )
 
 
 def _check_fasttext_layout(path: Path, name: str) -> None:
@@ -586,8 +720,11 @@ def _check_fasttext_layout(path: Path, name: str) -> None:
 def _check_matrix_shape(name: str, which: str, rows: int, cols: int, dim: int, expected_rows: int | None) -> None:
     if cols != dim or rows < 0 or (expected_rows is not None and rows != expected_rows):
         want = f"{expected_rows:,} × {dim}" if expected_rows is not None else f"rows × {dim}"
-        raise VectorFileError(f"{name}: the fastText {which} matrix is {rows:,} × {cols:,}, but the header "
-                              f"implies {want}; the file is damaged.", hint="Download the model again.")
+        raise VectorFileError(
+            f"{name}: the fastText {which} matrix is {rows:,} × {cols:,}, but the header "
+            f"implies {want}; the file is damaged.",
+            hint="Download the model again.",
+        )
 
 
 class _SectionReader:
@@ -601,7 +738,8 @@ class _SectionReader:
     def _truncated(self, what: str, need: int, start: int) -> VectorFileError:
         return VectorFileError(
             f"{self.name} is truncated: its {what} needs {need:,} bytes from byte {start:,}, but the file ends at "
-            f"byte {self.size:,}; the file is incomplete, download it again.")
+            f"byte {self.size:,}; the file is incomplete, download it again."
+        )
 
     def take(self, count: int, what: str) -> bytes:
         start = self.fh.tell()
@@ -628,7 +766,8 @@ class _SectionReader:
                     raise VectorFileError(
                         f"{self.name} is truncated: its vocabulary of {entries:,} words starts at byte {start:,} "
                         f"and runs past the end of the file (byte {self.size:,}); the file is incomplete, "
-                        "download it again.")
+                        "download it again."
+                    )
                 buffer, pos = buffer[pos:] + block, 0
                 end = buffer.find(b"\x00")
             pos = end + 10
@@ -651,8 +790,9 @@ class _FastTextModelSubwords:
         return np.array(out, dtype=np.float32)
 
 
-def _read_fasttext_supervised(path: Path, compression: str | None, limit: int | None, reporter: Reporter,
-                              cancel: CancelToken) -> _Parsed:
+def _read_fasttext_supervised(
+    path: Path, compression: str | None, limit: int | None, reporter: Reporter, cancel: CancelToken
+) -> _Parsed:
     """A supervised fastText model's word vectors, through fasttext-wheel (gensim refuses these files)."""
     from fasttext.FastText import _FastText
 
@@ -681,31 +821,40 @@ def _read_fasttext_supervised(path: Path, compression: str | None, limit: int | 
     subwords = builder if args.maxn > 0 else None
     if subwords is None and not model.f.isQuant():
         # Without subwords a word's vector is its input row (words come before labels).
-        matrix = np.array(model.get_input_matrix()[:len(words)], dtype=np.float32)
+        matrix = np.array(model.get_input_matrix()[: len(words)], dtype=np.float32)
     elif raw_words:
         matrix = np.vstack([builder.get_vector(raw) for raw in raw_words])
     else:
         matrix = np.empty((0, args.dim), dtype=np.float32)
     warnings = []
     if latin1:
-        listed = ", ".join(map(str, latin1[:MAX_LISTED])) + (f" and {len(latin1) - MAX_LISTED} more"
-                                                             if len(latin1) > MAX_LISTED else "")
-        warnings.append(f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 "
-                        f"(word {listed}).")
+        listed = ", ".join(map(str, latin1[:MAX_LISTED])) + (
+            f" and {len(latin1) - MAX_LISTED} more" if len(latin1) > MAX_LISTED else ""
+        )
+        warnings.append(
+            f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 (word {listed})."
+        )
     from ..supervised_fasttext import vectors_warning  # "a classifier with N labels", said first
 
     warnings.insert(0, vectors_warning(model, path))
-    return _Parsed(words=words, matrix=np.ascontiguousarray(matrix, dtype=np.float32), subword_model=subwords,
-                   new_warnings=warnings)
+    return _Parsed(
+        words=words,
+        matrix=np.ascontiguousarray(matrix, dtype=np.float32),
+        subword_model=subwords,
+        new_warnings=warnings,
+    )
 
 
-def _read_gensim(path: Path, compression: str | None, limit: int | None, reporter: Reporter,
-                 cancel: CancelToken) -> _Parsed:
+def _read_gensim(
+    path: Path, compression: str | None, limit: int | None, reporter: Reporter, cancel: CancelToken
+) -> _Parsed:
     from gensim.utils import SaveLoad
 
     # Said before loading, because loading is when a hostile pickle would act.
-    trust = (f"{path.name} is a gensim model file, which is a Python pickle: it was opened because you said "
-             "you trust it (opening it runs code it names); word2vec or GloVe files carry no code.")
+    trust = (
+        f"{path.name} is a gensim model file, which is a Python pickle: it was opened because you said "
+        "you trust it (opening it runs code it names); word2vec or GloVe files carry no code."
+    )
     reporter.warning(trust)
     reporter.progress(0, None, f"Reading {path.name} (gensim model; no progress is available)")
     with _loadable_path(path, compression, reporter) as loadable:
@@ -713,13 +862,17 @@ def _read_gensim(path: Path, compression: str | None, limit: int | None, reporte
             # mmap only works on an uncompressed file whose arrays were saved separately; else it is ignored.
             obj = SaveLoad.load(str(loadable), mmap=None if compression else "r")
         except _GENSIM_READ_ERRORS as err:
-            raise VectorFileError(f"{path.name}: could not read it as a gensim model ({type(err).__name__}: {err}).",
-                                  hint=_gensim_hint(err)) from err
+            raise VectorFileError(
+                f"{path.name}: could not read it as a gensim model ({type(err).__name__}: {err}).",
+                hint=_gensim_hint(err),
+            ) from err
     cancel.raise_if_cancelled()
     kv = getattr(obj, "wv", obj)
     if not (hasattr(kv, "index_to_key") and hasattr(kv, "vectors")):
-        raise VectorFileError(f"{path.name}: this gensim file holds a {type(obj).__name__}, not word vectors.",
-                              hint="Choose a KeyedVectors, Word2Vec or FastText model file.")
+        raise VectorFileError(
+            f"{path.name}: this gensim file holds a {type(obj).__name__}, not word vectors.",
+            hint="Choose a KeyedVectors, Word2Vec or FastText model file.",
+        )
     parsed = _parsed_from_keyed_vectors(kv, limit)
     parsed.warnings.append(trust)  # already reported above; kept in info.warnings for the library's tooltip
     return parsed
@@ -727,11 +880,15 @@ def _read_gensim(path: Path, compression: str | None, limit: int | None, reporte
 
 def _gensim_hint(err: BaseException) -> str:
     if isinstance(err, FileNotFoundError):
-        return ("The model was saved with its arrays in separate '.npy' files; keep them beside it, "
-                "with their original names.")
+        return (
+            "The model was saved with its arrays in separate '.npy' files; keep them beside it, "
+            "with their original names."
+        )
     if isinstance(err, (ImportError, AttributeError, TypeError)):
-        return ("It was probably saved by an old gensim version that gensim 4 cannot read; load and re-save it "
-                "with gensim 3.8.3, or export it as word2vec binary.")
+        return (
+            "It was probably saved by an old gensim version that gensim 4 cannot read; load and re-save it "
+            "with gensim 3.8.3, or export it as word2vec binary."
+        )
     return "The file may be incomplete or damaged."
 
 

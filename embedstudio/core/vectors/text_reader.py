@@ -32,11 +32,12 @@ import io
 import os
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import numpy as np
 
@@ -65,9 +66,14 @@ class TextVectors:
         return int(self.matrix.shape[1])
 
 
-def read_text_vectors(source: str | os.PathLike | BinaryIO, *, limit: int | None = None,
-                      has_header: bool | None = None, reporter: Reporter | None = None,
-                      cancel: CancelToken | None = None) -> TextVectors:
+def read_text_vectors(
+    source: str | os.PathLike | BinaryIO,
+    *,
+    limit: int | None = None,
+    has_header: bool | None = None,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> TextVectors:
     """Read a GloVe / word2vec text / fastText ``.vec`` file.
 
     ``source`` is a path or a binary file object (for example an already-decompressing
@@ -92,7 +98,7 @@ def read_text_vectors(source: str | os.PathLike | BinaryIO, *, limit: int | None
 _WARM_UP_BYTES = 16 << 20
 
 
-@lru_cache(maxsize=None)
+@cache
 def _let_malloc_reuse_chunk_buffers() -> None:
     """Allocate and free one 16 MiB block, once per process.
 
@@ -111,10 +117,12 @@ def _open_source(source) -> Iterator[tuple[BinaryIO, str, int | None]]:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
-            fh = open(path, "rb")
+            fh = open(path, "rb")  # noqa: SIM115 - the reader owns the handle and closes it in close()
         except OSError as err:
-            raise VectorFileError(f"{path}: cannot open the vector file ({err.strerror}).",
-                                  hint="Check that the file exists and that you may read it.") from err
+            raise VectorFileError(
+                f"{path}: cannot open the vector file ({err.strerror}).",
+                hint="Check that the file exists and that you may read it.",
+            ) from err
         with fh:
             yield fh, str(path), os.fstat(fh.fileno()).st_size
         return
@@ -137,8 +145,15 @@ def _plain_file_remaining(stream) -> int | None:
 class _TextVectorParser:
     """One pass over the stream; state lives here so the chunk loop stays small."""
 
-    def __init__(self, stream: BinaryIO, name: str, total: int | None, limit: int | None,
-                 has_header: bool | None, progress: ThrottledProgress) -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        name: str,
+        total: int | None,
+        limit: int | None,
+        has_header: bool | None,
+        progress: ThrottledProgress,
+    ) -> None:
         self.stream = stream
         self.name = name
         self.total = total
@@ -164,15 +179,18 @@ class _TextVectorParser:
         chunks = self._line_chunks()
         first = self._next_nonblank(chunks, b"")
         if first is None:
-            raise VectorFileError(f"{self.name}: the file is empty.",
-                                  hint="Choose a GloVe, word2vec or fastText vector file.")
+            raise VectorFileError(
+                f"{self.name}: the file is empty.", hint="Choose a GloVe, word2vec or fastText vector file."
+            )
         rest = self._read_header(first)
         if not rest.strip():
             rest = self._next_nonblank(chunks, rest)
         if rest is None:
             raise VectorFileError(
                 f"{self.name}: the header says {self.header_count} words of {self.dim} numbers, "
-                f"but no vector lines follow.", hint="The file may be truncated; download it again.")
+                f"but no vector lines follow.",
+                hint="The file may be truncated; download it again.",
+            )
         self._choose_dim_and_allocate(rest)
         done = self._add_chunk(rest)
         for chunk in chunks:
@@ -200,8 +218,8 @@ class _TextVectorParser:
             if cut < 0:
                 tail = data
                 continue
-            tail = data[cut + 1:]
-            yield data[:cut + 1]
+            tail = data[cut + 1 :]
+            yield data[: cut + 1]
             self.progress(self.bytes_read)
 
     def _next_nonblank(self, chunks: Iterator[bytes], blank: bytes) -> bytes | None:
@@ -231,17 +249,22 @@ class _TextVectorParser:
             raise VectorFileError(
                 f"{self.name}, line {self.next_line_no}: expected a header '<word count> <dimension>', "
                 f"found {_shown(line)!r}.",
-                hint="Choose 'no header' for GloVe files, which start directly with a word and its numbers.")
+                hint="Choose 'no header' for GloVe files, which start directly with a word and its numbers.",
+            )
         self.header_count, self.dim = int(fields[0]), int(fields[1])
         if self.dim < 1:
-            raise VectorFileError(f"{self.name}, line {self.next_line_no}: the header gives dimension "
-                                  f"{self.dim}; a vector needs at least one number.")
+            raise VectorFileError(
+                f"{self.name}, line {self.next_line_no}: the header gives dimension "
+                f"{self.dim}; a vector needs at least one number."
+            )
         if self.dim > MAX_DIM:
-            raise VectorFileError(f"{self.name}, line {self.next_line_no}: the header gives {self.dim:,} numbers "
-                                  f"per word, more than the {MAX_DIM:,} any real vector file has; the header is "
-                                  "damaged.")
+            raise VectorFileError(
+                f"{self.name}, line {self.next_line_no}: the header gives {self.dim:,} numbers "
+                f"per word, more than the {MAX_DIM:,} any real vector file has; the header is "
+                "damaged."
+            )
         self.next_line_no += 1
-        return b"" if end < 0 else chunk[end + 1:]
+        return b"" if end < 0 else chunk[end + 1 :]
 
     def _choose_dim_and_allocate(self, chunk: bytes) -> None:
         sample = [line for line in chunk.split(b"\n", 1000)[:1000] if line.strip()]
@@ -252,7 +275,8 @@ class _TextVectorParser:
                 raise VectorFileError(
                     f"{self.name}, line {self.next_line_no}: the header says {self.dim} numbers per word, "
                     f"but the lines hold {usual} numbers after the word.",
-                    hint="The header does not match the file; fix its first line or choose 'no header'.")
+                    hint="The header does not match the file; fix its first line or choose 'no header'.",
+                )
         else:
             # The most common column count, not the first line's, so that a first word with a
             # space inside cannot set the dimension.
@@ -261,7 +285,8 @@ class _TextVectorParser:
                 raise VectorFileError(
                     f"{self.name}, line {self.next_line_no}: expected a word followed by numbers, "
                     f"found {_shown(sample[0])!r}.",
-                    hint="Choose a GloVe, word2vec or fastText text vector file.")
+                    hint="Choose a GloVe, word2vec or fastText text vector file.",
+                )
         self.matrix = np.empty((self._initial_capacity(chunk), self.dim), dtype=np.float32)
 
     def _initial_capacity(self, chunk: bytes) -> int:
@@ -351,9 +376,9 @@ class _TextVectorParser:
         if room is not None and room < lines:
             lines = room
         words = [chunk[s:e] for s, e in zip(starts[:lines].tolist(), word_ends[:lines].tolist())]
-        token_starts = grid[:lines, :self.dim] + 1
+        token_starts = grid[:lines, : self.dim] + 1
         token_ends = np.empty_like(token_starts)
-        token_ends[:, :-1] = grid[:lines, 1:self.dim]
+        token_ends[:, :-1] = grid[:lines, 1 : self.dim]
         token_ends[:, -1] = number_ends[:lines]
         values = _parse_decimal_tokens(chunk, token_starts.ravel(), token_ends.ravel())
         if values is None:
@@ -375,8 +400,9 @@ class _TextVectorParser:
             self._raise_for_bad_numbers(numbers, line_numbers)
         return words, values, line_numbers
 
-    def _split_lines(self, lines: list[bytes], first_line_no: int
-                     ) -> tuple[list[bytes], list[bytes], list[int] | range]:
+    def _split_lines(
+        self, lines: list[bytes], first_line_no: int
+    ) -> tuple[list[bytes], list[bytes], list[int] | range]:
         dim = self.dim
         words: list[bytes] = []
         numbers: list[bytes] = []
@@ -385,7 +411,7 @@ class _TextVectorParser:
             if line.count(b" ") == dim and b"\t" not in line:
                 cut = line.find(b" ")
                 words.append(line[:cut])
-                numbers.append(line[cut + 1:])
+                numbers.append(line[cut + 1 :])
             else:
                 odd.append(i)
                 word, nums = self._split_irregular(line, first_line_no + i)
@@ -409,7 +435,8 @@ class _TextVectorParser:
             raise VectorFileError(
                 f"{self.name}, line {line_no}: expected {self.dim} numbers after the word, found {found}.",
                 hint=f"Every line must be a word followed by {self.dim} numbers separated by spaces "
-                     f"(the dimension comes from {origin}). The file may be truncated or not a vector file.")
+                f"(the dimension comes from {origin}). The file may be truncated or not a vector file.",
+            )
         word = pieces[0]
         if b" " in word:  # gensim splits on spaces only, so a tab inside a word is ordinary
             self.spaced_lines.append(line_no)
@@ -435,14 +462,14 @@ class _TextVectorParser:
             for column, token in enumerate(fields, start=2):
                 if not _is_number(token):
                     raise VectorFileError(
-                        f"{self.name}, line {line_no}, column {column}: "
-                        f"{_shown(token)!r} is not a number.",
+                        f"{self.name}, line {line_no}, column {column}: {_shown(token)!r} is not a number.",
                         hint="Columns count from 1 (the word); every column after the word must be a "
-                             "decimal number such as 0.12345 or -1.5e-3.")
+                        "decimal number such as 0.12345 or -1.5e-3.",
+                    )
             if len(fields) != self.dim:
                 raise VectorFileError(
-                    f"{self.name}, line {line_no}: expected {self.dim} numbers after the word, "
-                    f"found {len(fields)}.")
+                    f"{self.name}, line {line_no}: expected {self.dim} numbers after the word, found {len(fields)}."
+                )
         raise VectorFileError(f"{self.name}: could not parse the numbers near line {line_numbers[0]}.")
 
     def _decode_words(self, words: list[bytes], line_numbers) -> list[str]:
@@ -468,41 +495,62 @@ class _TextVectorParser:
                 capacity = max(min(capacity, self.limit), end)
             # In-place realloc: for large blocks glibc moves pages (mremap) instead of copying.
             self.matrix.resize((capacity, self.dim), refcheck=False)
-        self.matrix[self.rows:end] = values
+        self.matrix[self.rows : end] = values
         self.words.extend(words)
         self.rows = end
 
     # -- end ---------------------------------------------------------------------------------
     def _finish(self) -> TextVectors:
         warn: list[str] = []
-        if self.header_count is not None and self.header_count != self.rows and not (
-                self.limit is not None and self.rows == self.limit):
-            warn.append(f"{self.name}: the header says {self.header_count} words, but the file holds "
-                        f"{self.rows} vector lines; all {self.rows} lines were read.")
+        if (
+            self.header_count is not None
+            and self.header_count != self.rows
+            and not (self.limit is not None and self.rows == self.limit)
+        ):
+            warn.append(
+                f"{self.name}: the header says {self.header_count} words, but the file holds "
+                f"{self.rows} vector lines; all {self.rows} lines were read."
+            )
         if self.latin1_lines:
-            warn.append(f"{self.name}: {len(self.latin1_lines)} words are not valid UTF-8 and were read "
-                        f"as Latin-1 ({_lines_phrase(self.latin1_lines)}).")
+            warn.append(
+                f"{self.name}: {len(self.latin1_lines)} words are not valid UTF-8 and were read "
+                f"as Latin-1 ({_lines_phrase(self.latin1_lines)})."
+            )
         if self.spaced_lines:
             examples = ", ".join(repr(w) for w in self.spaced_examples)
-            warn.append(f"{self.name}: {len(self.spaced_lines)} words contain spaces "
-                        f"({_lines_phrase(self.spaced_lines)}), for example {examples}; each was read as "
-                        f"everything before the last {self.dim} numbers.")
+            warn.append(
+                f"{self.name}: {len(self.spaced_lines)} words contain spaces "
+                f"({_lines_phrase(self.spaced_lines)}), for example {examples}; each was read as "
+                f"everything before the last {self.dim} numbers."
+            )
         if self.long_lines:
             start, size = self.long_example
-            warn.append(f"{self.name}: {len(self.long_lines)} lines were skipped because their word is longer than "
-                        f"{MAX_WORD_BYTES:,} bytes ({_lines_phrase(self.long_lines)}; the first starts "
-                        f"{_shown(start, 40)!r} and is {size:,} bytes long): the file is probably damaged there.")
+            warn.append(
+                f"{self.name}: {len(self.long_lines)} lines were skipped because their word is longer than "
+                f"{MAX_WORD_BYTES:,} bytes ({_lines_phrase(self.long_lines)}; the first starts "
+                f"{_shown(start, 40)!r} and is {size:,} bytes long): the file is probably damaged there."
+            )
         if self.nul_lines:
-            warn.append(f"{self.name}: {len(self.nul_lines)} words contain a NUL byte "
-                        f"({_lines_phrase(self.nul_lines)}); the file may be damaged there. They were read as they are.")
+            warn.append(
+                f"{self.name}: {len(self.nul_lines)} words contain a NUL byte "
+                f"({_lines_phrase(self.nul_lines)}); the file may be damaged there. They were read as they are."
+            )
         duplicates, examples = self._drop_duplicates()
         if duplicates:
-            warn.append(f"{self.name}: {duplicates} duplicate words; the first vector of each was kept "
-                        f"(for example {', '.join(repr(w) for w in examples)}).")
+            warn.append(
+                f"{self.name}: {duplicates} duplicate words; the first vector of each was kept "
+                f"(for example {', '.join(repr(w) for w in examples)})."
+            )
         self.matrix.resize((len(self.words), self.dim), refcheck=False)
         self.progress(self.bytes_read)
-        return TextVectors(words=self.words, matrix=self.matrix, header_count=self.header_count,
-                           duplicates=duplicates, duplicate_examples=examples, warnings=warn)
+        return TextVectors(
+            words=self.words,
+            matrix=self.matrix,
+            header_count=self.header_count,
+            duplicates=duplicates,
+            duplicate_examples=examples,
+            warnings=warn,
+        )
 
     def _drop_duplicates(self) -> tuple[int, list[str]]:
         if not _may_have_duplicates(self.words):
@@ -609,8 +657,8 @@ def _compact_rows(matrix: np.ndarray, keep: np.ndarray, block: int = 8192) -> No
     Safe because ``keep[j] >= j``: a block's targets lie below every later block's sources.
     """
     for start in range(0, len(keep), block):
-        rows = keep[start:start + block]
-        matrix[start:start + len(rows)] = matrix[rows]
+        rows = keep[start : start + block]
+        matrix[start : start + len(rows)] = matrix[rows]
 
 
 def _is_number(token: bytes) -> bool:

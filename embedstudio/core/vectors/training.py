@@ -28,15 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from embedstudio.core.errors import ConfigError, DatasetError, TrainingError
-from embedstudio.core.jobs import (Cancelled, CancelToken, Reporter, ThrottledProgress, ensure_cancel,
-                                   ensure_reporter)
+from embedstudio.core.jobs import Cancelled, CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
 
 TRAINING_ALGORITHMS = ("fasttext", "word2vec")
-MAX_BUCKET = 2_000_000     # fastText's default
+MAX_BUCKET = 2_000_000  # fastText's default
 MIN_BUCKET = 10_000
 _POLL_SECONDS = 0.2
 _GENSIM_MAX_SENTENCE = 10_000  # gensim silently truncates longer sentences; we split them instead
@@ -44,9 +44,11 @@ _GENSIM_MAX_SENTENCE = 10_000  # gensim silently truncates longer sentences; we 
 # Keras' lower_and_strip_punctuation: tf.strings.lower (ASCII letters only), then removal of
 # r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']' (all 32 ASCII punctuation marks), then a split on ASCII
 # whitespace. Python's str.lower() and str.split() would also touch non-ASCII letters and spaces.
-_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'
-_KERAS_STANDARDIZE = {**{ord(c): ord(c) + 32 for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-                      **{ord(c): None for c in _PUNCTUATION}}
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_KERAS_STANDARDIZE = {
+    **{ord(c): ord(c) + 32 for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    **{ord(c): None for c in _PUNCTUATION},
+}
 _ASCII_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
 _FASTTEXT_PROGRESS = re.compile(rb"Progress:\s*([0-9.]+)%.*?avg\.loss:\s*([0-9.naif+-]+)")
 
@@ -56,11 +58,24 @@ def tokenize(text: str) -> list[str]:
     return [t for t in _ASCII_WHITESPACE.split(text.translate(_KERAS_STANDARDIZE)) if t]
 
 
-def train_vectors(*, out_path: str | os.PathLike, texts: Iterable[str] | None = None,
-                  corpus_path: str | os.PathLike | None = None, algorithm: str = "fasttext", dim: int = 100,
-                  epochs: int = 5, min_count: int = 2, window: int = 5, minn: int = 3, maxn: int = 6,
-                  seed: int = 1337, threads: int | None = None, bucket: int | None = None,
-                  reporter: Reporter | None = None, cancel: CancelToken | None = None) -> Path:
+def train_vectors(
+    *,
+    out_path: str | os.PathLike,
+    texts: Iterable[str] | None = None,
+    corpus_path: str | os.PathLike | None = None,
+    algorithm: str = "fasttext",
+    dim: int = 100,
+    epochs: int = 5,
+    min_count: int = 2,
+    window: int = 5,
+    minn: int = 3,
+    maxn: int = 6,
+    seed: int = 1337,
+    threads: int | None = None,
+    bucket: int | None = None,
+    reporter: Reporter | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
     """Train skip-gram vectors on ``texts`` or on ``corpus_path`` (one text per line, may be .gz/.bz2).
 
     Writes ``<out>.bin`` and ``<out>.vec`` (``out_path`` with or without one of those suffixes) and
@@ -79,19 +94,38 @@ def train_vectors(*, out_path: str | os.PathLike, texts: Iterable[str] | None = 
     stem = _output_stem(Path(out_path))
     try:
         stem.parent.mkdir(parents=True, exist_ok=True)
-        _train_into(stem, texts, corpus_path, algorithm, min_count, dict(
-            dim=dim, epochs=epochs, window=window, minn=minn, maxn=maxn, seed=seed, threads=threads,
-            bucket=bucket), reporter, cancel)
+        _train_into(
+            stem,
+            texts,
+            corpus_path,
+            algorithm,
+            min_count,
+            dict(
+                dim=dim, epochs=epochs, window=window, minn=minn, maxn=maxn, seed=seed, threads=threads, bucket=bucket
+            ),
+            reporter,
+            cancel,
+        )
     except OSError as err:
-        raise TrainingError(f"Training vectors into {stem.parent} failed: {err.strerror or err} "
-                            f"({getattr(err, 'filename', None) or stem.name}).",
-                            hint="Check that you may write to that folder and that the disk has room.") from err
+        raise TrainingError(
+            f"Training vectors into {stem.parent} failed: {err.strerror or err} "
+            f"({getattr(err, 'filename', None) or stem.name}).",
+            hint="Check that you may write to that folder and that the disk has room.",
+        ) from err
     reporter.info(f"Wrote {stem.name}.bin and {stem.name}.vec.")
     return stem.with_name(stem.name + ".bin")
 
 
-def _train_into(stem: Path, texts, corpus_path, algorithm: str, min_count: int, p: dict[str, Any],
-                reporter: Reporter, cancel: CancelToken) -> None:
+def _train_into(
+    stem: Path,
+    texts,
+    corpus_path,
+    algorithm: str,
+    min_count: int,
+    p: dict[str, Any],
+    reporter: Reporter,
+    cancel: CancelToken,
+) -> None:
     with tempfile.TemporaryDirectory(prefix="embedstudio-train-") as work:
         corpus = Path(work) / "corpus.txt"
         counts, lines = _write_tokenised_corpus(corpus, texts, corpus_path, reporter, cancel)
@@ -100,28 +134,66 @@ def _train_into(stem: Path, texts, corpus_path, algorithm: str, min_count: int, 
             raise TrainingError(
                 f"No word occurs at least {min_count} times in the {_corpus_name(corpus_path)} "
                 f"({sum(counts.values()):,} tokens, {len(counts):,} distinct words).",
-                hint="Lower min_count or give more text.")
-        reporter.info(f"Training {algorithm} vectors: {len(vocab):,} words of {len(counts):,} occur at least "
-                      f"{min_count} times; {sum(counts.values()):,} tokens in {lines:,} texts.")
+                hint="Lower min_count or give more text.",
+            )
+        reporter.info(
+            f"Training {algorithm} vectors: {len(vocab):,} words of {len(counts):,} occur at least "
+            f"{min_count} times; {sum(counts.values()):,} tokens in {lines:,} texts."
+        )
         if algorithm == "fasttext":
             bucket = p["bucket"] if p["bucket"] is not None else _auto_bucket(vocab, p["minn"], p["maxn"])
-            _train_fasttext(corpus, stem, dict(dim=p["dim"], epoch=p["epochs"], minCount=min_count, ws=p["window"],
-                                               minn=p["minn"], maxn=p["maxn"], seed=p["seed"], thread=p["threads"],
-                                               bucket=bucket),
-                            Path(work) / "fasttext.log", reporter, cancel)
+            _train_fasttext(
+                corpus,
+                stem,
+                dict(
+                    dim=p["dim"],
+                    epoch=p["epochs"],
+                    minCount=min_count,
+                    ws=p["window"],
+                    minn=p["minn"],
+                    maxn=p["maxn"],
+                    seed=p["seed"],
+                    thread=p["threads"],
+                    bucket=bucket,
+                ),
+                Path(work) / "fasttext.log",
+                reporter,
+                cancel,
+            )
         else:
-            _train_word2vec(corpus, lines, stem, dict(vector_size=p["dim"], epochs=p["epochs"], min_count=min_count,
-                                                      window=p["window"], seed=p["seed"], workers=p["threads"]),
-                            reporter, cancel)
+            _train_word2vec(
+                corpus,
+                lines,
+                stem,
+                dict(
+                    vector_size=p["dim"],
+                    epochs=p["epochs"],
+                    min_count=min_count,
+                    window=p["window"],
+                    seed=p["seed"],
+                    workers=p["threads"],
+                ),
+                reporter,
+                cancel,
+            )
 
 
 def _check_params(algorithm, texts, corpus_path, dim, epochs, min_count, window, minn, maxn, threads) -> None:
     if algorithm not in TRAINING_ALGORITHMS:
-        raise ConfigError(f"Unknown vector training algorithm {algorithm!r}; choose {' or '.join(TRAINING_ALGORITHMS)}.")
+        raise ConfigError(
+            f"Unknown vector training algorithm {algorithm!r}; choose {' or '.join(TRAINING_ALGORITHMS)}."
+        )
     if (texts is None) == (corpus_path is None):
         raise ConfigError("Give either texts or a corpus file to train vectors on, not both and not neither.")
-    for name, value, low in (("dim", dim, 1), ("epochs", epochs, 1), ("min_count", min_count, 1),
-                             ("window", window, 1), ("threads", threads, 1), ("minn", minn, 0), ("maxn", maxn, 0)):
+    for name, value, low in (
+        ("dim", dim, 1),
+        ("epochs", epochs, 1),
+        ("min_count", min_count, 1),
+        ("window", window, 1),
+        ("threads", threads, 1),
+        ("minn", minn, 0),
+        ("maxn", maxn, 0),
+    ):
         if not isinstance(value, int) or value < low:
             raise ConfigError(f"Vector training: {name} is {value!r}; it must be a whole number of at least {low}.")
     if maxn and minn > maxn:
@@ -137,13 +209,17 @@ def _corpus_name(corpus_path) -> str:
 
 
 # ---- corpus -------------------------------------------------------------------------------
-def _write_tokenised_corpus(target: Path, texts, corpus_path, reporter: Reporter,
-                            cancel: CancelToken) -> tuple[collections.Counter, int]:
+def _write_tokenised_corpus(
+    target: Path, texts, corpus_path, reporter: Reporter, cancel: CancelToken
+) -> tuple[collections.Counter, int]:
     """Write one tokenised text per line; return token counts and the number of non-empty lines."""
     counts: collections.Counter = collections.Counter()
     lines = 0
-    source, total = (_corpus_lines(Path(corpus_path), reporter) if corpus_path is not None
-                     else (texts, len(texts) if isinstance(texts, Sequence) else None))
+    source, total = (
+        _corpus_lines(Path(corpus_path), reporter)
+        if corpus_path is not None
+        else (texts, len(texts) if isinstance(texts, Sequence) else None)
+    )
     progress = ThrottledProgress(reporter, total, "Tokenising the corpus", cancel=cancel)
     with open(target, "w", encoding="utf-8", newline="\n") as out:
         for done, text in enumerate(source, start=1):
@@ -156,14 +232,18 @@ def _write_tokenised_corpus(target: Path, texts, corpus_path, reporter: Reporter
                 progress(done)
     cancel.raise_if_cancelled()
     if not counts:
-        raise TrainingError(f"The {_corpus_name(corpus_path)} holds no words to train on.",
-                            hint="Choose texts that contain words (punctuation alone is removed).")
+        raise TrainingError(
+            f"The {_corpus_name(corpus_path)} holds no words to train on.",
+            hint="Choose texts that contain words (punctuation alone is removed).",
+        )
     return counts, lines
 
 
 def _corpus_lines(path: Path, reporter: Reporter) -> tuple[Iterator[str], None]:
     if not path.is_file():
-        raise DatasetError(f"{path}: the corpus file does not exist.", hint="Choose a plain text file, one text per line.")
+        raise DatasetError(
+            f"{path}: the corpus file does not exist.", hint="Choose a plain text file, one text per line."
+        )
     return _decoded_lines(path, reporter), None
 
 
@@ -189,8 +269,9 @@ def _decoded_lines(path: Path, reporter: Reporter) -> Iterator[str]:
                 yield raw.decode("latin-1")
     if latin1:
         listed = ", ".join(map(str, latin1[:5])) + (f" and {len(latin1) - 5} more" if len(latin1) > 5 else "")
-        reporter.warning(f"{path.name}: {len(latin1)} lines are not valid UTF-8 and were read as Latin-1 "
-                         f"(line {listed}).")
+        reporter.warning(
+            f"{path.name}: {len(latin1)} lines are not valid UTF-8 and were read as Latin-1 (line {listed})."
+        )
 
 
 def _auto_bucket(vocab: Sequence[str], minn: int, maxn: int) -> int:
@@ -204,18 +285,23 @@ def _auto_bucket(vocab: Sequence[str], minn: int, maxn: int) -> int:
     for word in vocab:
         padded = f"<{word}>"
         for n in range(max(minn, 1), maxn + 1):
-            grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
+            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
     return max(MIN_BUCKET, min(MAX_BUCKET, 2 * len(grams)))
 
 
 # ---- fastText (child process) ---------------------------------------------------------------
-def _train_fasttext(corpus: Path, stem: Path, params: dict[str, Any], log_path: Path, reporter: Reporter,
-                    cancel: CancelToken) -> None:
+def _train_fasttext(
+    corpus: Path, stem: Path, params: dict[str, Any], log_path: Path, reporter: Reporter, cancel: CancelToken
+) -> None:
     final_bin, final_vec = stem.with_name(stem.name + ".bin"), stem.with_name(stem.name + ".vec")
-    job = {"corpus": str(corpus), "params": params, "log": str(log_path),
-           "bin": str(stem.with_name(f".{stem.name}.bin.{os.getpid()}.tmp")),
-           "vec": str(stem.with_name(f".{stem.name}.vec.{os.getpid()}.tmp")),
-           "result": str(log_path.with_name("result.json"))}
+    job = {
+        "corpus": str(corpus),
+        "params": params,
+        "log": str(log_path),
+        "bin": str(stem.with_name(f".{stem.name}.bin.{os.getpid()}.tmp")),
+        "vec": str(stem.with_name(f".{stem.name}.vec.{os.getpid()}.tmp")),
+        "result": str(log_path.with_name("result.json")),
+    }
     job_path = log_path.with_name("job.json")
     job_path.write_text(json.dumps(job), encoding="utf-8")
     log_path.touch()
@@ -250,7 +336,8 @@ class _FastTextChild:
         self._popen: subprocess.Popen | None = None
         if getattr(sys, "frozen", False):
             self._process = multiprocessing.get_context("spawn").Process(
-                target=run_fasttext_job, args=(str(job_path),), name="embedstudio-fasttext", daemon=True)
+                target=run_fasttext_job, args=(str(job_path),), name="embedstudio-fasttext", daemon=True
+            )
             self._process.start()
             return
         package_root = str(Path(__file__).resolve().parents[3])
@@ -258,9 +345,18 @@ class _FastTextChild:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         with open(log_path, "ab") as log:
             self._popen = subprocess.Popen(
-                [sys.executable, "-c", "import sys; from embedstudio.core.vectors.training import "
-                                       "run_fasttext_job; run_fasttext_job(sys.argv[1])", str(job_path)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys; from embedstudio.core.vectors.training import "
+                    "run_fasttext_job; run_fasttext_job(sys.argv[1])",
+                    str(job_path),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                env=env,
+            )
 
     def alive(self) -> bool:
         return self._popen.poll() is None if self._popen is not None else self._process.is_alive()
@@ -285,8 +381,9 @@ class _FastTextChild:
             self._process.join(10)
 
 
-def _wait_for_fasttext(child: _FastTextChild, job: dict[str, Any], epochs: int, reporter: Reporter,
-                       cancel: CancelToken) -> None:
+def _wait_for_fasttext(
+    child: _FastTextChild, job: dict[str, Any], epochs: int, reporter: Reporter, cancel: CancelToken
+) -> None:
     watcher = _FastTextLogWatcher(Path(job["log"]), epochs, reporter)
     while child.alive():
         if cancel.cancelled:
@@ -300,12 +397,13 @@ def _wait_for_fasttext(child: _FastTextChild, job: dict[str, Any], epochs: int, 
         result = json.loads(Path(job["result"]).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         tail = watcher.tail()
-        raise TrainingError(f"fastText training stopped unexpectedly (exit code {child.exitcode})."
-                            + (f" Its last output: {tail}" if tail else ""),
-                            hint="The computer may have run out of memory; try a smaller dim or corpus.") from None
+        raise TrainingError(
+            f"fastText training stopped unexpectedly (exit code {child.exitcode})."
+            + (f" Its last output: {tail}" if tail else ""),
+            hint="The computer may have run out of memory; try a smaller dim or corpus.",
+        ) from None
     if result.get("error"):
-        raise TrainingError(f"fastText training failed: {result['error']}",
-                            hint="Check min_count, dim and the corpus.")
+        raise TrainingError(f"fastText training failed: {result['error']}", hint="Check min_count, dim and the corpus.")
 
 
 class _FastTextLogWatcher:
@@ -343,9 +441,16 @@ class _FastTextLogWatcher:
         self.reporter.progress(done, self.epochs, message)
         while self.epochs_done < int(done):
             self.epochs_done += 1
-            self.reporter.event("vectors_epoch", {"algorithm": "fasttext", "epoch": self.epochs_done,
-                                                  "epochs": self.epochs, "loss": loss,
-                                                  "seconds": time.monotonic() - self.started})
+            self.reporter.event(
+                "vectors_epoch",
+                {
+                    "algorithm": "fasttext",
+                    "epoch": self.epochs_done,
+                    "epochs": self.epochs,
+                    "loss": loss,
+                    "seconds": time.monotonic() - self.started,
+                },
+            )
 
     def tail(self) -> str:
         lines = [line.strip() for line in re.split(rb"[\r\n]+", self.text) if line.strip()]
@@ -410,7 +515,7 @@ class _TrainingCorpus:
         self.epochs = epochs
         self.reporter = reporter
         self.cancel = cancel
-        self.epoch = 0          # set by the callback; 0 while building the vocabulary
+        self.epoch = 0  # set by the callback; 0 while building the vocabulary
         self.training = False
 
     def __iter__(self) -> Iterator[list[str]]:
@@ -422,7 +527,7 @@ class _TrainingCorpus:
                     return
                 tokens = line.split()
                 for start in range(0, len(tokens), _GENSIM_MAX_SENTENCE):
-                    yield tokens[start:start + _GENSIM_MAX_SENTENCE]
+                    yield tokens[start : start + _GENSIM_MAX_SENTENCE]
                 if number % 256 == 0:
                     self._report(number)
         self._report(self.lines)
@@ -435,8 +540,9 @@ class _TrainingCorpus:
         self.reporter.progress(done, self.epochs, f"word2vec: epoch {self.epoch + 1} of {self.epochs}")
 
 
-def _train_word2vec(corpus_path: Path, lines: int, stem: Path, params: dict[str, Any], reporter: Reporter,
-                    cancel: CancelToken) -> None:
+def _train_word2vec(
+    corpus_path: Path, lines: int, stem: Path, params: dict[str, Any], reporter: Reporter, cancel: CancelToken
+) -> None:
     from gensim.models import Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
 
@@ -455,16 +561,24 @@ def _train_word2vec(corpus_path: Path, lines: int, stem: Path, params: dict[str,
             corpus.epoch += 1
             total = model.get_latest_training_loss()
             loss, self.previous_loss = total - self.previous_loss, total
-            reporter.event("vectors_epoch", {"algorithm": "word2vec", "epoch": corpus.epoch,
-                                             "epochs": params["epochs"], "loss": loss,
-                                             "seconds": time.monotonic() - self.started})
+            reporter.event(
+                "vectors_epoch",
+                {
+                    "algorithm": "word2vec",
+                    "epoch": corpus.epoch,
+                    "epochs": params["epochs"],
+                    "loss": loss,
+                    "seconds": time.monotonic() - self.started,
+                },
+            )
             reporter.progress(corpus.epoch, params["epochs"], f"word2vec: epoch {corpus.epoch} of {params['epochs']}")
 
     model = Word2Vec(sg=1, compute_loss=True, **params)
     model.build_vocab(corpus)
     corpus.training = True
-    model.train(corpus, total_examples=model.corpus_count, epochs=params["epochs"], callbacks=[EpochEnd()],
-                compute_loss=True)
+    model.train(
+        corpus, total_examples=model.corpus_count, epochs=params["epochs"], callbacks=[EpochEnd()], compute_loss=True
+    )
     cancel.raise_if_cancelled()
     words, matrix = list(model.wv.index_to_key), model.wv.vectors
     with atomic_output(stem.with_name(stem.name + ".bin")) as fh:

@@ -7,9 +7,10 @@ they keep gensim's ``FastTextKeyedVectors`` to build vectors for words the file 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,8 +42,7 @@ class VectorInfo:
 class WordVectors:
     """A vocabulary (``words``) and its float32 ``matrix`` (n, dim), row i being the vector of word i."""
 
-    def __init__(self, words: list[str], matrix: np.ndarray, info: VectorInfo, *,
-                 subword_model: Any = None) -> None:
+    def __init__(self, words: list[str], matrix: np.ndarray, info: VectorInfo, *, subword_model: Any = None) -> None:
         if matrix.ndim != 2 or matrix.shape[0] != len(words):
             raise ValueError(f"matrix shape {matrix.shape} does not fit {len(words)} words")
         if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
@@ -125,8 +125,7 @@ class WordVectors:
         for variant in (word.lower(), word.capitalize(), word.upper()):
             if variant != word and variant in self:
                 return message + f"did you mean '{variant}'? These vectors tell upper and lower case apart."
-        return message + ("check the spelling. Only fastText .bin files can build vectors for words they do "
-                          "not list.")
+        return message + ("check the spelling. Only fastText .bin files can build vectors for words they do not list.")
 
     # ---- queries ---------------------------------------------------------------------------
     @property
@@ -149,8 +148,9 @@ class WordVectors:
     def _query_vector(self, vector: Any) -> np.ndarray:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         if vector.shape[0] != self.dim:
-            raise UserError(f"The query vector has {vector.shape[0]} numbers, but {self.name} holds "
-                            f"vectors of {self.dim}.")
+            raise UserError(
+                f"The query vector has {vector.shape[0]} numbers, but {self.name} holds vectors of {self.dim}."
+            )
         return vector
 
     def analogy(self, a: str, b: str, c: str, k: int = 10) -> list[tuple[str, float]]:
