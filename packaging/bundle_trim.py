@@ -18,41 +18,79 @@ GENSIM_DEMO_FILES = ("pang_lee_polarity.cor", "lee_fasttext.bin", "lee_backgroun
 
 # Python packages the app never imports, but that optional imports in our dependencies would pull in.
 EXCLUDED_MODULES = [
-    "tkinter", "_tkinter", "matplotlib", "IPython", "jupyter_client", "ipykernel", "pytest", "_pytest",
-    "PyQt5", "PyQt6", "PySide2",
+    "tkinter",
+    "_tkinter",
+    "matplotlib",
+    "IPython",
+    "jupyter_client",
+    "ipykernel",
+    "pytest",
+    "_pytest",
+    "PyQt5",
+    "PyQt6",
+    "PySide2",
     # Not tensorflow.lite or the profiler plugin: `import tensorflow` 2.21 loads both eagerly.
-    "tensorboard", "tensorflow.compiler.mlir.stablehlo",
-    "torch", "jax", "jaxlib", "pandas", "polars", "pyarrow", "dask", "cupy",
+    "tensorboard",
+    "tensorflow.compiler.mlir.stablehlo",
+    "torch",
+    "jax",
+    "jaxlib",
+    "pandas",
+    "polars",
+    "pyarrow",
+    "dask",
+    "cupy",
     "clang",  # libclang: a TensorFlow build-time dependency
-    "pip", "setuptools", "wheel", "pkg_resources",
+    "pip",
+    "setuptools",
+    "wheel",
+    "pkg_resources",
 ]
 
 # Data files and binaries hooks collect that the app does not use: fnmatch patterns on the destination
 # path inside the bundle, grouped so the trim report can say what each group saved.
 TRIM_RULES: dict[str, list[str]] = {
     "test suites and test data": [
-        "*/tests/*", "*/test/*", "*/testing/*", "*/test_data/*", "*/testdata/*",
+        "*/tests/*",
+        "*/test/*",
+        "*/testing/*",
+        "*/test_data/*",
+        "*/testdata/*",
     ],
     "Qt translations (the app is English-only; half-translated dialogs would be worse)": [
         "PySide6/Qt/translations/*",
     ],
     "Qt platform plugins for kiosk, embedded and remote displays": [
-        "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
-        "PySide6/Qt/plugins/platforms/libqminimal*.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
-        "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so", "PySide6/Qt/plugins/egldeviceintegrations/*",
-        "PySide6/Qt/plugins/generic/*", "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so*",
-        "PySide6/Qt/lib/libQt6EglFsKmsSupport.so*", "PySide6/Qt/lib/libQt6EglFsKmsGbmSupport.so*",
+        "PySide6/Qt/plugins/platforms/libqeglfs.so",
+        "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
+        "PySide6/Qt/plugins/platforms/libqminimal*.so",
+        "PySide6/Qt/plugins/platforms/libqvnc.so",
+        "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so",
+        "PySide6/Qt/plugins/egldeviceintegrations/*",
+        "PySide6/Qt/plugins/generic/*",
+        "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so*",
+        "PySide6/Qt/lib/libQt6EglFsKmsSupport.so*",
+        "PySide6/Qt/lib/libQt6EglFsKmsGbmSupport.so*",
     ],
     "Qt's GTK3 theme plugin (its libgtk-3 is not bundled; a system GTK beside bundled pango/cairo risks crashes)": [
         "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
     ],
     "Qt image formats the app never reads or writes": [
-        "PySide6/Qt/plugins/imageformats/libqtiff.so", "PySide6/Qt/plugins/imageformats/libqwebp.so",
-        "PySide6/Qt/plugins/imageformats/libqicns.so", "PySide6/Qt/plugins/imageformats/libqtga.so",
-        "PySide6/Qt/plugins/imageformats/libqwbmp.so", "PySide6/Qt/plugins/imageformats/libqpdf.so",
+        "PySide6/Qt/plugins/imageformats/libqtiff.so",
+        "PySide6/Qt/plugins/imageformats/libqwebp.so",
+        "PySide6/Qt/plugins/imageformats/libqicns.so",
+        "PySide6/Qt/plugins/imageformats/libqtga.so",
+        "PySide6/Qt/plugins/imageformats/libqwbmp.so",
+        "PySide6/Qt/plugins/imageformats/libqpdf.so",
     ],
     "C/C++ headers, static libraries and type stubs": [
-        "*/include/*", "*.a", "*.lib", "*.pyi", "*.pxd", "*.h", "*.hpp",
+        "*/include/*",
+        "*.a",
+        "*.lib",
+        "*.pyi",
+        "*.pxd",
+        "*.h",
+        "*.hpp",
     ],
     "TensorFlow's StableHLO bindings (only tf.mlir's experimental API loads them)": [
         "tensorflow/compiler/mlir/stablehlo/*",
@@ -119,7 +157,7 @@ def elf_needed(path) -> list[str]:
             head = f.read(64)
             if head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
                 return []
-            phoff, = struct.unpack_from("<Q", head, 0x20)
+            (phoff,) = struct.unpack_from("<Q", head, 0x20)
             phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
             f.seek(phoff)
             table = f.read(phentsize * phnum)
@@ -133,8 +171,9 @@ def elf_needed(path) -> list[str]:
             entries = [struct.unpack_from("<qQ", raw, i) for i in range(0, len(raw) - 15, 16)]
             strtab = next((value for tag, value in entries if tag == 5), None)  # DT_STRTAB, a virtual address
             loads = [seg for seg in segments if seg[0] == 1]  # PT_LOAD maps addresses to file offsets
-            base = next((o + strtab - va for _t, _fl, o, va, _pa, size in loads if va <= (strtab or -1) < va + size),
-                        None)
+            base = next(
+                (o + strtab - va for _t, _fl, o, va, _pa, size in loads if va <= (strtab or -1) < va + size), None
+            )
             if base is None:
                 return []
             names = []
@@ -192,8 +231,7 @@ def trim_bundle(datas: list, binaries: list, report: dict, needed=None) -> tuple
         resolved = os.path.normpath(os.path.join(os.path.dirname(dest), target)).replace(os.sep, "/")
         return resolved in present
 
-    return ([e for e in kept_datas if link_target_present(e)],
-            [e for e in kept_binaries if link_target_present(e)])
+    return ([e for e in kept_datas if link_target_present(e)], [e for e in kept_binaries if link_target_present(e)])
 
 
 def trim_modules(toc: list, report: dict) -> list:

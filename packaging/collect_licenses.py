@@ -32,14 +32,18 @@ BUILD_ONLY = {"pip", "setuptools", "wheel", "altgraph", "pyinstaller-hooks-contr
 COMMON_LICENSES = Path("/usr/share/common-licenses")
 # When a wheel ships no licence file, its declared licence's full text is taken from Debian's common-licenses.
 SPDX_TEXTS = {
-    "apache 2.0": ["Apache-2.0"], "apache-2.0": ["Apache-2.0"], "apache software license": ["Apache-2.0"],
-    "lgpl-3.0-only": ["LGPL-3", "GPL-3"], "gpl-2.0-only": ["GPL-2"], "gpl-3.0-only": ["GPL-3"],
+    "apache 2.0": ["Apache-2.0"],
+    "apache-2.0": ["Apache-2.0"],
+    "apache software license": ["Apache-2.0"],
+    "lgpl-3.0-only": ["LGPL-3", "GPL-3"],
+    "gpl-2.0-only": ["GPL-2"],
+    "gpl-3.0-only": ["GPL-3"],
     "mpl-2.0": ["MPL-2.0"],
 }
 SOURCE_OFFERS = {
     "pyside6-essentials": "Qt for Python and Qt sources: https://download.qt.io/official_releases/QtForPython/ "
-                          "and https://download.qt.io/official_releases/qt/ . Qt's libraries are separate "
-                          "shared objects in the bundle (_internal/PySide6/Qt/lib), so they can be replaced.",
+    "and https://download.qt.io/official_releases/qt/ . Qt's libraries are separate "
+    "shared objects in the bundle (_internal/PySide6/Qt/lib), so they can be replaced.",
     "shiboken6": "Sources: https://download.qt.io/official_releases/QtForPython/",
 }
 
@@ -101,7 +105,7 @@ def copy_distribution_notices(dist, dest_root: Path) -> Notice:
             continue
         # Keep the path below dist-info/licenses or the package, so vendored libraries' notices stay apart.
         inner = rel.split(".dist-info/", 1)[-1]
-        inner = inner[len("licenses/"):] if inner.startswith("licenses/") else inner
+        inner = inner[len("licenses/") :] if inner.startswith("licenses/") else inner
         target = folder / inner
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, target)
@@ -130,7 +134,9 @@ def add_common_license_texts(notice: Notice, folder: Path, dest_root: Path) -> s
             notice.files.append(str((folder / f"{text}.txt").relative_to(dest_root.parent)))
             copied.append(text)
     if copied:
-        return f"The wheel ships no licence file; the full text of its declared licence ({', '.join(copied)}) is included."
+        return (
+            f"The wheel ships no licence file; the full text of its declared licence ({', '.join(copied)}) is included."
+        )
     return "The wheel ships no licence file; see its declared licence and home page."
 
 
@@ -179,11 +185,19 @@ def system_library_notices(bundle: Path, dest_root: Path) -> list[Notice]:
             break
     notices = []
     for package, package_libs in sorted(owners.items()):
-        version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True,
-                                 text=True).stdout.strip() or "unknown"
-        notice = Notice(name=f"{package} (Debian)", version=version, license="see copyright file",
-                        homepage=f"https://packages.debian.org/{package.split(':')[0]}",
-                        note="System library copied into the bundle: " + ", ".join(package_libs))
+        version = (
+            subprocess.run(
+                ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True
+            ).stdout.strip()
+            or "unknown"
+        )
+        notice = Notice(
+            name=f"{package} (Debian)",
+            version=version,
+            license="see copyright file",
+            homepage=f"https://packages.debian.org/{package.split(':')[0]}",
+            note="System library copied into the bundle: " + ", ".join(package_libs),
+        )
         copyright_file = Path("/usr/share/doc") / package.split(":")[0] / "copyright"
         if copyright_file.is_file():
             target = dest_root / "system" / slug(package) / "copyright"
@@ -247,8 +261,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     notices = collect(args.out_dir, args.bundle)
     missing = [n.name for n in notices if not n.files]
-    print(f"collect_licenses: {len(notices)} components, {sum(len(n.files) for n in notices)} files"
-          + (f"; no licence file for: {', '.join(missing)}" if missing else ""))
+    print(
+        f"collect_licenses: {len(notices)} components, {sum(len(n.files) for n in notices)} files"
+        + (f"; no licence file for: {', '.join(missing)}" if missing else "")
+    )
     return 0
 
 

@@ -16,16 +16,18 @@ ZPIXMAP = 2
 
 def read_xwd(data: bytes):
     """(width, height, bytes_per_line, rgb_masks, little_endian_pixels, pixel bytes) of an XWD dump."""
-    fields = struct.unpack(">25I", data[:HEADER_FIELDS * 4])
+    fields = struct.unpack(">25I", data[: HEADER_FIELDS * 4])
     header_size, version, pixmap_format, depth, width, height = fields[:6]
     byte_order, bits_per_pixel, bytes_per_line = fields[7], fields[11], fields[12]
     masks = fields[14:17]
     ncolors = fields[19]
     if version != 7 or pixmap_format != ZPIXMAP or bits_per_pixel != 32 or depth not in (24, 32):
-        raise ValueError(f"unsupported XWD dump (version {version}, format {pixmap_format}, depth {depth}, "
-                         f"{bits_per_pixel} bits per pixel); only 24/32-bit TrueColor ZPixmap is handled")
+        raise ValueError(
+            f"unsupported XWD dump (version {version}, format {pixmap_format}, depth {depth}, "
+            f"{bits_per_pixel} bits per pixel); only 24/32-bit TrueColor ZPixmap is handled"
+        )
     start = header_size + 12 * ncolors
-    pixels = data[start:start + bytes_per_line * height]
+    pixels = data[start : start + bytes_per_line * height]
     return width, height, bytes_per_line, masks, byte_order == 0, pixels
 
 

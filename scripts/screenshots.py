@@ -82,8 +82,11 @@ def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
     window.show()
     window.after_show()  # first start: the demo workspace
     state = window.state
-    wait_until(lambda: state.dataset is not None and state.selected_vectors() and all(state.selected_vectors()),
-               300, "the demo workspace")
+    wait_until(
+        lambda: state.dataset is not None and state.selected_vectors() and all(state.selected_vectors()),
+        300,
+        "the demo workspace",
+    )
 
     vectors = window.vectors_panel
     window.show_area("Vectors")
@@ -158,8 +161,10 @@ def grab_question(window, out: Path, name: str, action) -> None:
 
 def _show_edit_menu(window) -> None:
     menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Edit")
-    menu.exec(window.mapToGlobal(window.menuBar().geometry().bottomLeft()) +
-              window.menuBar().actionGeometry(window.menuBar().actions()[1]).topLeft())
+    menu.exec(
+        window.mapToGlobal(window.menuBar().geometry().bottomLeft())
+        + window.menuBar().actionGeometry(window.menuBar().actions()[1]).topLeft()
+    )
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ import socket
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -34,8 +35,11 @@ log = logging.getLogger(__name__)
 def _parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="embedstudio gui", description="EmbedStudio desktop app")
     p.add_argument("paths", nargs="*", help="vector files, datasets or configurations to open")
-    p.add_argument("--self-test", action="store_true",
-                   help="open the window, load the demo, train one short epoch, write a run, exit 0 on success")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, load the demo, train one short epoch, write a run, exit 0 on success",
+    )
     p.add_argument("--no-warm-up", action="store_true", help="do not import TensorFlow in the background")
     return p.parse_args(argv)
 
@@ -83,7 +87,8 @@ _relay: _UncaughtRelay | None = None
 
 def _dialog_parent() -> QWidget | None:
     return QApplication.activeWindow() or next(
-        (w for w in QApplication.topLevelWidgets() if w.isVisible() and w.objectName() == "mainWindow"), None)
+        (w for w in QApplication.topLevelWidgets() if w.isVisible() and w.objectName() == "mainWindow"), None
+    )
 
 
 def _show_uncaught(message: str, details: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import platform
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -54,8 +54,10 @@ def show_error(parent: QWidget | None, info: ErrorInfo, title: str = "EmbedStudi
     if len(lines) > 1:
         box.setInformativeText("\n".join(lines[1:]))
     if not info.is_user_error:
-        box.setInformativeText((box.informativeText() + "\n\n" if box.informativeText() else "")
-                               + "This looks like a bug in EmbedStudio; the details below help to report it.")
+        box.setInformativeText(
+            (box.informativeText() + "\n\n" if box.informativeText() else "")
+            + "This looks like a bug in EmbedStudio; the details below help to report it."
+        )
     if info.details:
         box.setDetailedText(info.details)
     box.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -67,8 +69,11 @@ def show_error(parent: QWidget | None, info: ErrorInfo, title: str = "EmbedStudi
 
 def about_text() -> str:
     rows = "".join(f"<tr><td>{name}</td><td>&nbsp;{version}</td></tr>" for name, version in library_versions())
-    return ("<h3>EmbedStudio</h3><p>Text classifiers on pre-trained word vectors (GloVe, word2vec, fastText), "
-            "offline.</p>" f"<table>{rows}</table>")
+    return (
+        "<h3>EmbedStudio</h3><p>Text classifiers on pre-trained word vectors (GloVe, word2vec, fastText), "
+        "offline.</p>"
+        f"<table>{rows}</table>"
+    )
 
 
 def about_box(parent: QWidget | None) -> QMessageBox:
@@ -82,8 +87,15 @@ def about_box(parent: QWidget | None) -> QMessageBox:
     return box
 
 
-def ask(parent: QWidget | None, title: str, text: str, buttons: list[tuple[str, QMessageBox.ButtonRole]],
-        *, default: int = 0, informative: str = "") -> int:
+def ask(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    buttons: list[tuple[str, QMessageBox.ButtonRole]],
+    *,
+    default: int = 0,
+    informative: str = "",
+) -> int:
     """A question with buttons that say what they do ("Replace and Train", not "Yes"); the index of the
     one clicked, or -1 when the box was closed. Modal: it returns when answered."""
     box = QMessageBox(parent)

@@ -72,8 +72,8 @@ def import_tensorflow() -> None:
             was_enabled = gc.isenabled()
             gc.disable()
             try:
-                import tensorflow  # noqa: F401 - the import is the point
                 import keras  # noqa: F401
+                import tensorflow  # noqa: F401 - the import is the point
             finally:
                 gc.freeze()
                 if was_enabled:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import itertools
 import traceback
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
 from embedstudio.core import events
 from embedstudio.core.errors import UserError
-from embedstudio.core.jobs import CancelToken, Cancelled
+from embedstudio.core.jobs import Cancelled, CancelToken
 
 BUSY_DELAY_MS = 600  # quick jobs finish before any busy indicator flashes
 
@@ -80,8 +81,9 @@ class Worker(QThread):
     cancelled = Signal()
     done = Signal()
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, name: str = "", cancellable: bool = True,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], *args: Any, name: str = "", cancellable: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__()
         self.job_id = next(_job_ids)
         self.name = name or getattr(fn, "__name__", "job")
@@ -188,14 +190,22 @@ class JobRunner(QObject):
     ``on_done`` runs after the outcome handler of a job that was still current.
     """
 
-    started = Signal(object)   # Worker
+    started = Signal(object)  # Worker
     finished = Signal(object)  # Worker, after its result/error/cancel was handled
     busy_changed = Signal(bool)
 
-    def __init__(self, pool: WorkerPool, owner: QWidget, *, progress: QProgressBar | None = None,
-                 cancel_button: QPushButton | None = None, busy_widgets: Iterable[QWidget] = (),
-                 status: QLabel | None = None, on_busy: Callable[[], None] | None = None,
-                 error_dialog: bool = True) -> None:
+    def __init__(
+        self,
+        pool: WorkerPool,
+        owner: QWidget,
+        *,
+        progress: QProgressBar | None = None,
+        cancel_button: QPushButton | None = None,
+        busy_widgets: Iterable[QWidget] = (),
+        status: QLabel | None = None,
+        on_busy: Callable[[], None] | None = None,
+        error_dialog: bool = True,
+    ) -> None:
         super().__init__(owner)
         self._pool, self._owner = pool, owner
         self._on_busy, self._error_dialog = on_busy, error_dialog
@@ -244,13 +254,23 @@ class JobRunner(QObject):
             w.cancel()
             self._update_busy()
 
-    def start(self, fn: Callable[..., Any], *args: Any, name: str, key: Hashable = None,
-              on_result: Callable[[Any], None] | None = None, on_cancelled: Callable[[], None] | None = None,
-              on_error: Callable[[ErrorInfo], None] | None = None,
-              on_event: Callable[[events.Event], None] | None = None,
-              on_info: Callable[[str], None] | None = None, on_warning: Callable[[str], None] | None = None,
-              on_progress: Callable[[float, Any, str], None] | None = None,
-              on_done: Callable[[], None] | None = None, cancellable: bool = True, **kwargs: Any) -> Worker:
+    def start(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        name: str,
+        key: Hashable = None,
+        on_result: Callable[[Any], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_error: Callable[[ErrorInfo], None] | None = None,
+        on_event: Callable[[events.Event], None] | None = None,
+        on_info: Callable[[str], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
+        on_progress: Callable[[float, Any, str], None] | None = None,
+        on_done: Callable[[], None] | None = None,
+        cancellable: bool = True,
+        **kwargs: Any,
+    ) -> Worker:
         old = self._jobs.pop(key, None)
         if old is not None:
             old.cancel()

@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer
 
 INTERVAL_MS = 500
 
-_installed: "MainThreadGarbageCollector | None" = None
+_installed: MainThreadGarbageCollector | None = None
 
 
 class MainThreadGarbageCollector(QObject):

@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QLineEdit, QMainWindow, QMenu,
-                               QMessageBox, QPlainTextEdit, QProgressDialog, QTabWidget, QTextEdit, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
 
 from embedstudio.core.config import RunConfig, load_config, save_config
 from embedstudio.core.errors import UserError
@@ -60,8 +72,15 @@ class MainWindow(QMainWindow):
 
     prefs_warning = Signal(str)
 
-    def __init__(self, state: AppState | None = None, prefs: Preferences | None = None,
-                 prefs_warning: str | None = None, *, save_prefs: bool = True, warm_up: bool = True) -> None:
+    def __init__(
+        self,
+        state: AppState | None = None,
+        prefs: Preferences | None = None,
+        prefs_warning: str | None = None,
+        *,
+        save_prefs: bool = True,
+        warm_up: bool = True,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("EmbedStudio")
         self.setObjectName("mainWindow")
@@ -88,12 +107,16 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         lock = take_session_lock(save_prefs)
         if lock == "other":
-            self.status_message("Another EmbedStudio window uses the same profile: settings saved by the one "
-                                "that quits last win.", warning=True)
+            self.status_message(
+                "Another EmbedStudio window uses the same profile: settings saved by the one that quits last win.",
+                warning=True,
+            )
         elif lock == "crashed":
-            self.status_message("EmbedStudio did not close properly last time; the settings it autosaved were "
-                                "restored (Edit > Undo is empty; File > Open Config… to start from a file).",
-                                warning=True)
+            self.status_message(
+                "EmbedStudio did not close properly last time; the settings it autosaved were "
+                "restored (Edit > Undo is empty; File > Open Config… to start from a file).",
+                warning=True,
+            )
         if prefs_warning:
             self.status_message(prefs_warning, warning=True)
 
@@ -108,8 +131,12 @@ class MainWindow(QMainWindow):
         self.runs_panel = RunsPanel(self.state, self.pool)
         self.runs_panel.rerun_requested.connect(self.rerun)
         self.panels: dict[str, QWidget] = {
-            "Vectors": self.vectors_panel, "Dataset": self.dataset_panel, "Model": self.model_panel,
-            "Training": self.training_panel, "Runs": self.runs_panel}
+            "Vectors": self.vectors_panel,
+            "Dataset": self.dataset_panel,
+            "Model": self.model_panel,
+            "Training": self.training_panel,
+            "Runs": self.runs_panel,
+        }
         tips = {
             "Vectors": "Word-vector files: load, explore, check coverage, train your own",
             "Dataset": "Import labelled texts, clean them and choose the splits",
@@ -126,8 +153,14 @@ class MainWindow(QMainWindow):
         self.job_status = JobStatus(self.pool)
         self.statusBar().addPermanentWidget(self.job_status)
 
-    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
-                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
@@ -141,22 +174,48 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.act_open_vectors = self._action(file_menu, "Open &Vectors…", self.vectors_panel.open_dialog,
-                                             QKeySequence.Open, "Add word-vector files to the library and load them")
-        self.act_open_dataset = self._action(file_menu, "Open &Dataset…", self.dataset_panel.open_dialog,
-                                             "Ctrl+Shift+O", "Import a dataset file or archive")
-        self._action(file_menu, "Open Dataset &Folder…", self.dataset_panel.open_folder_dialog, None,
-                     "Import a folder with one subfolder per class (or train/ and test/ folders)")
+        self.act_open_vectors = self._action(
+            file_menu,
+            "Open &Vectors…",
+            self.vectors_panel.open_dialog,
+            QKeySequence.Open,
+            "Add word-vector files to the library and load them",
+        )
+        self.act_open_dataset = self._action(
+            file_menu,
+            "Open &Dataset…",
+            self.dataset_panel.open_dialog,
+            "Ctrl+Shift+O",
+            "Import a dataset file or archive",
+        )
+        self._action(
+            file_menu,
+            "Open Dataset &Folder…",
+            self.dataset_panel.open_folder_dialog,
+            None,
+            "Import a folder with one subfolder per class (or train/ and test/ folders)",
+        )
         file_menu.addSeparator()
-        self._action(file_menu, "Open &Config…", self.open_config_dialog, "Ctrl+Alt+O",
-                     "Open a run configuration (TOML or JSON)")
+        self._action(
+            file_menu, "Open &Config…", self.open_config_dialog, "Ctrl+Alt+O", "Open a run configuration (TOML or JSON)"
+        )
         self._action(file_menu, "&Save Config", self.save_config, QKeySequence.Save, "Save the current configuration")
-        self._action(file_menu, "Save Config &As…", self.save_config_as, QKeySequence.SaveAs,
-                     "Save the current configuration to a new file")
+        self._action(
+            file_menu,
+            "Save Config &As…",
+            self.save_config_as,
+            QKeySequence.SaveAs,
+            "Save the current configuration to a new file",
+        )
         self.recent_menu = file_menu.addMenu("&Recent Files")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._action(file_menu, "Open Demo &Workspace", self.open_demo_workspace, None,
-                     "Small movie-review dataset and fastText vectors that ship with the app")
+        self._action(
+            file_menu,
+            "Open Demo &Workspace",
+            self.open_demo_workspace,
+            None,
+            "Small movie-review dataset and fastText vectors that ship with the app",
+        )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Quit EmbedStudio")
 
@@ -172,19 +231,31 @@ class MainWindow(QMainWindow):
         self._action(edit_menu, "Select &All", self._select_all_focused, QKeySequence.SelectAll)
         edit_menu.addSeparator()
         self._action(edit_menu, "Runs &Folder…", self.choose_runs_dir, None, "Where training runs are saved")
-        self._action(edit_menu, "Clear Vector &Cache…", self.vectors_panel.clear_cache, None,
-                     "Delete the fast binary copies of loaded vector files")
+        self._action(
+            edit_menu,
+            "Clear Vector &Cache…",
+            self.vectors_panel.clear_cache,
+            None,
+            "Delete the fast binary copies of loaded vector files",
+        )
 
         view_menu = bar.addMenu("&View")
         for i, area in enumerate(AREAS):
             self._action(view_menu, f"&{area}", lambda a=area: self.show_area(a), f"Ctrl+{i + 1}")
 
         run_menu = bar.addMenu("&Run")
-        self.act_train = self._action(run_menu, "&Train", self.train, "Ctrl+R", "Train a model with the current settings")
+        self.act_train = self._action(
+            run_menu, "&Train", self.train, "Ctrl+R", "Train a model with the current settings"
+        )
         self.act_stop = self._action(run_menu, "&Stop", self.stop, "Ctrl+.", "Stop training after the current batch")
         run_menu.addSeparator()
-        self._action(run_menu, "&Import Dataset", self.dataset_panel.import_dataset, "Ctrl+I",
-                     "Import the dataset with the current settings")
+        self._action(
+            run_menu,
+            "&Import Dataset",
+            self.dataset_panel.import_dataset,
+            "Ctrl+I",
+            "Import the dataset with the current settings",
+        )
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About EmbedStudio", lambda: dialogs.about_box(self), None)
@@ -266,7 +337,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms or (0 if warning else 8000))
 
     def _update_title(self, *_args: object) -> None:
-        """"name — EmbedStudio", with "*" while the configuration differs from its file (or has none)."""
+        """ "name — EmbedStudio", with "*" while the configuration differs from its file (or has none)."""
         name = self._config_path.stem if self._config_path else (self.state.config.name or "untitled")
         self.setWindowTitle(f"{name}{'*' if self.state.is_modified() else ''} — EmbedStudio")
 
@@ -283,9 +354,12 @@ class MainWindow(QMainWindow):
         if self._config_path is None or not self.state.is_modified():
             return True
         Role = QMessageBox.ButtonRole
-        choice = dialogs.ask(self, "Unsaved changes", f"Save the changes to {self._config_path.name} before {action}?",
-                             [("Save", Role.AcceptRole), ("Don't Save", Role.DestructiveRole),
-                              ("Cancel", Role.RejectRole)])
+        choice = dialogs.ask(
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self._config_path.name} before {action}?",
+            [("Save", Role.AcceptRole), ("Don't Save", Role.DestructiveRole), ("Cancel", Role.RejectRole)],
+        )
         if choice == 0:
             return self.save_config()
         return choice == 1
@@ -295,7 +369,9 @@ class MainWindow(QMainWindow):
         """Called once the window is on screen: warm TensorFlow up, and open the demo on first start."""
         if self._warm_up:
             self.warmup_worker = Worker(warm_up_tensorflow, name="Preparing TensorFlow", cancellable=False)
-            self.warmup_worker.returned.connect(lambda v: self.status_message(f"TensorFlow {v} ready.", timeout_ms=4000))
+            self.warmup_worker.returned.connect(
+                lambda v: self.status_message(f"TensorFlow {v} ready.", timeout_ms=4000)
+            )
             self.warmup_worker.errored.connect(lambda info: dialogs.show_error(self, info))
             self.pool.start(self.warmup_worker)
         if not self.prefs.demo_offered:
@@ -314,8 +390,9 @@ class MainWindow(QMainWindow):
             return
         self._set_config(cfg, None)
         self._load_workspace_inputs()
-        self.status_message("Demo workspace: BBC News articles (5 topics) with GloVe 6B 50d vectors. "
-                            "Press Train (Ctrl+R).")
+        self.status_message(
+            "Demo workspace: BBC News articles (5 topics) with GloVe 6B 50d vectors. Press Train (Ctrl+R)."
+        )
 
     def _load_workspace_inputs(self) -> None:
         """Load the config's vector files and import its dataset in workers, so Train works at once."""
@@ -356,8 +433,9 @@ class MainWindow(QMainWindow):
         return self._write_config(self._config_path)
 
     def save_config_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", self._start_dir("embedstudio.toml"),
-                                              CONFIG_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save configuration", self._start_dir("embedstudio.toml"), CONFIG_FILTER
+        )
         return bool(path) and self._write_config(Path(path))
 
     def _write_config(self, path: Path) -> bool:
@@ -390,8 +468,11 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         self.collect_preferences()
         any_added = False
-        for kind, opener in (("vectors", self.vectors_panel.add_files), ("dataset", self.dataset_panel.open_path),
-                             ("config", self.open_config)):
+        for kind, opener in (
+            ("vectors", self.vectors_panel.add_files),
+            ("dataset", self.dataset_panel.open_path),
+            ("config", self.open_config),
+        ):
             paths = self.prefs.recent.get(kind, [])
             if not paths:
                 continue
@@ -446,9 +527,11 @@ class MainWindow(QMainWindow):
         if self.training_running():
             self.status_message("Training is running; re-run it when it has finished.", warning=True)
             return False
-        if not self.confirm_replace_config(f"Re-run “{cfg.name or cfg.model.preset}”",
-                                           "Replace the current settings with this run's configuration and "
-                                           "train it again?", "Replace and Train"):
+        if not self.confirm_replace_config(
+            f"Re-run “{cfg.name or cfg.model.preset}”",
+            "Replace the current settings with this run's configuration and train it again?",
+            "Replace and Train",
+        ):
             return False
         self._set_config(cfg, None)
         self._load_workspace_inputs()
@@ -527,11 +610,14 @@ class MainWindow(QMainWindow):
     def _ask_quit_while_training(self) -> str:
         Role = QMessageBox.ButtonRole
         choice = dialogs.ask(
-            self, "Quit while training", "Training is running.",
+            self,
+            "Quit while training",
+            "Training is running.",
             [("Stop and Quit", Role.AcceptRole), ("Quit Now", Role.DestructiveRole), ("Cancel", Role.RejectRole)],
             informative="Stop and Quit ends after the current batch and keeps the model trained so far (this "
-                        "can take a while). Quit Now leaves at once: the unfinished run is kept as 'stopped', "
-                        "without a model.")
+            "can take a while). Quit Now leaves at once: the unfinished run is kept as 'stopped', "
+            "without a model.",
+        )
         return {0: "stop", 1: "now"}.get(choice, "cancel")
 
     def _stop_then_close(self) -> None:
@@ -567,8 +653,11 @@ class MainWindow(QMainWindow):
         run_dir = self.training_panel.run_dir
         if self.training_running() and run_dir is not None:
             try:
-                update_description(run_dir, status="stopped",
-                                   message="EmbedStudio was quit before the run finished; no model was saved.")
+                update_description(
+                    run_dir,
+                    status="stopped",
+                    message="EmbedStudio was quit before the run finished; no model was saved.",
+                )
             except OSError as exc:
                 log.warning("could not mark %s stopped: %s", run_dir, exc)
         self.pool.cancel_all()
@@ -592,4 +681,4 @@ class MainWindow(QMainWindow):
 
 
 def _middle_elide(path: str, limit: int = 70) -> str:
-    return path if len(path) <= limit else path[: limit // 2 - 1] + "…" + path[-(limit // 2):]
+    return path if len(path) <= limit else path[: limit // 2 - 1] + "…" + path[-(limit // 2) :]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from embedstudio.core.fileio import atomic_write_json
 
@@ -23,12 +24,12 @@ RECENT_KINDS = ("vectors", "dataset", "config")
 class Preferences:
     schema_version: int = SCHEMA_VERSION
     recent: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in RECENT_KINDS})
-    library: list[str] = field(default_factory=list)   # vector files shown in the Vectors area
+    library: list[str] = field(default_factory=list)  # vector files shown in the Vectors area
     last_dataset: str = ""
     runs_dir: str = ""
     last_config: str = ""
     last_area: str = "Vectors"
-    demo_offered: bool = False                          # the demo workspace opens on first start only
+    demo_offered: bool = False  # the demo workspace opens on first start only
 
     def add_recent(self, kind: str, path: str | os.PathLike) -> None:
         items = [p for p in self.recent.setdefault(kind, []) if p != str(path)]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -31,7 +32,7 @@ def _default_runs_dir() -> Path:
 def display_name(path: str | os.PathLike) -> str:
     text = str(path)
     if text.startswith(GENSIM_DATA_PREFIX):
-        return f"{text[len(GENSIM_DATA_PREFIX):]} (demo)"
+        return f"{text[len(GENSIM_DATA_PREFIX) :]} (demo)"
     return Path(text).name or text
 
 
@@ -101,10 +102,10 @@ class ConfigEdit(QUndoCommand):
 class AppState(QObject):
     """The edited RunConfig, the imported dataset, the vector library and the runs directory."""
 
-    config_changed = Signal()          # any field of ``config`` was edited (or config replaced)
-    dataset_changed = Signal(object)   # Dataset | None
-    vectors_changed = Signal()         # library list or a load state changed
-    run_finished = Signal(object)      # Path of a run directory that was written
+    config_changed = Signal()  # any field of ``config`` was edited (or config replaced)
+    dataset_changed = Signal(object)  # Dataset | None
+    vectors_changed = Signal()  # library list or a load state changed
+    run_finished = Signal(object)  # Path of a run directory that was written
     runs_dir_changed = Signal(object)  # Path
 
     def __init__(self, config: RunConfig | None = None, parent: QObject | None = None) -> None:
@@ -203,8 +204,11 @@ class AppState(QObject):
         if self.dataset is None or self.dataset_source is None:
             return self.dataset
         split_only = {"validation_fraction", "test_fraction"}
-        same = all(getattr(data, f.name) == getattr(self.dataset_source, f.name)
-                   for f in dataclasses.fields(DataConfig) if f.name not in split_only)
+        same = all(
+            getattr(data, f.name) == getattr(self.dataset_source, f.name)
+            for f in dataclasses.fields(DataConfig)
+            if f.name not in split_only
+        )
         return self.dataset if same else None
 
     # ---- vectors ---------------------------------------------------------------------

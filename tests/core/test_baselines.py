@@ -9,14 +9,14 @@ import pytest
 from embedstudio.core.baselines import _fasttext_proba, fasttext_line, fasttext_supervised, tfidf_linear
 from embedstudio.core.datasets import Splits, TextTable
 from embedstudio.core.errors import TrainingError
-from embedstudio.core.jobs import CancelToken, Cancelled, RecordingReporter
+from embedstudio.core.jobs import Cancelled, CancelToken, RecordingReporter
 
 VOCABULARY = {
-    "sport": "goal match team score league".split(),
-    "food": "bread cheese soup salad pasta".split(),
-    "tech home": "laptop phone screen cable chip".split(),   # a class name with a space
+    "sport": ["goal", "match", "team", "score", "league"],
+    "food": ["bread", "cheese", "soup", "salad", "pasta"],
+    "tech home": ["laptop", "phone", "screen", "cable", "chip"],  # a class name with a space
 }
-SHARED = "the a of today really".split()
+SHARED = ["the", "a", "of", "today", "really"]
 
 
 def table(n, seed, *, sort=False):
@@ -33,8 +33,7 @@ def table(n, seed, *, sort=False):
 
 
 def splits(*, sort=False):
-    return Splits(train=table(90, 1, sort=sort), validation=table(9, 2), test=table(30, 3),
-                  classes=sorted(VOCABULARY))
+    return Splits(train=table(90, 1, sort=sort), validation=table(9, 2), test=table(30, 3), classes=sorted(VOCABULARY))
 
 
 def test_tfidf_linear_separates_and_reports():
@@ -50,11 +49,14 @@ def test_tfidf_linear_separates_and_reports():
 
 
 def test_tfidf_linear_binary_and_tiny_vocabulary():
-    s = Splits(train=TextTable(["good", "bad", "fine", "awful"], ["p", "n", "p", "n"], [""] * 4),
-               validation=TextTable([], [], []),
-               test=TextTable(["good", "awful", "fine"], ["p", "n", "p"], [""] * 3), classes=["n", "p"])
+    s = Splits(
+        train=TextTable(["good", "bad", "fine", "awful"], ["p", "n", "p", "n"], [""] * 4),
+        validation=TextTable([], [], []),
+        test=TextTable(["good", "awful", "fine"], ["p", "n", "p"], [""] * 3),
+        classes=["n", "p"],
+    )
     reporter = RecordingReporter()
-    report = tfidf_linear(s, reporter=reporter)   # no word occurs twice: min_df falls back to 1
+    report = tfidf_linear(s, reporter=reporter)  # no word occurs twice: min_df falls back to 1
     assert report["accuracy"] == 1.0 and report["params"]["min_df"] == 1
     assert "min_df=1" in reporter.warnings[0]
 
@@ -66,7 +68,7 @@ def test_fasttext_trains_on_a_class_sorted_split():
     assert report["params"]["shuffled"] and report["params"]["bucket"] == 10_000
     assert report["baseline"] == "fasttext_supervised"
     again = fasttext_supervised(splits(sort=True), epoch=25, lr=0.5, seed=3)
-    assert again["confusion_matrix"] == report["confusion_matrix"]   # one thread + seed: reproducible
+    assert again["confusion_matrix"] == report["confusion_matrix"]  # one thread + seed: reproducible
 
 
 def test_fasttext_probabilities_cover_every_class(tmp_path):
@@ -74,8 +76,12 @@ def test_fasttext_probabilities_cover_every_class(tmp_path):
 
     s = splits()
     path = tmp_path / "train.txt"
-    path.write_text("".join(f"__label__{s.classes.index(label)} {fasttext_line(text)}\n"
-                            for text, label in zip(s.train.texts, s.train.labels)))
+    path.write_text(
+        "".join(
+            f"__label__{s.classes.index(label)} {fasttext_line(text)}\n"
+            for text, label in zip(s.train.texts, s.train.labels)
+        )
+    )
     model = fasttext.train_supervised(input=str(path), epoch=25, lr=0.5, bucket=1000, thread=1, verbose=0)
     proba = _fasttext_proba(model, ["goal match team", "", "soup\nbread"], 3)
     # fasttext-wheel's predict(list, k) repeats the top probability for every label; rows would sum to ~3
@@ -85,8 +91,12 @@ def test_fasttext_probabilities_cover_every_class(tmp_path):
 
 
 def test_baselines_refuse_unusable_splits():
-    one_class = Splits(train=TextTable(["a b", "c d"], ["x", "x"], ["", ""]), validation=TextTable([], [], []),
-                       test=TextTable(["a"], ["x"], [""]), classes=["x"])
+    one_class = Splits(
+        train=TextTable(["a b", "c d"], ["x", "x"], ["", ""]),
+        validation=TextTable([], [], []),
+        test=TextTable(["a"], ["x"], [""]),
+        classes=["x"],
+    )
     with pytest.raises(TrainingError, match="one class"):
         tfidf_linear(one_class)
     no_test = splits()
@@ -106,8 +116,10 @@ def test_baselines_become_run_folders_on_the_runs_split(tmp_path):
 
     data = tmp_path / "data.csv"
     t = table(120, 5)
-    data.write_text("text,label\n" + "".join(f"\"{x.replace(chr(10), ' ')}\",{y}\n" for x, y in zip(t.texts, t.labels)),
-                    encoding="utf-8")
+    data.write_text(
+        "text,label\n" + "".join(f'"{x.replace(chr(10), " ")}",{y}\n' for x, y in zip(t.texts, t.labels)),
+        encoding="utf-8",
+    )
     cfg = RunConfig()
     cfg.name = "tiny"
     cfg.runs_dir = str(tmp_path / "runs")
@@ -116,7 +128,7 @@ def test_baselines_become_run_folders_on_the_runs_split(tmp_path):
     results = run_baselines(cfg, which=("tfidf", "fasttext"))
     runs = {r.path: r for r in list_runs(tmp_path / "runs")}
     assert set(runs) == {Path(results["tfidf"]["run_dir"]), Path(results["fasttext"]["run_dir"])}
-    for name, report in results.items():
+    for report in results.values():
         record = runs[Path(report["run_dir"])]
         assert record.status == "completed" and record.description["kind"] == "baseline"
         assert record.test_accuracy == report["accuracy"]

@@ -9,14 +9,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_core_imports_no_qt():
     core_modules = sorted(
-        ".".join(p.relative_to(ROOT).with_suffix("").parts)
-        for p in (ROOT / "embedstudio" / "core").rglob("*.py")
+        ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "embedstudio" / "core").rglob("*.py")
     )
     core_modules = [m.removesuffix(".__init__") for m in core_modules]
     res = _run(f"""

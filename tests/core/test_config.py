@@ -9,7 +9,15 @@ import pytest
 
 from embedstudio.core import presets
 from embedstudio.core.config import (
-    SECTIONS, FieldSpec, RunConfig, VectorSource, field_reference, field_specs, load_config, save_config, spec_of,
+    SECTIONS,
+    FieldSpec,
+    RunConfig,
+    VectorSource,
+    field_reference,
+    field_specs,
+    load_config,
+    save_config,
+    spec_of,
 )
 from embedstudio.core.errors import ConfigError
 
@@ -36,8 +44,14 @@ def test_every_field_has_a_spec_with_a_label_and_help():
 
 
 def test_specs_of_list_entries_are_found_by_index():
-    assert spec_of("embedding.vectors[1].format").choices == ("auto", "glove", "word2vec_text", "word2vec_binary",
-                                                              "fasttext_bin", "gensim")
+    assert spec_of("embedding.vectors[1].format").choices == (
+        "auto",
+        "glove",
+        "word2vec_text",
+        "word2vec_binary",
+        "fasttext_bin",
+        "gensim",
+    )
     with pytest.raises(KeyError):
         spec_of("model.nonexistent")
 
@@ -57,8 +71,10 @@ BAD = [
     ("data.validation_fraction", lambda c: setattr(c.data, "validation_fraction", 0.95)),
     ("data.validation_fraction", lambda c: setattr(c.data, "validation_fraction", math.nan)),
     ("data.test_fraction", lambda c: setattr(c.data, "test_fraction", math.inf)),
-    ("data.validation_fraction", lambda c: (setattr(c.data, "validation_fraction", 0.5),
-                                            setattr(c.data, "test_fraction", 0.5))),
+    (
+        "data.validation_fraction",
+        lambda c: (setattr(c.data, "validation_fraction", 0.5), setattr(c.data, "test_fraction", 0.5)),
+    ),
     ("data.max_rows", lambda c: setattr(c.data, "max_rows", 0)),
     ("data.delimiter", lambda c: setattr(c.data, "delimiter", "ab")),
     ("data.encoding", lambda c: setattr(c.data, "encoding", "rot13")),
@@ -92,8 +108,10 @@ BAD = [
     ("training.patience", lambda c: setattr(c.training, "patience", 0)),
     ("training.seed", lambda c: setattr(c.training, "seed", -1)),
     ("training.seed", lambda c: setattr(c.training, "seed", 2**32)),
-    ("embedding.unfreeze_epoch", lambda c: (setattr(c.embedding, "mode", "two_phase"),
-                                            setattr(c.embedding, "unfreeze_epoch", 20))),
+    (
+        "embedding.unfreeze_epoch",
+        lambda c: (setattr(c.embedding, "mode", "two_phase"), setattr(c.embedding, "unfreeze_epoch", 20)),
+    ),
 ]
 
 
@@ -116,7 +134,7 @@ def test_the_defaults_are_valid_and_each_spec_default_is_in_range():
 
 
 def test_partial_validation_checks_only_the_sections_asked_for():
-    cfg = RunConfig()                     # no data path, no vectors, fine-tune: the embedding section is incomplete
+    cfg = RunConfig()  # no data path, no vectors, fine-tune: the embedding section is incomplete
     cfg.model.dropout = 2.0
     cfg.validate(sections=("data", "text", "training"))
     with pytest.raises(ConfigError) as err:
@@ -180,4 +198,5 @@ def test_the_field_reference_lists_every_field_and_the_docs_are_current():
         assert path in text and fspec.label in text
     assert DOCS.read_text(encoding="utf-8") == field_reference(markdown=True), (
         "docs/config-fields.md is out of date: regenerate it with "
-        "`embedstudio config fields --markdown > docs/config-fields.md`")
+        "`embedstudio config fields --markdown > docs/config-fields.md`"
+    )

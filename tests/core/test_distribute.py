@@ -36,15 +36,23 @@ def test_tf_config_absent_and_parsed():
     assert distribute.read_tf_config(tf_config(with_chief, "worker", 0)).workers == 3
 
 
-@pytest.mark.parametrize("raw, words", [
-    ("{not json", "not valid JSON"),
-    (json.dumps({"task": {"type": "worker", "index": 0}}), 'no "cluster"'),
-    (json.dumps({"cluster": {"worker": ["a:1"]}}), '"task" must name'),
-    (json.dumps({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 2}}), "task.index is 2"),
-    (json.dumps({"cluster": {"worker": ["a:1"], "ps": ["p:1"]}, "task": {"type": "worker", "index": 0}}),
-     "parameter servers"),
-    (json.dumps({"cluster": {"worker": ["no-port"]}, "task": {"type": "worker", "index": 0}}), "host:port"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps({"task": {"type": "worker", "index": 0}}), 'no "cluster"'),
+        (json.dumps({"cluster": {"worker": ["a:1"]}}), '"task" must name'),
+        (
+            json.dumps({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 2}}),
+            "task.index is 2",
+        ),
+        (
+            json.dumps({"cluster": {"worker": ["a:1"], "ps": ["p:1"]}, "task": {"type": "worker", "index": 0}}),
+            "parameter servers",
+        ),
+        (json.dumps({"cluster": {"worker": ["no-port"]}, "task": {"type": "worker", "index": 0}}), "host:port"),
+    ],
+)
 def test_bad_tf_config_is_one_clear_message(raw, words):
     with pytest.raises(ConfigError) as err:
         distribute.read_tf_config({"TF_CONFIG": raw})
@@ -83,8 +91,10 @@ def test_none_plan_changes_nothing(tmp_path):
     cfg = RunConfig()
     plan = distribute.plan_for(cfg)
     plan.start(cfg, tmp_path, tmp_path)
-    assert (cfg.training.batch_size, cfg.training.learning_rate) == (RunConfig().training.batch_size,
-                                                                     RunConfig().training.learning_rate)
+    assert (cfg.training.batch_size, cfg.training.learning_rate) == (
+        RunConfig().training.batch_size,
+        RunConfig().training.learning_rate,
+    )
     assert plan.callbacks() == [] and plan.is_chief and not (tmp_path / "description.json").exists()
 
 
@@ -188,8 +198,9 @@ def test_a_crashed_run_resumes_from_its_backup(tmp_path):
 
     data = make_folder_dataset(tmp_path / "data", n_per_class=12)
     config_file = tmp_path / "run.json"
-    save_config(tiny_config(tmp_path, data, mode="scratch", epochs=4, distribute="mirrored", early_stopping=False),
-                config_file)
+    save_config(
+        tiny_config(tmp_path, data, mode="scratch", epochs=4, distribute="mirrored", early_stopping=False), config_file
+    )
     # The run's reporter hears of epoch 2 before BackupAndRestore saves it: dying there is a crash mid-training.
     crash = """
 import os, sys

@@ -13,8 +13,9 @@ WORDS = ["the", "cat", "dog", "sat", "mat"]
 
 
 def write_glove(path, words, matrix):
-    path.write_text("\n".join(w + " " + " ".join(f"{x:.6f}" for x in row) for w, row in zip(words, matrix)),
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(w + " " + " ".join(f"{x:.6f}" for x in row) for w, row in zip(words, matrix)), encoding="utf-8"
+    )
     return path
 
 
@@ -35,17 +36,17 @@ def wide_vectors(tmp_path):
 
 # Keras order: padding, [UNK], then words; "Dog" is found through its lower case, "zebra"/"emu" are OOV.
 VOCAB = ["", "[UNK]", "the", "cat", "zebra", "Dog", "emu"]
-COUNTS = {"the": 10, "cat": 3, "zebra": 2, "Dog": 1, "emu": 5, "rare": 4}   # "rare": outside the vocabulary
+COUNTS = {"the": 10, "cat": 3, "zebra": 2, "Dog": 1, "emu": 5, "rare": 4}  # "rare": outside the vocabulary
 
 
 def test_coverage_numbers_by_hand(small_vectors):
     vectors, _ = small_vectors
     report = coverage_report(VOCAB, COUNTS, vectors, top_n=10)
-    assert report.vocab_size == 5             # without padding and [UNK]
-    assert report.covered == 3                # the, cat, Dog
+    assert report.vocab_size == 5  # without padding and [UNK]
+    assert report.covered == 3  # the, cat, Dog
     assert report.vocab_coverage == pytest.approx(3 / 5)
-    assert report.total_tokens == 25          # every counted token, also "rare"
-    assert report.covered_tokens == 14        # 10 + 3 + 1
+    assert report.total_tokens == 25  # every counted token, also "rare"
+    assert report.covered_tokens == 14  # 10 + 3 + 1
     assert report.token_coverage == pytest.approx(14 / 25)
     assert report.top_oov == [("emu", 5), ("zebra", 2)]
     assert report.vectors_path.endswith("small.txt")
@@ -66,7 +67,7 @@ def test_coverage_report_serialises_and_summarises(small_vectors):
 
 def _check_copied_rows(matrix, mask, vectors_matrix):
     assert matrix.dtype == np.float32 and matrix.shape == (len(VOCAB), 4)
-    np.testing.assert_array_equal(matrix[0], 0)                       # padding
+    np.testing.assert_array_equal(matrix[0], 0)  # padding
     np.testing.assert_allclose(matrix[2], vectors_matrix[0], atol=1e-6)  # the
     np.testing.assert_allclose(matrix[3], vectors_matrix[1], atol=1e-6)  # cat
     np.testing.assert_allclose(matrix[5], vectors_matrix[2], atol=1e-6)  # Dog -> dog
@@ -96,7 +97,7 @@ def test_random_policy_is_scaled_to_the_vectors_and_seeded(wide_vectors, small_v
     matrix, mask, report = build_embedding_matrix(vocab, wide, policy="random")
     assert not mask.any() and report.covered == 0
     rows = matrix[1:]
-    assert abs(rows.mean()) < 0.1                       # centred at zero
+    assert abs(rows.mean()) < 0.1  # centred at zero
     assert rows.std() == pytest.approx(wide.matrix.std(), rel=0.05)
 
 
@@ -107,8 +108,8 @@ def test_mean_noise_policy_stays_near_the_mean(wide_vectors):
     np.testing.assert_allclose(matrix[2:4], source[:2], atol=1e-5)
     oov = matrix[4:]
     np.testing.assert_allclose(oov.mean(axis=0), source.mean(axis=0), atol=0.05)
-    assert 0.05 < oov.std(axis=0).mean() < 0.5          # small noise: about 0.1 × std (2)
-    assert len({tuple(r) for r in oov}) == len(oov)     # rows differ from each other
+    assert 0.05 < oov.std(axis=0).mean() < 0.5  # small noise: about 0.1 × std (2)
+    assert len({tuple(r) for r in oov}) == len(oov)  # rows differ from each other
 
 
 def test_subwords_policy_uses_fasttext_ngrams(gensim_data):

@@ -19,18 +19,52 @@ import numpy as np
 import pytest
 
 from embedstudio.core.errors import VectorFileError
-from embedstudio.core.jobs import CancelToken, Cancelled, RecordingReporter
+from embedstudio.core.jobs import Cancelled, CancelToken, RecordingReporter
 from embedstudio.core.vectors import cache as cache_module
 from embedstudio.core.vectors import text_reader
 from embedstudio.core.vectors.cache import VectorCache
 from embedstudio.core.vectors.queries import NeighbourIndex, rows_for, word_index
 from embedstudio.core.vectors.text_reader import read_text_vectors
-
 from tests.conftest import shared_data
 
-ODD_WORDS = ['"', "''", "``", "'s", "don't", '"quoted"', "back\\slash", "a\"b", "#tag", "@user", "http://x.org/a?b=c",
-             "naïve", "Ölçü", "日本語", "русский", "😀", "€", "—", "...", "(", ")", "[", "{", "}", "<unk>", "</s>",
-             "0", "1999", "3.5", "-", "--", "+", "=", "a=b", "x,y", "tab\tinside"]
+ODD_WORDS = [
+    '"',
+    "''",
+    "``",
+    "'s",
+    "don't",
+    '"quoted"',
+    "back\\slash",
+    'a"b',
+    "#tag",
+    "@user",
+    "http://x.org/a?b=c",
+    "naïve",
+    "Ölçü",
+    "日本語",
+    "русский",
+    "😀",
+    "€",
+    "—",
+    "...",
+    "(",
+    ")",
+    "[",
+    "{",
+    "}",
+    "<unk>",
+    "</s>",
+    "0",
+    "1999",
+    "3.5",
+    "-",
+    "--",
+    "+",
+    "=",
+    "a=b",
+    "x,y",
+    "tab\tinside",
+]
 
 
 def gensim_load(path: Path, **kwargs):
@@ -66,9 +100,18 @@ def format_number(value: float, rng: np.random.Generator) -> str:
     return f"{value * 40:.4f}"  # two integer digits
 
 
-def write_vectors(path: Path, words: list[str], dim: int, *, header: bool = False, seed: int = 0,
-                  trailing_space: bool = False, newline: str = "\n", mixed_formats: bool = False,
-                  final_newline: bool = True) -> np.ndarray:
+def write_vectors(
+    path: Path,
+    words: list[str],
+    dim: int,
+    *,
+    header: bool = False,
+    seed: int = 0,
+    trailing_space: bool = False,
+    newline: str = "\n",
+    mixed_formats: bool = False,
+    final_newline: bool = True,
+) -> np.ndarray:
     rng = np.random.default_rng(seed)
     values = rng.standard_normal((len(words), dim)) * 0.5
     lines = []
@@ -88,13 +131,28 @@ def plain_words(count: int) -> list[str]:
 
 # -- equality with gensim ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header, trailing_space, newline", [
-    (False, False, "\n"), (True, False, "\n"), (True, True, "\n"), (False, True, "\r\n"), (True, False, "\r\n"),
-])
+
+@pytest.mark.parametrize(
+    "header, trailing_space, newline",
+    [
+        (False, False, "\n"),
+        (True, False, "\n"),
+        (True, True, "\n"),
+        (False, True, "\r\n"),
+        (True, False, "\r\n"),
+    ],
+)
 def test_generated_files_match_gensim(tmp_path, header, trailing_space, newline):
     path = tmp_path / "vectors.txt"
-    write_vectors(path, ODD_WORDS + plain_words(300), 7, header=header, trailing_space=trailing_space,
-                  newline=newline, mixed_formats=True)
+    write_vectors(
+        path,
+        ODD_WORDS + plain_words(300),
+        7,
+        header=header,
+        trailing_space=trailing_space,
+        newline=newline,
+        mixed_formats=True,
+    )
     result = read_text_vectors(path)
     assert_same_as_gensim(path, result, no_header=not header)
     assert result.header_count == (len(ODD_WORDS) + 300 if header else None)
@@ -124,9 +182,35 @@ def test_matrix_grows_when_the_size_estimate_is_short(tmp_path, monkeypatch):
 
 def test_every_number_shape_matches_gensim(tmp_path):
     """Tokens the vectorised decimal parser handles and every kind it hands to np.fromstring."""
-    specials = ["0", "-0", "-0.0", "0.0", "5.", "-5.", ".5", "-.5", "+0.5", "1e-05", "-1.2e-05", "3E+2", "12.5",
-                "-99.125", "123456.5", "0.123456789", "0.12345678", "-0.00000001", "9.99999999", "nan", "inf",
-                "-inf", "1.0000000000000002", "0.30000000000000004", "7", "0.5", "-0.25"]
+    specials = [
+        "0",
+        "-0",
+        "-0.0",
+        "0.0",
+        "5.",
+        "-5.",
+        ".5",
+        "-.5",
+        "+0.5",
+        "1e-05",
+        "-1.2e-05",
+        "3E+2",
+        "12.5",
+        "-99.125",
+        "123456.5",
+        "0.123456789",
+        "0.12345678",
+        "-0.00000001",
+        "9.99999999",
+        "nan",
+        "inf",
+        "-inf",
+        "1.0000000000000002",
+        "0.30000000000000004",
+        "7",
+        "0.5",
+        "-0.25",
+    ]
     rng = np.random.default_rng(5)
     lines = []
     for i in range(400):
@@ -159,10 +243,10 @@ def test_double_rounding_matches_gensim(tmp_path):
     dim = 29
     rows = len(tokens) // dim
     path = tmp_path / "rounding.txt"
-    path.write_text("".join(f"r{i} {' '.join(tokens[i * dim:(i + 1) * dim])}\n" for i in range(rows)))
+    path.write_text("".join(f"r{i} {' '.join(tokens[i * dim : (i + 1) * dim])}\n" for i in range(rows)))
     result = read_text_vectors(path)
     assert_same_as_gensim(path, result, no_header=True)
-    reference = np.array([float(t) for t in tokens[:rows * dim]]).astype(np.float32).reshape(rows, dim)
+    reference = np.array([float(t) for t in tokens[: rows * dim]]).astype(np.float32).reshape(rows, dim)
     assert np.array_equal(result.matrix.view(np.uint32), reference.view(np.uint32))
 
 
@@ -186,8 +270,10 @@ def test_real_glove_6b_with_latin1_words():
     path = shared_data("vectors/glove.6B.50d.top2446.txt")
     result = read_text_vectors(path)
     kv = gensim_load(path, no_header=True, unicode_errors="surrogateescape")
-    expected = [w.encode("utf-8", "surrogateescape").decode("latin-1") if any(0xDC80 <= ord(c) <= 0xDCFF for c in w)
-                else w for w in kv.index_to_key]
+    expected = [
+        w.encode("utf-8", "surrogateescape").decode("latin-1") if any(0xDC80 <= ord(c) <= 0xDCFF for c in w) else w
+        for w in kv.index_to_key
+    ]
     assert result.words == expected
     assert np.array_equal(result.matrix.view(np.uint32), kv.vectors.view(np.uint32))
     assert result.matrix.shape == (2446, 50)
@@ -217,6 +303,7 @@ def test_plain_file_object_reports_its_size(tmp_path):
 
 # -- header, duplicates, limit -------------------------------------------------------------------
 
+
 def test_header_detection_and_forcing(tmp_path):
     glove = tmp_path / "glove.txt"
     write_vectors(glove, plain_words(5), 2)
@@ -241,8 +328,9 @@ def test_header_count_disagreeing_with_rows_warns_and_trusts_rows(tmp_path):
     result = read_text_vectors(more, reporter=reporter)
     assert result.words == ["w0", "w1", "w2"] and result.header_count == 5
     assert reporter.warnings == result.warnings
-    assert result.warnings == [f"{more}: the header says 5 words, but the file holds 3 vector lines; "
-                               f"all 3 lines were read."]
+    assert result.warnings == [
+        f"{more}: the header says 5 words, but the file holds 3 vector lines; all 3 lines were read."
+    ]
     assert read_text_vectors(fewer).words == ["w0", "w1", "w2"]
 
 
@@ -278,6 +366,7 @@ def test_limit_counts_lines_like_gensim(tmp_path, monkeypatch):
 
 # -- odd lines -----------------------------------------------------------------------------------
 
+
 def test_words_with_spaces_are_found_by_column_count(tmp_path):
     path = tmp_path / "840b.txt"
     path.write_text("the 0.1 0.2 0.3\n. . . 0.4 0.5 0.6\nat name@domain.com 0.7 0.8 0.9\nend 1 2 3\n")
@@ -311,24 +400,29 @@ def test_latin1_fallback_warns_with_line_numbers(tmp_path):
     path.write_bytes("\n".join(lines).encode("latin-1"))
     result = read_text_vectors(path)
     assert result.words[2] == "caf\xe92"
-    assert result.warnings == [f"{path}: 7 words are not valid UTF-8 and were read as Latin-1 "
-                               f"(lines 3, 5, 6, 8, 9 and 2 more)."]
+    assert result.warnings == [
+        f"{path}: 7 words are not valid UTF-8 and were read as Latin-1 (lines 3, 5, 6, 8, 9 and 2 more)."
+    ]
 
 
 # -- errors --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("content, message", [
-    ("a 1 2 3\nb 1 2\nc 1 2 3\n", r"bad\.txt, line 2: expected 3 numbers after the word, found 2\."),
-    ("a 1 2 3\nb 1 2 3\n\nc 1 2 x3\n", r"bad\.txt, line 4, column 4: 'x3' is not a number\."),
-    ("a 1 2 3\nb 1,5 2 3\n", r"bad\.txt, line 2, column 2: '1,5' is not a number\."),
-    ("3 3\na 1 2 3\nb 1 2 3\nc 1 2\n", r"bad\.txt, line 4: expected 3 numbers after the word, found 2\."),
-    ("a 1 2 3\nb 1 2 3\nc\n", r"bad\.txt, line 3: expected 3 numbers after the word, found 0\."),
-    ("", r"bad\.txt: the file is empty\."),
-    ("\n \n\n", r"bad\.txt: the file is empty\."),
-    ("400000 100\n", r"bad\.txt: the header says 400000 words of 100 numbers, but no vector lines follow\."),
-    ("400000 100\n\n\n", r"bad\.txt: the header says 400000 words of 100 numbers, but no vector lines follow\."),
-    ("hello\nworld\n", r"bad\.txt, line 1: expected a word followed by numbers, found 'hello'\."),
-])
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("a 1 2 3\nb 1 2\nc 1 2 3\n", r"bad\.txt, line 2: expected 3 numbers after the word, found 2\."),
+        ("a 1 2 3\nb 1 2 3\n\nc 1 2 x3\n", r"bad\.txt, line 4, column 4: 'x3' is not a number\."),
+        ("a 1 2 3\nb 1,5 2 3\n", r"bad\.txt, line 2, column 2: '1,5' is not a number\."),
+        ("3 3\na 1 2 3\nb 1 2 3\nc 1 2\n", r"bad\.txt, line 4: expected 3 numbers after the word, found 2\."),
+        ("a 1 2 3\nb 1 2 3\nc\n", r"bad\.txt, line 3: expected 3 numbers after the word, found 0\."),
+        ("", r"bad\.txt: the file is empty\."),
+        ("\n \n\n", r"bad\.txt: the file is empty\."),
+        ("400000 100\n", r"bad\.txt: the header says 400000 words of 100 numbers, but no vector lines follow\."),
+        ("400000 100\n\n\n", r"bad\.txt: the header says 400000 words of 100 numbers, but no vector lines follow\."),
+        ("hello\nworld\n", r"bad\.txt, line 1: expected a word followed by numbers, found 'hello'\."),
+    ],
+)
 def test_error_messages_name_file_and_line(tmp_path, content, message):
     path = tmp_path / "bad.txt"
     path.write_text(content)
@@ -352,6 +446,7 @@ def test_missing_file(tmp_path):
 
 
 # -- progress and cancel -------------------------------------------------------------------------
+
 
 def test_progress_in_bytes_and_cancel(tmp_path, monkeypatch):
     monkeypatch.setattr(text_reader, "CHUNK_BYTES", 512)
@@ -384,6 +479,7 @@ def test_progress_in_bytes_and_cancel(tmp_path, monkeypatch):
 
 # -- cache ---------------------------------------------------------------------------------------
 
+
 def make_source(tmp_path: Path, name: str = "src.txt", content: str = "a 1 2\n") -> Path:
     path = tmp_path / name
     path.write_text(content)
@@ -396,8 +492,9 @@ def test_cache_round_trip_memory_maps(tmp_path):
     assert cache.load(source, format="glove", limit=None) is None
     words = ODD_WORDS + ["", "last"]
     matrix = np.random.default_rng(0).standard_normal((len(words), 5)).astype(np.float32)
-    entry = cache.store(source, format="glove", limit=None, words=words, matrix=matrix,
-                        meta={"header_count": None, "warnings": ["x"]})
+    entry = cache.store(
+        source, format="glove", limit=None, words=words, matrix=matrix, meta={"header_count": None, "warnings": ["x"]}
+    )
     assert entry.parent == cache.root
     loaded_words, loaded, meta = cache.load(source, format="glove", limit=None)
     assert loaded_words == words
@@ -465,8 +562,7 @@ def test_cache_store_replaces_entry_without_piling_up(tmp_path):
     source = make_source(tmp_path)
     cache = VectorCache(tmp_path / "cache")
     for value in (1, 2, 3):
-        cache.store(source, format="glove", limit=None, words=["a"],
-                    matrix=np.full((1, 2), value, np.float32), meta={})
+        cache.store(source, format="glove", limit=None, words=["a"], matrix=np.full((1, 2), value, np.float32), meta={})
     assert len(list(cache.root.iterdir())) == 1
     assert cache.load(source, format="glove", limit=None)[1].tolist() == [[3, 3]]
 
@@ -481,8 +577,7 @@ def test_cache_failed_write_leaves_no_partial_entry(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cache_module.os, "fsync", disk_full)
     with pytest.raises(OSError):
-        cache.store(source, format="glove", limit=None, words=["b"], matrix=np.zeros((1, 2), np.float32),
-                    meta={"v": 2})
+        cache.store(source, format="glove", limit=None, words=["b"], matrix=np.zeros((1, 2), np.float32), meta={"v": 2})
     with pytest.raises(OSError):
         cache.store(source, format="glove", limit=7, words=["b"], matrix=np.zeros((1, 2), np.float32), meta={})
     monkeypatch.undo()
@@ -520,8 +615,9 @@ def test_cache_default_root_honours_environment(tmp_path, monkeypatch):
 def test_cache_meta_is_json_on_disk(tmp_path):
     source = make_source(tmp_path)
     cache = VectorCache(tmp_path / "cache")
-    entry = cache.store(source, format="glove", limit=3, words=["a"], matrix=np.ones((1, 2), np.float32),
-                        meta={"dim": 2})
+    entry = cache.store(
+        source, format="glove", limit=3, words=["a"], matrix=np.ones((1, 2), np.float32), meta={"dim": 2}
+    )
     info = json.loads((entry / "meta.json").read_text())
     assert info["source"] == str(source.resolve()) and info["format"] == "glove" and info["limit"] == 3
     assert info["source_size"] == source.stat().st_size and info["source_mtime_ns"] == source.stat().st_mtime_ns
@@ -531,13 +627,20 @@ def test_reader_result_round_trips_through_cache(tmp_path, gensim_data):
     path = gensim_data("lee_fasttext.vec")
     result = read_text_vectors(path)
     cache = VectorCache(tmp_path / "cache")
-    cache.store(path, format="fasttext-vec", limit=None, words=result.words, matrix=result.matrix,
-                meta={"header_count": result.header_count})
+    cache.store(
+        path,
+        format="fasttext-vec",
+        limit=None,
+        words=result.words,
+        matrix=result.matrix,
+        meta={"header_count": result.header_count},
+    )
     words, matrix, meta = cache.load(path, format="fasttext-vec", limit=None)
     assert words == result.words and np.array_equal(matrix, result.matrix) and meta["header_count"] == 1762
 
 
 # -- queries -------------------------------------------------------------------------------------
+
 
 def brute_force_cosines(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     matrix = matrix.astype(np.float64)

@@ -7,10 +7,15 @@ import pytest
 from embedstudio.core.datasets import load_dataset
 from embedstudio.core.evaluation import load_run_model, predict_texts
 from embedstudio.core.model_inputs import (
-    MAX_LENGTH, MIN_LENGTH, SHORT_TEXT, prepare_model_inputs, resolve_auto, summarize, tfidf_matrix,
+    MAX_LENGTH,
+    MIN_LENGTH,
+    SHORT_TEXT,
+    prepare_model_inputs,
+    resolve_auto,
+    summarize,
+    tfidf_matrix,
 )
 from embedstudio.core.training import train
-
 from tests.core.test_training import make_csv_dataset, make_glove, tiny_config
 
 
@@ -24,11 +29,14 @@ def test_prepare_model_inputs_gives_what_build_model_needs(tmp_path):
     assert counts["num_classes"] == 2 and counts["vocab_size"] == len(inputs.vocab)
     assert counts["wide_features"] == inputs.wide.features > 1
     ids, tfidf = inputs.data["train"][0]
-    assert ids.shape == (counts["train"], cfg.text.sequence_length) and tfidf.shape == (counts["train"], counts["wide_features"])
+    assert ids.shape == (counts["train"], cfg.text.sequence_length) and tfidf.shape == (
+        counts["train"],
+        counts["wide_features"],
+    )
     lengths = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
     np.testing.assert_allclose(lengths[:5], inputs.wide.scale, rtol=1e-5)
     assert inputs.wide.scale > 1
-    assert inputs.cfg.text.standardize == "lower_split_punctuation"   # auto, lower-case vector file
+    assert inputs.cfg.text.standardize == "lower_split_punctuation"  # auto, lower-case vector file
     assert len(inputs.matrices) == 1 and inputs.matrices[0].shape[0] == len(inputs.vocab)
     assert 0 < inputs.coverage[0]["vocab_coverage"] <= 1
     model = inputs.build_model()
@@ -76,7 +84,7 @@ def test_auto_trains_end_to_end_and_the_model_reloads(tmp_path):
     from embedstudio.core.runs import load_run
 
     resolved = load_run(result.run_dir).description["resolved"]
-    assert resolved["preset"] == "wide_deep" and resolved["deep_path"] == "kim_cnn"   # short texts
+    assert resolved["preset"] == "wide_deep" and resolved["deep_path"] == "kim_cnn"  # short texts
     assert resolved["standardize"] == "lower_split_punctuation"
     model = load_run_model(result.run_dir)
     assert model.get_layer("tfidf") is not None
@@ -91,8 +99,10 @@ def test_summarize_builds_the_training_model_without_training(tmp_path):
     summary = summarize(cfg, dataset)
     inputs = prepare_model_inputs(cfg, dataset, tokenize=False)
     assert summary.config.model.preset == "wide_deep" and summary.vocab_size == len(inputs.vocab)
-    assert summary.params == __import__("embedstudio.core.models", fromlist=["x"]).parameter_counts(inputs.build_model())
-    assert not (tmp_path / "runs").exists()   # nothing trained, no run folder
+    assert summary.params == __import__("embedstudio.core.models", fromlist=["x"]).parameter_counts(
+        inputs.build_model()
+    )
+    assert not (tmp_path / "runs").exists()  # nothing trained, no run folder
     bare = summarize(tiny_config(tmp_path, csv, preset="swem", mode="scratch"))
     assert bare.num_classes == 2 and bare.vocab_size == 200 and bare.notes
     assert any(row["name"] == "masked_max" for row in bare.rows)

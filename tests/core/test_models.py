@@ -7,7 +7,12 @@ import pytest
 from embedstudio.core import presets
 from embedstudio.core.config import PRESETS, RunConfig, VectorSource
 from embedstudio.core.models import (
-    build_model, compile_model, custom_objects, embedding_layers, parameter_counts, summary_rows,
+    build_model,
+    compile_model,
+    custom_objects,
+    embedding_layers,
+    parameter_counts,
+    summary_rows,
     unfreeze_callback,
 )
 
@@ -40,15 +45,21 @@ def data():
     covered[[0, 1, 7, 8, 9]] = False
     x = rng.integers(1, V, size=(32, L))
     x[:, 15:] = 0
-    x[0] = 0                                     # an all-padding row
+    x[0] = 0  # an all-padding row
     y = rng.integers(0, CLASSES, size=32)
     return matrix, covered, x, y
 
 
 def build(cfg, data, **kwargs):
     matrix, covered, _, _ = data
-    model = build_model(cfg, vocab_size=V, num_classes=CLASSES, embedding_matrices=[matrix, matrix * 2],
-                        covered_masks=[covered, covered], **kwargs)
+    model = build_model(
+        cfg,
+        vocab_size=V,
+        num_classes=CLASSES,
+        embedding_matrices=[matrix, matrix * 2],
+        covered_masks=[covered, covered],
+        **kwargs,
+    )
     return compile_model(model, cfg)
 
 
@@ -61,7 +72,7 @@ def test_every_preset_is_described():
     assert all(len(p.description) > 20 for p in presets.PRESETS.values())
 
 
-BUILDABLE = list(PRESETS)   # auto without data builds its recipe (wide_deep) at the config sizes
+BUILDABLE = list(PRESETS)  # auto without data builds its recipe (wide_deep) at the config sizes
 WIDE_FEATURES = 12
 
 
@@ -75,7 +86,8 @@ def model_input(preset, x):
 
 
 CASES = [(name, {}) for name in BUILDABLE] + [
-    (name, {"embedding_dropout": 0.2, "bigram_buckets": 50}) for name in ("average", "swem", "wide_deep")]
+    (name, {"embedding_dropout": 0.2, "bigram_buckets": 50}) for name in ("average", "swem", "wide_deep")
+]
 
 
 @pytest.mark.parametrize("preset, extras", CASES)
@@ -87,7 +99,7 @@ def test_each_preset_builds_and_trains_one_batch(preset, extras, data):
     _, _, x, y = data
     x = model_input(preset, x)
     before = [w.copy() for w in model.get_weights()]
-    history = model.fit(x, y, batch_size=len(y), epochs=1, verbose=0)   # one batch (fit takes SciPy sparse)
+    history = model.fit(x, y, batch_size=len(y), epochs=1, verbose=0)  # one batch (fit takes SciPy sparse)
     assert np.isfinite(history.history["loss"][0])
     assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
     proba = model.predict(x, verbose=0)
@@ -138,15 +150,19 @@ def test_two_phase_unfreezes_only_at_the_switch(data):
 
     class Snapshot(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            seen.append((embedding_weights(self.model)[0].copy(),
-                         float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))))
+            seen.append(
+                (
+                    embedding_weights(self.model)[0].copy(),
+                    float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+                )
+            )
 
     switch = unfreeze_callback(cfg)
     assert parameter_counts(model)["trainable"] == D * CLASSES + CLASSES
     model.fit(data[2], data[3], epochs=3, batch_size=8, verbose=0, callbacks=[switch, Snapshot()])
-    np.testing.assert_array_equal(seen[0][0], data[0])            # epoch 1: frozen
-    assert not np.allclose(seen[1][0], seen[0][0])                # epoch 2: trained after the switch
-    assert not np.allclose(seen[2][0], seen[1][0])                # and it keeps training
+    np.testing.assert_array_equal(seen[0][0], data[0])  # epoch 1: frozen
+    assert not np.allclose(seen[1][0], seen[0][0])  # epoch 2: trained after the switch
+    assert not np.allclose(seen[2][0], seen[1][0])  # and it keeps training
     assert seen[0][1] == pytest.approx(0.05) and seen[1][1] == pytest.approx(0.025)
     assert switch.switched_at == 1
     assert parameter_counts(model)["non_trainable"] == 0
@@ -156,12 +172,12 @@ def test_train_oov_rows_keeps_covered_rows_fixed(data):
     matrix, covered, x, y = data
     model = build(tiny_config("average", "frozen", train_oov_rows=True), data)
     layer = embedding_layers(model)[0]
-    oov_rows = [1, 7, 8, 9]                      # uncovered rows except padding
+    oov_rows = [1, 7, 8, 9]  # uncovered rows except padding
     counts = parameter_counts(model)
     assert counts["trainable"] == len(oov_rows) * D + D * CLASSES + CLASSES
     np.testing.assert_allclose(layer.effective_matrix(), matrix)
     x = x.copy()
-    x[1:, :4] = [7, 8, 9, 1]                     # make sure the OOV rows are used
+    x[1:, :4] = [7, 8, 9, 1]  # make sure the OOV rows are used
     model.fit(x, y, epochs=2, batch_size=8, verbose=0)
     after = layer.effective_matrix()
     np.testing.assert_array_equal(after[covered], matrix[covered])

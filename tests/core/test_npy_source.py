@@ -20,7 +20,7 @@ def write_parquet(path, words):
 def package(tmp_path):
     rng = np.random.default_rng(0)
     matrix = rng.normal(size=(len(WORDS), 4)).astype("float32")
-    np.save(tmp_path / "glove_emb.npy", np.asfortranarray(matrix))    # the package's file is Fortran-ordered
+    np.save(tmp_path / "glove_emb.npy", np.asfortranarray(matrix))  # the package's file is Fortran-ordered
     write_parquet(tmp_path / "glove_index.parquet", WORDS)
     return tmp_path, matrix
 
@@ -43,8 +43,10 @@ def test_a_text_word_list_with_the_same_stem_and_duplicates(tmp_path):
     np.testing.assert_array_equal(wv.vector("a"), [0, 1, 2, 3])
 
 
-@pytest.mark.parametrize("problem, message", [
-    ("no_words", "word list"), ("mismatch", "must match row for row"), ("not_matrix", "2-D float matrix")])
+@pytest.mark.parametrize(
+    "problem, message",
+    [("no_words", "word list"), ("mismatch", "must match row for row"), ("not_matrix", "2-D float matrix")],
+)
 def test_bad_npy_sources_say_what_is_wrong(tmp_path, problem, message):
     if problem == "not_matrix":
         np.save(tmp_path / "v.npy", np.arange(5))

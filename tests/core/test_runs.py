@@ -15,7 +15,13 @@ from embedstudio.core.errors import RunError
 from embedstudio.core.fileio import file_sha256
 from embedstudio.core.jobs import RecordingReporter
 from embedstudio.core.runs import (
-    append_metrics, create_run_dir, default_runs_dir, describe_environment, list_runs, load_run, update_description,
+    append_metrics,
+    create_run_dir,
+    default_runs_dir,
+    describe_environment,
+    list_runs,
+    load_run,
+    update_description,
 )
 
 
@@ -78,7 +84,7 @@ def test_list_runs_newest_first_and_reads_everything(tmp_path):
 
 
 def test_list_runs_tolerates_damaged_runs_with_warnings(tmp_path):
-    good = make_run(tmp_path, "good", created="2026-01-01T10:00:00+00:00")
+    make_run(tmp_path, "good", created="2026-01-01T10:00:00+00:00")
     corrupt = make_run(tmp_path, "corrupt", created="2026-01-02T10:00:00+00:00")
     (corrupt / "description.json").write_text("{not json")
     torn = make_run(tmp_path, "torn", created="2026-01-03T10:00:00+00:00")

@@ -32,11 +32,16 @@ def test_study_writes_its_files_and_plot(tmp_path):
     glove = make_glove(tmp_path / "glove.txt")
     cfg = tiny_config(tmp_path, csv_path, vectors=[glove], preset="auto", epochs=1)
     reporter = RecordingReporter()
-    result = run_study(cfg, fractions=[0.25, 1.0], seeds=1, study_dir=tmp_path / "study", reporter=reporter,
-                       keep_models=(("finetune", 1.0),))
+    result = run_study(
+        cfg,
+        fractions=[0.25, 1.0],
+        seeds=1,
+        study_dir=tmp_path / "study",
+        reporter=reporter,
+        keep_models=(("finetune", 1.0),),
+    )
     assert len(result.cells) == 2 * 4
-    assert [e for e in reporter.events if e[0] == "study_cell"][-1][1] == {
-        k: v for k, v in result.cells[-1].items()}
+    assert [e for e in reporter.events if e[0] == "study_cell"][-1][1] == {k: v for k, v in result.cells[-1].items()}
     saved = json.loads((tmp_path / "study" / "study.json").read_text())
     assert saved["kind"] == "study" and len(saved["cells"]) == 8 and saved["test_size"] > 0
     with open(tmp_path / "study" / "study.csv", encoding="utf-8") as fh:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from embedstudio.core.config import TextConfig
-from embedstudio.core.jobs import CancelToken, Cancelled, RecordingReporter
+from embedstudio.core.jobs import Cancelled, CancelToken, RecordingReporter
 from embedstudio.core.text import build_vectorizer, token_counts, vectorize, vocabulary
 
 TEXTS = [
@@ -29,12 +29,15 @@ def test_vectorizer_vocabulary_is_ordered_by_frequency_and_capped():
     assert not ids[1].any()  # empty text -> all padding
 
 
-@pytest.mark.parametrize("standardize, token, absent", [
-    ("lower_and_strip_punctuation", "dog", "dog,"),
-    ("lower", "dog,", "DOG"),
-    ("strip_punctuation", "DOG", "dog,"),
-    ("none", "mat.", "mat"),
-])
+@pytest.mark.parametrize(
+    "standardize, token, absent",
+    [
+        ("lower_and_strip_punctuation", "dog", "dog,"),
+        ("lower", "dog,", "DOG"),
+        ("strip_punctuation", "DOG", "dog,"),
+        ("none", "mat.", "mat"),
+    ],
+)
 def test_standardize_options_map_to_keras(standardize, token, absent):
     vec = build_vectorizer(TEXTS, TextConfig(sequence_length=5, standardize=standardize))
     vocab = vocabulary(vec)
@@ -74,7 +77,11 @@ def test_vectorizer_reports_progress_and_honours_cancel():
 
 # ---- separators, clitics and punctuation (issue 9 item 1, issue 8 item 1) ------------------------------
 from embedstudio.core.text import (  # noqa: E402
-    STANDARDIZE_OPTIONS, candidate_standardizations, is_lowercase_vocabulary, resolve_standardize, roundtrips,
+    STANDARDIZE_OPTIONS,
+    candidate_standardizations,
+    is_lowercase_vocabulary,
+    resolve_standardize,
+    roundtrips,
     standardize_texts,
 )
 
@@ -92,10 +99,33 @@ def test_no_token_holds_a_line_separator_or_control_character(standardize):
 
 
 def test_the_default_splits_punctuation_and_keeps_clitics():
-    (line,) = standardize_texts(["Don't stop: it's an old-fashioned writer-director's film, 1.5 hours; $2,000!"],
-                                "lower_split_punctuation")
-    assert line.split() == ["do", "n't", "stop", ":", "it", "'s", "an", "old", "-", "fashioned", "writer", "-",
-                            "director", "'s", "film", ",", "1.5", "hours", ";", "$", "2,000", "!"]
+    (line,) = standardize_texts(
+        ["Don't stop: it's an old-fashioned writer-director's film, 1.5 hours; $2,000!"], "lower_split_punctuation"
+    )
+    assert line.split() == [
+        "do",
+        "n't",
+        "stop",
+        ":",
+        "it",
+        "'s",
+        "an",
+        "old",
+        "-",
+        "fashioned",
+        "writer",
+        "-",
+        "director",
+        "'s",
+        "film",
+        ",",
+        "1.5",
+        "hours",
+        ";",
+        "$",
+        "2,000",
+        "!",
+    ]
     (hyphens,) = standardize_texts(["An e-mail, isn't it?"], "lower_split_punctuation_keep_hyphens")
     assert hyphens.split() == ["an", "e-mail", ",", "is", "n't", "it", "?"]
     (cased,) = standardize_texts(["They're in Paris\u2019s 'centre'"], "split_punctuation")
@@ -131,8 +161,10 @@ def test_auto_picks_the_best_covering_candidate_and_ties_go_to_the_simplest():
     assert resolve_standardize(TextConfig(standardize="auto"), texts, [nothing]).chosen == "lower_split_punctuation"
     cased = FakeVectors(["An", "Paris", "London", "is", "n't"])
     assert not is_lowercase_vocabulary(cased.words)
-    assert resolve_standardize(TextConfig(standardize="auto"), ["Paris isn't London"], [cased]).chosen \
+    assert (
+        resolve_standardize(TextConfig(standardize="auto"), ["Paris isn't London"], [cased]).chosen
         == "split_punctuation"
+    )
     fixed = resolve_standardize(TextConfig(standardize="lower"), texts, [plain])
     assert fixed.chosen == "lower" and len(fixed.candidates) == 1
 

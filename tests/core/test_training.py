@@ -11,22 +11,24 @@ from embedstudio.core.config import RunConfig, VectorSource
 from embedstudio.core.datasets import load_dataset, make_splits
 from embedstudio.core.errors import TrainingError
 from embedstudio.core.evaluation import evaluate_predictions, load_run_model, predict_texts
-from embedstudio.core.jobs import CancelToken, Cancelled, RecordingReporter
+from embedstudio.core.jobs import Cancelled, CancelToken, RecordingReporter
 from embedstudio.core.runs import list_runs, load_run
 from embedstudio.core.text import build_vectorizer, vectorize
 from embedstudio.core.training import end_to_end_model, train
 from embedstudio.core.vectors import load_vectors
 
-POSITIVE = "good great fine lovely superb wonderful".split()
-NEGATIVE = "bad awful poor terrible dull boring".split()
-NEUTRAL = "the a movie film plot actor scene".split()
-OOV = "zzqx blorf".split()   # in the texts, not in the vector file
+POSITIVE = ["good", "great", "fine", "lovely", "superb", "wonderful"]
+NEGATIVE = ["bad", "awful", "poor", "terrible", "dull", "boring"]
+NEUTRAL = ["the", "a", "movie", "film", "plot", "actor", "scene"]
+OOV = ["zzqx", "blorf"]  # in the texts, not in the vector file
 
 
 def make_texts(rng, label, n):
     words = POSITIVE if label == "pos" else NEGATIVE
-    return [" ".join(rng.choice(words + NEUTRAL + OOV) for _ in range(rng.randint(4, 12))) + " " + rng.choice(words)
-            for _ in range(n)]
+    return [
+        " ".join(rng.choice(words + NEUTRAL + OOV) for _ in range(rng.randint(4, 12))) + " " + rng.choice(words)
+        for _ in range(n)
+    ]
 
 
 def make_folder_dataset(root, n_per_class=40, seed=0):
@@ -59,8 +61,9 @@ def make_glove(path, scale=1.0):
     return path
 
 
-def tiny_config(tmp_path, data_path, *, vectors=None, preset="average", mode="finetune", epochs=2, embedding=None,
-                **training):
+def tiny_config(
+    tmp_path, data_path, *, vectors=None, preset="average", mode="finetune", epochs=2, embedding=None, **training
+):
     cfg = RunConfig()
     cfg.name = "tiny"
     cfg.runs_dir = str(tmp_path / "runs")
@@ -75,7 +78,7 @@ def tiny_config(tmp_path, data_path, *, vectors=None, preset="average", mode="fi
     cfg.model.dense_units = 8
     cfg.model.rnn_units = 4
     cfg.training.epochs = epochs
-    cfg.training.min_steps = 0   # tiny data: exactly the epochs asked for
+    cfg.training.min_steps = 0  # tiny data: exactly the epochs asked for
     cfg.training.batch_size = 8
     cfg.training.learning_rate = 0.01
     for key, value in training.items():
@@ -107,8 +110,17 @@ def test_train_writes_every_run_file(completed_run):
     run = result.run_dir
     assert result.status == "completed"
     assert run.parent == Path(cfg.runs_dir) and run.name.endswith("-tiny")
-    for name in ("config.json", "description.json", "metrics.jsonl", "model.keras", "vocabulary.txt",
-                 "labels.json", "coverage.json", "report.json", "misclassified.jsonl"):
+    for name in (
+        "config.json",
+        "description.json",
+        "metrics.jsonl",
+        "model.keras",
+        "vocabulary.txt",
+        "labels.json",
+        "coverage.json",
+        "report.json",
+        "misclassified.jsonl",
+    ):
         assert (run / name).is_file(), name
     assert not (run / "checkpoint.weights.h5").exists()
     assert json.loads((run / "config.json").read_text()) == cfg.to_dict()
@@ -131,7 +143,7 @@ def test_train_writes_every_run_file(completed_run):
 
     coverage = json.loads((run / "coverage.json").read_text())
     assert len(coverage) == 1 and coverage[0]["vocab_size"] == len([v for v in vocab if v][1:])
-    assert coverage[0]["covered"] == coverage[0]["vocab_size"] - 2      # zzqx and blorf have no vector
+    assert coverage[0]["covered"] == coverage[0]["vocab_size"] - 2  # zzqx and blorf have no vector
     assert {w for w, _ in coverage[0]["top_oov"]} == set(OOV)
 
     report = json.loads((run / "report.json").read_text())
@@ -151,8 +163,16 @@ def test_train_reports_progress_events(completed_run):
     coverage = [p for k, p in reporter.events if k == "coverage"]
     assert coverage == json.loads((result.run_dir / "coverage.json").read_text())
     batches = [p for k, p in reporter.events if k == "batch"]
-    assert batches and set(batches[0]) == {"epoch", "epochs", "batch", "batches", "loss", "accuracy",
-                                           "samples_per_sec", "eta_s"}
+    assert batches and set(batches[0]) == {
+        "epoch",
+        "epochs",
+        "batch",
+        "batches",
+        "loss",
+        "accuracy",
+        "samples_per_sec",
+        "eta_s",
+    }
     assert batches[-1]["batch"] == batches[-1]["batches"] and batches[-1]["eta_s"] == pytest.approx(0, abs=1e-9)
     epochs = [p for k, p in reporter.events if k == "epoch"]
     assert epochs == result.history
@@ -163,16 +183,19 @@ def test_train_reports_progress_events(completed_run):
 
 def test_saved_model_reproduces_the_reported_test_accuracy(completed_run):
     cfg, result, _ = completed_run
-    splits = make_splits(load_dataset(cfg.data), validation_fraction=cfg.data.validation_fraction,
-                         test_fraction=cfg.data.test_fraction, seed=cfg.training.seed)
+    splits = make_splits(
+        load_dataset(cfg.data),
+        validation_fraction=cfg.data.validation_fraction,
+        test_fraction=cfg.data.test_fraction,
+        seed=cfg.training.seed,
+    )
     probabilities = predict_texts(result.run_dir, splits.test.texts)
     proba = np.array([[p["neg"], p["pos"]] for p in probabilities])
     report = evaluate_predictions(splits.test.labels, proba, ["neg", "pos"])
     assert report["accuracy"] == result.report["accuracy"]
     assert report["confusion_matrix"] == result.report["confusion_matrix"]
     empty = predict_texts(result.run_dir, ["", "!!!"])
-    assert all(np.isfinite(list(p.values())).all() and sum(p.values()) == pytest.approx(1, abs=1e-5)
-               for p in empty)
+    assert all(np.isfinite(list(p.values())).all() and sum(p.values()) == pytest.approx(1, abs=1e-5) for p in empty)
 
 
 def test_end_to_end_model_saves_and_loads_with_identical_predictions(tmp_path):
@@ -200,8 +223,14 @@ def test_end_to_end_model_saves_and_loads_with_identical_predictions(tmp_path):
 def test_two_runs_never_share_a_directory_and_given_data_is_used(tmp_path):
     csv = make_csv_dataset(tmp_path / "reviews.csv")
     glove = make_glove(tmp_path / "glove.txt")
-    cfg = tiny_config(tmp_path, csv, vectors=[glove], mode="two_phase", epochs=2,
-                      embedding={"unfreeze_epoch": 2, "unfreeze_lr_factor": 0.5})
+    cfg = tiny_config(
+        tmp_path,
+        csv,
+        vectors=[glove],
+        mode="two_phase",
+        epochs=2,
+        embedding={"unfreeze_epoch": 2, "unfreeze_lr_factor": 0.5},
+    )
     dataset = load_dataset(cfg.data)
     given = {str(glove): load_vectors(glove)}
     reporter = RecordingReporter()
@@ -215,7 +244,7 @@ def test_two_runs_never_share_a_directory_and_given_data_is_used(tmp_path):
     assert first.run_dir.name.endswith("-tiny") and second.run_dir.name.endswith("-tiny")
     assert {r.path for r in list_runs(tmp_path / "runs")} == {first.run_dir, second.run_dir}
     lrs = [m["lr"] for m in first.history]
-    assert lrs[1] == pytest.approx(lrs[0] * 0.5)      # two-phase: lower learning rate after the switch
+    assert lrs[1] == pytest.approx(lrs[0] * 0.5)  # two-phase: lower learning rate after the switch
     assert json.loads((second.run_dir / "coverage.json").read_text()) == []
 
 
@@ -320,7 +349,7 @@ def test_frozen_mode_warns_when_most_rows_would_be_frozen_noise(tmp_path):
     class StopAtWarning(RecordingReporter):
         def warning(self, message):
             super().warning(message)
-            cancel.cancel()   # nothing more to see: stop before fitting
+            cancel.cancel()  # nothing more to see: stop before fitting
 
     reporter = StopAtWarning()
     with pytest.raises(Cancelled):
@@ -339,17 +368,20 @@ def test_every_run_proves_its_model_reloads(tmp_path):
     for i in range(60):
         label = "pos" if i % 2 else "neg"
         # U+0085 (cp1252's ellipsis read as Latin-1) and U+2028 inside words: Keras' vocabulary file splits on them
-        rows.append(f"\"{make_texts(rng, label, 1)[0]}\u0085wow line\u2028break\",{label}")
+        rows.append(f'"{make_texts(rng, label, 1)[0]}\u0085wow line\u2028break",{label}')
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     reporter = RecordingReporter()
     result = train(tiny_config(tmp_path, csv, mode="scratch"), reporter=reporter)
     assert result.status == "completed"
     model = load_run_model(result.run_dir)
     assert len(model.get_layer("text_vectorization").get_vocabulary()) == len(
-        (result.run_dir / "vocabulary.txt").read_text(encoding="utf-8").splitlines())
+        (result.run_dir / "vocabulary.txt").read_text(encoding="utf-8").splitlines()
+    )
     # a saved model that predicts differently from the one in memory is refused
-    other = end_to_end_model(build_vectorizer(["a b c"], tiny_config(tmp_path, csv, mode="scratch").text),
-                             keras.Sequential([keras.Input((20,)), keras.layers.Dense(2, activation="softmax")]))
+    other = end_to_end_model(
+        build_vectorizer(["a b c"], tiny_config(tmp_path, csv, mode="scratch").text),
+        keras.Sequential([keras.Input((20,)), keras.layers.Dense(2, activation="softmax")]),
+    )
     with pytest.raises(TrainingError, match="predicts differently"):
         verify_saved_model(result.run_dir / "model.keras", other, ["good film", "bad film"])
 
@@ -363,7 +395,7 @@ def test_small_data_gets_enough_updates(tmp_path):
     reporter = RecordingReporter()
     result = train(cfg, reporter=reporter)
     n = load_run(result.run_dir).description["splits"]["train"]
-    batch = -(-n // 10)                        # at least 10 updates per epoch
+    batch = -(-n // 10)  # at least 10 updates per epoch
     steps = -(-n // batch)
     expected = min(5 * 2, -(-60 // steps))
     assert expected > 2 and len(result.history) == expected

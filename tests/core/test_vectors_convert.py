@@ -15,10 +15,17 @@ def source(gensim_data):
     return gensim_data("euclidean_vectors.bin")
 
 
-@pytest.mark.parametrize("out_format, name", [
-    ("word2vec_text", "e.vec"), ("glove", "e.txt"), ("word2vec_binary", "e2.bin"), ("gensim", "e.kv"),
-    ("word2vec_text", "e.vec.gz"), ("word2vec_binary", "e.bin.bz2"),
-])
+@pytest.mark.parametrize(
+    "out_format, name",
+    [
+        ("word2vec_text", "e.vec"),
+        ("glove", "e.txt"),
+        ("word2vec_binary", "e2.bin"),
+        ("gensim", "e.kv"),
+        ("word2vec_text", "e.vec.gz"),
+        ("word2vec_binary", "e.bin.bz2"),
+    ],
+)
 def test_round_trip_is_exact(tmp_path, source, out_format, name):
     original = load_vectors(source, use_cache=False)
     reporter = RecordingReporter()
@@ -81,6 +88,7 @@ def test_cancel_leaves_no_output_or_temporary_file(tmp_path, source):
                 token.cancel()
 
     with pytest.raises(Cancelled):
-        convert_vectors(source, tmp_path / "out.vec", out_format="word2vec_text",
-                        reporter=CancelWhileWriting(), cancel=token)
+        convert_vectors(
+            source, tmp_path / "out.vec", out_format="word2vec_text", reporter=CancelWhileWriting(), cancel=token
+        )
     assert list(tmp_path.iterdir()) == []

@@ -18,7 +18,7 @@ from embedstudio.core.vectors.formats import UNKNOWN_FORMAT, normalise_format
 WORDS = ["the", "cat", "sat", "on", "mat"]
 
 
-def _matrix(n=len(WORDS), dim=4, seed=0):
+def _matrix(n=len(WORDS), dim=4, seed=0):  # noqa: B008 - WORDS is a module constant
     return np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
 
 
@@ -37,8 +37,9 @@ def w2v_text_bytes():
 
 def w2v_binary_bytes(words=WORDS, matrix=None, newline=True):
     m = _matrix(len(words)) if matrix is None else matrix
-    body = b"".join(w.encode() + b" " + row.astype("<f4").tobytes() + (b"\n" if newline else b"")
-                    for w, row in zip(words, m))
+    body = b"".join(
+        w.encode() + b" " + row.astype("<f4").tobytes() + (b"\n" if newline else b"") for w, row in zip(words, m)
+    )
     return f"{len(words)} {m.shape[1]}\n".encode() + body
 
 
@@ -47,21 +48,30 @@ def _write(path, data):
     return path
 
 
-@pytest.mark.parametrize("maker, expected", [
-    (glove_bytes, "glove"),
-    (w2v_text_bytes, "word2vec_text"),
-    (w2v_binary_bytes, "word2vec_binary"),
-    (lambda: w2v_binary_bytes(newline=False), "word2vec_binary"),
-])
+@pytest.mark.parametrize(
+    "maker, expected",
+    [
+        (glove_bytes, "glove"),
+        (w2v_text_bytes, "word2vec_text"),
+        (w2v_binary_bytes, "word2vec_binary"),
+        (lambda: w2v_binary_bytes(newline=False), "word2vec_binary"),
+    ],
+)
 def test_text_and_binary_formats_are_told_apart_by_content_not_name(tmp_path, maker, expected):
     # Deliberately misleading suffixes: the content must decide.
     for name in ("vectors.bin", "vectors.txt", "vectors.vec", "noext"):
         assert detect_format(_write(tmp_path / name, maker())) == expected
 
 
-@pytest.mark.parametrize("compress, suffix", [
-    (gzip.compress, ".gz"), (bz2.compress, ".bz2"), (lzma.compress, ".xz"), (None, ".zip"),
-])
+@pytest.mark.parametrize(
+    "compress, suffix",
+    [
+        (gzip.compress, ".gz"),
+        (bz2.compress, ".bz2"),
+        (lzma.compress, ".xz"),
+        (None, ".zip"),
+    ],
+)
 def test_compressed_files_are_detected_through_the_compression(tmp_path, compress, suffix):
     for maker, expected in ((glove_bytes, "glove"), (w2v_binary_bytes, "word2vec_binary")):
         path = tmp_path / f"v-{expected}{suffix}"
@@ -77,10 +87,10 @@ def test_compressed_files_are_detected_through_the_compression(tmp_path, compres
 
 
 def test_fasttext_bin_both_header_generations_and_gensim_pickles(gensim_data, tmp_path):
-    assert detect_format(gensim_data("lee_fasttext.bin")) == "fasttext_bin"          # old header, no magic
-    assert detect_format(gensim_data("lee_fasttext_new.bin")) == "fasttext_bin"      # magic 0x2F4F16BA
+    assert detect_format(gensim_data("lee_fasttext.bin")) == "fasttext_bin"  # old header, no magic
+    assert detect_format(gensim_data("lee_fasttext_new.bin")) == "fasttext_bin"  # magic 0x2F4F16BA
     assert detect_format(gensim_data("pang_lee_polarity_fasttext.bin")) == "fasttext_bin"  # supervised
-    assert detect_format(gensim_data("lee_fasttext.vec")) == "word2vec_text"        # fastText .vec
+    assert detect_format(gensim_data("lee_fasttext.vec")) == "word2vec_text"  # fastText .vec
     assert detect_format(gensim_data("euclidean_vectors.bin")) == "word2vec_binary"
     assert detect_format(gensim_data("test_glove.txt")) == "glove"
 
@@ -108,13 +118,16 @@ def test_missing_file_and_folder(tmp_path):
         detect_format(tmp_path)
 
 
-@pytest.mark.parametrize("content, detail", [
-    (b"label\ttext\nham\tGo until jurong point\n", "not a word followed by numbers"),
-    (b"<!DOCTYPE html><html><body>Sign in</body></html>\n", "web page (HTML)"),
-    (b"\x93NUMPY\x01\x00v\x00{'descr': '<f4'}", "NumPy array"),
-    (pickle.dumps({"a": 1}, protocol=4), "pickle, but not a gensim model"),
-    (bytes(range(256)) * 4, "binary file"),
-])
+@pytest.mark.parametrize(
+    "content, detail",
+    [
+        (b"label\ttext\nham\tGo until jurong point\n", "not a word followed by numbers"),
+        (b"<!DOCTYPE html><html><body>Sign in</body></html>\n", "web page (HTML)"),
+        (b"\x93NUMPY\x01\x00v\x00{'descr': '<f4'}", "NumPy array"),
+        (pickle.dumps({"a": 1}, protocol=4), "pickle, but not a gensim model"),
+        (bytes(range(256)) * 4, "binary file"),
+    ],
+)
 def test_unknown_content_names_the_known_formats_and_what_it_looks_like(tmp_path, content, detail):
     path = _write(tmp_path / "mystery.txt", content)
     with pytest.raises(VectorFileError) as err:

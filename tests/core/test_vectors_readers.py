@@ -29,8 +29,9 @@ def text_vectors(words=WORDS, matrix=MATRIX, header=False) -> bytes:
 
 def binary_vectors(words=WORDS, matrix=MATRIX, count=None) -> bytes:
     header = f"{len(words) if count is None else count} {matrix.shape[1]}\n".encode()
-    return header + b"".join(w.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n"
-                             for w, row in zip(words, matrix))
+    return header + b"".join(
+        w.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n" for w, row in zip(words, matrix)
+    )
 
 
 def gensim_parse(path, **kwargs):
@@ -52,8 +53,18 @@ def fasttext_bin(tmp_path_factory):
     from gensim.test.utils import datapath
 
     folder = tmp_path_factory.mktemp("ft")
-    model = fasttext.train_unsupervised(datapath("lee_background.cor"), model="skipgram", dim=8, epoch=2,
-                                        minCount=3, bucket=10000, thread=1, verbose=0, minn=3, maxn=5)
+    model = fasttext.train_unsupervised(
+        datapath("lee_background.cor"),
+        model="skipgram",
+        dim=8,
+        epoch=2,
+        minCount=3,
+        bucket=10000,
+        thread=1,
+        verbose=0,
+        minn=3,
+        maxn=5,
+    )
     path = folder / "lee.bin"
     model.save_model(str(path))
     return path, model
@@ -66,7 +77,13 @@ def test_glove_text_equals_gensim(tmp_path):
     wv = load_vectors(path, use_cache=False)
     assert_same_as_gensim(wv, gensim_parse(path, no_header=True))
     info = wv.info
-    assert (info.format, info.vocab_size, info.dim, info.header_count, info.has_subwords) == ("glove", 8, 6, None, False)
+    assert (info.format, info.vocab_size, info.dim, info.header_count, info.has_subwords) == (
+        "glove",
+        8,
+        6,
+        None,
+        False,
+    )
     assert info.path == str(path.resolve()) and info.file_size == path.stat().st_size
     assert info.compression is None and info.warnings == [] and not info.from_cache
 
@@ -150,8 +167,9 @@ def test_compressed_text_and_binary_read_transparently(tmp_path, kind):
         assert wv.words == WORDS
         np.testing.assert_array_equal(wv.matrix, MATRIX)
         # Progress is measured on the compressed file, so it has a real total.
-        assert reporter.progress_calls and all(total == path.stat().st_size
-                                               for _, total, _ in reporter.progress_calls if total is not None)
+        assert reporter.progress_calls and all(
+            total == path.stat().st_size for _, total, _ in reporter.progress_calls if total is not None
+        )
 
 
 @pytest.mark.parametrize("suffix", [".bin.gz", ".bin.zip"])
@@ -221,8 +239,14 @@ def test_header_count_disagreeing_with_rows_trusts_the_rows(tmp_path):
 def test_undecodable_words_fall_back_to_latin1_and_name_where(tmp_path):
     matrix = MATRIX[:3]
     text = tmp_path / "l.txt"
-    text.write_bytes(b"ok " + b" ".join(b"%r" % float(x) for x in matrix[0]) + b"\n"
-                     + b"caf\xe9 " + b" ".join(b"%r" % float(x) for x in matrix[1]) + b"\n")
+    text.write_bytes(
+        b"ok "
+        + b" ".join(b"%r" % float(x) for x in matrix[0])
+        + b"\n"
+        + b"caf\xe9 "
+        + b" ".join(b"%r" % float(x) for x in matrix[1])
+        + b"\n"
+    )
     wv = load_vectors(text)
     assert wv.words == ["ok", "café"]
     assert any("line 2" in w and "Latin-1" in w for w in wv.info.warnings)
@@ -281,7 +305,7 @@ def test_non_numeric_value_names_line_column_and_token(tmp_path):
 
 def test_truncated_word2vec_binary_says_where_and_what_to_do(tmp_path):
     data = binary_vectors()
-    record = len("the".encode()) + 1 + 4 * 6 + 1
+    record = len(b"the") + 1 + 4 * 6 + 1
     header = len(b"8 6\n")
     # Cut inside the fourth vector: three whole words remain.
     cut = tmp_path / "cut.bin"
@@ -293,8 +317,11 @@ def test_truncated_word2vec_binary_says_where_and_what_to_do(tmp_path):
     assert "bytes" in message and message.endswith("the file is incomplete, download it again.")
     # Cut exactly between records: still incomplete against the header's count.
     (tmp_path / "cut2.bin").write_bytes(data[: header + 2 * record])
-    with pytest.raises(VectorFileError, match=r"cut2\.bin: the header says 8 words, but the data ends at byte 62, "
-                                              r"right after word 2: the file is truncated, or its header's count"):
+    with pytest.raises(
+        VectorFileError,
+        match=r"cut2\.bin: the header says 8 words, but the data ends at byte 62, "
+        r"right after word 2: the file is truncated, or its header's count",
+    ):
         load_vectors(tmp_path / "cut2.bin")
 
 
@@ -304,7 +331,9 @@ def test_truncated_real_word2vec_binary(tmp_path, gensim_data):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(VectorFileError) as err:
         load_vectors(path)
-    assert "euclidean_vectors.bin is truncated: the data ends at byte 65,265 inside word 1,386 of the 2,747" in str(err.value)
+    assert "euclidean_vectors.bin is truncated: the data ends at byte 65,265 inside word 1,386 of the 2,747" in str(
+        err.value
+    )
 
 
 def test_truncated_fasttext_bin_is_caught_before_fasttext_reads_garbage(tmp_path, gensim_data, fasttext_bin):
@@ -373,11 +402,14 @@ def test_second_load_comes_from_the_cache_with_the_same_content_and_warnings(tmp
 
 
 # ---- real files ----------------------------------------------------------------------------
-@pytest.mark.parametrize("name, fmt, shape, gensim_kwargs", [
-    ("euclidean_vectors.bin", "word2vec_binary", (2747, 10), {"binary": True}),
-    ("lee_fasttext.vec", "word2vec_text", (1762, 10), {}),
-    ("test_glove.txt", "glove", (76, 50), {"no_header": True}),
-])
+@pytest.mark.parametrize(
+    "name, fmt, shape, gensim_kwargs",
+    [
+        ("euclidean_vectors.bin", "word2vec_binary", (2747, 10), {"binary": True}),
+        ("lee_fasttext.vec", "word2vec_text", (1762, 10), {}),
+        ("test_glove.txt", "glove", (76, 50), {"no_header": True}),
+    ],
+)
 def test_gensim_test_data_equals_gensim(gensim_data, name, fmt, shape, gensim_kwargs):
     path = gensim_data(name)
     wv = load_vectors(path, use_cache=False)
@@ -416,10 +448,13 @@ def test_real_supervised_fasttext_bin_which_gensim_refuses(gensim_data):
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name, shape", [
-    ("vectors/glove.6B.50d.top2446.txt", (2446, 50)),
-    ("vectors/glove.twitter.27B.25d.top12k.txt", (11925, 25)),
-])
+@pytest.mark.parametrize(
+    "name, shape",
+    [
+        ("vectors/glove.6B.50d.top2446.txt", (2446, 50)),
+        ("vectors/glove.twitter.27B.25d.top12k.txt", (11925, 25)),
+    ],
+)
 def test_shared_glove_files_equal_gensim(name, shape):
     path = shared_data(name)
     wv = load_vectors(path, use_cache=False)

@@ -38,8 +38,13 @@ class CancelOn(RecordingReporter):
 def test_tokenize_matches_keras_text_vectorization():
     import keras
 
-    texts = ["Hello, World! It's a co-op e.g. U.S.A.", "ÄBC Émile DON'T\u00a0stop\ttabs\x0bvt \x1cfs",
-             "İstanbul ǅ naïve CAFÉ—dash “quotes” __init__ 3.14", "   ", "!!!"]
+    texts = [
+        "Hello, World! It's a co-op e.g. U.S.A.",
+        "ÄBC Émile DON'T\u00a0stop\ttabs\x0bvt \x1cfs",
+        "İstanbul ǅ naïve CAFÉ—dash “quotes” __init__ 3.14",
+        "   ",
+        "!!!",
+    ]
     layer = keras.layers.TextVectorization(standardize="lower_and_strip_punctuation", split="whitespace")
     layer.adapt(texts)
     vocabulary = layer.get_vocabulary()
@@ -50,8 +55,15 @@ def test_tokenize_matches_keras_text_vectorization():
 
 def test_fasttext_vectors_load_with_subwords_and_report_epochs(tmp_path, lee_texts):
     reporter = RecordingReporter()
-    out = train_vectors(out_path=tmp_path / "own" / "lee", texts=lee_texts, algorithm="fasttext", dim=10,
-                        epochs=3, min_count=2, reporter=reporter)
+    out = train_vectors(
+        out_path=tmp_path / "own" / "lee",
+        texts=lee_texts,
+        algorithm="fasttext",
+        dim=10,
+        epochs=3,
+        min_count=2,
+        reporter=reporter,
+    )
     assert out == tmp_path / "own" / "lee.bin"
     assert sorted(p.name for p in out.parent.iterdir()) == ["lee.bin", "lee.vec"]
     wv = load_vectors(out)
@@ -61,8 +73,9 @@ def test_fasttext_vectors_load_with_subwords_and_report_epochs(tmp_path, lee_tex
     vec = load_vectors(tmp_path / "own" / "lee.vec")
     assert vec.words == wv.words
     words = [w for w in wv.words if w != "</s>"]  # gensim builds '</s>' from n-grams, fastText does not
-    np.testing.assert_allclose(np.vstack([vec.vector(w) for w in words]),
-                               np.vstack([wv.vector(w) for w in words]), atol=1e-6)
+    np.testing.assert_allclose(
+        np.vstack([vec.vector(w) for w in words]), np.vstack([wv.vector(w) for w in words]), atol=1e-6
+    )
     epochs = [payload for kind, payload in reporter.events if kind == "vectors_epoch"]
     assert [e["epoch"] for e in epochs] == [1, 2, 3] and all(e["epochs"] == 3 for e in epochs)
     assert reporter.progress_calls[-1][:2] == (3.0, 3)
@@ -81,8 +94,9 @@ def test_fasttext_is_repeatable_with_a_seed(tmp_path, lee_texts):
 
 def test_word2vec_vectors(tmp_path, lee_texts):
     reporter = RecordingReporter()
-    out = train_vectors(out_path=tmp_path / "w2v", texts=lee_texts, algorithm="word2vec", dim=12, epochs=2,
-                        reporter=reporter)
+    out = train_vectors(
+        out_path=tmp_path / "w2v", texts=lee_texts, algorithm="word2vec", dim=12, epochs=2, reporter=reporter
+    )
     wv = load_vectors(out)
     assert wv.info.format == "word2vec_binary" and not wv.has_subwords and wv.dim == 12
     text = load_vectors(tmp_path / "w2v.vec")
@@ -97,24 +111,36 @@ def test_corpus_file_gz_with_a_latin1_line(tmp_path, lee_texts):
     corpus = tmp_path / "corpus.txt.gz"
     corpus.write_bytes(gzip.compress("".join(lee_texts[:120]).encode("utf-8") + b"caf\xe9 caf\xe9 caf\xe9\n"))
     reporter = RecordingReporter()
-    out = train_vectors(out_path=tmp_path / "c", corpus_path=corpus, algorithm="word2vec", dim=6, epochs=1,
-                        reporter=reporter)
+    out = train_vectors(
+        out_path=tmp_path / "c", corpus_path=corpus, algorithm="word2vec", dim=6, epochs=1, reporter=reporter
+    )
     assert "café" in load_vectors(out)
     assert "corpus.txt.gz: 1 lines are not valid UTF-8 and were read as Latin-1 (line 121)." in reporter.warnings
 
 
 @pytest.mark.timeout(120)  # a safety net only: without a working cancel this run would take minutes
-@pytest.mark.parametrize("algorithm, threads, prefix", [
-    ("fasttext", None, "fastText: epoch"),       # cancelled after fastText's first progress line
-    ("fasttext", 1, "fastText: training"),       # one thread: no progress lines, cancel still stops it
-    ("word2vec", None, "word2vec: epoch"),
-])
+@pytest.mark.parametrize(
+    "algorithm, threads, prefix",
+    [
+        ("fasttext", None, "fastText: epoch"),  # cancelled after fastText's first progress line
+        ("fasttext", 1, "fastText: training"),  # one thread: no progress lines, cancel still stops it
+        ("word2vec", None, "word2vec: epoch"),
+    ],
+)
 def test_cancel_during_training_leaves_no_files(tmp_path, lee_texts, algorithm, threads, prefix):
     token = CancelToken()
     reporter = CancelOn(token, prefix)
     with pytest.raises(Cancelled):
-        train_vectors(out_path=tmp_path / "x", texts=lee_texts * 4, algorithm=algorithm, dim=16, epochs=200,
-                      threads=threads, reporter=reporter, cancel=token)
+        train_vectors(
+            out_path=tmp_path / "x",
+            texts=lee_texts * 4,
+            algorithm=algorithm,
+            dim=16,
+            epochs=200,
+            threads=threads,
+            reporter=reporter,
+            cancel=token,
+        )
     assert list(tmp_path.iterdir()) == []
     finished = [p["epoch"] for kind, p in reporter.events if kind == "vectors_epoch"]
     assert len(finished) < 200
@@ -123,8 +149,9 @@ def test_cancel_during_training_leaves_no_files(tmp_path, lee_texts, algorithm, 
 def test_cancel_while_tokenising(tmp_path, lee_texts):
     token = CancelToken()
     with pytest.raises(Cancelled):
-        train_vectors(out_path=tmp_path / "x", texts=lee_texts * 3, reporter=CancelOn(token, "Tokenising"),
-                      cancel=token)
+        train_vectors(
+            out_path=tmp_path / "x", texts=lee_texts * 3, reporter=CancelOn(token, "Tokenising"), cancel=token
+        )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -88,8 +88,11 @@ def test_similarity(glove):
 
 
 def test_unknown_words_are_user_errors_that_name_the_file(glove):
-    for call in (lambda: glove.neighbors("xyzzy"), lambda: glove.similarity("the", "xyzzy"),
-                 lambda: glove.analogy("the", "xyzzy", "of")):
+    for call in (
+        lambda: glove.neighbors("xyzzy"),
+        lambda: glove.similarity("the", "xyzzy"),
+        lambda: glove.analogy("the", "xyzzy", "of"),
+    ):
         with pytest.raises(UserError) as err:
             call()
         assert not isinstance(err.value, VectorFileError)
@@ -98,18 +101,38 @@ def test_unknown_words_are_user_errors_that_name_the_file(glove):
 
 def test_unknown_word_with_a_known_case_variant_is_pointed_to():
     words = ["paris", "london"]
-    info = VectorInfo(path="/x/caps.txt", format="glove", vocab_size=2, dim=2, duplicates=0,
-                      duplicate_examples=[], header_count=None, has_subwords=False, compression=None, file_size=0)
+    info = VectorInfo(
+        path="/x/caps.txt",
+        format="glove",
+        vocab_size=2,
+        dim=2,
+        duplicates=0,
+        duplicate_examples=[],
+        header_count=None,
+        has_subwords=False,
+        compression=None,
+        file_size=0,
+    )
     wv = WordVectors(words, np.eye(2, dtype=np.float32), info)
     with pytest.raises(UserError, match="did you mean 'paris'"):
         wv.neighbors("Paris")
 
 
 def test_zero_vectors_do_not_break_queries():
-    info = VectorInfo(path="z.txt", format="glove", vocab_size=3, dim=2, duplicates=0, duplicate_examples=[],
-                      header_count=None, has_subwords=False, compression=None, file_size=0)
+    info = VectorInfo(
+        path="z.txt",
+        format="glove",
+        vocab_size=3,
+        dim=2,
+        duplicates=0,
+        duplicate_examples=[],
+        header_count=None,
+        has_subwords=False,
+        compression=None,
+        file_size=0,
+    )
     wv = WordVectors(["a", "b", "zero"], np.array([[1, 0], [1, 1], [0, 0]], dtype=np.float32), info)
-    assert wv.neighbors("a", k=2) == [("b", pytest.approx(2 ** -0.5)), ("zero", 0.0)]
+    assert wv.neighbors("a", k=2) == [("b", pytest.approx(2**-0.5)), ("zero", 0.0)]
     assert wv.similarity("a", "zero") == 0.0
 
 
@@ -128,7 +151,7 @@ def test_subword_vectors_for_unknown_words_in_queries(gensim_data):
     scores = _brute_cosines(wv.matrix, target)
     for w in ("the", "government"):
         scores[wv.index(w)] = -np.inf
-    assert [w for w, _ in wv.analogy("the", "government", oov, k=3)] == \
-        [wv.words[j] for j in np.argsort(-scores)[:3]]
+    assert [w for w, _ in wv.analogy("the", "government", oov, k=3)] == [wv.words[j] for j in np.argsort(-scores)[:3]]
     assert wv.similarity(oov, "government") == pytest.approx(
-        float(np.dot(_unit(vec), _unit(wv.vector("government")))), rel=1e-5)
+        float(np.dot(_unit(vec), _unit(wv.vector("government")))), rel=1e-5
+    )

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xvfb
 
-START_TIMEOUT_S = 180   # generous: a cold TensorFlow import on a loaded 2-core box
+START_TIMEOUT_S = 180  # generous: a cold TensorFlow import on a loaded 2-core box
 EXIT_TIMEOUT_S = 120
 
 
@@ -27,8 +27,12 @@ def xdisplay():
     if xvfb is None:
         pytest.skip("Xvfb is not installed (Debian/Ubuntu: apt-get install xvfb); this test needs a real X server")
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as fh:
         number = fh.readline().strip()  # Xvfb writes its display number once it accepts clients
@@ -62,8 +66,13 @@ def wait_for(predicate, timeout: float, proc: subprocess.Popen, what: str) -> No
 
 
 def window_titles(display: str) -> str:
-    res = subprocess.run(["xwininfo", "-root", "-tree"], env={**os.environ, "DISPLAY": display},
-                         capture_output=True, text=True, timeout=30)
+    res = subprocess.run(
+        ["xwininfo", "-root", "-tree"],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     return res.stdout
 
 
@@ -79,9 +88,14 @@ def test_app_starts_shows_window_and_quits_cleanly_on_sigterm(xdisplay, tmp_path
     if shutil.which("xwininfo") is None:
         pytest.skip("xwininfo (x11-utils) is not installed; it is needed to find the window")
     ready, shot = tmp_path / "ready", tmp_path / "app.png"
-    proc = subprocess.Popen([sys.executable, "-m", "embedstudio"], cwd=ROOT, text=True,
-                            env=app_env(xdisplay, EMBEDSTUDIO_READY_FILE=str(ready), EMBEDSTUDIO_SCREENSHOT=str(shot)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "embedstudio"],
+        cwd=ROOT,
+        text=True,
+        env=app_env(xdisplay, EMBEDSTUDIO_READY_FILE=str(ready), EMBEDSTUDIO_SCREENSHOT=str(shot)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for(ready.exists, START_TIMEOUT_S, proc, "the ready file")
         assert int(ready.read_text().strip()) == proc.pid
@@ -91,8 +105,12 @@ def test_app_starts_shows_window_and_quits_cleanly_on_sigterm(xdisplay, tmp_path
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         if shutil.which("xwd"):
             root = tmp_path / "root.xwd"
-            subprocess.run(["xwd", "-root", "-silent", "-out", str(root)], env={**os.environ, "DISPLAY": xdisplay},
-                           check=True, timeout=30)
+            subprocess.run(
+                ["xwd", "-root", "-silent", "-out", str(root)],
+                env={**os.environ, "DISPLAY": xdisplay},
+                check=True,
+                timeout=30,
+            )
             assert root.stat().st_size > 1280 * 800  # a full 24-bit frame
         assert f"{demo_name()} — EmbedStudio" in window_titles(xdisplay)
     finally:
@@ -107,8 +125,14 @@ def test_app_starts_shows_window_and_quits_cleanly_on_sigterm(xdisplay, tmp_path
 
 
 def test_self_test_trains_the_demo_on_a_real_display(xdisplay):
-    res = subprocess.run([sys.executable, "-m", "embedstudio", "--self-test"], cwd=ROOT, env=app_env(xdisplay),
-                         capture_output=True, text=True, timeout=START_TIMEOUT_S + 300)
+    res = subprocess.run(
+        [sys.executable, "-m", "embedstudio", "--self-test"],
+        cwd=ROOT,
+        env=app_env(xdisplay),
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S + 300,
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
     assert "self-test: passed: run written to" in res.stdout
     assert "QThread: Destroyed" not in res.stderr

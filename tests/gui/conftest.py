@@ -12,10 +12,11 @@ pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
 import shiboken6  # noqa: E402
+from gui_helpers import DONE_JOBS, write_folder_dataset, write_glove  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
 from embedstudio.gui.jobs import Worker  # noqa: E402
-from gui_helpers import DONE_JOBS, write_folder_dataset, write_glove  # noqa: E402
+
 
 @pytest.fixture(scope="session", autouse=True)
 def gui_thread_set_up(qapp):

@@ -8,16 +8,40 @@ import numpy as np
 
 # Words with a little structure so neighbours and analogies have a right answer.
 TINY_WORDS = {
-    "king": [0.9, 0.8, 0.1, 0.0], "queen": [0.9, 0.1, 0.8, 0.0], "man": [0.1, 0.9, 0.1, 0.1],
-    "woman": [0.1, 0.1, 0.9, 0.1], "good": [0.0, 0.2, 0.1, 0.9], "great": [0.1, 0.2, 0.1, 0.95],
-    "bad": [0.0, 0.1, 0.2, -0.9], "awful": [0.1, 0.1, 0.2, -0.95], "movie": [0.5, 0.5, 0.5, 0.1],
-    "film": [0.5, 0.45, 0.55, 0.1], "the": [0.3, 0.3, 0.3, 0.0], "a": [0.31, 0.29, 0.3, 0.01],
+    "king": [0.9, 0.8, 0.1, 0.0],
+    "queen": [0.9, 0.1, 0.8, 0.0],
+    "man": [0.1, 0.9, 0.1, 0.1],
+    "woman": [0.1, 0.1, 0.9, 0.1],
+    "good": [0.0, 0.2, 0.1, 0.9],
+    "great": [0.1, 0.2, 0.1, 0.95],
+    "bad": [0.0, 0.1, 0.2, -0.9],
+    "awful": [0.1, 0.1, 0.2, -0.95],
+    "movie": [0.5, 0.5, 0.5, 0.1],
+    "film": [0.5, 0.45, 0.55, 0.1],
+    "the": [0.3, 0.3, 0.3, 0.0],
+    "a": [0.31, 0.29, 0.3, 0.01],
 }
 
-POS_DOCS = ["a good movie", "great film, good acting", "the movie was great", "good good film",
-            "a great and good movie", "great plot and wonderful cast", "good fun film", "the film was good"]
-NEG_DOCS = ["a bad movie", "awful film, bad acting", "the movie was awful", "bad bad film",
-            "an awful and bad movie", "terrible plot and awful cast", "bad boring film", "the film was bad"]
+POS_DOCS = [
+    "a good movie",
+    "great film, good acting",
+    "the movie was great",
+    "good good film",
+    "a great and good movie",
+    "great plot and wonderful cast",
+    "good fun film",
+    "the film was good",
+]
+NEG_DOCS = [
+    "a bad movie",
+    "awful film, bad acting",
+    "the movie was awful",
+    "bad bad film",
+    "an awful and bad movie",
+    "terrible plot and awful cast",
+    "bad boring film",
+    "the film was bad",
+]
 
 
 def write_glove(path: Path, words: dict[str, list[float]] = TINY_WORDS) -> Path:

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from test_training_panel_helpers import make_workspace, wait_done
 
 from embedstudio.core.baselines import comparison_line
 from embedstudio.core.runs import DESCRIPTION_FILE, REPORT_FILE
 from embedstudio.gui import dialogs
 from embedstudio.gui.panels.runs_panel import RunsPanel
 from embedstudio.gui.panels.training_panel import TrainingPanel
-
-from test_training_panel_helpers import make_workspace, wait_done
 
 
 @pytest.fixture
@@ -47,8 +46,10 @@ def test_baselines_from_training_appear_in_runs(qtbot, pool, tmp_path, errors):
         assert saved["accuracy"] == report["accuracy"]
         assert f"{report['accuracy']:.3f}" in action.status.text()
     # Same split as a training of this configuration: the test split's size is the run's.
-    sizes = {json.loads((Path(r["run_dir"]) / DESCRIPTION_FILE).read_text())["splits"]["test"]
-             for r in action.results.values()}
+    sizes = {
+        json.loads((Path(r["run_dir"]) / DESCRIPTION_FILE).read_text())["splits"]["test"]
+        for r in action.results.values()
+    }
     assert len(sizes) == 1
 
     # The Runs list refreshed by itself and lists both, with their test accuracy.

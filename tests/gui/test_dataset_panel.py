@@ -6,12 +6,11 @@ import csv
 
 import numpy as np
 import pytest
+from gui_helpers import wait_worker
 from PySide6.QtCore import QAbstractTableModel, Qt
 from PySide6.QtWidgets import QTableView
 
 from embedstudio.gui.panels.dataset_panel import DatasetPanel
-
-from gui_helpers import wait_worker
 
 
 @pytest.fixture
@@ -57,8 +56,9 @@ def test_import_folder_dataset(qtbot, panel, tiny_workspace):
 
 
 def test_csv_column_picker_with_preview(qtbot, panel, tmp_path, tiny_workspace):
-    rows = [(i, f"review number {i} was {'good' if i % 2 else 'bad'}", i % 5, "pos" if i % 2 else "neg")
-            for i in range(40)]
+    rows = [
+        (i, f"review number {i} was {'good' if i % 2 else 'bad'}", i % 5, "pos" if i % 2 else "neg") for i in range(40)
+    ]
     path = write_csv(tmp_path / "reviews.csv", rows)
     open_and_import(qtbot, panel, path)
     opts = panel.options
@@ -105,7 +105,7 @@ def test_charts_populated(qtbot, panel, tiny_workspace):
 def test_warnings_shown_for_imbalance_duplicates_and_leaks(qtbot, panel, tmp_path, tiny_workspace):
     rows = [(i, f"a long happy text number {i}", 0, "common") for i in range(60)]
     rows += [(100 + i, f"rare words {i}", 0, "rare") for i in range(6)]
-    rows += [(200, "a long happy text number 1", 0, "common")]   # duplicate of an earlier row
+    rows += [(200, "a long happy text number 1", 0, "common")]  # duplicate of an earlier row
     rows += [(300 + i, f"spam spam offer {i}", 0, "spam") for i in range(12)]  # label named in its texts
     path = write_csv(tmp_path / "skewed.csv", rows)
     tiny_workspace.state.config.data.drop_duplicates = True
@@ -157,15 +157,20 @@ def test_config_changed_elsewhere_updates_the_form(qtbot, panel, tiny_workspace,
     cfg.data.label_column = "stars"
     previews = []
     panel.preview_runner.started.connect(previews.append)
-    tiny_workspace.state.set_config(cfg)   # e.g. File > Open Config or a re-run from the Runs area
+    tiny_workspace.state.set_config(cfg)  # e.g. File > Open Config or a re-run from the Runs area
     assert panel.options.path_edit.text() == str(path)
     assert panel.options.validation.value() == 0.3
     assert previews, "a new data path is previewed"
     wait_worker(qtbot, previews[-1])
     assert panel.options.label_column.currentData() == "stars"  # the config's choice survives the preview
     assert panel.options.text_column.currentData() == "review"
-    assert [panel.options.label_column.itemData(i) for i in range(panel.options.label_column.count())] == \
-        ["", "id", "review", "stars", "sentiment"]
+    assert [panel.options.label_column.itemData(i) for i in range(panel.options.label_column.count())] == [
+        "",
+        "id",
+        "review",
+        "stars",
+        "sentiment",
+    ]
 
 
 @pytest.mark.shared_data

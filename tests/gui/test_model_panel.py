@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from test_training_panel_helpers import make_workspace
 
-from embedstudio.core.config import load_config
 from embedstudio.core import presets
-from embedstudio.core.config import spec_of
+from embedstudio.core.config import load_config, spec_of
 from embedstudio.gui.panels.model_panel import ModelPanel
 from embedstudio.gui.state import AppState
-
-from test_training_panel_helpers import make_workspace
 
 
 def choose(combo, value) -> None:

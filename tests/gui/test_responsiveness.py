@@ -25,10 +25,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
+from test_training_panel_helpers import make_workspace, wait_done
 
 from embedstudio.gui.panels.training_panel import TrainingPanel
-
-from test_training_panel_helpers import make_workspace, wait_done
 
 PROBE_MS = 20
 STALL_LIMIT_S = 0.250
@@ -86,10 +85,13 @@ def test_event_loop_stays_responsive_during_training(qtbot, pool, tmp_path):
     worst = probe.worst()
     control = max(control_before, control_after)
     if worst[0][0] > STALL_LIMIT_S * 1000 and control > STALL_LIMIT_S * 1000:
-        pytest.skip(f"the machine is too loaded to measure: the control worker stalled the loop {control} ms "
-                    f"(before {control_before}, after {control_after}); training: {worst}")
+        pytest.skip(
+            f"the machine is too loaded to measure: the control worker stalled the loop {control} ms "
+            f"(before {control_before}, after {control_after}); training: {worst}"
+        )
     assert worst[0][0] <= STALL_LIMIT_S * 1000, (
-        f"the event loop stalled (ms, during): {worst}; the control worker's worst gap was only {control} ms")
+        f"the event loop stalled (ms, during): {worst}; the control worker's worst gap was only {control} ms"
+    )
 
 
 def _control_job(seconds: float, *, reporter, cancel) -> None:
@@ -121,10 +123,25 @@ def _control_worst_gap(qtbot, panel: TrainingPanel, seconds: float) -> int:
 def _run_in_fresh_process(tmp_path: Path) -> None:
     env = dict(os.environ, **{CHILD_FLAG: "1"})
     test_id = f"{Path(__file__).resolve()}::test_event_loop_stays_responsive_during_training"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--basetemp",
-                           str(tmp_path / "child"), test_id],
-                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "--basetemp",
+            str(tmp_path / "child"),
+            test_id,
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     outcome = child_outcome(proc.returncode, proc.stdout)
     if outcome == "skipped":
         reason = next((line for line in proc.stdout.splitlines() if line.startswith("SKIPPED")), "no reason given")

@@ -6,13 +6,17 @@ import json
 import shutil
 
 import pytest
+from gui_helpers import answer_next_question
 from PySide6.QtCore import Qt
+from test_training_panel_helpers import (
+    configure_tiny,
+    make_workspace,
+    wait_done,
+    write_topic_dataset,
+    write_topic_glove,
+)
 
 from embedstudio.gui.panels.runs_panel import RunsPanel
-
-from gui_helpers import answer_next_question
-from test_training_panel_helpers import (configure_tiny, make_workspace, wait_done, write_topic_dataset,
-                                         write_topic_glove)
 
 
 @pytest.fixture(scope="module")
@@ -166,9 +170,10 @@ def test_a_killed_run_shows_as_interrupted(qtbot, pool, two_runs):
     run = next(p for p in sorted(ws.runs_dir.iterdir()) if p.is_dir())
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     description = json.loads((run / "description.json").read_text())
-    description.update(status="running",
-                       environment={**description.get("environment", {}), "pid": int(dead.stdout),
-                                    "hostname": socket.gethostname()})
+    description.update(
+        status="running",
+        environment={**description.get("environment", {}), "pid": int(dead.stdout), "hostname": socket.gethostname()},
+    )
     (run / "description.json").write_text(json.dumps(description))
     (run / "model.keras").unlink()
     panel = make_panel(qtbot, pool, ws.state)

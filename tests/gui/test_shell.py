@@ -11,16 +11,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from gui_helpers import answer_next_question, wait_worker, write_glove
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence
 
 from embedstudio.gui import dialogs
 from embedstudio.gui import preferences as prefs_mod
+from embedstudio.gui.jobs import Worker
 from embedstudio.gui.main_window import AREAS, MainWindow
 from embedstudio.gui.preferences import Preferences, load_preferences, preferences_path, save_preferences
-from embedstudio.gui.jobs import Worker
-
-from gui_helpers import answer_next_question, wait_worker, write_glove
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,8 +104,16 @@ def test_five_areas_and_view_menu_switches(window):
 
 def test_menus_have_standard_entries_and_shortcuts(window):
     file_menu = menu_actions(window, "File")
-    for name in ("Open Vectors…", "Open Dataset…", "Open Dataset Folder…", "Open Config…", "Save Config", "Save Config As…",
-                 "Recent Files", "Quit"):
+    for name in (
+        "Open Vectors…",
+        "Open Dataset…",
+        "Open Dataset Folder…",
+        "Open Config…",
+        "Save Config",
+        "Save Config As…",
+        "Recent Files",
+        "Quit",
+    ):
         assert name in file_menu, name
     assert file_menu["Open Vectors…"].shortcut() == QKeySequence(QKeySequence.Open)
     assert file_menu["Quit"].shortcut() == QKeySequence(QKeySequence.Quit)
@@ -212,8 +219,12 @@ def test_preferences_migrated_from_version_1(tmp_path):
     path = tmp_path / "preferences.json"
     folder = tmp_path / "data"
     folder.mkdir()
-    path.write_text(json.dumps({"schema_version": 1, "recent_files": ["/x/glove.txt", str(folder), "/x/a.toml"],
-                                "runs_dir": "/x/runs"}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"schema_version": 1, "recent_files": ["/x/glove.txt", str(folder), "/x/a.toml"], "runs_dir": "/x/runs"}
+        ),
+        encoding="utf-8",
+    )
     prefs, warning = load_preferences(path)
     assert warning is None
     assert prefs.schema_version == prefs_mod.SCHEMA_VERSION
@@ -223,8 +234,15 @@ def test_preferences_migrated_from_version_1(tmp_path):
     assert json.loads(path.read_text())["schema_version"] == prefs_mod.SCHEMA_VERSION
 
 
-@pytest.mark.parametrize("content", ["{not json", json.dumps({"schema_version": 99}), json.dumps([1, 2]),
-                                     json.dumps({"schema_version": 2, "library": "not a list"})])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        json.dumps({"schema_version": 99}),
+        json.dumps([1, 2]),
+        json.dumps({"schema_version": 2, "library": "not a list"}),
+    ],
+)
 def test_corrupt_preferences_give_defaults_warning_and_bad_copy(qtbot, make_window, content):
     path = preferences_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -255,7 +273,7 @@ def test_second_start_restores_the_last_session_ready_to_train(qtbot, make_windo
     first.show()
     first.after_show()
     qtbot.waitUntil(lambda: first.state.dataset is not None and all(first.state.selected_vectors()), timeout=120_000)
-    first.state.config.training.epochs = 3          # an unsaved edit must survive the restart
+    first.state.config.training.epochs = 3  # an unsaved edit must survive the restart
     first.state.notify_config()
     first.close()
     qtbot.waitUntil(lambda: not first.isVisible(), timeout=30_000)
@@ -266,8 +284,7 @@ def test_second_start_restores_the_last_session_ready_to_train(qtbot, make_windo
     second.show()
     assert second.state.config.name == _demo_name() and second.state.config.training.epochs == 3
     second.after_show()
-    qtbot.waitUntil(lambda: second.state.dataset is not None and all(second.state.selected_vectors()),
-                    timeout=120_000)
+    qtbot.waitUntil(lambda: second.state.dataset is not None and all(second.state.selected_vectors()), timeout=120_000)
     qtbot.waitUntil(lambda: not second.pool.running(), timeout=60_000)
     assert len(second.state.dataset.train) == len(_demo_dataset().train)
     assert all(v is not None for v in second.state.selected_vectors())
@@ -345,11 +362,16 @@ def test_open_and_save_config_roundtrip(qtbot, window, tmp_path):
     assert any("mine.toml" in t for t in texts)
 
 
-
 def test_self_test_command_trains_demo_and_exits_zero(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    res = subprocess.run([sys.executable, "-m", "embedstudio", "--self-test"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=900)
+    res = subprocess.run(
+        [sys.executable, "-m", "embedstudio", "--self-test"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
     assert "self-test: passed: run written to" in res.stdout
     assert "QThread: Destroyed" not in res.stderr
@@ -358,15 +380,25 @@ def test_self_test_command_trains_demo_and_exits_zero(tmp_path):
 def test_gui_command_opens_given_files_and_quits_after_delay(tmp_path):
     """`embedstudio gui FILE...`: the files are opened (not the demo) and EMBEDSTUDIO_QUIT_AFTER_MS closes cleanly."""
     vectors = write_glove(tmp_path / "given.txt")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "EMBEDSTUDIO_QUIT_AFTER_MS": "4000"}
-    res = subprocess.run([sys.executable, "-m", "embedstudio", "gui", str(vectors)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "EMBEDSTUDIO_QUIT_AFTER_MS": "4000",
+    }
+    res = subprocess.run(
+        [sys.executable, "-m", "embedstudio", "gui", str(vectors)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "QThread: Destroyed" not in res.stderr
     saved, warning = load_preferences()
     assert warning is None
-    assert saved.library == [str(vectors)]          # the demo vectors were not added
+    assert saved.library == [str(vectors)]  # the demo vectors were not added
     assert saved.recent["vectors"] == [str(vectors)]
     assert saved.demo_offered
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_training_panel_helpers import make_workspace, wait_done
 
 from embedstudio.core.study import ARMS, STUDY_FILE
 from embedstudio.gui import dialogs
 from embedstudio.gui.panels.runs_panel import RunsPanel
 from embedstudio.gui.widgets.study_view import DEFAULT_FRACTIONS, StudyDialog, list_studies_job
-
-from test_training_panel_helpers import make_workspace, wait_done
 
 
 @pytest.fixture
@@ -48,8 +47,9 @@ def test_study_draws_live_then_is_listed_and_reopened(qtbot, pool, tmp_path, err
     seen_points = []
     worker = dialog.start()
     assert worker is not None and not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()
-    worker.job_event.connect(lambda e: getattr(e, "kind", "") == "study_cell" and seen_points.append(
-        len(dialog.view.cells)))
+    worker.job_event.connect(
+        lambda e: getattr(e, "kind", "") == "study_cell" and seen_points.append(len(dialog.view.cells))
+    )
     wait_done(qtbot, worker)
     assert not errors
 

@@ -6,14 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from test_training_panel_helpers import CLASSES, make_workspace, wait_done, wait_flag, watch, write_topic_glove
 
 from embedstudio.core.events import BatchEvent
 from embedstudio.core.runs import load_run
 from embedstudio.gui import dialogs
 from embedstudio.gui.panels.runs_panel import RunsPanel
 from embedstudio.gui.panels.training_panel import TrainingPanel, format_duration
-
-from test_training_panel_helpers import CLASSES, make_workspace, wait_done, watch, wait_flag, write_topic_glove
 
 
 @pytest.fixture
@@ -68,8 +67,13 @@ def test_train_one_epoch_end_to_end(qtbot, pool, tmp_path, errors):
     if wrong:
         first_true = browser.model.value(0, 1)
         browser.true_combo.setCurrentIndex(browser.true_combo.findData(first_true))
-        assert 0 < browser.proxy.rowCount() == int(matrix[CLASSES.index(first_true)].sum()
-                                                    - matrix[CLASSES.index(first_true)][CLASSES.index(first_true)])
+        assert (
+            0
+            < browser.proxy.rowCount()
+            == int(
+                matrix[CLASSES.index(first_true)].sum() - matrix[CLASSES.index(first_true)][CLASSES.index(first_true)]
+            )
+        )
         browser.search.setText("no-such-word-anywhere")
         assert browser.proxy.rowCount() == 0
 
@@ -130,8 +134,9 @@ def test_predict_and_export_after_training(qtbot, pool, tmp_path, errors):
     model = keras.saving.load_model(target, custom_objects=custom_objects(), compile=False)
     out = np.asarray(model.predict_on_batch(np.asarray([["goal team match score"]], dtype=object)))
     assert out.shape == (1, 3) and out.sum() == pytest.approx(1.0, abs=1e-5)
-    assert out[0] == pytest.approx([probs[c] for c in json.loads((panel.run_dir / "labels.json").read_text())],
-                                   abs=1e-5)
+    assert out[0] == pytest.approx(
+        [probs[c] for c in json.loads((panel.run_dir / "labels.json").read_text())], abs=1e-5
+    )
     assert not errors
 
 
@@ -266,12 +271,12 @@ def test_training_never_uses_a_dataset_imported_with_other_settings(qtbot, tmp_p
     ds = load_dataset(source)
     state.set_dataset(ds, source)
     assert state.dataset_for(state.config.data) is ds
-    state.config.data.validation_fraction = 0.3          # split settings apply at training time
+    state.config.data.validation_fraction = 0.3  # split settings apply at training time
     assert state.dataset_for(state.config.data) is ds
-    state.config.data.lowercase = True                    # cleaning changes the rows: re-import
+    state.config.data.lowercase = True  # cleaning changes the rows: re-import
     assert state.dataset_for(state.config.data) is None
     state.config.data.lowercase = False
     state.config.data.path = str(tmp_path / "other")
     assert state.dataset_for(state.config.data) is None
-    state.set_dataset(ds)                                 # origin unknown: trusted as before
+    state.set_dataset(ds)  # origin unknown: trusted as before
     assert state.dataset_for(DataConfig(path="anything")) is ds

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 TOPICS = {
-    "sport": "ball goal team match score player coach".split(),
-    "tech": "code chip data server robot software laptop".split(),
-    "food": "bread soup cheese salad pizza cake pasta".split(),
+    "sport": ["ball", "goal", "team", "match", "score", "player", "coach"],
+    "tech": ["code", "chip", "data", "server", "robot", "software", "laptop"],
+    "food": ["bread", "soup", "cheese", "salad", "pizza", "cake", "pasta"],
 }
-COMMON = "the a was very new today and great".split()
+COMMON = ["the", "a", "was", "very", "new", "today", "and", "great"]
 CLASSES = sorted(TOPICS)
 
 
@@ -34,7 +34,7 @@ def write_topic_glove(path: Path, dim: int = 8, scale: float = 1.0, seed: int = 
     """Topic words share a direction per class, so a model can learn from the vectors."""
     rng = np.random.default_rng(seed)
     lines = []
-    for k, (label, words) in enumerate(TOPICS.items()):
+    for k, words in enumerate(TOPICS.values()):
         for w in words:
             v = rng.normal(scale=0.3, size=dim)
             v[k] += 1.0

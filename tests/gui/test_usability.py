@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from gui_helpers import answer_next_question, wait_worker
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -20,20 +21,26 @@ from embedstudio.core.config import RunConfig, load_config, save_config
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import Worker
 from embedstudio.gui.main_window import MainWindow
-from embedstudio.gui.session import load_session, session_lock_path, take_session_lock
 from embedstudio.gui.panels.model_panel import ModelPanel
 from embedstudio.gui.preferences import Preferences, workspace_path
+from embedstudio.gui.session import load_session, session_lock_path, take_session_lock
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.dataset_options import DatasetOptions
 from embedstudio.gui.widgets.job_status import JobStatus
 
-from gui_helpers import answer_next_question, wait_worker
-
 
 def _wheel(widget, notches: int = 1) -> None:
     pos = QPointF(widget.rect().center())
-    event = QWheelEvent(pos, QPointF(widget.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, 120 * notches),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        pos,
+        QPointF(widget.mapToGlobal(pos.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -74,7 +81,7 @@ def test_every_edit_is_undoable_with_a_readable_name(qtbot, model_panel):
     state.undo.undo()
     default = RunConfig().model.preset
     assert state.config.model.preset == default and model_panel.control("model.preset").currentData() == default
-    assert model_panel.is_shown("model.rnn_units") is ("bilstm" == default), "the form follows an undo"
+    assert model_panel.is_shown("model.rnn_units") is (default == "bilstm"), "the form follows an undo"
     state.undo.undo()
     assert state.config.training.learning_rate == pytest.approx(1e-3) and lr.value() == pytest.approx(1e-3)
     state.undo.redo()
@@ -159,8 +166,9 @@ def test_edits_are_autosaved_for_recovery(qtbot):
     qtbot.addWidget(window)
     window.state.set_field("embedding.mode", "scratch")
     window.state.set_field("training.patience", 9)
-    qtbot.waitUntil(lambda: workspace_path().is_file() and
-                    load_session(workspace_path()).training.patience == 9, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: workspace_path().is_file() and load_session(workspace_path()).training.patience == 9, timeout=10_000
+    )
     window.close()
     window.pool.wait_all()
 
@@ -239,7 +247,7 @@ def test_cleaning_switches_show_what_is_applied(qtbot):
     assert all(b.isChecked() and not b.isEnabled() and b.text().endswith("(auto)") for b in boxes)
     options.set_detected_mail(False)  # plain reviews: auto mode strips nothing, and says so
     assert not any(b.isChecked() for b in boxes)
-    options.set_detected_mail(True)   # newsgroup posts: all three are applied
+    options.set_detected_mail(True)  # newsgroup posts: all three are applied
     assert all(b.isChecked() for b in boxes)
     options.auto_mail.setChecked(False)  # choosing by hand starts from what was applied
     assert all(b.isChecked() and b.isEnabled() and not b.text().endswith("(auto)") for b in boxes)
@@ -324,4 +332,3 @@ def test_runs_get_names_that_tell_them_apart():
     assert suggested_run_name(cfg) == "sms-bilstm-glove-frozen"
     cfg.embedding.mode = "scratch"
     assert suggested_run_name(cfg) == "sms-bilstm-scratch"
-

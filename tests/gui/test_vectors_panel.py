@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import wait_worker, write_glove
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from embedstudio.gui.panels.vectors_panel import VectorsPanel
 from embedstudio.gui.state import AppState
-
-from gui_helpers import wait_worker, write_glove
 
 
 @pytest.fixture
@@ -66,7 +65,7 @@ def test_neighbours_analogy_similarity_shown(qtbot, panel, tiny_workspace):
     ex.word.setText("good")
     qtbot.mouseClick(ex.neighbours_button, Qt.LeftButton)
     assert ex.model.rowCount() == 3
-    assert ex.model.value(0, 1) == "great"   # the nearest by construction of the tiny vectors
+    assert ex.model.value(0, 1) == "great"  # the nearest by construction of the tiny vectors
     assert "good" in ex.header.text()
     found = ex.query_analogy("man", "king", "woman")
     assert found[0][0] == "queen"
@@ -239,6 +238,7 @@ def test_a_gensim_pickle_is_opened_only_after_the_user_says_yes(qtbot, panel, tm
         def fake_warning(parent, title, text, buttons, default):
             asked.append((text, default))
             return reply
+
         return fake_warning
 
     marker = tmp_path / "code-ran"

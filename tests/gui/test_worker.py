@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from gui_helpers import wait_worker
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 
@@ -14,8 +15,6 @@ from embedstudio.core.errors import UserError
 from embedstudio.core.events import BatchEvent, OtherEvent, RunEvent
 from embedstudio.core.jobs import Cancelled
 from embedstudio.gui.jobs import BUSY_DELAY_MS, JobRunner, SignalReporter, Worker
-
-from gui_helpers import wait_worker
 
 
 def _ok(x, *, reporter, cancel):
@@ -52,8 +51,11 @@ def test_success_signals_come_in_order(qtbot, pool):
     results, events = [], []
     worker.returned.connect(results.append)
     worker.job_event.connect(events.append)
-    with qtbot.waitSignals([worker.started, worker.progress, worker.job_event, worker.info, worker.returned,
-                            worker.done], order="strict", timeout=10_000):
+    with qtbot.waitSignals(
+        [worker.started, worker.progress, worker.job_event, worker.info, worker.returned, worker.done],
+        order="strict",
+        timeout=10_000,
+    ):
         pool.start(worker)
     assert results == [42]
     assert events == [BatchEvent(epoch=1, epochs=2, batch=3, batches=4, loss=0.5)], "typed, unknown keys dropped"
@@ -120,13 +122,29 @@ def test_a_superseded_job_result_is_dropped(qtbot, pool):
     owner, runner = _runner(qtbot, pool)
     first_gate, release_first = threading.Event(), threading.Event()
     results, progress, done = [], [], []
-    first = runner.start(_blocking, first_gate, release_first, "old", name="summary", on_result=results.append,
-                         on_progress=lambda d, t, m: progress.append(m), on_done=lambda: done.append("old"))
+    first = runner.start(
+        _blocking,
+        first_gate,
+        release_first,
+        "old",
+        name="summary",
+        on_result=results.append,
+        on_progress=lambda d, t, m: progress.append(m),
+        on_done=lambda: done.append("old"),
+    )
     assert first_gate.wait(10)
     second_gate, release_second = threading.Event(), threading.Event()
     release_second.set()
-    second = runner.start(_blocking, second_gate, release_second, "new", name="summary", on_result=results.append,
-                          on_progress=lambda d, t, m: progress.append(m), on_done=lambda: done.append("new"))
+    second = runner.start(
+        _blocking,
+        second_gate,
+        release_second,
+        "new",
+        name="summary",
+        on_result=results.append,
+        on_progress=lambda d, t, m: progress.append(m),
+        on_done=lambda: done.append("new"),
+    )
     assert first.cancel_token.cancelled, "starting the same key again cancels the old job"
     wait_worker(qtbot, second)
     release_first.set()  # the old job now finishes and returns "old": nobody may see it
@@ -140,8 +158,12 @@ def test_keyed_jobs_run_side_by_side(qtbot, pool):
     owner, runner = _runner(qtbot, pool)
     gates = {k: (threading.Event(), threading.Event()) for k in ("a.txt", "b.txt")}
     results = {}
-    workers = {k: runner.start(_blocking, g, r, k.upper(), name=f"load {k}", key=k,
-                               on_result=lambda v, k=k: results.__setitem__(k, v)) for k, (g, r) in gates.items()}
+    workers = {
+        k: runner.start(
+            _blocking, g, r, k.upper(), name=f"load {k}", key=k, on_result=lambda v, k=k: results.__setitem__(k, v)
+        )
+        for k, (g, r) in gates.items()
+    }
     assert all(g.wait(10) for g, _ in gates.values())
     assert runner.is_running("a.txt") and runner.is_running("b.txt") and runner.job("a.txt") is workers["a.txt"]
     runner.forget("a.txt")  # the file was removed from the library: whatever it reports is dropped

@@ -23,8 +23,21 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
 ICONS = ROOT / "resources" / "icons"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game", "Graphics", "Network",
-                   "Office", "Science", "Settings", "System", "Utility"}
+MAIN_CATEGORIES = {
+    "AudioVideo",
+    "Audio",
+    "Video",
+    "Development",
+    "Education",
+    "Game",
+    "Graphics",
+    "Network",
+    "Office",
+    "Science",
+    "Settings",
+    "System",
+    "Utility",
+}
 
 
 def load_module(name: str, path: Path):
@@ -77,8 +90,9 @@ def test_desktop_entry_has_menu_category_command_and_icon():
 
 @pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils not installed")
 def test_desktop_entry_passes_desktop_file_validate():
-    out = subprocess.run(["desktop-file-validate", str(ROOT / "resources" / "embedstudio.desktop")],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        ["desktop-file-validate", str(ROOT / "resources" / "embedstudio.desktop")], capture_output=True, text=True
+    )
     assert out.returncode == 0 and "error" not in out.stdout.lower(), out.stdout + out.stderr
 
 
@@ -112,8 +126,8 @@ def test_windows_icon_holds_the_small_sizes():
     assert (reserved, kind) == (0, 1) and count >= 5
     sizes = set()
     for i in range(count):
-        w, _h, _c, _r, _planes, _bpp, length, offset = struct.unpack("<BBBBHHII", data[6 + 16 * i: 22 + 16 * i])
-        assert data[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(data)
+        w, _h, _c, _r, _planes, _bpp, length, offset = struct.unpack("<BBBBHHII", data[6 + 16 * i : 22 + 16 * i])
+        assert data[offset : offset + 8] == b"\x89PNG\r\n\x1a\n" and offset + length <= len(data)
         sizes.add(w or 256)
     assert {16, 32, 48, 256} <= sizes
 
@@ -143,8 +157,10 @@ def fake_bundle(tmp_path):
     launcher = bundle / "embedstudio"
     shutil.copy(PACKAGING / "linux" / "embedstudio-launcher.sh", launcher)
     fake = bundle / "embedstudio-bin"
-    fake.write_text('#!/bin/sh\nprintf "LANG=%s\\nLC_ALL=%s\\nPYTHONUTF8=%s\\n" "$LANG" "$LC_ALL" "$PYTHONUTF8"\n'
-                    'for a in "$@"; do printf "ARG=%s\\n" "$a"; done\n')
+    fake.write_text(
+        '#!/bin/sh\nprintf "LANG=%s\\nLC_ALL=%s\\nPYTHONUTF8=%s\\n" "$LANG" "$LC_ALL" "$PYTHONUTF8"\n'
+        'for a in "$@"; do printf "ARG=%s\\n" "$a"; done\n'
+    )
     for path in (launcher, fake):
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     link = tmp_path / "bin" / "embedstudio"
@@ -154,8 +170,9 @@ def fake_bundle(tmp_path):
 
 
 def run_launcher(link: Path, env: dict[str, str], *args: str) -> dict[str, list[str]]:
-    out = subprocess.run([str(link), *args], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [str(link), *args], env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, check=True
+    )
     values: dict[str, list[str]] = {}
     for line in out.stdout.splitlines():
         key, _, value = line.partition("=")
@@ -211,34 +228,55 @@ def test_bundle_carries_every_gensim_file_the_demo_names(bundle_trim):
         assert bundle_trim.matching_rule(f"gensim/test/test_data/{name}") is None
 
 
-@pytest.mark.parametrize("dest", [
-    "resources/demo/demo.toml", "resources/icons/embedstudio-256.png",
-    "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqoffscreen.so",
-    "PySide6/Qt/plugins/platforms/libqwayland.so", "PySide6/Qt/plugins/imageformats/libqsvg.so",
-    "PySide6/Qt/lib/libQt6XcbQpa.so.6", "tensorflow/libtensorflow_cc.so.2",
-    "tensorflow/lite/python/libpywrap_tflite_common.so",  # `import tensorflow` loads it
-    "tensorflow/python/profiler/internal/_pywrap_profiler_plugin.so",  # likewise
-    "keras-3.15.1.dist-info/METADATA",
-])
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "resources/demo/demo.toml",
+        "resources/icons/embedstudio-256.png",
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "PySide6/Qt/plugins/platforms/libqwayland.so",
+        "PySide6/Qt/plugins/imageformats/libqsvg.so",
+        "PySide6/Qt/lib/libQt6XcbQpa.so.6",
+        "tensorflow/libtensorflow_cc.so.2",
+        "tensorflow/lite/python/libpywrap_tflite_common.so",  # `import tensorflow` loads it
+        "tensorflow/python/profiler/internal/_pywrap_profiler_plugin.so",  # likewise
+        "keras-3.15.1.dist-info/METADATA",
+    ],
+)
 def test_trim_keeps_what_the_app_loads(bundle_trim, dest):
     assert bundle_trim.matching_rule(dest) is None
 
 
-@pytest.mark.parametrize("dest", [
-    "PySide6/Qt/translations/qtbase_de.qm", "PySide6/Qt/plugins/platforms/libqeglfs.so",
-    "sklearn/datasets/tests/data/openml/id_1/data.json.gz", "scipy/io/tests/data/test.mat",
-    "gensim/test/test_data/questions-words.txt", "numpy/_core/include/numpy/ndarraytypes.h",
-    "tensorflow/compiler/mlir/stablehlo/stablehlo_extension.so",
-])
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/Qt/translations/qtbase_de.qm",
+        "PySide6/Qt/plugins/platforms/libqeglfs.so",
+        "sklearn/datasets/tests/data/openml/id_1/data.json.gz",
+        "scipy/io/tests/data/test.mat",
+        "gensim/test/test_data/questions-words.txt",
+        "numpy/_core/include/numpy/ndarraytypes.h",
+        "tensorflow/compiler/mlir/stablehlo/stablehlo_extension.so",
+    ],
+)
 def test_trim_drops_what_the_app_never_loads(bundle_trim, dest):
     assert bundle_trim.matching_rule(dest) is not None
 
 
 def test_trim_drops_test_modules_but_keeps_gensim_test_utils(bundle_trim):
     report: dict = {}
-    toc = [(name, None, "PYMODULE") for name in
-           ("gensim.test.utils", "gensim.test", "gensim.test.test_word2vec", "scipy.linalg.tests.test_basic",
-            "numpy.testing", "keras.src.layers")]
+    toc = [
+        (name, None, "PYMODULE")
+        for name in (
+            "gensim.test.utils",
+            "gensim.test",
+            "gensim.test.test_word2vec",
+            "scipy.linalg.tests.test_basic",
+            "numpy.testing",
+            "keras.src.layers",
+        )
+    ]
     kept = [name for name, _src, _kind in bundle_trim.trim_modules(toc, report)]
     assert kept == ["gensim.test.utils", "gensim.test", "numpy.testing", "keras.src.layers"]
     assert report["test-suite Python modules"]["files"] == 2
@@ -248,10 +286,13 @@ def test_trim_report_counts_files_and_bytes(bundle_trim, tmp_path):
     qm = tmp_path / "qtbase_de.qm"
     qm.write_bytes(b"x" * 1234)
     report: dict = {}
-    kept = bundle_trim.trim_files([("PySide6/Qt/translations/qtbase_de.qm", str(qm), "DATA"),
-                                   ("resources/demo/demo.toml", str(qm), "DATA")], "data", report)
+    kept = bundle_trim.trim_files(
+        [("PySide6/Qt/translations/qtbase_de.qm", str(qm), "DATA"), ("resources/demo/demo.toml", str(qm), "DATA")],
+        "data",
+        report,
+    )
     assert [dest for dest, _src, _kind in kept] == ["resources/demo/demo.toml"]
-    (rule, stats), = report.items()
+    ((rule, stats),) = report.items()
     assert "translations" in rule and stats["files"] == 1 and stats["bytes"] == 1234
 
 
@@ -261,8 +302,11 @@ def test_gensim_test_utils_import_reads_only_bundled_files(bundle_trim):
     import gensim.test.utils as gensim_test_utils
 
     source = Path(gensim_test_utils.__file__).read_text(encoding="utf-8")
-    module_level_reads = {line.split("datapath('", 1)[1].split("'", 1)[0]
-                          for line in source.splitlines() if "open(datapath('" in line and "#" not in line}
+    module_level_reads = {
+        line.split("datapath('", 1)[1].split("'", 1)[0]
+        for line in source.splitlines()
+        if "open(datapath('" in line and "#" not in line
+    }
     assert module_level_reads <= set(bundle_trim.GENSIM_DEMO_FILES)
 
 
@@ -279,22 +323,34 @@ def test_elf_needed_reads_the_libraries_an_extension_links(bundle_trim):
 
 
 def test_trim_bundle_drops_libraries_only_a_dropped_plugin_used_and_dangling_links(bundle_trim):
-    links = {"gtk3": ["libpango.so", "libc.so.6"], "libpango.so": ["libcairo.so"], "libcairo.so": [],
-             "qxcb": ["libxcb.so", "libfreetype.so"], "libxcb.so": [], "libfreetype.so": [],
-             "libpango_used_by_qt.so": []}
+    links = {
+        "gtk3": ["libpango.so", "libc.so.6"],
+        "libpango.so": ["libcairo.so"],
+        "libcairo.so": [],
+        "qxcb": ["libxcb.so", "libfreetype.so"],
+        "libxcb.so": [],
+        "libfreetype.so": [],
+        "libpango_used_by_qt.so": [],
+    }
     binaries = [
         ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "gtk3", "BINARY"),
-        ("libpango.so", "libpango.so", "BINARY"), ("libcairo.so", "libcairo.so", "BINARY"),
+        ("libpango.so", "libpango.so", "BINARY"),
+        ("libcairo.so", "libcairo.so", "BINARY"),
         ("PySide6/Qt/plugins/platforms/libqxcb.so", "qxcb", "BINARY"),
-        ("libxcb.so", "libxcb.so", "BINARY"), ("libfreetype.so", "libfreetype.so", "BINARY"),
+        ("libxcb.so", "libxcb.so", "BINARY"),
+        ("libfreetype.so", "libfreetype.so", "BINARY"),
         ("PySide6/Qt/plugins/platforms/libqeglfs.so", "eglfs", "BINARY"),
         ("libqeglfs-link.so", "PySide6/Qt/plugins/platforms/libqeglfs.so", "SYMLINK"),
         ("libqxcb-link.so", "PySide6/Qt/plugins/platforms/libqxcb.so", "SYMLINK"),
     ]
     report: dict = {}
     _datas, kept = bundle_trim.trim_bundle([], binaries, report, needed=lambda src: links.get(src, []))
-    assert [dest for dest, _s, _k in kept] == ["PySide6/Qt/plugins/platforms/libqxcb.so", "libxcb.so",
-                                               "libfreetype.so", "libqxcb-link.so"]
+    assert [dest for dest, _s, _k in kept] == [
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "libxcb.so",
+        "libfreetype.so",
+        "libqxcb-link.so",
+    ]
     assert report["system libraries that only dropped binaries link to"]["files"] == 2
 
 
@@ -317,16 +373,32 @@ def test_deb_control_template_has_the_required_fields():
         if line[:1] not in (" ", "\t"):
             key, _, value = line.partition(":")
             fields[key] = value.strip()
-    for key in ("Package", "Version", "Architecture", "Maintainer", "Installed-Size", "Section", "Depends",
-                "Description"):
+    for key in (
+        "Package",
+        "Version",
+        "Architecture",
+        "Maintainer",
+        "Installed-Size",
+        "Section",
+        "Depends",
+        "Description",
+    ):
         assert key in fields, f"control field {key} missing"
     assert fields["Package"] == "embedstudio"
     depends = [d.strip() for d in " ".join(text.split("Depends:", 1)[1].split("\nDescription")[0].split()).split(",")]
     assert {"libegl1", "libgl1", "libxkbcommon-x11-0", "libxcb-cursor0"} <= set(depends)
 
 
-@pytest.mark.parametrize("script", ["build_linux.sh", "test_bundle.sh", "macos/build_macos.sh",
-                                    "linux/embedstudio-launcher.sh", "linux/install-desktop-entry.sh"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "build_linux.sh",
+        "test_bundle.sh",
+        "macos/build_macos.sh",
+        "linux/embedstudio-launcher.sh",
+        "linux/install-desktop-entry.sh",
+    ],
+)
 def test_shell_scripts_are_executable_and_parse(script):
     path = PACKAGING / script
     assert os.access(path, os.X_OK), f"{script} is not executable"

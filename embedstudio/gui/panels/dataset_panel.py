@@ -9,16 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedstudio.gui.state import AppState
 from embedstudio.gui.jobs import JobRunner, Worker, WorkerPool
+from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.dataset_options import DatasetOptions
 from embedstudio.gui.widgets.dataset_view import DatasetView, ImportResult, import_with_stats
 
-DATA_FILTER = ("Datasets (*.csv *.tsv *.tab *.jsonl *.ndjson *.txt *.train *.test *.cor *.ft *.tar.gz *.tgz "
-               "*.tar.bz2 *.tar.xz *.tar *.zip);;All files (*)")
+DATA_FILTER = (
+    "Datasets (*.csv *.tsv *.tab *.jsonl *.ndjson *.txt *.train *.test *.cor *.ft *.tar.gz *.tgz "
+    "*.tar.bz2 *.tar.xz *.tar *.zip);;All files (*)"
+)
 
 
 def preview_source(path: str, delimiter: str, has_header, encoding: str, *, reporter, cancel):
@@ -32,10 +43,10 @@ class DatasetPanel(QWidget):
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
-        self.opened_paths: list[str] = []   # for File > Recent Files
+        self.opened_paths: list[str] = []  # for File > Recent Files
         self.result: ImportResult | None = None
         self._import_after_preview = False
-        self._writing = False           # our own config edits must not reload the form
+        self._writing = False  # our own config edits must not reload the form
         self._previewed: str | None = None
         self._build()
         self.refresh_from_config()
@@ -52,8 +63,14 @@ class DatasetPanel(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.view = DatasetView()
-        self.runner = JobRunner(self.pool, self, progress=self.progress, cancel_button=self.cancel_button,
-                                busy_widgets=[self.import_button], status=self.status)
+        self.runner = JobRunner(
+            self.pool,
+            self,
+            progress=self.progress,
+            cancel_button=self.cancel_button,
+            busy_widgets=[self.import_button],
+            status=self.status,
+        )
         self.preview_runner = JobRunner(self.pool, self)
 
         scroll = QScrollArea()
@@ -109,11 +126,9 @@ class DatasetPanel(QWidget):
             self._writing = False
 
     def _options_changed(self) -> None:
-        before = (self.state.config.data.delimiter, self.state.config.data.has_header,
-                  self.state.config.data.encoding)
+        before = (self.state.config.data.delimiter, self.state.config.data.has_header, self.state.config.data.encoding)
         self._edit(self.options.write_to)
-        after = (self.state.config.data.delimiter, self.state.config.data.has_header,
-                 self.state.config.data.encoding)
+        after = (self.state.config.data.delimiter, self.state.config.data.has_header, self.state.config.data.encoding)
         if before != after:
             self.preview()
 
@@ -146,6 +161,7 @@ class DatasetPanel(QWidget):
 
     def open_path(self, path, *, auto_import: bool = True) -> Worker | None:
         """Use ``path`` as the data source: reset format/columns, preview it, then import (by default)."""
+
         def change(cfg) -> None:
             d = cfg.data
             d.path, d.format, d.text_column, d.label_column, d.test_path = str(path), "auto", "", "", ""
@@ -164,9 +180,16 @@ class DatasetPanel(QWidget):
         if not d.path:
             return None
         self._previewed = d.path
-        return self.preview_runner.start(preview_source, d.path, d.delimiter, d.has_header, d.encoding,
-                                         name="Preview", on_result=self._show_preview,
-                                         on_error=lambda _info: setattr(self, "_import_after_preview", False))
+        return self.preview_runner.start(
+            preview_source,
+            d.path,
+            d.delimiter,
+            d.has_header,
+            d.encoding,
+            name="Preview",
+            on_result=self._show_preview,
+            on_error=lambda _info: setattr(self, "_import_after_preview", False),
+        )
 
     def _show_preview(self, preview) -> None:
         d = self.state.config.data
@@ -176,6 +199,7 @@ class DatasetPanel(QWidget):
             label = d.label_column or preview.suggested_label_column
             self.options.set_column_choices(preview.columns, text, label)
             if (d.text_column, d.label_column) != (text, label):
+
                 def change(cfg, text=text, label=label) -> None:
                     cfg.data.text_column, cfg.data.label_column = text, label
 
@@ -198,9 +222,13 @@ class DatasetPanel(QWidget):
             return None
         self.status.setText("Importing…")
         data = self.state.config.copy().data
-        return self.runner.start(import_with_stats, data, name="Importing dataset",
-                                 on_result=lambda result: self._imported(result, data),
-                                 on_cancelled=lambda: self.status.setText("Import cancelled."))
+        return self.runner.start(
+            import_with_stats,
+            data,
+            name="Importing dataset",
+            on_result=lambda result: self._imported(result, data),
+            on_cancelled=lambda: self.status.setText("Import cancelled."),
+        )
 
     def _imported(self, result: ImportResult, data=None) -> None:
         self.result = result

@@ -14,9 +14,22 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core import presets
 from embedstudio.core.config import RunConfig, VectorSource, load_config, save_config
@@ -32,13 +45,43 @@ CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
 MODEL_SECTIONS = ("text", "embedding", "model", "training")  # what the model's shape depends on
 
 GROUPS = (
-    ("Architecture", ("model.preset", "model.filters", "model.kernel_size", "model.conv_blocks", "model.rnn_units",
-                      "model.dense_units", "model.dropout")),
-    ("Embedding", ("embedding.mode", "embedding.train_oov_rows", "embedding.unfreeze_epoch",
-                   "embedding.unfreeze_lr_factor", "embedding.dim", "embedding.oov_policy")),
+    (
+        "Architecture",
+        (
+            "model.preset",
+            "model.filters",
+            "model.kernel_size",
+            "model.conv_blocks",
+            "model.rnn_units",
+            "model.dense_units",
+            "model.dropout",
+        ),
+    ),
+    (
+        "Embedding",
+        (
+            "embedding.mode",
+            "embedding.train_oov_rows",
+            "embedding.unfreeze_epoch",
+            "embedding.unfreeze_lr_factor",
+            "embedding.dim",
+            "embedding.oov_policy",
+        ),
+    ),
     ("Text", ("text.sequence_length", "text.max_tokens")),
-    ("Training", ("training.optimizer", "training.learning_rate", "training.batch_size", "training.epochs",
-                  "training.early_stopping", "training.patience", "training.class_weights", "training.seed")),
+    (
+        "Training",
+        (
+            "training.optimizer",
+            "training.learning_rate",
+            "training.batch_size",
+            "training.epochs",
+            "training.early_stopping",
+            "training.patience",
+            "training.class_weights",
+            "training.seed",
+        ),
+    ),
 )
 
 
@@ -66,11 +109,11 @@ class ModelPanel(QWidget):
         self._vocab_cache: dict[tuple, list[str]] = {}
         self._summary_pending = False
         self._build()
-        self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS,
-                                     timeout=self.compute_summary)
+        self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS, timeout=self.compute_summary)
         # Rebuilt after every edit: errors show inline (a dialog per keystroke would be unbearable).
-        self.summary_jobs = JobRunner(pool, self, error_dialog=False,
-                                      on_busy=lambda: self.summary_status.setText("Building the model…"))
+        self.summary_jobs = JobRunner(
+            pool, self, error_dialog=False, on_busy=lambda: self.summary_status.setText("Building the model…")
+        )
         self.form.edited.connect(self._on_form_edit)
         state.config_changed.connect(self.refresh_from_config)
         state.vectors_changed.connect(self._on_vectors_changed)
@@ -98,11 +141,13 @@ class ModelPanel(QWidget):
         scroll.setMinimumWidth(380)
         self.general_error = QLabel(wordWrap=True, visible=False)
         self.general_error.setStyleSheet("color: #b00020;")
-        self.load_button = QPushButton("Load Config…", toolTip="Replace every setting with a saved TOML or JSON "
-                                       "run configuration")
+        self.load_button = QPushButton(
+            "Load Config…", toolTip="Replace every setting with a saved TOML or JSON run configuration"
+        )
         self.load_button.clicked.connect(self.load_config_dialog)
-        self.save_button = QPushButton("Save Config…", toolTip="Write every setting (data, vectors, model, "
-                                       "training) to a TOML or JSON file")
+        self.save_button = QPushButton(
+            "Save Config…", toolTip="Write every setting (data, vectors, model, training) to a TOML or JSON file"
+        )
         self.save_button.clicked.connect(self.save_config_dialog)
         buttons = QHBoxLayout()
         for w in (self.load_button, self.save_button):
@@ -126,8 +171,9 @@ class ModelPanel(QWidget):
         self.source_rows: list[FieldRow] = []
         for index in range(2):
             combo = QComboBox(minimumContentsLength=18)
-            combo.setToolTip("A vector file from the Vectors library" +
-                             (" (the second file of a two-file preset)" if index else ""))
+            combo.setToolTip(
+                "A vector file from the Vectors library" + (" (the second file of a two-file preset)" if index else "")
+            )
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             row = FieldRow(combo)
             combo.currentIndexChanged.connect(lambda *_a: self._on_sources_edited())
@@ -182,12 +228,14 @@ class ModelPanel(QWidget):
     def _update_visibility(self) -> None:
         cfg = self.state.config
         self.form.update_visibility(cfg)
-        self.preset_info.setText(presets.get(cfg.model.preset).description if cfg.model.preset in presets.PRESETS
-                                 else "")
+        self.preset_info.setText(
+            presets.get(cfg.model.preset).description if cfg.model.preset in presets.PRESETS else ""
+        )
         mode = cfg.embedding.mode
         set_row_visible(self.source_rows[0], mode != "scratch")
-        set_row_visible(self.source_rows[1], mode != "scratch"
-                        and presets.vector_files_needed(cfg.model.preset, mode) > 1)
+        set_row_visible(
+            self.source_rows[1], mode != "scratch" and presets.vector_files_needed(cfg.model.preset, mode) > 1
+        )
         self.control("training.patience").setEnabled(cfg.training.early_stopping)
 
     # ---- form -> config --------------------------------------------------------------------
@@ -295,8 +343,13 @@ class ModelPanel(QWidget):
             self.totals.setText("")
             self.summary_notes.setText("")
             return
-        self.summary_jobs.start(model_summary, self._summary_input(), name="Model summary",
-                                on_result=self._show_summary, on_error=self._show_summary_error)
+        self.summary_jobs.start(
+            model_summary,
+            self._summary_input(),
+            name="Model summary",
+            on_result=self._show_summary,
+            on_error=self._show_summary_error,
+        )
 
     def _show_summary_error(self, info: ErrorInfo) -> None:
         self.summary_status.setText(f"The model cannot be built: {info.message}")
@@ -309,17 +362,24 @@ class ModelPanel(QWidget):
         t.setRowCount(len(s.rows))
         for r, row in enumerate(s.rows):
             frozen = row["params"] - row["trainable"]
-            values = [row["name"], row["type"], row["output_shape"], f"{row['params']:,}",
-                      f"{row['trainable']:,}" + (f"  ({frozen:,} frozen)" if frozen else "")]
+            values = [
+                row["name"],
+                row["type"],
+                row["output_shape"],
+                f"{row['params']:,}",
+                f"{row['trainable']:,}" + (f"  ({frozen:,} frozen)" if frozen else ""),
+            ]
             for c, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if c >= 3:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 t.setItem(r, c, item)
         c = s.counts
-        self.totals.setText(f"<b>Total parameters:</b> {c['total']:,} &nbsp; <b>Trainable:</b> {c['trainable']:,}"
-                            f" &nbsp; <b>Non-trainable:</b> {c['non_trainable']:,}<br>"
-                            f"Vocabulary {s.vocab_size:,} words, {s.num_classes} classes.")
+        self.totals.setText(
+            f"<b>Total parameters:</b> {c['total']:,} &nbsp; <b>Trainable:</b> {c['trainable']:,}"
+            f" &nbsp; <b>Non-trainable:</b> {c['non_trainable']:,}<br>"
+            f"Vocabulary {s.vocab_size:,} words, {s.num_classes} classes."
+        )
         self.summary_notes.setText("<br>".join(s.notes))
         self.summary_status.setText("")
         self.summary_updated.emit(s)
@@ -340,8 +400,11 @@ class ModelPanel(QWidget):
         try:
             save_config(self.state.config, path)
         except (UserError, OSError) as exc:
-            dialogs.show_error(self.window(), ErrorInfo(f"Could not save {path}: {exc}", "", True),
-                               title="Could not save the configuration")
+            dialogs.show_error(
+                self.window(),
+                ErrorInfo(f"Could not save {path}: {exc}", "", True),
+                title="Could not save the configuration",
+            )
             return False
         return True
 
@@ -351,16 +414,23 @@ class ModelPanel(QWidget):
             self.load_config(path)
 
     def save_config_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", str(Path.home() / "embedstudio.toml"),
-                                              CONFIG_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save configuration", str(Path.home() / "embedstudio.toml"), CONFIG_FILTER
+        )
         if path:
             self.save_config(path)
 
 
 def _vocab_key(ds: Any, cfg: RunConfig) -> tuple:
     """What the training split's vocabulary depends on."""
-    return (id(ds), cfg.text.max_tokens, cfg.text.standardize, cfg.data.validation_fraction,
-            cfg.data.test_fraction, cfg.training.seed)
+    return (
+        id(ds),
+        cfg.text.max_tokens,
+        cfg.text.standardize,
+        cfg.data.validation_fraction,
+        cfg.data.test_fraction,
+        cfg.training.seed,
+    )
 
 
 def _short_name(path: str) -> str:

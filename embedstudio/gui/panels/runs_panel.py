@@ -11,16 +11,27 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QPushButton,
-                               QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core.errors import ConfigError
 from embedstudio.core.runs import RunRecord, list_runs
-from embedstudio.gui.state import AppState
 from embedstudio.gui import dialogs
-from embedstudio.gui.widgets.results_view import ResultsView
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
+from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.plot_curves import RunOverlay, TrainingCurves
+from embedstudio.gui.widgets.results_view import ResultsView
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Date", "Preset", "Status", "Test accuracy", "Macro-F1")
@@ -143,21 +154,27 @@ class RunsPanel(QWidget):
         """Re-read the runs folder (in a Worker); returns the Worker."""
         self.folder.setText(f"Folder: {self.state.runs_dir}")
         self.studies.refresh()
-        return self.list_jobs.start(list_runs_job, Path(self.state.runs_dir), name="Listing runs",
-                                    on_result=self._show_records)
+        return self.list_jobs.start(
+            list_runs_job, Path(self.state.runs_dir), name="Listing runs", on_result=self._show_records
+        )
 
     def _show_records(self, records: list[RunRecord]) -> None:
         opened = self.details.record.path if self.details.record else None
         self.records = records
-        columns = [[r.name for r in records],
-                   [r.created.strftime("%Y-%m-%d %H:%M") if r.created else "" for r in records],
-                   # a baseline run shows which baseline, not the preset of the configuration it was made beside
-                   [BASELINE_LABELS.get(str(r.description.get("baseline")), str(r.description.get("baseline")))
-                    if r.description.get("baseline") else str((r.config.get("model") or {}).get("preset", ""))
-                    for r in records],
-                   [r.status for r in records],
-                   [_number(r.test_accuracy) for r in records],
-                   [_number(r.macro_f1) for r in records]]
+        columns = [
+            [r.name for r in records],
+            [r.created.strftime("%Y-%m-%d %H:%M") if r.created else "" for r in records],
+            # a baseline run shows which baseline, not the preset of the configuration it was made beside
+            [
+                BASELINE_LABELS.get(str(r.description.get("baseline")), str(r.description.get("baseline")))
+                if r.description.get("baseline")
+                else str((r.config.get("model") or {}).get("preset", ""))
+                for r in records
+            ],
+            [r.status for r in records],
+            [_number(r.test_accuracy) for r in records],
+            [_number(r.macro_f1) for r in records],
+        ]
         self.model.set_data(COLUMNS, columns)
         header = self.table.horizontalHeader()
         if header.sortIndicatorSection() >= 0:  # keep the user's sort order across refreshes

@@ -12,8 +12,16 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core.config import RunConfig
 from embedstudio.core.errors import ConfigError
@@ -41,6 +49,7 @@ def run_training(cfg, dataset, vectors, *, reporter, cancel):
 def suggested_run_name(cfg: RunConfig) -> str:
     """dataset stem + preset + vector stem + embedding mode, e.g. ``sms-bilstm-glove-frozen``: runs of one
     workspace are told apart by what differs between them."""
+
     def stem(path: str) -> str:
         name = path.split(":", 1)[1] if path.startswith("gensim-test-data:") else Path(path).name
         for suffix in (".gz", ".bz2", ".xz", ".zip", ".tar", ".txt", ".vec", ".bin", ".csv", ".tsv", ".jsonl"):
@@ -109,10 +118,13 @@ class TrainingPanel(QWidget):
 
         self.baselines = BaselinesAction(self.state, self.pool)
         self.study_button = QPushButton("Compare embeddings…")
-        self.study_button.setToolTip("When do pre-trained vectors pay off? TF-IDF, scratch, frozen and fine-tuned "
-                                     "on growing shares of the training data")
-        self.study_button.clicked.connect(lambda: setattr(self, "study_dialog", open_study_dialog(
-            self.state, self.pool, self.window())))
+        self.study_button.setToolTip(
+            "When do pre-trained vectors pay off? TF-IDF, scratch, frozen and fine-tuned "
+            "on growing shares of the training data"
+        )
+        self.study_button.clicked.connect(
+            lambda: setattr(self, "study_dialog", open_study_dialog(self.state, self.pool, self.window()))
+        )
         extra = QHBoxLayout()
         extra.addWidget(self.baselines, 1)
         extra.addWidget(self.study_button)
@@ -170,10 +182,20 @@ class TrainingPanel(QWidget):
             self.log.appendPlainText("The dataset settings changed since the last import; this run imports it afresh.")
         self._set_running(True)
         worker = self.jobs.start(
-            run_training, cfg, dataset, vectors, name="Training", on_progress=self._on_progress,
-            on_info=self._log, on_warning=lambda m: self._log(f"Warning: {m}", warning=True),
-            on_event=self._on_event, on_result=self._on_returned, on_error=self._on_errored,
-            on_cancelled=self._on_cancelled, on_done=self._on_done)
+            run_training,
+            cfg,
+            dataset,
+            vectors,
+            name="Training",
+            on_progress=self._on_progress,
+            on_info=self._log,
+            on_warning=lambda m: self._log(f"Warning: {m}", warning=True),
+            on_event=self._on_event,
+            on_result=self._on_returned,
+            on_error=self._on_errored,
+            on_cancelled=self._on_cancelled,
+            on_done=self._on_done,
+        )
         self.training_started.emit(worker)
         return worker
 
@@ -247,8 +269,11 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
         self.progress.setFormat(result.status)
-        text = "Stopped: the model trained so far was saved and evaluated." if result.status == "stopped" \
+        text = (
+            "Stopped: the model trained so far was saved and evaluated."
+            if result.status == "stopped"
             else "Training complete."
+        )
         self.status.setText(text)
         self.results.show_run(result.run_dir, result.report, status=result.status, message=result.message)
         self._give_room_to_results(True)
@@ -269,8 +294,9 @@ class TrainingPanel(QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setFormat("stopped")
         if self.run_dir is not None:
-            self.results.show_run(self.run_dir, None, status="stopped",
-                                  message="Stopped before training began; no model was saved.")
+            self.results.show_run(
+                self.run_dir, None, status="stopped", message="Stopped before training began; no model was saved."
+            )
 
     def _on_done(self) -> None:
         self._set_running(False)

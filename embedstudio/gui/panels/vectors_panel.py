@@ -7,21 +7,35 @@ through queued signals on the GUI thread. Queries and the PCA map are fast enoug
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core.config import data_path
 from embedstudio.gui import dialogs
-from embedstudio.gui.state import AppState, display_name
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
+from embedstudio.gui.state import AppState, display_name
 from embedstudio.gui.widgets.train_vectors_dialog import TrainVectorsDialog
 from embedstudio.gui.widgets.vector_coverage import CoverageWidget
 from embedstudio.gui.widgets.vector_explore import ExploreWidget
 from embedstudio.gui.widgets.vector_library import LibraryModel
 from embedstudio.gui.widgets.vector_map import VectorMap
 
-VECTOR_FILTER = ("Vector files (*.txt *.vec *.bin *.w2v *.kv *.model *.wv *.vectors *.gz *.bz2 *.xz *.zip);;"
-                 "All files (*)")
+VECTOR_FILTER = (
+    "Vector files (*.txt *.vec *.bin *.w2v *.kv *.model *.wv *.vectors *.gz *.bz2 *.xz *.zip);;All files (*)"
+)
 
 
 def load_vector_file(path: str, *, reporter, cancel, trust_pickle: bool = False):
@@ -45,13 +59,14 @@ class VectorsPanel(QWidget):
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
-        self.opened_paths: list[str] = []   # for File > Recent Files
+        self.opened_paths: list[str] = []  # for File > Recent Files
         self.trusted_pickles: set[str] = set()  # gensim files the user agreed to open this session
         self.train_dialog: TrainVectorsDialog | None = None
         self._build()
         # One load per file, side by side; the error dialog is shown by _load_failed after the row is marked.
-        self.load_jobs = JobRunner(pool, self, progress=self.progress, cancel_button=self.cancel_button,
-                                   error_dialog=False)
+        self.load_jobs = JobRunner(
+            pool, self, progress=self.progress, cancel_button=self.cancel_button, error_dialog=False
+        )
         self.state.vectors_changed.connect(self._on_vectors_changed)
         self.state.config_changed.connect(self.library_model.refresh)
         self._on_vectors_changed()
@@ -99,8 +114,14 @@ class VectorsPanel(QWidget):
         self.tabs.setTabToolTip(2, "How much of the current dataset the vectors cover")
 
         buttons = QHBoxLayout()
-        for w in (self.add_button, self.remove_button, self.load_button, self.unload_button, self.cancel_button,
-                  self.progress):
+        for w in (
+            self.add_button,
+            self.remove_button,
+            self.load_button,
+            self.unload_button,
+            self.cancel_button,
+            self.progress,
+        ):
             buttons.addWidget(w)
         buttons.addStretch(1)
         buttons.addWidget(self.train_button)
@@ -223,13 +244,18 @@ class VectorsPanel(QWidget):
         st = self.library_model.status_of(path)
         st.state, st.percent = "loading", None
         worker = self.load_jobs.start(
-            load_vector_file, path, key=path, trust_pickle=trust, name=f"Loading {display_name(path)}",
+            load_vector_file,
+            path,
+            key=path,
+            trust_pickle=trust,
+            name=f"Loading {display_name(path)}",
             on_progress=lambda d, t, m, p=path: self._load_progress(p, d, t),
             on_warning=lambda text: self._show_message(text, warning=True),
             on_result=lambda wv, p=path: self._loaded(p, wv),
             on_error=lambda info, p=path: self._load_failed(p, info),
             on_cancelled=lambda p=path: self._load_cancelled(p),
-            on_done=lambda p=path: self._load_done(p))
+            on_done=lambda p=path: self._load_done(p),
+        )
         self.library_model.row_changed(path)
         return worker
 
@@ -238,11 +264,14 @@ class VectorsPanel(QWidget):
         from embedstudio.core.vectors.formats import PICKLE_RISK
 
         answer = QMessageBox.warning(
-            self.window(), "Open a file that can run code?",
+            self.window(),
+            "Open a file that can run code?",
             f"{display_name(path)} is a gensim model file, {PICKLE_RISK}.\n\nOpen it only if you trust where "
             "it came from. The safe route: convert it once on a trusted machine with "
             "'embedstudio vectors convert FILE OUT.bin --trust-pickle' and open OUT.bin.\n\nOpen it anyway?",
-            QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            QMessageBox.Yes | QMessageBox.No,
+            QMessageBox.No,
+        )
         return answer == QMessageBox.Yes
 
     def unload(self, path: str) -> None:
@@ -253,7 +282,7 @@ class VectorsPanel(QWidget):
     @property
     def loads(self) -> dict[str, Worker]:
         """The running loads by path."""
-        return {str(k): w for k in self.load_jobs.keys() if (w := self.load_jobs.job(k)) is not None}
+        return {str(k): w for k in self.load_jobs.keys() if (w := self.load_jobs.job(k)) is not None}  # noqa: SIM118 - a JobRunner, not a dict
 
     def cancel_loads(self) -> None:
         self.load_jobs.cancel()
@@ -309,13 +338,16 @@ class VectorsPanel(QWidget):
         size = cache.size()
         if confirm:
             answer = QMessageBox.question(
-                self, "Clear vector cache",
+                self,
+                "Clear vector cache",
                 f"Delete the vector cache ({size / 1e6:.1f} MB)? Loaded files stay loaded; the next load of a "
-                "large text file will be slower.", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+                "large text file will be slower.",
+                QMessageBox.Yes | QMessageBox.No,
+                QMessageBox.No,
+            )
             if answer != QMessageBox.Yes:
                 return 0
         freed = cache.clear()
         self._show_message(f"Cleared the vector cache ({freed / 1e6:.1f} MB).")
         self._on_vectors_changed()
         return freed
-

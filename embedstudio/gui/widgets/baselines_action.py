@@ -32,8 +32,10 @@ def baselines_job(cfg, dataset, which: tuple[str, ...] = WHICH, *, reporter, can
 
 def summary(results: dict[str, dict]) -> str:
     """One line: each baseline's test accuracy and macro-F1."""
-    parts = [f"{r.get('label', name)}: accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}"
-             for name, r in results.items()]
+    parts = [
+        f"{r.get('label', name)}: accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}"
+        for name, r in results.items()
+    ]
     return "; ".join(parts) or "No baseline ran."
 
 
@@ -46,14 +48,17 @@ class BaselinesAction(QWidget):
 
     finished = Signal(object)
 
-    def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None, *,
-                 which: tuple[str, ...] = WHICH) -> None:
+    def __init__(
+        self, state: AppState, pool: WorkerPool, parent: QWidget | None = None, *, which: tuple[str, ...] = WHICH
+    ) -> None:
         super().__init__(parent)
         self.state, self.pool, self.which = state, pool, tuple(which)
         self.results: dict[str, dict] | None = None
         self.button = QPushButton("Baselines")
-        self.button.setToolTip("Train TF-IDF + LinearSVC and fastText on exactly this configuration's split; "
-                               "they are saved as runs and listed in Runs beside the neural runs")
+        self.button.setToolTip(
+            "Train TF-IDF + LinearSVC and fastText on exactly this configuration's split; "
+            "they are saved as runs and listed in Runs beside the neural runs"
+        )
         self.button.clicked.connect(self.start)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the baselines at their next step; nothing half-done is saved")
@@ -68,8 +73,14 @@ class BaselinesAction(QWidget):
         lay.addWidget(self.progress)
         lay.addWidget(self.cancel_button)
         lay.addWidget(self.status, 1)
-        self.jobs = JobRunner(pool, self, progress=self.progress, cancel_button=self.cancel_button,
-                              busy_widgets=[self.button], status=self.status)
+        self.jobs = JobRunner(
+            pool,
+            self,
+            progress=self.progress,
+            cancel_button=self.cancel_button,
+            busy_widgets=[self.button],
+            status=self.status,
+        )
         self.cancel_button.setVisible(False)
         self.jobs.busy_changed.connect(self.cancel_button.setVisible)
 
@@ -98,10 +109,16 @@ class BaselinesAction(QWidget):
             return None
         self.results = None
         self.status.setText("Baselines: starting…")
-        return self.jobs.start(baselines_job, cfg, self.state.dataset_for(cfg.data), self.which,
-                               name="Baselines", on_result=self._on_result,
-                               on_warning=lambda m: self.status.setText(f"Warning: {m}"),
-                               on_cancelled=lambda: self.status.setText(CANCELLED))
+        return self.jobs.start(
+            baselines_job,
+            cfg,
+            self.state.dataset_for(cfg.data),
+            self.which,
+            name="Baselines",
+            on_result=self._on_result,
+            on_warning=lambda m: self.status.setText(f"Warning: {m}"),
+            on_cancelled=lambda: self.status.setText(CANCELLED),
+        )
 
     def _on_result(self, results: dict[str, Any]) -> None:
         self.results = results

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -51,7 +51,9 @@ class BarChart(pg.PlotWidget):
 class Histogram(pg.PlotWidget):
     """A step histogram from (edges, counts); the curve is created once and updated with setData."""
 
-    def __init__(self, title: str = "", left: str = "documents", bottom: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str = "", left: str = "documents", bottom: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent=parent, background="w")
         _style(self, title, left, bottom)
         self.setMouseEnabled(x=True, y=False)

@@ -8,12 +8,25 @@ Threads: GUI thread only. The form never edits the config itself: each edit is r
 from __future__ import annotations
 
 import types
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Union, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSpinBox, QApplication, QCheckBox, QComboBox,
-                               QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core import presets
 from embedstudio.core.config import FieldSpec, RunConfig, field_specs
@@ -107,14 +120,21 @@ def make_field(path: str) -> Field:
         combo = QComboBox()
         for choice in fspec.choices:
             combo.addItem((fspec.choice_labels or {}).get(choice, choice), choice)
-        return Field(path, combo, combo.currentData,
-                     lambda v: combo.setCurrentIndex(max(0, combo.findData(v))), combo.currentIndexChanged)
+        return Field(
+            path,
+            combo,
+            combo.currentData,
+            lambda v: combo.setCurrentIndex(max(0, combo.findData(v))),
+            combo.currentIndexChanged,
+        )
     if base in (int, float):
         lo, hi = fspec.range if fspec.range is not None else (None, None)
         if base is int:
             spin: QAbstractSpinBox = QSpinBox()
-            spin.setRange(int(lo if lo is not None else -INT_MAX) - (1 if optional else 0),
-                          int(min(hi, INT_MAX) if hi is not None else INT_MAX))
+            spin.setRange(
+                int(lo if lo is not None else -INT_MAX) - (1 if optional else 0),
+                int(min(hi, INT_MAX) if hi is not None else INT_MAX),
+            )
             spin.setSingleStep(int(fspec.step or 1))
             if (hi or 0) >= 10_000:
                 spin.setGroupSeparatorShown(True)  # "20,000 words", not "20000 words"
@@ -214,8 +234,9 @@ class ConfigForm(QObject):
     def update_visibility(self, cfg: RunConfig) -> None:
         for path, row in self.rows.items():
             fspec, _ = spec_and_type(path)
-            visible = (not fspec.presets or cfg.model.preset in fspec.presets) and \
-                      (not fspec.modes or cfg.embedding.mode in fspec.modes)
+            visible = (not fspec.presets or cfg.model.preset in fspec.presets) and (
+                not fspec.modes or cfg.embedding.mode in fspec.modes
+            )
             set_row_visible(row, visible)
 
     def is_shown(self, path: str) -> bool:

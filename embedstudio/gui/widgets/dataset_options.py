@@ -8,21 +8,41 @@ controls laid out here."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core.config import RunConfig
 from embedstudio.gui.widgets.config_form import ConfigForm, make_field, set_value
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
-SPEC_FIELDS = ("data.format", "data.encoding", "data.lowercase", "data.drop_empty", "data.drop_duplicates",
-               "data.validation_fraction", "data.test_fraction", "data.max_rows", "training.seed")
+SPEC_FIELDS = (
+    "data.format",
+    "data.encoding",
+    "data.lowercase",
+    "data.drop_empty",
+    "data.drop_duplicates",
+    "data.validation_fraction",
+    "data.test_fraction",
+    "data.max_rows",
+    "training.seed",
+)
 
 DELIMITERS = (("Auto-detect", ""), ("Comma ,", ","), ("Tab", "\\t"), ("Semicolon ;", ";"), ("Pipe |", "|"))
 HEADER_CHOICES = (("Auto-detect", None), ("First row is a header", True), ("No header row", False))
 TABLE_FORMATS = ("csv", "tsv", "jsonl")
-CLEANING_NOTE = ("Mail/news cleaning drops header lines (Newsgroups: names the class), signatures and "
-                 "quoted replies.")
+CLEANING_NOTE = "Mail/news cleaning drops header lines (Newsgroups: names the class), signatures and quoted replies."
 
 
 def _combo(items) -> QComboBox:
@@ -49,7 +69,7 @@ class DatasetOptions(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._loading = False
-        self.columns: list[str] = []   # of the last previewed table, so the pickers keep every choice
+        self.columns: list[str] = []  # of the last previewed table, so the pickers keep every choice
         self.detected_mail: bool | None = None  # what the last import found (None: not imported yet)
         self.spec_form = ConfigForm(self)
         for path in SPEC_FIELDS:
@@ -57,8 +77,11 @@ class DatasetOptions(QWidget):
         self.spec_form.edited.connect(self._emit)
         c = lambda path: self.spec_form.fields[path].control  # noqa: E731
         self.format, self.encoding = c("data.format"), c("data.encoding")
-        self.lowercase, self.drop_empty, self.drop_duplicates = (c("data.lowercase"), c("data.drop_empty"),
-                                                                 c("data.drop_duplicates"))
+        self.lowercase, self.drop_empty, self.drop_duplicates = (
+            c("data.lowercase"),
+            c("data.drop_empty"),
+            c("data.drop_duplicates"),
+        )
         self.validation, self.test = c("data.validation_fraction"), c("data.test_fraction")
         self.seed, self.max_rows = c("training.seed"), c("data.max_rows")
         self.encoding.setMaximumWidth(90)  # "utf-8", "cp1252": the row must fit a 1366 px screen
@@ -75,8 +98,10 @@ class DatasetOptions(QWidget):
     def _build_source(self) -> None:
         self.source_box = QGroupBox("Source")
         self.path_edit = QLineEdit(placeholderText="a folder per class, a split layout, an archive, or a file")
-        self.path_edit.setToolTip("Folder (one subfolder per class, or train/ and test/), .tar.gz/.zip archive, "
-                                  "CSV/TSV, JSONL, or fastText __label__ lines")
+        self.path_edit.setToolTip(
+            "Folder (one subfolder per class, or train/ and test/), .tar.gz/.zip archive, "
+            "CSV/TSV, JSONL, or fastText __label__ lines"
+        )
         self.file_button = QPushButton("File…")
         self.file_button.setToolTip("Choose a data file or archive")
         self.folder_button = QPushButton("Folder…")
@@ -151,8 +176,10 @@ class DatasetOptions(QWidget):
         self.auto_mail = QCheckBox("Mail/news cleaning only when the documents look like e-mail")
         self.auto_mail.setToolTip("Untick to choose each step yourself")
         self.strip_headers = QCheckBox("Strip headers")
-        self.strip_headers.setToolTip("Remove the header block (From:, Subject:, Newsgroups: …); "
-                                      "the Newsgroups: line names the class and leaks the label")
+        self.strip_headers.setToolTip(
+            "Remove the header block (From:, Subject:, Newsgroups: …); "
+            "the Newsgroups: line names the class and leaks the label"
+        )
         self.strip_footers = QCheckBox("Strip signatures")
         self.strip_footers.setToolTip("Remove the signature block at the end of a message")
         self.strip_quotes = QCheckBox("Strip quotes")
@@ -265,8 +292,11 @@ class DatasetOptions(QWidget):
     def _auto_toggled(self, auto: bool, emit: bool = True) -> None:
         """In automatic mode the boxes show what is applied, marked "(auto)"; switching auto off keeps that
         effective state, so headers that were being stripped stay stripped unless the user unticks them."""
-        for w, label in ((self.strip_headers, "Strip headers"), (self.strip_footers, "Strip signatures"),
-                         (self.strip_quotes, "Strip quotes")):
+        for w, label in (
+            (self.strip_headers, "Strip headers"),
+            (self.strip_footers, "Strip signatures"),
+            (self.strip_quotes, "Strip quotes"),
+        ):
             w.setEnabled(not auto)
             w.setText(f"{label} (auto)" if auto else label)
             if auto:

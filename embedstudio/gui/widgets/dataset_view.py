@@ -6,14 +6,14 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtWidgets import (QHeaderView, QLabel, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
 
 from embedstudio.gui.widgets.charts import BarChart, Histogram
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 DOC_COLUMNS = ("Split", "Label", "Words", "Text", "Source")
-IMBALANCE_HIGHLIGHT = 0.5   # bars below half the mean class size are drawn in the warning colour
+IMBALANCE_HIGHLIGHT = 0.5  # bars below half the mean class size are drawn in the warning colour
 
 
 @dataclass
@@ -21,9 +21,9 @@ class ImportResult:
     """A Dataset plus what the panel shows about it, all computed in the worker."""
 
     dataset: object
-    stats: object          # DatasetStats of the training table
-    split: list[str]       # per row of train + test
-    lengths: np.ndarray    # words per row
+    stats: object  # DatasetStats of the training table
+    split: list[str]  # per row of train + test
+    lengths: np.ndarray  # words per row
 
 
 def import_with_stats(data_cfg, *, reporter, cancel) -> ImportResult:
@@ -51,10 +51,15 @@ def warning_lines(result: ImportResult) -> list[str]:
 def summary_text(result: ImportResult) -> str:
     ds, stats, rep = result.dataset, result.stats, result.dataset.report
     n_test = len(ds.test) if ds.test is not None else 0
-    parts = [f"<b>{len(ds.train):,}</b> training" + (f" + <b>{n_test:,}</b> test" if n_test else "")
-             + f" documents in <b>{len(ds.classes)}</b> classes ({html.escape(rep.format)})"]
-    parts.append(f"median {stats.lengths['p50']:.0f} words, 90% under {stats.lengths['p90']:.0f}, "
-                 f"longest {stats.lengths['max']:.0f}")
+    parts = [
+        f"<b>{len(ds.train):,}</b> training"
+        + (f" + <b>{n_test:,}</b> test" if n_test else "")
+        + f" documents in <b>{len(ds.classes)}</b> classes ({html.escape(rep.format)})"
+    ]
+    parts.append(
+        f"median {stats.lengths['p50']:.0f} words, 90% under {stats.lengths['p90']:.0f}, "
+        f"longest {stats.lengths['max']:.0f}"
+    )
     dropped = []
     if rep.empty_dropped:
         dropped.append(f"{rep.empty_dropped:,} empty")
@@ -62,8 +67,15 @@ def summary_text(result: ImportResult) -> str:
         dropped.append(f"{rep.duplicates_dropped:,} duplicate")
     if dropped:
         parts.append(f"dropped {' and '.join(dropped)} rows of {rep.rows_read:,} read")
-    cleaned = [name for name, on in (("headers", rep.stripped_headers), ("signatures", rep.stripped_footers),
-                                     ("quotes", rep.stripped_quotes)) if on]
+    cleaned = [
+        name
+        for name, on in (
+            ("headers", rep.stripped_headers),
+            ("signatures", rep.stripped_footers),
+            ("quotes", rep.stripped_quotes),
+        )
+        if on
+    ]
     if cleaned:
         parts.append("stripped " + ", ".join(cleaned))
     if ds.test is None:
@@ -79,8 +91,9 @@ class DatasetView(QWidget):
         self.warnings = QLabel("")
         self.warnings.setWordWrap(True)
         self.warnings.setObjectName("datasetWarnings")
-        self.warnings.setStyleSheet("QLabel#datasetWarnings { background: #fff4e5; border: 1px solid #f0c36d;"
-                                    " padding: 6px; color: #6b3d00; }")
+        self.warnings.setStyleSheet(
+            "QLabel#datasetWarnings { background: #fff4e5; border: 1px solid #f0c36d; padding: 6px; color: #6b3d00; }"
+        )
         self.warnings.setVisible(False)
         self.documents = ColumnTableModel(DOC_COLUMNS, ((),) * len(DOC_COLUMNS))
         self.table = QTableView()

@@ -6,7 +6,8 @@ a timer so that ten batch events a second cost at most a few redraws.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,8 +20,18 @@ REDRAW_MS = 250
 TRAIN_PEN = pg.mkPen(31, 119, 180, width=2)
 VAL_PEN = pg.mkPen(255, 127, 14, width=2)
 CURRENT_PEN = pg.mkPen(31, 119, 180, width=1.5, style=Qt.DashLine)
-RUN_COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-               (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207))
+RUN_COLOURS = (
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+)
 
 
 def _plot(title: str, left: str) -> pg.PlotWidget:
@@ -74,9 +85,16 @@ class TrainingCurves(QWidget):
             for split, pen, symbol in self.SPLITS:
                 key = f"{split}_{metric}"
                 self.series[key] = _Series()
-                self.curves[key] = plot.plot([], [], pen=pen, name=None if split == "current" else split,
-                                             symbol=symbol, symbolSize=4 if split == "current" else 6,
-                                             symbolBrush=pen.color(), symbolPen=None)
+                self.curves[key] = plot.plot(
+                    [],
+                    [],
+                    pen=pen,
+                    name=None if split == "current" else split,
+                    symbol=symbol,
+                    symbolSize=4 if split == "current" else 6,
+                    symbolBrush=pen.color(),
+                    symbolPen=None,
+                )
         self._current_in_legend = False
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         lay = QHBoxLayout(self)
@@ -170,8 +188,10 @@ class RunOverlay(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plots = {"val_accuracy": _plot("Validation accuracy", "accuracy"),
-                      "val_loss": _plot("Validation loss", "loss")}
+        self.plots = {
+            "val_accuracy": _plot("Validation accuracy", "accuracy"),
+            "val_loss": _plot("Validation loss", "loss"),
+        }
         self.curves: dict[str, list[pg.PlotDataItem]] = {k: [] for k in self.plots}
         self.names: list[str] = []
         lay = QHBoxLayout(self)
@@ -185,8 +205,11 @@ class RunOverlay(QWidget):
         while len(curves) <= index:
             colour = RUN_COLOURS[len(curves) % len(RUN_COLOURS)]
             pen = pg.mkPen(*colour, width=2)
-            curves.append(self.plots[metric].plot([], [], pen=pen, symbol="o", symbolSize=5,
-                                                  symbolBrush=pg.mkBrush(*colour), symbolPen=None))
+            curves.append(
+                self.plots[metric].plot(
+                    [], [], pen=pen, symbol="o", symbolSize=5, symbolBrush=pg.mkBrush(*colour), symbolPen=None
+                )
+            )
         return curves[index]
 
     def set_runs(self, runs: Sequence[tuple[str, Sequence[dict]]]) -> None:
@@ -203,7 +226,7 @@ class RunOverlay(QWidget):
                 curve.setData(x, y)
                 curve.setVisible(True)
                 legend.addItem(curve, name)
-            for curve in self.curves[metric][len(runs):]:
+            for curve in self.curves[metric][len(runs) :]:
                 curve.setData([], [])
                 curve.setVisible(False)
             plot.enableAutoRange()

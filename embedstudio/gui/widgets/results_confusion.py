@@ -6,7 +6,7 @@ a large one's; the printed number is the raw count.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -98,7 +98,8 @@ class ConfusionMatrixView(pg.PlotWidget):
         n = len(self.classes)
         if 0 <= i < n and 0 <= j < n:
             total = int(self.matrix[i].sum())
-            self.setToolTip(f"true {self.classes[i]}, predicted {self.classes[j]}: {int(self.matrix[i, j])} "
-                            f"of {total} texts")
+            self.setToolTip(
+                f"true {self.classes[i]}, predicted {self.classes[j]}: {int(self.matrix[i, j])} of {total} texts"
+            )
         else:
             self.setToolTip("")

@@ -15,9 +15,24 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QTableView, QTableWidget,
-                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import report_warnings
@@ -150,9 +165,12 @@ class MisclassifiedBrowser(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._show_text)
 
     def set_rows(self, rows: list[dict], classes: list[str]) -> None:
-        columns = [[r.get("text", "") for r in rows], [str(r.get("true", "")) for r in rows],
-                   [str(r.get("predicted", "")) for r in rows], [round(float(r.get("confidence", 0.0)), 4)
-                                                                for r in rows]]
+        columns = [
+            [r.get("text", "") for r in rows],
+            [str(r.get("true", "")) for r in rows],
+            [str(r.get("predicted", "")) for r in rows],
+            [round(float(r.get("confidence", 0.0)), 4) for r in rows],
+        ]
         self.model.set_data(("Text", "True", "Predicted", "Confidence"), columns)
         for combo in (self.true_combo, self.pred_combo):
             combo.blockSignals(True)
@@ -168,8 +186,9 @@ class MisclassifiedBrowser(QWidget):
         self._apply_filter()
 
     def _apply_filter(self, *_args) -> None:
-        self.proxy.set_filter(self.search.text(), self.true_combo.currentData() or ANY,
-                              self.pred_combo.currentData() or ANY)
+        self.proxy.set_filter(
+            self.search.text(), self.true_combo.currentData() or ANY, self.pred_combo.currentData() or ANY
+        )
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.count.setText(f"{shown} of {total}" if shown != total else f"{total} texts")
 
@@ -192,8 +211,10 @@ class PredictBox(QWidget):
         self.status = QLabel()
         self.flags = QLabel()
         self.flags.setStyleSheet("color: #a04000;")
-        self.flags.setToolTip("What the model saw of the text: empty, truncated (cut at the sequence length), "
-                              "oov (most tokens outside the vocabulary)")
+        self.flags.setToolTip(
+            "What the model saw of the text: empty, truncated (cut at the sequence length), "
+            "oov (most tokens outside the vocabulary)"
+        )
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Class", "Probability"])
         self.table.verticalHeader().setVisible(False)
@@ -240,7 +261,9 @@ class ResultsView(QWidget):
         self.flags: list[str] = []
         self._model: Any = None
         self._build()
-        self.predict_jobs = JobRunner(pool, self, status=self.predict_box.status, busy_widgets=[self.predict_box.button])
+        self.predict_jobs = JobRunner(
+            pool, self, status=self.predict_box.status, busy_widgets=[self.predict_box.button]
+        )
         self.export_jobs = JobRunner(pool, self, busy_widgets=[self.export_button])
         self.clear()
 
@@ -305,8 +328,9 @@ class ResultsView(QWidget):
         self.versus.setVisible(False)
         self.tabs.setVisible(False)
 
-    def show_run(self, run_dir: str | os.PathLike, report: dict | None, *, status: str = "",
-                 message: str = "", name: str = "") -> None:
+    def show_run(
+        self, run_dir: str | os.PathLike, report: dict | None, *, status: str = "", message: str = "", name: str = ""
+    ) -> None:
         self.clear()
         self.run_dir = Path(run_dir)
         self.report = report
@@ -357,8 +381,14 @@ class ResultsView(QWidget):
         if self.run_dir is None:
             return None
         run_dir = self.run_dir
-        return self.predict_jobs.start(predict_job, run_dir, self._model, text, name="Predicting",
-                                       on_result=lambda r, d=run_dir: self._show_prediction(d, r))
+        return self.predict_jobs.start(
+            predict_job,
+            run_dir,
+            self._model,
+            text,
+            name="Predicting",
+            on_result=lambda r, d=run_dir: self._show_prediction(d, r),
+        )
 
     def _show_prediction(self, run_dir: Path, result: tuple[Any, dict[str, float], list[str]]) -> None:
         if run_dir != self.run_dir:
@@ -374,8 +404,9 @@ class ResultsView(QWidget):
     def export_dialog(self) -> None:
         if self.run_dir is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export model", str(Path.home() / f"{self.run_dir.name}.keras"),
-                                              "Keras model (*.keras)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export model", str(Path.home() / f"{self.run_dir.name}.keras"), "Keras model (*.keras)"
+        )
         if path:
             self.export_model(path)
 
@@ -385,8 +416,9 @@ class ResultsView(QWidget):
         target = Path(path)
         if target.suffix != ".keras":
             target = target.with_name(target.name + ".keras")  # keras.saving.load_model needs the suffix
-        return self.export_jobs.start(copy_model_job, self.run_dir / MODEL_FILE, target, name="Exporting the model",
-                                      on_result=self.exported.emit)
+        return self.export_jobs.start(
+            copy_model_job, self.run_dir / MODEL_FILE, target, name="Exporting the model", on_result=self.exported.emit
+        )
 
 
 def _headline(name: str, status: str, report: dict | None) -> str:
@@ -394,8 +426,10 @@ def _headline(name: str, status: str, report: dict | None) -> str:
     if status:
         parts.append(status)
     if report:
-        parts.append(f"test accuracy <b>{report.get('accuracy', 0):.3f}</b>, macro-F1 "
-                     f"<b>{report.get('macro_f1', 0):.3f}</b> on {report.get('n_samples', 0):,} texts")
+        parts.append(
+            f"test accuracy <b>{report.get('accuracy', 0):.3f}</b>, macro-F1 "
+            f"<b>{report.get('macro_f1', 0):.3f}</b> on {report.get('n_samples', 0):,} texts"
+        )
         if report.get("best_epoch"):
             parts.append(f"weights of epoch {report['best_epoch']}")
     else:

@@ -48,8 +48,7 @@ from embedstudio.gui.state import AppState
 
 DEFAULT_FRACTIONS = "0.05, 0.2, 1"
 DEFAULT_SEEDS = 1
-ARM_COLOURS = {"tfidf": (127, 127, 127), "scratch": (214, 39, 40), "frozen": (31, 119, 180),
-               "finetune": (44, 160, 44)}
+ARM_COLOURS = {"tfidf": (127, 127, 127), "scratch": (214, 39, 40), "frozen": (31, 119, 180), "finetune": (44, 160, 44)}
 
 
 class _StudyHub(QObject):
@@ -70,8 +69,9 @@ def study_job(cfg, dataset, fractions: list[float], seeds: int, arms: tuple[str,
     import_tensorflow()
     from embedstudio.core.study import run_study
 
-    return run_study(cfg, fractions=fractions, seeds=seeds, arms=arms, dataset=dataset, reporter=reporter,
-                     cancel=cancel)
+    return run_study(
+        cfg, fractions=fractions, seeds=seeds, arms=arms, dataset=dataset, reporter=reporter, cancel=cancel
+    )
 
 
 def read_study(folder: Path) -> dict | None:
@@ -139,10 +139,19 @@ class StudyPlot(pg.PlotWidget):
             err = np.asarray([p[2] for p in points])
             if arm not in self._items:
                 colour = ARM_COLOURS[arm]
-                curve = self.plot([], [], name=ARM_LABELS[arm], pen=pg.mkPen(*colour, width=2), symbol="o",
-                                  symbolSize=7, symbolBrush=pg.mkBrush(*colour), symbolPen=pg.mkPen(*colour))
-                bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0), beam=0.04,
-                                       pen=pg.mkPen(*colour, width=1.5))
+                curve = self.plot(
+                    [],
+                    [],
+                    name=ARM_LABELS[arm],
+                    pen=pg.mkPen(*colour, width=2),
+                    symbol="o",
+                    symbolSize=7,
+                    symbolBrush=pg.mkBrush(*colour),
+                    symbolPen=pg.mkPen(*colour),
+                )
+                bars = pg.ErrorBarItem(
+                    x=np.zeros(0), y=np.zeros(0), height=np.zeros(0), beam=0.04, pen=pg.mkPen(*colour, width=1.5)
+                )
                 self.addItem(bars)
                 self._items[arm] = (curve, bars)
             curve, bars = self._items[arm]
@@ -157,8 +166,12 @@ class StudyPlot(pg.PlotWidget):
         if not xs:
             return
         lo, hi = min(xs) / 1.5, max(xs) * 1.5
-        ticks = [v for k in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1)
-                 for v in (10 ** k, 2 * 10 ** k, 3 * 10 ** k, 5 * 10 ** k) if lo <= v <= hi]
+        ticks = [
+            v
+            for k in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1)
+            for v in (10**k, 2 * 10**k, 3 * 10**k, 5 * 10**k)
+            if lo <= v <= hi
+        ]
         self.getAxis("bottom").setTicks([[(math.log10(v), f"{v:,.0f}" if v >= 1 else f"{v:g}") for v in ticks]])
 
     def point_count(self, arm: str) -> int:
@@ -192,8 +205,9 @@ class StudyView(QWidget):
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Test accuracy, mean ± std over seeds; the gain is the best pre-trained arm "
-                              "minus from scratch, in points")
+        self.table.setToolTip(
+            "Test accuracy, mean ± std over seeds; the gain is the best pre-trained arm minus from scratch, in points"
+        )
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.plot)
         split.addWidget(self.table)
@@ -231,7 +245,8 @@ class StudyView(QWidget):
             f"<b>{dataset or 'study'}</b> — recipe {(cfg.get('model') or {}).get('preset', '?')}, vectors "
             f"{vectors or 'none'}; {data.get('train_size', 0):,} training / {data.get('test_size', 0):,} test "
             f"texts; seeds {data.get('seeds', '?')}; {state}; {data.get('seconds', 0):.0f} s<br>"
-            f"<small>{data.get('folder', '')}</small>")
+            f"<small>{data.get('folder', '')}</small>"
+        )
 
     def _fill_table(self) -> None:
         t = self.table
@@ -243,8 +258,11 @@ class StudyView(QWidget):
                 if not cell:
                     values.append("")
                 else:  # one seed has no spread to show
-                    values.append(f"{cell['accuracy']:.3f} ± {cell['accuracy_std']:.3f}" if cell["n"] > 1
-                                  else f"{cell['accuracy']:.3f}")
+                    values.append(
+                        f"{cell['accuracy']:.3f} ± {cell['accuracy_std']:.3f}"
+                        if cell["n"] > 1
+                        else f"{cell['accuracy']:.3f}"
+                    )
             gain = row.get("pretrained_gain_points")
             best = {"frozen": "frozen", "finetune": "fine-tuned"}.get(row.get("best_pretrained"), "")
             values.append(f"{gain:+.1f} points ({best})" if gain is not None else "")
@@ -257,7 +275,7 @@ class StudyView(QWidget):
 
 # ---- the dialog -----------------------------------------------------------------------------------------
 class StudyDialog(QDialog):
-    """"Compare embeddings…": choose fractions and seeds, run the study, watch it draw.
+    """ "Compare embeddings…": choose fractions and seeds, run the study, watch it draw.
 
     Public: ``start() -> Worker | None``, ``cancel()``, ``is_running()``, ``result`` (StudyResult),
     ``view`` (StudyView); signal ``study_finished(Path)`` (also sent through ``study_hub``).
@@ -271,13 +289,14 @@ class StudyDialog(QDialog):
         self.state, self.pool = state, pool
         self.result: Any = None
         self.fractions = QLineEdit(DEFAULT_FRACTIONS)
-        self.fractions.setToolTip("Shares of the training split to train on (0 < f ≤ 1), separated by commas; "
-                                  "the test set is the same for all")
+        self.fractions.setToolTip(
+            "Shares of the training split to train on (0 < f ≤ 1), separated by commas; "
+            "the test set is the same for all"
+        )
         self.seeds = QSpinBox()
         self.seeds.setRange(1, 10)
         self.seeds.setValue(DEFAULT_SEEDS)
-        self.seeds.setToolTip("Each fraction is drawn and trained this many times (seeded); the plot shows "
-                              "mean ± std")
+        self.seeds.setToolTip("Each fraction is drawn and trained this many times (seeded); the plot shows mean ± std")
         self.arms_label = QLabel()
         self.arms_label.setWordWrap(True)
         form = QFormLayout()
@@ -309,8 +328,14 @@ class StudyDialog(QDialog):
         lay.addWidget(self.status)
         lay.addWidget(self.view, 1)
         self.resize(900, 680)
-        self.jobs = JobRunner(pool, self, progress=self.progress, cancel_button=self.cancel_button,
-                              busy_widgets=[self.start_button, self.fractions, self.seeds], status=self.status)
+        self.jobs = JobRunner(
+            pool,
+            self,
+            progress=self.progress,
+            cancel_button=self.cancel_button,
+            busy_widgets=[self.start_button, self.fractions, self.seeds],
+            status=self.status,
+        )
         self._describe_arms()
 
     def arms(self) -> tuple[str, ...]:
@@ -349,9 +374,19 @@ class StudyDialog(QDialog):
         self.result = None
         self.view.clear("Running… each point appears when its cell finishes.")
         self.status.setText("Starting…")
-        return self.jobs.start(study_job, cfg, self.state.dataset_for(cfg.data), fractions, self.seeds.value(),
-                               self.arms(), name="Study", on_event=self._on_event, on_result=self._on_result,
-                               on_info=self.status.setText, on_cancelled=self._on_cancelled)
+        return self.jobs.start(
+            study_job,
+            cfg,
+            self.state.dataset_for(cfg.data),
+            fractions,
+            self.seeds.value(),
+            self.arms(),
+            name="Study",
+            on_event=self._on_event,
+            on_result=self._on_result,
+            on_info=self.status.setText,
+            on_cancelled=self._on_cancelled,
+        )
 
     def _on_event(self, event: Any) -> None:
         if getattr(event, "kind", "") == "study_cell":
@@ -402,8 +437,10 @@ class StudiesList(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.new_button = QPushButton("Compare embeddings…")
-        self.new_button.setToolTip("Train TF-IDF, from scratch, frozen and fine-tuned vectors on growing shares "
-                                   "of the training data: when do pre-trained vectors pay off?")
+        self.new_button.setToolTip(
+            "Train TF-IDF, from scratch, frozen and fine-tuned vectors on growing shares "
+            "of the training data: when do pre-trained vectors pay off?"
+        )
         self.new_button.clicked.connect(self.new_study)
         self.status = QLabel()
         self.view = StudyView()
@@ -431,8 +468,9 @@ class StudiesList(QWidget):
         self.refresh()
 
     def refresh(self):
-        return self.jobs.start(list_studies_job, Path(self.state.runs_dir), name="Listing studies",
-                               on_result=self._show)
+        return self.jobs.start(
+            list_studies_job, Path(self.state.runs_dir), name="Listing studies", on_result=self._show
+        )
 
     def _show(self, studies: list[dict]) -> None:
         opened = self.view.cells and self.list.currentRow() >= 0 and self.studies[self.list.currentRow()]["folder"]
@@ -444,8 +482,11 @@ class StudiesList(QWidget):
             item.setToolTip(data["folder"])
             self.list.addItem(item)
         self.list.blockSignals(False)
-        self.status.setText(f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'}" if studies
-                            else "No studies yet: Compare embeddings… runs one.")
+        self.status.setText(
+            f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'}"
+            if studies
+            else "No studies yet: Compare embeddings… runs one."
+        )
         rows = [i for i, d in enumerate(studies) if d["folder"] == opened]
         if rows:
             self.list.setCurrentRow(rows[0])

@@ -6,12 +6,13 @@ a permutation of row indices instead of reordering the data.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-DISPLAY_CHARS = 300   # a cell shows one line of this many characters
+DISPLAY_CHARS = 300  # a cell shows one line of this many characters
 TOOLTIP_CHARS = 2000
 SORT_KEY_CHARS = 200  # long documents are sorted by their beginning
 
@@ -33,9 +34,15 @@ def _format(value: Any) -> str:
 class ColumnTableModel(QAbstractTableModel):
     """``set_data(headers, columns)`` where each column is a sequence of equal length."""
 
-    def __init__(self, headers: Sequence[str] = (), columns: Sequence[Sequence[Any]] = (), parent=None,
-                 *, tooltips: Sequence[str] | None = None,
-                 cell_style: Callable[[int, int], dict[int, Any] | None] | None = None) -> None:
+    def __init__(
+        self,
+        headers: Sequence[str] = (),
+        columns: Sequence[Sequence[Any]] = (),
+        parent=None,
+        *,
+        tooltips: Sequence[str] | None = None,
+        cell_style: Callable[[int, int], dict[int, Any] | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._headers: list[str] = []
         self._columns: list[Sequence[Any]] = []
@@ -44,8 +51,9 @@ class ColumnTableModel(QAbstractTableModel):
         self._cell_style = cell_style
         self.set_data(headers, columns, tooltips=tooltips)
 
-    def set_data(self, headers: Sequence[str], columns: Sequence[Sequence[Any]],
-                 tooltips: Sequence[str] | None = None) -> None:
+    def set_data(
+        self, headers: Sequence[str], columns: Sequence[Sequence[Any]], tooltips: Sequence[str] | None = None
+    ) -> None:
         lengths = {len(c) for c in columns}
         if len(lengths) > 1:
             raise ValueError(f"columns have different lengths: {sorted(lengths)}")

@@ -6,12 +6,26 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedstudio.gui.state import AppState
 from embedstudio.gui.jobs import JobRunner, WorkerPool
+from embedstudio.gui.state import AppState
 
 ALGORITHMS = {"fasttext": "fastText (subwords: vectors for unseen words too)", "word2vec": "word2vec (skip-gram)"}
 
@@ -22,12 +36,33 @@ def default_output_dir() -> Path:
     return Path(platformdirs.user_data_dir("embedstudio", appauthor=False)) / "vectors"
 
 
-def run_training(out_path: str, texts: list[str] | None, corpus_path: str | None, algorithm: str, dim: int,
-                 epochs: int, min_count: int, *, reporter, cancel) -> Path:
+def run_training(
+    out_path: str,
+    texts: list[str] | None,
+    corpus_path: str | None,
+    algorithm: str,
+    dim: int,
+    epochs: int,
+    min_count: int,
+    *,
+    reporter,
+    cancel,
+) -> Path:
     from embedstudio.core.vectors import train_vectors
 
-    return Path(train_vectors(out_path=out_path, texts=texts, corpus_path=corpus_path, algorithm=algorithm,
-                              dim=dim, epochs=epochs, min_count=min_count, reporter=reporter, cancel=cancel))
+    return Path(
+        train_vectors(
+            out_path=out_path,
+            texts=texts,
+            corpus_path=corpus_path,
+            algorithm=algorithm,
+            dim=dim,
+            epochs=epochs,
+            min_count=min_count,
+            reporter=reporter,
+            cancel=cancel,
+        )
+    )
 
 
 class TrainVectorsDialog(QDialog):
@@ -41,8 +76,11 @@ class TrainVectorsDialog(QDialog):
         self.state = state
         self.result_path: Path | None = None
         ds = state.dataset
-        self.use_dataset = QRadioButton(f"Texts of the current dataset ({len(ds.train):,} documents)" if ds
-                                        else "Texts of the current dataset (none imported)")
+        self.use_dataset = QRadioButton(
+            f"Texts of the current dataset ({len(ds.train):,} documents)"
+            if ds
+            else "Texts of the current dataset (none imported)"
+        )
         self.use_dataset.setEnabled(ds is not None)
         self.use_corpus = QRadioButton("A corpus file (plain text, one document per line)")
         group = QButtonGroup(self)
@@ -73,8 +111,14 @@ class TrainVectorsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.Close)
-        self.runner = JobRunner(pool, self, progress=self.progress, cancel_button=self.cancel_button,
-                                busy_widgets=[self.train_button, self.close_button], status=self.status)
+        self.runner = JobRunner(
+            pool,
+            self,
+            progress=self.progress,
+            cancel_button=self.cancel_button,
+            busy_widgets=[self.train_button, self.close_button],
+            status=self.status,
+        )
         self.train_button.clicked.connect(self.start)
         self.algorithm.currentIndexChanged.connect(lambda _i: self.out_edit.setText(str(self._default_output())))
 
@@ -132,9 +176,18 @@ class TrainVectorsDialog(QDialog):
         out = Path(self.out_edit.text().strip())
         out.parent.mkdir(parents=True, exist_ok=True)
         self.status.setText("Training…")
-        return self.runner.start(run_training, str(out), texts, corpus, self.algorithm.currentData(),
-                                 self.dim.value(), self.epochs.value(), self.min_count.value(),
-                                 name="Training vectors", on_result=self._finished)
+        return self.runner.start(
+            run_training,
+            str(out),
+            texts,
+            corpus,
+            self.algorithm.currentData(),
+            self.dim.value(),
+            self.epochs.value(),
+            self.min_count.value(),
+            name="Training vectors",
+            on_result=self._finished,
+        )
 
     def _finished(self, path: Path) -> None:
         self.result_path = path

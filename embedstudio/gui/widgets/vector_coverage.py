@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QTableView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from embedstudio.gui.state import AppState
 from embedstudio.gui.jobs import JobRunner, WorkerPool
+from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 
@@ -42,17 +50,25 @@ class CoverageWidget(QWidget):
         self.progress = QProgressBar(maximumWidth=200, textVisible=False)
         self.summary = QLabel("Import a dataset and load a vector file, then compute coverage.")
         self.summary.setWordWrap(True)
-        self.model = ColumnTableModel(("Word without a vector", "Count"), ((), ()),
-                                      tooltips=("Most frequent vocabulary words the file does not list",
-                                                "Occurrences in the training texts"))
+        self.model = ColumnTableModel(
+            ("Word without a vector", "Count"),
+            ((), ()),
+            tooltips=("Most frequent vocabulary words the file does not list", "Occurrences in the training texts"),
+        )
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.runner = JobRunner(pool, self, progress=self.progress, cancel_button=self.cancel_button,
-                                busy_widgets=[self.compute_button], status=None)
+        self.runner = JobRunner(
+            pool,
+            self,
+            progress=self.progress,
+            cancel_button=self.cancel_button,
+            busy_widgets=[self.compute_button],
+            status=None,
+        )
         top = QHBoxLayout()
         for w in (self.compute_button, self.cancel_button, self.progress):
             top.addWidget(w)
@@ -83,17 +99,24 @@ class CoverageWidget(QWidget):
         return ("Word without a vector", "Count")
 
     def _update_enabled(self) -> None:
-        self.compute_button.setEnabled(self.wv is not None and self.state.dataset is not None
-                                       and not self.runner.is_running())
+        self.compute_button.setEnabled(
+            self.wv is not None and self.state.dataset is not None and not self.runner.is_running()
+        )
 
     def compute(self):
         if self.wv is None or self.state.dataset is None:
             return None
         text = self.state.config.text
         self.summary.setText("Counting tokens…")
-        return self.runner.start(compute_coverage, list(self.state.dataset.train.texts), self.wv,
-                                 standardize=text.standardize, max_tokens=text.max_tokens,
-                                 name="Coverage", on_result=self._show)
+        return self.runner.start(
+            compute_coverage,
+            list(self.state.dataset.train.texts),
+            self.wv,
+            standardize=text.standardize,
+            max_tokens=text.max_tokens,
+            name="Coverage",
+            on_result=self._show,
+        )
 
     def _show(self, report) -> None:
         self.report = report

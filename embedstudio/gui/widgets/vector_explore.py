@@ -6,8 +6,19 @@ Each query is one matrix-vector product (≈10 ms for 400k × 300), so it runs o
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from embedstudio.core.errors import UserError
 from embedstudio.gui.widgets.table_model import ColumnTableModel
@@ -156,6 +167,8 @@ class ExploreWidget(QWidget):
         self.header.setStyleSheet("color: #a04000;" if emphasise else "")
 
     def _show(self, found: list[tuple[str, float]]) -> None:
-        self.model.set_data(("Rank", "Word", "Cosine"),
-                            (list(range(1, len(found) + 1)), [w for w, _ in found], [float(s) for _, s in found]))
+        self.model.set_data(
+            ("Rank", "Word", "Cosine"),
+            (list(range(1, len(found) + 1)), [w for w, _ in found], [float(s) for _, s in found]),
+        )
         self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)

@@ -28,7 +28,7 @@ TOOLTIPS = (
 class RowStatus:
     """What the panel knows about a library file besides the loaded vectors."""
 
-    state: str = "not loaded"      # not loaded | loading | loaded | failed | cancelled
+    state: str = "not loaded"  # not loaded | loading | loaded | failed | cancelled
     percent: int | None = None
     format: str = ""
     cache_bytes: int = 0
