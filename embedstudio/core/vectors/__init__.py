@@ -5,8 +5,8 @@ Light to import: gensim and fasttext are imported only inside the functions that
 
 from embedstudio.core.vectors.convert import OUTPUT_FORMATS, convert_vectors
 from embedstudio.core.vectors.formats import FORMAT_LABELS, FORMATS, VECTOR_SUFFIXES, PickleRefused, detect_format
+from embedstudio.core.vectors.own_vectors import TRAINING_ALGORITHMS, tokenize, train_vectors
 from embedstudio.core.vectors.readers import inspect_vectors, load_vectors
-from embedstudio.core.vectors.training import TRAINING_ALGORITHMS, tokenize, train_vectors
 from embedstudio.core.vectors.wordvectors import VectorInfo, WordVectors
 
 __all__ = [

@@ -348,7 +348,7 @@ class _FastTextChild:
                 [
                     sys.executable,
                     "-c",
-                    "import sys; from embedstudio.core.vectors.training import "
+                    "import sys; from embedstudio.core.vectors.own_vectors import "
                     "run_fasttext_job; run_fasttext_job(sys.argv[1])",
                     str(job_path),
                 ],

@@ -10,7 +10,7 @@ import pytest
 from embedstudio.core.errors import ConfigError, DatasetError, TrainingError
 from embedstudio.core.jobs import Cancelled, CancelToken, RecordingReporter
 from embedstudio.core.vectors import load_vectors, tokenize, train_vectors
-from embedstudio.core.vectors.training import MIN_BUCKET, _auto_bucket
+from embedstudio.core.vectors.own_vectors import MIN_BUCKET, _auto_bucket
 
 
 @pytest.fixture(scope="module")
