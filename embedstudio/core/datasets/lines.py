@@ -158,6 +158,11 @@ def _parse_objects(path: Path, lines: list[str]) -> list[tuple[int, dict]]:
                 f"{path}, line {number}: not valid JSON ({exc}). Each line must be one "
                 "complete JSON object; fix or remove that line."
             ) from None
+        except RecursionError:
+            raise DatasetError(
+                f"{path}, line {number}: the JSON is nested too deeply to read (hundreds of levels of [ or {{). "
+                'Each line must be one flat object such as {"text": "...", "label": "..."}; fix or remove that line.'
+            ) from None
         if not isinstance(obj, dict):
             raise DatasetError(
                 f"{path}, line {number}: a JSON {type(obj).__name__}, not an object. "
