@@ -609,7 +609,17 @@ def _data_config_from_args(args: argparse.Namespace):
         cfg.max_rows = args.max_rows
     if args.keep_headers:
         cfg.strip_headers = cfg.strip_footers = cfg.strip_quotes = False
+    _check_data_flags(cfg)
     return cfg
+
+
+def _check_data_flags(cfg) -> None:
+    """The data fields' own checks (ranges, choices, rules), applied to the values the flags gave; the
+    message names the field, and name_flags() adds the flag (``--delimiter ab``)."""
+    from embedstudio.core.config import check_value, field_values
+
+    for path, value, fspec in field_values(cfg, "data."):
+        check_value(path, value, fspec)
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
