@@ -136,6 +136,7 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
         rows.add(text, as_text(label), f"{path}:{number}")
         if as_text(label).strip():
             labels_seen.append(as_text(label).strip())
+    rows.require_labels(str(path), label_key, noun="key")
     check_label_values(labels_seen, label_key, str(path), noun="key")
     warnings = rows.warnings("lines")
     if listed:

@@ -278,6 +278,7 @@ def collect_table_rows(
             progress(i)
         text = record[tis[0]] if len(tis) == 1 else TEXT_JOINER.join(record[t] for t in tis if record[t].strip())
         rows.add(text, record[li], where)
+    rows.require_labels(source, columns[li], noun=noun)
     texts = ", ".join(repr(columns[t]) for t in tis)
     picked = (
         f"text column{'s' if len(tis) > 1 else ''} {texts}"
