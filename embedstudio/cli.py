@@ -465,6 +465,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from embedstudio.core.errors import UserError
     from embedstudio.core.evaluation import predict_detailed
 
+    if args.top < 1:
+        raise UserError(f"--top is {args.top}; it must be at least 1 (how many classes to show per text).")
     texts = list(args.text)
     if args.file:
         try:
