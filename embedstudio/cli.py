@@ -616,12 +616,14 @@ def _data_config_from_args(args: argparse.Namespace):
 
 
 def _check_data_flags(cfg) -> None:
-    """The data fields' own checks (ranges, choices, rules), applied to the values the flags gave; the
-    message names the field, and name_flags() adds the flag (``--delimiter ab``)."""
+    """The config field's own check of a flag the dataset readers take as given (``--delimiter ab`` would
+    reach csv as a TypeError); the message names the field, and name_flags() adds the flag. (--format and
+    --encoding are checked by the loader, with messages of their own.)"""
     from embedstudio.core.config import check_value, field_values
 
     for path, value, fspec in field_values(cfg, "data."):
-        check_value(path, value, fspec)
+        if path == "data.delimiter":
+            check_value(path, value, fspec)
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:

@@ -229,8 +229,8 @@ def check_model_outputs(model: Any, classes: Sequence[str], run_dir: str | os.Pa
 def run_model_and_classes(run_dir: str | os.PathLike) -> tuple[Any, list[str]]:
     """The run's model and its class names, checked against each other."""
     run_dir = Path(run_dir)
-    classes = run_classes(run_dir)
     model = _cached_model(run_dir)
+    classes = run_classes(run_dir)
     check_model_outputs(model, classes, run_dir)
     return model, classes
 
