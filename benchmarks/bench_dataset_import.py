@@ -49,8 +49,11 @@ def worker(mode: str, path: str) -> None:
     elif mode == "sklearn-20ng":
         import tarfile
 
-        from sklearn.datasets._twenty_newsgroups import (strip_newsgroup_footer, strip_newsgroup_header,
-                                                         strip_newsgroup_quoting)
+        from sklearn.datasets._twenty_newsgroups import (
+            strip_newsgroup_footer,
+            strip_newsgroup_header,
+            strip_newsgroup_quoting,
+        )
 
         def read() -> list[str]:
             texts = []

@@ -35,7 +35,8 @@ from training_data import base_config, training_csv
 
 
 def launch(cfg_path: Path, workers: int, env: dict) -> dict:
-    cmd = [sys.executable, "-m", "embedstudio", "train", str(cfg_path)] + (["--workers", str(workers)] if workers else [])
+    cmd = [sys.executable, "-m", "embedstudio", "train", str(cfg_path)]
+    cmd += ["--workers", str(workers)] if workers else []
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start

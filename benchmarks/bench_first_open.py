@@ -123,10 +123,12 @@ def bench_file(label: str, path: Path, runs: int, *, gensim: bool = True, cli: b
     out = {"label": label, "shape": (n, d), "raw": raw[0]["seconds"], "first": _median(first, "seconds"),
            "parse": parse[0]["seconds"], "first_peak": max(r["peak"] for r in first),
            "first_growth": max(r["growth"] for r in first), "matrix": first[0]["matrix_bytes"],
-           "base": first[0]["base"], "reopen": _median(reopen, "seconds"), "reopen_wall": statistics.median(reopen_walls),
+           "base": first[0]["base"], "reopen": _median(reopen, "seconds"),
+           "reopen_wall": statistics.median(reopen_walls),
            "reopen_cached": all(r["from_cache"] for r in reopen), "runs": runs, "load": load_first}
     print(f"floor, reading the bytes: {out['raw']:.2f} s  [{load_first}]")
-    print(f"ours, first open incl. cache write: {out['first']:.2f} s (median of {runs}; parse only {out['parse']:.2f} s, "
+    print(f"ours, first open incl. cache write: {out['first']:.2f} s (median of {runs}; "
+          f"parse only {out['parse']:.2f} s, "
           f"so the cache write and checks cost {out['first'] - out['parse']:+.2f} s)  [{load_first}]")
     print(f"ours, peak RSS {_mib(out['first_peak'])}: {out['first_growth'] / out['matrix']:.2f}× the "
           f"{_mib(out['matrix'])} matrix above the {_mib(out['base'])} interpreter (goal ≤ {RSS_GOAL}×)")
@@ -242,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in scaling:
             n = r["shape"][0]
             g = r.get("gensim")
-            print(f"  {n:>9,} words: {r['first'] / n * 1e6:6.2f} s/M  gensim {g / n * 1e6 if g else float('nan'):6.2f} s/M"
+            per_m = g / n * 1e6 if g else float("nan")
+            print(f"  {n:>9,} words: {r['first'] / n * 1e6:6.2f} s/M  gensim {per_m:6.2f} s/M"
                   f"  RSS {r['first_growth'] / r['matrix']:.2f}×")
     return 0
 

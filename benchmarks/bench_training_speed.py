@@ -77,7 +77,7 @@ def worker(mode: str, config_json: str) -> None:
         end = time.perf_counter()
         steps = timeline.steps + [(end, "end")]
         durations: dict[str, float] = {}
-        for (t0, name), (t1, _) in zip(steps, steps[1:]):
+        for (t0, name), (t1, _) in zip(steps, steps[1:], strict=False):
             durations[name] = durations.get(name, 0.0) + (t1 - t0)
         description = json.loads((result.run_dir / "description.json").read_text(encoding="utf-8"))
         report({"epochs": [row["seconds"] for row in result.history], "train_seconds": end - begin,
@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     total = best["process_seconds"]
     outside = total - fit
     print(f"time outside fit (run of {best['train_seconds']:.1f} s in train(), {total:.1f} s in its process): "
-          f"{outside:.1f} s = {100 * outside / total:.0f}% of the process, {100 * (best['train_seconds'] - fit) / best['train_seconds']:.0f}% "
+          f"{outside:.1f} s = {100 * outside / total:.0f}% of the process, "
+          f"{100 * (best['train_seconds'] - fit) / best['train_seconds']:.0f}% "
           f"of train()")
     parts = {"imports before train()": best["import_seconds"], **best["steps"]}
     for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
@@ -209,12 +210,15 @@ def main(argv: list[str] | None = None) -> int:
               f"of which the epochs {c_fit:.1f} s: {100 * (c_wall - c_fit) / c_wall:.0f}% outside fit")
     print("\n| what | ours | anchor (bare model.fit) | ratio | peak RSS ours / bare | runs | load |")
     print("|---|---|---|---|---|---|---|")
-    print(f"| train() samples/s, epochs 2..{args.epochs} median | {o_rate:,.0f} | {b_rate:,.0f} | {o_rate / b_rate:.3f} | "
+    print(f"| train() samples/s, epochs 2..{args.epochs} median | {o_rate:,.0f} | {b_rate:,.0f} | "
+          f"{o_rate / b_rate:.3f} | "
           f"{max(r['peak'] for r in ours) / 2**20:,.0f} / {max(r['peak'] for r in bare) / 2**20:,.0f} MiB | "
           f"{args.runs} | {loads[0]} … {loads[-1]} |")
     if c_rate:
-        print(f"| CLI samples/s | {c_rate:,.0f} | {b_rate:,.0f} | {c_rate / b_rate:.3f} | - | {args.runs} | {loads[-1]} |")
-    print(f"| time outside fit, share of the train() process | {100 * outside / total:.0f}% ({outside:.1f} s) | - | - | - | 1 | "
+        print(f"| CLI samples/s | {c_rate:,.0f} | {b_rate:,.0f} | {c_rate / b_rate:.3f} | - | {args.runs} | "
+              f"{loads[-1]} |")
+    print(f"| time outside fit, share of the train() process | {100 * outside / total:.0f}% ({outside:.1f} s) "
+          "| - | - | - | 1 | "
           f"{loads[0]} |")
     return 0
 

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from synthetic import BENCH_DIR, synthetic_words
 
 

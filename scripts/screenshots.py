@@ -70,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
-    from embedstudio.gui.app import make_application
+    from embedstudio.gui.app import make_application, set_up_gui_thread
     from embedstudio.gui.main_window import MainWindow
     from embedstudio.gui.preferences import Preferences
 
     app = make_application()
+    set_up_gui_thread(app)
     window = MainWindow(prefs=Preferences(), save_prefs=False)
     window.state.set_runs_dir(runs_dir)
     window.resize(*SIZE)
@@ -101,21 +102,16 @@ def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
 
     window.show_area("Dataset")
     grab(window, out, "dataset")
-    model = window.panels["Model"]
+    model = window.model_panel
     summaries = []
-    if hasattr(model, "summary_updated"):
-        model.summary_updated.connect(summaries.append)
+    model.summary_updated.connect(summaries.append)
     window.show_area("Model")
-    if hasattr(model, "summary_updated"):  # the parameter summary needs TensorFlow: wait for it
-        wait_until(lambda: bool(summaries), 300, "the model summary")
+    wait_until(lambda: bool(summaries), 300, "the model summary")  # the parameter summary needs TensorFlow
     grab(window, out, "model")
 
     training = window.training_panel
-    if not hasattr(training, "start"):
-        print("screenshots: the Training panel is not available; Training/Runs skipped", file=sys.stderr)
-        return 1
-    state.config.training.epochs = epochs
-    state.notify_config()
+    state.set_field("training.epochs", epochs)  # an undoable edit: the title shows the "*"
+    grab_question(window, out, "undo-menu", lambda: _show_edit_menu(window))
     finished = []
     state.run_finished.connect(finished.append)
     window.show_area("Training")
@@ -124,16 +120,46 @@ def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
     wait_until(lambda: bool(finished) and not training.is_running(), 600, "the demo training")
     grab(window, out, "training")
     window.show_area("Runs")
-    runs = window.panels["Runs"]
-    if hasattr(runs, "refresh"):
-        runs.refresh()
-        settle(window)
-        runs.select_rows([0])  # the run just trained, with its curves
+    runs = window.runs_panel
+    runs.refresh()
+    settle(window)
+    runs.select_rows([0])  # the run just trained, with its curves
     grab(window, out, "runs")
+    grab_question(window, out, "rerun-question", lambda: runs.rerun(0))
     window.request_quit(confirm=False)
     wait_until(lambda: not window.isVisible() and not window.pool.running(), 120, "the window to close")
     app.processEvents()
     return 0
+
+
+def grab_question(window, out: Path, name: str, action) -> None:
+    """Run ``action`` (which opens a modal question or a menu), grab what it shows, then dismiss it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def shoot() -> None:
+        popup = QApplication.activeModalWidget() or QApplication.activePopupWidget()
+        if popup is None:
+            QTimer.singleShot(100, shoot)
+            return
+        target = popup
+        path = out / f"{name}.png"
+        target.grab().save(str(path))
+        print(f"wrote {path}")
+        if isinstance(popup, QMessageBox):
+            cancel = next((b for b in popup.buttons() if b.text().replace("&", "") == "Cancel"), None)
+            (cancel or popup.buttons()[-1]).click()
+        else:
+            popup.close()
+
+    QTimer.singleShot(300, shoot)
+    action()
+
+
+def _show_edit_menu(window) -> None:
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Edit")
+    menu.exec(window.mapToGlobal(window.menuBar().geometry().bottomLeft()) +
+              window.menuBar().actionGeometry(window.menuBar().actions()[1]).topLeft())
 
 
 if __name__ == "__main__":

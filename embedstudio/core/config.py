@@ -275,6 +275,10 @@ class TrainingConfig:
         "Batch size", "Texts per gradient step", range=(1, 65536), step=16, unit="texts"))
     epochs: int = field(default=10, metadata=spec(
         "Epochs", "Passes over the training texts", range=(1, 10_000), cli="--epochs"))
+    min_steps: int = field(default=300, metadata=spec(
+        "Minimum updates", "Small datasets get more epochs until training has made at least this many gradient "
+        "updates (early stopping still ends it); an epoch budget alone gives 75 texts 12 updates",
+        range=(0, 1_000_000), step=100, unit="updates"))
     early_stopping: bool = field(default=True, metadata=spec(
         "Stop early when validation loss stalls",
         "Stop and keep the best weights when the validation loss has not improved for 'patience' epochs"))

@@ -32,9 +32,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .config import DISTRIBUTE as STRATEGIES  # noqa: F401  (the choices of training.distribute)
 from .config import RunConfig
@@ -93,7 +94,8 @@ def read_tf_config(environ: dict[str, str] | None = None) -> ClusterTask | None:
     task = spec.get("task")
     if not isinstance(task, dict) or task.get("type") not in cluster:
         raise ConfigError(f"{where}: \"task\" must name this process's entry in the cluster, e.g. "
-                          f"{{\"type\": \"worker\", \"index\": 0}}; the cluster has {', '.join(cluster) or 'no tasks'}.")
+                          f"{{\"type\": \"worker\", \"index\": 0}}; the cluster has "
+                          f"{', '.join(cluster) or 'no tasks'}.")
     index = task.get("index", 0)
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(cluster[task["type"]]):
         raise ConfigError(f"{where}: task.index is {index!r}, but cluster.{task['type']} lists "
@@ -148,7 +150,7 @@ class Plan:
         """The chief's new run folder; a scratch folder for the other workers (deleted by ``finish``)."""
         from .runs import create_run_dir
 
-        if self.is_chief:
+        if self.task is None or self.task.is_chief:
             return create_run_dir(runs_dir, name)
         self.scratch = Path(tempfile.mkdtemp(prefix=f"embedstudio-{self.task.task_type}-{self.task.task_index}-"))
         return self.scratch
@@ -195,12 +197,12 @@ class Plan:
     def prepare(self, model: Any) -> Any:
         """Work around Keras 3's multi-worker gaps on this model (see ``_keras_multi_worker_fixes``)."""
         if self.name == "multi_worker":
-            _keras_multi_worker_fixes(model)
+            _keras_multi_worker_fixes(model, across_workers=self.workers > 1)
         return model
 
     def callbacks(self) -> list[Any]:
         """``BackupAndRestore`` (resume after a restart) and a step counter, for distributed runs."""
-        if self.name == "none":
+        if self.name == "none" or self.backup_dir is None:
             return []
         import keras
 
@@ -287,7 +289,7 @@ def _step_counter() -> Any:
     return StepCounter()
 
 
-def _keras_multi_worker_fixes(model: Any) -> None:
+def _keras_multi_worker_fixes(model: Any, *, across_workers: bool) -> None:
     """Two per-model workarounds for Keras 3.15 under MultiWorkerMirroredStrategy (keras-team/keras#20585):
 
     - ``fit`` builds the model symbolically from its first batch by ``strategy.reduce``-ing the whole (x, y)
@@ -296,7 +298,8 @@ def _keras_multi_worker_fixes(model: Any) -> None:
     - every step ``strategy.reduce("MEAN", log, axis=0)``-s the scalar logs across workers, which fails on a
       rank-0 tensor ("Invalid reduction dimension 0"); the step returns each scalar as shape (1,), and the
       same reduction then averages over the replicas and yields the scalar.
-    Both touch only this model object, and only in multi-worker runs.
+    Both touch only this model object, and only in multi-worker runs; the second only when the cluster has
+    more than one worker (with one, Keras reduces locally and the logs must stay scalars).
     """
     import types
 
@@ -323,8 +326,9 @@ def _keras_multi_worker_fixes(model: Any) -> None:
         return step_with_ranked_logs
 
     model._maybe_symbolic_build = types.MethodType(maybe_symbolic_build, model)
-    model.train_step = ranked(model.train_step)
-    model.test_step = ranked(model.test_step)
+    if across_workers:
+        model.train_step = ranked(model.train_step)
+        model.test_step = ranked(model.test_step)
 
 
 # ---- one worker process (what the local launcher starts) ------------------------------------------------
@@ -450,8 +454,11 @@ def launch_local(cfg: RunConfig, *, workers: int, reporter: Any = None, cancel: 
 
                 raise Cancelled()
             raise TrainingError(message + (f" Logs of every worker: {run_dir}" if run_dir else ""))
+        if run_dir is None:
+            raise TrainingError(f"The chief finished without naming its run folder:\n{_tail(logs[0])}")
     seconds = time.monotonic() - started
-    tasks = [dict({"task": r.get("task")}, **(r.get("worker") or {}), exit_code=code) for r, code in zip(results, codes)]
+    tasks = [dict({"task": r.get("task")}, **(r.get("worker") or {}), exit_code=code)
+             for r, code in zip(results, codes, strict=True)]
     description = update_description(run_dir, launcher={"workers": workers, "host": "127.0.0.1",
                                                         "seconds": round(seconds, 2), "tasks": tasks})
     report_path = run_dir / "report.json"
@@ -479,10 +486,11 @@ def _start_workers(config_path: Path, logs: list[Path], python: str) -> list[sub
 def _wait(procs: list[subprocess.Popen], cancel: Any, reporter: Any) -> list[int]:
     """Wait for every worker; when one fails or the user cancels, end the others (they would wait for it)."""
     while True:
-        codes = [p.poll() for p in procs]
-        if all(c is not None for c in codes):
+        polled = [p.poll() for p in procs]
+        codes = [c for c in polled if c is not None]
+        if len(codes) == len(procs):
             return codes
-        if cancel.cancelled or any(c not in (None, 0) for c in codes):
+        if cancel.cancelled or any(c != 0 for c in codes):
             if cancel.cancelled:
                 reporter.info("Stopping the workers")
             _end(procs)

@@ -308,16 +308,21 @@ OOV_FLAG_SHARE = 0.5  # flag a text when more than half of its tokens are not in
 
 
 def _text_vectorizer(model: Any) -> Any:
-    """The TextVectorization layer at the front of an end-to-end model (searched in nested models too)."""
+    """The token-id TextVectorization layer at the front of an end-to-end model (searched in nested models
+    too). A wide & deep model also holds a TF-IDF one (``output_mode="tf_idf"``), whose rows are vocabulary
+    weights, not token sequences; it is used only when no ``int`` layer exists."""
     import keras
 
+    found = []
     stack = list(getattr(model, "layers", []))
     while stack:
         layer = stack.pop(0)
         if isinstance(layer, keras.layers.TextVectorization):
-            return layer
+            if layer.get_config().get("output_mode", "int") == "int":
+                return layer
+            found.append(layer)
         stack += list(getattr(layer, "layers", []))
-    return None
+    return found[0] if found else None
 
 
 def text_flags(model: Any, texts: Sequence[str]) -> list[dict[str, Any]]:

@@ -108,9 +108,7 @@ class ModelInputs:
 
         from .models import _layer_class
 
-        if getattr(model, "optimizer", None) is not None:
-            # Training scaffolding, not part of the classifier (and it can fail to reload).
-            model.optimizer = None
+        _strip_training_state(model)
         text = keras.Input(shape=(1,), dtype="string", name="text")
         ids = self.vectorizer(text)
         if self.wide is None:
@@ -121,6 +119,16 @@ class ModelInputs:
         counts = keras.layers.Reshape((self.wide.features,), name="ngram_counts_flat")(self.wide.vectorizer(text))
         tfidf = layer(counts)
         return keras.Model(text, model([ids, tfidf]), name="text_classifier")
+
+
+def _strip_training_state(model: Any) -> None:
+    """Drop the optimizer and compile settings before export: training scaffolding, not part of the
+    classifier (a saved optimizer can fail to reload, and a compile config makes every reload build one)."""
+    if getattr(model, "optimizer", None) is not None:
+        model.optimizer = None
+    if hasattr(model, "_compile_config"):
+        model._compile_config = None
+    model.compiled = False
 
 
 # ---- the auto rules ---------------------------------------------------------------------------------

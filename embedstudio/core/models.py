@@ -295,14 +295,20 @@ def build_model(cfg: RunConfig, *, vocab_size: int, num_classes: int,
     """An uncompiled ``keras.Model`` from integer sequences ``(batch, sequence_length)`` to class probabilities.
 
     The ``wide_deep`` preset takes a second input, ``tfidf`` ``(batch, wide_features)`` (sparse during
-    training), and adds its linear logits to the embedding path's. ``cfg.model.preset`` must be concrete
-    (``auto`` is resolved by ``model_inputs.resolve_auto``).
+    training), and adds its linear logits to the embedding path's. ``auto`` given here (without data) builds
+    its recipe at the config's sizes; ``model_inputs.resolve_auto`` applies its data rules first.
     """
     import keras
 
+    if cfg.model.preset == "auto":
+        # Without the data its rules read, auto means its recipe at the config's sizes (model_inputs.resolve_auto
+        # with the training texts is what train() and summarize() use).
+        from .model_inputs import resolve_auto
+
+        cfg, _ = resolve_auto(cfg, None, cfg.text.standardize)
     preset = cfg.model.preset
-    if preset not in presets.PRESETS or not presets.get(preset).body or presets.get(preset).body == "auto":
-        raise ValueError(f"model preset {preset!r} cannot be built directly (resolve 'auto' first)")
+    if preset not in presets.PRESETS or not presets.get(preset).body:
+        raise ValueError(f"unknown model preset {preset!r}")
     if num_classes < 2:
         raise ValueError("a classifier needs at least two classes")
     info = presets.get(preset)

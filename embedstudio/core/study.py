@@ -133,6 +133,14 @@ def run_study(cfg: RunConfig, *, fractions: list[float] = (0.01, 0.05, 0.2, 1.0)
     if needs_vectors:
         source = cfg.embedding.vectors[0]
         vectors[source.path] = load_vector_source(source, None, reporter=reporter, cancel=cancel)
+    if cfg.text.standardize == "auto":
+        # One tokenizer for every cell (matched to the vectors on the full training split), so the arms
+        # differ only in what they are compared on; it also spares each cell the coverage measurement.
+        from .text import resolve_standardize
+
+        choice = resolve_standardize(cfg.text, list(splits.train.texts), list(vectors.values()), cancel=cancel)
+        cfg.text.standardize = choice.chosen
+        reporter.info(f"Tokenizer for every cell: {choice.chosen} ({choice.reason})")
     plan = [(f, s, a) for f in fractions for s in range(seeds) for a in arms]
     cells: list[dict] = []
     quiet = _Quiet(reporter)

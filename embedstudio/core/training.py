@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import presets
-from .config import RunConfig, data_path
+from .config import RunConfig
 from .distribute import Plan, plan_for
 from .errors import TrainingError, UserError
 from .fileio import atomic_write_json, atomic_write_text
@@ -33,6 +33,8 @@ CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1   # seconds: at most ~10 batch events per second reach the GUI
 MISCLASSIFIED_LIMIT = 500
 LOW_COVERAGE = 0.2
+MIN_UPDATES_PER_EPOCH = 10   # small data: smaller batches rather than one update per epoch
+MAX_EPOCH_FACTOR = 5         # min_steps may lengthen training to at most 5 × training.epochs
 PROOF_TEXTS = 8           # test texts the reloaded model must score like the trained one
 PROOF_TOLERANCE = 1e-5
 STEPS = ("Loading the dataset", "Splitting", "Loading word vectors", "Building the vocabulary",
@@ -319,8 +321,9 @@ def end_to_end_model(vectorizer: Any, model: Any) -> Any:
 
     # The optimizer state is training scaffolding, not part of the classifier; saved with the model it
     # can fail to reload (a two-phase optimizer built on the frozen embedding orders its slots differently).
-    if getattr(model, "optimizer", None) is not None:
-        model.optimizer = None
+    from .model_inputs import _strip_training_state
+
+    _strip_training_state(model)
     text = keras.Input(shape=(1,), dtype="string", name="text")
     probabilities = model(vectorizer(text))
     return keras.Model(text, probabilities, name="text_classifier")
@@ -359,11 +362,37 @@ class _Fit:
         self.early_stopped = False
         self.best_epoch: int | None = None
 
+    @property
+    def batch_size(self) -> int:
+        """``training.batch_size``, lowered for small data so that an epoch makes at least
+        ``MIN_UPDATES_PER_EPOCH`` updates (16 texts in batches of 64 would make one)."""
+        cfg = self.training.cfg
+        if cfg.training.min_steps <= 0:
+            return cfg.training.batch_size
+        n = len(self.data["train"][1])
+        return max(1, min(cfg.training.batch_size, math.ceil(n / MIN_UPDATES_PER_EPOCH)))
+
+    @property
+    def epochs(self) -> int:
+        """``training.epochs``, raised (at most ``MAX_EPOCH_FACTOR`` times) so that training makes at least
+        ``training.min_steps`` updates; early stopping still ends it."""
+        cfg = self.training.cfg
+        steps = max(1, math.ceil(len(self.data["train"][1]) / self.batch_size))
+        wanted = max(cfg.training.epochs, math.ceil(cfg.training.min_steps / steps))
+        return min(wanted, MAX_EPOCH_FACTOR * cfg.training.epochs)
+
     def run(self) -> list[dict]:
         import keras
 
         cfg = self.training.cfg
         x_train, y_train = self.data["train"]
+        if self.batch_size < cfg.training.batch_size:
+            self.training.reporter.info(f"Batches of {self.batch_size} (training.batch_size is "
+                                        f"{cfg.training.batch_size}): {len(y_train):,} texts")
+        if self.epochs > cfg.training.epochs:
+            self.training.reporter.info(
+                f"Up to {self.epochs} epochs (training.epochs is {cfg.training.epochs}): training.min_steps "
+                f"{cfg.training.min_steps} updates on {len(y_train):,} texts; early stopping still applies")
         x_val, y_val = self.data["validation"]
         has_validation = len(y_val) > 0
         monitor = "val_loss" if has_validation else "loss"
@@ -385,8 +414,8 @@ class _Fit:
         callbacks += self.training.dist.callbacks()  # distributed: BackupAndRestore and a step counter
         self.model.fit(
             x_train, y_train,
-            batch_size=cfg.training.batch_size,
-            epochs=cfg.training.epochs,
+            batch_size=self.batch_size,
+            epochs=self.epochs,
             validation_data=(x_val, y_val) if has_validation else None,
             class_weight=self.class_weights(y_train) if cfg.training.class_weights else None,
             callbacks=callbacks,
@@ -427,9 +456,9 @@ def _monitor_callback(fit: _Fit) -> Any:
     training = fit.training
     cfg = training.cfg
     n_train = len(fit.data["train"][1])
-    batch_size = cfg.training.batch_size
+    batch_size = fit.batch_size
     batches = max(1, math.ceil(n_train / batch_size))
-    epochs = cfg.training.epochs
+    epochs = fit.epochs
 
     class TrainingMonitor(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:

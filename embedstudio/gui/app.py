@@ -126,14 +126,17 @@ def set_up_gui_thread(app: QApplication) -> None:
     """The GUI process's global set-up, in one visible place (call once, on the GUI thread):
 
     * the cyclic garbage collector runs on the GUI thread only (gui/main_thread_gc.py says why);
-    * Qt's per-thread animation timer is created before any worker loads TensorFlow (gui/heavy_imports.py).
+    * Qt's per-thread animation timer is created before any worker loads TensorFlow (gui/heavy_imports.py);
+    * spin and combo boxes change with the mouse wheel only when focused (gui/widgets/config_form.py).
     """
     from embedstudio.gui import main_thread_gc
     from embedstudio.gui.heavy_imports import prime_gui_thread
+    from embedstudio.gui.widgets.config_form import install_wheel_guard
 
     assert QThread.currentThread() is app.thread(), "set_up_gui_thread runs on the GUI thread"
     main_thread_gc.install()
     prime_gui_thread()
+    install_wheel_guard(app)
 
 
 def install_sigterm_handler(app: QApplication, on_term: Callable[[], None]) -> QSocketNotifier | None:

@@ -14,7 +14,7 @@ from typing import Callable
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QLineEdit, QMainWindow, QMenu,
-                               QMessageBox, QPlainTextEdit, QTabWidget, QTextEdit, QWidget)
+                               QMessageBox, QPlainTextEdit, QProgressDialog, QTabWidget, QTextEdit, QWidget)
 
 from embedstudio.core.config import RunConfig, load_config, save_config
 from embedstudio.core.errors import UserError
@@ -28,6 +28,7 @@ from embedstudio.gui.panels.runs_panel import RunsPanel
 from embedstudio.gui.panels.training_panel import TrainingPanel
 from embedstudio.gui.panels.vectors_panel import VectorsPanel
 from embedstudio.gui.preferences import Preferences, save_preferences, workspace_path
+from embedstudio.gui.session import load_session, release_session_lock, take_session_lock
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.job_status import JobStatus
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 AREAS = ("Vectors", "Dataset", "Model", "Training", "Runs")
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
+AUTOSAVE_MS = 1500  # the session's settings are written this long after the last edit (crash recovery)
 
 
 def settings() -> QSettings:
@@ -71,14 +73,27 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._config_path: Path | None = None
         self.warmup_worker: Worker | None = None
+        self.hard_exit: Callable[[int], object] = os._exit  # "Quit Now": leave without waiting for training
+        self.stop_progress: QProgressDialog | None = None
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS, timeout=self._write_workspace)
         self._build_areas()
         self._build_status_bar()
         self._build_menus()
         self.setAcceptDrops(True)
         self._apply_preferences()
         self.state.config_changed.connect(self._update_title)
+        self.state.undo.cleanChanged.connect(self._update_title)
+        self.state.undo.indexChanged.connect(self._autosave.start)
         self._update_title()
         self._restore_geometry()
+        lock = take_session_lock(save_prefs)
+        if lock == "other":
+            self.status_message("Another EmbedStudio window uses the same profile: settings saved by the one "
+                                "that quits last win.", warning=True)
+        elif lock == "crashed":
+            self.status_message("EmbedStudio did not close properly last time; the settings it autosaved were "
+                                "restored (Edit > Undo is empty; File > Open Config… to start from a file).",
+                                warning=True)
         if prefs_warning:
             self.status_message(prefs_warning, warning=True)
 
@@ -146,6 +161,13 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Quit EmbedStudio")
 
         edit_menu = bar.addMenu("&Edit")
+        self.act_undo = self.state.undo.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.act_redo = self.state.undo.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        edit_menu.addAction(self.act_undo)
+        edit_menu.addAction(self.act_redo)
+        edit_menu.addSeparator()
         self._action(edit_menu, "&Copy", self._copy_focused, QKeySequence.Copy, "Copy the selected cells")
         self._action(edit_menu, "Select &All", self._select_all_focused, QKeySequence.SelectAll)
         edit_menu.addSeparator()
@@ -173,16 +195,20 @@ class MainWindow(QMainWindow):
         p = self.prefs
         if p.runs_dir:
             self.state.set_runs_dir(p.runs_dir)
+        file_cfg: RunConfig | None = None
         if p.last_config and Path(p.last_config).is_file():
             try:
-                self.state.set_config(load_config(p.last_config))
+                file_cfg = load_config(p.last_config)
                 self._config_path = Path(p.last_config)
+                self.state.set_config(file_cfg)
             except UserError as exc:
                 self.status_message(f"Could not reopen the last configuration: {exc}", warning=True)
-        if self._config_path is None and p.demo_offered and workspace_path().is_file():
-            # The unsaved settings of the last session (the demo's, or the user's edits) come back as they were.
+        if p.demo_offered and workspace_path().is_file():
+            # The last session's settings come back exactly, edits made after the last save included.
             try:
-                self.state.set_config(load_config(workspace_path()))
+                session = load_session(workspace_path())
+                if file_cfg is None or session.to_dict() != file_cfg.to_dict():
+                    self.state.set_config(session, modified=file_cfg is not None)
             except UserError as exc:
                 self.status_message(f"Could not restore the last session's settings: {exc}", warning=True)
         for path in p.library:
@@ -239,9 +265,30 @@ class MainWindow(QMainWindow):
         self.statusBar().setStyleSheet("QStatusBar { color: #a04000; }" if warning else "")
         self.statusBar().showMessage(text, timeout_ms or (0 if warning else 8000))
 
-    def _update_title(self) -> None:
-        name = self.state.config.name or (self._config_path.stem if self._config_path else "untitled")
-        self.setWindowTitle(f"{name} — EmbedStudio")
+    def _update_title(self, *_args: object) -> None:
+        """"name — EmbedStudio", with "*" while the configuration differs from its file (or has none)."""
+        name = self._config_path.stem if self._config_path else (self.state.config.name or "untitled")
+        self.setWindowTitle(f"{name}{'*' if self.state.is_modified() else ''} — EmbedStudio")
+
+    def _write_workspace(self) -> None:
+        if self._save_prefs:
+            try:
+                save_config(self.state.config, workspace_path())
+            except (OSError, UserError) as exc:
+                self.status_message(f"Could not autosave the settings: {exc}", warning=True)
+
+    def confirm_unsaved(self, action: str) -> bool:
+        """Before ``action`` replaces or leaves a configuration that differs from its file: Save, Don't
+        Save or Cancel. True to go on. (An untitled session needs no prompt: it is autosaved and restored.)"""
+        if self._config_path is None or not self.state.is_modified():
+            return True
+        Role = QMessageBox.ButtonRole
+        choice = dialogs.ask(self, "Unsaved changes", f"Save the changes to {self._config_path.name} before {action}?",
+                             [("Save", Role.AcceptRole), ("Don't Save", Role.DestructiveRole),
+                              ("Cancel", Role.RejectRole)])
+        if choice == 0:
+            return self.save_config()
+        return choice == 1
 
     # ---- start-up ----------------------------------------------------------------------
     def after_show(self) -> None:
@@ -285,10 +332,12 @@ class MainWindow(QMainWindow):
         self.state.set_config(cfg)  # every area listens to config_changed
 
     def open_config(self, path: str | os.PathLike) -> bool:
+        if not self.confirm_unsaved(f"opening {Path(path).name}"):
+            return False
         try:
             cfg = load_config(path)
         except UserError as exc:
-            dialogs.show_error(self, ErrorInfo(str(exc), "", True))
+            dialogs.show_error(self, ErrorInfo(str(exc), "", True), title="Could not open the configuration")
             return False
         self._set_config(cfg, Path(path))
         self.prefs.add_recent("config", str(path))
@@ -319,6 +368,7 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, ErrorInfo(f"Could not save {path}: {exc}", "", True))
             return False
         self._config_path = path
+        self.state.mark_saved()
         self.prefs.add_recent("config", str(path))
         self.prefs.last_config = str(path)
         self._update_title()
@@ -449,31 +499,95 @@ class MainWindow(QMainWindow):
         self._confirm_close = confirm
         self.close()
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        confirm = getattr(self, "_confirm_close", True)
-        if self.pool.running():
-            if self._closing:
-                event.ignore()  # already stopping; we close once the last worker is done
-                return
-            if confirm and self.training_running():
-                answer = QMessageBox.question(
-                    self, "Quit EmbedStudio", "Training is running. Stop it and quit?",
-                    QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
-                if answer != QMessageBox.Yes:
-                    event.ignore()
-                    return
-            self._closing = True
-            self.status_message("Stopping running jobs before quitting…")
-            self.pool.busy_changed.connect(self._close_when_idle)
-            self.pool.cancel_all()
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        confirm = getattr(self, "_confirm_close", True) and self.isVisible()
+        if self._closing:
+            event.ignore()  # already stopping; we close once the last worker is done
+            return
+        if confirm and not self.confirm_unsaved("quitting"):
             event.ignore()
             return
+        if confirm and self.training_running():
+            choice = self._ask_quit_while_training()
+            if choice == "cancel":
+                event.ignore()
+                return
+            if choice == "now" and self.training_running():
+                event.ignore()
+                self.quit_now()
+                return
+        # Re-checked after the question: training may have ended while it was open.
+        if self.pool.running():
+            event.ignore()
+            self._stop_then_close()
+            return
+        self._finish_close()
+        event.accept()
+
+    def _ask_quit_while_training(self) -> str:
+        Role = QMessageBox.ButtonRole
+        choice = dialogs.ask(
+            self, "Quit while training", "Training is running.",
+            [("Stop and Quit", Role.AcceptRole), ("Quit Now", Role.DestructiveRole), ("Cancel", Role.RejectRole)],
+            informative="Stop and Quit ends after the current batch and keeps the model trained so far (this "
+                        "can take a while). Quit Now leaves at once: the unfinished run is kept as 'stopped', "
+                        "without a model.")
+        return {0: "stop", 1: "now"}.get(choice, "cancel")
+
+    def _stop_then_close(self) -> None:
+        """Cancel every job and close when the last one is done, showing how long it has been."""
+        self._closing = True
+        self.status_message("Stopping running jobs before quitting…")
+        self.pool.busy_changed.connect(self._close_when_idle)
+        self.pool.cancel_all()
+        if self.training_running():
+            box = QProgressDialog("Stopping training after the current batch…", "Quit Now", 0, 0, self)
+            box.setWindowTitle("Quitting EmbedStudio")
+            box.setMinimumDuration(0)
+            box.setAutoClose(False)
+            box.canceled.connect(self.quit_now)
+            started = QTimer(box, interval=1000)
+            elapsed = [0]
+
+            def tick() -> None:
+                elapsed[0] += 1
+                box.setLabelText(f"Stopping training after the current batch… ({elapsed[0]} s)")
+
+            started.timeout.connect(tick)
+            started.start()
+            box.show()
+            self.stop_progress = box
+        if not self.pool.running():  # everything ended in between
+            self._close_when_idle(False)
+
+    def quit_now(self) -> None:
+        """Leave without waiting: the unfinished run is marked 'stopped', settings are saved, the process ends."""
+        from embedstudio.core.runs import update_description
+
+        run_dir = self.training_panel.run_dir
+        if self.training_running() and run_dir is not None:
+            try:
+                update_description(run_dir, status="stopped",
+                                   message="EmbedStudio was quit before the run finished; no model was saved.")
+            except OSError as exc:
+                log.warning("could not mark %s stopped: %s", run_dir, exc)
+        self.pool.cancel_all()
+        self._finish_close()
+        self.hard_exit(0)
+
+    def _finish_close(self) -> None:
+        self._confirm_close = False  # closed: closing again (a test's teardown, app exit) asks nothing
         settings().setValue("main_window/geometry", self.saveGeometry())
         self.write_preferences()
-        event.accept()
+        release_session_lock(self._save_prefs)
 
     def _close_when_idle(self, busy: bool) -> None:
         if not busy and not self.pool.running():
+            if self.stop_progress is not None:
+                self.stop_progress.reset()
+                self.stop_progress = None
+            self._closing = False
+            self._confirm_close = False
             QTimer.singleShot(0, self.close)
 
 

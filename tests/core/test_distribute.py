@@ -2,6 +2,7 @@
 (MultiWorkerMirroredStrategy, two processes) that leaves one normal, reloadable run folder."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -140,11 +141,25 @@ def test_two_local_workers_train_one_normal_run(tmp_path):
     assert any("[worker 0] epoch 2" in line for line in reporter.infos)
 
 
+def test_one_local_worker_through_the_cli(tmp_path, capsys):
+    from embedstudio.cli import main
+    from embedstudio.core.config import save_config
+
+    data = make_folder_dataset(tmp_path / "data", n_per_class=12)
+    save_config(tiny_config(tmp_path, data, mode="scratch", epochs=1), tmp_path / "run.json")
+    assert main(["train", str(tmp_path / "run.json"), "--workers", "1"]) == 0
+    run_dir = Path(next(line[5:] for line in capsys.readouterr().out.splitlines() if line.startswith("run: ")))
+    run = load_run(run_dir)
+    assert run.status == "completed" and run.has_model
+    assert (run.description["distribute"]["replicas"], run.description["launcher"]["workers"]) == (1, 1)
+
+
 def test_a_failing_worker_fails_the_launch_with_its_message(tmp_path):
     cfg = tiny_config(tmp_path, tmp_path / "missing-data", mode="scratch")
     with pytest.raises(TrainingError) as err:
         distribute.launch_local(cfg, workers=2)
-    assert "Worker 0 failed" in str(err.value) and "missing-data" in str(err.value)
+    # Both workers fail on the missing data; the first to exit is named, and the launcher ends the other.
+    assert re.match(r"Worker [01] failed \(exit 2\): ", str(err.value)) and "missing-data" in str(err.value)
 
 
 def test_mirrored_on_cpu_is_one_replica_and_a_normal_run(tmp_path):
@@ -160,3 +175,48 @@ def test_mirrored_on_cpu_is_one_replica_and_a_normal_run(tmp_path):
     assert result.distributed["steps"] > 0 and result.distributed["chief"]
     assert not (tmp_path / "runs" / distribute.BACKUP_DIR).exists()
     assert predict_texts(result.run_dir, ["good great"])[0].keys() == {"neg", "pos"}
+
+
+def test_a_crashed_run_resumes_from_its_backup(tmp_path):
+    """BackupAndRestore: a process that dies during epoch 2 leaves the backup of epoch 1; starting the same
+    configuration again resumes from there and finishes, and the backup is then gone."""
+    import os
+    import subprocess
+
+    from embedstudio.core.config import load_config, save_config
+    from embedstudio.core.training import train
+
+    data = make_folder_dataset(tmp_path / "data", n_per_class=12)
+    config_file = tmp_path / "run.json"
+    save_config(tiny_config(tmp_path, data, mode="scratch", epochs=4, distribute="mirrored", early_stopping=False),
+                config_file)
+    # The run's reporter hears of epoch 2 before BackupAndRestore saves it: dying there is a crash mid-training.
+    crash = """
+import os, sys
+from embedstudio.core.config import load_config
+from embedstudio.core.training import train
+
+class DieAtEpoch2:
+    def progress(self, *args, **kwargs): pass
+    def info(self, message): pass
+    def warning(self, message): pass
+    def event(self, kind, payload):
+        if kind == "epoch" and payload["epoch"] == 2:
+            os._exit(9)
+
+train(load_config(sys.argv[1]), reporter=DieAtEpoch2())
+"""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", crash, str(config_file)], env=env, capture_output=True, timeout=600)
+    assert proc.returncode == 9, proc.stderr.decode(errors="replace")[-2000:]
+    backups = tmp_path / "runs" / distribute.BACKUP_DIR
+    saved = [json.loads(p.read_text())["epoch"] for p in backups.glob("*/local/training_metadata.json")]
+    assert saved == [1]
+
+    result = train(load_config(config_file))
+    run = load_run(result.run_dir)
+    assert run.status == "completed"
+    assert run.description["distribute"]["resumed_after_epoch"] == 1
+    assert [row["epoch"] for row in run.metrics] == [2, 3, 4]
+    assert not backups.exists()

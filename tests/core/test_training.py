@@ -75,6 +75,7 @@ def tiny_config(tmp_path, data_path, *, vectors=None, preset="average", mode="fi
     cfg.model.dense_units = 8
     cfg.model.rnn_units = 4
     cfg.training.epochs = epochs
+    cfg.training.min_steps = 0   # tiny data: exactly the epochs asked for
     cfg.training.batch_size = 8
     cfg.training.learning_rate = 0.01
     for key, value in training.items():
@@ -351,3 +352,20 @@ def test_every_run_proves_its_model_reloads(tmp_path):
                              keras.Sequential([keras.Input((20,)), keras.layers.Dense(2, activation="softmax")]))
     with pytest.raises(TrainingError, match="predicts differently"):
         verify_saved_model(result.run_dir / "model.keras", other, ["good film", "bad film"])
+
+
+def test_small_data_gets_enough_updates(tmp_path):
+    csv = make_csv_dataset(tmp_path / "reviews.csv")
+    cfg = tiny_config(tmp_path, csv, mode="scratch", epochs=2)
+    cfg.training.min_steps = 60
+    cfg.training.early_stopping = False
+    cfg.training.batch_size = 64
+    reporter = RecordingReporter()
+    result = train(cfg, reporter=reporter)
+    n = load_run(result.run_dir).description["splits"]["train"]
+    batch = -(-n // 10)                        # at least 10 updates per epoch
+    steps = -(-n // batch)
+    expected = min(5 * 2, -(-60 // steps))
+    assert expected > 2 and len(result.history) == expected
+    assert f"Batches of {batch} (training.batch_size is 64): {n:,} texts" in reporter.infos
+    assert any(line.startswith(f"Up to {expected} epochs") for line in reporter.infos)

@@ -89,3 +89,17 @@ def pool(qtbot):
     p = WorkerPool()
     yield p
     p.wait_all()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Windows a test leaves open quit without questions (as on SIGTERM) before pytest-qt closes them: an
+    unanswered "Save changes?" would otherwise wait forever."""
+    from PySide6.QtWidgets import QApplication
+
+    from embedstudio.gui.main_window import MainWindow
+
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, MainWindow) and shiboken6.isValid(w):
+            w.request_quit(confirm=False)
+    return (yield)

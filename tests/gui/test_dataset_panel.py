@@ -121,8 +121,9 @@ def test_cleaning_options_write_config(qtbot, panel, tiny_workspace):
     opts = panel.options
     cfg = tiny_workspace.state.config
     assert opts.auto_mail.isChecked() and cfg.data.strip_headers is None
-    opts.auto_mail.setChecked(False)
-    opts.strip_headers.setChecked(True)
+    opts.auto_mail.setChecked(False)  # issue 12: switching auto off keeps what auto applies (all three)
+    assert cfg.data.strip_headers is True and cfg.data.strip_quotes is True
+    opts.strip_quotes.setChecked(False)
     opts.validation.setValue(0.2)
     opts.seed.setValue(7)
     assert cfg.data.strip_headers is True and cfg.data.strip_quotes is False

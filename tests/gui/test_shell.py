@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QKeySequence
-from PySide6.QtWidgets import QMessageBox
 
+from embedstudio.gui import dialogs
 from embedstudio.gui import preferences as prefs_mod
 from embedstudio.gui.main_window import AREAS, MainWindow
 from embedstudio.gui.preferences import Preferences, load_preferences, preferences_path, save_preferences
 from embedstudio.gui.jobs import Worker
 
-from gui_helpers import wait_worker, write_glove
+from gui_helpers import answer_next_question, wait_worker, write_glove
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -300,14 +300,15 @@ def test_close_while_training_asks_then_stops_cleanly(qtbot, make_window, monkey
     worker.cancelled.connect(lambda: cancelled.append(True))
     w.pool.start(worker)
     started.wait(10)
-    monkeypatch.setattr(w, "training_running", lambda: True)
+    monkeypatch.setattr(w, "training_running", lambda: worker.isRunning())
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.No)
+    answer_next_question(qtbot, "Cancel", asked)
     w.close()
-    assert asked and w.isVisible() and worker.isRunning()  # "No": keeps training
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.Yes)
+    assert asked and w.isVisible() and worker.isRunning()  # Cancel: keeps training
+    answer_next_question(qtbot, "Stop and Quit", asked)
     w.close()
     assert len(asked) == 2
+    assert w.stop_progress is not None and w.stop_progress.isVisible(), "progress is shown while stopping"
     wait_worker(qtbot, worker)
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)
     assert cancelled and not w.pool.running()
@@ -320,7 +321,7 @@ def test_sigterm_style_quit_skips_confirmation(qtbot, make_window, monkeypatch):
     worker = Worker(_blocking_job, started=started, name="Training")
     w.pool.start(worker)
     monkeypatch.setattr(w, "training_running", lambda: True)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("must not ask on SIGTERM"))
+    monkeypatch.setattr(dialogs, "ask", lambda *a, **k: pytest.fail("must not ask on SIGTERM"))
     w.request_quit(confirm=False)
     wait_worker(qtbot, worker)
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)

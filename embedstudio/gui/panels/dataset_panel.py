@@ -100,18 +100,18 @@ class DatasetPanel(QWidget):
         if self.state.config.data.path and self.state.config.data.path != self._previewed:
             self.preview()
 
-    def _notify(self) -> None:
+    def _edit(self, change, text: str = "") -> bool:
+        """Apply ``change`` to the config as one undoable edit (the form already shows it)."""
         self._writing = True
         try:
-            self.state.notify_config()
+            return self.state.edit_config(change, text)
         finally:
             self._writing = False
 
     def _options_changed(self) -> None:
         before = (self.state.config.data.delimiter, self.state.config.data.has_header,
                   self.state.config.data.encoding)
-        self.options.write_to(self.state.config)
-        self._notify()
+        self._edit(self.options.write_to)
         after = (self.state.config.data.delimiter, self.state.config.data.has_header,
                  self.state.config.data.encoding)
         if before != after:
@@ -146,13 +146,16 @@ class DatasetPanel(QWidget):
 
     def open_path(self, path, *, auto_import: bool = True) -> Worker | None:
         """Use ``path`` as the data source: reset format/columns, preview it, then import (by default)."""
-        d = self.state.config.data
-        d.path, d.format, d.text_column, d.label_column, d.test_path = str(path), "auto", "", "", ""
-        d.delimiter, d.has_header = "", None
+        def change(cfg) -> None:
+            d = cfg.data
+            d.path, d.format, d.text_column, d.label_column, d.test_path = str(path), "auto", "", "", ""
+            d.delimiter, d.has_header = "", None
+
         self.opened_paths.append(str(path))
         self.options.columns = []
+        self.options.detected_mail = None  # a new source: what auto cleaning does is not known yet
+        self._edit(change, f"Use the dataset {Path(str(path)).name}")
         self.options.load_from(self.state.config)
-        self._notify()
         self._import_after_preview = auto_import
         return self.preview()
 
@@ -173,8 +176,10 @@ class DatasetPanel(QWidget):
             label = d.label_column or preview.suggested_label_column
             self.options.set_column_choices(preview.columns, text, label)
             if (d.text_column, d.label_column) != (text, label):
-                d.text_column, d.label_column = text, label
-                self._notify()
+                def change(cfg, text=text, label=label) -> None:
+                    cfg.data.text_column, cfg.data.label_column = text, label
+
+                self._edit(change, "Choose the text and label columns")
         else:
             self.options.set_column_choices([], "", "")
         if self._import_after_preview:
@@ -183,7 +188,7 @@ class DatasetPanel(QWidget):
 
     # ---- import ------------------------------------------------------------------------
     def import_dataset(self) -> Worker | None:
-        self.options.write_to(self.state.config)
+        self._edit(self.options.write_to)
         d = self.state.config.data
         if d.validation_fraction + d.test_fraction >= 0.95:
             self.status.setText("Validation + test fractions leave nothing to train on; lower them.")
@@ -203,3 +208,4 @@ class DatasetPanel(QWidget):
         ds = result.dataset
         self.status.setText(f"Imported {len(ds.train):,} documents in {len(ds.classes)} classes.")
         self.state.set_dataset(ds, data)
+        self.options.set_detected_mail(result.dataset.report.looks_like_mail)

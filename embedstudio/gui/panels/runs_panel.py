@@ -24,6 +24,7 @@ from embedstudio.gui.widgets.plot_curves import RunOverlay, TrainingCurves
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 COLUMNS = ("Name", "Date", "Preset", "Status", "Test accuracy", "Macro-F1")
+BASELINE_LABELS = {"tfidf_linear": "TF-IDF", "fasttext_supervised": "fastText"}
 
 
 def list_runs_job(runs_dir: Path, *, reporter, cancel) -> list[RunRecord]:
@@ -57,6 +58,8 @@ class RunDetails(QWidget):
         message = record.message or "; ".join(record.problems)
         self.results.show_run(record.path, record.report, status=record.status, message=message, name=record.name)
         self.config_text.setPlainText(json.dumps(record.config, indent=2, ensure_ascii=False))
+        if not record.metrics and record.report:  # a baseline has a report but no training curves
+            self.tabs.setCurrentWidget(self.results)
 
 
 class RunsPanel(QWidget):
@@ -108,7 +111,11 @@ class RunsPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.refresh_button)
         buttons.addWidget(self.rerun_button)
-        buttons.addStretch(1)
+        from embedstudio.gui.widgets.baselines_action import BaselinesAction
+        from embedstudio.gui.widgets.study_view import StudiesList
+
+        self.baselines = BaselinesAction(self.state, self.pool)  # its runs appear here through run_finished
+        buttons.addWidget(self.baselines, 1)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
@@ -122,10 +129,12 @@ class RunsPanel(QWidget):
         self.right = QTabWidget()
         self.right.addTab(self.details, "Run")
         self.right.addTab(self.overlay, "Compare")
+        self.studies = StudiesList(self.state, self.pool)  # "Compare embeddings…" and the study folders
+        self.right.addTab(self.studies, "Studies")
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
         split.addWidget(self.right)
-        split.setSizes([560, 720])
+        split.setSizes([680, 600])  # room for run names beside five columns
         QVBoxLayout(self).addWidget(split)
         self._on_selection()
 
@@ -133,6 +142,7 @@ class RunsPanel(QWidget):
     def refresh(self):
         """Re-read the runs folder (in a Worker); returns the Worker."""
         self.folder.setText(f"Folder: {self.state.runs_dir}")
+        self.studies.refresh()
         return self.list_jobs.start(list_runs_job, Path(self.state.runs_dir), name="Listing runs",
                                     on_result=self._show_records)
 
@@ -141,7 +151,10 @@ class RunsPanel(QWidget):
         self.records = records
         columns = [[r.name for r in records],
                    [r.created.strftime("%Y-%m-%d %H:%M") if r.created else "" for r in records],
-                   [str((r.config.get("model") or {}).get("preset", "")) for r in records],
+                   # a baseline run shows which baseline, not the preset of the configuration it was made beside
+                   [BASELINE_LABELS.get(str(r.description.get("baseline")), str(r.description.get("baseline")))
+                    if r.description.get("baseline") else str((r.config.get("model") or {}).get("preset", ""))
+                    for r in records],
                    [r.status for r in records],
                    [_number(r.test_accuracy) for r in records],
                    [_number(r.macro_f1) for r in records]]

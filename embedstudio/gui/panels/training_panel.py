@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
+from embedstudio.core.config import RunConfig
 from embedstudio.core.errors import ConfigError
 from embedstudio.core.events import BatchEvent, EpochEvent, Event, RunEvent
 from embedstudio.gui import dialogs
@@ -35,6 +36,22 @@ def run_training(cfg, dataset, vectors, *, reporter, cancel):
     from embedstudio.core.training import train
 
     return train(cfg, reporter=reporter, cancel=cancel, dataset=dataset, vectors=vectors)
+
+
+def suggested_run_name(cfg: RunConfig) -> str:
+    """dataset stem + preset + vector stem + embedding mode, e.g. ``sms-bilstm-glove-frozen``: runs of one
+    workspace are told apart by what differs between them."""
+    def stem(path: str) -> str:
+        name = path.split(":", 1)[1] if path.startswith("gensim-test-data:") else Path(path).name
+        for suffix in (".gz", ".bz2", ".xz", ".zip", ".tar", ".txt", ".vec", ".bin", ".csv", ".tsv", ".jsonl"):
+            name = name.removesuffix(suffix)
+        return name.split(".")[0] or name
+
+    parts = [stem(cfg.data.path) if cfg.data.path else "", cfg.model.preset]
+    if cfg.embedding.mode != "scratch":
+        parts += [stem(v.path) for v in cfg.embedding.vectors if v.path]
+    parts.append(cfg.embedding.mode.replace("_", ""))
+    return "-".join(p.lower().replace(" ", "_") for p in parts if p)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -87,6 +104,18 @@ class TrainingPanel(QWidget):
         top.addWidget(self.stop_button)
         top.addWidget(self.progress, 1)
         top.addWidget(self.speed)
+        from embedstudio.gui.widgets.baselines_action import BaselinesAction
+        from embedstudio.gui.widgets.study_view import open_study_dialog
+
+        self.baselines = BaselinesAction(self.state, self.pool)
+        self.study_button = QPushButton("Compare embeddings…")
+        self.study_button.setToolTip("When do pre-trained vectors pay off? TF-IDF, scratch, frozen and fine-tuned "
+                                     "on growing shares of the training data")
+        self.study_button.clicked.connect(lambda: setattr(self, "study_dialog", open_study_dialog(
+            self.state, self.pool, self.window())))
+        extra = QHBoxLayout()
+        extra.addWidget(self.baselines, 1)
+        extra.addWidget(self.study_button)
 
         self.curves = TrainingCurves()
         self.log = QPlainTextEdit()
@@ -109,6 +138,7 @@ class TrainingPanel(QWidget):
         self._give_room_to_results(False)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addLayout(extra)
         lay.addWidget(self.status)
         lay.addWidget(split, 1)
 
@@ -127,6 +157,7 @@ class TrainingPanel(QWidget):
             return None
         cfg = self.state.config.copy()
         cfg.runs_dir = str(self.state.runs_dir)
+        cfg.name = cfg.name or suggested_run_name(cfg)
         try:
             cfg.validate()
         except ConfigError as exc:

@@ -116,6 +116,8 @@ def make_field(path: str) -> Field:
             spin.setRange(int(lo if lo is not None else -INT_MAX) - (1 if optional else 0),
                           int(min(hi, INT_MAX) if hi is not None else INT_MAX))
             spin.setSingleStep(int(fspec.step or 1))
+            if (hi or 0) >= 10_000:
+                spin.setGroupSeparatorShown(True)  # "20,000 words", not "20000 words"
         else:
             spin = QDoubleSpinBox()
             spin.setDecimals(fspec.decimals if fspec.decimals is not None else 4)

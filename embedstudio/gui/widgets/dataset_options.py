@@ -1,13 +1,22 @@
-"""The Dataset area's settings form, bound field by field to ``RunConfig.data`` (and training.seed)."""
+"""The Dataset area's settings form for ``RunConfig.data`` (and training.seed).
+
+The plain settings (format, encoding, cleaning switches, fractions, row limit, seed) are built from their
+field specs by gui/widgets/config_form.py, like the Model form; ``load_from``/``write_to`` go through that
+one binding. The column pickers, delimiter/header choices and the automatic mail cleaning are composite
+controls laid out here."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from embedstudio.core.config import DATA_FORMATS, RunConfig
+from embedstudio.core.config import RunConfig
+from embedstudio.gui.widgets.config_form import ConfigForm, make_field, set_value
 from embedstudio.gui.widgets.table_model import ColumnTableModel
+
+SPEC_FIELDS = ("data.format", "data.encoding", "data.lowercase", "data.drop_empty", "data.drop_duplicates",
+               "data.validation_fraction", "data.test_fraction", "data.max_rows", "training.seed")
 
 DELIMITERS = (("Auto-detect", ""), ("Comma ,", ","), ("Tab", "\\t"), ("Semicolon ;", ";"), ("Pipe |", "|"))
 HEADER_CHOICES = (("Auto-detect", None), ("First row is a header", True), ("No header row", False))
@@ -41,6 +50,18 @@ class DatasetOptions(QWidget):
         super().__init__(parent)
         self._loading = False
         self.columns: list[str] = []   # of the last previewed table, so the pickers keep every choice
+        self.detected_mail: bool | None = None  # what the last import found (None: not imported yet)
+        self.spec_form = ConfigForm(self)
+        for path in SPEC_FIELDS:
+            self.spec_form.adopt(path, make_field(path))
+        self.spec_form.edited.connect(self._emit)
+        c = lambda path: self.spec_form.fields[path].control  # noqa: E731
+        self.format, self.encoding = c("data.format"), c("data.encoding")
+        self.lowercase, self.drop_empty, self.drop_duplicates = (c("data.lowercase"), c("data.drop_empty"),
+                                                                 c("data.drop_duplicates"))
+        self.validation, self.test = c("data.validation_fraction"), c("data.test_fraction")
+        self.seed, self.max_rows = c("training.seed"), c("data.max_rows")
+        self.encoding.setMaximumWidth(90)  # "utf-8", "cp1252": the row must fit a 1366 px screen
         self._build_source()
         self._build_columns()
         self._build_cleaning()
@@ -60,8 +81,6 @@ class DatasetOptions(QWidget):
         self.file_button.setToolTip("Choose a data file or archive")
         self.folder_button = QPushButton("Folder…")
         self.folder_button.setToolTip("Choose a folder with one subfolder per class (or train/ and test/)")
-        self.format = _combo([("Auto-detect", "auto")] + [(f, f) for f in DATA_FORMATS if f != "auto"])
-        self.format.setToolTip("How to read the source; auto-detect looks at the folder layout or the first lines")
         self.detected = QLabel("")
         self.test_edit = QLineEdit(placeholderText="optional: a separate test file or folder")
         self.test_edit.setToolTip("If given, this is the test set; otherwise a test fraction is held out")
@@ -86,7 +105,6 @@ class DatasetOptions(QWidget):
         self.test_button.clicked.connect(self.browse_test)
         self.path_edit.editingFinished.connect(self._path_edited)
         self.test_edit.editingFinished.connect(self._emit)
-        self.format.currentIndexChanged.connect(self._emit)
 
     def _build_columns(self) -> None:
         self.columns_box = QGroupBox("Columns")
@@ -98,8 +116,6 @@ class DatasetOptions(QWidget):
         self.delimiter.setToolTip("Field separator of a CSV/TSV file")
         self.header = _combo(HEADER_CHOICES)
         self.header.setToolTip("Whether the first row names the columns")
-        self.encoding = QLineEdit()
-        self.encoding.setToolTip("Text encoding; undecodable files fall back to cp1252/latin-1 with a warning")
         self.preview_model = ColumnTableModel()
         self.preview = QTableView()
         self.preview.setModel(self.preview_model)
@@ -129,7 +145,6 @@ class DatasetOptions(QWidget):
             box.currentIndexChanged.connect(self._emit)
         self.delimiter.currentIndexChanged.connect(self._emit)
         self.header.currentIndexChanged.connect(self._emit)
-        self.encoding.editingFinished.connect(self._emit)
 
     def _build_cleaning(self) -> None:
         self.cleaning_box = QGroupBox("Cleaning")
@@ -142,12 +157,6 @@ class DatasetOptions(QWidget):
         self.strip_footers.setToolTip("Remove the signature block at the end of a message")
         self.strip_quotes = QCheckBox("Strip quotes")
         self.strip_quotes.setToolTip("Remove quoted replies ('>' lines and 'X writes:' lines)")
-        self.lowercase = QCheckBox("Lowercase")
-        self.lowercase.setToolTip("Lowercase the texts at import (the vectorizer also lowercases by default)")
-        self.drop_empty = QCheckBox("Drop empty rows")
-        self.drop_empty.setToolTip("Rows with no words break averaging models (NaN loss); dropping is recommended")
-        self.drop_duplicates = QCheckBox("Drop duplicates")
-        self.drop_duplicates.setToolTip("Identical text + label rows are kept once")
         note = QLabel(CLEANING_NOTE)
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
@@ -163,21 +172,11 @@ class DatasetOptions(QWidget):
             row.addWidget(w)
         lay.addLayout(row)
         self.auto_mail.toggled.connect(self._auto_toggled)
-        for w in (self.strip_headers, self.strip_footers, self.strip_quotes, self.lowercase, self.drop_empty,
-                  self.drop_duplicates):
+        for w in (self.strip_headers, self.strip_footers, self.strip_quotes):
             w.toggled.connect(self._emit)
 
     def _build_splits(self) -> None:
         self.splits_box = QGroupBox("Splits")
-        self.validation = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2)
-        self.validation.setToolTip("Share of the training data held out to watch overfitting and stop early")
-        self.test = QDoubleSpinBox(minimum=0.0, maximum=0.9, singleStep=0.05, decimals=2)
-        self.test.setToolTip("Share held out for the final score (ignored when the data has its own test set)")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1)
-        self.seed.setToolTip("Same seed, same split: runs stay comparable")
-        self.max_rows = QSpinBox(minimum=0, maximum=100_000_000, singleStep=1000)
-        self.max_rows.setSpecialValueText("all")
-        self.max_rows.setToolTip("Use only the first N rows (0 = all), for quick experiments")
         form = QFormLayout(self.splits_box)
         row = QHBoxLayout()
         row.addWidget(QLabel("Validation"))
@@ -188,61 +187,46 @@ class DatasetOptions(QWidget):
         row.addWidget(self.seed)
         form.addRow(row)
         form.addRow("Rows", self.max_rows)
-        for w in (self.validation, self.test):
-            w.valueChanged.connect(self._emit)
-        self.seed.valueChanged.connect(self._emit)
-        self.max_rows.valueChanged.connect(self._emit)
 
     # ---- binding ---------------------------------------------------------------------
     def load_from(self, cfg: RunConfig) -> None:
         d = cfg.data
         self._loading = True
         try:
+            self.spec_form.load(cfg)
             self.path_edit.setText(d.path)
             self.test_edit.setText(d.test_path)
-            _set_combo_data(self.format, d.format)
             _set_combo_data(self.delimiter, d.delimiter)
             _set_combo_data(self.header, d.has_header)
-            self.encoding.setText(d.encoding)
             known = self.columns or [c for c in (d.text_column, d.label_column) if c]
             self.set_column_choices(known, d.text_column, d.label_column)
             auto = d.strip_headers is None and d.strip_footers is None and d.strip_quotes is None
             self.auto_mail.setChecked(auto)
-            self.strip_headers.setChecked(bool(d.strip_headers))
-            self.strip_footers.setChecked(bool(d.strip_footers))
-            self.strip_quotes.setChecked(bool(d.strip_quotes))
+            if not auto:
+                self.strip_headers.setChecked(bool(d.strip_headers))
+                self.strip_footers.setChecked(bool(d.strip_footers))
+                self.strip_quotes.setChecked(bool(d.strip_quotes))
             self._auto_toggled(auto, emit=False)
-            self.lowercase.setChecked(d.lowercase)
-            self.drop_empty.setChecked(d.drop_empty)
-            self.drop_duplicates.setChecked(d.drop_duplicates)
-            self.validation.setValue(d.validation_fraction)
-            self.test.setValue(d.test_fraction)
-            self.seed.setValue(cfg.training.seed)
-            self.max_rows.setValue(d.max_rows or 0)
         finally:
             self._loading = False
 
     def write_to(self, cfg: RunConfig) -> None:
         d = cfg.data
+        for path in SPEC_FIELDS:
+            set_value(cfg, path, self.spec_form.value(path))
         d.path = self.path_edit.text().strip()
         d.test_path = self.test_edit.text().strip()
-        d.format = self.format.currentData()
         d.delimiter = self.delimiter.currentData()
         d.has_header = self.header.currentData()
-        d.encoding = self.encoding.text().strip() or "utf-8"
+        d.encoding = d.encoding or "utf-8"
         d.text_column = self.text_column.currentData() or ""
         d.label_column = self.label_column.currentData() or ""
         auto = self.auto_mail.isChecked()
         d.strip_headers = None if auto else self.strip_headers.isChecked()
         d.strip_footers = None if auto else self.strip_footers.isChecked()
         d.strip_quotes = None if auto else self.strip_quotes.isChecked()
-        d.lowercase = self.lowercase.isChecked()
-        d.drop_empty = self.drop_empty.isChecked()
-        d.drop_duplicates = self.drop_duplicates.isChecked()
-        d.validation_fraction = round(self.validation.value(), 4)
-        d.test_fraction = round(self.test.value(), 4)
-        d.max_rows = self.max_rows.value() or None
-        cfg.training.seed = self.seed.value()
+        d.validation_fraction = round(d.validation_fraction, 4)
+        d.test_fraction = round(d.test_fraction, 4)
 
     def set_column_choices(self, columns: list[str], text: str, label: str) -> None:
         was_loading, self._loading = self._loading, True
@@ -268,9 +252,27 @@ class DatasetOptions(QWidget):
             w.setEnabled(fmt in ("csv", "tsv"))
         self.detected.setText(f"detected: {fmt}")
 
+    def set_detected_mail(self, looks_like_mail: bool) -> None:
+        """The last import found the documents do (not) look like e-mail: show what auto mode applies."""
+        self.detected_mail = looks_like_mail
+        if self.auto_mail.isChecked():
+            self._auto_toggled(True, emit=False)
+
+    def auto_applies(self) -> bool:
+        """Whether automatic mode strips headers/signatures/quotes (True until an import says otherwise)."""
+        return self.detected_mail is not False
+
     def _auto_toggled(self, auto: bool, emit: bool = True) -> None:
-        for w in (self.strip_headers, self.strip_footers, self.strip_quotes):
+        """In automatic mode the boxes show what is applied, marked "(auto)"; switching auto off keeps that
+        effective state, so headers that were being stripped stay stripped unless the user unticks them."""
+        for w, label in ((self.strip_headers, "Strip headers"), (self.strip_footers, "Strip signatures"),
+                         (self.strip_quotes, "Strip quotes")):
             w.setEnabled(not auto)
+            w.setText(f"{label} (auto)" if auto else label)
+            if auto:
+                w.blockSignals(True)
+                w.setChecked(self.auto_applies())
+                w.blockSignals(False)
         if emit:
             self._emit()
 

@@ -30,12 +30,13 @@ ANY = ""
 
 
 # ---- jobs (worker thread) ---------------------------------------------------------------------
-def predict_job(run_dir: Path, model: Any, text: str, *, reporter, cancel) -> tuple[Any, dict[str, float]]:
-    """Class probabilities of ``text``; loads the run's model when ``model`` is None and returns it for reuse."""
+def predict_job(run_dir: Path, model: Any, text: str, *, reporter, cancel) -> tuple[Any, dict[str, float], list[str]]:
+    """Class probabilities of ``text`` and its flags (empty, truncated, oov: ``predict_detailed``); loads the
+    run's model when ``model`` is None and returns it for reuse."""
     from embedstudio.gui.heavy_imports import import_tensorflow
 
     import_tensorflow()
-    from embedstudio.core.evaluation import check_model_outputs, load_run_model, predict_texts, run_classes
+    from embedstudio.core.evaluation import check_model_outputs, load_run_model, predict_detailed, run_classes
 
     if model is None:
         reporter.progress(0, None, "Loading the model")
@@ -43,7 +44,8 @@ def predict_job(run_dir: Path, model: Any, text: str, *, reporter, cancel) -> tu
     cancel.raise_if_cancelled()
     classes = run_classes(run_dir)
     check_model_outputs(model, classes, run_dir)
-    return model, predict_texts(model, [text], classes=classes)[0]
+    detail = predict_detailed(model, [text], classes=classes)[0]
+    return model, detail["probabilities"], list(detail.get("flags", []))
 
 
 def copy_model_job(source: Path, target: Path, *, reporter, cancel) -> Path:
@@ -190,6 +192,10 @@ class PredictBox(QWidget):
         self.button.setToolTip("Classify the text with this run's model (Ctrl+Enter)")
         self.button.setShortcut("Ctrl+Return")
         self.status = QLabel()
+        self.flags = QLabel()
+        self.flags.setStyleSheet("color: #a04000;")
+        self.flags.setToolTip("What the model saw of the text: empty, truncated (cut at the sequence length), "
+                              "oov (most tokens outside the vocabulary)")
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Class", "Probability"])
         self.table.verticalHeader().setVisible(False)
@@ -199,6 +205,7 @@ class PredictBox(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.button)
         row.addWidget(self.status, 1)
+        row.addWidget(self.flags)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.input)
@@ -232,6 +239,7 @@ class ResultsView(QWidget):
         self.run_dir: Path | None = None
         self.report: dict | None = None
         self.probabilities: dict[str, float] | None = None
+        self.flags: list[str] = []
         self._model: Any = None
         self._build()
         self.predict_jobs = JobRunner(pool, self, status=self.predict_box.status, busy_widgets=[self.predict_box.button])
@@ -243,6 +251,9 @@ class ResultsView(QWidget):
         self.headline.setTextFormat(Qt.RichText)
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.versus = QLabel()  # "vs TF-IDF: +x points accuracy, +y macro-F1" (report["vs_tfidf"])
+        self.versus.setWordWrap(True)
+        self.versus.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #a04000;")
@@ -278,6 +289,7 @@ class ResultsView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
+        lay.addWidget(self.versus)
         lay.addWidget(self.message)
         lay.addWidget(self.tabs, 1)
 
@@ -291,6 +303,8 @@ class ResultsView(QWidget):
         self.per_class.setRowCount(0)
         self.misclassified.set_rows([], [])
         self.predict_box.table.setRowCount(0)
+        self.predict_box.flags.setText("")
+        self.versus.setVisible(False)
         self.tabs.setVisible(False)
 
     def show_run(self, run_dir: str | os.PathLike, report: dict | None, *, status: str = "",
@@ -302,6 +316,13 @@ class ResultsView(QWidget):
         self.export_button.setEnabled(has_model)
         self.predict_box.button.setEnabled(has_model)
         self.headline.setText(_headline(name or self.run_dir.name, status, report))
+        vs = (report or {}).get("vs_tfidf")
+        if isinstance(vs, dict) and "accuracy_points" in vs:
+            from embedstudio.core.baselines import comparison_line
+
+            self.versus.setText(comparison_line(vs))
+            self.versus.setStyleSheet("color: #1a7f37;" if vs["accuracy_points"] >= 0 else "color: #b42318;")
+            self.versus.setVisible(True)
         notes = [message] if message else []
         notes += report_warnings(report)
         if report and report.get("unknown_labels"):
@@ -341,13 +362,14 @@ class ResultsView(QWidget):
         return self.predict_jobs.start(predict_job, run_dir, self._model, text, name="Predicting",
                                        on_result=lambda r, d=run_dir: self._show_prediction(d, r))
 
-    def _show_prediction(self, run_dir: Path, result: tuple[Any, dict[str, float]]) -> None:
+    def _show_prediction(self, run_dir: Path, result: tuple[Any, dict[str, float], list[str]]) -> None:
         if run_dir != self.run_dir:
             return  # another run was opened meanwhile
-        self._model, probs = result
-        self.probabilities = probs
+        self._model, probs, flags = result
+        self.probabilities, self.flags = probs, flags
         self.predict_box.show_probabilities(probs)
         self.predict_box.status.setText("")
+        self.predict_box.flags.setText(("⚠ " + "; ".join(flags)) if flags else "")
         self.prediction_ready.emit(probs)
 
     # ---- export ------------------------------------------------------------------------------
