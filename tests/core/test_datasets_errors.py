@@ -235,7 +235,8 @@ def test_file_of_only_separator_controls_holds_no_text(tmp_path, name, data):
 
 def test_text_with_a_few_control_characters_is_still_read(tmp_path):
     path = tmp_path / "d.csv"
-    rows = "".join(f"film number {i} was {'good' if i % 2 else 'bad'}\x07,{'pos' if i % 2 else 'neg'}\n" for i in range(40))
+    rows = "".join(f"film number {i} was {'good' if i % 2 else 'bad'}\x07,{'pos' if i % 2 else 'neg'}\n"
+                   for i in range(40))
     path.write_text("text,label\n" + rows)
     ds = load_dataset(DataConfig(path=str(path)))
     assert ds.classes == ["neg", "pos"] and ds.report.rows_read == 40

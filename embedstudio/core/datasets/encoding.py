@@ -91,8 +91,8 @@ def check_text_bytes(data: bytes, encoding: str, source: str) -> None:
         )
     raise DatasetError(
         f"{source}: this is a binary file, not text ({controls} of its first {len(sample)} bytes are control "
-        f"characters, for example {_first_control(sample)}). Choose a text file (CSV, TSV, JSONL or fastText lines), or export the data "
-        "to one."
+        f"characters, for example {_first_control(sample)}). Choose a text file (CSV, TSV, JSONL or fastText "
+        "lines), or export the data to one."
     )
 
 
