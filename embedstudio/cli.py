@@ -465,6 +465,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from embedstudio.core.errors import UserError
     from embedstudio.core.evaluation import predict_detailed
 
+    if args.top < 1:
+        raise UserError(f"--top is {args.top}; it must be at least 1 (how many classes to show per text).")
     texts = list(args.text)
     if args.file:
         try:
@@ -609,7 +611,19 @@ def _data_config_from_args(args: argparse.Namespace):
         cfg.max_rows = args.max_rows
     if args.keep_headers:
         cfg.strip_headers = cfg.strip_footers = cfg.strip_quotes = False
+    _check_data_flags(cfg)
     return cfg
+
+
+def _check_data_flags(cfg) -> None:
+    """The config field's own check of a flag the dataset readers take as given (``--delimiter ab`` would
+    reach csv as a TypeError); the message names the field, and name_flags() adds the flag. (--format and
+    --encoding are checked by the loader, with messages of their own.)"""
+    from embedstudio.core.config import check_value, field_values
+
+    for path, value, fspec in field_values(cfg, "data."):
+        if path == "data.delimiter":
+            check_value(path, value, fspec)
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import threading
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -165,13 +166,73 @@ def load_run_model(run_dir: str | os.PathLike) -> Any:
             f"{run_dir} has no {MODEL_FILE}: the run stopped before training began or failed.",
             hint="Open another run, or train again.",
         )
+    damage = model_file_damage(path)
+    if damage:
+        raise _damaged_model(path, damage)
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects(), compile=False)
     except Exception as exc:
+        damage = model_file_damage(path, deep=True)
+        if damage:
+            raise _damaged_model(path, damage) from None
         raise RunError(
             f"{path} cannot be loaded: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
             hint="The file may be truncated or written by an incompatible version; train the run again.",
         ) from None
+
+
+# What a Keras 3 ``.keras`` archive always holds (keras/src/saving/saving_lib.py).
+_KERAS_MEMBERS = ("config.json", "metadata.json")
+
+
+def model_file_damage(path: Path, *, deep: bool = False) -> str:
+    """Why ``path`` is not a complete ``.keras`` archive ('' when it looks whole). The cheap check reads
+    the zip directory; ``deep`` also checks every member's CRC (done only after a load failed)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            missing = [m for m in _KERAS_MEMBERS if m not in names]
+            if missing:
+                return f"it is a zip archive but lacks {', '.join(missing)}"
+            if deep:
+                bad = zf.testzip()
+                if bad is not None:
+                    return f"the member {bad} fails its checksum"
+    except zipfile.BadZipFile:
+        return "it is not a complete zip archive (truncated, or not a .keras file at all)"
+    except (OSError, EOFError, zipfile.LargeZipFile, ValueError) as exc:
+        return f"it cannot be read as a zip archive ({type(exc).__name__}: {exc})"
+    return ""
+
+
+def _damaged_model(path: Path, why: str) -> RunError:
+    return RunError(
+        f"{path} is damaged or incomplete: {why}.",
+        hint="Train the run again, or restore model.keras from a backup of this run folder.",
+    )
+
+
+def check_model_outputs(model: Any, classes: Sequence[str], run_dir: str | os.PathLike) -> None:
+    """The run's labels.json must name one class per model output."""
+    outputs = getattr(model, "outputs", None)
+    if not outputs:
+        return
+    width = outputs[0].shape[-1]
+    if width is not None and int(width) != len(classes):
+        raise RunError(
+            f"{Path(run_dir) / LABELS_FILE} lists {len(classes)} class names, but the model in {MODEL_FILE} has "
+            f"{int(width)} outputs: the two files do not match.",
+            hint=f"Restore the run's own {LABELS_FILE} (one name per class, in training order), or train again.",
+        )
+
+
+def run_model_and_classes(run_dir: str | os.PathLike) -> tuple[Any, list[str]]:
+    """The run's model and its class names, checked against each other."""
+    run_dir = Path(run_dir)
+    model = _cached_model(run_dir)
+    classes = run_classes(run_dir)
+    check_model_outputs(model, classes, run_dir)
+    return model, classes
 
 
 def _cached_model(run_dir: Path) -> Any:
@@ -229,8 +290,10 @@ def predict_texts(
     """Class probabilities for each text, from a run folder or an end-to-end model."""
     if isinstance(run_dir_or_model, (str, os.PathLike)):
         run_dir = Path(run_dir_or_model)
-        model = _cached_model(run_dir)
-        classes = list(classes) if classes is not None else run_classes(run_dir)
+        if classes is None:
+            model, classes = run_model_and_classes(run_dir)
+        else:
+            model, classes = _cached_model(run_dir), list(classes)
     else:
         model = run_dir_or_model
     proba = predict_proba(model, list(texts))
@@ -305,8 +368,10 @@ def predict_detailed(
     "flags": [...], "tokens": n, "ignored": k, "unknown": u}`` (see :func:`text_flags`)."""
     if isinstance(run_dir_or_model, (str, os.PathLike)):
         run_dir = Path(run_dir_or_model)
-        model = _cached_model(run_dir)
-        classes = list(classes) if classes is not None else run_classes(run_dir)
+        if classes is None:
+            model, classes = run_model_and_classes(run_dir)
+        else:
+            model, classes = _cached_model(run_dir), list(classes)
     else:
         model = run_dir_or_model
     texts = list(texts)
@@ -380,7 +445,7 @@ def evaluate_run(
     cancel = ensure_cancel(cancel)
     run_dir = Path(run_dir)
     check_run_links(run_dir)
-    classes = run_classes(run_dir)
+    model, classes = run_model_and_classes(run_dir)  # a broken model fails before the data is read
     data_cfg = _data_config_for(run_dir, data_cfg_or_path)
     reporter.info(f"Loading {data_cfg.path}")
     dataset = load_dataset(data_cfg, reporter=reporter, cancel=cancel)
@@ -392,7 +457,6 @@ def evaluate_run(
     if label_warning:
         reporter.warning(label_warning)
     reporter.info(f"Evaluating on {len(table.texts):,} examples ({split} rows)")
-    model = _cached_model(run_dir)
     progress = ThrottledProgress(reporter, len(table.texts), "Predicting", cancel=cancel)
     proba = predict_proba(model, table.texts, cancel=cancel, progress=progress)
     report = evaluate_predictions(table.labels, proba, classes, dataset_path=data_cfg.path)

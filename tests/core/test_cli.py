@@ -249,3 +249,16 @@ def test_set_addresses_list_entries(tiny, capsys):
         _apply_overrides(updated, ["embedding.vectors[5].path=x"])
     with pytest.raises(ConfigError, match="'model' is not a list"):
         _apply_overrides(updated, ["model[0].preset=cnn"])
+
+
+def test_bad_delimiter_and_top_flags_are_named(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("text,label\na,b\n")
+    assert main(["dataset", "info", str(data), "--delimiter", "ab"]) == 2
+    err = capsys.readouterr().err
+    assert "data.delimiter (--delimiter)" in err and "must be one character" in err and "unexpected" not in err
+    run = tmp_path / "run"
+    run.mkdir()
+    assert main(["predict", str(run), "some text", "--top", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--top is 0; it must be at least 1" in err

@@ -3,8 +3,11 @@
 from sklearn.datasets._twenty_newsgroups import (strip_newsgroup_footer, strip_newsgroup_header,
                                                  strip_newsgroup_quoting)
 
+from embedstudio.core.config import DataConfig
+from embedstudio.core.datasets import load_dataset
 from embedstudio.core.datasets.cleaning import (clean_text, count_header_lines, has_header_block, is_empty_text,
-                                                looks_like_mail, strip_footers, strip_headers, strip_quotes)
+                                                is_mail_message, looks_like_mail, strip_footers, strip_headers,
+                                                strip_quotes)
 
 POST = """From: alice@example.org (Alice)
 Subject: Re: Orbit insertion burn
@@ -103,3 +106,43 @@ def test_looks_like_mail_needs_most_documents_to_start_with_headers():
 
 def test_count_header_lines_finds_leaking_newsgroups_lines():
     assert count_header_lines([POST, "Newsgroups: x\n\nbody", "no header"], "Newsgroups:") == 2
+
+
+DIALOGUE = "Customer: my bill is wrong this month\nAgent: let me check the bill for you\n"
+
+
+def test_key_value_dialogues_are_not_mail():
+    assert not has_header_block(DIALOGUE) and not is_mail_message(DIALOGUE)
+    assert not looks_like_mail([DIALOGUE] * 10)
+    assert strip_headers(DIALOGUE) == DIALOGUE
+    assert not looks_like_mail(["Note: read this\nQ: why\n\nbody"] * 4)  # no known mail field
+    # Known fields but no blank line closing the block: not a message for the dataset-wide decision.
+    assert not is_mail_message("From: a@b.org\nSubject: hi")
+    assert is_mail_message(POST) and is_mail_message(FOLDED_HEADERS)
+
+
+def _folder(root, texts):
+    for label in ("billing", "tech"):
+        for i, text in enumerate(texts):
+            (root / label).mkdir(parents=True, exist_ok=True)
+            (root / label / f"{i}.txt").write_text(text.replace("LABEL", label).replace("N", str(i)))
+    return root
+
+
+def test_dialogue_dataset_is_read_unchanged(tmp_path):
+    root = _folder(tmp_path / "d", ["Customer: my LABEL issue N\nAgent: let me help with LABEL\n"] * 8)
+    ds = load_dataset(DataConfig(path=str(root)))
+    r = ds.report
+    assert not r.looks_like_mail and not r.stripped_headers and r.mail_cleaned == 0 and r.empty_dropped == 0
+    assert all(t.startswith("Customer: ") and "\nAgent: " in t for t in ds.train.texts)
+
+
+def test_mail_stripping_counts_changed_and_emptied_documents(tmp_path):
+    message = "From: x@y.org\nSubject: LABEL N\nLines: 2\n\nbody of LABEL message N\n> quoted\n"
+    root = _folder(tmp_path / "m", [message] * 5 + ["From: a@b.org\nSubject: only headers N\n"])
+    ds = load_dataset(DataConfig(path=str(root)))
+    r = ds.report
+    assert r.looks_like_mail and r.stripped_headers and r.mail_cleaned == 12 and r.mail_emptied == 2
+    assert r.empty_after_cleaning == 2 and r.empty_dropped == 2
+    notice = next(n for n in r.notices if n.startswith("Mail/news stripping"))
+    assert "changed 12 of 12 documents; 2 of them have no text left and were dropped" in notice

@@ -209,3 +209,52 @@ def test_preview_errors_name_the_file(tmp_path):
     bad.write_text("a,b\n1,2\n1,2,3\n")
     with pytest.raises(DatasetError, match=r"line 3: 3 fields"):
         preview_table(bad)
+
+
+def test_binary_file_is_called_binary_not_a_csv_error(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(bytes(range(256)) * 20)
+    msg = fails(path)
+    assert str(path) in msg and "binary file, not text" in msg and "fields" not in msg
+
+
+def test_utf16_file_read_as_utf8_says_utf16(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes("text,label\nnice film,pos\nbad film,neg\n".encode("utf-16"))
+    msg = fails(path)
+    assert "UTF-16" in msg and "data.encoding" in msg
+
+
+@pytest.mark.parametrize("name,data", [("d.txt", "\x1c\x1d\n" * 5), ("d.csv", "\x1c"), ("d.tsv", "\u00a0\x1d\n")])
+def test_file_of_only_separator_controls_holds_no_text(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_text(data)
+    msg = fails(path)
+    assert str(path) in msg and "holds no text" in msg
+
+
+def test_text_with_a_few_control_characters_is_still_read(tmp_path):
+    path = tmp_path / "d.csv"
+    rows = "".join(f"film number {i} was {'good' if i % 2 else 'bad'}\x07,{'pos' if i % 2 else 'neg'}\n"
+                   for i in range(40))
+    path.write_text("text,label\n" + rows)
+    ds = load_dataset(DataConfig(path=str(path)))
+    assert ds.classes == ["neg", "pos"] and ds.report.rows_read == 40
+
+
+def test_deeply_nested_json_names_the_line(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"text": "a b", "label": "x"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    msg = fails(path)
+    assert f"{path}, line 2" in msg and "nested too deeply" in msg
+
+
+def test_every_label_empty_names_the_label_column(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("text,label\n" + "".join(f"some text {i},\n" for i in range(10)))
+    msg = fails(path)
+    assert "label column 'label' is empty on every one of the 10 rows" in msg and "data.label_column" in msg
+    jsonl = tmp_path / "d.jsonl"
+    jsonl.write_text("".join(f'{{"text": "t {i}", "category": ""}}\n' for i in range(4)))
+    msg = fails(jsonl, label_column="category")
+    assert "label key 'category' is empty" in msg

@@ -116,8 +116,9 @@ def test_load_run_model_errors_are_readable(tmp_path, run_dir):
     broken = tmp_path / "broken-run"
     broken.mkdir()
     (broken / "model.keras").write_bytes((run_dir / "model.keras").read_bytes()[:200])
-    with pytest.raises(RunError, match="cannot be loaded"):
+    with pytest.raises(RunError, match="damaged or incomplete") as info:
         load_run_model(broken)
+    assert "train the run again, or restore" in str(info.value).lower() and "File not found" not in str(info.value)
     unlabelled = tmp_path / "unlabelled-run"
     unlabelled.mkdir()
     (unlabelled / "model.keras").write_bytes((run_dir / "model.keras").read_bytes())
@@ -249,3 +250,37 @@ def test_supervised_fasttext_is_recognised_and_scores_a_dataset(tmp_path):
     glove = tmp_path / "plain.bin"
     glove.write_bytes(b"\x00" * 64)
     assert not supervised_fasttext.is_supervised(glove)
+
+
+def test_a_model_file_that_is_not_a_keras_zip_is_called_damaged(tmp_path):
+    import zipfile
+
+    for name, data in (("text", b"not a zip at all"), ("zip-head", b"PK\x03\x04 truncated")):
+        run = tmp_path / name
+        run.mkdir()
+        (run / "model.keras").write_bytes(data)
+        with pytest.raises(RunError, match=r"model\.keras is damaged or incomplete: it is not a complete zip"):
+            load_run_model(run)
+    other = tmp_path / "other-zip"
+    other.mkdir()
+    with zipfile.ZipFile(other / "model.keras", "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    with pytest.raises(RunError, match="lacks config.json, metadata.json"):
+        load_run_model(other)
+
+
+def test_labels_json_of_the_wrong_length_is_named(tmp_path, run_dir):
+    import shutil
+
+    run = tmp_path / "relabelled"
+    shutil.copytree(run_dir, run)
+    (run / "labels.json").write_text(json.dumps(["a", "b", "c"]))
+    with pytest.raises(RunError) as info:
+        predict_texts(run, ["good film"])
+    msg = str(info.value)
+    assert str(run / "labels.json") in msg and "3 class names" in msg and "2 outputs" in msg
+    evaluations = run / "evaluations"
+    before = sorted(evaluations.iterdir()) if evaluations.is_dir() else []
+    with pytest.raises(RunError, match="labels.json lists 3 class names"):
+        evaluate_run(run, str(write_csv(tmp_path / "e.csv", 10, 3)))
+    assert (sorted(evaluations.iterdir()) if evaluations.is_dir() else []) == before  # nothing written

@@ -823,9 +823,22 @@ def c_run_truncated_model(d: Path) -> Case:
 
 @case("runs", owner="evaluation")
 def c_run_labels_wrong_length(d: Path) -> Case:
-    run = _run_dir(d, status="completed")
-    (run / "labels.json").write_text(json.dumps(["a", "b", "c", "d", "e", "f", "g"]))
-    return Case(["predict", str(run), "x"], words=("labels.json",))
+    # A real two-class model (a tiny scratch run trained first), whose labels.json is then given 7 names.
+    _folder_dataset(d / "data", n=10)
+    body = (f'name = "r"\nruns_dir = "{d / "trained"}"\n[data]\npath = "{d / "data"}"\n'
+            '[embedding]\nmode = "scratch"\ndim = 4\n[model]\npreset = "average"\n'
+            '[training]\nepochs = 1\n')
+    config = _w(d / "c.toml", body)
+    run = d / "runs" / "r"
+
+    def relabel() -> None:
+        trained = next((d / "trained").iterdir())
+        run.parent.mkdir(parents=True, exist_ok=True)
+        trained.rename(run)
+        (run / "labels.json").write_text(json.dumps(["a", "b", "c", "d", "e", "f", "g"]))
+
+    return Case(["predict", str(run), "x"], words=("labels.json", "7 class names", "2 outputs"),
+                before=[_train(config)], between=relabel, timeout=180)
 
 
 @case("runs", owner="evaluation")

@@ -18,18 +18,8 @@ SLOW = {"folder_symlink_to_outside_file", "folder_class_is_symlink_out", "csv_he
         "run_model_symlink_out", "run_truncated_model", "run_labels_wrong_length", "predict_top_zero",
         "predict_latin1_file", "predict_no_text", "run_folder_missing", "dialogue_not_stripped"}
 
-# Open in other areas (issue 10 sections 2, 5 and 6): dataset readers and evaluate/predict.
-KNOWN_OPEN = {
-    "fs_gs_only": "datasets: FS/GS-only text file raises IndexError",
-    "jsonl_deeply_nested": "datasets: deeply nested JSON raises RecursionError",
-    "dialogue_not_stripped": "datasets: the mail heuristic empties Customer:/Agent: dialogues",
-    "csv_all_labels_empty": "datasets: 'no usable rows (0 empty, 0 duplicates)' when every label is empty",
-    "binary_file_as_csv": "datasets: a binary file is reported as a CSV field-count error",
-    "delimiter_two_chars": "datasets CLI: --delimiter ab raises TypeError",
-    "run_truncated_model": "evaluation: a truncated model.keras is reported as 'File not found'",
-    "run_labels_wrong_length": "evaluation: labels.json of the wrong length",
-    "predict_top_zero": "evaluation CLI: predict --top 0",
-}
+# Open in other areas (issue 10 sections 2, 5 and 6), as strict xfails: none left.
+KNOWN_OPEN: dict[str, str] = {}
 
 
 def _param(spec):

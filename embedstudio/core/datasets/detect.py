@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import DatasetError
-from .encoding import decode_lines
+from .encoding import decode_lines, no_text_error
 
 FORMATS = ("folders", "split", "lines_per_class", "csv", "tsv", "excel", "parquet", "jsonl", "fasttext", "colon_label")
 
@@ -232,6 +232,8 @@ def sniff_line_format(path: Path) -> str:
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()][:_SNIFF_LINES]
     if len(lines) > 1 and len(head) == _SNIFF_BYTES:
         lines = lines[:-1]  # the last line may be cut in the middle
+    if not lines:
+        raise no_text_error(str(path))
 
     def share(pred) -> float:
         return sum(1 for ln in lines if pred(ln)) / len(lines)
@@ -254,5 +256,5 @@ def _is_json_object(line: str) -> bool:
         return False
     try:
         return isinstance(json.loads(line), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False

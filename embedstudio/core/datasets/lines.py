@@ -136,6 +136,7 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
         rows.add(text, as_text(label), f"{path}:{number}")
         if as_text(label).strip():
             labels_seen.append(as_text(label).strip())
+    rows.require_labels(str(path), label_key, noun="key")
     check_label_values(labels_seen, label_key, str(path), noun="key")
     warnings = rows.warnings("lines")
     if listed:
@@ -157,6 +158,11 @@ def _parse_objects(path: Path, lines: list[str]) -> list[tuple[int, dict]]:
             raise DatasetError(
                 f"{path}, line {number}: not valid JSON ({exc}). Each line must be one "
                 "complete JSON object; fix or remove that line."
+            ) from None
+        except RecursionError:
+            raise DatasetError(
+                f"{path}, line {number}: the JSON is nested too deeply to read (hundreds of levels of [ or {{). "
+                'Each line must be one flat object such as {"text": "...", "label": "..."}; fix or remove that line.'
             ) from None
         if not isinstance(obj, dict):
             raise DatasetError(

@@ -225,6 +225,7 @@ def _clean(
         quotes=report.stripped_quotes,
         lowercase=cfg.lowercase,
     )
+    mail = {k: v for k, v in options.items() if k != "lowercase"}
     if not any(options.values()) and not html:
         return tables
     present = [t for t in tables.values() if t is not None]
@@ -238,13 +239,33 @@ def _clean(
             if html and has_html(text):
                 text = strip_html(text)
                 report.html_cleaned += 1
-            texts.append(clean_text(text, **options))
+            stripped = clean_text(text, **mail)
+            if stripped != text:
+                report.mail_cleaned += 1
+                if is_empty_text(stripped) and not is_empty_text(text):
+                    report.mail_emptied += 1
+            texts.append(stripped.lower() if cfg.lowercase else stripped)
             done += 1
             if done % 256 == 0:
                 progress(done)
         return TextTable(texts, list(table.labels), list(table.sources))
 
     result = {part: (cleaned(t) if t is not None else None) for part, t in tables.items()}
+    if any(mail.values()):
+        total = sum(len(t) for t in present)
+        which = ", ".join(k for k, on in mail.items() if on)
+        defaulted = all(getattr(cfg, f"strip_{k}") is None for k, on in mail.items() if on)
+        how = "on by default: the documents are e-mail/news messages" if defaulted else "set in the config"
+        emptied = (
+            f"; {report.mail_emptied:,} of them have no text left"
+            + (" and were dropped" if cfg.drop_empty else " (kept: data.drop_empty is false)")
+            if report.mail_emptied
+            else ""
+        )
+        report.notices.append(
+            f"Mail/news stripping ({which}; {how}) changed {report.mail_cleaned:,} of {total:,} documents{emptied}. "
+            "Set data.strip_headers/strip_footers/strip_quotes = false to keep the texts whole."
+        )
     if html:
         how = (
             "on by default: more than a few percent of the documents hold tags or entities"

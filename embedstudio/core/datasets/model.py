@@ -48,6 +48,8 @@ class ImportReport:
     stripped_headers: bool = False
     stripped_footers: bool = False
     stripped_quotes: bool = False
+    mail_cleaned: int = 0  # documents changed by header/footer/quote stripping
+    mail_emptied: int = 0  # of those, the ones left without any word
     html_cleaned: int = 0  # documents whose HTML tags/entities were cleaned
     empty_after_cleaning: int = 0  # of the empty rows, those that held text before cleaning
     test_source: str = ""  # where the test set came from, when the data brought one

@@ -148,7 +148,7 @@ def _preview_jsonl(path: Path, encoding: str, n: int) -> TablePreview:
     for line in text.split("\n"):
         try:
             obj = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(obj, dict):
             objects.append(obj)

@@ -55,6 +55,15 @@ class RowCollector:
             return
         self.table.append(text, label, source)
 
+    def require_labels(self, source: str, label: str, *, noun: str = "column") -> None:
+        """Raise when rows were read but every one had an empty label: name the label column/key."""
+        if self.rows_read and not len(self.table) and self.unlabelled:
+            raise DatasetError(
+                f"{source}: the label {noun} {label!r} is empty on every one of the {self.rows_read:,} rows "
+                f"(first: {self.unlabelled[0]}). Fill in the labels, or set data.label_column to the {noun} "
+                "that holds them."
+            )
+
     def warnings(self, what: str) -> list[str]:
         if not self.unlabelled:
             return []

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
 from .columns import KNOWN_NAMES, check_label_values, pick_columns
-from .encoding import decode_lines, normalise_newlines
+from .encoding import decode_lines, no_text_error, normalise_newlines
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, line_progress, read_bytes
 
 DELIMITER_CANDIDATES = ",\t;|"
@@ -95,6 +95,13 @@ def _regularity(sample: str, delimiter: str) -> float:
 
 def parse_table(text: str, delimiter: str, *, source: str, limit: int | None = None) -> ParsedTable:
     """Parse ``text`` into records, choosing quoted or literal-quote parsing as the module doc explains."""
+    table = _parse_table(text, delimiter, source=source, limit=limit)
+    if not table.rows:
+        raise no_text_error(source)
+    return table
+
+
+def _parse_table(text: str, delimiter: str, *, source: str, limit: int | None) -> ParsedTable:
     quoted_rows = quoted_error = None
     try:
         quoted_rows = _read(text, delimiter, csv.QUOTE_MINIMAL, limit)
@@ -271,6 +278,7 @@ def collect_table_rows(
             progress(i)
         text = record[tis[0]] if len(tis) == 1 else TEXT_JOINER.join(record[t] for t in tis if record[t].strip())
         rows.add(text, record[li], where)
+    rows.require_labels(source, columns[li], noun=noun)
     texts = ", ".join(repr(columns[t]) for t in tis)
     picked = (
         f"text column{'s' if len(tis) > 1 else ''} {texts}"

@@ -51,13 +51,15 @@ def predict_job(run_dir: Path, model: Any, text: str, *, reporter, cancel) -> tu
     from embedstudio.gui.heavy_imports import import_tensorflow
 
     import_tensorflow()
-    from embedstudio.core.evaluation import load_run_model, predict_detailed, run_classes
+    from embedstudio.core.evaluation import check_model_outputs, load_run_model, predict_detailed, run_classes
 
     if model is None:
         reporter.progress(0, None, "Loading the model")
         model = load_run_model(run_dir)
     cancel.raise_if_cancelled()
-    detail = predict_detailed(model, [text], classes=run_classes(run_dir))[0]
+    classes = run_classes(run_dir)
+    check_model_outputs(model, classes, run_dir)
+    detail = predict_detailed(model, [text], classes=classes)[0]
     return model, detail["probabilities"], list(detail.get("flags", []))
 
 
