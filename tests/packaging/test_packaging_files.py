@@ -219,13 +219,17 @@ def test_no_module_imports_by_name_so_the_spec_needs_no_hidden_imports():
     assert offenders == []
 
 
-def test_bundle_carries_every_gensim_file_the_demo_names(bundle_trim):
+def test_bundle_carries_every_package_file_the_demo_names(bundle_trim):
     demo = tomllib.loads((ROOT / "resources" / "demo" / "demo.toml").read_text(encoding="utf-8"))
     paths = [demo["data"]["path"]] + [v["path"] for v in demo["embedding"]["vectors"]]
-    named = {p.split(":", 1)[1] for p in paths if p.startswith("gensim-test-data:")}
-    assert named and named <= set(bundle_trim.GENSIM_DEMO_FILES)
-    for name in named:
-        assert bundle_trim.matching_rule(f"gensim/test/test_data/{name}") is None
+    named = [p.split(":", 1)[1] for p in paths if p.startswith("python-package:")]
+    assert named, "the demo names its data and vectors as python-package: paths"
+    for rel in named:
+        folder = next((d for d in bundle_trim.DEMO_PACKAGE_DATA if rel == d or rel.startswith(d + "/")), None)
+        assert folder is not None, f"{rel} is not bundled (packaging/bundle_trim.py DEMO_PACKAGE_DATA)"
+        assert bundle_trim.matching_rule(rel if rel != folder else f"{rel}/001.txt") is None
+    source = (PACKAGING / "embedstudio.spec").read_text(encoding="utf-8")
+    assert "_package_demo_datas()" in source
 
 
 @pytest.mark.parametrize(

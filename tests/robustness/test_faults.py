@@ -55,6 +55,7 @@ def tiny_cfg(tmp_path: Path, *, epochs: int = 2, max_tokens: int = 200, dim: int
     cfg.training.epochs = epochs
     cfg.training.batch_size = 8
     cfg.training.early_stopping = False
+    cfg.training.min_steps = 0  # exactly the epochs asked for: the fault tests count checkpoints
     cfg.validate()
     return cfg
 
