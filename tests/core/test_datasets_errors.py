@@ -34,8 +34,7 @@ def test_missing_and_empty_paths(tmp_path):
     assert "missing-test.csv" in msg and "data.test_path" in msg
 
 
-@pytest.mark.parametrize("name,fmt", [("e.csv", "auto"), ("e.txt", "auto"), ("e.jsonl", "jsonl"),
-                                      ("e.ft", "fasttext")])
+@pytest.mark.parametrize("name,fmt", [("e.csv", "auto"), ("e.txt", "auto"), ("e.jsonl", "jsonl"), ("e.ft", "fasttext")])
 def test_empty_file(tmp_path, name, fmt):
     path = tmp_path / name
     path.write_text("\n  \n")
@@ -104,8 +103,9 @@ def test_jsonl_unknown_key_lists_the_keys(tmp_path):
 
 def test_fasttext_line_without_label(tmp_path):
     path = tmp_path / "f.txt"
-    path.write_text("__label__a one\n__label__b two\n__label__a three\n__label__b four\n"
-                    "__label__a five\nno label here\n")
+    path.write_text(
+        "__label__a one\n__label__b two\n__label__a three\n__label__b four\n__label__a five\nno label here\n"
+    )
     msg = fails(path)
     assert f"{path}, line 6: no '__label__'" in msg and "'no label here'" in msg
 
@@ -235,8 +235,9 @@ def test_file_of_only_separator_controls_holds_no_text(tmp_path, name, data):
 
 def test_text_with_a_few_control_characters_is_still_read(tmp_path):
     path = tmp_path / "d.csv"
-    rows = "".join(f"film number {i} was {'good' if i % 2 else 'bad'}\x07,{'pos' if i % 2 else 'neg'}\n"
-                   for i in range(40))
+    rows = "".join(
+        f"film number {i} was {'good' if i % 2 else 'bad'}\x07,{'pos' if i % 2 else 'neg'}\n" for i in range(40)
+    )
     path.write_text("text,label\n" + rows)
     ds = load_dataset(DataConfig(path=str(path)))
     assert ds.classes == ["neg", "pos"] and ds.report.rows_read == 40

@@ -12,10 +12,18 @@ from embedstudio.core.config import DataConfig
 from embedstudio.core.datasets import DATASET_SUFFIXES, detect_dataset_format, load_dataset
 from embedstudio.core.jobs import Cancelled, CancelToken, RecordingReporter
 
-SPORTS = ["The match ended two to one", "A late goal won the cup", "The striker scored twice",
-          "Fans cheered the keeper"]
-SCIENCE = ["The probe reached orbit", "Cells divide by mitosis", "The telescope saw a comet",
-           "Atoms bond into molecules"]
+SPORTS = [
+    "The match ended two to one",
+    "A late goal won the cup",
+    "The striker scored twice",
+    "Fans cheered the keeper",
+]
+SCIENCE = [
+    "The probe reached orbit",
+    "Cells divide by mitosis",
+    "The telescope saw a comet",
+    "Atoms bond into molecules",
+]
 
 
 def load(path, **kwargs):
@@ -65,8 +73,10 @@ def test_split_layout_from_parent_or_either_folder(tmp_path):
 
 def test_split_layout_with_subset_of_classes_in_test_warns(tmp_path):
     parent = tmp_path / "d"
-    write_class_folders(parent / "train", {"a": ["alpha one", "alpha two"], "b": ["beta one", "beta two"],
-                                           "c": ["gamma one", "gamma two"]})
+    write_class_folders(
+        parent / "train",
+        {"a": ["alpha one", "alpha two"], "b": ["beta one", "beta two"], "c": ["gamma one", "gamma two"]},
+    )
     write_class_folders(parent / "test", {"a": ["alpha three"], "b": ["beta three"]})
     ds = load(parent)
     assert ds.classes == ["a", "b", "c"]
@@ -75,10 +85,12 @@ def test_split_layout_with_subset_of_classes_in_test_warns(tmp_path):
 
 def make_tar_split(path: Path, *, root="corpus-bydate", binary_junk=False) -> Path:
     with tarfile.open(path, "w:gz") as tf:
+
         def add(name, data: bytes):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
+
         for split, part in (("train", slice(0, 3)), ("test", slice(3, 4))):
             for label, texts in (("sports", SPORTS), ("science", SCIENCE)):
                 for i, text in enumerate(texts[part]):
@@ -123,8 +135,11 @@ def test_folders_from_zip_with_a_wrapping_folder(tmp_path):
 # ---- CSV / TSV -----------------------------------------------------------------------------
 def test_csv_with_header_quoted_newlines_and_delimiters(tmp_path):
     path = tmp_path / "reviews.csv"
-    path.write_text('id,review,sentiment\n1,"Great, really great.\nWould buy again",pos\n'
-                    '2,Terrible,neg\n3,"He said ""meh""",neg\n4,Fine,pos\n', encoding="utf-8")
+    path.write_text(
+        'id,review,sentiment\n1,"Great, really great.\nWould buy again",pos\n'
+        '2,Terrible,neg\n3,"He said ""meh""",neg\n4,Fine,pos\n',
+        encoding="utf-8",
+    )
     assert detect_dataset_format(path) == "csv"
     ds = load(path)
     assert ds.train.texts == ["Great, really great.\nWould buy again", "Terrible", 'He said "meh"', "Fine"]
@@ -135,8 +150,13 @@ def test_csv_with_header_quoted_newlines_and_delimiters(tmp_path):
 
 def test_tsv_without_header_auto_picks_label_and_text(tmp_path):
     path = tmp_path / "sms.txt"
-    rows = [("ham", "see you at noon"), ("spam", "WIN a prize now, call 0800"), ("ham", "ok thanks"),
-            ("ham", 'she said "hi" to me'), ("spam", '"FREE" entry, text WIN')]
+    rows = [
+        ("ham", "see you at noon"),
+        ("spam", "WIN a prize now, call 0800"),
+        ("ham", "ok thanks"),
+        ("ham", 'she said "hi" to me'),
+        ("spam", '"FREE" entry, text WIN'),
+    ]
     path.write_text("".join(f"{a}\t{b}\n" for a, b in rows), encoding="utf-8")
     assert detect_dataset_format(path) == "tsv"
     ds = load(path, format="tsv")
@@ -157,8 +177,7 @@ def test_delimiter_is_sniffed(tmp_path, delimiter):
 
 def test_columns_by_name_or_index_and_explicit_header_and_delimiter(tmp_path):
     path = tmp_path / "multi.csv"
-    path.write_text("Title,Body,Topic,Source\nt1,body one,x,s\nt2,body two,y,s\nt3,body three,x,s\n",
-                    encoding="utf-8")
+    path.write_text("Title,Body,Topic,Source\nt1,body one,x,s\nt2,body two,y,s\nt3,body three,x,s\n", encoding="utf-8")
     by_name = load(path, text_column="body", label_column="Topic")  # case-insensitive names
     assert by_name.train.texts == ["body one", "body two", "body three"]
     by_index = load(path, text_column="0", label_column="2")
@@ -188,9 +207,11 @@ def test_rows_with_empty_label_are_skipped_with_a_warning(tmp_path):
 # ---- JSONL, fastText, TREC-style -----------------------------------------------------------
 def test_jsonl_auto_keys_and_named_keys(tmp_path):
     path = tmp_path / "data.jsonl"
-    objs = [{"id": 1, "text": "good film", "label": "pos", "meta": {"a": 1}},
-            {"id": 2, "text": "bad film", "label": "neg", "meta": None},
-            {"id": 3, "text": "fine film", "label": ["pos", "neu"], "meta": None}]
+    objs = [
+        {"id": 1, "text": "good film", "label": "pos", "meta": {"a": 1}},
+        {"id": 2, "text": "bad film", "label": "neg", "meta": None},
+        {"id": 3, "text": "fine film", "label": ["pos", "neu"], "meta": None},
+    ]
     path.write_text("\n".join(json.dumps(o) for o in objs) + "\n\n", encoding="utf-8")
     assert detect_dataset_format(path) == "jsonl"
     ds = load(path)
@@ -212,8 +233,9 @@ def test_jsonl_with_other_key_names_is_detected_by_content(tmp_path):
 
 def test_fasttext_lines_and_multiple_labels(tmp_path):
     path = tmp_path / "train.ft"
-    path.write_text("__label__pos great movie\n\n__label__neg __label__meh dull plot\n__label__pos  fun  \n",
-                    encoding="utf-8")
+    path.write_text(
+        "__label__pos great movie\n\n__label__neg __label__meh dull plot\n__label__pos  fun  \n", encoding="utf-8"
+    )
     assert detect_dataset_format(path) == "fasttext"
     ds = load(path)
     assert ds.train.texts == ["great movie", "dull plot", "fun"]
@@ -230,8 +252,9 @@ def test_gensim_demo_file_through_the_data_path_prefix():
 
 def test_colon_label_lines_use_the_coarse_label(tmp_path):
     path = tmp_path / "questions.train"
-    path.write_bytes(b"NUM:date When was the war ?\nLOC:city Which city is the caf\xe9 capital ?\n"
-                     b"HUM:ind Who wrote it ?\n")
+    path.write_bytes(
+        b"NUM:date When was the war ?\nLOC:city Which city is the caf\xe9 capital ?\nHUM:ind Who wrote it ?\n"
+    )
     assert detect_dataset_format(path) == "colon_label"
     ds = load(path)
     assert ds.train.labels == ["NUM", "LOC", "HUM"]
@@ -256,21 +279,32 @@ def test_separate_test_folder_next_to_a_train_folder(tmp_path):
 
 # ---- cleaning, dropping, capping -----------------------------------------------------------
 def mail(subject: str, body: str, group: str) -> str:
-    return (f"From: someone@example.org\nSubject: {subject}\nNewsgroups: {group}\nLines: 3\n\n"
-            f"In article <x@y>, a@b.c writes:\n> quoted text\n{body}\n\n-- \nsig of someone\n")
+    return (
+        f"From: someone@example.org\nSubject: {subject}\nNewsgroups: {group}\nLines: 3\n\n"
+        f"In article <x@y>, a@b.c writes:\n> quoted text\n{body}\n\n-- \nsig of someone\n"
+    )
 
 
 def test_mail_documents_are_detected_and_stripped_by_default(tmp_path):
     root = tmp_path / "mailbox"
-    write_class_folders(root, {
-        "rec.autos": [mail("cars", "The engine runs well", "rec.autos"), mail("oil", "Change it often", "rec.autos")],
-        "sci.med": [mail("flu", "Rest and fluids help", "sci.med"),
-                    mail("empty", "", "sci.med")]})
+    write_class_folders(
+        root,
+        {
+            "rec.autos": [
+                mail("cars", "The engine runs well", "rec.autos"),
+                mail("oil", "Change it often", "rec.autos"),
+            ],
+            "sci.med": [mail("flu", "Rest and fluids help", "sci.med"), mail("empty", "", "sci.med")],
+        },
+    )
     ds = load(root)
     assert ds.report.looks_like_mail
     assert ds.report.stripped_headers and ds.report.stripped_footers and ds.report.stripped_quotes
-    assert sorted(t.strip() for t in ds.train.texts) == ["Change it often", "Rest and fluids help",
-                                                         "The engine runs well"]
+    assert sorted(t.strip() for t in ds.train.texts) == [
+        "Change it often",
+        "Rest and fluids help",
+        "The engine runs well",
+    ]
     assert ds.report.empty_dropped == 1
     kept = load(root, strip_headers=False, strip_quotes=False, strip_footers=False)
     assert not kept.report.stripped_headers and len(kept.train) == 4
@@ -290,8 +324,9 @@ def test_plain_documents_are_not_stripped_unless_asked(tmp_path):
 
 def test_lowercase_empty_and_duplicate_handling(tmp_path):
     path = tmp_path / "d.tsv"
-    path.write_text("label\ttext\na\tHello World\na\tHello World\nb\tHello World\nb\t...\na\tBye\nb\tSee you\n",
-                    encoding="utf-8")
+    path.write_text(
+        "label\ttext\na\tHello World\na\tHello World\nb\tHello World\nb\t...\na\tBye\nb\tSee you\n", encoding="utf-8"
+    )
     ds = load(path, lowercase=True)
     assert ds.train.texts == ["hello world", "hello world", "bye", "see you"]
     assert (ds.report.rows_read, ds.report.empty_dropped, ds.report.duplicates_dropped) == (6, 1, 1)
@@ -327,8 +362,10 @@ def test_encoding_fallback_is_reported_per_line_and_configurable(tmp_path):
 
 def test_imbalance_is_warned(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("text,label\n" + "".join(f"common {i},big\n" for i in range(12)) + "rare one,small\n"
-                    "rare two,small\n", encoding="utf-8")
+    path.write_text(
+        "text,label\n" + "".join(f"common {i},big\n" for i in range(12)) + "rare one,small\nrare two,small\n",
+        encoding="utf-8",
+    )
     ds = load(path)
     assert any("imbalanced" in w and "6.0x" in w for w in ds.report.warnings)
     assert any("fewer than 5 examples: 'small'" in w for w in ds.report.warnings)

@@ -5,8 +5,13 @@ from collections import Counter
 import pytest
 
 from embedstudio.core.config import DataConfig
-from embedstudio.core.datasets import (dataset_statistics, detect_dataset_format, load_dataset, make_splits,
-                                       preview_table)
+from embedstudio.core.datasets import (
+    dataset_statistics,
+    detect_dataset_format,
+    load_dataset,
+    make_splits,
+    preview_table,
+)
 from embedstudio.core.datasets.cleaning import has_header_block, is_empty_text
 from embedstudio.core.jobs import RecordingReporter
 from tests.conftest import shared_data
@@ -26,8 +31,11 @@ def newsgroups_stripped(newsgroups_path):
 
 
 def sklearn_clean(text: str) -> str:
-    from sklearn.datasets._twenty_newsgroups import (strip_newsgroup_footer, strip_newsgroup_header,
-                                                     strip_newsgroup_quoting)
+    from sklearn.datasets._twenty_newsgroups import (
+        strip_newsgroup_footer,
+        strip_newsgroup_header,
+        strip_newsgroup_quoting,
+    )
 
     return strip_newsgroup_quoting(strip_newsgroup_footer(strip_newsgroup_header(text)))
 
@@ -63,7 +71,7 @@ def test_20newsgroups_stripping_removes_every_own_header_block(newsgroups_path, 
     assert newsgroups_raw.train.sources + newsgroups_raw.test.sources == stripped.train.sources + stripped.test.sources
     for raw, clean in zip(raw_texts, texts):
         assert raw.partition("\n\n")[0] not in clean  # the message's own header block is gone
-        assert clean == sklearn_clean(raw)               # exactly scikit-learn's remove=(...) protocol
+        assert clean == sklearn_clean(raw)  # exactly scikit-learn's remove=(...) protocol
     # That protocol strips only the first header block: 37 reposted/forwarded messages keep a second
     # one with a 'Newsgroups:' line (0.2%). Anything more would mean the stripping broke.
     with_newsgroups_line = sum(t.startswith("Newsgroups:") or "\nNewsgroups:" in t for t in texts)

@@ -8,15 +8,23 @@ from pathlib import Path
 import pytest
 
 from embedstudio.core.config import DataConfig
-from embedstudio.core.datasets import (dataset_statistics, detect_dataset_format, list_class_folders, list_sheets,
-                                       load_dataset, make_splits, preview_table, rank_text_columns)
+from embedstudio.core.datasets import (
+    dataset_statistics,
+    detect_dataset_format,
+    list_class_folders,
+    list_sheets,
+    load_dataset,
+    make_splits,
+    preview_table,
+    rank_text_columns,
+)
 from embedstudio.core.datasets.cleaning import looks_like_html, strip_html
 from embedstudio.core.datasets.model import plural
 from embedstudio.core.errors import DatasetError
 from embedstudio.core.jobs import RecordingReporter
 
-POS = "good great fine lovely superb nice moving".split()
-NEG = "bad awful poor terrible dull ugly boring".split()
+POS = ["good", "great", "fine", "lovely", "superb", "nice", "moving"]
+NEG = ["bad", "awful", "poor", "terrible", "dull", "ugly", "boring"]
 
 
 def sentence(rnd, words, n=8):
@@ -63,8 +71,10 @@ def test_exclude_patterns_on_folders_and_on_labelled_rows(tmp_path):
     ds = load(root, exclude=["UNS*", "tmp-*"])  # patterns are case-insensitive
     assert ds.classes == ["neg", "pos"] and ds.report.excluded == {"unsup": 12, "tmp-pos": 1}
     tsv = tmp_path / "rows.tsv"
-    tsv.write_text("label\ttext\n" + "".join(f"{lab}\ttext number {i} {lab}\n"
-                                            for i, lab in enumerate(["a", "b", "tmp1", "tmp2"] * 3)))
+    tsv.write_text(
+        "label\ttext\n"
+        + "".join(f"{lab}\ttext number {i} {lab}\n" for i, lab in enumerate(["a", "b", "tmp1", "tmp2"] * 3))
+    )
     rows = load(tsv, exclude=["tmp*"])
     assert rows.classes == ["a", "b"] and rows.report.excluded == {"tmp1": 3, "tmp2": 3}
     unmatched = load(tsv, exclude=["zzz"])
@@ -81,8 +91,10 @@ def test_pointing_at_train_names_the_sibling_test_folder_in_the_summary(tmp_path
     root = write_release(tmp_path / "aclImdb")
     ds = load(root / "train")
     assert ds.report.test_source == str(root / "test")
-    assert any(n.startswith(f"Test set: {root / 'test'}, the folder beside train (found automatically)")
-               for n in ds.report.notices)
+    assert any(
+        n.startswith(f"Test set: {root / 'test'}, the folder beside train (found automatically)")
+        for n in ds.report.notices
+    )
 
 
 def test_given_test_path_is_named_too(tmp_path):
@@ -130,8 +142,15 @@ def write_polarity(folder: Path, n=30) -> Path:
     folder.mkdir(parents=True)
     rnd = random.Random(2)
     for label, words in (("pos", POS), ("neg", NEG)):
-        lines = [(sentence(rnd, words) + (" caf\xe9" if i % 3 == 0 else "") + (" so on\x85 end" if i % 4 == 0 else "")
-                  + f" {i}").encode("latin-1") for i in range(n)]
+        lines = [
+            (
+                sentence(rnd, words)
+                + (" caf\xe9" if i % 3 == 0 else "")
+                + (" so on\x85 end" if i % 4 == 0 else "")
+                + f" {i}"
+            ).encode("latin-1")
+            for i in range(n)
+        ]
         (folder / f"rt-polarity.{label}").write_bytes(b"\n".join(lines) + b"\n")
     return folder
 
@@ -152,7 +171,8 @@ def test_class_folders_each_holding_one_big_file(tmp_path):
     for label, words in (("objective", POS), ("subjective", NEG)):
         (tmp_path / "subj" / label).mkdir(parents=True)
         (tmp_path / "subj" / label / "all.txt").write_text(
-            "\n".join(sentence(rnd, words) + f" {i}" for i in range(25)), encoding="utf-8")
+            "\n".join(sentence(rnd, words) + f" {i}" for i in range(25)), encoding="utf-8"
+        )
     ds = load(tmp_path / "subj")
     assert ds.report.format == "lines_per_class" and len(ds.train) == 50
     explicit = load(tmp_path / "subj", format="folders")  # still one document per file when asked
@@ -169,10 +189,13 @@ def test_lines_per_class_by_stem_needs_the_format(tmp_path):
         load(tmp_path / "d")  # two loose files are no class folders; the message names the format
 
 
-@pytest.mark.parametrize("name,content", [
-    ("reut2-000.sgm", '<!DOCTYPE lewis SYSTEM "lewis.dtd">\n<REUTERS TOPICS="YES">\n<BODY>x</BODY>\n</REUTERS>\n'),
-    ("news.txt", '<REUTERS TOPICS="YES" NEWID="1">\n<DATE>26-FEB-1987</DATE>\n<BODY>Showers</BODY>\n</REUTERS>\n'),
-])
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("reut2-000.sgm", '<!DOCTYPE lewis SYSTEM "lewis.dtd">\n<REUTERS TOPICS="YES">\n<BODY>x</BODY>\n</REUTERS>\n'),
+        ("news.txt", '<REUTERS TOPICS="YES" NEWID="1">\n<DATE>26-FEB-1987</DATE>\n<BODY>Showers</BODY>\n</REUTERS>\n'),
+    ],
+)
 def test_sgml_is_recognised_and_refused_with_a_conversion_hint(tmp_path, name, content):
     path = tmp_path / name
     path.write_text(content)
@@ -201,8 +224,24 @@ def write_news(path: Path, n=30) -> Path:
 def test_text_column_chosen_by_content_and_several_joined(tmp_path):
     path = write_news(tmp_path / "news.csv")
     ds = load(path)
-    assert ds.train.texts[0].startswith(("good", "great", "fine", "lovely", "superb", "nice", "moving", "bad", "awful",
-                                         "poor", "terrible", "dull", "ugly", "boring"))
+    assert ds.train.texts[0].startswith(
+        (
+            "good",
+            "great",
+            "fine",
+            "lovely",
+            "superb",
+            "nice",
+            "moving",
+            "bad",
+            "awful",
+            "poor",
+            "terrible",
+            "dull",
+            "ugly",
+            "boring",
+        )
+    )
     both = load(path, text_column="title,description")
     assert both.train.texts[0].startswith("Title 0\n")
     as_list = load(path, text_column=["title", "description"])
@@ -239,8 +278,9 @@ def test_excel_with_sheet_selection_and_parquet(tmp_path):
     pv = preview_table(xlsx, sheet="labelled")
     assert pv.sheets == ["notes", "labelled"] and pv.suggested_text_column == "body"
     parquet = tmp_path / "t.parquet"
-    pq.write_table(pa.table({"id": list(range(12)), "body": [r[2] for r in rows], "category": [r[0] for r in rows]}),
-                   parquet)
+    pq.write_table(
+        pa.table({"id": list(range(12)), "body": [r[2] for r in rows], "category": [r[0] for r in rows]}), parquet
+    )
     pds = load(parquet)
     assert pds.report.format == "parquet" and pds.classes == ["neg", "pos"] and pds.train.texts[0] == rows[0][2]
     assert preview_table(parquet).suggested_label_column == "category"
@@ -276,11 +316,14 @@ def write_phrases(path: Path, n=120) -> Path:
 def test_phrase_level_validation_leak_is_detected(tmp_path):
     ds = load(write_phrases(tmp_path / "phrases.tsv"))
     splits = make_splits(ds, validation_fraction=0.2, test_fraction=0.2, seed=1)
-    assert any("sampled validation texts occur inside training texts" in w and "data.validation_path" in w
-               for w in splits.warnings)
+    assert any(
+        "sampled validation texts occur inside training texts" in w and "data.validation_path" in w
+        for w in splits.warnings
+    )
     plain = load(write_news(tmp_path / "news.csv", n=60))
-    assert not any("occur inside" in w for w in make_splits(plain, validation_fraction=0.2, test_fraction=0.2,
-                                                            seed=1).warnings)
+    assert not any(
+        "occur inside" in w for w in make_splits(plain, validation_fraction=0.2, test_fraction=0.2, seed=1).warnings
+    )
 
 
 def test_given_validation_file_is_the_validation_split(tmp_path):
@@ -333,7 +376,7 @@ def test_html_is_stripped_by_default_when_common_and_counted(tmp_path):
 
 def test_strip_html_rules():
     assert strip_html("one<br />two &amp; three &#39;four&#39;") == "one two & three 'four'"
-    assert strip_html("it #39;s quot;fine quot;") == "it 's \"fine \""
+    assert strip_html("it #39;s quot;fine quot;") == 'it \'s "fine "'
     assert strip_html("a < b and c > d") == "a < b and c > d"
     assert looks_like_html(["x <p>y</p>"] * 5 + ["plain"] * 95)
     assert not looks_like_html(["x <p>y</p>"] * 2 + ["plain"] * 98)
@@ -341,8 +384,9 @@ def test_strip_html_rules():
 
 def test_rows_emptied_by_cleaning_are_counted_as_such(tmp_path):
     path = tmp_path / "d.tsv"
-    path.write_text("label\ttext\n" + "a\t<br /><br />\n" + "".join(f"{lab}\t<i>text {i}</i>\n"
-                                                                    for i, lab in enumerate("abab")))
+    path.write_text(
+        "label\ttext\n" + "a\t<br /><br />\n" + "".join(f"{lab}\t<i>text {i}</i>\n" for i, lab in enumerate("abab"))
+    )
     ds = load(path, strip_html=True)
     assert ds.report.empty_dropped == 1 and ds.report.empty_after_cleaning == 1
     kept = load(path, strip_html=True, drop_empty=False)
@@ -364,8 +408,13 @@ def test_statistics_use_the_training_tokenizer():
 
 
 def test_plural():
-    assert [plural(1, "class"), plural(2, "class"), plural(1, "file"), plural(3, "file"), plural(2, "entry")] == \
-        ["1 class", "2 classes", "1 file", "3 files", "2 entries"]
+    assert [plural(1, "class"), plural(2, "class"), plural(1, "file"), plural(3, "file"), plural(2, "entry")] == [
+        "1 class",
+        "2 classes",
+        "1 file",
+        "3 files",
+        "2 entries",
+    ]
 
 
 def test_one_file_per_class_inside_an_archive(tmp_path):

@@ -5,8 +5,7 @@ from collections import Counter
 
 import pytest
 
-from embedstudio.core.datasets import (Dataset, ImportReport, TextTable, dataset_statistics, make_splits,
-                                       preview_table)
+from embedstudio.core.datasets import Dataset, ImportReport, TextTable, dataset_statistics, make_splits, preview_table
 from embedstudio.core.jobs import RecordingReporter
 
 
@@ -118,8 +117,10 @@ def test_textable_subset_and_length_check():
 # ---- preview --------------------------------------------------------------------------------
 def test_preview_csv_suggests_columns(tmp_path):
     path = tmp_path / "p.csv"
-    path.write_text("id,headline,topic\n" + "".join(f"{i},A fairly long headline number {i},{'xy'[i % 2]}\n"
-                                                    for i in range(80)), encoding="utf-8")
+    path.write_text(
+        "id,headline,topic\n" + "".join(f"{i},A fairly long headline number {i},{'xy'[i % 2]}\n" for i in range(80)),
+        encoding="utf-8",
+    )
     pv = preview_table(path, n=10)
     assert pv.columns == ["id", "headline", "topic"] and len(pv.rows) == 10
     assert pv.has_header and pv.delimiter == "," and pv.format == "csv"
@@ -139,8 +140,7 @@ def test_preview_headerless_tsv_suggests_by_content(tmp_path):
 
 def test_preview_jsonl_fasttext_and_folders(tmp_path):
     jl = tmp_path / "d.jsonl"
-    jl.write_text("\n".join(json.dumps({"label": i % 2, "sentence": f"words {i}", "extra": True})
-                            for i in range(5)))
+    jl.write_text("\n".join(json.dumps({"label": i % 2, "sentence": f"words {i}", "extra": True}) for i in range(5)))
     pv = preview_table(jl)
     assert pv.columns == ["label", "sentence", "extra"] and pv.rows[1] == ["1", "words 1", "true"]
     assert (pv.suggested_text_column, pv.suggested_label_column) == ("sentence", "label")

@@ -9,21 +9,27 @@ import pytest
 from embedstudio.core.config import DataConfig, RunConfig
 from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import (
-    evaluate_predictions, evaluate_run, load_run_model, misclassified, predict_texts,
+    evaluate_predictions,
+    evaluate_run,
+    load_run_model,
+    misclassified,
+    predict_texts,
 )
-from embedstudio.core.jobs import CancelToken, Cancelled, RecordingReporter
+from embedstudio.core.jobs import Cancelled, CancelToken, RecordingReporter
 from embedstudio.core.training import train
 
 CLASSES = ["a", "b", "c"]
 Y_TRUE = ["a", "a", "b", "b", "c", "c"]
-PROBA = np.array([
-    [0.9, 0.05, 0.05],   # a -> a
-    [0.2, 0.7, 0.1],     # a -> b (confident error)
-    [0.1, 0.8, 0.1],     # b -> b
-    [0.1, 0.8, 0.1],     # b -> b
-    [0.3, 0.2, 0.5],     # c -> c
-    [0.4, 0.35, 0.25],   # c -> a (hesitant error)
-])
+PROBA = np.array(
+    [
+        [0.9, 0.05, 0.05],  # a -> a
+        [0.2, 0.7, 0.1],  # a -> b (confident error)
+        [0.1, 0.8, 0.1],  # b -> b
+        [0.1, 0.8, 0.1],  # b -> b
+        [0.3, 0.2, 0.5],  # c -> c
+        [0.4, 0.35, 0.25],  # c -> a (hesitant error)
+    ]
+)
 
 
 def test_metrics_by_hand():
@@ -35,7 +41,7 @@ def test_metrics_by_hand():
     assert b["precision"] == pytest.approx(2 / 3) and b["recall"] == 1.0 and b["f1"] == pytest.approx(0.8)
     assert (c["precision"], c["recall"]) == (1.0, 0.5) and c["f1"] == pytest.approx(2 / 3)
     assert report["macro_f1"] == pytest.approx((0.5 + 0.8 + 2 / 3) / 3)
-    assert report["weighted_f1"] == pytest.approx(report["macro_f1"])   # equal supports
+    assert report["weighted_f1"] == pytest.approx(report["macro_f1"])  # equal supports
     assert report["classes"] == CLASSES and report["n_samples"] == 6
     assert "leakage_warning" not in report
     json.dumps(report)
@@ -61,13 +67,19 @@ def test_misclassified_most_confident_first():
     texts = [f"t{i}" for i in range(6)]
     rows = misclassified(texts, Y_TRUE, PROBA, CLASSES, [f"f{i}" for i in range(6)])
     assert [r["text"] for r in rows] == ["t1", "t5"]
-    assert rows[0] == {"text": "t1", "true": "a", "predicted": "b", "confidence": 0.7, "true_probability": 0.2,
-                       "source": "f1"}
+    assert rows[0] == {
+        "text": "t1",
+        "true": "a",
+        "predicted": "b",
+        "confidence": 0.7,
+        "true_probability": 0.2,
+        "source": "f1",
+    }
     assert misclassified(texts, Y_TRUE, PROBA, CLASSES, None, limit=1)[0]["source"] == ""
     assert len(misclassified(texts, Y_TRUE, PROBA, CLASSES, None, limit=1)) == 1
 
 
-WORDS = {"pos": "good great fine lovely".split(), "neg": "bad awful poor dull".split()}
+WORDS = {"pos": ["good", "great", "fine", "lovely"], "neg": ["bad", "awful", "poor", "dull"]}
 
 
 def write_csv(path, n, seed, labels=("neg", "pos")):
@@ -207,8 +219,9 @@ def test_predict_flags_empty_truncated_and_unknown_text(run_dir):
     from embedstudio.core.evaluation import predict_detailed
 
     long_text = " ".join(["good"] * 25)  # sequence_length is 10
-    empty, long, foreign, fine = predict_detailed(run_dir, ["  ?! ", long_text, "le film est une merveille absolue",
-                                                            "good great lovely"])
+    empty, long, foreign, fine = predict_detailed(
+        run_dir, ["  ?! ", long_text, "le film est une merveille absolue", "good great lovely"]
+    )
     assert empty["flags"] == ["empty"]  # punctuation only: nothing word-like, whatever the tokenizer makes of it
     assert long["flags"] == ["truncated: 15 of 25 tokens ignored"] and long["ignored"] == 15
     assert foreign["flags"] == ["oov: 83% of tokens unknown"] and foreign["unknown"] == 5  # 'film' is known
@@ -220,10 +233,12 @@ def make_supervised_fasttext(tmp_path, labels=("neg", "pos")):
     rng = random.Random(0)
     corpus = tmp_path / "ft.txt"
     words = {labels[0]: WORDS["neg"], labels[1]: WORDS["pos"]}
-    corpus.write_text("".join(f"__label__{lab} " + " ".join(rng.choice(words[lab]) for _ in range(6)) + "\n"
-                              for lab in labels * 60))
-    model = fasttext.train_supervised(str(corpus), dim=8, epoch=10, minCount=1, verbose=0, seed=1, thread=1,
-                                      wordNgrams=2, bucket=300)
+    corpus.write_text(
+        "".join(f"__label__{lab} " + " ".join(rng.choice(words[lab]) for _ in range(6)) + "\n" for lab in labels * 60)
+    )
+    model = fasttext.train_supervised(
+        str(corpus), dim=8, epoch=10, minCount=1, verbose=0, seed=1, thread=1, wordNgrams=2, bucket=300
+    )
     model.save_model(str(tmp_path / "sup.bin"))
     model.quantize(input=str(corpus), retrain=False, cutoff=0, dsub=2, qnorm=False, verbose=0)
     model.save_model(str(tmp_path / "sup.ftz"))

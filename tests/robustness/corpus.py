@@ -52,20 +52,20 @@ FASTTEXT_MAGIC = struct.pack("<i", 793712314)
 @dataclass
 class Case:
     args: list[str]
-    code: int = 2                      # the exit code of a good outcome
-    words: tuple[str, ...] = ()        # key words (case-insensitive) expected in stdout + stderr
-    marker: Path | None = None         # must not exist afterwards (code execution)
+    code: int = 2  # the exit code of a good outcome
+    words: tuple[str, ...] = ()  # key words (case-insensitive) expected in stdout + stderr
+    marker: Path | None = None  # must not exist afterwards (code execution)
     check: Callable[[str], bool] | None = None  # extra check of stdout for a good outcome
     timeout: float = 90.0
     before: list[list[str]] = field(default_factory=list)  # commands run first (e.g. fill the cache)
-    between: Callable[[], None] | None = None               # runs after ``before``, before ``args``
+    between: Callable[[], None] | None = None  # runs after ``before``, before ``args``
 
 
 @dataclass
 class Spec:
     name: str
-    kind: str          # vectors | datasets | archives | configs | runs
-    owner: str         # the area that owns the fix: robustness | datasets | evaluation
+    kind: str  # vectors | datasets | archives | configs | runs
+    owner: str  # the area that owns the fix: robustness | datasets | evaluation
     build: Callable[[Path], Case]
 
 
@@ -76,6 +76,7 @@ def case(kind: str, owner: str = "robustness"):
     def register(fn: Callable[[Path], Case]) -> Callable[[Path], Case]:
         CASES.append(Spec(fn.__name__.removeprefix("c_"), kind, owner, fn))
         return fn
+
     return register
 
 
@@ -115,21 +116,40 @@ def _tar_gz(path: Path, members: dict[str, bytes]) -> Path:
 
 
 def _docs(n: int = 6) -> dict[str, bytes]:
-    return {f"ds/{label}/{i}.txt": f"{label} document {i} with words".encode()
-            for label in ("pos", "neg") for i in range(n)}
+    return {
+        f"ds/{label}/{i}.txt": f"{label} document {i} with words".encode() for label in ("pos", "neg") for i in range(n)
+    }
 
 
 def _toml(path: Path, body: str, *, bom: bool = False) -> Path:
-    base = ('[data]\npath = "data"\n[embedding]\nmode = "scratch"\n[training]\nepochs = 1\n')
+    base = '[data]\npath = "data"\n[embedding]\nmode = "scratch"\n[training]\nepochs = 1\n'
     text = body if body.startswith("#full") else base + body
     return _w(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode())
 
 
-def _fasttext_header(*, dim=10, ws=5, epoch=5, min_count=1, neg=5, word_ngrams=1, loss=2, model=2, bucket=100,
-                     minn=3, maxn=6, lr_update=100, t=1e-4, entries=2, nwords=2, nlabels=0) -> bytes:
+def _fasttext_header(
+    *,
+    dim=10,
+    ws=5,
+    epoch=5,
+    min_count=1,
+    neg=5,
+    word_ngrams=1,
+    loss=2,
+    model=2,
+    bucket=100,
+    minn=3,
+    maxn=6,
+    lr_update=100,
+    t=1e-4,
+    entries=2,
+    nwords=2,
+    nlabels=0,
+) -> bytes:
     out = FASTTEXT_MAGIC + struct.pack("<i", 12)
-    out += struct.pack("<12id", dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn,
-                       lr_update, t)
+    out += struct.pack(
+        "<12id", dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn, lr_update, t
+    )
     out += struct.pack("<3iqq", entries, nwords, nlabels, 10, 0)
     return out
 
@@ -157,8 +177,11 @@ def c_pickle_named_kv(d: Path) -> Case:
 @case("vectors")
 def c_pickle_named_txt(d: Path) -> Case:
     m = d / "ran"
-    return Case(["vectors", "neighbors", str(_w(d / "glove.txt", hostile_pickle(m))), "cat"],
-                words=("pickle", "--trust-pickle"), marker=m)
+    return Case(
+        ["vectors", "neighbors", str(_w(d / "glove.txt", hostile_pickle(m))), "cat"],
+        words=("pickle", "--trust-pickle"),
+        marker=m,
+    )
 
 
 @case("vectors")
@@ -205,16 +228,18 @@ def c_vec_header_dim_smaller_than_rows(d: Path) -> Case:
 def c_bin_first_row_zeros(d: Path) -> Case:
     m = _matrix()
     m[0] = 0
-    return Case(_vinfo(_w(d / "v.bin", word2vec_binary_bytes(["</s>"] + WORDS[1:], m))), code=0,
-                words=("vocabulary: 6 words", "dimension: 4"))
+    return Case(
+        _vinfo(_w(d / "v.bin", word2vec_binary_bytes(["</s>"] + WORDS[1:], m))),
+        code=0,
+        words=("vocabulary: 6 words", "dimension: 4"),
+    )
 
 
 @case("vectors")
 def c_bin_first_row_nan(d: Path) -> Case:
     m = _matrix()
     m[0, 1] = np.nan
-    return Case(_vinfo(_w(d / "v.bin", word2vec_binary_bytes(WORDS, m))), code=0,
-                words=("vocabulary: 6 words", "NaN"))
+    return Case(_vinfo(_w(d / "v.bin", word2vec_binary_bytes(WORDS, m))), code=0, words=("vocabulary: 6 words", "NaN"))
 
 
 @case("vectors")
@@ -299,8 +324,12 @@ def c_dev_zero_vectors(d: Path) -> Case:
 @case("vectors")
 def c_huge_word(d: Path) -> Case:
     data = glove_bytes() + b"x" * 300_000 + b" 0.1 0.2 0.3 0.4\n"
-    return Case(_vinfo(_w(d / "v.txt", data)), code=0, words=("vocabulary: 4 words", "longer than"),
-                check=lambda out: len(out) < 5000)
+    return Case(
+        _vinfo(_w(d / "v.txt", data)),
+        code=0,
+        words=("vocabulary: 4 words", "longer than"),
+        check=lambda out: len(out) < 5000,
+    )
 
 
 @case("vectors")
@@ -340,12 +369,14 @@ def c_zip_two_members(d: Path) -> Case:
 def c_zip_bomb_fasttext(d: Path) -> Case:
     # A fastText magic followed by 256 MiB of zeros: the header is invalid; nothing may be unpacked first.
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("model.bin", "w", force_zip64=True) as fh:
-            fh.write(FASTTEXT_MAGIC + struct.pack("<i", 12))
-            block = bytes(1 << 20)
-            for _ in range(256):
-                fh.write(block)
+    with (
+        zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf,
+        zf.open("model.bin", "w", force_zip64=True) as fh,
+    ):
+        fh.write(FASTTEXT_MAGIC + struct.pack("<i", 12))
+        block = bytes(1 << 20)
+        for _ in range(256):
+            fh.write(block)
     return Case(_vinfo(_w(d / "v.zip", buf.getvalue())), words=("fastText", "dim"), timeout=60)
 
 
@@ -361,8 +392,10 @@ def c_fasttext_negative_dim(d: Path) -> Case:
 
 @case("vectors")
 def c_fasttext_huge_vocabulary(d: Path) -> Case:
-    return Case(_vinfo(_w(d / "m.bin", _fasttext_header(entries=2_000_000_000, nwords=2_000_000_000) + bytes(64))),
-                words=("words",))
+    return Case(
+        _vinfo(_w(d / "m.bin", _fasttext_header(entries=2_000_000_000, nwords=2_000_000_000) + bytes(64))),
+        words=("words",),
+    )
 
 
 @case("vectors")
@@ -393,8 +426,9 @@ def c_neighbors_k_zero(d: Path) -> Case:
 
 @case("vectors")
 def c_analogy_k_negative(d: Path) -> Case:
-    return Case(["vectors", "analogy", str(_w(d / "v.txt", glove_bytes())), "the", "cat", "sat", "-k", "-3"],
-                words=("-k",))
+    return Case(
+        ["vectors", "analogy", str(_w(d / "v.txt", glove_bytes())), "the", "cat", "sat", "-k", "-3"], words=("-k",)
+    )
 
 
 @case("vectors")
@@ -406,7 +440,10 @@ def c_unknown_format_option(d: Path) -> Case:
 def _cache_case(d: Path, damage: Callable[[Path], None]) -> Case:
     words = [f"w{i}" for i in range(50)]
     m = _matrix(50, 8)
-    src = _w(d / "v.txt", "".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m, strict=False)))
+    src = _w(
+        d / "v.txt",
+        "".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m, strict=False)),
+    )
     a, b = m[3], m[5]
     expected = float(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))
     cache_root = d / "home" / "cache"
@@ -417,9 +454,14 @@ def _cache_case(d: Path, damage: Callable[[Path], None]) -> Case:
             raise RuntimeError("the first load left no cache entry")
         damage(entries[0].parent)
 
-    return Case(["vectors", "similarity", str(src), "w3", "w5"], code=0, words=(),
-                check=lambda out: abs(float(out.strip().splitlines()[-1]) - expected) < 1e-3,
-                before=[["vectors", "info", str(src)]], between=corrupt)
+    return Case(
+        ["vectors", "similarity", str(src), "w3", "w5"],
+        code=0,
+        words=(),
+        check=lambda out: abs(float(out.strip().splitlines()[-1]) - expected) < 1e-3,
+        before=[["vectors", "info", str(src)]],
+        between=corrupt,
+    )
 
 
 @case("vectors")
@@ -431,6 +473,7 @@ def c_cache_flipped_matrix_bytes(d: Path) -> Case:
             data[i] ^= 0x55
         data[-(47 * 32) + 3] ^= 0x55  # the exponent byte of row 3 (w3)
         p.write_bytes(bytes(data))
+
     return _cache_case(d, damage)
 
 
@@ -443,6 +486,7 @@ def c_cache_swapped_words(d: Path) -> Case:
                 words = data.split(b"\n")
                 words[3], words[4] = words[4], words[3]
                 p.write_bytes(b"\n".join(words))
+
     return _cache_case(d, damage)
 
 
@@ -452,6 +496,7 @@ def c_cache_npy_header_shape(d: Path) -> Case:
         p = entry / "matrix.npy"
         data = p.read_bytes()
         p.write_bytes(data.replace(b"(50, 8)", b"(50, 4)", 1))
+
     return _cache_case(d, damage)
 
 
@@ -464,6 +509,7 @@ def c_cache_bad_meta_field(d: Path) -> Case:
         info["meta"]["warnings"] = 5
         info["meta"]["duplicate_examples"] = None
         p.write_text(json.dumps(info))
+
     return _cache_case(d, damage)
 
 
@@ -482,8 +528,12 @@ def c_folder_symlink_to_outside_file(d: Path) -> Case:
     root = _folder_dataset(d / "data")
     _w(d / "secret.txt", "root:x:0:0:SECRET")
     os.symlink(d / "secret.txt", root / "pos" / "passwd.txt")
-    return Case(_dinfo(root, "--format", "folders"), code=0, words=("symbolic link", "outside"),
-                check=lambda out: "SECRET" not in out and re.search(r"^\s+pos\s+6$", out, re.M) is not None)
+    return Case(
+        _dinfo(root, "--format", "folders"),
+        code=0,
+        words=("symbolic link", "outside"),
+        check=lambda out: "SECRET" not in out and re.search(r"^\s+pos\s+6$", out, re.M) is not None,
+    )
 
 
 @case("datasets")
@@ -491,8 +541,9 @@ def c_folder_class_is_symlink_out(d: Path) -> Case:
     root = _folder_dataset(d / "data")
     _w(d / "etc" / "shadow.txt", "secret")
     os.symlink(d / "etc", root / "etc")
-    return Case(_dinfo(root, "--format", "folders"), code=0, words=("symbolic link",),
-                check=lambda out: "classes (2)" in out)
+    return Case(
+        _dinfo(root, "--format", "folders"), code=0, words=("symbolic link",), check=lambda out: "classes (2)" in out
+    )
 
 
 @case("datasets")
@@ -656,8 +707,9 @@ def c_tar_symlink_member(d: Path) -> Case:
 
 @case("archives")
 def c_tar_not_gzip_inside(d: Path) -> Case:
-    return Case(_dinfo(_w(d / "ds.tar.gz", gzip.compress(b"this is not a tar archive at all" * 40))),
-                words=("ds.tar.gz",))
+    return Case(
+        _dinfo(_w(d / "ds.tar.gz", gzip.compress(b"this is not a tar archive at all" * 40))), words=("ds.tar.gz",)
+    )
 
 
 @case("archives")
@@ -700,26 +752,29 @@ def c_config_seed_negative(d: Path) -> Case:
 
 @case("configs")
 def c_config_seed_too_big(d: Path) -> Case:
-    return Case(_train(_toml(d / "c.toml", f"seed = {2 ** 40}\n")), words=("training.seed",))
+    return Case(_train(_toml(d / "c.toml", f"seed = {2**40}\n")), words=("training.seed",))
 
 
 @case("configs")
 def c_config_encoding_rot13(d: Path) -> Case:
-    return Case(_train(_w(d / "c.toml", '[data]\npath = "data"\nencoding = "rot13"\n[embedding]\nmode = "scratch"\n')),
-                words=("data.encoding", "rot13"))
+    return Case(
+        _train(_w(d / "c.toml", '[data]\npath = "data"\nencoding = "rot13"\n[embedding]\nmode = "scratch"\n')),
+        words=("data.encoding", "rot13"),
+    )
 
 
 @case("configs")
 def c_config_encoding_hex(d: Path) -> Case:
-    return Case(_train(_w(d / "c.toml", '[data]\npath = "data"\nencoding = "hex"\n[embedding]\nmode = "scratch"\n')),
-                words=("data.encoding", "hex"))
+    return Case(
+        _train(_w(d / "c.toml", '[data]\npath = "data"\nencoding = "hex"\n[embedding]\nmode = "scratch"\n')),
+        words=("data.encoding", "hex"),
+    )
 
 
 @case("configs")
 def c_config_encoding_unknown(d: Path) -> Case:
     body = '[data]\npath = "data"\nencoding = "klingon-8"\n[embedding]\nmode = "scratch"\n'
-    return Case(_train(_w(d / "c.toml", body)),
-                words=("data.encoding", "klingon-8"))
+    return Case(_train(_w(d / "c.toml", body)), words=("data.encoding", "klingon-8"))
 
 
 @case("configs")
@@ -751,17 +806,22 @@ def c_config_not_utf8(d: Path) -> Case:
 
 @case("configs")
 def c_config_set_nan_override(d: Path) -> Case:
-    return Case(["train", str(_toml(d / "c.toml", "")), "--set", "data.test_fraction=NaN"],
-                words=("data.test_fraction",))
+    return Case(
+        ["train", str(_toml(d / "c.toml", "")), "--set", "data.test_fraction=NaN"], words=("data.test_fraction",)
+    )
 
 
 # ---- run folders -------------------------------------------------------------------------------
-def _run_dir(d: Path, *, status: str = "running", pid: int | None = None, model: bool = False,
-             report: bool = False) -> Path:
+def _run_dir(
+    d: Path, *, status: str = "running", pid: int | None = None, model: bool = False, report: bool = False
+) -> Path:
     run = d / "runs" / "20260101-000000-r"
     _w(run / "config.json", json.dumps({"name": "r"}))
-    desc = {"status": status, "created": "2026-01-01T00:00:00+00:00",
-            "environment": {"pid": pid if pid is not None else _dead_pid(), "hostname": socket.gethostname()}}
+    desc = {
+        "status": status,
+        "created": "2026-01-01T00:00:00+00:00",
+        "environment": {"pid": pid if pid is not None else _dead_pid(), "hostname": socket.gethostname()},
+    }
     _w(run / "description.json", json.dumps(desc))
     _w(run / "labels.json", json.dumps(["neg", "pos"]))
     if model:
@@ -780,15 +840,22 @@ def _dead_pid() -> int:
 @case("runs")
 def c_run_killed_shows_interrupted(d: Path) -> Case:
     run = _run_dir(d)
-    return Case(["runs", "--runs-dir", str(run.parent)], code=0,
-                check=lambda out: re.search(r"^interrupted\s", out, re.M) is not None)
+    return Case(
+        ["runs", "--runs-dir", str(run.parent)],
+        code=0,
+        check=lambda out: re.search(r"^interrupted\s", out, re.M) is not None,
+    )
 
 
 @case("runs")
 def c_run_killed_after_training_keeps_report(d: Path) -> Case:
     run = _run_dir(d, report=True)
-    return Case(["runs", "--runs-dir", str(run.parent)], code=0, words=("0.9000", "no model"),
-                check=lambda out: re.search(r"^interrupted\s", out, re.M) is not None)
+    return Case(
+        ["runs", "--runs-dir", str(run.parent)],
+        code=0,
+        words=("0.9000", "no model"),
+        check=lambda out: re.search(r"^interrupted\s", out, re.M) is not None,
+    )
 
 
 @case("runs")
@@ -796,8 +863,9 @@ def c_run_evaluations_symlink_out(d: Path) -> Case:
     run = _run_dir(d, status="completed")
     (d / "elsewhere").mkdir()
     os.symlink(d / "elsewhere", run / "evaluations")
-    return Case(["evaluate", str(run), str(_folder_dataset(d / "data"))], words=("symbolic link", "outside"),
-                check=None)
+    return Case(
+        ["evaluate", str(run), str(_folder_dataset(d / "data"))], words=("symbolic link", "outside"), check=None
+    )
 
 
 @case("runs")
@@ -811,7 +879,7 @@ def c_run_model_symlink_out(d: Path) -> Case:
 @case("runs")
 def c_run_description_corrupt(d: Path) -> Case:
     run = _run_dir(d)
-    (run / "description.json").write_bytes(b"{\"status\": \"runn")
+    (run / "description.json").write_bytes(b'{"status": "runn')
     return Case(["runs", "--runs-dir", str(run.parent)], code=0, words=(str(run.name),))
 
 
@@ -825,9 +893,11 @@ def c_run_truncated_model(d: Path) -> Case:
 def c_run_labels_wrong_length(d: Path) -> Case:
     # A real two-class model (a tiny scratch run trained first), whose labels.json is then given 7 names.
     _folder_dataset(d / "data", n=10)
-    body = (f'name = "r"\nruns_dir = "{d / "trained"}"\n[data]\npath = "{d / "data"}"\n'
-            '[embedding]\nmode = "scratch"\ndim = 4\n[model]\npreset = "average"\n'
-            '[training]\nepochs = 1\n')
+    body = (
+        f'name = "r"\nruns_dir = "{d / "trained"}"\n[data]\npath = "{d / "data"}"\n'
+        '[embedding]\nmode = "scratch"\ndim = 4\n[model]\npreset = "average"\n'
+        "[training]\nepochs = 1\n"
+    )
     config = _w(d / "c.toml", body)
     run = d / "runs" / "r"
 
@@ -837,8 +907,13 @@ def c_run_labels_wrong_length(d: Path) -> Case:
         trained.rename(run)
         (run / "labels.json").write_text(json.dumps(["a", "b", "c", "d", "e", "f", "g"]))
 
-    return Case(["predict", str(run), "x"], words=("labels.json", "7 class names", "2 outputs"),
-                before=[_train(config)], between=relabel, timeout=180)
+    return Case(
+        ["predict", str(run), "x"],
+        words=("labels.json", "7 class names", "2 outputs"),
+        before=[_train(config)],
+        between=relabel,
+        timeout=180,
+    )
 
 
 @case("runs", owner="evaluation")
@@ -856,8 +931,10 @@ def c_predict_top_zero(d: Path) -> Case:
 @case("runs", owner="evaluation")
 def c_predict_latin1_file(d: Path) -> Case:
     run = _run_dir(d, status="completed")
-    return Case(["predict", str(run), "--file", str(_w(d / "t.txt", "caf\xe9 cr\xe8me\n".encode("latin-1")))],
-                words=("model.keras",))
+    return Case(
+        ["predict", str(run), "--file", str(_w(d / "t.txt", "caf\xe9 cr\xe8me\n".encode("latin-1")))],
+        words=("model.keras",),
+    )
 
 
 @case("runs")
@@ -912,8 +989,16 @@ def run_case(spec: Spec, workdir: Path, *, root: Path = ROOT, python: str = sys.
     start = time.perf_counter()
 
     def call(args: list[str]) -> subprocess.CompletedProcess:
-        return subprocess.run([python, "-m", "embedstudio", *args], env=env, capture_output=True, text=True,
-                              errors="replace", timeout=case_.timeout, stdin=subprocess.DEVNULL, cwd=workdir)
+        return subprocess.run(
+            [python, "-m", "embedstudio", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=case_.timeout,
+            stdin=subprocess.DEVNULL,
+            cwd=workdir,
+        )
 
     try:
         for args in case_.before:
@@ -965,15 +1050,33 @@ def main(argv: list[str] | None = None) -> int:
             result = run_case(spec, Path(tmp) / f"case{number:03d}", root=args.root.resolve(), python=args.python)
             results.append(result)
             if args.verbose:
-                print(f"{result.outcome:<15} {spec.kind:<9} {spec.owner:<11} {spec.name:<42} {result.seconds:5.1f}s "
-                      f"{result.detail}", flush=True)
-    print(f"robustness corpus: {len(results)} cases against {args.root.resolve()} "
-          f"({time.perf_counter() - started:.0f} s)")
+                print(
+                    f"{result.outcome:<15} {spec.kind:<9} {spec.owner:<11} {spec.name:<42} {result.seconds:5.1f}s "
+                    f"{result.detail}",
+                    flush=True,
+                )
+    print(
+        f"robustness corpus: {len(results)} cases against {args.root.resolve()} ({time.perf_counter() - started:.0f} s)"
+    )
     print(table(results))
     if args.json:
-        args.json.write_text(json.dumps([{"name": r.spec.name, "kind": r.spec.kind, "owner": r.spec.owner,
-                                          "outcome": r.outcome, "code": r.code, "detail": r.detail,
-                                          "seconds": round(r.seconds, 2)} for r in results], indent=1))
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        "name": r.spec.name,
+                        "kind": r.spec.kind,
+                        "owner": r.spec.owner,
+                        "outcome": r.outcome,
+                        "code": r.code,
+                        "detail": r.detail,
+                        "seconds": round(r.seconds, 2),
+                    }
+                    for r in results
+                ],
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -26,8 +26,9 @@ class _Payload:
 def hostile_pickle(marker: Path) -> bytes:
     """A protocol-4 pickle that names gensim in its first bytes (so it is detected as a gensim model)
     and runs ``os.mkdir(marker)`` when loaded."""
-    return pickle.dumps({"__class__": "gensim.models.keyedvectors.KeyedVectors", "payload": _Payload(marker)},
-                        protocol=4)
+    return pickle.dumps(
+        {"__class__": "gensim.models.keyedvectors.KeyedVectors", "payload": _Payload(marker)}, protocol=4
+    )
 
 
 def glove_bytes(words=("the", "cat", "sat", "mat"), dim: int = 4, seed: int = 0) -> bytes:
@@ -45,15 +46,29 @@ def word2vec_binary_bytes(words, matrix: np.ndarray, *, newline: bool = True) ->
 
 def cli_env(tmp_home: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0",
-               XDG_CONFIG_HOME=str(tmp_home / "config"), XDG_CACHE_HOME=str(tmp_home / "cache"),
-               XDG_DATA_HOME=str(tmp_home / "data"), EMBEDSTUDIO_HOME=str(tmp_home / "embedstudio"))
+    env.update(
+        PYTHONPATH=str(ROOT),
+        QT_QPA_PLATFORM="offscreen",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONHASHSEED="0",
+        XDG_CONFIG_HOME=str(tmp_home / "config"),
+        XDG_CACHE_HOME=str(tmp_home / "cache"),
+        XDG_DATA_HOME=str(tmp_home / "data"),
+        EMBEDSTUDIO_HOME=str(tmp_home / "embedstudio"),
+    )
     return env
 
 
-def run_cli(args, tmp_home: Path, *, timeout: float = 120, python: str = sys.executable,
-            root: Path = ROOT) -> subprocess.CompletedProcess:
+def run_cli(
+    args, tmp_home: Path, *, timeout: float = 120, python: str = sys.executable, root: Path = ROOT
+) -> subprocess.CompletedProcess:
     env = cli_env(tmp_home)
     env["PYTHONPATH"] = str(root)
-    return subprocess.run([python, "-m", "embedstudio", *map(str, args)], env=env, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [python, "-m", "embedstudio", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )

@@ -35,8 +35,12 @@ def test_leakage_check_finds_named_classes_and_lists_only_a_few():
     warning = checks.leakage_warnings(t, classes, "train")[-1]
     assert "and 37 more" in warning and warning.count("'") == 10  # five names shown
     # "comp.graphics" must appear with its dot: 'comp graphics' is another text.
-    assert checks._classes_named_in_text(_table([("comp graphics news", "comp.graphics")] * 3
-                                                + [("other", "b")] * 3), ["comp.graphics", "b"]) == []
+    assert (
+        checks._classes_named_in_text(
+            _table([("comp graphics news", "comp.graphics")] * 3 + [("other", "b")] * 3), ["comp.graphics", "b"]
+        )
+        == []
+    )
 
 
 def test_a_huge_word_is_skipped_and_the_message_stays_short(tmp_path):
@@ -53,7 +57,9 @@ def test_cache_verify_finds_and_removes_a_damaged_entry(tmp_path):
     src = tmp_path / "v.txt"
     words = [f"w{i}" for i in range(20)]
     m = np.random.default_rng(1).standard_normal((20, 4)).astype(np.float32)
-    src.write_text("".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m, strict=False)))
+    src.write_text(
+        "".join(w + " " + " ".join(f"{x:.6f}" for x in row) + "\n" for w, row in zip(words, m, strict=False))
+    )
     home = tmp_path / "home"
     assert run_cli(["vectors", "info", src], home).returncode == 0
     ok = run_cli(["vectors", "cache", "--verify"], home)

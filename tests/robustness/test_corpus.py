@@ -13,10 +13,23 @@ import pytest
 from .corpus import CASES, run_case
 
 # Commands that import TensorFlow (model loading, tokenizer statistics): seconds each.
-SLOW = {"folder_symlink_to_outside_file", "folder_class_is_symlink_out", "csv_headerless_first_row_kept",
-        "tar_gz_bomb", "zip_bomb_dataset", "tar_symlink_member", "run_evaluations_symlink_out",
-        "run_model_symlink_out", "run_truncated_model", "run_labels_wrong_length", "predict_top_zero",
-        "predict_latin1_file", "predict_no_text", "run_folder_missing", "dialogue_not_stripped"}
+SLOW = {
+    "folder_symlink_to_outside_file",
+    "folder_class_is_symlink_out",
+    "csv_headerless_first_row_kept",
+    "tar_gz_bomb",
+    "zip_bomb_dataset",
+    "tar_symlink_member",
+    "run_evaluations_symlink_out",
+    "run_model_symlink_out",
+    "run_truncated_model",
+    "run_labels_wrong_length",
+    "predict_top_zero",
+    "predict_latin1_file",
+    "predict_no_text",
+    "run_folder_missing",
+    "dialogue_not_stripped",
+}
 
 # Open in other areas (issue 10 sections 2, 5 and 6), as strict xfails: none left.
 KNOWN_OPEN: dict[str, str] = {}

@@ -90,7 +90,9 @@ def test_kill_9_during_a_cache_write_leaves_no_entry_and_the_next_start_cleans_u
     words = [f"w{i}" for i in range(3000)]
     matrix = np.random.default_rng(0).standard_normal((3000, 16)).astype(np.float32)
     src = tmp_path / "v.txt"
-    src.write_text("".join(w + " " + " ".join(f"{x:.5f}" for x in row) + "\n" for w, row in zip(words, matrix, strict=False)))
+    src.write_text(
+        "".join(w + " " + " ".join(f"{x:.5f}" for x in row) + "\n" for w, row in zip(words, matrix, strict=False))
+    )
     flag = tmp_path / "written"
     env = cli_env(tmp_path / "home")
     child = subprocess.Popen([sys.executable, "-c", _SLOW_CACHE_WRITE, str(src), str(flag)], env=env)
@@ -123,8 +125,12 @@ def test_kill_9_during_training_reads_interrupted(tmp_path):
     cfg = tiny_cfg(tmp_path, epochs=500)
     save_config(cfg, tmp_path / "run.toml")
     env = cli_env(tmp_path / "home")
-    child = subprocess.Popen([sys.executable, "-m", "embedstudio", "train", str(tmp_path / "run.toml")], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "embedstudio", "train", str(tmp_path / "run.toml")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 300
         metrics = None
@@ -154,8 +160,9 @@ def _tmpfs(path: Path, size: str) -> bool:
     path.mkdir(parents=True, exist_ok=True)
     if shutil.which("mount") is None or os.geteuid() != 0:
         return False
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, text=True
+    )
     return done.returncode == 0
 
 
@@ -286,10 +293,12 @@ def test_fifos_and_devices_are_refused_before_opening(tmp_path):
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    for fn, kind in ((lambda: load_vectors(fifo), VectorFileError),
-                     (lambda: load_dataset(DataConfig(path=str(fifo))), DatasetError),
-                     (lambda: load_config(fifo), ConfigError),
-                     (lambda: load_vectors("/dev/zero"), VectorFileError)):
+    for fn, kind in (
+        (lambda: load_vectors(fifo), VectorFileError),
+        (lambda: load_dataset(DataConfig(path=str(fifo))), DatasetError),
+        (lambda: load_config(fifo), ConfigError),
+        (lambda: load_vectors("/dev/zero"), VectorFileError),
+    ):
         err = _within(20, fn)
         assert isinstance(err, kind) and "not a regular file" in str(err)
 
@@ -344,8 +353,14 @@ sys.exit(code)
 @pytest.mark.slow
 def test_the_whole_demo_runs_without_any_network_connection(tmp_path):
     env = cli_env(tmp_path / "home")
-    done = subprocess.run([sys.executable, "-c", _NO_NETWORK, str(tmp_path / "runs")], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_NETWORK, str(tmp_path / "runs")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert "ATTEMPTS 0" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.returncode == 0 and "network use" not in done.stderr
 

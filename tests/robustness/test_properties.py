@@ -28,9 +28,12 @@ from embedstudio.core.vectors import load_vectors  # noqa: E402
 from embedstudio.core.vectors.convert import write_vectors  # noqa: E402
 
 EXAMPLES = int(os.environ.get("EMBEDSTUDIO_FUZZ_EXAMPLES", "60"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="EMBEDSTUDIO_FUZZ_EXAMPLES" not in os.environ,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize="EMBEDSTUDIO_FUZZ_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Words as gensim can write and read them: no whitespace, no NUL, at most a few characters.
 WORD = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=8)
@@ -87,7 +90,7 @@ def mutated_vector_files(draw):
         elif kind == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         else:
-            del data[at:at + draw(st.integers(1, 8))]
+            del data[at : at + draw(st.integers(1, 8))]
     return bytes(data), fmt
 
 
@@ -163,8 +166,10 @@ def _load_dataset_only_user_errors(path, fmt="auto"):
 
 
 @FUZZ
-@given(data=st.binary(max_size=2000),
-       name=st.sampled_from(["d.csv", "d.tsv", "d.jsonl", "d.txt", "d.tar.gz", "d.zip", "d.tar"]))
+@given(
+    data=st.binary(max_size=2000),
+    name=st.sampled_from(["d.csv", "d.tsv", "d.jsonl", "d.txt", "d.tar.gz", "d.zip", "d.tar"]),
+)
 def test_dataset_readers_on_any_bytes_raise_only_user_errors(tmp_path_factory, data, name):
     path = tmp_path_factory.mktemp("ds") / name
     path.write_bytes(data)
@@ -174,9 +179,11 @@ def test_dataset_readers_on_any_bytes_raise_only_user_errors(tmp_path_factory, d
 @st.composite
 def damaged_archives(draw):
     # Each document has words of its own (a document that is only punctuation is rightly dropped as empty).
-    docs = {f"ds/{label}/{i}.txt": (f"{label} document {i} " + draw(st.text(max_size=40))).encode("utf-8",
-                                                                                                  "surrogatepass")
-            for label in ("a", "b") for i in range(draw(st.integers(1, 4)))}
+    docs = {
+        f"ds/{label}/{i}.txt": (f"{label} document {i} " + draw(st.text(max_size=40))).encode("utf-8", "surrogatepass")
+        for label in ("a", "b")
+        for i in range(draw(st.integers(1, 4)))
+    }
     kind = draw(st.sampled_from(["tar.gz", "zip"]))
     buf = io.BytesIO()
     if kind == "zip":

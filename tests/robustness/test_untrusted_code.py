@@ -21,7 +21,7 @@ def _hostile_files(tmp_path, marker):
     data = hostile_pickle(marker)
     files = {
         "vectors.kv": data,
-        "renamed.txt": data,              # named like text vectors
+        "renamed.txt": data,  # named like text vectors
         "model.kv.gz": gzip.compress(data),
         "model.bin.bz2": bz2.compress(data),
     }
@@ -47,8 +47,13 @@ def test_a_hostile_pickle_is_detected_but_never_loaded(tmp_path):
 def test_cli_refuses_a_pickle_in_every_vectors_command(tmp_path):
     marker = tmp_path / "code-ran"
     names = _hostile_files(tmp_path, marker)
-    for args in (["info", "vectors.kv"], ["neighbors", "renamed.txt", "cat"], ["similarity", "model.kv.gz", "a", "b"],
-                 ["analogy", "inside.zip", "a", "b", "c"], ["convert", "model.bin.bz2", "out.bin"]):
+    for args in (
+        ["info", "vectors.kv"],
+        ["neighbors", "renamed.txt", "cat"],
+        ["similarity", "model.kv.gz", "a", "b"],
+        ["analogy", "inside.zip", "a", "b", "c"],
+        ["convert", "model.bin.bz2", "out.bin"],
+    ):
         args = [args[0], str(tmp_path / args[1]), *args[2:]]
         if args[0] == "convert":
             args[-1] = str(tmp_path / "out.bin")
@@ -69,8 +74,9 @@ def test_trust_pickle_opens_a_real_gensim_file_and_convert_is_the_safe_route(tmp
     result = run_cli(["vectors", "info", tmp_path / "model.kv", "--trust-pickle"], tmp_path / "home")
     assert result.returncode == 0, result.stderr
     assert "vocabulary: 3 words" in result.stdout
-    result = run_cli(["vectors", "convert", tmp_path / "model.kv", tmp_path / "safe.bin", "--trust-pickle"],
-                     tmp_path / "home")
+    result = run_cli(
+        ["vectors", "convert", tmp_path / "model.kv", tmp_path / "safe.bin", "--trust-pickle"], tmp_path / "home"
+    )
     assert result.returncode == 0, result.stderr
     wv = load_vectors(tmp_path / "safe.bin")  # no trust needed: word2vec binary carries no code
     assert wv.info.format == "word2vec_binary" and wv.words == ["a", "b", "c"]
@@ -126,8 +132,9 @@ def test_folder_dataset_skips_links_that_leave_the_root(tmp_path):
     (root / "stolen").symlink_to(secret_dir, target_is_directory=True)  # a class folder that is a link out
     (root / "pos" / "again.txt").symlink_to(root / "neg" / "0.txt")  # inside the root: still read
     reporter = RecordingReporter()
-    ds = load_dataset(DataConfig(path=str(root), format="folders", validation_fraction=0.0, test_fraction=0.2),
-                      reporter=reporter)
+    ds = load_dataset(
+        DataConfig(path=str(root), format="folders", validation_fraction=0.0, test_fraction=0.2), reporter=reporter
+    )
     texts = list(ds.train.texts) + list(ds.test.texts if ds.test is not None else [])
     assert not any("secret" in t or "private key" in t for t in texts)
     assert len(texts) == 13

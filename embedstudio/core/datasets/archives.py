@@ -29,11 +29,20 @@ from typing import BinaryIO
 from ..errors import DatasetError
 from ..fileio import human_bytes
 
-MAX_DOCUMENT_BYTES = 50 * 1024 * 1024      # one document; larger members are skipped with a warning
-MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024   # all documents of one archive together
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # one document; larger members are skipped with a warning
+MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024  # all documents of one archive together
 _TAIL_BYTES = 1 << 20
-_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, zlib.error, lzma.LZMAError,
-           NotImplementedError, RuntimeError, ValueError)
+_ERRORS = (
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 
 
 @dataclass
@@ -48,8 +57,10 @@ class ArchiveRead:
         if self.oversized:
             shown = ", ".join(f"{name} ({human_bytes(size)})" for name, size in self.oversized[:3])
             more = f" and {len(self.oversized) - 3} more" if len(self.oversized) > 3 else ""
-            out.append(f"{path}: {len(self.oversized)} files larger than {human_bytes(MAX_DOCUMENT_BYTES)} were "
-                       f"skipped as too large to be one document: {shown}{more}.")
+            out.append(
+                f"{path}: {len(self.oversized)} files larger than {human_bytes(MAX_DOCUMENT_BYTES)} were "
+                f"skipped as too large to be one document: {shown}{more}."
+            )
         if self.links:
             shown = ", ".join(self.links[:3]) + (", ..." if len(self.links) > 3 else "")
             out.append(f"{path}: {len(self.links)} links inside the archive were not followed ({shown}).")
@@ -60,13 +71,21 @@ def damaged(path: Path, err: BaseException) -> DatasetError:
     detail = str(err).strip() or type(err).__name__
     if len(detail) > 160:
         detail = detail[:160] + "..."
-    return DatasetError(f"{path}: the archive is damaged or incomplete ({detail}).",
-                        hint="The download was probably cut short or corrupted; download it again.")
+    return DatasetError(
+        f"{path}: the archive is damaged or incomplete ({detail}).",
+        hint="The download was probably cut short or corrupted; download it again.",
+    )
 
 
-def iter_members(path: Path, *, read: ArchiveRead | None = None, max_total_bytes: int = MAX_TOTAL_BYTES,
-                 max_document_bytes: int = MAX_DOCUMENT_BYTES, check_end: bool = True,
-                 progress: Callable[[float], None] | None = None) -> Iterator[tuple[str, bytes]]:
+def iter_members(
+    path: Path,
+    *,
+    read: ArchiveRead | None = None,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    check_end: bool = True,
+    progress: Callable[[float], None] | None = None,
+) -> Iterator[tuple[str, bytes]]:
     """(name, bytes) of every regular file in the archive at ``path``, checked as the module says.
 
     ``check_end=False`` is for a quick look at the first members (the caller stops early).
@@ -87,7 +106,8 @@ def iter_members(path: Path, *, read: ArchiveRead | None = None, max_total_bytes
                 f"{path}: the files in this archive add up to more than {human_bytes(max_total_bytes)} of text "
                 "(the ceiling for one dataset); it may be a decompression bomb.",
                 hint="If the data really is that large, raise the ceiling (data.max_bytes) or unpack it and "
-                     "use a smaller part.")
+                "use a smaller part.",
+            )
         return True
 
     try:
@@ -112,9 +132,11 @@ def _zip_members(path: Path, read: ArchiveRead, account, progress) -> Iterator[t
         declared = _declared_zip_entries(zf)
         if declared is not None and declared != len(zf.infolist()):
             # A damaged central directory (e.g. a comment length) hides members without any error.
-            raise DatasetError(f"{path}: the archive is damaged or incomplete: its directory lists "
-                               f"{len(zf.infolist()):,} files, but its end record announces {declared:,}.",
-                               hint="The download was probably corrupted; download it again.")
+            raise DatasetError(
+                f"{path}: the archive is damaged or incomplete: its directory lists "
+                f"{len(zf.infolist()):,} files, but its end record announces {declared:,}.",
+                hint="The download was probably corrupted; download it again.",
+            )
         for info in zf.infolist():
             progress(info.header_offset)
             if info.is_dir():
@@ -167,7 +189,7 @@ class _Tail(io.RawIOBase):
         if not data:
             self.ended = True
             return 0
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         self.tail += data
         self.offset += len(data)
         if len(self.tail) > 2 * _TAIL_BYTES:
@@ -180,11 +202,10 @@ class _Tail(io.RawIOBase):
         """Bytes ``start .. start + size`` if they are still remembered (shorter at the end of the data)."""
         if start < self.tail_start:
             return None
-        return bytes(self.tail[start - self.tail_start:start - self.tail_start + size])
+        return bytes(self.tail[start - self.tail_start : start - self.tail_start + size])
 
 
-def _tar_members(path: Path, read: ArchiveRead, account, check_end: bool, progress
-                 ) -> Iterator[tuple[str, bytes]]:
+def _tar_members(path: Path, read: ArchiveRead, account, check_end: bool, progress) -> Iterator[tuple[str, bytes]]:
     with open(path, "rb") as raw, _decompressed(raw) as inner:
         tail = _Tail(inner)
         with tarfile.open(fileobj=tail, mode="r|") as tf:
@@ -198,9 +219,11 @@ def _tar_members(path: Path, read: ArchiveRead, account, check_end: bool, progre
                 handle = tf.extractfile(member)
                 data = handle.read() if handle is not None else b""
                 if len(data) != member.size:
-                    raise DatasetError(f"{path}: the archive is damaged or incomplete: {member.name} ends after "
-                                       f"{len(data):,} of its {member.size:,} bytes.",
-                                       hint="The download was probably cut short; download it again.")
+                    raise DatasetError(
+                        f"{path}: the archive is damaged or incomplete: {member.name} ends after "
+                        f"{len(data):,} of its {member.size:,} bytes.",
+                        hint="The download was probably cut short; download it again.",
+                    )
                 yield member.name, data
             if not check_end:
                 return
@@ -215,8 +238,10 @@ def _check_tar_end(path: Path, tail: _Tail, end: int) -> None:
     block = tail.block(end, 512)
     if block is not None and (len(block) < 512 or block.strip(b"\x00")):
         what = "is cut off" if len(block) < 512 else "holds a damaged header"
-        raise DatasetError(f"{path}: the archive is damaged or incomplete: it {what} at byte {end:,} of the "
-                           "unpacked data, before its end-of-archive marker; the files after that were not read.",
-                           hint="The download was probably cut short or corrupted; download it again.")
+        raise DatasetError(
+            f"{path}: the archive is damaged or incomplete: it {what} at byte {end:,} of the "
+            "unpacked data, before its end-of-archive marker; the files after that were not read.",
+            hint="The download was probably cut short or corrupted; download it again.",
+        )
     while tail.read(1 << 20):  # the rest (padding): reading to the end makes gzip/bz2/xz check their CRC
         pass

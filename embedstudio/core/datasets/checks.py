@@ -15,9 +15,9 @@ from .model import TextTable, plural
 IMBALANCE_WARN_RATIO = 5.0
 SMALL_CLASS = 5
 LEAK_HEADER = "Newsgroups:"
-LEAK_SHARE = 0.10            # share of documents still carrying a Newsgroups: line
-LABEL_IN_TEXT_SHARE = 0.5    # share of a class's documents that contain the class name
-_LABEL_SAMPLE = 200          # documents per class inspected for the label-in-text check
+LEAK_SHARE = 0.10  # share of documents still carrying a Newsgroups: line
+LABEL_IN_TEXT_SHARE = 0.5  # share of a class's documents that contain the class name
+_LABEL_SAMPLE = 200  # documents per class inspected for the label-in-text check
 
 
 def imbalance_warnings(table: TextTable, classes: list[str], where: str) -> list[str]:
@@ -31,11 +31,14 @@ def imbalance_warnings(table: TextTable, classes: list[str], where: str) -> list
         warnings.append(
             f"{where}: the classes are imbalanced: {high_c!r} has {high:,} examples, {low_c!r} only {low:,} "
             f"({high / low:.1f}x). Accuracy will flatter the model; consider training.class_weights = true and "
-            "judge it by macro-F1.")
+            "judge it by macro-F1."
+        )
     small = [c for n, c in sorted(present) if n < SMALL_CLASS]
     if small:
-        warnings.append(f"{where}: classes with fewer than {SMALL_CLASS} examples: {', '.join(map(repr, small))}. "
-                        "They cannot be split into train/validation/test reliably.")
+        warnings.append(
+            f"{where}: classes with fewer than {SMALL_CLASS} examples: {', '.join(map(repr, small))}. "
+            "They cannot be split into train/validation/test reliably."
+        )
     return warnings
 
 
@@ -43,9 +46,11 @@ def kept_header_warnings(looks_like_mail: bool, stripped_headers: bool) -> list[
     """Mail headers (From:, Organization:, Newsgroups:) identify the class even when no line names it."""
     if not looks_like_mail or stripped_headers:
         return []
-    return ["The documents start with e-mail/news headers (From:, Subject:, Organization: ...), which often "
-            "identify the class: on 20 Newsgroups a linear model scores 0.86 with them and 0.70 without. "
-            "Set data.strip_headers = true (or leave it on auto) for honest results."]
+    return [
+        "The documents start with e-mail/news headers (From:, Subject:, Organization: ...), which often "
+        "identify the class: on 20 Newsgroups a linear model scores 0.86 with them and 0.70 without. "
+        "Set data.strip_headers = true (or leave it on auto) for honest results."
+    ]
 
 
 def leakage_warnings(table: TextTable, classes: list[str], where: str) -> list[str]:
@@ -57,13 +62,17 @@ def leakage_warnings(table: TextTable, classes: list[str], where: str) -> list[s
             warnings.append(
                 f"{where}: {with_header:,} of {n:,} documents contain a '{LEAK_HEADER}' header line, which names "
                 "the class (label leakage: 20 Newsgroups scores 0.86 with headers, 0.70 without). "
-                "Set data.strip_headers = true for honest results.")
+                "Set data.strip_headers = true for honest results."
+            )
     leaking = _classes_named_in_text(table, classes)
     if leaking:
-        shown = ", ".join(repr(c) for c in leaking[:5]) + (f" and {len(leaking) - 5:,} more" if len(leaking) > 5 else "")
+        shown = ", ".join(repr(c) for c in leaking[:5]) + (
+            f" and {len(leaking) - 5:,} more" if len(leaking) > 5 else ""
+        )
         warnings.append(
             f"{where}: most documents of {plural(len(leaking), 'class')} contain the class name itself ({shown}), "
-            "which leaks the label into the text. Strip headers or other metadata that names the class.")
+            "which leaks the label into the text. Strip headers or other metadata that names the class."
+        )
     return warnings
 
 
@@ -127,7 +136,7 @@ class _NameFinder:
         found: set[str] = set()
         for i, word in enumerate(words):
             for name, seq in self._by_first.get(word, ()):
-                if name not in found and tuple(words[i:i + len(seq)]) == seq and self._exact(name).search(text):
+                if name not in found and tuple(words[i : i + len(seq)]) == seq and self._exact(name).search(text):
                     found.add(name)
         return found
 
@@ -150,8 +159,10 @@ def cross_split_duplicate_warnings(train: TextTable, test: TextTable | None) -> 
     shared = sum(1 for t in test.texts if t in seen)
     if not shared:
         return []
-    return [f"{shared:,} test documents also appear word for word in the training data; test scores will be "
-            "optimistic. Remove them from one side."]
+    return [
+        f"{shared:,} test documents also appear word for word in the training data; test scores will be "
+        "optimistic. Remove them from one side."
+    ]
 
 
 def conflicting_label_warnings(table: TextTable, where: str) -> list[str]:
@@ -161,12 +172,16 @@ def conflicting_label_warnings(table: TextTable, where: str) -> list[str]:
     conflicting = sum(1 for labels in labels_of.values() if len(labels) > 1)
     if not conflicting:
         return []
-    return [f"{where}: {conflicting:,} distinct texts appear with more than one label; no model can get all "
-            "of them right."]
+    return [
+        f"{where}: {conflicting:,} distinct texts appear with more than one label; no model can get all of them right."
+    ]
 
 
 def fallback_warnings(entries: list[str], encoding: str) -> list[str]:
     if not entries:
         return []
-    return [f"{len(entries):,} {'file or line was' if len(entries) == 1 else 'files or lines were'} not valid {encoding} and were decoded as cp1252/latin-1 "
-            f"instead (first: {entries[0]}). Check data.encoding if the text looks wrong."]
+    return [
+        f"{len(entries):,} {'file or line was' if len(entries) == 1 else 'files or lines were'} not valid "
+        f"{encoding} and were decoded as cp1252/latin-1 instead (first: {entries[0]}). "
+        "Check data.encoding if the text looks wrong."
+    ]

@@ -25,14 +25,50 @@ from collections.abc import Sequence
 _HEADER_LINE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,60}:(?:\s|$)")
 # Field names of RFC 822/5322 mail and RFC 1036/5536 Usenet headers (lower case). A header block must
 # hold at least one: "Customer:" or "Q:" lines are not mail headers.
-MAIL_HEADER_NAMES = frozenset({
-    "from", "to", "cc", "bcc", "subject", "date", "sender", "reply-to", "message-id", "in-reply-to", "references",
-    "keywords", "comments", "received", "return-path", "resent-from", "resent-to", "resent-date",
-    "resent-message-id", "mime-version", "content-type", "content-transfer-encoding", "content-disposition",
-    "newsgroups", "path", "lines", "organization", "followup-to", "distribution", "expires", "approved", "summary",
-    "nntp-posting-host", "nntp-posting-date", "xref", "x-newsreader", "x-mailer", "x-sender", "x-originating-ip",
-    "originator",
-})
+MAIL_HEADER_NAMES = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "sender",
+        "reply-to",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "keywords",
+        "comments",
+        "received",
+        "return-path",
+        "resent-from",
+        "resent-to",
+        "resent-date",
+        "resent-message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "content-disposition",
+        "newsgroups",
+        "path",
+        "lines",
+        "organization",
+        "followup-to",
+        "distribution",
+        "expires",
+        "approved",
+        "summary",
+        "nntp-posting-host",
+        "nntp-posting-date",
+        "xref",
+        "x-newsreader",
+        "x-mailer",
+        "x-sender",
+        "x-originating-ip",
+        "originator",
+    }
+)
 # Folded header continuation lines start with whitespace; 20NG has messages whose first line is one.
 _CONTINUATION_LINE = re.compile(r"^[ \t]+\S")
 

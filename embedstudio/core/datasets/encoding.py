@@ -86,7 +86,7 @@ def check_text_bytes(data: bytes, encoding: str, source: str) -> None:
         nuls > 0 and nuls >= len(sample) // 4 and max(sample[0::2].count(0), sample[1::2].count(0)) >= 0.9 * nuls
     ):
         raise DatasetError(
-            f"{source}: this looks like UTF-16 text, not {encoding}. Set data.encoding = \"utf-16\" "
+            f'{source}: this looks like UTF-16 text, not {encoding}. Set data.encoding = "utf-16" '
             "(--encoding utf-16), or save the file as UTF-8."
         )
     raise DatasetError(

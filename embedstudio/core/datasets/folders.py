@@ -9,32 +9,44 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import DatasetError
 from ..fileio import is_inside, walk_files
 from ..jobs import CancelToken, Reporter, ThrottledProgress
 from .archives import ArchiveRead, iter_members
-from .detect import (LINES_PER_CLASS_MIN_LINES, MARKUP_SUFFIXES, UNLABELLED_NAMES, descend_wrappers, find_split_dirs,
-                     is_archive, is_note_file, lines_per_class_files, markup_error, split_role)
+from .detect import (
+    LINES_PER_CLASS_MIN_LINES,
+    MARKUP_SUFFIXES,
+    UNLABELLED_NAMES,
+    descend_wrappers,
+    find_split_dirs,
+    is_archive,
+    is_note_file,
+    lines_per_class_files,
+    markup_error,
+    split_role,
+)
 from .encoding import decode_document, decode_lines, normalise_newlines
 from .model import TextTable, plural
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, read_bytes
 
-LAYOUT_HINT = ("Expected one folder per class (root/<class>/<files>), or 'name-train' and 'name-test' "
-               "folders that each hold one folder per class.")
+LAYOUT_HINT = (
+    "Expected one folder per class (root/<class>/<files>), or 'name-train' and 'name-test' "
+    "folders that each hold one folder per class."
+)
 
 
 @dataclass
 class _Document:
-    parts: list[str]   # path inside the dataset root, split on '/'
+    parts: list[str]  # path inside the dataset root, split on '/'
     text: str
     source: str
     fallback: bool
 
 
-def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken,
-                        *, role: str = "train") -> RawRead:
+def read_folder_dataset(
+    path: Path, fmt: str, opts: ReadOptions, reporter: Reporter, cancel: CancelToken, *, role: str = "train"
+) -> RawRead:
     """Read the 'folders' or 'split' layout from a directory or an archive.
 
     ``role`` is 'test' when ``path`` is a separate test set, which may hold a single class.
@@ -47,16 +59,22 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
         result.warnings = skipped + result.warnings
         return result
     if not path.is_dir():
-        raise DatasetError(f"{path} is a file, but data.format {fmt!r} reads a folder or an archive. "
-                           "Choose the dataset folder, or set data.format to 'auto'.")
+        raise DatasetError(
+            f"{path} is a file, but data.format {fmt!r} reads a folder or an archive. "
+            "Choose the dataset folder, or set data.format to 'auto'."
+        )
     given = path
     path = descend_wrappers(path)
-    notices = [f"{given}: read the dataset inside the wrapper folder {path.relative_to(given)}/."] if path != given else []
+    notices = (
+        [f"{given}: read the dataset inside the wrapper folder {path.relative_to(given)}/."] if path != given else []
+    )
     if fmt == "split":
         dirs = find_split_dirs(path)
         if dirs is None:
-            raise DatasetError(f"{path}: no train/test folders found (names like 'news-train' and 'news-test'). "
-                               "Set data.format to 'folders' if this folder holds one folder per class.")
+            raise DatasetError(
+                f"{path}: no train/test folders found (names like 'news-train' and 'news-test'). "
+                "Set data.format to 'folders' if this folder holds one folder per class."
+            )
         roots = {"train": dirs[0], "test": dirs[1]}
     else:
         roots = {"train": path, "test": None}
@@ -65,10 +83,13 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
     links = [link for root in roots.values() if root is not None for link in outside_links(root)]
     if links:
         shown = ", ".join(str(p) for p in links[:3]) + (", ..." if len(links) > 3 else "")
-        warnings.append(f"{path}: {len(links)} symbolic links that point outside the dataset folder were "
-                        f"skipped ({shown}); copy the files into the folder to use them.")
-    excluded, ex_notices, ex_warnings = apply_exclusions({p: c for p, (c, _) in listing.items()}, opts.exclude,
-                                                         str(path))
+        warnings.append(
+            f"{path}: {len(links)} symbolic links that point outside the dataset folder were "
+            f"skipped ({shown}); copy the files into the folder to use them."
+        )
+    excluded, ex_notices, ex_warnings = apply_exclusions(
+        {p: c for p, (c, _) in listing.items()}, opts.exclude, str(path)
+    )
     notices += ex_notices
     warnings += ex_warnings
     for part, (classes, loose) in listing.items():
@@ -82,7 +103,8 @@ def read_folder_dataset(path: Path, fmt: str, opts: ReadOptions, reporter: Repor
         if split_role(path.name) == "train":
             notices.append(
                 f"Test set: {roots['test']}, the folder beside {path.name} (found automatically). Set "
-                f"data.test_path to use another one, or data.format = 'folders' to split {path.name} itself.")
+                f"data.test_path to use another one, or data.format = 'folders' to split {path.name} itself."
+            )
         else:
             notices.append(f"Test set: {roots['test']} (the test folder of this train/test layout).")
     total = sum(len(files) for classes, _ in listing.values() for files in classes.values())
@@ -118,8 +140,9 @@ def class_files(root: Path) -> tuple[dict[str, list[Path]], list[Path]]:
             continue
         if entry.is_dir():
             files, _ = walk_files(entry, root)
-            classes[entry.name] = [p for p in files
-                                   if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
+            classes[entry.name] = [
+                p for p in files if not any(part.startswith(".") for part in p.relative_to(entry).parts)
+            ]
         elif entry.is_file():
             loose.append(entry)
     return classes, loose
@@ -134,8 +157,11 @@ def outside_links(root: Path) -> list[Path]:
         if entry.is_symlink() and not is_inside(entry, root):
             links.append(entry)
         elif entry.is_dir():
-            links += [p for p in walk_files(entry, root)[1]
-                      if not any(part.startswith(".") for part in p.relative_to(entry).parts)]
+            links += [
+                p
+                for p in walk_files(entry, root)[1]
+                if not any(part.startswith(".") for part in p.relative_to(entry).parts)
+            ]
     return links
 
 
@@ -149,7 +175,8 @@ def _check_classes(root: Path | str, classes: dict[str, list], role: str) -> Non
         raise DatasetError(
             f"{root}: only one class folder ({non_empty[0]!r}); a classifier needs at least 2 classes. "
             f"{LAYOUT_HINT} If each file holds one example per line and is a class of its own, "
-            "set data.format = 'lines_per_class'.")
+            "set data.format = 'lines_per_class'."
+        )
 
 
 def _drop_empty_classes(root: Path | str, classes: dict[str, list], loose: list) -> list[str]:
@@ -160,8 +187,10 @@ def _drop_empty_classes(root: Path | str, classes: dict[str, list], loose: list)
         warnings.append(f"{root}: class folders without files were skipped: {', '.join(empty)}.")
     loose = [f for f in loose if not is_note_file(getattr(f, "name", str(f)))]
     if loose:
-        warnings.append(f"{root}: {_files(len(loose))} directly in the folder (not in a class folder) "
-                        f"{'was' if len(loose) == 1 else 'were'} ignored.")
+        warnings.append(
+            f"{root}: {_files(len(loose))} directly in the folder (not in a class folder) "
+            f"{'was' if len(loose) == 1 else 'were'} ignored."
+        )
     for c in empty:
         del classes[c]
     return warnings
@@ -171,8 +200,9 @@ def _files(n: int) -> str:
     return plural(n, "file")
 
 
-def apply_exclusions(parts: dict[str, dict[str, list]], exclude: list[str] | None, where: str
-                     ) -> tuple[dict[str, int], list[str], list[str]]:
+def apply_exclusions(
+    parts: dict[str, dict[str, list]], exclude: list[str] | None, where: str
+) -> tuple[dict[str, int], list[str], list[str]]:
     """Remove excluded classes from each part's {class: items} (in place).
 
     ``exclude`` None means the default: a class folder that exists only in the training part while a
@@ -193,14 +223,18 @@ def apply_exclusions(parts: dict[str, dict[str, list]], exclude: list[str] | Non
                 notices.append(
                     f"Left out the class folder {c!r} ({_files(removed[c])}): it exists only in the training "
                     "data and its name means unlabelled. Set data.exclude = [] to keep it "
-                    "as a class; its texts can still serve as a corpus to train your own vectors.")
+                    "as a class; its texts can still serve as a corpus to train your own vectors."
+                )
         else:
-            warnings += [f"{where}: the class folder {c!r} looks like unlabelled examples; if so, leave it out "
-                         f"with data.exclude = [{c!r}]." for c in unlabelled]
+            warnings += [
+                f"{where}: the class folder {c!r} looks like unlabelled examples; if so, leave it out "
+                f"with data.exclude = [{c!r}]."
+                for c in unlabelled
+            ]
         return removed, notices, warnings
     for pattern in exclude:
         hits = 0
-        for part, classes in parts.items():
+        for classes in parts.values():
             if classes is None:
                 continue
             for c in [c for c in classes if fnmatch.fnmatchcase(c.lower(), pattern.lower())]:
@@ -209,13 +243,15 @@ def apply_exclusions(parts: dict[str, dict[str, list]], exclude: list[str] | Non
         if not hits:
             warnings.append(f"{where}: data.exclude pattern {pattern!r} matches no class folder.")
     if removed:
-        notices.append("Left out by data.exclude: " + ", ".join(f"{c!r} ({_files(n)})" for c, n in removed.items())
-                       + ".")
+        notices.append(
+            "Left out by data.exclude: " + ", ".join(f"{c!r} ({_files(n)})" for c, n in removed.items()) + "."
+        )
     return removed, notices, warnings
 
 
-def read_lines_per_class(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken,
-                         *, role: str = "train") -> RawRead:
+def read_lines_per_class(
+    path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken, *, role: str = "train"
+) -> RawRead:
     """A folder of files where each file is a class and each line one example (rt-polarity.pos/.neg).
 
     Lines are split on '\\n' only: these files hold 0x85 bytes (cp1252 '…', NEL in Latin-1) that
@@ -227,8 +263,10 @@ def read_lines_per_class(path: Path, opts: ReadOptions, reporter: Reporter, canc
         result.warnings = skipped + result.warnings
         return result
     if not path.is_dir():
-        raise DatasetError(f"{path} is a file, but data.format 'lines_per_class' reads a folder of files, one "
-                           "file per class. Choose the folder, or set data.format to 'auto'.")
+        raise DatasetError(
+            f"{path} is a file, but data.format 'lines_per_class' reads a folder of files, one "
+            "file per class. Choose the folder, or set data.format to 'auto'."
+        )
     given = path
     path = descend_wrappers(path)
     found = lines_per_class_files(path)
@@ -236,15 +274,18 @@ def read_lines_per_class(path: Path, opts: ReadOptions, reporter: Reporter, canc
         raise DatasetError(
             f"{path}: data.format is 'lines_per_class', but this folder holds neither one file per class folder "
             "nor class files side by side (rt-polarity.pos and rt-polarity.neg, or pos.txt and neg.txt). "
-            "Set data.format to 'auto' or 'folders' for one document per file.")
+            "Set data.format to 'auto' or 'folders' for one document per file."
+        )
     parts = {"train": {c: [f] for c, f in found.items()}}
     excluded, notices, warnings = apply_exclusions(parts, opts.exclude, str(path))
     if path != given:
         notices.insert(0, f"{given}: read the dataset inside the wrapper folder {path.relative_to(given)}/.")
     found = {c: files[0] for c, files in parts["train"].items()}
     if len(found) < 2 and role == "train":
-        raise DatasetError(f"{path}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
-                           "needs at least 2 classes.")
+        raise DatasetError(
+            f"{path}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
+            "needs at least 2 classes."
+        )
     rows = RowCollector()
     fallback: list[str] = []
     done = 0
@@ -258,10 +299,19 @@ def read_lines_per_class(path: Path, opts: ReadOptions, reporter: Reporter, canc
             line = line.strip("\r")
             if line.strip():
                 rows.add(line, label, f"{file}:{number}")
-    notices.append(f"{path}: one class per file, one example per line: "
-                   + ", ".join(f"{c!r} = {f.name}" for c, f in found.items()) + ".")
-    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings,
-                   notices=notices, excluded=excluded)
+    notices.append(
+        f"{path}: one class per file, one example per line: "
+        + ", ".join(f"{c!r} = {f.name}" for c, f in found.items())
+        + "."
+    )
+    return RawRead(
+        rows.table,
+        rows_read=rows.rows_read,
+        encoding_fallback=fallback,
+        warnings=warnings,
+        notices=notices,
+        excluded=excluded,
+    )
 
 
 def list_class_folders(path, *, exclude: list[str] | None = None) -> list[dict]:
@@ -269,23 +319,32 @@ def list_class_folders(path, *, exclude: list[str] | None = None) -> list[dict]:
     by default (or by ``exclude``). Rows: {name, train_files, test_files, excluded, reason}."""
     path = descend_wrappers(Path(path))
     if is_archive(path):
-        raise DatasetError(f"{path}: class folders of an archive are listed after importing it "
-                           "(ImportReport.excluded names those left out).")
+        raise DatasetError(
+            f"{path}: class folders of an archive are listed after importing it "
+            "(ImportReport.excluded names those left out)."
+        )
     dirs = find_split_dirs(path)
     roots = {"train": dirs[0], "test": dirs[1]} if dirs else {"train": path, "test": None}
     listing = {part: class_files(root)[0] for part, root in roots.items() if root is not None}
     counts = {part: {c: len(f) for c, f in classes.items()} for part, classes in listing.items()}
     excluded, _, _ = apply_exclusions({p: dict(c) for p, c in listing.items()}, exclude, str(path))
     names = list(dict.fromkeys([*counts["train"], *counts.get("test", {})]))
-    return [{"name": c, "train_files": counts["train"].get(c, 0), "test_files": counts.get("test", {}).get(c, 0),
-             "excluded": c in excluded,
-             "reason": ("unlabelled, only in train" if exclude is None else "data.exclude") if c in excluded else ""}
-            for c in names]
+    return [
+        {
+            "name": c,
+            "train_files": counts["train"].get(c, 0),
+            "test_files": counts.get("test", {}).get(c, 0),
+            "excluded": c in excluded,
+            "reason": ("unlabelled, only in train" if exclude is None else "data.exclude") if c in excluded else "",
+        }
+        for c in names
+    ]
 
 
 # ---- archives -----------------------------------------------------------------------------
-def _archive_documents(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken
-                       ) -> tuple[list[_Document], list[str]]:
+def _archive_documents(
+    path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken
+) -> tuple[list[_Document], list[str]]:
     """The archive's documents and the warnings about what was skipped (see ``archives.py``)."""
     read = ArchiveRead()
     size = path.stat().st_size
@@ -301,8 +360,9 @@ def _archive_documents(path: Path, opts: ReadOptions, reporter: Reporter, cancel
     return documents, read.warnings(path)
 
 
-def _from_documents(documents: list[_Document], fmt: str, archive: str, role: str,
-                    exclude: list[str] | None = None) -> RawRead:
+def _from_documents(
+    documents: list[_Document], fmt: str, archive: str, role: str, exclude: list[str] | None = None
+) -> RawRead:
     """Sort archive documents into class tables, after dropping folders that wrap the whole dataset."""
     documents, dropped_notes, wrappers = _strip_common_root(documents)
     is_split = any(len(d.parts) >= 3 and split_role(d.parts[0]) for d in documents)
@@ -313,17 +373,21 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
         if fmt == "lines_per_class":
             raise DatasetError(
                 f"{archive}: data.format is 'lines_per_class', but the archive holds neither one file per class "
-                "folder nor class files side by side (rt-polarity.pos and rt-polarity.neg).")
+                "folder nor class files side by side (rt-polarity.pos and rt-polarity.neg)."
+            )
     if fmt == "split" and not is_split:
-        raise DatasetError(f"{archive}: no train/test folders in the archive (names like 'news-train' and "
-                           "'news-test'). Set data.format to 'folders' if it holds one folder per class.")
+        raise DatasetError(
+            f"{archive}: no train/test folders in the archive (names like 'news-train' and "
+            "'news-test'). Set data.format to 'folders' if it holds one folder per class."
+        )
     split_mode = is_split and fmt != "folders"
     by_role = _group_split(documents, archive) if split_mode else {"train": documents}
     result = RawRead(TextTable())
     outside = len(documents) - sum(len(docs) for docs in by_role.values())
     if outside:
-        result.warnings.append(f"{archive}: {_files(outside)} outside the train/test folders "
-                               f"{'was' if outside == 1 else 'were'} ignored.")
+        result.warnings.append(
+            f"{archive}: {_files(outside)} outside the train/test folders {'was' if outside == 1 else 'were'} ignored."
+        )
     depth = 1 if split_mode else 0  # skip the 'name-train' / 'name-test' folder
     grouped: dict[str, dict[str, list[_Document]]] = {}
     loose_of: dict[str, list[_Document]] = {}
@@ -351,8 +415,10 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
         _check_classes(root, classes, part if split_mode else role)
         loose = [d for d in loose_of[part] if not is_note_file(d.parts[-1])]
         if loose:
-            result.warnings.append(f"{root}: {_files(len(loose))} not inside a class folder "
-                                   f"{'was' if len(loose) == 1 else 'were'} ignored.")
+            result.warnings.append(
+                f"{root}: {_files(len(loose))} not inside a class folder "
+                f"{'was' if len(loose) == 1 else 'were'} ignored."
+            )
         table = TextTable()
         for label in sorted(classes):
             for d in sorted(classes[label], key=lambda d: d.parts):
@@ -366,7 +432,9 @@ def _from_documents(documents: list[_Document], fmt: str, archive: str, role: st
             result.test = table
     if wrappers:
         beside = f"; ignored {_files(dropped_notes)} beside it" if dropped_notes else ""
-        result.notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/{beside}.")
+        result.notices.insert(
+            0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/{beside}."
+        )
     return result
 
 
@@ -403,14 +471,17 @@ def _archive_class_files(documents: list[_Document], *, explicit: bool) -> dict[
     return found
 
 
-def _archive_lines(found: dict[str, _Document], archive: str, role: str, exclude: list[str] | None,
-                   wrappers: list[str]) -> RawRead:
+def _archive_lines(
+    found: dict[str, _Document], archive: str, role: str, exclude: list[str] | None, wrappers: list[str]
+) -> RawRead:
     parts = {"train": {c: [d] for c, d in found.items()}}
     excluded, notices, warnings = apply_exclusions(parts, exclude, archive)
     found = {c: docs[0] for c, docs in parts["train"].items()}
     if len(found) < 2 and role == "train":
-        raise DatasetError(f"{archive}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
-                           "needs at least 2 classes.")
+        raise DatasetError(
+            f"{archive}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
+            "needs at least 2 classes."
+        )
     rows = RowCollector()
     fallback: list[str] = []
     for label, d in found.items():
@@ -421,10 +492,20 @@ def _archive_lines(found: dict[str, _Document], archive: str, role: str, exclude
                 rows.add(line, label, f"{d.source}:{number}")
     if wrappers:
         notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/.")
-    notices.append(f"{archive}: one class per file, one example per line: "
-                   + ", ".join(f"{c!r} = {'/'.join(d.parts)}" for c, d in found.items()) + ".")
-    return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings,
-                   notices=notices, excluded=excluded, layout="lines_per_class")
+    notices.append(
+        f"{archive}: one class per file, one example per line: "
+        + ", ".join(f"{c!r} = {'/'.join(d.parts)}" for c, d in found.items())
+        + "."
+    )
+    return RawRead(
+        rows.table,
+        rows_read=rows.rows_read,
+        encoding_fallback=fallback,
+        warnings=warnings,
+        notices=notices,
+        excluded=excluded,
+        layout="lines_per_class",
+    )
 
 
 def _strip_common_root(documents: list[_Document]) -> tuple[list[_Document], int, list[str]]:
@@ -457,8 +538,10 @@ def _group_split(documents: list[_Document], archive: str) -> dict[str, list[_Do
             groups[role].setdefault(d.parts[0], []).append(d)
     for role, folders in groups.items():
         if len(folders) > 1:
-            raise DatasetError(f"{archive}: several {role} folders ({', '.join(sorted(folders))}). "
-                               "Keep one train/test pair per archive.")
+            raise DatasetError(
+                f"{archive}: several {role} folders ({', '.join(sorted(folders))}). "
+                "Keep one train/test pair per archive."
+            )
     if not groups["train"]:
         raise DatasetError(f"{archive}: a test folder but no train folder. {LAYOUT_HINT}")
     result = {"train": next(iter(groups["train"].values()))}
