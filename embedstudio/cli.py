@@ -1025,3 +1025,7 @@ def _write_crash_log() -> Path:
     except OSError:
         pass
     return path
+
+
+if __name__ == "__main__":  # python -m embedstudio.cli works like python -m embedstudio
+    raise SystemExit(main())
