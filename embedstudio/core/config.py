@@ -43,6 +43,8 @@ EMBEDDING_MODES = ("frozen", "finetune", "scratch", "two_phase")
 OOV_POLICIES = ("zeros", "random", "mean_noise", "subwords")
 PRESETS = presets.names()
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
+# "auto" picks one of the others by coverage of the vector file; the rest are listed simplest first, the
+# order core.text uses to break coverage ties.
 STANDARDIZE = (
     "auto",
     "lower_split_punctuation",

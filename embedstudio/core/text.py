@@ -31,22 +31,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import TextConfig
+from .config import STANDARDIZE, TextConfig
 from .jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
 
 AUTO = "auto"
 SCRATCH_DEFAULT = "lower_split_punctuation"
-# Simplest first: the order breaks coverage ties.
-STANDARDIZE_OPTIONS = (
-    "lower_split_punctuation",
-    "split_punctuation",
-    "lower_split_punctuation_keep_hyphens",
-    "split_punctuation_keep_hyphens",
-    "lower_and_strip_punctuation",
-    "lower",
-    "strip_punctuation",
-    "none",
-)
+# Simplest first (config.STANDARDIZE's order): the order breaks coverage ties.
+STANDARDIZE_OPTIONS = tuple(name for name in STANDARDIZE if name != "auto")
 STANDARDIZE_LABELS = {
     AUTO: "Automatic (matched to the vector file)",
     "lower_split_punctuation": "Lower case, punctuation as tokens, clitics kept",
