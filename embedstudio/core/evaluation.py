@@ -284,18 +284,22 @@ def predict_proba(
     return np.concatenate(parts, axis=0)
 
 
+def _model_and_classes(run_dir_or_model: Any, classes: Sequence[str] | None) -> tuple[Any, list[str] | None]:
+    """The end-to-end model and class names: from a run folder (checked against each other), or a model as
+    given with the caller's ``classes``."""
+    if not isinstance(run_dir_or_model, (str, os.PathLike)):
+        return run_dir_or_model, None if classes is None else list(classes)
+    run_dir = Path(run_dir_or_model)
+    if classes is None:
+        return run_model_and_classes(run_dir)
+    return _cached_model(run_dir), list(classes)
+
+
 def predict_texts(
     run_dir_or_model: Any, texts: Sequence[str], classes: Sequence[str] | None = None
 ) -> list[dict[str, float]]:
     """Class probabilities for each text, from a run folder or an end-to-end model."""
-    if isinstance(run_dir_or_model, (str, os.PathLike)):
-        run_dir = Path(run_dir_or_model)
-        if classes is None:
-            model, classes = run_model_and_classes(run_dir)
-        else:
-            model, classes = _cached_model(run_dir), list(classes)
-    else:
-        model = run_dir_or_model
+    model, classes = _model_and_classes(run_dir_or_model, classes)
     proba = predict_proba(model, list(texts))
     if classes is None:
         classes = [str(i) for i in range(proba.shape[1])]
@@ -366,14 +370,7 @@ def predict_detailed(
 ) -> list[dict[str, Any]]:
     """``predict_texts`` plus, for each text, what the model saw of it: ``{"probabilities": {...},
     "flags": [...], "tokens": n, "ignored": k, "unknown": u}`` (see :func:`text_flags`)."""
-    if isinstance(run_dir_or_model, (str, os.PathLike)):
-        run_dir = Path(run_dir_or_model)
-        if classes is None:
-            model, classes = run_model_and_classes(run_dir)
-        else:
-            model, classes = _cached_model(run_dir), list(classes)
-    else:
-        model = run_dir_or_model
+    model, classes = _model_and_classes(run_dir_or_model, classes)
     texts = list(texts)
     probabilities = predict_texts(model, texts, classes)
     return [{"probabilities": probs, **flags} for probs, flags in zip(probabilities, text_flags(model, texts))]
