@@ -7,6 +7,7 @@ to disk: 20 Newsgroups' 18,846 files read in about half a second this way.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,24 +282,16 @@ def read_lines_per_class(
     if path != given:
         notices.insert(0, f"{given}: read the dataset inside the wrapper folder {path.relative_to(given)}/.")
     found = {c: files[0] for c, files in parts["train"].items()}
-    if len(found) < 2 and role == "train":
-        raise DatasetError(
-            f"{path}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
-            "needs at least 2 classes."
-        )
-    rows = RowCollector()
+    _require_two_class_files(found, str(path), role)
     fallback: list[str] = []
-    done = 0
-    for label, file in found.items():
-        text, bad = decode_lines(read_bytes(file), opts.encoding, str(file))
-        fallback += [f"{file}:{n}" for n in bad]
-        for number, line in enumerate(text.split("\n"), start=1):
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                cancel.raise_if_cancelled()
-            line = line.strip("\r")
-            if line.strip():
-                rows.add(line, label, f"{file}:{number}")
+
+    def decoded() -> Iterator[tuple[str, str, str]]:
+        for label, file in found.items():
+            text, bad = decode_lines(read_bytes(file), opts.encoding, str(file))
+            fallback.extend(f"{file}:{n}" for n in bad)
+            yield label, text, str(file)
+
+    rows = _class_file_rows(decoded(), cancel)
     notices.append(
         f"{path}: one class per file, one example per line: "
         + ", ".join(f"{c!r} = {f.name}" for c, f in found.items())
@@ -312,6 +305,33 @@ def read_lines_per_class(
         notices=notices,
         excluded=excluded,
     )
+
+
+def _require_two_class_files(found: dict, where: str, role: str) -> None:
+    if len(found) < 2 and role == "train":
+        raise DatasetError(
+            f"{where}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
+            "needs at least 2 classes."
+        )
+
+
+def _class_file_rows(files: Iterable[tuple[str, str, str]], cancel: CancelToken | None) -> RowCollector:
+    """Rows from ``(label, text, source)`` class files, one example per non-blank line.
+
+    Lines are split on '\\n' only: these files hold 0x85 bytes (cp1252 '…', NEL in Latin-1) that
+    ``str.splitlines()`` would also break on.
+    """
+    rows = RowCollector()
+    done = 0
+    for label, text, source in files:
+        for number, line in enumerate(text.split("\n"), start=1):
+            done += 1
+            if cancel is not None and done % PROGRESS_EVERY == 0:
+                cancel.raise_if_cancelled()
+            line = line.strip("\r")
+            if line.strip():
+                rows.add(line, label, f"{source}:{number}")
+    return rows
 
 
 def list_class_folders(path, *, exclude: list[str] | None = None) -> list[dict]:
@@ -477,19 +497,9 @@ def _archive_lines(
     parts = {"train": {c: [d] for c, d in found.items()}}
     excluded, notices, warnings = apply_exclusions(parts, exclude, archive)
     found = {c: docs[0] for c, docs in parts["train"].items()}
-    if len(found) < 2 and role == "train":
-        raise DatasetError(
-            f"{archive}: only one class file ({', '.join(map(repr, found)) or 'none'}); a classifier "
-            "needs at least 2 classes."
-        )
-    rows = RowCollector()
-    fallback: list[str] = []
-    for label, d in found.items():
-        if d.fallback:
-            fallback.append(d.source)
-        for number, line in enumerate(d.text.split("\n"), start=1):  # '\n' only: 0x85 is not a line break here
-            if line.strip():
-                rows.add(line, label, f"{d.source}:{number}")
+    _require_two_class_files(found, archive, role)
+    fallback = [d.source for d in found.values() if d.fallback]
+    rows = _class_file_rows(((label, d.text, d.source) for label, d in found.items()), None)
     if wrappers:
         notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/.")
     notices.append(
