@@ -21,8 +21,8 @@ The ``auto`` rules (they read only the training split; nothing is tuned per data
    carries over; the same min_df = 2 the TF-IDF baseline uses), capped at ``MAX_VOCABULARY``; with fewer
    than ``MIN_VOCABULARY`` such words, every word.
 5. TF-IDF path: word unigrams and bigrams in at least two training texts, the ``model.wide_features``
-   most frequent; sublinear tf × smoothed idf, each row scaled to sqrt(mean active n-grams per text) so
-   that a typical feature is ~1 (unit-scale inputs; with unit-length rows the linear path learns slowly).
+   most frequent; sublinear tf × smoothed idf, unit-length rows: the baseline's features on the app's
+   tokens. It is fitted by liblinear and mixed with the embedding path on validation (``core.wide``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ SHORT_TEXT = 60
 MIN_LENGTH, MAX_LENGTH = 16, 1000
 MIN_VOCABULARY, MAX_VOCABULARY = 1000, 50_000
 MIN_DF = 2
-_TFIDF_CHUNK = 256
+_TFIDF_CHUNK = 2048
 
 
 @dataclass
@@ -54,7 +54,9 @@ class WidePath:
 
     vectorizer: Any
     idf: np.ndarray
-    scale: float = 1.0  # row length: sqrt(mean n-grams per training text), so a typical feature is ~1
+    scale: float = 1.0  # row length (1: unit-length rows, as scikit-learn's TfidfVectorizer)
+    ngrams: list[str] = field(default_factory=list)  # feature i + 1 (0 counts the n-grams outside)
+    standardize: str = "lower_split_punctuation"
 
     @property
     def features(self) -> int:
@@ -222,28 +224,33 @@ def build_wide_path(
     )
     if not vocabulary:
         idf = np.zeros(2, dtype="float32")
-    # Unit-length rows spread over n active n-grams give features of ~1/sqrt(n): tiny inputs that a linear
-    # layer trained by Adam (steps independent of gradient scale) needs many epochs to weigh. Scaling rows to
-    # sqrt(mean n) makes a typical active feature ~1, the usual input scale for a network.
-    kept_set = set(vocabulary)
-    active = sum(n for g, n in df.items() if g in kept_set) / n_docs
-    return WidePath(vectorizer, idf, float(math.sqrt(max(active, 1.0))))
+    return WidePath(vectorizer, idf, 1.0, vocabulary, standardize)
+
+
+def _ngrams(line: str) -> list[str]:
+    """The word unigrams and bigrams of a standardized line, as ``TextVectorization(ngrams=2)`` forms them."""
+    tokens = line.split(" ") if line else []
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
 
 def tfidf_matrix(wide: WidePath, texts: list[str], *, cancel: CancelToken | None = None) -> Any:
-    """Sublinear TF-IDF rows (SciPy CSR, float32) for ``texts``, exactly as ``SublinearTfidf`` computes them."""
+    """Sublinear TF-IDF rows (SciPy CSR, float32) for ``texts``, exactly as ``SublinearTfidf`` computes them
+    on the counts of ``wide.vectorizer`` (counted here by scikit-learn's sparse CountVectorizer: the Keras
+    layer's dense count rows cost features × texts floats)."""
     import scipy.sparse as sp
-    import tensorflow as tf
+    from sklearn.feature_extraction.text import CountVectorizer
 
+    from .text import standardize_texts
+
+    cancel = ensure_cancel(cancel)
+    if not wide.ngrams or not texts:
+        return sp.csr_matrix((len(texts), wide.features), dtype="float32")
+    counter = CountVectorizer(analyzer=_ngrams, vocabulary={g: i for i, g in enumerate(wide.ngrams)}, dtype=np.float32)
     parts = []
     for start in range(0, len(texts), _TFIDF_CHUNK):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        dense = np.asarray(wide.vectorizer(tf.constant(texts[start : start + _TFIDF_CHUNK], dtype=tf.string)))
-        parts.append(sp.csr_matrix(dense.astype("float32")))
-    if not parts:
-        return sp.csr_matrix((0, wide.features), dtype="float32")
-    counts = sp.vstack(parts).tocsr()
+        cancel.raise_if_cancelled()
+        parts.append(counter.transform(standardize_texts(texts[start : start + _TFIDF_CHUNK], wide.standardize)))
+    counts = sp.hstack([sp.csr_matrix((len(texts), 1), dtype="float32"), sp.vstack(parts)]).tocsr()
     counts.data = (1.0 + np.log(counts.data)).astype("float32")
     weighted = counts.multiply(wide.idf[None, :]).tocsr()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())

@@ -217,6 +217,23 @@ def custom_objects() -> dict[str, type]:
             return config
 
     @keras.saving.register_keras_serializable(package="embedstudio")
+    class MixLogProbabilities(keras.layers.Layer):
+        """``w * log_softmax(deep) + (1 - w) * log_softmax(wide)``: a weighted product of two experts' class
+        probabilities (renormalised by the softmax after it). ``w`` is set on validation by ``core.wide``."""
+
+        def build(self, input_shape: Any = None) -> None:
+            self.deep_share = self.add_weight(shape=(), initializer="zeros", trainable=False, name="deep_share")
+            self.built = True
+
+        def call(self, inputs: Any) -> Any:
+            deep, wide = inputs
+            w = ops.cast(self.deep_share, deep.dtype)
+            return w * ops.log_softmax(deep, axis=-1) + (1.0 - w) * ops.log_softmax(wide, axis=-1)
+
+        def compute_output_shape(self, input_shape: Any) -> Any:
+            return input_shape[0]
+
+    @keras.saving.register_keras_serializable(package="embedstudio")
     class ScaledFinetuneEmbedding(keras.layers.Layer):
         """A pre-trained embedding fine-tuned at ``lr_factor`` times the optimiser's learning rate.
 
@@ -275,6 +292,7 @@ def custom_objects() -> dict[str, type]:
         "embedstudio>MaskedMaxPooling1D": MaskedMaxPooling1D,
         "embedstudio>HashedBigrams": HashedBigrams,
         "embedstudio>SublinearTfidf": SublinearTfidf,
+        "embedstudio>MixLogProbabilities": MixLogProbabilities,
         "embedstudio>ScaledFinetuneEmbedding": ScaledFinetuneEmbedding,
         **{f"embedstudio>standardize_{name}": fn for name, fn in standardizers().items()},
     }
@@ -355,10 +373,28 @@ def build_model(
     features = int(wide_features or cfg.model.wide_features)
     tfidf = keras.Input(shape=(features,), sparse=True, name="tfidf")
     deep_logits = keras.layers.Dense(num_classes, name="deep_logits")(x)
-    wide_logits = keras.layers.Dense(num_classes, name="wide_logits")(tfidf)
-    logits = keras.layers.Add(name="logits")([deep_logits, wide_logits])
-    outputs = keras.layers.Activation("softmax", name="probabilities", dtype="float32")(logits)
+    # The linear path is fitted by liblinear and the mix weight chosen on validation (core.wide), not by
+    # gradient descent: both are frozen here; only the embedding path trains (deep_training_model).
+    wide_logits = keras.layers.Dense(num_classes, name="wide_logits", trainable=False)(tfidf)
+    mixed = _layer_class("MixLogProbabilities")(name="mix")([deep_logits, wide_logits])
+    outputs = keras.layers.Activation("softmax", name="probabilities", dtype="float32")(mixed)
     return keras.Model([inputs, tfidf], outputs, name=f"{preset}_classifier")
+
+
+def deep_training_model(model: Any) -> Any:
+    """The embedding path of a ``wide_deep`` model on its own (token ids -> its class probabilities): what
+    Keras trains, sharing its layers with ``model``."""
+    import keras
+
+    probabilities = keras.layers.Activation("softmax", name="deep_probabilities", dtype="float32")(
+        model.get_layer("deep_logits").output
+    )
+    return keras.Model(model.inputs[0], probabilities, name="deep_path")
+
+
+def set_mix(model: Any, weight: float) -> None:
+    """Set the share of the embedding path in a ``wide_deep`` model's mix (0: the linear path alone)."""
+    model.get_layer("mix").deep_share.assign(float(weight))
 
 
 def _embedding_name(index: int, count: int) -> str:

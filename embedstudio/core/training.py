@@ -203,23 +203,30 @@ class _Training:
         update_description(self.run_dir, resolved=self.resolved_settings())
 
         self.step(5)
-        from .models import compile_model, parameter_counts, summary_rows
+        from .models import compile_model, deep_training_model, parameter_counts, summary_rows
 
+        wide = inputs.wide is not None
         with self.dist.scope():  # distributed: the variables live on every replica
             model = inputs.build_model()
-            compile_model(model, inputs.cfg)
-        self.dist.prepare(model)
+            # wide_deep: Keras trains the embedding path alone; the linear path is fitted by liblinear.
+            trained = deep_training_model(model) if wide else model
+            compile_model(trained, inputs.cfg)
+        self.dist.prepare(trained)
         params = parameter_counts(model)
         self.reporter.event("model", {"summary": summary_rows(model), "params": params})
         self.reporter.info(f"Model: {params['total']:,} parameters, {params['trainable']:,} trainable")
         update_description(self.run_dir, params=params)
         data = inputs.data
+        if wide:
+            self.fit_wide_path(model, data, classes)
 
         self.step(6)
-        fit = _Fit(self, model, data, classes)
+        fit = _Fit(self, trained, {k: (x[0], y) for k, (x, y) in data.items()} if wide else data, classes)
         history = fit.run()  # from here on, cancel means "stop and keep what was learned"
         if fit.nan_at is not None:
             raise TrainingError(_nan_message(fit.nan_at, cfg))
+        if wide:
+            self.mix_paths(model, trained, data)
         status = "stopped" if fit.stopped_by_user else "completed"
 
         self.reporter.progress(7, len(STEPS), STEPS[7])
@@ -251,6 +258,48 @@ class _Training:
         return TrainResult(
             run_dir=self.run_dir, status=status, report=report, history=history, message=message, coverage=coverage
         )
+
+    # ---- wide_deep: the linear path and the mix (core.wide) --------------------------------------------
+    def fit_wide_path(self, model: Any, data: dict, classes: list[str]) -> None:
+        from .wide import fit_linear
+
+        (x_train, y_train), (x_val, y_val) = data["train"], data["validation"]
+        self.reporter.info("Fitting the TF-IDF path (LinearSVC, C chosen on the validation split)")
+        fitted = fit_linear(
+            x_train[1], y_train, x_val[1], y_val, len(classes), reporter=self.reporter, cancel=self.cancel
+        )
+        model.get_layer("wide_logits").set_weights([fitted.kernel, fitted.bias])
+        self.wide_fit = fitted
+        update_description(self.run_dir, wide_path=fitted.to_dict())
+
+    def mix_paths(self, model: Any, trained: Any, data: dict) -> None:
+        """Choose the embedding path's share of the mix on the validation split (``core.wide.choose_mix``)."""
+        from .models import set_mix
+        from .wide import choose_mix, log_softmax
+
+        x_val, y_val = data["validation"]
+        fitted = self.wide_fit
+        if len(y_val):
+            deep = np.log(np.clip(trained.predict(x_val[0], batch_size=256, verbose=0), 1e-12, 1.0))
+            wide = log_softmax(np.asarray(x_val[1] @ fitted.kernel) + fitted.bias)
+        else:
+            deep = wide = np.zeros((0, 1))
+        weight, losses = choose_mix(deep, wide, y_val)
+        set_mix(model, weight)
+        record: dict[str, Any] = {"deep_share": weight, "chosen_on": "validation" if losses else "default"}
+        if losses:
+            mixed = log_softmax(weight * deep + (1 - weight) * wide)
+            accuracy = {
+                name: round(float(np.mean(p.argmax(axis=1) == y_val)), 4)
+                for name, p in (("mixed", mixed), ("tfidf_path", wide), ("embedding_path", deep))
+            }
+            record.update(validation_log_loss=losses, validation_accuracy=accuracy)
+            self.reporter.info(
+                f"Mix: {weight:.1f} × embedding path + {1 - weight:.1f} × TF-IDF path (lowest validation "
+                f"log-loss); validation accuracy {accuracy['mixed']:.4f} (TF-IDF path "
+                f"{accuracy['tfidf_path']:.4f}, embedding path {accuracy['embedding_path']:.4f})"
+            )
+        update_description(self.run_dir, mix=record)
 
     # ---- data -------------------------------------------------------------------------------
     def resolved_settings(self) -> dict[str, Any]:
