@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import presets
+from .advice import Advice, class_weight_advice, coverage_advice, subword_advice
 from .config import RunConfig, data_path
 from .errors import TrainingError
 from .jobs import CancelToken, Reporter, ensure_cancel, ensure_reporter
@@ -416,13 +417,20 @@ def _check_splits(cfg: RunConfig, splits: Any) -> None:
 @dataclass
 class Summary:
     rows: list[dict]
-    params: dict[str, int]
+    params: dict[str, int]  # models.parameter_counts: rows × dim once, the OOV rows trainable
     vocab_size: int
     num_classes: int
     vocabulary: list[str] | None
     notes: list[str]
     config: RunConfig  # resolved (auto preset and tokenizer applied)
     auto: dict = field(default_factory=dict)
+    state: int = 0  # entries of non-parameter state (the OOV index map), not counted as parameters
+    schedule: str = ""  # two-phase: "frozen until epoch 3, then all 313,074 trainable at lr × 0.1"
+    advice: list[Advice] = field(default_factory=list)  # what to change before Start (core/advice.py)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.params
 
 
 def summarize(
@@ -438,39 +446,64 @@ def summarize(
     With a dataset, the split, tokenizer, ``auto`` rules, vocabulary and matrices are training's own. Without
     one, the vocabulary is taken as ``text.max_tokens`` and the classes as 2 (said in ``notes``). ``vectors``
     is ``{config path: WordVectors}`` or a list in ``embedding.vectors`` order; a file not given is not
-    loaded (its dimension is taken as ``embedding.dim``, said in ``notes``)."""
-    from .models import build_model, parameter_counts, summary_rows
-
+    loaded (its dimension is taken as ``embedding.dim``, said in ``notes``). ``advice`` says what training
+    would warn about (frozen random rows, subwords without subword information, imbalance)."""
     cancel = ensure_cancel(cancel)
-    reporter = ensure_reporter(reporter)
-    notes: list[str] = []
     cfg = cfg.copy()
     sources = vector_sources(cfg)
     if isinstance(vectors, (list, tuple)):
         vectors = {s.path: wv for s, wv in zip(sources, vectors) if wv is not None}
-    vectors = dict(vectors or {})
-    have_all = all(any(k in vectors for k in (s.path, str(data_path(s.path)))) for s in sources)
-    if dataset is not None and have_all:
-        inputs = prepare_model_inputs(cfg, dataset, vectors, cancel, reporter=reporter, tokenize=False)
-        model = inputs.build_model()
-        return Summary(
-            summary_rows(model),
-            parameter_counts(model),
-            len(inputs.vocab),
-            len(inputs.classes),
-            inputs.vocab,
-            notes,
-            inputs.cfg,
-            inputs.auto,
+    given = dict(vectors or {})
+    loaded = [_given(given, s) for s in sources]
+    if dataset is not None and all(wv is not None for wv in loaded):
+        inputs = prepare_model_inputs(cfg, dataset, given, cancel, reporter=reporter, tokenize=False)
+        advice = coverage_advice(inputs.cfg, inputs.coverage) + class_weight_advice(cfg, inputs.splits.train.labels)
+        summary = _summary(inputs.build_model(), inputs.cfg, inputs.vocab, len(inputs.classes), [], inputs.auto)
+    else:
+        summary = _approximate(cfg, dataset, sources, loaded, cancel)
+        advice = []
+        if dataset is not None:
+            advice = class_weight_advice(cfg, make_run_splits(cfg, dataset).train.labels)
+    summary.advice = subword_advice(cfg, loaded) + advice
+    return summary
+
+
+def _given(given: dict[str, Any], source: Any) -> Any:
+    return next((given[k] for k in (source.path, str(data_path(source.path))) if k in given), None)
+
+
+def _summary(
+    model: Any, cfg: RunConfig, vocab: list[str] | None, num_classes: int, notes: list[str], auto: dict
+) -> Summary:
+    from .models import parameter_counts, state_size, summary_rows
+
+    params = parameter_counts(model)
+    vocab_size = len(vocab) if vocab is not None else cfg.text.max_tokens
+    summary = Summary(
+        summary_rows(model), params, vocab_size, num_classes, vocab, notes, cfg, auto, state=state_size(model)
+    )
+    e = cfg.embedding
+    if e.mode == "two_phase":
+        summary.schedule = (
+            f"frozen until epoch {e.unfreeze_epoch}, then all {params['total']:,} trainable "
+            f"at lr × {e.unfreeze_lr_factor:g}"
         )
+    return summary
+
+
+def _approximate(cfg: RunConfig, dataset: Any, sources: list[Any], loaded: list[Any], cancel: CancelToken) -> Summary:
+    """The summary when a vector file is not loaded or no dataset is imported: zero matrices of the right
+    shape (the parameter counts are exact; which rows are out of vocabulary is not known)."""
+    from .models import build_model
+    from .text import build_vectorizer, concrete_standardize, vocabulary
+
+    notes: list[str] = []
     num_classes, vocab, texts = 2, None, None
     if dataset is not None:
         splits = make_run_splits(cfg, dataset)
         _check_splits(cfg, splits)
         texts = list(splits.train.texts)
         num_classes = len(splits.classes)
-    from .text import build_vectorizer, concrete_standardize, vocabulary
-
     standardize = concrete_standardize(cfg.text.standardize)
     resolved, auto = resolve_auto(cfg, texts, standardize)
     resolved.text.standardize = standardize
@@ -490,8 +523,7 @@ def summarize(
     matrices = masks = None
     if sources:
         matrices, masks = [], []
-        for index, source in enumerate(sources):
-            wv = next((vectors[k] for k in (source.path, str(data_path(source.path))) if k in vectors), None)
+        for index, (source, wv) in enumerate(zip(sources, loaded)):
             dim = wv.dim if wv is not None else resolved.embedding.dim
             if wv is None:
                 notes.append(
@@ -514,6 +546,4 @@ def summarize(
         covered_masks=masks,
         wide_features=wide,
     )
-    return Summary(
-        summary_rows(model), parameter_counts(model), vocab_size, max(2, num_classes), vocab, notes, resolved, auto
-    )
+    return _summary(model, resolved, vocab, max(2, num_classes), notes, auto)

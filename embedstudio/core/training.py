@@ -42,7 +42,6 @@ from .runs import (
 CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1  # seconds: at most ~10 batch events per second reach the GUI
 MISCLASSIFIED_LIMIT = 500
-LOW_COVERAGE = 0.2
 MIN_UPDATES_PER_EPOCH = 10  # small data: smaller batches rather than one update per epoch
 MAX_EPOCH_FACTOR = 5  # min_steps may lengthen training to at most 5 × training.epochs
 PROOF_TEXTS = 8  # test texts the reloaded model must score like the trained one
@@ -270,26 +269,15 @@ class _Training:
         return out
 
     def report_coverage(self, coverage: list[dict]) -> None:
+        from .advice import coverage_advice
         from .embedding import CoverageReport
 
         for item in coverage:
-            report = CoverageReport.from_dict(item)
             self.reporter.event("coverage", item)
-            self.reporter.info(report.summary())
-            uncovered = 1 - report.vocab_coverage - report.subword_filled / max(report.vocab_size, 1)
-            if self.cfg.embedding.mode == "frozen" and not self.cfg.embedding.train_oov_rows and uncovered > 0.3:
-                # FIELD-NOTES: frozen random OOV rows are noise the model cannot fix (20NG: 0.32 vs 0.65).
-                self.reporter.warning(
-                    f"{100 * uncovered:.0f}% of the vocabulary has no vector in {Path(report.vectors_path).name} "
-                    "and stays random and frozen. Consider embedding.train_oov_rows = true (learn only those "
-                    "rows) or the 'finetune' mode."
-                )
-            if report.vocab_size and report.vocab_coverage < LOW_COVERAGE:
-                self.reporter.warning(
-                    f"{Path(report.vectors_path).name} covers only {100 * report.vocab_coverage:.1f}% of the "
-                    "vocabulary. Check that the vectors are in the dataset's language and casing "
-                    "(text.standardize), or train from scratch."
-                )
+            self.reporter.info(CoverageReport.from_dict(item).summary())
+        # The Model area shows the same advice before Start, with the controls' labels (core/advice.py).
+        for advice in coverage_advice(self.cfg, coverage):
+            self.reporter.warning(advice.cli())
         atomic_write_json(self.run_dir / COVERAGE_FILE, coverage)
 
     # ---- results ------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Model area: a form built from the config's field specs (gui/widgets/config_form.py), the vector-file
-pickers, and the live parameter summary.
+pickers, and the live summary that core ``model_inputs.summarize`` computes (layers, parameter counts, the
+two-phase schedule, and the advice training would give, each mention a link to its control).
 
-Threads: the form runs on the GUI thread; the summary builds the Keras model in a Worker
-(gui/model_summary.py), 400 ms after the last edit; JobRunner drops the results of superseded jobs.
-Every edit goes through ``AppState.set_field``/``edit_config``, so it is undoable.
+Threads: the form runs on the GUI thread; ``summarize`` runs in a Worker 400 ms after the last edit, and
+JobRunner drops the results of superseded jobs. Every edit goes through ``AppState.set_field``/``edit_config``,
+so it is undoable.
 """
 
 from __future__ import annotations
@@ -20,13 +21,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,54 +32,32 @@ from PySide6.QtWidgets import (
 from embedstudio.core import presets
 from embedstudio.core.config import RunConfig, VectorSource, load_config, save_config
 from embedstudio.core.errors import ConfigError, UserError
+from embedstudio.core.jobs import CancelToken, Reporter
+from embedstudio.core.model_inputs import Summary
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
-from embedstudio.gui.model_summary import ModelSummary, SummaryInput, model_summary
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.config_form import ConfigForm, FieldRow, set_row_visible, set_value
+from embedstudio.gui.widgets.summary_view import SummaryView
 
 SUMMARY_DELAY_MS = 400
+HIGHLIGHT_MS = 2500  # how long a control stays highlighted after its advice link was followed
+HIGHLIGHT_STYLE = "background-color: #ffe08a; border-radius: 3px;"
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
 MODEL_SECTIONS = ("text", "embedding", "model", "training")  # what the model's shape depends on
 
+# (title, the field paths it shows, in order)
 GROUPS = (
     (
         "Architecture",
-        (
-            "model.preset",
-            "model.filters",
-            "model.kernel_size",
-            "model.conv_blocks",
-            "model.rnn_units",
-            "model.dense_units",
-            "model.dropout",
-        ),
+        "model.preset model.filters model.kernel_size model.conv_blocks model.rnn_units model.dense_units",
     ),
-    (
-        "Embedding",
-        (
-            "embedding.mode",
-            "embedding.train_oov_rows",
-            "embedding.unfreeze_epoch",
-            "embedding.unfreeze_lr_factor",
-            "embedding.dim",
-            "embedding.oov_policy",
-        ),
-    ),
-    ("Text", ("text.sequence_length", "text.max_tokens")),
-    (
-        "Training",
-        (
-            "training.optimizer",
-            "training.learning_rate",
-            "training.batch_size",
-            "training.epochs",
-            "training.early_stopping",
-            "training.patience",
-            "training.class_weights",
-            "training.seed",
-        ),
-    ),
+    ("Architecture", "model.dropout"),
+    ("Embedding", "embedding.mode embedding.train_oov_rows embedding.unfreeze_epoch embedding.unfreeze_lr_factor"),
+    ("Embedding", "embedding.dim embedding.oov_policy"),
+    ("Text", "text.standardize text.sequence_length text.max_tokens"),
+    ("Training", "training.optimizer training.learning_rate training.batch_size training.epochs"),
+    ("Training", "training.early_stopping training.patience training.class_weights training.seed"),
 )
 
 
@@ -94,22 +70,35 @@ def validation_error(cfg: RunConfig, sections: tuple[str, ...] | None = None) ->
     return None
 
 
+def summarize_job(
+    cfg: RunConfig, dataset: Any, vectors: list[Any], *, reporter: Reporter, cancel: CancelToken
+) -> Summary:
+    """Core ``summarize`` in a Worker, TensorFlow imported there without stalling the GUI thread."""
+    from embedstudio.core.model_inputs import summarize
+    from embedstudio.gui.heavy_imports import import_tensorflow
+
+    reporter.progress(0, None, "Building the model")
+    import_tensorflow()
+    return summarize(cfg, dataset, vectors, cancel)
+
+
 class ModelPanel(QWidget):
     """The Model area. Public: ``load_config(path)``, ``save_config(path)``, ``refresh_from_config()``,
-    ``control(name)``, ``is_shown(name)``, ``field_error(name)``, ``summary`` (the last ModelSummary),
-    ``summary_updated`` signal."""
+    ``control(name)``, ``is_shown(name)``, ``field_error(name)``, ``jump_to(name)``, ``summary`` (the last
+    core Summary), ``summary_updated`` signal."""
 
-    summary_updated = Signal(object)  # ModelSummary, after it is shown
+    summary_updated = Signal(object)  # model_inputs.Summary, after it is shown
 
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
-        self.summary: ModelSummary | None = None
+        self.summary: Summary | None = None
+        self.highlighted: str | None = None
         self.form = ConfigForm(self)
-        self._vocab_cache: dict[tuple, list[str]] = {}
         self._summary_pending = False
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS, timeout=self.compute_summary)
+        self._highlight_timer = QTimer(self, singleShot=True, interval=HIGHLIGHT_MS, timeout=self._clear_highlight)
         # Rebuilt after every edit: errors show inline (a dialog per keystroke would be unbearable).
         self.summary_jobs = JobRunner(
             pool, self, error_dialog=False, on_busy=lambda: self.summary_status.setText("Building the model…")
@@ -124,44 +113,45 @@ class ModelPanel(QWidget):
     def _build(self) -> None:
         page = QWidget()
         col = QVBoxLayout(page)
-        for title, paths in GROUPS:
-            box = QGroupBox(title)
-            form = QFormLayout(box)
-            self.form.add_all(form, paths)
-            if title == "Architecture":
-                self.preset_info = QLabel(wordWrap=True)
-                self.preset_info.setStyleSheet("color: palette(mid);")
-                form.insertRow(1, "", self.preset_info)
-            if title == "Embedding":
-                self._add_source_pickers(form)
-            col.addWidget(box)
+        forms: dict[str, QFormLayout] = {}
+        for title, paths in GROUPS:  # a title listed twice continues its box (keeps the lines short)
+            if title not in forms:
+                box = QGroupBox(title)
+                forms[title] = QFormLayout(box)
+                col.addWidget(box)
+            self.form.add_all(forms[title], paths.split())
+        self.preset_info = QLabel(wordWrap=True)
+        self.preset_info.setStyleSheet("color: palette(mid);")
+        forms["Architecture"].insertRow(1, "", self.preset_info)
+        self._add_source_pickers(forms["Embedding"])
         col.addStretch(1)
-        scroll = QScrollArea(widgetResizable=True)
-        scroll.setWidget(page)
-        scroll.setMinimumWidth(380)
+        self.scroll = QScrollArea(widgetResizable=True)
+        self.scroll.setWidget(page)
+        self.scroll.setMinimumWidth(380)
         self.general_error = QLabel(wordWrap=True, visible=False)
         self.general_error.setStyleSheet("color: #b00020;")
-        self.load_button = QPushButton(
-            "Load Config…", toolTip="Replace every setting with a saved TOML or JSON run configuration"
-        )
-        self.load_button.clicked.connect(self.load_config_dialog)
-        self.save_button = QPushButton(
-            "Save Config…", toolTip="Write every setting (data, vectors, model, training) to a TOML or JSON file"
-        )
-        self.save_button.clicked.connect(self.save_config_dialog)
         buttons = QHBoxLayout()
-        for w in (self.load_button, self.save_button):
-            buttons.addWidget(w)
+        for text, tip, slot in (
+            ("Load Config…", "Replace every setting with a saved TOML or JSON file", self.load_config_dialog),
+            ("Save Config…", "Write every setting (data, vectors, model, training) to a file", self.save_config_dialog),
+        ):
+            button = QPushButton(text, toolTip=tip)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
         buttons.addStretch(1)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
         left_lay.addLayout(buttons)
         left_lay.addWidget(self.general_error)
-        left_lay.addWidget(scroll, 1)
+        left_lay.addWidget(self.scroll, 1)
         split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         split.addWidget(left)
-        split.addWidget(self._summary_box())
+        self.summary_view = SummaryView()
+        self.summary_view.link_activated.connect(self.jump_to)
+        self.summary_table, self.totals = self.summary_view.table, self.summary_view.totals
+        self.summary_status = self.summary_view.status
+        split.addWidget(self.summary_view)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 5)
         split.setSizes([520, 680])
@@ -180,31 +170,10 @@ class ModelPanel(QWidget):
             form.insertRow(1 + index, f"Vector file {index + 1}" if index else "Vector file", row)
             self.source_rows.append(row)
 
-    def _summary_box(self) -> QGroupBox:
-        box = QGroupBox("Summary")
-        lay = QVBoxLayout(box)
-        self.summary_table = QTableWidget(0, 5)
-        self.summary_table.setHorizontalHeaderLabels(["Layer", "Type", "Output shape", "Parameters", "Trainable"])
-        self.summary_table.verticalHeader().setVisible(False)
-        self.summary_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.summary_table.horizontalHeader().setStretchLastSection(True)
-        self.summary_table.setToolTip("The layers of the model as it will be built, with honest parameter counts")
-        self.totals = QLabel(wordWrap=True)
-        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary_notes = QLabel(wordWrap=True)
-        self.summary_notes.setStyleSheet("color: #8a5a00;")
-        self.summary_status = QLabel(wordWrap=True)
-        for w in (self.totals, self.summary_notes, self.summary_status):
-            lay.addWidget(w)
-        lay.addWidget(self.summary_table, 1)
-        return box
-
     # ---- config -> form --------------------------------------------------------------------
     def refresh_from_config(self) -> None:
         """Show ``state.config`` in the form (after any edit, undo, or an opened configuration)."""
-        cfg = self.state.config
-        self.form.load(cfg)
+        self.form.load(self.state.config)
         self._fill_sources()
         self._update_visibility()
         self._show_validation()
@@ -305,6 +274,31 @@ class ModelPanel(QWidget):
         """Whether the form currently offers the field ``name`` (fields of other presets/modes are hidden)."""
         return self.form.is_shown(name)
 
+    # ---- advice links: jump to the control and highlight it -----------------------------------
+    def jump_to(self, name: str) -> bool:
+        """Scroll to the control of ``name``, focus it and highlight it for a moment (False if not on the form)."""
+        row = self._row_of(name)
+        if row is None or row.isHidden():
+            return False
+        self._clear_highlight()
+        self.scroll.ensureWidgetVisible(row)
+        row.control.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._highlight_target(row).setStyleSheet(HIGHLIGHT_STYLE)
+        self.highlighted = name
+        self._highlight_timer.start()
+        return True
+
+    def _highlight_target(self, row: FieldRow) -> QWidget:
+        """The row's label, or the control itself when it has none (a check box carries its own label)."""
+        form = row.parentWidget().layout() if row.parentWidget() is not None else None
+        label = form.labelForField(row) if isinstance(form, QFormLayout) else None
+        return label if isinstance(label, QLabel) and label.text() else row.control
+
+    def _clear_highlight(self) -> None:
+        if self.highlighted is not None and (row := self._row_of(self.highlighted)) is not None:
+            self._highlight_target(row).setStyleSheet("")
+        self.highlighted = None
+
     # ---- summary ---------------------------------------------------------------------------
     def schedule_summary(self) -> None:
         """Rebuild the summary 400 ms after the last edit; while the area is hidden, only when it is shown."""
@@ -325,63 +319,28 @@ class ModelPanel(QWidget):
             self._summary_timer.stop()
             self._summary_pending = True
 
-    def _summary_input(self) -> SummaryInput:
-        cfg = self.state.config.copy()
-        ds = self.state.dataset
-        inp = SummaryInput(config=cfg, vectors=[self.state.vectors.get(v.path) for v in cfg.embedding.vectors])
-        if ds is not None:
-            inp.dataset = ds
-            inp.vocabulary = self._vocab_cache.get(_vocab_key(ds, cfg))
-        return inp
-
     def compute_summary(self) -> None:
         """Start the summary job now (normally 400 ms after the last edit)."""
         self._summary_timer.stop()
         if validation_error(self.state.config, MODEL_SECTIONS) is not None:
-            self.summary_status.setText("Fix the settings marked in red to see the model.")
-            self.summary_table.setRowCount(0)  # a summary of other settings would mislead
-            self.totals.setText("")
-            self.summary_notes.setText("")
+            # A summary of other settings would mislead.
+            self.summary_view.clear("Fix the settings marked in red to see the model.")
             return
+        cfg = self.state.config.copy()  # the worker reads a copy; the dataset and vectors are read-only
+        vectors = [self.state.vectors.get(v.path) for v in cfg.embedding.vectors]
         self.summary_jobs.start(
-            model_summary,
-            self._summary_input(),
+            summarize_job,
+            cfg,
+            self.state.dataset,
+            vectors,
             name="Model summary",
             on_result=self._show_summary,
-            on_error=self._show_summary_error,
+            on_error=lambda info: self.summary_status.setText(f"The model cannot be built: {info.message}"),
         )
 
-    def _show_summary_error(self, info: ErrorInfo) -> None:
-        self.summary_status.setText(f"The model cannot be built: {info.message}")
-
-    def _show_summary(self, s: ModelSummary) -> None:
-        if s.dataset is not None and s.vocabulary is not None and s.config is not None:
-            self._vocab_cache = {_vocab_key(s.dataset, s.config): s.vocabulary}
+    def _show_summary(self, s: Summary) -> None:
         self.summary = s
-        t = self.summary_table
-        t.setRowCount(len(s.rows))
-        for r, row in enumerate(s.rows):
-            frozen = row["params"] - row["trainable"]
-            values = [
-                row["name"],
-                row["type"],
-                row["output_shape"],
-                f"{row['params']:,}",
-                f"{row['trainable']:,}" + (f"  ({frozen:,} frozen)" if frozen else ""),
-            ]
-            for c, v in enumerate(values):
-                item = QTableWidgetItem(v)
-                if c >= 3:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                t.setItem(r, c, item)
-        c = s.counts
-        self.totals.setText(
-            f"<b>Total parameters:</b> {c['total']:,} &nbsp; <b>Trainable:</b> {c['trainable']:,}"
-            f" &nbsp; <b>Non-trainable:</b> {c['non_trainable']:,}<br>"
-            f"Vocabulary {s.vocab_size:,} words, {s.num_classes} classes."
-        )
-        self.summary_notes.setText("<br>".join(s.notes))
-        self.summary_status.setText("")
+        self.summary_view.show_summary(s)
         self.summary_updated.emit(s)
 
     # ---- config files ------------------------------------------------------------------------
@@ -419,18 +378,6 @@ class ModelPanel(QWidget):
         )
         if path:
             self.save_config(path)
-
-
-def _vocab_key(ds: Any, cfg: RunConfig) -> tuple:
-    """What the training split's vocabulary depends on."""
-    return (
-        id(ds),
-        cfg.text.max_tokens,
-        cfg.text.standardize,
-        cfg.data.validation_fraction,
-        cfg.data.test_fraction,
-        cfg.training.seed,
-    )
 
 
 def _short_name(path: str) -> str:
