@@ -40,6 +40,7 @@ from . import presets
 from .advice import Advice, class_weight_advice, coverage_advice, subword_advice
 from .config import RunConfig, data_path
 from .errors import TrainingError
+from .events import TrainingStep
 from .jobs import CancelToken, Reporter, ensure_cancel, ensure_reporter
 
 SHORT_TEXT = 60
@@ -303,11 +304,8 @@ def make_run_splits(cfg: RunConfig, dataset: Any, reporter: Reporter | None = No
 
 
 def _split_seed(cfg: RunConfig) -> int:
-    return (
-        getattr(cfg.data, "split_seed", None)
-        if getattr(cfg.data, "split_seed", None) is not None
-        else cfg.training.seed
-    )
+    seed = getattr(cfg.data, "split_seed", None)
+    return int(seed) if seed is not None else cfg.training.seed
 
 
 def prepare_model_inputs(
@@ -318,25 +316,26 @@ def prepare_model_inputs(
     *,
     reporter: Reporter | None = None,
     splits: Any = None,
-    step: Callable[[int], None] | None = None,
+    step: Callable[[TrainingStep], None] | None = None,
     tokenize: bool = True,
 ) -> ModelInputs:
     """Split -> tokenizer (``auto`` matched to the vectors) -> ``auto`` rules -> vocabulary -> embedding
     matrices -> TF-IDF path -> token arrays. ``dataset``/``splits``/``vectors`` skip what the caller holds;
-    ``step(i)`` is told when each of training's steps 0–5 begins. ``tokenize=False`` skips the arrays."""
+    ``step(s)`` is told when each of training's steps up to ``TrainingStep.EMBEDDING`` begins.
+    ``tokenize=False`` skips the arrays."""
     from .embedding import build_embedding_matrix
     from .text import build_vectorizer, resolve_standardize, token_counts, vocabulary
 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
-    step = step or (lambda index: cancel.raise_if_cancelled())
+    step = step or (lambda _step: cancel.raise_if_cancelled())
     if splits is None:
-        step(0)
+        step(TrainingStep.LOAD_DATASET)
         if dataset is None:
             from .datasets import load_dataset
 
             dataset = load_dataset(cfg.data, reporter=reporter, cancel=cancel)
-        step(1)
+        step(TrainingStep.SPLIT)
         splits = make_run_splits(cfg, dataset, reporter)
     _check_splits(cfg, splits)
     classes = [str(c) for c in splits.classes]
@@ -350,7 +349,7 @@ def prepare_model_inputs(
     sources = vector_sources(cfg, reporter)
     loaded = []
     if sources:
-        step(2)
+        step(TrainingStep.LOAD_VECTORS)
         loaded = [load_vector_source(s, vectors, reporter=reporter, cancel=cancel) for s in sources]
     choice = resolve_standardize(cfg.text, train_texts, loaded, cancel=cancel)
     resolved, auto = resolve_auto(cfg, train_texts, choice.chosen)
@@ -363,14 +362,14 @@ def prepare_model_inputs(
             f"length {resolved.text.sequence_length}, vocabulary {resolved.text.max_tokens:,}"
         )
 
-    step(3)
+    step(TrainingStep.VOCABULARY)
     vectorizer = build_vectorizer(train_texts, resolved.text, reporter=reporter, cancel=cancel)
     vocab = vocabulary(vectorizer)
     inputs = ModelInputs(
         resolved, splits, classes, vectorizer, vocab, vectors=loaded, standardize=choice.to_dict(), auto=auto
     )
     if loaded:
-        step(4)
+        step(TrainingStep.EMBEDDING)
         counts = token_counts(train_texts, vectorizer, cancel=cancel)
         inputs.matrices, inputs.masks = [], []
         for i, wv in enumerate(loaded):
