@@ -21,7 +21,7 @@ _MAX_POOL = 5
 
 
 @functools.cache
-def custom_objects() -> dict[str, type]:
+def custom_objects() -> dict[str, Any]:
     """The project's serialisable Keras layers, defined once (Keras is imported here, not at module import)."""
     import keras
     from keras import ops
@@ -286,7 +286,7 @@ def custom_objects() -> dict[str, type]:
     }
 
 
-def _layer_class(name: str) -> type:
+def _layer_class(name: str) -> Any:
     return custom_objects()[f"embedstudio>{name}"]
 
 
