@@ -334,7 +334,7 @@ def _check_index(node: Any, index: int, key: str, where: str, *, allow_append: b
 
 
 def _plural(n: int, noun: str) -> str:
-    from embedstudio.core.datasets.model import plural
+    from embedstudio.core.datasets.types import plural
 
     return plural(n, noun)
 
@@ -688,7 +688,7 @@ def _check_data_flags(cfg) -> None:
 def cmd_dataset(args: argparse.Namespace) -> int:
     from embedstudio.core.config import TextConfig
     from embedstudio.core.datasets import dataset_statistics, load_dataset
-    from embedstudio.core.datasets.model import plural
+    from embedstudio.core.datasets.types import plural
 
     cfg = _data_config_from_args(args)
     reporter = TerminalReporter(log=False)  # the summary below prints every line and warning once
