@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -37,8 +36,9 @@ from embedstudio.core.model_inputs import Summary
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.state import AppState
-from embedstudio.gui.widgets.config_form import ConfigForm, FieldRow, set_row_visible, set_value
+from embedstudio.gui.widgets.config_form import ConfigForm, FieldRow, set_value
 from embedstudio.gui.widgets.summary_view import SummaryView
+from embedstudio.gui.widgets.vector_pickers import VectorPickers
 
 SUMMARY_DELAY_MS = 400
 HIGHLIGHT_MS = 2500  # how long a control stays highlighted after its advice link was followed
@@ -123,7 +123,9 @@ class ModelPanel(QWidget):
         self.preset_info = QLabel(wordWrap=True)
         self.preset_info.setStyleSheet("color: palette(mid);")
         forms["Architecture"].insertRow(1, "", self.preset_info)
-        self._add_source_pickers(forms["Embedding"])
+        self.pickers = VectorPickers(forms["Embedding"], 1, self)
+        self.source_rows = self.pickers.rows
+        self.pickers.edited.connect(self._on_sources_edited)
         col.addStretch(1)
         self.scroll = QScrollArea(widgetResizable=True)
         self.scroll.setWidget(page)
@@ -157,42 +159,14 @@ class ModelPanel(QWidget):
         split.setSizes([520, 680])
         QVBoxLayout(self).addWidget(split)
 
-    def _add_source_pickers(self, form: QFormLayout) -> None:
-        self.source_rows: list[FieldRow] = []
-        for index in range(2):
-            combo = QComboBox(minimumContentsLength=18)
-            combo.setToolTip(
-                "A vector file from the Vectors library" + (" (the second file of a two-file preset)" if index else "")
-            )
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            row = FieldRow(combo)
-            combo.currentIndexChanged.connect(lambda *_a: self._on_sources_edited())
-            form.insertRow(1 + index, f"Vector file {index + 1}" if index else "Vector file", row)
-            self.source_rows.append(row)
-
     # ---- config -> form --------------------------------------------------------------------
     def refresh_from_config(self) -> None:
         """Show ``state.config`` in the form (after any edit, undo, or an opened configuration)."""
         self.form.load(self.state.config)
-        self._fill_sources()
+        self.pickers.fill(list(self.state.library), self.state.config)
         self._update_visibility()
         self._show_validation()
         self.schedule_summary()
-
-    def _fill_sources(self) -> None:
-        paths = list(self.state.library)
-        paths += [v.path for v in self.state.config.embedding.vectors if v.path not in paths]
-        chosen = [v.path for v in self.state.config.embedding.vectors]
-        for index, row in enumerate(self.source_rows):
-            combo: QComboBox = row.control
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem("(none)", "")
-            for p in paths:
-                combo.addItem(_short_name(p), p)
-                combo.setItemData(combo.count() - 1, p, Qt.ItemDataRole.ToolTipRole)
-            combo.setCurrentIndex(max(0, combo.findData(chosen[index])) if index < len(chosen) else 0)
-            combo.blockSignals(False)
 
     def _update_visibility(self) -> None:
         cfg = self.state.config
@@ -200,11 +174,7 @@ class ModelPanel(QWidget):
         self.preset_info.setText(
             presets.get(cfg.model.preset).description if cfg.model.preset in presets.PRESETS else ""
         )
-        mode = cfg.embedding.mode
-        set_row_visible(self.source_rows[0], mode != "scratch")
-        set_row_visible(
-            self.source_rows[1], mode != "scratch" and presets.vector_files_needed(cfg.model.preset, mode) > 1
-        )
+        self.pickers.update_visibility(cfg)
         self.control("training.patience").setEnabled(cfg.training.early_stopping)
 
     # ---- form -> config --------------------------------------------------------------------
@@ -220,9 +190,8 @@ class ModelPanel(QWidget):
 
         self.state.edit_config(change)
 
-    def _on_sources_edited(self) -> None:
+    def _on_sources_edited(self, chosen: list[str]) -> None:
         """embedding.vectors from the pickers: one file, or as many as the preset needs."""
-        chosen = [row.control.currentData() for row in self.source_rows]
 
         def change(cfg: RunConfig) -> None:
             count = max(1, presets.vector_files_needed(cfg.model.preset, cfg.embedding.mode))
@@ -232,7 +201,7 @@ class ModelPanel(QWidget):
         self.state.edit_config(change, "Change the vector files")
 
     def _on_vectors_changed(self) -> None:
-        self._fill_sources()
+        self.pickers.fill(list(self.state.library), self.state.config)
         self._show_validation()
         self.schedule_summary()
 
@@ -241,7 +210,7 @@ class ModelPanel(QWidget):
         if field is None:
             return None
         if field.startswith("embedding.vectors"):
-            return self.source_rows[1] if field.startswith("embedding.vectors[1]") else self.source_rows[0]
+            return self.pickers.row_for(field)
         return self.form.rows.get(field)
 
     def _show_validation(self) -> None:
@@ -347,11 +316,9 @@ class ModelPanel(QWidget):
     def load_config(self, path: str | os.PathLike) -> bool:
         """Replace ``state.config`` with a TOML/JSON file; errors go to the error dialog."""
         try:
-            cfg = load_config(path)
+            self.state.set_config(load_config(path))
         except UserError as exc:
-            dialogs.show_error(self.window(), ErrorInfo(str(exc), "", True), title="Could not open the configuration")
-            return False
-        self.state.set_config(cfg)
+            return self._file_error(str(exc), "Could not open the configuration")
         return True
 
     def save_config(self, path: str | os.PathLike) -> bool:
@@ -359,13 +326,12 @@ class ModelPanel(QWidget):
         try:
             save_config(self.state.config, path)
         except (UserError, OSError) as exc:
-            dialogs.show_error(
-                self.window(),
-                ErrorInfo(f"Could not save {path}: {exc}", "", True),
-                title="Could not save the configuration",
-            )
-            return False
+            return self._file_error(f"Could not save {path}: {exc}", "Could not save the configuration")
         return True
+
+    def _file_error(self, message: str, title: str) -> bool:
+        dialogs.show_error(self.window(), ErrorInfo(message, "", True), title=title)
+        return False
 
     def load_config_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load configuration", str(Path.home()), CONFIG_FILTER)
@@ -373,12 +339,7 @@ class ModelPanel(QWidget):
             self.load_config(path)
 
     def save_config_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save configuration", str(Path.home() / "embedstudio.toml"), CONFIG_FILTER
-        )
+        home = str(Path.home() / "embedstudio.toml")
+        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", home, CONFIG_FILTER)
         if path:
             self.save_config(path)
-
-
-def _short_name(path: str) -> str:
-    return path.split(":", 1)[1] if path.startswith("gensim-test-data:") else Path(path).name
