@@ -519,23 +519,7 @@ def _approximate(cfg: RunConfig, dataset: Any, sources: list[Any], loaded: list[
             "and the classes as 2."
         )
     vocab_size = len(vocab) if vocab is not None else resolved.text.max_tokens
-    matrices = masks = None
-    if sources:
-        matrices, masks = [], []
-        for index, (source, wv) in enumerate(zip(sources, loaded)):
-            dim = wv.dim if wv is not None else resolved.embedding.dim
-            if wv is None:
-                notes.append(
-                    f"Vector file {index + 1} ({Path(source.path).name}) is not loaded: its dimension is "
-                    f"taken as {dim} (embedding.dim)."
-                )
-            matrices.append(np.zeros((vocab_size, dim), dtype="float32"))
-            masks.append(np.zeros(vocab_size, dtype=bool))
-        if resolved.embedding.mode == "frozen" and resolved.embedding.train_oov_rows:
-            notes.append(
-                "Which rows are out of vocabulary is known only with a dataset and loaded vectors: "
-                "every row is counted as trainable here."
-            )
+    matrices, masks = _zero_matrices(resolved, sources, loaded, vocab_size, notes)
     cancel.raise_if_cancelled()
     model = build_model(
         resolved,
@@ -546,3 +530,27 @@ def _approximate(cfg: RunConfig, dataset: Any, sources: list[Any], loaded: list[
         wide_features=wide,
     )
     return _summary(model, resolved, vocab, max(2, num_classes), notes, auto)
+
+
+def _zero_matrices(
+    cfg: RunConfig, sources: list[Any], loaded: list[Any], vocab_size: int, notes: list[str]
+) -> tuple[list[np.ndarray] | None, list[np.ndarray] | None]:
+    """Matrices of the right shape (a file not loaded: ``embedding.dim`` columns), every row uncovered."""
+    if not sources:
+        return None, None
+    matrices, masks = [], []
+    for index, (source, wv) in enumerate(zip(sources, loaded)):
+        dim = wv.dim if wv is not None else cfg.embedding.dim
+        if wv is None:
+            notes.append(
+                f"Vector file {index + 1} ({Path(source.path).name}) is not loaded: its dimension is "
+                f"taken as {dim} (embedding.dim)."
+            )
+        matrices.append(np.zeros((vocab_size, dim), dtype="float32"))
+        masks.append(np.zeros(vocab_size, dtype=bool))
+    if cfg.embedding.mode == "frozen" and cfg.embedding.train_oov_rows:
+        notes.append(
+            "Which rows are out of vocabulary is known only with a dataset and loaded vectors: "
+            "every row is counted as trainable here."
+        )
+    return matrices, masks

@@ -111,24 +111,8 @@ class ModelPanel(QWidget):
 
     # ---- construction ----------------------------------------------------------------
     def _build(self) -> None:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        forms: dict[str, QFormLayout] = {}
-        for title, paths in GROUPS:  # a title listed twice continues its box (keeps the lines short)
-            if title not in forms:
-                box = QGroupBox(title)
-                forms[title] = QFormLayout(box)
-                col.addWidget(box)
-            self.form.add_all(forms[title], paths.split())
-        self.preset_info = QLabel(wordWrap=True)
-        self.preset_info.setStyleSheet("color: palette(mid);")
-        forms["Architecture"].insertRow(1, "", self.preset_info)
-        self.pickers = VectorPickers(forms["Embedding"], 1, self)
-        self.source_rows = self.pickers.rows
-        self.pickers.edited.connect(self._on_sources_edited)
-        col.addStretch(1)
         self.scroll = QScrollArea(widgetResizable=True)
-        self.scroll.setWidget(page)
+        self.scroll.setWidget(self._form_page())
         self.scroll.setMinimumWidth(380)
         self.general_error = QLabel(wordWrap=True, visible=False)
         self.general_error.setStyleSheet("color: #b00020;")
@@ -158,6 +142,26 @@ class ModelPanel(QWidget):
         split.setStretchFactor(1, 5)
         split.setSizes([520, 680])
         QVBoxLayout(self).addWidget(split)
+
+    def _form_page(self) -> QWidget:
+        """The grouped form: one box per GROUPS title, the preset's description and the vector pickers."""
+        page = QWidget()
+        col = QVBoxLayout(page)
+        forms: dict[str, QFormLayout] = {}
+        for title, paths in GROUPS:  # a title listed twice continues its box (keeps the lines short)
+            if title not in forms:
+                box = QGroupBox(title)
+                forms[title] = QFormLayout(box)
+                col.addWidget(box)
+            self.form.add_all(forms[title], paths.split())
+        self.preset_info = QLabel(wordWrap=True)
+        self.preset_info.setStyleSheet("color: palette(mid);")
+        forms["Architecture"].insertRow(1, "", self.preset_info)
+        self.pickers = VectorPickers(forms["Embedding"], 1, self)
+        self.source_rows = self.pickers.rows
+        self.pickers.edited.connect(self._on_sources_edited)
+        col.addStretch(1)
+        return page
 
     # ---- config -> form --------------------------------------------------------------------
     def refresh_from_config(self) -> None:
