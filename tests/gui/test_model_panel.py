@@ -195,7 +195,7 @@ def test_model_warnings_show_before_start_as_links_to_their_control(qtbot, pool,
     assert 'href="embedding.oov_policy"' in advice.text()
     assert "embedding.oov_policy =" not in advice.text() and "&amp;" not in advice.text(), "no config syntax"
     advice.linkActivated.emit("embedding.oov_policy")  # what a click on the link sends
-    assert panel.highlighted == "embedding.oov_policy"
+    assert panel.form.highlighted == "embedding.oov_policy"
     form_label = (
         panel.form.rows["embedding.oov_policy"]
         .parentWidget()
@@ -204,8 +204,8 @@ def test_model_warnings_show_before_start_as_links_to_their_control(qtbot, pool,
     )
     assert form_label.text() == label and "background-color" in form_label.styleSheet()
     assert panel.control("embedding.oov_policy").hasFocus() or not panel.isActiveWindow()
-    panel._highlight_timer.timeout.emit()
-    assert panel.highlighted is None and form_label.styleSheet() == ""
+    panel.form.highlight_timer.timeout.emit()
+    assert panel.form.highlighted is None and form_label.styleSheet() == ""
 
     choose(panel.control("embedding.oov_policy"), "random")
     wait_summary(qtbot, panel)

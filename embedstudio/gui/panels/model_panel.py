@@ -41,8 +41,6 @@ from embedstudio.gui.widgets.summary_view import SummaryView
 from embedstudio.gui.widgets.vector_pickers import VectorPickers
 
 SUMMARY_DELAY_MS = 400
-HIGHLIGHT_MS = 2500  # how long a control stays highlighted after its advice link was followed
-HIGHLIGHT_STYLE = "background-color: #ffe08a; border-radius: 3px;"
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
 MODEL_SECTIONS = ("text", "embedding", "model", "training")  # what the model's shape depends on
 
@@ -93,12 +91,10 @@ class ModelPanel(QWidget):
         super().__init__(parent)
         self.state, self.pool = state, pool
         self.summary: Summary | None = None
-        self.highlighted: str | None = None
         self.form = ConfigForm(self)
         self._summary_pending = False
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS, timeout=self.compute_summary)
-        self._highlight_timer = QTimer(self, singleShot=True, interval=HIGHLIGHT_MS, timeout=self._clear_highlight)
         # Rebuilt after every edit: errors show inline (a dialog per keystroke would be unbearable).
         self.summary_jobs = JobRunner(
             pool, self, error_dialog=False, on_busy=lambda: self.summary_status.setText("Building the model…")
@@ -247,30 +243,9 @@ class ModelPanel(QWidget):
         """Whether the form currently offers the field ``name`` (fields of other presets/modes are hidden)."""
         return self.form.is_shown(name)
 
-    # ---- advice links: jump to the control and highlight it -----------------------------------
     def jump_to(self, name: str) -> bool:
-        """Scroll to the control of ``name``, focus it and highlight it for a moment (False if not on the form)."""
-        row = self._row_of(name)
-        if row is None or row.isHidden():
-            return False
-        self._clear_highlight()
-        self.scroll.ensureWidgetVisible(row)
-        row.control.setFocus(Qt.FocusReason.OtherFocusReason)
-        self._highlight_target(row).setStyleSheet(HIGHLIGHT_STYLE)
-        self.highlighted = name
-        self._highlight_timer.start()
-        return True
-
-    def _highlight_target(self, row: FieldRow) -> QWidget:
-        """The row's label, or the control itself when it has none (a check box carries its own label)."""
-        form = row.parentWidget().layout() if row.parentWidget() is not None else None
-        label = form.labelForField(row) if isinstance(form, QFormLayout) else None
-        return label if isinstance(label, QLabel) and label.text() else row.control
-
-    def _clear_highlight(self) -> None:
-        if self.highlighted is not None and (row := self._row_of(self.highlighted)) is not None:
-            self._highlight_target(row).setStyleSheet("")
-        self.highlighted = None
+        """An advice link: scroll to the control of ``name``, focus it and highlight it for a moment."""
+        return self.form.jump_to(name, self.scroll)
 
     # ---- summary ---------------------------------------------------------------------------
     def schedule_summary(self) -> None:
