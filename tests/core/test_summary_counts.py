@@ -85,3 +85,15 @@ def test_advice_templates_render_fields_and_choices():
     mode = spec_of("embedding.mode")
     assert a.text() == f"Try {mode.label} “{mode.choice_labels['finetune']}” or check “Standardize”."
     assert [f for _t, f in a.segments() if f] == ["embedding.mode", "text.standardize"]
+
+
+def test_summarize_advises_class_weights_for_imbalanced_training_data(tmp_path):
+    rows = ["text,label"] + [f"good fine film number {i},pos" for i in range(60)]
+    rows += [f"bad awful film number {i},neg" for i in range(8)]
+    csv = tmp_path / "skewed.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = tiny_config(tmp_path, csv, mode="scratch")
+    dataset = load_dataset(cfg.data)
+    assert [a.field for a in summarize(cfg, dataset).advice] == ["training.class_weights"]
+    cfg.training.class_weights = True
+    assert summarize(cfg, dataset).advice == []
