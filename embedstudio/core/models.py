@@ -21,7 +21,7 @@ _MAX_POOL = 5
 
 
 @functools.cache
-def custom_objects() -> dict[str, type]:
+def custom_objects() -> dict[str, Any]:
     """The project's serialisable Keras layers, defined once (Keras is imported here, not at module import)."""
     import keras
     from keras import ops
@@ -59,8 +59,11 @@ def custom_objects() -> dict[str, type]:
         ``frozen`` holds the whole matrix (not trainable); ``oov_delta`` holds one trainable row per OOV
         word, added on top; ``oov_slot`` maps each vocabulary row to its delta row (0 = a fixed zero row,
         used by covered words and padding). Only the OOV rows are trainable parameters, so the parameter
-        count is honest and covered rows cannot move.
+        count is honest and covered rows cannot move. ``oov_delta`` overlays rows of ``frozen``, so the
+        rows × dim are counted once (``OVERLAYS``); ``oov_slot`` is integer state, not parameters.
         """
+
+        OVERLAYS = ("oov_delta",)
 
         def __init__(
             self, input_dim: int, output_dim: int, oov_count: int, mask_zero: bool = False, **kwargs: Any
@@ -240,7 +243,10 @@ def custom_objects() -> dict[str, type]:
         The rows are ``base + lr_factor * delta`` with ``base`` fixed and ``delta`` trained from zero: under
         Adam (whose steps do not depend on the gradient's scale) every step of ``delta`` moves the vectors
         ``lr_factor`` times as far as the other weights move, i.e. a separate, lower learning rate.
+        ``delta`` overlays ``base``: the rows × dim are counted once, as trainable (``OVERLAYS``).
         """
+
+        OVERLAYS = ("delta",)
 
         def __init__(
             self, input_dim: int, output_dim: int, lr_factor: float, mask_zero: bool = False, **kwargs: Any
@@ -298,7 +304,7 @@ def custom_objects() -> dict[str, type]:
     }
 
 
-def _layer_class(name: str) -> type:
+def _layer_class(name: str) -> Any:
     return custom_objects()[f"embedstudio>{name}"]
 
 
@@ -627,12 +633,41 @@ def _unique(variables: list[Any]) -> list[Any]:
     return out
 
 
-def parameter_counts(model: Any) -> dict[str, int]:
-    """``{"total", "trainable", "non_trainable"}`` from ``trainable_weights``, which respect
-    ``layer.trainable`` (``model.summary()`` can count a frozen embedding as trainable: keras 19398/19432)."""
-    trainable = sum(_size(v) for v in _unique(model.trainable_weights))
-    total = sum(_size(v) for v in _unique(model.weights))
+def _is_parameter(variable: Any) -> bool:
+    """Float weights are parameters; integer ones (an index map) are state the model looks things up in."""
+    return str(variable.dtype).startswith(("float", "bfloat"))
+
+
+def _overlays(layers: list[Any]) -> set[int]:
+    """Weights that overlay rows of another weight (counted as trainable, not again in the total)."""
+    found = (getattr(layer, name, None) for layer in layers for name in getattr(layer, "OVERLAYS", ()))
+    return {id(w) for w in found if w is not None}
+
+
+def _counts(weights: list[Any], trainable_weights: list[Any], overlays: set[int]) -> dict[str, int]:
+    trainable_ids = {id(v) for v in trainable_weights}
+    total = trainable = 0
+    for v in _unique(weights):
+        if not _is_parameter(v):
+            continue
+        if id(v) not in overlays:
+            total += _size(v)
+        if id(v) in trainable_ids:
+            trainable += _size(v)
     return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
+
+
+def parameter_counts(model: Any) -> dict[str, int]:
+    """``{"total", "trainable", "non_trainable"}`` as a user means them: an embedding's rows × dim once
+    (a trainable overlay such as the OOV rows counts as trainable, not as more rows), integer index maps not
+    at all (``state_size``). Trainable comes from ``trainable_weights``, which respect ``layer.trainable``
+    (``model.summary()`` can count a frozen embedding as trainable: keras 19398/19432)."""
+    return _counts(model.weights, model.trainable_weights, _overlays(_all_layers(model)))
+
+
+def state_size(model: Any) -> int:
+    """Entries of the non-parameter state (the OOV index map of a frozen embedding that learns OOV rows)."""
+    return sum(_size(v) for v in _unique(model.weights) if not _is_parameter(v))
 
 
 def _output_shape(layer: Any) -> str:
@@ -649,15 +684,14 @@ def summary_rows(model: Any) -> list[dict[str, Any]]:
     for layer in model.layers:
         if not layer.weights and type(layer).__name__ == "InputLayer":
             continue
-        params = sum(_size(v) for v in _unique(layer.weights))
-        trainable = sum(_size(v) for v in _unique(layer.trainable_weights))
+        counts = _counts(layer.weights, layer.trainable_weights, _overlays([layer]))
         rows.append(
             {
                 "name": layer.name,
                 "type": type(layer).__name__,
                 "output_shape": _output_shape(layer),
-                "params": params,
-                "trainable": trainable,
+                "params": counts["total"],
+                "trainable": counts["trainable"],
             }
         )
     return rows
