@@ -68,6 +68,8 @@ class HelpViewer(QDialog):
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)  # http(s) links (licences, papers) go to the system browser
         self.browser.setSearchPaths([str(guide_path().parent)])
+        self._section = ""
+        self.browser.sourceChanged.connect(lambda url: setattr(self, "_section", url.fragment()))
         back = QPushButton("Back")
         back.clicked.connect(self.browser.backward)
         self.browser.backwardAvailable.connect(back.setEnabled)
@@ -98,7 +100,8 @@ class HelpViewer(QDialog):
         self._section = section
 
     def section(self) -> str:
-        return self.browser.source().fragment() or getattr(self, "_section", "")
+        """The section shown last (opened at, or reached by a link)."""
+        return self._section
 
 
 def show_guide(section: str = "", parent: QWidget | None = None) -> HelpViewer:

@@ -754,6 +754,7 @@ class MainWindow(QMainWindow):
         """A dataset that imported joins Recent Files (one that failed never does)."""
         if ds is not None and self.state.dataset_source is not None and self.state.dataset_source.path:
             self.prefs.add_recent("dataset", self.state.dataset_source.path)
+            self.state.remember_dir("dataset", self.state.dataset_source.path)
 
     # ---- start page and help ---------------------------------------------------------------
     def _start_page_request(self, what: str) -> None:

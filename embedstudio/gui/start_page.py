@@ -73,6 +73,9 @@ def data_step(state: AppState, pool: WorkerPool) -> Step:
         return Step(DONE, f"{display_name(data.path)}: {len(ds.train):,} texts{test}, {len(ds.classes)} classes.")
     if any(w.name in ("Importing dataset", "Preview") for w in pool.running()):
         return Step(BUSY, f"Importing {display_name(data.path)}…")
+    source = state.dataset_source
+    if state.dataset is not None and source is not None and source.path == data.path:
+        return Step(MISSING, "The import options changed since the last import: import again (Ctrl+I).")
     return Step(MISSING, f"{display_name(data.path)} is not imported yet: see the Dataset area.")
 
 
