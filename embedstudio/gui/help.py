@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -97,6 +97,7 @@ class HelpViewer(QDialog):
             self.browser.setSource(url)
         if section:
             self.browser.scrollToAnchor(section)
+            QTimer.singleShot(0, lambda: self.browser.scrollToAnchor(section))  # again once laid out
         self._section = section
 
     def section(self) -> str:
@@ -153,6 +154,8 @@ class ShortcutsDialog(QDialog):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
@@ -160,4 +163,4 @@ class ShortcutsDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.table, 1)
         lay.addWidget(buttons)
-        self.resize(520, 560)
+        self.resize(540, 660)

@@ -31,7 +31,7 @@ MARK_COLOURS = {DONE: "#1b7d3a", BUSY: "#8a6d00", MISSING: "#b03a2e"}
 
 DEMO_TEXT = (
     "<b>This is the demo workspace.</b> It shows the whole path from word vectors to a trained text "
-    "classifier on data that ships with EmbedStudio: <b>BBC News</b> (2,225 articles in 5 topics: business, "
+    "classifier on data that ships with EmbedStudio: <b>BBC News</b> (about 2,200 articles in 5 topics: business, "
     "entertainment, politics, sport, tech) with <b>GloVe 6B 50d</b> vectors (400,000 words). Press Train to see "
     "a model learn in about a minute, then compare it with the TF-IDF baseline in Runs. Replace the data or "
     "the vectors with your own at any time (steps 1 and 2); File &gt; New Project starts empty."
@@ -77,6 +77,16 @@ def data_step(state: AppState, pool: WorkerPool) -> Step:
     if state.dataset is not None and source is not None and source.path == data.path:
         return Step(MISSING, "The import options changed since the last import: import again (Ctrl+I).")
     return Step(MISSING, f"{display_name(data.path)} is not imported yet: see the Dataset area.")
+
+
+def describe_recipe(cfg) -> str:
+    """ "Automatic (from the data), vectors fine-tune (pre-trained, trained), at most 6 epochs"."""
+    from embedstudio.core.config import spec_of
+    from embedstudio.core.presets import PRESETS
+
+    preset = PRESETS[cfg.model.preset].label if cfg.model.preset in PRESETS else cfg.model.preset
+    mode = (spec_of("embedding.mode").choice_labels or {}).get(cfg.embedding.mode, cfg.embedding.mode)
+    return f"{preset}, vectors {mode}, at most {cfg.training.epochs} epochs"
 
 
 class StartPage(QWidget):
@@ -184,7 +194,9 @@ class StartPage(QWidget):
         scroll.setFrameShape(QFrame.NoFrame)
         holder = QWidget()
         centre = QHBoxLayout(holder)
-        centre.addWidget(inner, 1, Qt.AlignHCenter)
+        centre.addStretch(1)
+        centre.addWidget(inner, 6)
+        centre.addStretch(1)
         scroll.setWidget(holder)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -197,12 +209,7 @@ class StartPage(QWidget):
         if training:
             train = Step(BUSY, "Training is running: watch it in the Training area.")
         elif vectors.mark == DONE and data.mark == DONE:
-            cfg = self.state.config
-            train = Step(
-                DONE,
-                f"Ready: model '{cfg.model.preset}', vectors {cfg.embedding.mode}, "
-                f"{cfg.training.epochs} epochs at most.",
-            )
+            train = Step(DONE, f"Ready: {describe_recipe(self.state.config)}.")
         else:
             todo = " and ".join(n for n, s in (("1", vectors), ("2", data)) if s.mark != DONE)
             train = Step(MISSING, f"Complete step {todo} first.")

@@ -27,11 +27,16 @@ ANCHORS = ((-0.08, 1.0), (-0.08, 0.0), (1.08, 1.0), (1.08, 0.0), (0.5, 1.25), (0
 
 
 def place_labels(
-    points: np.ndarray, sizes: np.ndarray, point_radius: np.ndarray, anchors=ANCHORS
+    points: np.ndarray,
+    sizes: np.ndarray,
+    point_radius: np.ndarray,
+    anchors=ANCHORS,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> tuple[list[int], int]:
     """Greedy label placement in pixel space (y down). ``points`` (n, 2) label positions, ``sizes`` (n, 2)
-    label width/height, ``point_radius`` (n,) marker radii; rows in priority order. Returns the index into
-    ``anchors`` chosen for each label and how many labels still overlap something (0 when all fit)."""
+    label width/height, ``point_radius`` (n,) marker radii; rows in priority order; ``bounds`` (left, top,
+    right, bottom): a label leaving them counts as an overlap. Returns the index into ``anchors`` chosen for
+    each label and how many labels still overlap something (0 when all fit)."""
     n = len(points)
     anchors_arr = np.asarray(anchors, dtype=float)
     obstacles = [(x - r, y - r, x + r, y + r) for (x, y), r in zip(points.tolist(), np.asarray(point_radius).tolist())]
@@ -56,6 +61,9 @@ def place_labels(
             hits = overlap.sum(axis=1)
         else:
             hits = np.zeros(len(cand), dtype=int)
+        if bounds is not None:
+            bl, bt, br, bb = bounds
+            hits = hits + ((cand[:, 0] < bl) | (cand[:, 1] < bt) | (cand[:, 2] > br) | (cand[:, 3] > bb))
         best = int(np.argmin(hits))  # the first position with the fewest overlaps
         clashes += int(hits[best] > 0)
         chosen.append(best)
@@ -221,7 +229,9 @@ class VectorMap(QWidget):
             )
             radius = np.array([CHOSEN_SIZE / 2 if f else NEIGHBOUR_SIZE / 2 for f in self.flags])
             priority = sorted(range(n), key=lambda i: not self.flags[i])
-            chosen, self.label_clashes = place_labels(pts[priority], sizes[priority], radius[priority])
+            box = vb.sceneBoundingRect()
+            bounds = (box.left(), box.top(), box.right(), box.bottom())
+            chosen, self.label_clashes = place_labels(pts[priority], sizes[priority], radius[priority], bounds=bounds)
             for i, a in zip(priority, chosen):
                 self.labels[i].setAnchor(ANCHORS[a])
             return self.label_clashes
