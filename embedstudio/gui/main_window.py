@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFileDialog,
+    QFrame,
     QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
+    QScrollArea,
     QTabWidget,
     QTextEdit,
     QWidget,
@@ -160,10 +162,20 @@ class MainWindow(QMainWindow):
             "Runs": "Every training run: metrics, reports, comparison",
         }
         for area in AREAS:
-            i = self.tabs.addTab(self.panels[area], area)
+            i = self.tabs.addTab(self._scrollable(self.panels[area]) if area != "Start" else self.panels[area], area)
             self.tabs.setTabToolTip(i, tips[area])
             self.panels[area].setProperty("helpSection", help.AREA_SECTIONS[area])  # F1 and error dialogs
         self.setCentralWidget(self.tabs)
+
+    @staticmethod
+    def _scrollable(panel: QWidget) -> QScrollArea:
+        """The area in a scroll area: on a small screen (1366×768, or 1920×1080 at 200 %) the window fits and
+        the area scrolls, instead of its minimum size pushing the status bar off the screen."""
+        holder = QScrollArea()
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.NoFrame)
+        holder.setWidget(panel)
+        return holder
 
     def _build_status_bar(self) -> None:
         self.job_status = JobStatus(self.pool)

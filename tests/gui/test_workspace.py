@@ -281,7 +281,10 @@ _FIT_PROBE = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize(("width", "height", "scale"), [(1366, 768, "1"), (1920, 1080, "2"), (1024, 600, "1")])
+@pytest.mark.parametrize(
+    ("width", "height", "scale"),
+    [(1366, 768, "1"), (1920, 1080, "2"), (1920, 1000, "2"), (1024, 600, "1")],  # 1000: 1080 less a taskbar
+)
 def test_first_start_fits_the_available_geometry_and_opens_on_the_start_page(tmp_path, width, height, scale):
     screen = tmp_path / "screen.json"
     screen.write_text(
