@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from embedstudio.core.config import RunConfig, data_path, load_config, save_config
 from embedstudio.core.errors import UserError
 from embedstudio.core.jobs import CancelToken, Reporter
+from embedstudio.core.project import SUFFIX as PROJECT_SUFFIX
 from embedstudio.core.project import Project, ProjectError, load_project, save_project
 from embedstudio.gui import dialogs, help
 from embedstudio.gui.drop_routing import route_paths
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.state.runs_dir_changed.connect(self._autosave.start)
         self.state.dataset_changed.connect(self._dataset_imported)
         self.vectors_panel.file_opened.connect(lambda path: self.prefs.add_recent("vectors", path))
+        self.vectors_panel.file_failed.connect(lambda path: self._forget_recent("vectors", path))
         self._update_title()
         self._restore_geometry()
         if lock == "other":
@@ -863,8 +865,13 @@ class MainWindow(QMainWindow):
         self.open_paths(paths)
 
     def open_paths(self, paths: list[Path]) -> dict[str, list[Path]]:
-        """Send each path to the area that understands it (drag-and-drop and command-line arguments)."""
-        routed = route_paths(paths)
+        """Send each path to the area that understands it (drag-and-drop and command-line arguments); a
+        project file opens as the project."""
+        projects = [Path(p) for p in paths if Path(p).suffix.lower() == PROJECT_SUFFIX]
+        routed = route_paths([Path(p) for p in paths if Path(p).suffix.lower() != PROJECT_SUFFIX])
+        routed["project"] = projects
+        if projects:
+            self.open_project(projects[-1])
         if routed["vectors"]:
             self.vectors_panel.add_files(routed["vectors"])
             self.show_area("Vectors")

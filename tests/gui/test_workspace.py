@@ -104,6 +104,11 @@ def test_save_project_then_open_restores_library_dataset_options_config_and_runs
     w.state.set_runs_dir(tmp_path / "other-runs")  # not a config edit, still a change of the project
     assert w.windowTitle() == "reviews* — EmbedStudio"
     assert w.save_project() and load_project(target).runs_dir == str(tmp_path / "other-runs")
+    assert w.new_project()
+    routed = w.open_paths([target])  # dropped on the window or given on the command line
+    assert routed["project"] == [target] and w.windowTitle() == "reviews — EmbedStudio"
+    assert w.state.library == [str(tiny_workspace.vectors)]
+    _idle(qtbot, w)
 
 
 @pytest.mark.parametrize(
