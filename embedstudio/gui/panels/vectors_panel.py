@@ -242,8 +242,7 @@ class VectorsPanel(QWidget):
         failed = [p for p in selected if self.library_model.status_of(p).state == "failed"]
         if failed:
             reason = self.library_model.status_of(failed[0]).reason.splitlines()[0]
-            name = display_name(failed[0])
-            self._show_message(f"{name} failed to load: {reason} Press Remove to drop it.", warning=True)
+            self._show_message(f"Failed to load: {reason} Press Remove to drop it.", warning=True)
 
     # ---- loading -----------------------------------------------------------------------
     def load(self, path: str) -> Worker | None:

@@ -23,6 +23,7 @@ CHOSEN_PEN = pg.mkPen("#3a1204", width=1.5)
 NEIGHBOUR_PEN = pg.mkPen("w")
 CHOSEN_SIZE, NEIGHBOUR_SIZE = 16, 9
 # Label anchors tried in order (pyqtgraph TextItem anchors: (0, 1) = text right of and above the point).
+OUTSIDE_COST = 3  # a position leaving the plot counts as this many overlaps
 ANCHORS = ((-0.08, 1.0), (-0.08, 0.0), (1.08, 1.0), (1.08, 0.0), (0.5, 1.25), (0.5, -0.25))
 
 
@@ -63,7 +64,8 @@ def place_labels(
             hits = np.zeros(len(cand), dtype=int)
         if bounds is not None:
             bl, bt, br, bb = bounds
-            hits = hits + ((cand[:, 0] < bl) | (cand[:, 1] < bt) | (cand[:, 2] > br) | (cand[:, 3] > bb))
+            # A label cut off by the plot's edge is unreadable, one that overlaps is only partly hidden.
+            hits = hits + OUTSIDE_COST * ((cand[:, 0] < bl) | (cand[:, 1] < bt) | (cand[:, 2] > br) | (cand[:, 3] > bb))
         best = int(np.argmin(hits))  # the first position with the fewest overlaps
         clashes += int(hits[best] > 0)
         chosen.append(best)
@@ -151,7 +153,7 @@ class VectorMap(QWidget):
         lay.addWidget(self.plot, 1)
         self.plot_button.clicked.connect(lambda: self.plot_words(split_words(self.words_edit.text())))
         self.words_edit.returnPressed.connect(self.plot_button.click)
-        self.reset_button.clicked.connect(lambda: self.plot.getPlotItem().autoRange())
+        self.reset_button.clicked.connect(lambda: self.plot.getPlotItem().autoRange(padding=0.08))
         self.set_vectors(None)
 
     def set_vectors(self, wv) -> None:
@@ -203,7 +205,7 @@ class VectorMap(QWidget):
             else:
                 item.setVisible(False)
         if len(words):
-            self.plot.getPlotItem().autoRange()
+            self.plot.getPlotItem().autoRange(padding=0.08)  # room for the labels of the outermost points
         self.place_labels()
 
     def place_labels(self) -> int:
