@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from embedstudio.gui.jobs import JobRunner, Worker, WorkerPool
-from embedstudio.gui.state import AppState
+from embedstudio.gui.state import AppState, ConfigEdit
 from embedstudio.gui.widgets.class_list import rows_from_dataset
 from embedstudio.gui.widgets.column_picker import as_list
 from embedstudio.gui.widgets.dataset_options import DatasetOptions
@@ -43,28 +43,53 @@ class SourcePreview:
 
     table: object  # core TablePreview
     classes: list[dict] | None  # list_class_folders rows; None when only an import can list them
+    note: str = ""  # a choice the preview made (another sheet than the first)
 
 
 def preview_source(
     path: str, delimiter: str, has_header, encoding: str, sheet: str = "", exclude=None, *, reporter, cancel
 ) -> SourcePreview:
-    from embedstudio.core.datasets import list_class_folders, preview_table
+    from embedstudio.core.datasets import detect_dataset_format, list_class_folders, list_sheets, preview_table
     from embedstudio.core.datasets.detect import is_archive
+    from embedstudio.core.errors import DatasetError
 
     reporter.progress(0, None, "reading the first rows")
-    table = preview_table(path, delimiter=delimiter, has_header=has_header, encoding=encoding, n=50, sheet=sheet)
+
+    def read(sheet: str):
+        return preview_table(path, delimiter=delimiter, has_header=has_header, encoding=encoding, n=50, sheet=sheet)
+
+    note = ""
+    try:
+        table = read(sheet)
+    except DatasetError:
+        # A workbook whose first sheet is a cover note: show the first sheet that holds a table instead.
+        if sheet or detect_dataset_format(Path(path)) != "excel":
+            raise
+        names = [s["name"] for s in list_sheets(path)]
+        for name in names[1:]:
+            cancel.raise_if_cancelled()
+            try:
+                table = read(name)
+            except DatasetError:
+                continue
+            note = f"The first sheet, {names[0]!r}, holds no table of texts and labels; showing the sheet {name!r}."
+            break
+        else:
+            raise
     classes = None
     if table.format in FOLDER_FORMATS and Path(path).is_dir() and not is_archive(Path(path)):
         reporter.progress(0, None, "listing the class folders")
         classes = list_class_folders(path, exclude=exclude) or None
-    return SourcePreview(table, classes)
+    return SourcePreview(table, classes, note)
 
 
-def edit_name(before, after) -> str:
-    """A readable undo name for the Dataset area's own edits ('' lets AppState name it)."""
+def edit_name(before, after, default_excluded: list[str] = ()) -> str:
+    """A readable undo name for the Dataset area's own edits ('' lets AppState name it). ``default_excluded``
+    is what an unset data.exclude leaves out."""
     b, a = before.data, after.data
     if b.exclude != a.exclude:
-        old, new = set(b.exclude or ()), set(a.exclude or ())
+        old = set(default_excluded if b.exclude is None else b.exclude)
+        new = set(default_excluded if a.exclude is None else a.exclude)
         if new - old and not old - new:
             return "Leave out " + ", ".join(sorted(new - old))
         if old - new and not new - old:
@@ -76,6 +101,13 @@ def edit_name(before, after) -> str:
             return "Choose the text column automatically"
         return ("Use the text columns " if len(names) > 1 else "Use the text column ") + " + ".join(names)
     return ""
+
+
+class ClassListEdit(ConfigEdit):
+    """An edit that includes data.exclude: never merged into the previous one."""
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return -1
 
 
 class DatasetPanel(QWidget):
@@ -181,9 +213,14 @@ class DatasetPanel(QWidget):
         """Apply ``change`` to the config as one undoable edit (the form already shows it)."""
         self._writing = True
         try:
+            after = self.state.config.copy()
+            change(after)
+            if after.data.exclude != self.state.config.data.exclude:
+                # Each tick of the class list is its own undo step (spin-box steps merge; ticks must not).
+                text = text or edit_name(self.state.config, after, self.options.excluded_by_default())
+                self.state.undo.push(ClassListEdit(self.state, self.state.config.copy(), after, text))
+                return True
             if not text:
-                after = self.state.config.copy()
-                change(after)
                 text = edit_name(self.state.config, after)
             return self.state.edit_config(change, text)
         finally:
@@ -273,6 +310,11 @@ class DatasetPanel(QWidget):
     def _show_preview(self, found: SourcePreview) -> None:
         preview = found.table
         d = self.state.config.data
+        if found.note:
+            self._edit(
+                lambda cfg, name=preview.sheet: setattr(cfg.data, "sheet", name), f"Use the sheet {preview.sheet}"
+            )
+            self.status.setText(found.note)
         self.options.show_preview(preview)
         if found.classes is not None:
             self._listed_classes = True

@@ -35,7 +35,7 @@ def note_for(row: dict) -> str:
     if not row["excluded"]:
         return ""
     if row["reason"] == "unlabelled, only in train":
-        return "left out by default: the name means unlabelled and the folder is only in train"
+        return "unlabelled, only in train"
     return "left out"
 
 
@@ -76,11 +76,17 @@ class ClassList(QTreeWidget):
                 item.setCheckState(0, Qt.Unchecked if row["excluded"] else Qt.Checked)
                 for col in (1, 2):
                     item.setTextAlignment(col, Qt.AlignRight | Qt.AlignVCenter)
-                item.setToolTip(3, note_for(row))
+                if row["excluded"] and row["reason"] == "unlabelled, only in train":
+                    item.setToolTip(
+                        3,
+                        "Left out by default: the folder's name means unlabelled examples and it exists only in "
+                        "train. Tick it to keep it as a class.",
+                    )
                 self.addTopLevelItem(item)
             self._style_rows()
         finally:
             self._loading = False
+        self.setColumnHidden(2, not any(r["test_files"] for r in rows))  # no test set: no Test column
         self._fit_height(len(rows))
 
     def names(self) -> list[str]:

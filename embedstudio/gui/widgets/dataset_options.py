@@ -221,9 +221,11 @@ class DatasetOptions(QWidget):
         self.preview.setFixedHeight(150)
         self.preview.setToolTip(
             "The first rows of the file, as read with these settings; the text and label columns are marked. "
-            "The Documents tab shows the same rows after cleaning (its row numbers are the file's)"
+            "The Documents tab shows the same rows after cleaning (its Source column names the file and line)"
         )
+        self.preview.verticalHeader().setVisible(False)  # the Documents tab's Source column names file and line
         form = QFormLayout(self.columns_box)
+        self.columns_form = form
         form.addRow("Text", self.text_column)
         form.addRow("Label", self.label_column)
         form.addRow("Delimiter", self.delimiter)
@@ -367,6 +369,10 @@ class DatasetOptions(QWidget):
         return [n for n in names if any(fnmatch.fnmatchcase(n.lower(), p.lower()) for p in exclude)]
 
     # ---- classes ---------------------------------------------------------------------
+    def excluded_by_default(self) -> list[str]:
+        """The listed classes an unset data.exclude leaves out (unlabelled folders only in train)."""
+        return self._excluded_names(None)
+
     def set_classes(self, rows: list[dict] | None, exclude: list[str] | None) -> None:
         """Show a dataset's classes (rows as ``list_class_folders`` gives them); None hides the list."""
         self._default_excluded = {r["name"]: r["excluded"] for r in rows or ()} if exclude is None else {}
@@ -408,11 +414,17 @@ class DatasetOptions(QWidget):
         self._fill_preview()
         for i in range(len(self._preview_columns) - 1):
             self.preview.setColumnWidth(i, 120)
-        for w in (self.text_column, self.label_column):
-            w.setEnabled(is_table)
-        for w in (self.delimiter, self.header):
-            w.setEnabled(fmt in DELIMITED_FORMATS)
-        self.header.setEnabled(fmt in (*DELIMITED_FORMATS, "excel"))
+        # Only the choices this format has are shown: a folder of classes has no columns to pick.
+        for w, shown in (
+            (self.text_column, is_table),
+            (self.label_column, is_table),
+            (self.delimiter, fmt in DELIMITED_FORMATS),
+            (self.header, fmt in (*DELIMITED_FORMATS, "excel")),
+        ):
+            w.setEnabled(shown)
+            self._set_row_visible(self.columns_form, w, shown)
+        self.columns_box.setTitle("Columns" if is_table else "Preview")
+        self._place_classes(first=not is_table)
         self.detected.setText(f"detected: {fmt}")
         self.sheets = list(preview.sheets) if fmt == "excel" else []
         was_loading, self._loading = self._loading, True
@@ -427,6 +439,13 @@ class DatasetOptions(QWidget):
             else "The first documents, as written (before cleaning), one row per file or line."
         )
         self.update_split_state()
+
+    def _place_classes(self, *, first: bool) -> None:
+        """Folders: the class list comes right after the source (it decides what is imported); tables: after
+        the column pickers (the classes are the label column's values)."""
+        lay = self.layout()
+        lay.removeWidget(self.classes_box)
+        lay.insertWidget(lay.indexOf(self.columns_box) + (0 if first else 1), self.classes_box)
 
     def _fill_preview(self) -> None:
         """The preview's cells; a labelled preview (folders …) leaves out the rows of unticked classes, as the
