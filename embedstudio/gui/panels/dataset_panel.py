@@ -120,6 +120,8 @@ class DatasetPanel(QWidget):
         self._writing = False  # our own config edits must not reload the form
         self._previewed: str | None = None
         self._listed_classes = False  # the class list came from list_class_folders (not from an import)
+        self._opening = ""  # a source the user just chose, until it imported or failed
+        self._preview_note = ""  # a choice the last preview made (which sheet), shown with the import summary
         self._build()
         self.refresh_from_config()
         self.state.config_changed.connect(self._on_config_changed)
@@ -279,6 +281,7 @@ class DatasetPanel(QWidget):
             d.delimiter, d.has_header, d.sheet, d.exclude, d.validation_path = "", None, "", None, ""
 
         self.opened_paths.append(str(path))
+        self._opening = str(path)
         self.options.columns = []
         self.options.detected_mail = None  # a new source: what auto cleaning does is not known yet
         self.options.set_data_test_source("")
@@ -310,6 +313,7 @@ class DatasetPanel(QWidget):
     def _show_preview(self, found: SourcePreview) -> None:
         preview = found.table
         d = self.state.config.data
+        self._preview_note = found.note
         if found.note:
             self._edit(
                 lambda cfg, name=preview.sheet: setattr(cfg.data, "sheet", name), f"Use the sheet {preview.sheet}"
@@ -321,7 +325,11 @@ class DatasetPanel(QWidget):
             self.options.set_classes(found.classes, d.exclude)
         elif preview.format not in FOLDER_FORMATS:
             self._listed_classes = False
-            self.options.set_classes(None, None)
+            shown = self.state.dataset_source
+            if self.result is not None and shown is not None and shown.path == d.path:
+                self.options.set_classes(rows_from_dataset(self.result.dataset, shown.exclude), shown.exclude)
+            else:
+                self.options.set_classes(None, None)
         if preview.format in ("csv", "tsv", "jsonl", "excel", "parquet"):
             named = as_list(d.text_column)
             kept = bool(named) and all(c in preview.columns for c in named)
@@ -363,7 +371,10 @@ class DatasetPanel(QWidget):
 
     def _imported(self, result: ImportResult, data=None) -> None:
         self.result = result
+        self._opening = ""
         self.view.show_result(result)
+        if self._preview_note and data is not None and data.sheet:
+            self.view.add_notice(self._preview_note)
         ds = result.dataset
         n_test = len(ds.test) if ds.test is not None else 0
         self.status.setText(
@@ -389,10 +400,12 @@ class DatasetPanel(QWidget):
         """A preview or import failed. If an earlier dataset is still shown, the Data field goes back to it
         (one undoable edit), so the form never names a file whose documents are not the ones on screen."""
         self._import_after_preview = False
+        opened, self._opening = self._opening == data.path, ""
         failed = Path(data.path).name or data.path
         message = info.message.strip().splitlines()[0] if info.message else "it failed"
+        message = message.removeprefix(f"{data.path}: ").removeprefix(f"{Path(data.path)}: ")
         shown = self.state.dataset_source
-        if self.state.dataset is not None and shown is not None and shown.path != data.path:
+        if self.state.dataset is not None and shown is not None and shown.path != data.path and opened:
 
             def back(cfg, shown=shown) -> None:
                 cfg.data = copy.deepcopy(shown)
@@ -405,6 +418,11 @@ class DatasetPanel(QWidget):
                 f"Could not {during} {failed}: {message}",
                 f"Still showing the previous dataset, {shown.path}. Undo (Ctrl+Z) returns to {failed}'s settings.",
             )
+        elif self.state.dataset is not None and shown is not None and shown.path != data.path:
+            self.view.show_failure(  # e.g. Undo back to a file that does not open: the form names it, so say so
+                f"Could not {during} {failed}: {message}",
+                f"The documents below are still those of {shown.path}, not of {failed}.",
+            )
         elif self.state.dataset is not None:
             self.view.show_failure(
                 f"Could not {during} {failed} with these settings: {message}",
@@ -415,4 +433,4 @@ class DatasetPanel(QWidget):
             self.view.show_failure(
                 f"Could not {during} {failed}: {message}", "Fix the settings on the left and Import."
             )
-        self.status.setText(f"{during.capitalize()} failed: {message}")
+        self.status.setText(f"Could not {during} {failed} (see the message on the right).")

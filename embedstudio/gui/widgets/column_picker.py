@@ -102,4 +102,5 @@ class TextColumnPicker(QListWidget):
 
     def _fit_height(self, rows: int) -> None:
         shown = max(2, min(rows, MAX_VISIBLE_ROWS))
-        self.setFixedHeight(shown * ROW_HEIGHT + 2 * self.frameWidth() + 4)
+        row = self.sizeHintForRow(0) if self.count() else ROW_HEIGHT
+        self.setFixedHeight(shown * max(row, 1) + 2 * self.frameWidth() + 2)

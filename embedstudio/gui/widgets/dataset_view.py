@@ -311,6 +311,12 @@ class DatasetView(QWidget):
         edges, hist = stats.length_histogram
         self.length_chart.set_histogram(edges, hist)
 
+    def add_notice(self, text: str) -> None:
+        """One more decision to report beside the import's own (plain text)."""
+        line = f"ℹ {html.escape(text, quote=False)}"
+        self.notices.setText(f"{self.notices.text()}<br>{line}" if self.notices.isVisibleTo(self) else line)
+        self.notices.setVisible(True)
+
     def show_failure(self, headline: str, detail: str = "") -> None:
         """Say loudly that the last preview/import failed (the documents below, if any, are older)."""
         text = f"✖ <b>{html.escape(headline, quote=False)}</b>"
