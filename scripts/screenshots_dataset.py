@@ -114,6 +114,10 @@ def _shoot(out: Path, tmp: Path) -> int:
     panel.open_path(write_release(tmp))
     wait_until(lambda: panel.result is not None and idle(), 120, "the folder import")
     grab("dataset-folders")
+    bar = panel.scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())  # the cleaning and split settings below the class list
+    grab("dataset-splits")
+    bar.setValue(0)
 
     previous = panel.result
     panel.open_path(write_news(tmp / "news.csv"))

@@ -152,6 +152,7 @@ def test_summary_says_loudly_where_the_test_set_came_from_what_was_left_out_and_
     assert "<b>Left out</b> <b>unsup</b> (6)" in text and "unlabelled" in text
     assert "<b>HTML cleaned in 24 documents</b>" in text  # 12 train + 12 test documents held <br /> and &amp;
     assert "data.test_path" not in text and "data.exclude" not in text, "GUI words, not config syntax"
+    assert panel.options.strip_html.itemText(0) == "Automatic (cleaned 24 documents)", "the control says it too"
     # The cleaned documents no longer hold the markup.
     texts = [view.documents.value(r, 3) for r in range(view.documents.rowCount())]
     assert texts and not any("<br" in t or "&amp;" in t for t in texts)

@@ -284,6 +284,7 @@ class DatasetPanel(QWidget):
         self._opening = str(path)
         self.options.columns = []
         self.options.detected_mail = None  # a new source: what auto cleaning does is not known yet
+        self.options.set_detected_html(None)
         self.options.set_data_test_source("")
         self.options.set_classes(None, None)
         self._edit(change, f"Use the dataset {Path(str(path)).name}")
@@ -384,6 +385,7 @@ class DatasetPanel(QWidget):
         )
         self.state.set_dataset(ds, data)
         self.options.set_detected_mail(result.dataset.report.looks_like_mail)
+        self.options.set_detected_html(ds.report.html_cleaned)
         self.options.set_data_test_source(ds.report.test_source if ds.test is not None else "")
         if not self._listed_classes or not self.options.class_list.names():
             # archives, one file per class and tables: the import result lists the classes

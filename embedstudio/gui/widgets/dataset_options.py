@@ -123,6 +123,7 @@ class DatasetOptions(QWidget):
         self.validation, self.test = c("data.validation_fraction"), c("data.test_fraction")
         self.seed, self.max_rows, self.max_test_rows = c("data.split_seed"), c("data.max_rows"), c("data.max_test_rows")
         self.test_tip, self.validation_tip = self.test.toolTip(), self.validation.toolTip()
+        self.seed.setGroupSeparatorShown(False)  # a seed is a name, not a quantity: 1337, not 1,337
         # "windows-1252" must show whole (a 90 px box showed "ıtf-8" at 1366 px with a larger font)
         self.encoding.setMinimumWidth(self.encoding.fontMetrics().horizontalAdvance("windows-1252") + 24)
         self.encoding.setMaximumWidth(self.encoding.minimumWidth() + 40)
@@ -552,6 +553,13 @@ class DatasetOptions(QWidget):
         self.detected_mail = looks_like_mail
         if self.auto_mail.isChecked():
             self._auto_toggled(True, emit=False)
+
+    def set_detected_html(self, cleaned: int | None) -> None:
+        """What automatic HTML cleaning did at the last import (None: not imported yet)."""
+        label = HTML_CHOICES[0][0]
+        if cleaned is not None:
+            label = f"Automatic (cleaned {cleaned:,} documents)" if cleaned else "Automatic (no HTML found)"
+        self.strip_html.setItemText(0, label)
 
     def auto_applies(self) -> bool:
         """Whether automatic mode strips headers/signatures/quotes (True until an import says otherwise)."""
