@@ -390,3 +390,6 @@ def test_class_list_of_an_archive_and_of_a_table_comes_from_the_import(qtbot, pa
     assert any("at least 2 classes" in e for e in dismiss_error_boxes())
     assert state.dataset is shown and panel.view.failure.isVisible()
     assert "last import that worked" in panel.view.failure.text()
+    started = len(imports)
+    state.set_field("training.epochs", 3)  # an edit elsewhere does not retry the refused import
+    assert len(imports) == started and not dismiss_error_boxes()

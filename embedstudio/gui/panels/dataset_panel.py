@@ -121,6 +121,7 @@ class DatasetPanel(QWidget):
         self._previewed: str | None = None
         self._listed_classes = False  # the class list came from list_class_folders (not from an import)
         self._opening = ""  # a source the user just chose, until it imported or failed
+        self._exclude = copy.copy(state.config.data.exclude)  # data.exclude as last seen (Undo re-imports)
         self._preview_note = ""  # a choice the last preview made (which sheet), shown with the import summary
         self._build()
         self.refresh_from_config()
@@ -195,20 +196,18 @@ class DatasetPanel(QWidget):
             return
         self.options.load_from(self.state.config)
         d = self.state.config.data
+        exclude_changed, self._exclude = d.exclude != self._exclude, copy.copy(d.exclude)
         if d.path and d.path != self._previewed:
             self.preview()
-        elif self._shown_exclude_differs():
+        elif exclude_changed and self._shown_exclude_differs():
             self.import_dataset()  # Undo of a class tick: the documents follow the class list
 
     def _shown_exclude_differs(self) -> bool:
+        """The dataset on screen was imported from this source with other classes left out."""
         shown = self.state.dataset_source
         d = self.state.config.data
         return (
-            shown is not None
-            and self.state.dataset is not None
-            and shown.path == d.path
-            and shown.exclude != d.exclude
-            and not self.runner.is_running()
+            shown is not None and self.state.dataset is not None and shown.path == d.path and shown.exclude != d.exclude
         )
 
     def _edit(self, change, text: str = "") -> bool:
@@ -227,6 +226,7 @@ class DatasetPanel(QWidget):
             return self.state.edit_config(change, text)
         finally:
             self._writing = False
+            self._exclude = copy.copy(self.state.config.data.exclude)
 
     def _options_changed(self) -> None:
         d = self.state.config.data
