@@ -393,3 +393,23 @@ def test_class_list_of_an_archive_and_of_a_table_comes_from_the_import(qtbot, pa
     started = len(imports)
     state.set_field("training.epochs", 3)  # an edit elsewhere does not retry the refused import
     assert len(imports) == started and not dismiss_error_boxes()
+
+
+def test_a_given_validation_set_is_listed_and_disables_its_fraction(qtbot, panel, tmp_path, tiny_workspace):
+    opts = panel.options
+    open_and_import(qtbot, panel, write_news(tmp_path / "news.csv"))
+    assert opts.validation.isEnabled()
+    opts.validation_edit.setText(str(write_news(tmp_path / "val.csv", n=6)))
+    opts.validation_edit.editingFinished.emit()
+    assert tiny_workspace.state.config.data.validation_path == str(tmp_path / "val.csv")
+    assert not opts.validation.isEnabled() and "val.csv" in opts.validation.toolTip()
+    wait_worker(qtbot, panel.import_dataset())
+    wait_jobs(qtbot, panel)
+    docs = panel.view.documents
+    splits = [docs.value(r, 0) for r in range(docs.rowCount())]
+    assert splits.count("validation") == 6 and splits.count("train") == 24
+    assert (
+        "<b>Validation set taken from" in panel.view.notices.text()
+        and "<b>6</b> documents" in panel.view.notices.text()
+    )
+    assert [docs.value(r, 4) for r in range(docs.rowCount()) if docs.value(r, 0) == "validation"][0] == "val.csv:2"

@@ -62,6 +62,7 @@ OWN_TEST_TIP = "Not used: the data brings its own test set ({source}). Clear the
 OWN_VALIDATION_TIP = "Not used: a validation set is given ({source}). Clear it to hold out a fraction."
 TEXT_MARK, LABEL_MARK = "  [text]", "  [label]"
 TEXT_COLUMN_COLOUR, LABEL_COLUMN_COLOUR = QColor(225, 238, 255), QColor(255, 240, 214)
+MARKED_TEXT_COLOUR = QColor(20, 20, 20)
 
 
 def _combo(items) -> QComboBox:
@@ -494,10 +495,11 @@ class DatasetOptions(QWidget):
         headers = self._marks
         if column >= len(headers):
             return None
+        # a dark text colour with the light tint, so a dark desktop theme keeps the cells readable
         if headers[column].endswith(TEXT_MARK):
-            return {Qt.BackgroundRole: TEXT_COLUMN_COLOUR}
+            return {Qt.BackgroundRole: TEXT_COLUMN_COLOUR, Qt.ForegroundRole: MARKED_TEXT_COLOUR}
         if headers[column].endswith(LABEL_MARK):
-            return {Qt.BackgroundRole: LABEL_COLUMN_COLOUR}
+            return {Qt.BackgroundRole: LABEL_COLUMN_COLOUR, Qt.ForegroundRole: MARKED_TEXT_COLOUR}
         return None
 
     def _classes_edited(self) -> None:

@@ -46,10 +46,16 @@ def import_with_stats(data_cfg, *, reporter, cancel) -> ImportResult:
     ds = load_dataset(data_cfg, reporter=reporter, cancel=cancel)
     reporter.progress(0, None, "computing statistics")
     stats = dataset_statistics(ds.train, ds.classes)
-    texts = ds.train.texts + (ds.test.texts if ds.test is not None else [])
+    texts = [t for _part, table in document_tables(ds) for t in table.texts]
     lengths = np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=len(texts))
-    split = ["train"] * len(ds.train) + ["test"] * (len(ds.test) if ds.test is not None else 0)
+    split = [part for part, table in document_tables(ds) for _ in range(len(table))]
     return ImportResult(ds, stats, split, lengths)
+
+
+def document_tables(ds) -> list[tuple[str, object]]:
+    """(split name, table) of every imported part, in the order the Documents tab lists them."""
+    parts = [("train", ds.train), ("validation", ds.validation), ("test", ds.test)]
+    return [(name, table) for name, table in parts if table is not None]
 
 
 def warning_lines(result: ImportResult) -> list[str]:
@@ -295,12 +301,13 @@ class DatasetView(QWidget):
         # quote=False: Qt's rich text does not know &#x27;, and showed "&#x27;ham&#x27;" literally.
         self.warnings.setText("<br>".join(f"⚠ {html.escape(w, quote=False)}" for w in lines))
         self.warnings.setVisible(bool(lines))
-        texts = ds.train.texts + (ds.test.texts if ds.test is not None else [])
-        labels = ds.train.labels + (ds.test.labels if ds.test is not None else [])
-        sources = relative_sources(ds.train.sources + (ds.test.sources if ds.test is not None else []), ds.path)
+        tables = [table for _part, table in document_tables(ds)]
+        texts = [t for table in tables for t in table.texts]
+        labels = [label for table in tables for label in table.labels]
+        sources = relative_sources([s for table in tables for s in table.sources], ds.path)
         self.documents.set_data(DOC_COLUMNS, (result.split, labels, result.lengths, texts, sources))
         self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
-        self.table.setColumnWidth(0, 50)
+        self.table.setColumnWidth(0, 70)
         self.table.setColumnWidth(1, 140)
         self.table.setColumnWidth(2, 60)
         self._apply_search()
