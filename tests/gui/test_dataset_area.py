@@ -6,6 +6,7 @@ that never leaves the form naming a file whose documents are not on screen."""
 from __future__ import annotations
 
 import csv
+import gc
 
 import pytest
 from gui_helpers import wait_worker
@@ -26,6 +27,16 @@ from embedstudio.gui.panels.dataset_panel import DatasetPanel
 
 POS = ["good", "great", "fine", "lovely", "superb"]
 NEG = ["bad", "awful", "poor", "dull", "boring"]
+
+
+@pytest.fixture(autouse=True)
+def collect_the_test_widgets(qapp):
+    """Free each test's panel (a reference cycle through its signal handlers) right after the test, on the GUI
+    thread, instead of in a later test's garbage collection while that test's Workers run: collected late
+    together with other modules' panels, the torn-down widgets crashed the interpreter now and then."""
+    yield
+    qapp.processEvents()
+    gc.collect()
 
 
 @pytest.fixture

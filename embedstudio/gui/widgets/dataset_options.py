@@ -213,7 +213,9 @@ class DatasetOptions(QWidget):
         self.preview_caption = QLabel("The first rows of the file, as written (before cleaning)")
         self.preview_caption.setStyleSheet("color: #555;")
         self.preview_caption.setWordWrap(True)
-        self.preview_model = ColumnTableModel(cell_style=self._preview_style)
+        # Parented: the model is deleted with the widgets, never before the view that shows it (a parentless
+        # model freed first by the garbage collector leaves the view a dangling pointer).
+        self.preview_model = ColumnTableModel(parent=self, cell_style=self._preview_style)
         self.preview = QTableView()
         self.preview.setModel(self.preview_model)
         self.preview.verticalHeader().setDefaultSectionSize(20)

@@ -241,7 +241,7 @@ class DatasetView(QWidget):
         self.warnings.setVisible(False)
         for label in (self.failure, self.notices, self.warnings, self.summary):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.documents = DocumentTableModel(DOC_COLUMNS, ((),) * len(DOC_COLUMNS))
+        self.documents = DocumentTableModel(DOC_COLUMNS, ((),) * len(DOC_COLUMNS), self)  # parented: see options
         self.table = QTableView()
         self.table.setModel(self.documents)
         self.table.setSortingEnabled(True)
