@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 
 import numpy as np
 import pytest
@@ -11,6 +12,14 @@ from PySide6.QtCore import QAbstractTableModel, Qt
 from PySide6.QtWidgets import QTableView
 
 from embedstudio.gui.panels.dataset_panel import DatasetPanel
+
+
+@pytest.fixture(autouse=True)
+def collect_the_test_widgets(qapp):
+    """Free each test's panel at teardown, on the GUI thread (see test_dataset_area.py)."""
+    yield
+    qapp.processEvents()
+    gc.collect()
 
 
 @pytest.fixture
