@@ -9,9 +9,9 @@ the model the summary shows is the model training builds.
 
 The ``auto`` rules (they read only the training split; nothing is tuned per dataset):
 
-1. Recipe: ``wide_deep`` (a TF-IDF word uni+bigram linear path plus an embedding path, trained jointly): a
-   linear n-gram model is the strong baseline on every text-classification set, and adding its logits keeps
-   what it knows while the embedding path adds what the vectors know.
+1. Recipe: ``wide_deep`` (a TF-IDF word uni+bigram linear path and an embedding path, fitted separately and
+   mixed on validation, ``core.wide``): a linear n-gram model is the strong baseline on every
+   text-classification set; the mix keeps what it knows while the embedding path adds what the vectors know.
 2. Embedding path: the Kim CNN when the texts are short (95th percentile ≤ ``SHORT_TEXT`` tokens: sentences
    and questions, where word order and short phrases carry the class), otherwise SWEM (mean + max pooling:
    long documents are mostly topic, a bag of vectors captures it and costs little).
