@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -220,9 +220,19 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Quit EmbedStudio")
 
         edit_menu = bar.addMenu("&Edit")
-        self.act_undo = self.state.undo.createUndoAction(self, "&Undo")
+        # Undo acts on the configuration's edits, and in the Runs area on its renames and trash moves.
+        self.undo_group = QUndoGroup(self)
+        for stack in (self.state.undo, self.runs_panel.undo):
+            self.undo_group.addStack(stack)
+        self.undo_group.setActiveStack(self.state.undo)
+        self.tabs.currentChanged.connect(
+            lambda _i: self.undo_group.setActiveStack(
+                self.runs_panel.undo if self.tabs.currentWidget() is self.runs_panel else self.state.undo
+            )
+        )
+        self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
-        self.act_redo = self.state.undo.createRedoAction(self, "&Redo")
+        self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         edit_menu.addAction(self.act_undo)
         edit_menu.addAction(self.act_redo)

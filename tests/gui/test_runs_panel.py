@@ -16,7 +16,7 @@ from test_training_panel_helpers import (
     write_topic_glove,
 )
 
-from embedstudio.gui.panels.runs_panel import RunsPanel
+from embedstudio.gui.panels.runs_panel import COLUMNS, RunsPanel
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +56,15 @@ def test_lists_runs_with_their_metrics(qtbot, pool, two_runs):
     ws, reports = two_runs
     panel = make_panel(qtbot, pool, ws.state)
     assert {r.name for r in panel.records} == {"short", "longer"}
-    m = panel.model
-    assert m.headerData(0, Qt.Horizontal) == "Name" and m.columnCount() == 6
-    for row in range(m.rowCount()):
-        report = reports[m.value(row, 0)]
-        assert m.value(row, 2) == "cnn" and m.value(row, 3) == "completed"
-        assert m.value(row, 4) == pytest.approx(report["accuracy"], abs=1e-4)
-        assert m.value(row, 5) == pytest.approx(report["macro_f1"], abs=1e-4)
-        assert m.value(row, 1).startswith("20")  # a date
+    assert panel.proxy.headerData(0, Qt.Horizontal) == "Name" and panel.proxy.columnCount() == len(COLUMNS)
+    for row in range(panel.proxy.rowCount()):
+        report = reports[panel.cell(row, "Name")]
+        assert panel.cell(row, "Preset") == "cnn" and panel.cell(row, "Status") == "completed"
+        assert panel.cell(row, "Dataset") == "topics" and panel.cell(row, "Vectors") == "topics.glove.txt"
+        assert panel.cell(row, "Test accuracy") == f"{report['accuracy']:.3f}"
+        assert panel.cell(row, "Macro-F1") == f"{report['macro_f1']:.3f}"
+        assert panel.cell(row, "Date").startswith("20")  # a date
+        assert panel.cell(row, "Message") == ""
 
 
 def test_open_a_run_shows_curves_report_and_config(qtbot, pool, two_runs):
@@ -84,7 +85,7 @@ def test_overlay_draws_one_curve_per_selected_run(qtbot, pool, two_runs):
     panel = make_panel(qtbot, pool, ws.state)
     panel.select_rows([0, 1])
     overlay = panel.overlay
-    assert panel.right.currentWidget() is overlay
+    assert panel.right.currentWidget() is panel.compare
     assert overlay.visible_curves("val_accuracy") == 2 and overlay.visible_curves("val_loss") == 2
     points = sorted(len(c.getData()[0]) for c in overlay.curves["val_accuracy"] if c.isVisible())
     assert points == [1, 3], "each run's own epochs"
@@ -177,7 +178,7 @@ def test_a_killed_run_shows_as_interrupted(qtbot, pool, two_runs):
     (run / "description.json").write_text(json.dumps(description))
     (run / "model.keras").unlink()
     panel = make_panel(qtbot, pool, ws.state)
-    statuses = {panel.model.value(row, 0): panel.model.value(row, 3) for row in range(panel.model.rowCount())}
+    statuses = {panel.cell(row, "Name"): panel.cell(row, "Status") for row in range(panel.proxy.rowCount())}
     assert sorted(statuses.values()) == ["completed", "interrupted"]
     record = next(r for r in panel.records if r.status == "interrupted")
     assert "not a usable run" in record.leftovers()

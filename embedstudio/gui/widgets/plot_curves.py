@@ -15,11 +15,15 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from embedstudio.core.events import BatchEvent, EpochEvent, parse
+from embedstudio.gui.widgets.plot_theme import EmptyState, EpochAxis, follow_palette
 
 REDRAW_MS = 250
 TRAIN_PEN = pg.mkPen(31, 119, 180, width=2)
 VAL_PEN = pg.mkPen(255, 127, 14, width=2)
 CURRENT_PEN = pg.mkPen(31, 119, 180, width=1.5, style=Qt.DashLine)
+UNFREEZE_PEN = pg.mkPen(44, 160, 44, width=1.5, style=Qt.DashLine)
+NO_EPOCHS = "No epochs yet: the curves appear as training runs."
+NO_RUNS = "Select two or more runs to compare their validation curves."
 RUN_COLOURS = (
     (31, 119, 180),
     (255, 127, 14),
@@ -34,19 +38,24 @@ RUN_COLOURS = (
 )
 
 
-def _plot(title: str, left: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
-    plot.setTitle(title, color="#333", size="10pt")
+def _plot(title: str, left: str, empty: str) -> tuple[pg.PlotWidget, EmptyState]:
+    """A plot over epochs that follows the palette, with its legend below the axes (never over the
+    curves) and ``empty`` shown while it has no points."""
+    plot = pg.PlotWidget(axisItems={"bottom": EpochAxis("bottom")})
+    plot.setTitle(title, size="10pt")
     plot.setLabel("left", left)
     plot.setLabel("bottom", "epoch")
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.hideButtons()
+    item = plot.getPlotItem()
     for axis in ("left", "bottom"):
-        plot.getAxis(axis).setTextPen("#333")
-        plot.getAxis(axis).setPen("#888")
-        plot.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads as a bug
-    plot.addLegend(offset=(-10, 10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
-    return plot
+        item.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads as a bug
+    legend = pg.LegendItem(colCount=3, horSpacing=14, verSpacing=-4)
+    item.layout.addItem(legend, 4, 1)  # the row under the bottom axis: outside the data
+    item.legend = legend
+    state = EmptyState(plot, empty)
+    follow_palette(plot, state.restyle)
+    return plot, state
 
 
 class _Series:
@@ -78,7 +87,11 @@ class TrainingCurves(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plots = {"loss": _plot("Loss", "loss"), "accuracy": _plot("Accuracy", "accuracy")}
+        made = {"loss": _plot("Loss", "loss", NO_EPOCHS), "accuracy": _plot("Accuracy", "accuracy", NO_EPOCHS)}
+        self.plots = {k: plot for k, (plot, _) in made.items()}
+        self.empty = {k: state for k, (_, state) in made.items()}
+        self.unfreeze_epoch: int | None = None
+        self.markers = {k: self._marker(plot) for k, plot in self.plots.items()}
         self.series: dict[str, _Series] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         for metric, plot in self.plots.items():
@@ -104,9 +117,36 @@ class TrainingCurves(QWidget):
         self._dirty = False
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self.flush)
 
+    @staticmethod
+    def _marker(plot: pg.PlotWidget) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(
+            angle=90,
+            movable=False,
+            pen=UNFREEZE_PEN,
+            label="unfreeze",
+            labelOpts={"position": 0.92, "color": UNFREEZE_PEN.color(), "anchors": [(0, 0.5), (0, 0.5)]},
+        )
+        line.setVisible(False)
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def set_unfreeze_epoch(self, epoch: int | None) -> None:
+        """Two-phase training: a vertical marker where epoch ``epoch`` (1-based) begins, the first one that
+        trains the embedding; None hides it."""
+        self.unfreeze_epoch = epoch
+        for line in self.markers.values():
+            if epoch is not None:
+                line.setValue(epoch - 1)
+            line.setVisible(epoch is not None)
+
+    def set_empty_text(self, text: str) -> None:
+        for state in self.empty.values():
+            state.set_text(text)
+
     def clear(self) -> None:
         for s in self.series.values():
             s.clear()
+        self.set_empty_text(NO_EPOCHS)
         self._dirty = True
         self.flush()
 
@@ -163,6 +203,10 @@ class TrainingCurves(QWidget):
             curve.setData(np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float))
         self._dirty = False
         self._update_legend()
+        for metric, state in self.empty.items():
+            has_points = any(self.series[f"{split}_{metric}"].x for split, _, _ in self.SPLITS)
+            if state.visible == has_points:
+                state.set_visible(not has_points)
 
     def _update_legend(self) -> None:
         """List the running curve only while an epoch is in progress (finished runs do not have one)."""
@@ -188,10 +232,12 @@ class RunOverlay(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plots = {
-            "val_accuracy": _plot("Validation accuracy", "accuracy"),
-            "val_loss": _plot("Validation loss", "loss"),
+        made = {
+            "val_accuracy": _plot("Validation accuracy", "accuracy", NO_RUNS),
+            "val_loss": _plot("Validation loss", "loss", NO_RUNS),
         }
+        self.plots = {k: plot for k, (plot, _) in made.items()}
+        self.empty = {k: state for k, (_, state) in made.items()}
         self.curves: dict[str, list[pg.PlotDataItem]] = {k: [] for k in self.plots}
         self.names: list[str] = []
         lay = QHBoxLayout(self)
@@ -218,6 +264,7 @@ class RunOverlay(QWidget):
         for metric, plot in self.plots.items():
             legend = plot.plotItem.legend
             legend.clear()
+            drawn = False
             for i, (name, rows) in enumerate(runs):
                 pts = [(r["epoch"], r[metric]) for r in rows if r.get(metric) is not None and "epoch" in r]
                 x = np.asarray([p[0] for p in pts], dtype=float)
@@ -225,11 +272,16 @@ class RunOverlay(QWidget):
                 curve = self._curve(metric, i)
                 curve.setData(x, y)
                 curve.setVisible(True)
+                drawn = drawn or bool(len(x))
                 legend.addItem(curve, name)
             for curve in self.curves[metric][len(runs) :]:
                 curve.setData([], [])
                 curve.setVisible(False)
             plot.enableAutoRange()
+            drawn = any(
+                c.isVisible() and c.getData()[0] is not None and len(c.getData()[0]) for c in self.curves[metric]
+            )
+            self.empty[metric].set_visible(not drawn)
 
     def visible_curves(self, metric: str = "val_accuracy") -> int:
         return sum(1 for c in self.curves[metric] if c.isVisible())

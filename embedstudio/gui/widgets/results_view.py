@@ -14,14 +14,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -36,12 +39,15 @@ from PySide6.QtWidgets import (
 
 from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import report_warnings
-from embedstudio.core.runs import MISCLASSIFIED_FILE, MODEL_FILE
+from embedstudio.core.runs import MISCLASSIFIED_FILE, MODEL_FILE, per_class_averages
 from embedstudio.gui.jobs import JobRunner, WorkerPool
 from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 ANY = ""
+DECIMALS = 3  # precision, recall and F1 everywhere in this view
+PINNED_ROLE = Qt.UserRole + 1  # average rows stay below the classes whichever way the table is sorted
+PER_CLASS_COLUMNS = ("Class", "Precision", "Recall", "F1", "Support")
 
 
 # ---- jobs (worker thread) ---------------------------------------------------------------------
@@ -187,6 +193,14 @@ class MisclassifiedBrowser(QWidget):
         self.full_text.clear()
         self._apply_filter()
 
+    def show_pair(self, true_class: str, predicted_class: str = ANY) -> None:
+        """Show only the texts of ``true_class`` predicted as ``predicted_class`` (ANY: any wrong class)."""
+        for combo, value in ((self.true_combo, true_class), (self.pred_combo, predicted_class)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+        self._apply_filter()
+
     def _apply_filter(self, *_args) -> None:
         self.proxy.set_filter(
             self.search.text(), self.true_combo.currentData() or ANY, self.pred_combo.currentData() or ANY
@@ -198,6 +212,93 @@ class MisclassifiedBrowser(QWidget):
         if current.isValid():
             src = self.proxy.mapToSource(current)
             self.full_text.setPlainText(str(self.model.value(src.row(), 0)))
+
+
+# ---- per-class table ---------------------------------------------------------------------------------
+class PinnedSort(QSortFilterProxyModel):
+    """Sorts by ``Qt.UserRole`` values, keeping rows marked ``PINNED_ROLE`` (the averages) at the end."""
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802 - Qt's name
+        src = self.sourceModel()
+        lp = src.index(left.row(), 0).data(PINNED_ROLE) or 0
+        rp = src.index(right.row(), 0).data(PINNED_ROLE) or 0
+        if lp or rp:
+            descending = self.sortOrder() == Qt.DescendingOrder
+            return (lp < rp) != descending  # pinned rows last in either order
+        a, b = left.data(Qt.UserRole), right.data(Qt.UserRole)
+        if isinstance(a, str) or isinstance(b, str):
+            return str(a).lower() < str(b).lower()
+        return (a or 0) < (b or 0)
+
+
+def _cell(value: object, *, pinned: int = 0) -> QStandardItem:
+    if isinstance(value, float):
+        item = QStandardItem(f"{value:.{DECIMALS}f}")
+        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    elif isinstance(value, int):
+        item = QStandardItem(f"{value:,}")
+        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    else:
+        item = QStandardItem(str(value))
+    item.setData(value, Qt.UserRole)
+    item.setData(pinned, PINNED_ROLE)
+    item.setEditable(False)
+    if pinned:
+        font = item.font()
+        font.setItalic(True)
+        item.setFont(font)
+    return item
+
+
+class PerClassTable(QTableView):
+    """Precision, recall, F1 and support per class, then the macro and weighted averages (always last).
+    ``set_report_rows(per_class)``; ``rows()`` gives what is shown, as ``{class: [texts]}``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = QStandardItemModel(0, len(PER_CLASS_COLUMNS), self)
+        self.source.setHorizontalHeaderLabels(list(PER_CLASS_COLUMNS))
+        self.proxy = PinnedSort(self)
+        self.proxy.setSourceModel(self.source)
+        self.setModel(self.proxy)
+        self.verticalHeader().setVisible(False)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # the report's class order
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.ElideMiddle)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)  # the class names take the spare width
+        for c in range(1, len(PER_CLASS_COLUMNS)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeToContents)  # numbers: as wide as they are
+        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance("Support") + 24)
+
+    def set_report_rows(self, per_class: dict) -> None:
+        self.setSortingEnabled(False)
+        self.source.removeRows(0, self.source.rowCount())
+        for cls, m in per_class.items():
+            self.source.appendRow(
+                [_cell(str(cls))]
+                + [_cell(float(m.get(k, 0.0))) for k in ("precision", "recall", "f1")]
+                + [_cell(int(m.get("support", 0)))]
+            )
+        if per_class:
+            for n, (label, m) in enumerate(per_class_averages(per_class).items(), start=1):
+                self.source.appendRow(
+                    [_cell(label, pinned=n)]
+                    + [_cell(float(m[k]), pinned=n) for k in ("precision", "recall", "f1")]
+                    + [_cell(int(m["support"]), pinned=n)]
+                )
+        self.setSortingEnabled(True)
+        self.proxy.sort(self.horizontalHeader().sortIndicatorSection(), self.horizontalHeader().sortIndicatorOrder())
+
+    def rows(self) -> dict[str, list[str]]:
+        """What each row shows, in view order, keyed by the first column."""
+        out = {}
+        for r in range(self.proxy.rowCount()):
+            texts = [str(self.proxy.index(r, c).data()) for c in range(len(PER_CLASS_COLUMNS))]
+            out[texts[0]] = texts[1:]
+        return out
 
 
 # ---- predict box ----------------------------------------------------------------------------------
@@ -288,19 +389,26 @@ class ResultsView(QWidget):
         top.addWidget(self.export_button, 0, Qt.AlignTop)
 
         self.confusion = ConfusionMatrixView()
-        self.confusion.setToolTip("Rows: true class; columns: predicted class. Colour: share of the row.")
-        self.per_class = QTableWidget(0, 5)
-        self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
-        self.per_class.verticalHeader().setVisible(False)
-        self.per_class.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.per_class.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # the report's class order
-        self.per_class.setSortingEnabled(True)
-        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.per_class.horizontalHeader().setStretchLastSection(True)
+        self.confusion.cell_clicked.connect(self.show_mistakes)
+        self.percent_box = QCheckBox("Row percentages")
+        self.percent_box.setToolTip("Print each cell's share of its true class instead of the count")
+        self.percent_box.toggled.connect(self.confusion.set_percentages)
+        hint = QLabel("Click a cell to list its texts.")
+        hint.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
+        confusion_bar = QHBoxLayout()
+        confusion_bar.addWidget(self.percent_box)
+        confusion_bar.addStretch(1)
+        confusion_bar.addWidget(hint)
+        confusion_box = QWidget()
+        confusion_lay = QVBoxLayout(confusion_box)
+        confusion_lay.setContentsMargins(0, 0, 0, 0)
+        confusion_lay.addLayout(confusion_bar)
+        confusion_lay.addWidget(self.confusion, 1)
+        self.per_class = PerClassTable()
         metrics = QSplitter(Qt.Horizontal)
-        metrics.addWidget(self.confusion)
+        metrics.addWidget(confusion_box)
         metrics.addWidget(self.per_class)
-        metrics.setSizes([500, 400])
+        metrics.setSizes([520, 380])
 
         self.misclassified = MisclassifiedBrowser()
         self.predict_box = PredictBox()
@@ -323,7 +431,7 @@ class ResultsView(QWidget):
         self.export_button.setEnabled(False)
         self.predict_box.button.setEnabled(False)
         self.confusion.set_matrix([], [])
-        self.per_class.setRowCount(0)
+        self.per_class.set_report_rows({})
         self.misclassified.set_rows([], [])
         self.predict_box.table.setRowCount(0)
         self.predict_box.flags.setText("")
@@ -361,22 +469,13 @@ class ResultsView(QWidget):
         if report:
             classes = [str(c) for c in report.get("classes", [])]
             self.confusion.set_matrix(report.get("confusion_matrix", []), classes)
-            self._fill_per_class(report.get("per_class", {}))
+            self.per_class.set_report_rows(report.get("per_class", {}))
             self.misclassified.set_rows(read_misclassified(self.run_dir), classes)
 
-    def _fill_per_class(self, per_class: dict) -> None:
-        t = self.per_class
-        t.setSortingEnabled(False)
-        t.setRowCount(len(per_class))
-        for r, (cls, m) in enumerate(per_class.items()):
-            t.setItem(r, 0, QTableWidgetItem(str(cls)))
-            for c, key in enumerate(("precision", "recall", "f1", "support"), start=1):
-                value = m.get(key, 0)
-                item = QTableWidgetItem()
-                item.setData(Qt.DisplayRole, int(value) if key == "support" else round(float(value), 3))
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                t.setItem(r, c, item)
-        t.setSortingEnabled(True)
+    def show_mistakes(self, true_class: str, predicted_class: str) -> None:
+        """The misclassified texts of one confusion-matrix cell (a diagonal cell: all of that class's)."""
+        self.misclassified.show_pair(true_class, ANY if predicted_class == true_class else predicted_class)
+        self.tabs.setCurrentWidget(self.misclassified)
 
     # ---- predict -----------------------------------------------------------------------------
     def predict(self, text: str):
@@ -419,8 +518,35 @@ class ResultsView(QWidget):
         if target.suffix != ".keras":
             target = target.with_name(target.name + ".keras")  # keras.saving.load_model needs the suffix
         return self.export_jobs.start(
-            copy_model_job, self.run_dir / MODEL_FILE, target, name="Exporting the model", on_result=self.exported.emit
+            copy_model_job, self.run_dir / MODEL_FILE, target, name="Exporting the model", on_result=self._on_exported
         )
+
+    def _on_exported(self, target: Path) -> None:
+        self.exported.emit(target)
+        self.confirm_export(target)
+
+    def confirm_export(self, target: Path) -> QMessageBox:
+        """A note with the exported file's path and "Show in Folder" (opens the folder in the file
+        manager). Not blocking: the window stays usable while it is shown."""
+        box = QMessageBox(self.window())
+        box.setObjectName("exportedDialog")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Model exported")
+        box.setText(f"The model was saved to:\n{target}")
+        box.setInformativeText("It takes raw text and returns class probabilities (keras.saving.load_model).")
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        show = box.addButton("Show in Folder", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Ok)
+        show.clicked.connect(lambda: self.show_in_folder(target))
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        self.export_notice = box
+        box.open()
+        return box
+
+    @staticmethod
+    def show_in_folder(target: Path) -> bool:
+        """Open the folder holding ``target`` in the desktop's file manager."""
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(target).parent)))
 
 
 def _headline(name: str, status: str, report: dict | None) -> str:
