@@ -15,14 +15,16 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QColor, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -358,6 +360,8 @@ class RunsPanel(QWidget):
             "Select one run to open it, several to compare them; F2 renames, Delete moves to the trash"
         )
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
+        self._pending_records: list[RunRecord] | None = None
+        self.table.itemDelegate().closeEditor.connect(lambda *_: QTimer.singleShot(0, self._apply_pending))
         self.table.doubleClicked.connect(lambda index: index.column() != NAME and self.open_run(index.row()))
 
         self.filter_box = QLineEdit()
@@ -380,9 +384,7 @@ class RunsPanel(QWidget):
             "Move the selected runs to the trash folder inside the runs folder (Delete); Edit > Undo brings them back"
         )
         self.trash_button.clicked.connect(lambda: self.trash_rows(self.selected_rows()))
-        QShortcut(
-            QKeySequence.Delete, self.table, lambda: self.trash_rows(self.selected_rows()), context=Qt.WidgetShortcut
-        )
+        self.table.installEventFilter(self)  # the Delete key in the list moves the selection to the trash
         self.folder = QLabel()
         self.folder.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.status = QLabel()
@@ -419,6 +421,17 @@ class RunsPanel(QWidget):
         QVBoxLayout(self).addWidget(split)
         self._on_selection()
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if (
+            watched is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and event.matches(QKeySequence.StandardKey.Delete)
+            and self.table.state() != QAbstractItemView.EditingState
+        ):
+            self.trash_rows(self.selected_rows())
+            return True
+        return super().eventFilter(watched, event)
+
     # ---- listing -----------------------------------------------------------------------
     def _runs_dir_changed(self, _path) -> None:
         self.undo.clear()  # its commands name folders of the other runs folder
@@ -433,6 +446,11 @@ class RunsPanel(QWidget):
         )
 
     def _show_records(self, records: list[RunRecord]) -> None:
+        if self.table.state() == QAbstractItemView.EditingState:
+            # a reset would drop the name being typed: show the new list when the editor closes
+            self._pending_records = records
+            return
+        self._pending_records = None
         opened = {self.record_at(r).path for r in self.selected_rows()}
         if not opened and self.details.record is not None:
             opened = {self.details.record.path}
@@ -443,6 +461,10 @@ class RunsPanel(QWidget):
             self.select_rows(rows)
         self._on_selection()
         self.refreshed.emit()
+
+    def _apply_pending(self) -> None:
+        if self._pending_records is not None and self.table.state() != QAbstractItemView.EditingState:
+            self._show_records(self._pending_records)
 
     def _update_status(self) -> None:
         total, shown = len(self.records), self.proxy.rowCount()
