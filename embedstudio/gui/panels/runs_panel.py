@@ -50,19 +50,19 @@ from embedstudio.gui.widgets.plot_curves import TrainingCurves
 from embedstudio.gui.widgets.results_view import ResultsView
 from embedstudio.gui.widgets.run_compare import RunCompare
 
-COLUMNS = ("Name", "Date", "Dataset", "Vectors", "Preset", "Status", "Test accuracy", "Macro-F1", "Message")
+COLUMNS = ("Name", "Test accuracy", "Macro-F1", "Status", "Dataset", "Vectors", "Preset", "Date", "Message")
 COLUMN_TIPS = (
     "The run's name (F2 or Rename… to change it)",
-    "When the run started",
+    "Accuracy on the test split",
+    "Macro-averaged F1 on the test split",
+    "completed, stopped, failed, interrupted or running",
     "The dataset file or folder it was trained on",
     "The word-vector files it used",
     "The model preset, or which baseline",
-    "completed, stopped, failed, interrupted or running",
-    "Accuracy on the test split",
-    "Macro-averaged F1 on the test split",
+    "When the run started",
     "Why a run did not complete",
 )
-NAME, DATE, DATASET, VECTORS, PRESET, STATUS, ACCURACY, MACRO_F1, MESSAGE = range(len(COLUMNS))
+NAME, ACCURACY, MACRO_F1, STATUS, DATASET, VECTORS, PRESET, DATE, MESSAGE = range(len(COLUMNS))
 BASELINE_LABELS = {"tfidf_linear": "TF-IDF", "fasttext_supervised": "fastText"}
 FAILED_COLOUR = QColor(214, 39, 40)  # readable on light and dark backgrounds
 PROBLEM_STATUSES = ("failed", "interrupted")
@@ -295,7 +295,8 @@ class RunDetails(QWidget):
         failure = record.failure
         self.problem.setText(f"<b>{record.status.capitalize()}:</b> {_html(failure)}" if failure else "")
         self.problem.setVisible(bool(failure))
-        self.results.show_run(record.path, record.report, status=record.status, message=failure, name=record.name)
+        # the banner says why it failed; the results view adds the report's own warnings
+        self.results.show_run(record.path, record.report, status=record.status, name=record.name)
         self.config_text.setPlainText(json.dumps(record.config, indent=2, ensure_ascii=False))
         if not record.metrics and (record.report or failure):  # nothing to plot: the report says more
             self.tabs.setCurrentWidget(self.results)
@@ -350,10 +351,9 @@ class RunsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)  # the message takes what is left
-        for column, width in ((NAME, 210), (DATE, 118), (DATASET, 110), (VECTORS, 130), (PRESET, 70), (STATUS, 80)):
+        widths = ((NAME, 220), (ACCURACY, 95), (MACRO_F1, 75), (STATUS, 80), (DATASET, 90), (VECTORS, 120))
+        for column, width in (*widths, (PRESET, 60), (DATE, 115)):
             self.table.setColumnWidth(column, width)
-        for column in (ACCURACY, MACRO_F1):
-            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
         self.table.setTextElideMode(Qt.ElideMiddle)
         self.table.setWordWrap(False)
         self.table.setToolTip(
@@ -417,7 +417,7 @@ class RunsPanel(QWidget):
         split = QSplitter(Qt.Horizontal)
         split.addWidget(left)
         split.addWidget(self.right)
-        split.setSizes([700, 600])
+        split.setSizes([760, 640])
         QVBoxLayout(self).addWidget(split)
         self._on_selection()
 

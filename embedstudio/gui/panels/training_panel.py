@@ -30,6 +30,7 @@ from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.plot_curves import TrainingCurves
+from embedstudio.gui.widgets.plot_theme import tone
 from embedstudio.gui.widgets.results_view import ResultsView
 
 LOG_LINES = 5000
@@ -326,6 +327,7 @@ class TrainingPanel(QWidget):
 
     def _log(self, message: str, *, warning: bool = False) -> None:
         if warning:
-            self.log.appendHtml(f'<span style="color:#a04000">{html.escape(str(message), quote=False)}</span>')
+            colour = tone(self.log, "warning")
+            self.log.appendHtml(f'<span style="color:{colour}">{html.escape(str(message), quote=False)}</span>')
         else:
             self.log.appendPlainText(str(message))

@@ -97,7 +97,7 @@ class Histogram(pg.PlotWidget):
         _style(self, title, left, bottom)
         self.setMouseEnabled(x=True, y=False)
         self.curve = self.plot([0, 1], [0], stepMode="center", fillLevel=0, brush=(70, 130, 180, 160), pen="#2f5f8a")
-        self.overflow_label = pg.TextItem("", anchor=(0.5, 1.0))
+        self.overflow_label = pg.TextItem("", anchor=(1.0, 1.0))  # right-aligned on the last bin: never clipped
         self.addItem(self.overflow_label, ignoreBounds=True)
         self.edges = np.zeros(0)
         self.counts = np.zeros(0)
@@ -121,7 +121,7 @@ class Histogram(pg.PlotWidget):
         top = max(self.counts.max(), 1) * 1.15  # room for the overflow label above the last bar
         if overflow and len(self.counts) > 1:
             self.overflow_label.setText(f"≥ {self.edges[-2]:,.0f}")
-            self.overflow_label.setPos((self.edges[-2] + self.edges[-1]) / 2, self.counts[-1])
+            self.overflow_label.setPos(self.edges[-1], self.counts[-1])
         else:
             self.overflow_label.setText("")
         self.setRange(xRange=(self.edges[0], self.edges[-1]), yRange=(0, top), padding=0)

@@ -6,13 +6,14 @@ a timer so that ten batch events a second cost at most a few redraws.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from embedstudio.core.events import BatchEvent, EpochEvent, parse
 from embedstudio.gui.widgets.plot_theme import EmptyState, EpochAxis, follow_palette
@@ -38,7 +39,7 @@ RUN_COLOURS = (
 )
 
 
-def _plot(title: str, left: str, empty: str) -> tuple[pg.PlotWidget, EmptyState]:
+def _plot(title: str, left: str, empty: str, *, legend: bool = True) -> tuple[pg.PlotWidget, EmptyState]:
     """A plot over epochs that follows the palette, with its legend below the axes (never over the
     curves) and ``empty`` shown while it has no points."""
     plot = pg.PlotWidget(axisItems={"bottom": EpochAxis("bottom")})
@@ -50,9 +51,9 @@ def _plot(title: str, left: str, empty: str) -> tuple[pg.PlotWidget, EmptyState]
     item = plot.getPlotItem()
     for axis in ("left", "bottom"):
         item.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads as a bug
-    legend = pg.LegendItem(colCount=3, horSpacing=14, verSpacing=-4)
-    item.layout.addItem(legend, 4, 1)  # the row under the bottom axis: outside the data
-    item.legend = legend
+    if legend:
+        item.legend = pg.LegendItem(colCount=3, horSpacing=14, verSpacing=-4)
+        item.layout.addItem(item.legend, 4, 1)  # the row under the bottom axis: outside the data
     state = EmptyState(plot, empty)
     follow_palette(plot, state.restyle)
     return plot, state
@@ -137,6 +138,7 @@ class TrainingCurves(QWidget):
         for line in self.markers.values():
             if epoch is not None:
                 line.setValue(epoch - 1)
+                line.label.setFormat(f"unfreeze (epoch {epoch})")
             line.setVisible(epoch is not None)
 
     def set_empty_text(self, text: str) -> None:
@@ -228,22 +230,31 @@ class TrainingCurves(QWidget):
 
 
 class RunOverlay(QWidget):
-    """Validation accuracy and loss per epoch of several runs, one colour per run, with a legend."""
+    """Validation accuracy and loss per epoch of several runs, one colour per run, with one legend under
+    both plots (run names are long: a legend inside either plot would squeeze or cover it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         made = {
-            "val_accuracy": _plot("Validation accuracy", "accuracy", NO_RUNS),
-            "val_loss": _plot("Validation loss", "loss", NO_RUNS),
+            "val_accuracy": _plot("Validation accuracy", "accuracy", NO_RUNS, legend=False),
+            "val_loss": _plot("Validation loss", "loss", NO_RUNS, legend=False),
         }
         self.plots = {k: plot for k, (plot, _) in made.items()}
         self.empty = {k: state for k, (_, state) in made.items()}
         self.curves: dict[str, list[pg.PlotDataItem]] = {k: [] for k in self.plots}
         self.names: list[str] = []
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setAlignment(Qt.AlignHCenter)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         for plot in self.plots.values():
-            lay.addWidget(plot)
+            row.addWidget(plot)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row, 1)
+        lay.addWidget(self.legend)
 
     def _curve(self, metric: str, index: int) -> pg.PlotDataItem:
         """The index-th curve of a plot; curves are made once and reused for later selections."""
@@ -262,10 +273,8 @@ class RunOverlay(QWidget):
         """``runs``: (name, metrics rows) pairs; every run gets one curve per plot."""
         self.names = [name for name, _ in runs]
         for metric, plot in self.plots.items():
-            legend = plot.plotItem.legend
-            legend.clear()
             drawn = False
-            for i, (name, rows) in enumerate(runs):
+            for i, (_name, rows) in enumerate(runs):
                 pts = [(r["epoch"], r[metric]) for r in rows if r.get(metric) is not None and "epoch" in r]
                 x = np.asarray([p[0] for p in pts], dtype=float)
                 y = np.asarray([p[1] for p in pts], dtype=float)
@@ -273,15 +282,20 @@ class RunOverlay(QWidget):
                 curve.setData(x, y)
                 curve.setVisible(True)
                 drawn = drawn or bool(len(x))
-                legend.addItem(curve, name)
             for curve in self.curves[metric][len(runs) :]:
                 curve.setData([], [])
                 curve.setVisible(False)
             plot.enableAutoRange()
-            drawn = any(
-                c.isVisible() and c.getData()[0] is not None and len(c.getData()[0]) for c in self.curves[metric]
-            )
             self.empty[metric].set_visible(not drawn)
+        entries = []
+        for i, name in enumerate(self.names):
+            r, g, b = RUN_COLOURS[i % len(RUN_COLOURS)]
+            entries.append(
+                f'<span style="white-space:nowrap"><span style="color:rgb({r},{g},{b})">━━●━━</span>&nbsp;'
+                f"{html.escape(name)}</span>"
+            )
+        self.legend.setText(" &nbsp;&nbsp; ".join(entries))
+        self.legend.setVisible(bool(entries))
 
     def visible_curves(self, metric: str = "val_accuracy") -> int:
         return sum(1 for c in self.curves[metric] if c.isVisible())

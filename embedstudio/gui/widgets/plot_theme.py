@@ -148,3 +148,16 @@ class EpochAxis(pg.AxisItem):
             values = [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)]
             out = [(1.0, values)]
         return out
+
+
+TONES = {  # (on a light background, on a dark one)
+    "good": ("#1a7f37", "#56d364"),
+    "bad": ("#b42318", "#ff7b72"),
+    "warning": ("#a04000", "#f0a35e"),
+}
+
+
+def tone(widget: QWidget | None, kind: str) -> str:
+    """A text colour for "good", "bad" or "warning" that stays readable on the widget's background."""
+    light, dark = TONES[kind]
+    return dark if plot_colours(widget).dark else light

@@ -66,6 +66,7 @@ class ConfusionMatrixView(pg.PlotWidget):
         )
         self.colour_bar.setImageItem(self.image, insert_in=self.getPlotItem())
         self.colour_bar.axis.setTicks([[(v, f"{v:.0%}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]])
+        self.getPlotItem().setContentsMargins(2, 10, 2, 2)  # room for the bar's "100%" label
         self.texts: list[pg.TextItem] = []
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.share = np.zeros((0, 0), dtype=float)

@@ -41,6 +41,7 @@ from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import report_warnings
 from embedstudio.core.runs import MISCLASSIFIED_FILE, MODEL_FILE, per_class_averages
 from embedstudio.gui.jobs import JobRunner, WorkerPool
+from embedstudio.gui.widgets.plot_theme import tone
 from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
@@ -265,13 +266,15 @@ class PerClassTable(QTableView):
         self.setSortingEnabled(True)
         self.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # the report's class order
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.ElideMiddle)
+        self.setTextElideMode(Qt.ElideRight)
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)  # the class names take the spare width
         for c in range(1, len(PER_CLASS_COLUMNS)):
             header.setSectionResizeMode(c, QHeaderView.ResizeToContents)  # numbers: as wide as they are
-        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance("Support") + 24)
+        fm = header.fontMetrics()
+        numbers = sum(fm.horizontalAdvance(h) + 28 for h in PER_CLASS_COLUMNS[1:])
+        self.setMinimumWidth(numbers + fm.horizontalAdvance("weighted avg") + 36)  # every column readable
 
     def set_report_rows(self, per_class: dict) -> None:
         self.setSortingEnabled(False)
@@ -313,7 +316,7 @@ class PredictBox(QWidget):
         self.button.setShortcut("Ctrl+Return")
         self.status = QLabel()
         self.flags = QLabel()
-        self.flags.setStyleSheet("color: #a04000;")
+        self.flags.setStyleSheet(f"color: {tone(self, 'warning')};")
         self.flags.setToolTip(
             "What the model saw of the text: empty, truncated (cut at the sequence length), "
             "oov (most tokens outside the vocabulary)"
@@ -380,7 +383,7 @@ class ResultsView(QWidget):
         self.versus.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #a04000;")
+        self.message.setStyleSheet(f"color: {tone(self, 'warning')};")
         self.export_button = QPushButton("Export Model…")
         self.export_button.setToolTip("Save the end-to-end .keras model (raw text in, class probabilities out)")
         self.export_button.clicked.connect(self.export_dialog)
@@ -408,7 +411,8 @@ class ResultsView(QWidget):
         metrics = QSplitter(Qt.Horizontal)
         metrics.addWidget(confusion_box)
         metrics.addWidget(self.per_class)
-        metrics.setSizes([520, 380])
+        metrics.setStretchFactor(0, 3)
+        metrics.setStretchFactor(1, 2)
 
         self.misclassified = MisclassifiedBrowser()
         self.predict_box = PredictBox()
@@ -423,6 +427,7 @@ class ResultsView(QWidget):
         lay.addWidget(self.versus)
         lay.addWidget(self.message)
         lay.addWidget(self.tabs, 1)
+        lay.addStretch(0)  # with no report the headline and notes stay at the top
 
     def clear(self, text: str = "Train a model (or open a run) to see its test results here.") -> None:
         self.run_dir, self.report, self._model, self.probabilities = None, None, None, None
@@ -453,8 +458,9 @@ class ResultsView(QWidget):
             from embedstudio.core.baselines import comparison_line
 
             self.versus.setText(comparison_line(vs))
-            self.versus.setStyleSheet("color: #1a7f37;" if vs["accuracy_points"] >= 0 else "color: #b42318;")
+            self.versus.setStyleSheet(f"color: {tone(self, 'good' if vs['accuracy_points'] >= 0 else 'bad')};")
             self.versus.setVisible(True)
+        self.message.setStyleSheet(f"color: {tone(self, 'warning')};")  # the palette may have changed
         notes = [message] if message else []
         notes += report_warnings(report)
         if report and report.get("unknown_labels"):

@@ -133,7 +133,7 @@ class RunCompare(QWidget):
         split.addWidget(metrics_box)
         split.addWidget(settings_box)
         split.addWidget(self.overlay)
-        split.setSizes([210, 170, 300])
+        split.setSizes([165, 125, 420])
         split.setChildrenCollapsible(False)
         outer = QVBoxLayout(self)
         outer.addWidget(self.title)
