@@ -266,6 +266,7 @@ def test_two_phase_training_marks_the_unfreeze_on_the_live_curves_and_in_the_log
 
     details.show_record(load_run(panel.run_dir))
     assert details.curves.unfreeze_epoch == 2 and details.curves.markers["loss"].isVisible()
+    assert details.curves.markers["loss"].label.toPlainText() == "unfreeze (epoch 2)"
     ws.state.config.embedding.mode = "finetune"
     wait_done(qtbot, panel.start())
     assert not panel.curves.markers["loss"].isVisible(), "no marker for a one-phase run"

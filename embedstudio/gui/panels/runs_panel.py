@@ -47,6 +47,7 @@ from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.plot_curves import TrainingCurves
+from embedstudio.gui.widgets.plot_theme import tone
 from embedstudio.gui.widgets.results_view import ResultsView
 from embedstudio.gui.widgets.run_compare import RunCompare
 
@@ -263,9 +264,6 @@ class RunDetails(QWidget):
         self.problem.setObjectName("runProblem")
         self.problem.setWordWrap(True)
         self.problem.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.problem.setStyleSheet(
-            "QLabel#runProblem { border: 1px solid #d62728; border-radius: 3px; padding: 6px; color: #d62728; }"
-        )
         self.problem.setVisible(False)
         self.curves = TrainingCurves()
         self.results = ResultsView(pool)
@@ -293,6 +291,10 @@ class RunDetails(QWidget):
                 else "No epoch finished in this run, so there are no curves."
             )
         failure = record.failure
+        red = tone(self, "bad")  # at each show: the palette may have changed
+        self.problem.setStyleSheet(
+            f"QLabel#runProblem {{ border: 1px solid {red}; border-radius: 3px; padding: 6px; color: {red}; }}"
+        )
         self.problem.setText(f"<b>{record.status.capitalize()}:</b> {_html(failure)}" if failure else "")
         self.problem.setVisible(bool(failure))
         # the banner says why it failed; the results view adds the report's own warnings

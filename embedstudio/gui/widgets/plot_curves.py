@@ -136,10 +136,10 @@ class TrainingCurves(QWidget):
         trains the embedding; None hides it."""
         self.unfreeze_epoch = epoch
         for line in self.markers.values():
+            line.setVisible(epoch is not None)  # first: a hidden label ignores a new text
             if epoch is not None:
                 line.setValue(epoch - 1)
                 line.label.setFormat(f"unfreeze (epoch {epoch})")
-            line.setVisible(epoch is not None)
 
     def set_empty_text(self, text: str) -> None:
         for state in self.empty.values():
