@@ -392,8 +392,12 @@ class RunsPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
-        for button in (self.refresh_button, self.rerun_button, self.rename_button, self.trash_button):
+        for button in (self.refresh_button, self.rerun_button):
             buttons.addWidget(button)
+        edits = QHBoxLayout()  # beside the filter: the row of buttons above stays narrow enough for 700 px
+        edits.addWidget(self.filter_box, 1)
+        edits.addWidget(self.rename_button)
+        edits.addWidget(self.trash_button)
         from embedstudio.gui.widgets.baselines_action import BaselinesAction
         from embedstudio.gui.widgets.study_view import StudiesList
 
@@ -404,7 +408,7 @@ class RunsPanel(QWidget):
         left_lay.setContentsMargins(0, 0, 0, 0)
         left_lay.addLayout(buttons)
         left_lay.addWidget(self.folder)
-        left_lay.addWidget(self.filter_box)
+        left_lay.addLayout(edits)
         left_lay.addWidget(self.table, 1)
         left_lay.addWidget(self.status)
 
