@@ -207,6 +207,24 @@ def shoot(out: Path, runs_dir: Path, mode: str) -> None:
     )
     save(hist, out, f"charts-length-{mode}")
 
+    # the Training area during a two-phase run: the unfreeze marker on the live curves and the log line
+    from embedstudio.core.runs import load_run
+    from embedstudio.gui.panels.training_panel import TrainingPanel
+
+    record = load_run(next(r.path for r in panel.records if r.name == "topics-cnn-topics-twophase"))
+    state.set_config(record.run_config())
+    state.config.runs_dir = str(Path(tempfile.mkdtemp()))
+    training = TrainingPanel(state, pool)
+    training.resize(1280, 760)
+    training.show()
+    worker = training.start()
+    done: list[bool] = []
+    worker.done.connect(lambda: done.append(True))
+    while not done:
+        pump(50)
+    training._give_room_to_results(False)
+    save(training, out, f"runs-training-unfreeze-{mode}")
+
     if mode == "light":
         from PySide6.QtCore import QTimer
 
@@ -231,7 +249,7 @@ def shoot(out: Path, runs_dir: Path, mode: str) -> None:
         results.export_notice.close()
     assert COLUMNS
     pool.wait_all()
-    for w in (panel, results, charts, hist):
+    for w in (panel, results, charts, hist, training):
         w.close()
         w.deleteLater()
     pump()

@@ -88,6 +88,7 @@ class TrainingPanel(QWidget):
         self.run_dir: Path | None = None
         self._fitting = False
         self._unfreeze: tuple[int, float] | None = None  # (epoch, lr factor) until the log has said so
+        self._run_name = ""
         self._build()
         # The dialog is shown by _on_errored, after the panel has shown the failure itself.
         self.jobs = JobRunner(pool, self, error_dialog=False)
@@ -180,6 +181,7 @@ class TrainingPanel(QWidget):
         vectors = {v.path: self.state.vectors[v.path] for v in cfg.embedding.vectors if v.path in self.state.vectors}
         dataset = self.state.dataset_for(cfg.data)
         self._reset_view()
+        self._run_name = cfg.name
         self._show_unfreeze_plan(cfg)
         if dataset is None and self.state.dataset is not None:
             self.log.appendPlainText("The dataset settings changed since the last import; this run imports it afresh.")
@@ -296,7 +298,9 @@ class TrainingPanel(QWidget):
             else "Training complete."
         )
         self.status.setText(text)
-        self.results.show_run(result.run_dir, result.report, status=result.status, message=result.message)
+        self.results.show_run(
+            result.run_dir, result.report, status=result.status, message=result.message, name=self._run_name
+        )
         self._give_room_to_results(True)
 
     def _on_errored(self, info: ErrorInfo) -> None:

@@ -82,6 +82,8 @@ class _PaletteFollower(QObject):
         return False
 
     def apply(self) -> None:
+        if getattr(self.plot, "plotItem", None) is None:
+            return  # a closed PlotWidget has let go of its items
         colours = style_plot(self.plot)
         if self.on_change is not None:
             self.on_change(colours)
