@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
@@ -225,11 +226,7 @@ class MainWindow(QMainWindow):
         for stack in (self.state.undo, self.runs_panel.undo):
             self.undo_group.addStack(stack)
         self.undo_group.setActiveStack(self.state.undo)
-        self.tabs.currentChanged.connect(
-            lambda _i: self.undo_group.setActiveStack(
-                self.runs_panel.undo if self.tabs.currentWidget() is self.runs_panel else self.state.undo
-            )
-        )
+        self.tabs.currentChanged.connect(self._follow_area_undo)
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
         self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
@@ -336,6 +333,13 @@ class MainWindow(QMainWindow):
         self.resize(w, h)
 
     # ---- areas -------------------------------------------------------------------------
+    def _follow_area_undo(self, _index: int) -> None:
+        parts = (self.tabs, self.undo_group, self.runs_panel, self.runs_panel.undo, self.state.undo)
+        if self._closing or not all(shiboken6.isValid(p) for p in parts):
+            return  # the tabs emit this while the window is being torn down
+        in_runs = self.tabs.currentWidget() is self.runs_panel
+        self.undo_group.setActiveStack(self.runs_panel.undo if in_runs else self.state.undo)
+
     def show_area(self, area: str) -> None:
         self.tabs.setCurrentIndex(AREAS.index(area))
 

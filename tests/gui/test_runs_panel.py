@@ -304,6 +304,8 @@ def test_trash_asks_first_and_undo_brings_the_runs_back(qtbot, pool, two_runs):
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key_Delete)  # the Delete key does the same as the button
     assert panel.records == [] and "No runs yet" in panel.status.text()
+    assert panel.details.record is None and panel.details.config_text.toPlainText() == ""
+    assert panel.details.curves.point_count("validation_loss") == 0, "the trashed run is no longer shown"
     trash = ws.runs_dir / ".trash"
     assert sorted(p.name for p in trash.iterdir()) == before, "moved, not deleted"
     assert panel.undo.undoText() == "Move 2 runs to the trash"
@@ -318,6 +320,7 @@ def test_trash_asks_first_and_undo_brings_the_runs_back(qtbot, pool, two_runs):
 def test_edit_undo_in_the_runs_area_undoes_the_trash_move(qtbot, two_runs):
     ws, _ = two_runs
     window = _window(qtbot, ws)
+    ws.state.setParent(window)  # as when the window makes its own state: both go together
     runs = window.runs_panel
     wait_done(qtbot, runs.list_jobs.current)
     ws.state.set_field("training.epochs", 4)  # a config edit before

@@ -278,6 +278,16 @@ class RunDetails(QWidget):
         lay.addWidget(self.problem)
         lay.addWidget(self.tabs, 1)
 
+    def clear(self, text: str) -> None:
+        """Show no run (the one shown went to the trash)."""
+        self.record = None
+        self.problem.setVisible(False)
+        self.curves.set_history([])
+        self.curves.set_unfreeze_epoch(None)
+        self.curves.set_empty_text(text)
+        self.results.clear(text)
+        self.config_text.clear()
+
     def show_record(self, record: RunRecord) -> None:
         self.record = record
         self.curves.set_history(record.metrics)
@@ -608,8 +618,7 @@ class RunsPanel(QWidget):
     def forget_runs(self, paths: list[Path]) -> None:
         gone = set(paths)
         if self.details.record is not None and self.details.record.path in gone:
-            self.details.record = None
-            self.details.results.clear("The run was moved to the trash.")
+            self.details.clear("The run was moved to the trash (Edit > Undo brings it back).")
         self._show_records([r for r in self.records if r.path not in gone])
 
     def add_runs(self, paths: list[Path]) -> None:

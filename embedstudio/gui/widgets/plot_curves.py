@@ -189,6 +189,7 @@ class TrainingCurves(QWidget):
             s.clear()
         for row in rows:
             self.add_epoch(row)
+        self._dirty = True  # also with no rows: the previous run's curves must go
         self.flush()
 
     def _mark_dirty(self) -> None:
