@@ -522,10 +522,11 @@ class ModelConfig:
         ),
     )
     wide_features: int = field(
-        default=100_000,
+        default=500_000,
         metadata=spec(
             "TF-IDF features",
-            "Wide & deep: the most frequent word unigrams and bigrams of the TF-IDF path",
+            "Wide & deep: the TF-IDF path keeps the word unigrams and bigrams seen in at least two training "
+            "texts, at most this many (the most frequent); the TF-IDF baseline keeps them all",
             range=(100, 2_000_000),
             step=10_000,
             unit="n-grams",
@@ -547,7 +548,14 @@ class TrainingConfig:
         default=64, metadata=spec("Batch size", "Texts per gradient step", range=(1, 65536), step=16, unit="texts")
     )
     epochs: int = field(
-        default=10, metadata=spec("Epochs", "Passes over the training texts", range=(1, 10_000), cli="--epochs")
+        default=10,
+        metadata=spec(
+            "Epochs",
+            "Passes over the training texts, at most (early stopping usually ends sooner); the auto preset "
+            "raises the default 10 to 30",
+            range=(1, 10_000),
+            cli="--epochs",
+        ),
     )
     min_steps: int = field(
         default=300,
