@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .config import RunConfig, data_path
+from .config import GENSIM_DATA_PREFIX, RunConfig, data_path
 from .errors import RunError
 from .fileio import atomic_write_json, check_free_space, file_sha256, human_bytes, is_disk_full, is_inside
 from .jobs import Reporter
@@ -193,6 +193,64 @@ class RunRecord:
         """The run's configuration as a RunConfig (raises ConfigError if it no longer validates)."""
         return RunConfig.from_dict(self.config)
 
+    @property
+    def is_baseline(self) -> bool:
+        return self.description.get("kind") == "baseline" or bool(self.description.get("baseline"))
+
+    @property
+    def dataset(self) -> str:
+        """The dataset's file or folder name (``sms.csv``), without its folders."""
+        data = self.config.get("data") if isinstance(self.config.get("data"), dict) else {}
+        return _path_name(str((data or {}).get("path") or ""))
+
+    @property
+    def vectors(self) -> str:
+        """The vector files' names, or "none (baseline)" / "none (from scratch)" when it used none."""
+        if self.is_baseline:
+            return ""
+        emb = self.config.get("embedding") if isinstance(self.config.get("embedding"), dict) else {}
+        if (emb or {}).get("mode") == "scratch":
+            return "from scratch"
+        sources = (emb or {}).get("vectors") or []
+        names = [_path_name(str(v.get("path", ""))) for v in sources if isinstance(v, dict) and v.get("path")]
+        return ", ".join(names)
+
+    @property
+    def epochs(self) -> int | None:
+        """Epochs trained: the report's count, else the epoch lines written (None for a baseline)."""
+        value = (self.report or {}).get("epochs_completed")
+        if isinstance(value, int):
+            return value
+        return len(self.metrics) if self.metrics else None
+
+    @property
+    def seconds(self) -> float | None:
+        """Wall time of the whole run (set-up, training, evaluation), as recorded when it ended."""
+        for source in (self.description, self.report or {}):
+            value = source.get("seconds")
+            if isinstance(value, (int, float)):
+                return float(value)
+        return None
+
+    @property
+    def vs_tfidf(self) -> dict | None:
+        """The report's comparison with TF-IDF + LinearSVC on the same split, when it was made."""
+        vs = (self.report or {}).get("vs_tfidf")
+        return vs if isinstance(vs, dict) and "accuracy_points" in vs else None
+
+    @property
+    def failure(self) -> str:
+        """Why a run did not complete, in words ("" for a completed run without problems)."""
+        parts = [self.message] if self.message and self.status != "completed" else []
+        parts += self.problems
+        return "; ".join(p for p in parts if p)
+
+
+def _path_name(path: str) -> str:
+    if path.startswith(GENSIM_DATA_PREFIX):
+        return path[len(GENSIM_DATA_PREFIX) :]
+    return Path(path).name or path
+
 
 def _number(report: dict | None, key: str) -> float | None:
     value = (report or {}).get(key)
@@ -346,6 +404,118 @@ def list_runs(runs_dir: str | os.PathLike | None = None, *, reporter: Reporter |
     # timestamp(): descriptions carry a UTC offset, names parsed from folders do not (local time).
     records.sort(key=lambda r: (r.created.timestamp() if r.created else 0.0, r.path.name), reverse=True)
     return records
+
+
+# ---- changing runs: rename, trash, restore -------------------------------------------------------
+TRASH_DIR = ".trash"  # inside the runs folder; list_runs skips dot-folders
+
+
+def rename_run(run_dir: str | os.PathLike, name: str) -> str:
+    """Give a run a new display name (``config.json`` and ``description.json``; the folder keeps its
+    name, so links to it stay valid). Returns the name stored; RunError for an empty name or a run
+    that is still training."""
+    run_dir = Path(run_dir)
+    name = " ".join(str(name).split())
+    if not name:
+        raise RunError(f"{run_dir}: a run name cannot be empty.", hint="Type a name, or press Esc to keep the old one.")
+    record = load_run(run_dir)
+    if record.status == "running":
+        raise RunError(f"{run_dir.name} is still training; rename it when it has finished.")
+    config = dict(record.config)
+    config["name"] = name
+    atomic_write_json(run_dir / CONFIG_FILE, config)
+    update_description(run_dir, name=name)
+    return name
+
+
+def trash_run(run_dir: str | os.PathLike) -> Path:
+    """Move a run folder into ``<runs folder>/.trash`` (nothing is deleted); returns where it went.
+
+    RunError if the run is still training or the move fails; the folder is then where it was."""
+    run_dir = Path(run_dir)
+    if not is_run_dir(run_dir):
+        raise RunError(f"Run folder not found: {run_dir}")
+    description = _read_json(run_dir / DESCRIPTION_FILE, [], required=False)
+    if isinstance(description, dict) and description.get("status") == "running" and not _process_gone(description):
+        raise RunError(f"{run_dir.name} is still training; stop it before moving it to the trash.")
+    trash = run_dir.parent / TRASH_DIR
+    target = trash / run_dir.name
+    for attempt in range(2, 10_000):
+        if not target.exists():
+            break
+        target = trash / f"{run_dir.name}-{attempt}"
+    try:
+        trash.mkdir(exist_ok=True)
+        os.rename(run_dir, target)  # same folder tree: a rename, never a copy
+    except OSError as exc:
+        raise RunError(
+            f"Cannot move {run_dir} to the trash ({trash}): {exc.strerror or exc}.",
+            hint="Check that you may write to the runs folder.",
+        ) from None
+    return target
+
+
+def restore_run(trashed: str | os.PathLike, original: str | os.PathLike) -> Path:
+    """Move a trashed run back to ``original`` (undo of :func:`trash_run`); RunError if that name is taken."""
+    trashed, original = Path(trashed), Path(original)
+    if original.exists():
+        raise RunError(f"Cannot restore {original.name}: {original.parent} already holds a folder of that name.")
+    try:
+        os.rename(trashed, original)
+    except OSError as exc:
+        raise RunError(f"Cannot restore {original} from the trash: {exc.strerror or exc}.") from None
+    return original
+
+
+def flatten_config(config: dict, prefix: str = "") -> dict[str, Any]:
+    """``{"training.epochs": 3, "embedding.vectors[0].path": ...}`` for a config dict as stored."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_config(value, f"{path}."))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                flat.update(flatten_config(item, f"{path}[{i}]."))
+        else:
+            flat[path] = value
+    return flat
+
+
+_NOT_SETTINGS = ("name", "runs_dir", "schema_version")
+
+
+def config_diff(configs: list[dict]) -> list[tuple[str, list[Any]]]:
+    """The settings that differ between runs: ``[(dotted path, [value per run])]`` in the order of the
+    first config (a setting a run lacks is None). The name and the runs folder are not settings."""
+    flats = [flatten_config(c or {}) for c in configs]
+    paths = list(dict.fromkeys(p for f in flats for p in f))
+    rows = []
+    for path in paths:
+        if path in _NOT_SETTINGS:
+            continue
+        values = [f.get(path) for f in flats]
+        if any(v != values[0] for v in values[1:]):
+            rows.append((path, values))
+    return rows
+
+
+def per_class_averages(per_class: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """Macro (over the classes with test examples, as the report's macro-F1) and support-weighted
+    averages of precision, recall and F1; each with the total support."""
+    rows = [m for m in per_class.values() if isinstance(m, dict)]
+    supported = [m for m in rows if int(m.get("support", 0)) > 0]
+    total = sum(int(m.get("support", 0)) for m in rows)
+    out: dict[str, dict[str, float]] = {}
+    for label, weight in (("macro avg", lambda m: 1.0), ("weighted avg", lambda m: float(m.get("support", 0)))):
+        weights = [weight(m) for m in supported]
+        norm = sum(weights)
+        out[label] = {
+            key: (sum(w * float(m.get(key, 0.0)) for w, m in zip(weights, supported)) / norm if norm else 0.0)
+            for key in ("precision", "recall", "f1")
+        }
+        out[label]["support"] = total
+    return out
 
 
 # ---- writing runs -------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QRect, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -267,9 +268,15 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Quit EmbedStudio")
 
         edit_menu = bar.addMenu("&Edit")
-        self.act_undo = self.state.undo.createUndoAction(self, "&Undo")
+        # Undo acts on the configuration's edits, and in the Runs area on its renames and trash moves.
+        self.undo_group = QUndoGroup(self)
+        for stack in (self.state.undo, self.runs_panel.undo):
+            self.undo_group.addStack(stack)
+        self.undo_group.setActiveStack(self.state.undo)
+        self.tabs.currentChanged.connect(self._follow_area_undo)
+        self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
-        self.act_redo = self.state.undo.createRedoAction(self, "&Redo")
+        self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         edit_menu.addAction(self.act_undo)
         edit_menu.addAction(self.act_redo)
@@ -428,6 +435,13 @@ class MainWindow(QMainWindow):
             self.move(x, y)
 
     # ---- areas -------------------------------------------------------------------------
+    def _follow_area_undo(self, _index: int) -> None:
+        parts = (self.tabs, self.undo_group, self.runs_panel, self.runs_panel.undo, self.state.undo)
+        if self._closing or not all(shiboken6.isValid(p) for p in parts):
+            return  # the tabs emit this while the window is being torn down
+        in_runs = self.current_area() == "Runs"
+        self.undo_group.setActiveStack(self.runs_panel.undo if in_runs else self.state.undo)
+
     def show_area(self, area: str) -> None:
         self.tabs.setCurrentIndex(AREAS.index(area))
 

@@ -165,3 +165,81 @@ def test_describe_environment_hashes_the_inputs(tmp_path, monkeypatch):
     vec.write_bytes(b"x 1 3\n" * 1000)
     assert describe_environment(cfg)["vectors"][0]["sha256"] != big["sha256"]
     json.dumps(env)  # the description is written as JSON
+
+
+def test_rename_keeps_the_folder_and_changes_the_listed_name(tmp_path):
+    path = make_run(tmp_path, "demo", created="2026-01-01T10:00:00+00:00")
+    assert runs.rename_run(path, "  sms   bilstm ") == "sms bilstm"
+    record = load_run(path)
+    assert record.name == "sms bilstm" and record.path == path
+    assert json.loads((path / "config.json").read_text())["name"] == "sms bilstm"
+    with pytest.raises(RunError, match="cannot be empty"):
+        runs.rename_run(path, "   ")
+    update_description(path, status="running", environment={"pid": os.getpid()})
+    with pytest.raises(RunError, match="still training"):
+        runs.rename_run(path, "other")
+
+
+def test_trash_moves_the_folder_and_restore_brings_it_back(tmp_path):
+    first = make_run(tmp_path, "demo", created="2026-01-01T10:00:00+00:00")
+    second = make_run(tmp_path, "other", created="2026-01-01T11:00:00+00:00")
+    trashed = runs.trash_run(first)
+    assert trashed.parent == tmp_path / runs.TRASH_DIR and (trashed / "report.json").is_file()
+    assert not first.exists()
+    assert [r.path for r in list_runs(tmp_path)] == [second], "the trash is not listed"
+    # a second run of the same folder name in the trash gets its own name
+    first.mkdir()
+    (first / "config.json").write_text("{}")
+    (first / "description.json").write_text('{"status": "failed"}')
+    again = runs.trash_run(first)
+    assert again != trashed and again.parent == trashed.parent
+    assert runs.restore_run(trashed, first) == first and (first / "report.json").is_file()
+    with pytest.raises(RunError, match="already holds"):
+        runs.restore_run(again, first)
+    here = {"pid": os.getpid(), "hostname": runs.socket.gethostname()}
+    update_description(second, status="running", environment=here)
+    with pytest.raises(RunError, match="still training"):
+        runs.trash_run(second)
+    assert second.is_dir()
+
+
+def test_record_columns_for_the_runs_list(tmp_path):
+    path = make_run(tmp_path, "demo", created="2026-01-01T10:00:00+00:00")
+    config = {
+        "name": "demo",
+        "data": {"path": "/data/sms/sms.csv"},
+        "embedding": {"mode": "frozen", "vectors": [{"path": "/v/glove.6B.50d.txt"}, {"path": "/v/wiki.vec"}]},
+    }
+    (path / "config.json").write_text(json.dumps(config))
+    update_description(path, seconds=12.5, status="failed", message="NaN loss at epoch 2")
+    record = load_run(path)
+    assert record.dataset == "sms.csv" and record.vectors == "glove.6B.50d.txt, wiki.vec"
+    assert record.epochs == 2 and record.seconds == 12.5
+    assert record.failure == "NaN loss at epoch 2" and record.vs_tfidf is None
+    config["embedding"]["mode"] = "scratch"
+    (path / "config.json").write_text(json.dumps(config))
+    assert load_run(path).vectors == "from scratch"
+
+
+def test_config_diff_lists_only_the_settings_that_differ():
+    a, b = RunConfig().to_dict(), RunConfig().to_dict()
+    a["name"], b["name"] = "one", "two"
+    b["training"]["epochs"] = 7
+    b["embedding"]["vectors"] = [{"path": "x.vec", "weight": 1.0}]
+    diff = dict(runs.config_diff([a, b]))
+    assert diff["training.epochs"] == [a["training"]["epochs"], 7]
+    assert diff["embedding.vectors[0].path"] == [None, "x.vec"]
+    assert "name" not in diff and "model.preset" not in diff
+    assert runs.config_diff([a, a]) == []
+
+
+def test_per_class_averages_match_the_report():
+    per_class = {
+        "a": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2},
+        "b": {"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 6},
+        "c": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0},  # no test examples: not averaged
+    }
+    avg = runs.per_class_averages(per_class)
+    assert avg["macro avg"]["precision"] == pytest.approx(0.75) and avg["macro avg"]["f1"] == pytest.approx(2 / 3)
+    assert avg["weighted avg"]["recall"] == pytest.approx((2 * 0.5 + 6 * 1.0) / 8)
+    assert avg["macro avg"]["support"] == avg["weighted avg"]["support"] == 8

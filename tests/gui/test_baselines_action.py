@@ -56,7 +56,7 @@ def test_baselines_from_training_appear_in_runs(qtbot, pool, tmp_path, errors):
     qtbot.waitUntil(lambda: len(runs.records) == 2, timeout=20_000)
     names = sorted(r.name for r in runs.records)
     assert any("TF-IDF + LinearSVC" in n for n in names) and any("fastText" in n for n in names)
-    assert {runs.model.value(i, 2) for i in range(2)} == {"TF-IDF", "fastText"}  # the Preset column says which
+    assert {runs.cell(i, "Preset") for i in range(2)} == {"TF-IDF", "fastText"}  # the Preset column says which
     by_dir = {str(r.path): r for r in runs.records}
     for report in action.results.values():
         assert by_dir[report["run_dir"]].test_accuracy == pytest.approx(report["accuracy"])

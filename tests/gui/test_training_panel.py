@@ -57,9 +57,11 @@ def test_train_one_epoch_end_to_end(qtbot, pool, tmp_path, errors):
     assert view.confusion.matrix.sum() == report["n_samples"]
     assert [view.confusion.cell_text(i, j) for i in range(3) for j in range(3)] == [str(v) for v in matrix.ravel()]
     # Per-class table: one row per class with the report's numbers.
-    table = view.per_class
-    rows = {table.item(r, 0).text(): table.item(r, 3).data(0) for r in range(table.rowCount())}
-    assert rows == {c: pytest.approx(round(report["per_class"][c]["f1"], 3)) for c in CLASSES}
+    rows = view.per_class.rows()
+    assert {c: rows[c][2] for c in CLASSES} == {c: f"{report['per_class'][c]['f1']:.3f}" for c in CLASSES}
+    assert list(rows)[-2:] == ["macro avg", "weighted avg"]
+    assert rows["macro avg"][2] == f"{report['macro_f1']:.3f}"
+    assert rows["weighted avg"][2] == f"{report['weighted_f1']:.3f}"
     # Misclassified browser: exactly the off-diagonal texts, filterable by class.
     wrong = int(matrix.sum() - np.trace(matrix))
     browser = view.misclassified

@@ -30,6 +30,7 @@ from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.plot_curves import TrainingCurves
+from embedstudio.gui.widgets.plot_theme import tone
 from embedstudio.gui.widgets.results_view import ResultsView
 
 LOG_LINES = 5000
@@ -86,6 +87,8 @@ class TrainingPanel(QWidget):
         self.last_result: Any = None
         self.run_dir: Path | None = None
         self._fitting = False
+        self._unfreeze: tuple[int, float] | None = None  # (epoch, lr factor) until the log has said so
+        self._run_name = ""
         self._build()
         # The dialog is shown by _on_errored, after the panel has shown the failure itself.
         self.jobs = JobRunner(pool, self, error_dialog=False)
@@ -178,6 +181,8 @@ class TrainingPanel(QWidget):
         vectors = {v.path: self.state.vectors[v.path] for v in cfg.embedding.vectors if v.path in self.state.vectors}
         dataset = self.state.dataset_for(cfg.data)
         self._reset_view()
+        self._run_name = cfg.name
+        self._show_unfreeze_plan(cfg)
         if dataset is None and self.state.dataset is not None:
             self.log.appendPlainText("The dataset settings changed since the last import; this run imports it afresh.")
         self._set_running(True)
@@ -220,6 +225,22 @@ class TrainingPanel(QWidget):
         self.speed.setText("")
         self.status.setText("Starting…")
 
+    def _show_unfreeze_plan(self, cfg: RunConfig) -> None:
+        """Two-phase training: the live curves mark the epoch where the embedding starts to train, and the
+        log says so when that epoch begins."""
+        two_phase = cfg.embedding.mode == "two_phase"
+        self._unfreeze = (cfg.embedding.unfreeze_epoch, cfg.embedding.unfreeze_lr_factor) if two_phase else None
+        self.curves.set_unfreeze_epoch(cfg.embedding.unfreeze_epoch if two_phase else None)
+
+    def _note_epoch(self, epoch: int) -> None:
+        if self._unfreeze is not None and epoch >= self._unfreeze[0]:
+            first, factor = self._unfreeze
+            self._unfreeze = None
+            self._log(
+                f"Epoch {first}: the embedding unfreezes and trains from here on "
+                f"(learning rate × {factor:g}); the curves mark it with a dashed line."
+            )
+
     def _give_room_to_results(self, results: bool) -> None:
         self.split.setSizes([330, 470] if results else [700, 100])
 
@@ -244,12 +265,14 @@ class TrainingPanel(QWidget):
         if isinstance(event, BatchEvent):
             self._on_batch(event)
         elif isinstance(event, EpochEvent):
+            self._note_epoch(event.epoch)
             self.curves.add_epoch(event)
         elif isinstance(event, RunEvent):
             self.run_dir = Path(event.run_dir)
 
     def _on_batch(self, ev: BatchEvent) -> None:
         self._fitting = True
+        self._note_epoch(ev.epoch)
         self.curves.add_batch(ev)
         if not self.stop_button.isEnabled():
             return  # stopping: the status says so and no ETA is shown
@@ -275,7 +298,9 @@ class TrainingPanel(QWidget):
             else "Training complete."
         )
         self.status.setText(text)
-        self.results.show_run(result.run_dir, result.report, status=result.status, message=result.message)
+        self.results.show_run(
+            result.run_dir, result.report, status=result.status, message=result.message, name=self._run_name
+        )
         self._give_room_to_results(True)
 
     def _on_errored(self, info: ErrorInfo) -> None:
@@ -306,6 +331,7 @@ class TrainingPanel(QWidget):
 
     def _log(self, message: str, *, warning: bool = False) -> None:
         if warning:
-            self.log.appendHtml(f'<span style="color:#a04000">{html.escape(str(message), quote=False)}</span>')
+            colour = tone(self.log, "warning")
+            self.log.appendHtml(f'<span style="color:{colour}">{html.escape(str(message), quote=False)}</span>')
         else:
             self.log.appendPlainText(str(message))

@@ -6,20 +6,25 @@ a timer so that ten batch events a second cost at most a few redraws.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from embedstudio.core.events import BatchEvent, EpochEvent, parse
+from embedstudio.gui.widgets.plot_theme import EmptyState, EpochAxis, follow_palette
 
 REDRAW_MS = 250
 TRAIN_PEN = pg.mkPen(31, 119, 180, width=2)
 VAL_PEN = pg.mkPen(255, 127, 14, width=2)
 CURRENT_PEN = pg.mkPen(31, 119, 180, width=1.5, style=Qt.DashLine)
+UNFREEZE_PEN = pg.mkPen(44, 160, 44, width=1.5, style=Qt.DashLine)
+NO_EPOCHS = "No epochs yet: the curves appear as training runs."
+NO_RUNS = "Select two or more runs to compare their validation curves."
 RUN_COLOURS = (
     (31, 119, 180),
     (255, 127, 14),
@@ -34,19 +39,24 @@ RUN_COLOURS = (
 )
 
 
-def _plot(title: str, left: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
-    plot.setTitle(title, color="#333", size="10pt")
+def _plot(title: str, left: str, empty: str, *, legend: bool = True) -> tuple[pg.PlotWidget, EmptyState]:
+    """A plot over epochs that follows the palette, with its legend below the axes (never over the
+    curves) and ``empty`` shown while it has no points."""
+    plot = pg.PlotWidget(axisItems={"bottom": EpochAxis("bottom")})
+    plot.setTitle(title, size="10pt")
     plot.setLabel("left", left)
     plot.setLabel("bottom", "epoch")
     plot.showGrid(x=True, y=True, alpha=0.25)
     plot.hideButtons()
+    item = plot.getPlotItem()
     for axis in ("left", "bottom"):
-        plot.getAxis(axis).setTextPen("#333")
-        plot.getAxis(axis).setPen("#888")
-        plot.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads as a bug
-    plot.addLegend(offset=(-10, 10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
-    return plot
+        item.getAxis(axis).enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads as a bug
+    if legend:
+        item.legend = pg.LegendItem(colCount=3, horSpacing=14, verSpacing=-4)
+        item.layout.addItem(item.legend, 4, 1)  # the row under the bottom axis: outside the data
+    state = EmptyState(plot, empty)
+    follow_palette(plot, state.restyle)
+    return plot, state
 
 
 class _Series:
@@ -78,7 +88,11 @@ class TrainingCurves(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plots = {"loss": _plot("Loss", "loss"), "accuracy": _plot("Accuracy", "accuracy")}
+        made = {"loss": _plot("Loss", "loss", NO_EPOCHS), "accuracy": _plot("Accuracy", "accuracy", NO_EPOCHS)}
+        self.plots = {k: plot for k, (plot, _) in made.items()}
+        self.empty = {k: state for k, (_, state) in made.items()}
+        self.unfreeze_epoch: int | None = None
+        self.markers = {k: self._marker(plot) for k, plot in self.plots.items()}
         self.series: dict[str, _Series] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         for metric, plot in self.plots.items():
@@ -104,9 +118,37 @@ class TrainingCurves(QWidget):
         self._dirty = False
         self._timer = QTimer(self, interval=REDRAW_MS, timeout=self.flush)
 
+    @staticmethod
+    def _marker(plot: pg.PlotWidget) -> pg.InfiniteLine:
+        line = pg.InfiniteLine(
+            angle=90,
+            movable=False,
+            pen=UNFREEZE_PEN,
+            label="unfreeze",
+            labelOpts={"position": 0.92, "color": UNFREEZE_PEN.color(), "anchors": [(0, 0.5), (0, 0.5)]},
+        )
+        line.setVisible(False)
+        plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def set_unfreeze_epoch(self, epoch: int | None) -> None:
+        """Two-phase training: a vertical marker where epoch ``epoch`` (1-based) begins, the first one that
+        trains the embedding; None hides it."""
+        self.unfreeze_epoch = epoch
+        for line in self.markers.values():
+            line.setVisible(epoch is not None)  # first: a hidden label ignores a new text
+            if epoch is not None:
+                line.setValue(epoch - 1)
+                line.label.setFormat(f"unfreeze (epoch {epoch})")
+
+    def set_empty_text(self, text: str) -> None:
+        for state in self.empty.values():
+            state.set_text(text)
+
     def clear(self) -> None:
         for s in self.series.values():
             s.clear()
+        self.set_empty_text(NO_EPOCHS)
         self._dirty = True
         self.flush()
 
@@ -147,6 +189,7 @@ class TrainingCurves(QWidget):
             s.clear()
         for row in rows:
             self.add_epoch(row)
+        self._dirty = True  # also with no rows: the previous run's curves must go
         self.flush()
 
     def _mark_dirty(self) -> None:
@@ -163,6 +206,10 @@ class TrainingCurves(QWidget):
             curve.setData(np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float))
         self._dirty = False
         self._update_legend()
+        for metric, state in self.empty.items():
+            has_points = any(self.series[f"{split}_{metric}"].x for split, _, _ in self.SPLITS)
+            if state.visible == has_points:
+                state.set_visible(not has_points)
 
     def _update_legend(self) -> None:
         """List the running curve only while an epoch is in progress (finished runs do not have one)."""
@@ -184,20 +231,31 @@ class TrainingCurves(QWidget):
 
 
 class RunOverlay(QWidget):
-    """Validation accuracy and loss per epoch of several runs, one colour per run, with a legend."""
+    """Validation accuracy and loss per epoch of several runs, one colour per run, with one legend under
+    both plots (run names are long: a legend inside either plot would squeeze or cover it)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plots = {
-            "val_accuracy": _plot("Validation accuracy", "accuracy"),
-            "val_loss": _plot("Validation loss", "loss"),
+        made = {
+            "val_accuracy": _plot("Validation accuracy", "accuracy", NO_RUNS, legend=False),
+            "val_loss": _plot("Validation loss", "loss", NO_RUNS, legend=False),
         }
+        self.plots = {k: plot for k, (plot, _) in made.items()}
+        self.empty = {k: state for k, (_, state) in made.items()}
         self.curves: dict[str, list[pg.PlotDataItem]] = {k: [] for k in self.plots}
         self.names: list[str] = []
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setAlignment(Qt.AlignHCenter)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         for plot in self.plots.values():
-            lay.addWidget(plot)
+            row.addWidget(plot)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row, 1)
+        lay.addWidget(self.legend)
 
     def _curve(self, metric: str, index: int) -> pg.PlotDataItem:
         """The index-th curve of a plot; curves are made once and reused for later selections."""
@@ -216,20 +274,29 @@ class RunOverlay(QWidget):
         """``runs``: (name, metrics rows) pairs; every run gets one curve per plot."""
         self.names = [name for name, _ in runs]
         for metric, plot in self.plots.items():
-            legend = plot.plotItem.legend
-            legend.clear()
-            for i, (name, rows) in enumerate(runs):
+            drawn = False
+            for i, (_name, rows) in enumerate(runs):
                 pts = [(r["epoch"], r[metric]) for r in rows if r.get(metric) is not None and "epoch" in r]
                 x = np.asarray([p[0] for p in pts], dtype=float)
                 y = np.asarray([p[1] for p in pts], dtype=float)
                 curve = self._curve(metric, i)
                 curve.setData(x, y)
                 curve.setVisible(True)
-                legend.addItem(curve, name)
+                drawn = drawn or bool(len(x))
             for curve in self.curves[metric][len(runs) :]:
                 curve.setData([], [])
                 curve.setVisible(False)
             plot.enableAutoRange()
+            self.empty[metric].set_visible(not drawn)
+        entries = []
+        for i, name in enumerate(self.names):
+            r, g, b = RUN_COLOURS[i % len(RUN_COLOURS)]
+            entries.append(
+                f'<span style="white-space:nowrap"><span style="color:rgb({r},{g},{b})">━━●━━</span>&nbsp;'
+                f"{html.escape(name)}</span>"
+            )
+        self.legend.setText(" &nbsp;&nbsp; ".join(entries))
+        self.legend.setVisible(bool(entries))
 
     def visible_curves(self, metric: str = "val_accuracy") -> int:
         return sum(1 for c in self.curves[metric] if c.isVisible())

@@ -11,14 +11,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -34,12 +37,16 @@ from PySide6.QtWidgets import (
 from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import report_warnings
 from embedstudio.core.fileio import atomic_copy
-from embedstudio.core.runs import MODEL_FILE, read_misclassified
+from embedstudio.core.runs import MODEL_FILE, per_class_averages, read_misclassified
 from embedstudio.gui.jobs import JobRunner, WorkerPool
+from embedstudio.gui.widgets.plot_theme import tone
 from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 ANY = ""
+DECIMALS = 3  # precision, recall and F1 everywhere in this view
+PINNED_ROLE = Qt.UserRole + 1  # average rows stay below the classes whichever way the table is sorted
+PER_CLASS_COLUMNS = ("Class", "Precision", "Recall", "F1", "Support")
 
 
 # ---- jobs (worker thread) ---------------------------------------------------------------------
@@ -161,6 +168,14 @@ class MisclassifiedBrowser(QWidget):
         self.full_text.clear()
         self._apply_filter()
 
+    def show_pair(self, true_class: str, predicted_class: str = ANY) -> None:
+        """Show only the texts of ``true_class`` predicted as ``predicted_class`` (ANY: any wrong class)."""
+        for combo, value in ((self.true_combo, true_class), (self.pred_combo, predicted_class)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+        self._apply_filter()
+
     def _apply_filter(self, *_args) -> None:
         self.proxy.set_filter(
             self.search.text(), self.true_combo.currentData() or ANY, self.pred_combo.currentData() or ANY
@@ -172,6 +187,95 @@ class MisclassifiedBrowser(QWidget):
         if current.isValid():
             src = self.proxy.mapToSource(current)
             self.full_text.setPlainText(str(self.model.value(src.row(), 0)))
+
+
+# ---- per-class table ---------------------------------------------------------------------------------
+class PinnedSort(QSortFilterProxyModel):
+    """Sorts by ``Qt.UserRole`` values, keeping rows marked ``PINNED_ROLE`` (the averages) at the end."""
+
+    def lessThan(self, left, right) -> bool:  # noqa: N802 - Qt's name
+        src = self.sourceModel()
+        lp = src.index(left.row(), 0).data(PINNED_ROLE) or 0
+        rp = src.index(right.row(), 0).data(PINNED_ROLE) or 0
+        if lp or rp:
+            descending = self.sortOrder() == Qt.DescendingOrder
+            return (lp < rp) != descending  # pinned rows last in either order
+        a, b = left.data(Qt.UserRole), right.data(Qt.UserRole)
+        if isinstance(a, str) or isinstance(b, str):
+            return str(a).lower() < str(b).lower()
+        return (a or 0) < (b or 0)
+
+
+def _cell(value: object, *, pinned: int = 0) -> QStandardItem:
+    if isinstance(value, float):
+        item = QStandardItem(f"{value:.{DECIMALS}f}")
+        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    elif isinstance(value, int):
+        item = QStandardItem(f"{value:,}")
+        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    else:
+        item = QStandardItem(str(value))
+    item.setData(value, Qt.UserRole)
+    item.setData(pinned, PINNED_ROLE)
+    item.setEditable(False)
+    if pinned:
+        font = item.font()
+        font.setItalic(True)
+        item.setFont(font)
+    return item
+
+
+class PerClassTable(QTableView):
+    """Precision, recall, F1 and support per class, then the macro and weighted averages (always last).
+    ``set_report_rows(per_class)``; ``rows()`` gives what is shown, as ``{class: [texts]}``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = QStandardItemModel(0, len(PER_CLASS_COLUMNS), self)
+        self.source.setHorizontalHeaderLabels(list(PER_CLASS_COLUMNS))
+        self.proxy = PinnedSort(self)
+        self.proxy.setSourceModel(self.source)
+        self.setModel(self.proxy)
+        self.verticalHeader().setVisible(False)
+        self.setSortingEnabled(True)
+        self.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # the report's class order
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.ElideRight)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)  # the class names take the spare width
+        for c in range(1, len(PER_CLASS_COLUMNS)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeToContents)  # numbers: as wide as they are
+        fm = header.fontMetrics()
+        numbers = sum(fm.horizontalAdvance(h) + 28 for h in PER_CLASS_COLUMNS[1:])
+        self.setMinimumWidth(numbers + fm.horizontalAdvance("weighted avg") + 36)  # every column readable
+
+    def set_report_rows(self, per_class: dict) -> None:
+        self.setSortingEnabled(False)
+        self.source.removeRows(0, self.source.rowCount())
+        for cls, m in per_class.items():
+            self.source.appendRow(
+                [_cell(str(cls))]
+                + [_cell(float(m.get(k, 0.0))) for k in ("precision", "recall", "f1")]
+                + [_cell(int(m.get("support", 0)))]
+            )
+        if per_class:
+            for n, (label, m) in enumerate(per_class_averages(per_class).items(), start=1):
+                self.source.appendRow(
+                    [_cell(label, pinned=n)]
+                    + [_cell(float(m[k]), pinned=n) for k in ("precision", "recall", "f1")]
+                    + [_cell(int(m["support"]), pinned=n)]
+                )
+        self.setSortingEnabled(True)
+        self.proxy.sort(self.horizontalHeader().sortIndicatorSection(), self.horizontalHeader().sortIndicatorOrder())
+
+    def rows(self) -> dict[str, list[str]]:
+        """What each row shows, in view order, keyed by the first column."""
+        out = {}
+        for r in range(self.proxy.rowCount()):
+            texts = [str(self.proxy.index(r, c).data()) for c in range(len(PER_CLASS_COLUMNS))]
+            out[texts[0]] = texts[1:]
+        return out
 
 
 # ---- predict box ----------------------------------------------------------------------------------
@@ -186,7 +290,7 @@ class PredictBox(QWidget):
         self.button.setShortcut("Ctrl+Return")
         self.status = QLabel()
         self.flags = QLabel()
-        self.flags.setStyleSheet("color: #a04000;")
+        self.flags.setStyleSheet(f"color: {tone(self, 'warning')};")
         self.flags.setToolTip(
             "What the model saw of the text: empty, truncated (cut at the sequence length), "
             "oov (most tokens outside the vocabulary)"
@@ -253,7 +357,7 @@ class ResultsView(QWidget):
         self.versus.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #a04000;")
+        self.message.setStyleSheet(f"color: {tone(self, 'warning')};")
         self.export_button = QPushButton("Export Model…")
         self.export_button.setToolTip("Save the end-to-end .keras model (raw text in, class probabilities out)")
         self.export_button.clicked.connect(self.export_dialog)
@@ -262,19 +366,27 @@ class ResultsView(QWidget):
         top.addWidget(self.export_button, 0, Qt.AlignTop)
 
         self.confusion = ConfusionMatrixView()
-        self.confusion.setToolTip("Rows: true class; columns: predicted class. Colour: share of the row.")
-        self.per_class = QTableWidget(0, 5)
-        self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
-        self.per_class.verticalHeader().setVisible(False)
-        self.per_class.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.per_class.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # the report's class order
-        self.per_class.setSortingEnabled(True)
-        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.per_class.horizontalHeader().setStretchLastSection(True)
+        self.confusion.cell_clicked.connect(self.show_mistakes)
+        self.percent_box = QCheckBox("Row percentages")
+        self.percent_box.setToolTip("Print each cell's share of its true class instead of the count")
+        self.percent_box.toggled.connect(self.confusion.set_percentages)
+        hint = QLabel("Click a cell to list its texts.")
+        hint.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
+        confusion_bar = QHBoxLayout()
+        confusion_bar.addWidget(self.percent_box)
+        confusion_bar.addStretch(1)
+        confusion_bar.addWidget(hint)
+        confusion_box = QWidget()
+        confusion_lay = QVBoxLayout(confusion_box)
+        confusion_lay.setContentsMargins(0, 0, 0, 0)
+        confusion_lay.addLayout(confusion_bar)
+        confusion_lay.addWidget(self.confusion, 1)
+        self.per_class = PerClassTable()
         metrics = QSplitter(Qt.Horizontal)
-        metrics.addWidget(self.confusion)
+        metrics.addWidget(confusion_box)
         metrics.addWidget(self.per_class)
-        metrics.setSizes([500, 400])
+        metrics.setStretchFactor(0, 3)
+        metrics.setStretchFactor(1, 2)
 
         self.misclassified = MisclassifiedBrowser()
         self.predict_box = PredictBox()
@@ -289,6 +401,7 @@ class ResultsView(QWidget):
         lay.addWidget(self.versus)
         lay.addWidget(self.message)
         lay.addWidget(self.tabs, 1)
+        lay.addStretch(0)  # with no report the headline and notes stay at the top
 
     def clear(self, text: str = "Train a model (or open a run) to see its test results here.") -> None:
         self.run_dir, self.report, self._model, self.probabilities = None, None, None, None
@@ -297,7 +410,7 @@ class ResultsView(QWidget):
         self.export_button.setEnabled(False)
         self.predict_box.button.setEnabled(False)
         self.confusion.set_matrix([], [])
-        self.per_class.setRowCount(0)
+        self.per_class.set_report_rows({})
         self.misclassified.set_rows([], [])
         self.predict_box.table.setRowCount(0)
         self.predict_box.flags.setText("")
@@ -319,8 +432,9 @@ class ResultsView(QWidget):
             from embedstudio.core.baselines import comparison_line
 
             self.versus.setText(comparison_line(vs))
-            self.versus.setStyleSheet("color: #1a7f37;" if vs["accuracy_points"] >= 0 else "color: #b42318;")
+            self.versus.setStyleSheet(f"color: {tone(self, 'good' if vs['accuracy_points'] >= 0 else 'bad')};")
             self.versus.setVisible(True)
+        self.message.setStyleSheet(f"color: {tone(self, 'warning')};")  # the palette may have changed
         notes = [message] if message else []
         notes += report_warnings(report)
         if report and report.get("unknown_labels"):
@@ -335,22 +449,13 @@ class ResultsView(QWidget):
         if report:
             classes = [str(c) for c in report.get("classes", [])]
             self.confusion.set_matrix(report.get("confusion_matrix", []), classes)
-            self._fill_per_class(report.get("per_class", {}))
+            self.per_class.set_report_rows(report.get("per_class", {}))
             self.misclassified.set_rows(read_misclassified(self.run_dir), classes)
 
-    def _fill_per_class(self, per_class: dict) -> None:
-        t = self.per_class
-        t.setSortingEnabled(False)
-        t.setRowCount(len(per_class))
-        for r, (cls, m) in enumerate(per_class.items()):
-            t.setItem(r, 0, QTableWidgetItem(str(cls)))
-            for c, key in enumerate(("precision", "recall", "f1", "support"), start=1):
-                value = m.get(key, 0)
-                item = QTableWidgetItem()
-                item.setData(Qt.DisplayRole, int(value) if key == "support" else round(float(value), 3))
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                t.setItem(r, c, item)
-        t.setSortingEnabled(True)
+    def show_mistakes(self, true_class: str, predicted_class: str) -> None:
+        """The misclassified texts of one confusion-matrix cell (a diagonal cell: all of that class's)."""
+        self.misclassified.show_pair(true_class, ANY if predicted_class == true_class else predicted_class)
+        self.tabs.setCurrentWidget(self.misclassified)
 
     # ---- predict -----------------------------------------------------------------------------
     def predict(self, text: str):
@@ -393,8 +498,35 @@ class ResultsView(QWidget):
         if target.suffix != ".keras":
             target = target.with_name(target.name + ".keras")  # keras.saving.load_model needs the suffix
         return self.export_jobs.start(
-            copy_model_job, self.run_dir / MODEL_FILE, target, name="Exporting the model", on_result=self.exported.emit
+            copy_model_job, self.run_dir / MODEL_FILE, target, name="Exporting the model", on_result=self._on_exported
         )
+
+    def _on_exported(self, target: Path) -> None:
+        self.exported.emit(target)
+        self.confirm_export(target)
+
+    def confirm_export(self, target: Path) -> QMessageBox:
+        """A note with the exported file's path and "Show in Folder" (opens the folder in the file
+        manager). Not blocking: the window stays usable while it is shown."""
+        box = QMessageBox(self.window())
+        box.setObjectName("exportedDialog")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Model exported")
+        box.setText(f"The model was saved to:\n{target}")
+        box.setInformativeText("It takes raw text and returns class probabilities (keras.saving.load_model).")
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        show = box.addButton("Show in Folder", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Ok)
+        show.clicked.connect(lambda: self.show_in_folder(target))
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        self.export_notice = box
+        box.open()
+        return box
+
+    @staticmethod
+    def show_in_folder(target: Path) -> bool:
+        """Open the folder holding ``target`` in the desktop's file manager."""
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(target).parent)))
 
 
 def _headline(name: str, status: str, report: dict | None) -> str:

@@ -45,6 +45,7 @@ from embedstudio.core.study import ARM_LABELS, ARMS, STUDY_FILE, parse_fractions
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.state import AppState
+from embedstudio.gui.widgets.plot_theme import follow_palette
 
 DEFAULT_FRACTIONS = "0.05, 0.2, 1"
 DEFAULT_SEEDS = 1
@@ -112,19 +113,18 @@ class StudyPlot(pg.PlotWidget):
     """Accuracy vs training examples, log x; per arm a line through the means and ± std error bars."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
-        self.setTitle("Test accuracy vs training examples (mean ± std over seeds)", color="#333", size="10pt")
+        super().__init__(parent)
+        self.setTitle("Test accuracy vs training examples (mean ± std over seeds)", size="10pt")
         self.setLabel("left", "test accuracy")
         self.setLabel("bottom", "training examples (log scale)")
         self.setLogMode(x=True, y=False)
         self.showGrid(x=True, y=True, alpha=0.25)
         self.hideButtons()
         for axis in ("left", "bottom"):
-            self.getAxis(axis).setTextPen("#333")
-            self.getAxis(axis).setPen("#888")
             self.getAxis(axis).enableAutoSIPrefix(False)
         # Bottom right: few examples (left) is where the curves are low and spread out.
-        self.addLegend(offset=(-10, -10), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 220))
+        self.addLegend(offset=(-10, -10))
+        follow_palette(self)  # background, axes, title and legend from the palette (dark themes too)
         self.series: dict[str, list[tuple[float, float, float]]] = {}
         self._items: dict[str, tuple[Any, Any]] = {}
 
