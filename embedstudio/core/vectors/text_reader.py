@@ -29,9 +29,10 @@ Where we are more forgiving than gensim (it raises on these):
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import warnings
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -96,6 +97,20 @@ def read_text_vectors(
 
 
 _WARM_UP_BYTES = 16 << 20
+MAX_PARSE_THREADS = 4  # beyond this, storing in file order (one thread) is the limit
+
+
+def parse_threads() -> int:
+    """Threads for parsing numbers: the cores this process may use, up to MAX_PARSE_THREADS
+    (``$EMBEDSTUDIO_PARSE_THREADS`` overrides; 1 parses on the calling thread alone)."""
+    override = os.environ.get("EMBEDSTUDIO_PARSE_THREADS", "")
+    if override.isdigit() and int(override) >= 1:
+        return int(override)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_PARSE_THREADS))
 
 
 @cache
@@ -192,12 +207,54 @@ class _TextVectorParser:
                 hint="The file may be truncated; download it again.",
             )
         self._choose_dim_and_allocate(rest)
+        workers = parse_threads()
+        if self.limit is None and workers > 1:
+            self._run_parallel(rest, chunks, workers)
+            return self._finish()
         done = self._add_chunk(rest)
         for chunk in chunks:
             if done:
                 break
             done = self._add_chunk(chunk)
         return self._finish()
+
+    def _run_parallel(self, first: bytes, chunks: Iterator[bytes], workers: int) -> None:
+        """The chunks' numbers parsed on ``workers`` threads (numpy releases the GIL in its loops), stored in
+        file order by this thread. At most ``workers`` chunks are in flight, so their temporaries stay small
+        next to the matrix. Only without a limit: a limit's room is known one chunk at a time."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        pending: deque[tuple[bytes, int, Future]] = deque()
+        with ThreadPoolExecutor(workers, thread_name_prefix="vector-parse") as pool:
+            try:
+                for chunk in itertools.chain((first,), chunks):
+                    pending.append((chunk, pool.submit(self._parse_job, chunk)))
+                    while len(pending) > workers:
+                        self._store_parsed(*pending.popleft())
+                while pending:
+                    self._store_parsed(*pending.popleft())
+            finally:
+                for _chunk, future in pending:  # cancelled or failed: do not parse what is left
+                    future.cancel()
+
+    def _parse_job(self, chunk: bytes):
+        """On a worker thread: the regular parse with line numbers counted from 0 (or None), and the
+        chunk's newline count."""
+        parsed = self._parse_regular(chunk, 0, None)
+        if parsed is None:
+            return None, chunk.count(b"\n")
+        return parsed, len(parsed[2]) - (0 if chunk.endswith(b"\n") else 1)
+
+    def _store_parsed(self, chunk: bytes, future) -> None:
+        parsed, newlines = future.result()
+        first_line_no = self.next_line_no
+        self.next_line_no += newlines
+        if parsed is None:
+            parsed = self._parse_irregular(chunk, first_line_no, None)
+        else:
+            words, values, numbers = parsed
+            parsed = words, values, range(first_line_no + numbers.start, first_line_no + numbers.stop)
+        self._keep(chunk, *parsed)
 
     def _line_chunks(self) -> Iterator[bytes]:
         """Blocks of whole lines (each ends with a newline, except possibly the last)."""
@@ -315,14 +372,18 @@ class _TextVectorParser:
         parsed = self._parse_regular(chunk, first_line_no, room)
         if parsed is None:
             parsed = self._parse_irregular(chunk, first_line_no, room)
-        words, values, line_numbers = parsed
+        stored = self._keep(chunk, *parsed)
+        return room is not None and stored >= room
+
+    def _keep(self, chunk: bytes, words: list[bytes], values: np.ndarray, line_numbers) -> int:
+        """Store one parsed chunk's lines (skipping over-long words); returns how many it stored."""
         if words and max(map(len, words)) > MAX_WORD_BYTES:
             words, values, line_numbers = self._drop_long_words(words, values, line_numbers)
         if words and b"\x00" in chunk:
             self.nul_lines += [n for w, n in zip(words, line_numbers) if b"\x00" in w]
         if words:
             self._store(self._decode_words(words, line_numbers), values)
-        return room is not None and len(words) >= room
+        return len(words)
 
     def _drop_long_words(self, words: list[bytes], values: np.ndarray, line_numbers):
         """Skip lines whose word is longer than MAX_WORD_BYTES (remembered for one warning)."""
