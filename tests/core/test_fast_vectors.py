@@ -752,3 +752,33 @@ def test_rows_for_builds_embedding_rows():
     again, _ = rows_for(["dog"], index)
     assert again.tolist() == [4]
     assert rows_for([], vocabulary)[0].shape == (0,)
+
+
+def test_first_open_and_cached_reopen_answer_queries_like_gensim(tmp_path, monkeypatch):
+    """The vectors come back before the cache is written; the entry then holds the row norms and a word
+    index, which a reopen uses (no dict, no norm pass), and every answer matches gensim's most_similar."""
+    from embedstudio.core.vectors import load_vectors
+    from embedstudio.core.vectors.cache import wait_for_cache_writes
+    from embedstudio.core.vectors.queries import WordIndex
+
+    monkeypatch.setenv("EMBEDSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(11)
+    words = ODD_WORDS + plain_words(600)
+    path = tmp_path / "v.txt"
+    write_vectors(path, words, 12)
+    kv = gensim_load(path, no_header=True)
+    first = load_vectors(path)
+    assert not first.info.from_cache and not first.matrix.flags.writeable  # the cache writer reads it
+    assert wait_for_cache_writes(timeout=60)
+    assert isinstance(first._index, WordIndex) and first.queries._inverse_norms is not None
+    again = load_vectors(path)
+    assert again.info.from_cache and isinstance(again._index, WordIndex)
+    assert again.queries._inverse_norms is not None
+    for vectors in (first, again):
+        for word in [words[i] for i in rng.choice(len(words), 12, replace=False)] + ["tab\tinside", "x,y"]:
+            assert [w for w, _ in vectors.neighbors(word, 10)] == [w for w, _ in kv.most_similar(word, topn=10)]
+            assert vectors.index(word) == kv.key_to_index[word] and word in vectors
+        assert vectors.index("not-a-word") is None and "not-a-word" not in vectors
+        got = vectors.analogy(words[1], words[2], words[3], 10)
+        expected = kv.most_similar(positive=[words[2], words[3]], negative=[words[1]], topn=10)
+        assert [w for w, _ in got] == [w for w, _ in expected]

@@ -476,10 +476,17 @@ def _file_hash(path: Path, start: int) -> str:
     return h.hexdigest()
 
 
+_WORDS_PER_PIECE = 8192  # words joined at a time: one str of all words may take 4 bytes a character
+
+
 def _choose_separator(words: Sequence[str]) -> str | None:
     """A character no word contains, so the vocabulary is one blob; None means fall back to JSON."""
-    blob = "".join(words)
-    return next((separator for separator in _SEPARATORS if separator not in blob), None)
+    for separator in _SEPARATORS:
+        if not any(
+            separator in "".join(words[i : i + _WORDS_PER_PIECE]) for i in range(0, len(words), _WORDS_PER_PIECE)
+        ):
+            return separator
+    return None
 
 
 @dataclass
@@ -564,15 +571,49 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(temp, path)
 
 
+def _write_words(path: Path, words: Sequence[str], separator: str | None) -> tuple[str, np.ndarray | None]:
+    """Write words.txt piece by piece (never one str or blob of all words next to the matrix); returns its
+    checksum and every word's :func:`queries.word_hash` (None when the words need the JSON form)."""
+    from embedstudio.core.vectors.queries import word_hashes
+
+    h = hashlib.blake2b(digest_size=16)
+    hashes = np.empty(len(words), dtype=np.uint64) if separator is not None else None
+    with open(path, "wb") as fh:
+        if separator is None:
+            blob = _words_blob(words, None)
+            h.update(blob)
+            fh.write(blob)
+        else:
+            sep = separator.encode()
+            for i in range(0, len(words), _WORDS_PER_PIECE):
+                piece = separator.join(words[i : i + _WORDS_PER_PIECE]).encode("utf-8", "surrogatepass")
+                if hashes is not None:
+                    hashes[i : i + _WORDS_PER_PIECE] = word_hashes(piece, sep)
+                if i:
+                    piece = sep + piece
+                h.update(piece)
+                fh.write(piece)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return h.hexdigest(), hashes
+
+
 def _words_blob(words: Sequence[str], separator: str | None) -> bytes:
-    text = json.dumps(list(words), ensure_ascii=False) if separator is None else separator.join(words)
-    return text.encode("utf-8", "surrogatepass")
+    """The words joined by ``separator`` as UTF-8 (a JSON list when no separator fits), encoded piece by
+    piece: a str of every word would take up to 4 bytes a character, next to the matrix."""
+    if separator is None:
+        return json.dumps(list(words), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    pieces = [
+        separator.join(words[i : i + _WORDS_PER_PIECE]).encode("utf-8", "surrogatepass")
+        for i in range(0, len(words), _WORDS_PER_PIECE)
+    ]
+    return separator.encode().join(pieces)
 
 
-def _query_data(words: Sequence[str], matrix: np.ndarray, blob: bytes, separator: str | None) -> QueryData:
+def _query_data(words: Sequence[str], matrix: np.ndarray, hashes: np.ndarray | None) -> QueryData:
     from embedstudio.core.vectors.queries import WordIndex, compute_inverse_norms
 
-    index = WordIndex.build(words, blob, separator.encode()) if separator is not None and len(words) else None
+    index = WordIndex.from_hashes(words, hashes) if hashes is not None and len(words) else None
     return QueryData(compute_inverse_norms(matrix), index)
 
 
@@ -593,18 +634,13 @@ def _write_entry(
     info: dict,
     on_query_data: Callable[[QueryData], None] | None = None,
 ) -> None:
-    separator = info["separator"]
-    blob = _words_blob(words, separator)
-    info["words_hash"] = _hash(blob)
+    info["words_hash"], hashes = _write_words(directory / "words.txt", words, info["separator"])
     matrix = np.ascontiguousarray(matrix, dtype="<f4")
-    query = _query_data(words, matrix, blob, separator)
+    query = _query_data(words, matrix, hashes)
+    del hashes  # sorted in place into the index
     if on_query_data is not None:
         on_query_data(query)
     info["matrix_hash"], info["matrix_bytes"] = _write_matrix(directory, matrix, info)
-    with open(directory / "words.txt", "wb") as fh:
-        fh.write(blob)
-        fh.flush()
-        os.fsync(fh.fileno())
     extras = [query.inverse_norms]
     if query.word_index is not None:
         extras += [query.word_index.hashes, query.word_index.rows]

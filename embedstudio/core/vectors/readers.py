@@ -183,7 +183,7 @@ def _read(
     return WordVectors(parsed.words, parsed.matrix, info, subword_model=parsed.subword_model)
 
 
-def _non_finite_rows(matrix: np.ndarray, block: int = 65536) -> np.ndarray:
+def _non_finite_rows(matrix: np.ndarray, block: int = 8192) -> np.ndarray:
     # In blocks: a whole-matrix boolean temporary would push a first load past 1.5x the matrix in memory.
     bad = [
         start + np.flatnonzero(~np.isfinite(matrix[start : start + block]).all(axis=1))

@@ -1,7 +1,7 @@
 """Fast reader for text vector files: GloVe (no header), word2vec text and fastText ``.vec`` (header).
 
 Why not gensim's ``load_word2vec_format``: it parses one line at a time in Python (24-40 s for
-GloVe 400k × 100 on the project machine). Here the file is read in 1 MiB chunks; two vectorised
+GloVe 400k × 100 on the project machine). Here the file is read in 256 KiB chunks; two vectorised
 scans (newlines, spaces) find every word and number of a regular chunk at once, and the numbers are
 parsed with integer arithmetic on whole arrays (see ``_parse_decimal_tokens``), so a chunk costs a
 few dozen numpy calls however many lines it holds (≈1.3-2 s for that file). Irregular chunks (blank
@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import sys
 import warnings
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -45,7 +46,7 @@ import numpy as np
 from embedstudio.core.errors import VectorFileError
 from embedstudio.core.jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
 
-CHUNK_BYTES = 1 << 20  # 1 MiB: amortises Python overhead; its temporaries stay small next to the matrix.
+CHUNK_BYTES = 1 << 18  # 256 KiB: amortises Python overhead; the chunks in flight keep small temporaries.
 MAX_LISTED = 5  # line numbers listed in a warning before "and N more"
 MAX_DIM = 100_000  # numbers per word (the same bound as formats.MAX_DIM)
 MAX_WORD_BYTES = 1000  # a longer "word" is damage (gensim's real files stay far below); its line is skipped
@@ -125,6 +126,27 @@ def _let_malloc_reuse_chunk_buffers() -> None:
     from the heap. Other allocators ignore this harmlessly.
     """
     np.empty(_WARM_UP_BYTES, dtype=np.uint8)
+
+
+@cache
+def _malloc_trim():
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None  # not glibc: nothing to do
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap memory freed by the parse back to the system (glibc's ``malloc_trim``).
+
+    Each thread that allocates gets a malloc arena of its own, which keeps the memory its chunks' temporaries
+    used after they are freed; the cache writer, on yet another thread, would then add its own on top."""
+    trim = _malloc_trim() if sys.platform.startswith("linux") else None
+    if trim is not None:
+        trim(0)
 
 
 @contextmanager
@@ -210,12 +232,15 @@ class _TextVectorParser:
         workers = parse_threads()
         if self.limit is None and workers > 1:
             self._run_parallel(rest, chunks, workers)
-            return self._finish()
-        done = self._add_chunk(rest)
-        for chunk in chunks:
-            if done:
-                break
-            done = self._add_chunk(chunk)
+        else:
+            done = self._add_chunk(rest)
+            for chunk in chunks:
+                if done:
+                    break
+                done = self._add_chunk(chunk)
+        # Freed chunk temporaries stay in the heap (and in each parse thread's malloc arena) otherwise, where
+        # the cache writer's thread, with an arena of its own, cannot reuse them.
+        _return_freed_memory()
         return self._finish()
 
     def _run_parallel(self, first: bytes, chunks: Iterator[bytes], workers: int) -> None:
