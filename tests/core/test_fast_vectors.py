@@ -782,3 +782,24 @@ def test_first_open_and_cached_reopen_answer_queries_like_gensim(tmp_path, monke
         got = vectors.analogy(words[1], words[2], words[3], 10)
         expected = kv.most_similar(positive=[words[2], words[3]], negative=[words[1]], topn=10)
         assert [w for w, _ in got] == [w for w, _ in expected]
+
+
+def test_parsing_on_threads_gives_what_one_thread_gives(tmp_path, monkeypatch):
+    """Chunks parsed on worker threads are stored in file order: same words, bits, line numbers, warnings."""
+    monkeypatch.setattr(text_reader, "CHUNK_BYTES", 211)
+    path = tmp_path / "mixed.txt"
+    write_vectors(path, ODD_WORDS + plain_words(400), 9, mixed_formats=True)
+    with open(path, "ab") as fh:  # irregular lines late in the file: blank, tabs, a word with a space
+        fh.write(b"\n\ntabbed\t1 2 3 4 5 6 7 8 9\ntwo words 1 2 3 4 5 6 7 8 9\nw1 9 9 9 9 9 9 9 9 9\n")
+    results = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("EMBEDSTUDIO_PARSE_THREADS", threads)
+        results[threads] = read_text_vectors(path)
+    one, many = results["1"], results["3"]
+    assert one.words == many.words and one.warnings == many.warnings and one.duplicates == many.duplicates == 1
+    assert np.array_equal(one.matrix.view(np.uint32), many.matrix.view(np.uint32))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(path.read_bytes() + b"oops 1 2 x 4 5 6 7 8 9\n")
+    lines = path.read_bytes().count(b"\n") + 1
+    with pytest.raises(VectorFileError, match=f"line {lines}, column 4"):
+        read_text_vectors(bad)

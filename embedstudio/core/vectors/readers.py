@@ -511,7 +511,7 @@ class _BinaryParser:
         rows = len(self.words)
         if rows + len(words) > self.matrix.shape[0]:
             self.matrix.resize((max(rows + len(words), int(rows * 1.25) + 1024), dim), refcheck=False)
-        target = memoryview(self.matrix).cast("B")
+        target = memoryview(self.matrix).cast("B")  # type: ignore[arg-type]  # numpy arrays are buffers
         seen, kept = self.seen, self.words
         for word, start in zip(words, starts):
             if word in seen:

@@ -230,7 +230,7 @@ class _TextVectorParser:
             )
         self._choose_dim_and_allocate(rest)
         workers = parse_threads()
-        if self.limit is None and workers > 1:
+        if self.limit is None and workers > 1 and (self.total is None or self.total > 8 * CHUNK_BYTES):
             self._run_parallel(rest, chunks, workers)
         else:
             done = self._add_chunk(rest)
