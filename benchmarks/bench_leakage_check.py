@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 
 from embedstudio.core.datasets import checks
-from embedstudio.core.datasets.model import TextTable
+from embedstudio.core.datasets.types import TextTable
 
 
 def table(n: int) -> tuple[TextTable, list[str]]:

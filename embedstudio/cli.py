@@ -19,6 +19,7 @@ from typing import Any
 
 from embedstudio import __version__
 from embedstudio.core.errors import UserError
+from embedstudio.core.events import BatchEvent, EpochEvent, Event, parse
 from embedstudio.core.jobs import Cancelled, CancelToken
 
 EXIT_ERROR = 2
@@ -132,24 +133,23 @@ class TerminalReporter:
     def event(self, kind: str, payload: dict[str, Any]) -> None:
         if kind == "progress_unit":
             self._units[payload.get("message", "")] = payload.get("unit", "")
-        elif kind == "epoch":
-            parts = [f"epoch {payload.get('epoch')}"]
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                if payload.get(key) is not None:
-                    parts.append(f"{key} {payload[key]:.4f}")
-            if payload.get("seconds") is not None:
-                parts.append(f"{payload['seconds']:.1f} s")
+        elif kind in ("epoch", "batch"):
+            self._training_event(parse(kind, payload))
+
+    def _training_event(self, event: Event) -> None:
+        if isinstance(event, EpochEvent):
+            parts = [f"epoch {event.epoch}"] + [f"{key} {value:.4f}" for key, value in event.metrics().items()]
+            if event.seconds is not None:
+                parts.append(f"{event.seconds:.1f} s")
             self._write("  ".join(parts))
-        elif kind == "batch" and not self._quiet and self.is_tty:
-            total = payload.get("batches")
-            msg = f"epoch {payload.get('epoch')}/{payload.get('epochs')}"
-            self.progress(payload.get("batch", 0), total, msg)
+        elif isinstance(event, BatchEvent) and not self._quiet and self.is_tty:
+            self.progress(event.batch, event.batches, f"epoch {event.epoch}/{event.epochs}")
             if self._bar is not None:
                 post = {}
-                if payload.get("loss") is not None:
-                    post["loss"] = f"{payload['loss']:.4f}"
-                if payload.get("samples_per_sec"):
-                    post["samples/s"] = f"{payload['samples_per_sec']:.0f}"
+                if event.loss is not None:
+                    post["loss"] = f"{event.loss:.4f}"
+                if event.samples_per_sec:
+                    post["samples/s"] = f"{event.samples_per_sec:.0f}"
                 self._bar.set_postfix(post, refresh=True)
 
     def _say_once(self, line: str) -> None:
@@ -334,7 +334,7 @@ def _check_index(node: Any, index: int, key: str, where: str, *, allow_append: b
 
 
 def _plural(n: int, noun: str) -> str:
-    from embedstudio.core.datasets.model import plural
+    from embedstudio.core.datasets.types import plural
 
     return plural(n, noun)
 
@@ -688,7 +688,7 @@ def _check_data_flags(cfg) -> None:
 def cmd_dataset(args: argparse.Namespace) -> int:
     from embedstudio.core.config import TextConfig
     from embedstudio.core.datasets import dataset_statistics, load_dataset
-    from embedstudio.core.datasets.model import plural
+    from embedstudio.core.datasets.types import plural
 
     cfg = _data_config_from_args(args)
     reporter = TerminalReporter(log=False)  # the summary below prints every line and warning once

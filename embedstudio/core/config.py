@@ -533,10 +533,11 @@ class ModelConfig:
         ),
     )
     wide_features: int = field(
-        default=100_000,
+        default=500_000,
         metadata=spec(
             "TF-IDF features",
-            "Wide & deep: the most frequent word unigrams and bigrams of the TF-IDF path",
+            "Wide & deep: the TF-IDF path keeps the word unigrams and bigrams seen in at least two training "
+            "texts, at most this many (the most frequent); the TF-IDF baseline keeps them all",
             range=(100, 2_000_000),
             step=10_000,
             unit="n-grams",

@@ -24,8 +24,8 @@ class TrainingStep(IntEnum):
 
     LOAD_DATASET = 0
     SPLIT = 1
-    VOCABULARY = 2
-    LOAD_VECTORS = 3
+    LOAD_VECTORS = 2  # before the vocabulary: the tokenizer's ``auto`` choice reads the vectors
+    VOCABULARY = 3
     EMBEDDING = 4
     BUILD_MODEL = 5
     TRAIN = 6
@@ -40,8 +40,8 @@ class TrainingStep(IntEnum):
 _STEP_LABELS = {
     TrainingStep.LOAD_DATASET: "Loading the dataset",
     TrainingStep.SPLIT: "Splitting",
-    TrainingStep.VOCABULARY: "Building the vocabulary",
     TrainingStep.LOAD_VECTORS: "Loading word vectors",
+    TrainingStep.VOCABULARY: "Building the vocabulary",
     TrainingStep.EMBEDDING: "Building the embedding",
     TrainingStep.BUILD_MODEL: "Building the model",
     TrainingStep.TRAIN: "Training",
@@ -106,6 +106,13 @@ class EpochEvent(Event):
     seconds: float | None = None
     partial: bool = False
     batches: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The metrics.jsonl row: ``partial`` and ``batches`` only for an epoch that Stop cut short."""
+        row = dataclasses.asdict(self)
+        if not self.partial:
+            del row["partial"], row["batches"]
+        return row
 
     def metrics(self) -> dict[str, float]:
         """The metric values present, by the names the curves plot."""

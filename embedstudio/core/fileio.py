@@ -40,6 +40,19 @@ def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
         raise
 
 
+def atomic_copy(
+    source: str | os.PathLike, target: str | os.PathLike, *, cancel: Any = None, chunk: int = 1 << 22
+) -> Path:
+    """Copy ``source`` to ``target`` through ``atomic_output``: the target is the whole copy or untouched.
+    ``cancel`` (a CancelToken) is polled between chunks; cancelling leaves no temporary file."""
+    with open(source, "rb") as src, atomic_output(target) as out:
+        while block := src.read(chunk):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            out.write(block)
+    return Path(target)
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     with atomic_output(path) as fh:
         fh.write(data)

@@ -21,8 +21,8 @@ The ``auto`` rules (they read only the training split; nothing is tuned per data
    carries over; the same min_df = 2 the TF-IDF baseline uses), capped at ``MAX_VOCABULARY``; with fewer
    than ``MIN_VOCABULARY`` such words, every word.
 5. TF-IDF path: word unigrams and bigrams in at least two training texts, the ``model.wide_features``
-   most frequent; sublinear tf × smoothed idf, each row scaled to sqrt(mean active n-grams per text) so
-   that a typical feature is ~1 (unit-scale inputs; with unit-length rows the linear path learns slowly).
+   most frequent; sublinear tf × smoothed idf, unit-length rows: the baseline's features on the app's
+   tokens. It is fitted by liblinear and mixed with the embedding path on validation (``core.wide``).
 """
 
 from __future__ import annotations
@@ -37,15 +37,17 @@ from typing import Any
 import numpy as np
 
 from . import presets
+from .advice import Advice, class_weight_advice, coverage_advice, subword_advice
 from .config import RunConfig, data_path
 from .errors import TrainingError
+from .events import TrainingStep
 from .jobs import CancelToken, Reporter, ensure_cancel, ensure_reporter
 
 SHORT_TEXT = 60
 MIN_LENGTH, MAX_LENGTH = 16, 1000
 MIN_VOCABULARY, MAX_VOCABULARY = 1000, 50_000
 MIN_DF = 2
-_TFIDF_CHUNK = 256
+_TFIDF_CHUNK = 2048
 
 
 @dataclass
@@ -54,7 +56,9 @@ class WidePath:
 
     vectorizer: Any
     idf: np.ndarray
-    scale: float = 1.0  # row length: sqrt(mean n-grams per training text), so a typical feature is ~1
+    scale: float = 1.0  # row length (1: unit-length rows, as scikit-learn's TfidfVectorizer)
+    ngrams: list[str] = field(default_factory=list)  # feature i + 1 (0 counts the n-grams outside)
+    standardize: str = "lower_split_punctuation"
 
     @property
     def features(self) -> int:
@@ -234,28 +238,33 @@ def build_wide_path(
     )
     if not vocabulary:
         idf = np.zeros(2, dtype="float32")
-    # Unit-length rows spread over n active n-grams give features of ~1/sqrt(n): tiny inputs that a linear
-    # layer trained by Adam (steps independent of gradient scale) needs many epochs to weigh. Scaling rows to
-    # sqrt(mean n) makes a typical active feature ~1, the usual input scale for a network.
-    kept_set = set(vocabulary)
-    active = sum(n for g, n in df.items() if g in kept_set) / n_docs
-    return WidePath(vectorizer, idf, float(math.sqrt(max(active, 1.0))))
+    return WidePath(vectorizer, idf, 1.0, vocabulary, standardize)
+
+
+def _ngrams(line: str) -> list[str]:
+    """The word unigrams and bigrams of a standardized line, as ``TextVectorization(ngrams=2)`` forms them."""
+    tokens = line.split(" ") if line else []
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
 
 def tfidf_matrix(wide: WidePath, texts: list[str], *, cancel: CancelToken | None = None) -> Any:
-    """Sublinear TF-IDF rows (SciPy CSR, float32) for ``texts``, exactly as ``SublinearTfidf`` computes them."""
+    """Sublinear TF-IDF rows (SciPy CSR, float32) for ``texts``, exactly as ``SublinearTfidf`` computes them
+    on the counts of ``wide.vectorizer`` (counted here by scikit-learn's sparse CountVectorizer: the Keras
+    layer's dense count rows cost features × texts floats)."""
     import scipy.sparse as sp
-    import tensorflow as tf
+    from sklearn.feature_extraction.text import CountVectorizer
 
+    from .text import standardize_texts
+
+    cancel = ensure_cancel(cancel)
+    if not wide.ngrams or not texts:
+        return sp.csr_matrix((len(texts), wide.features), dtype="float32")
+    counter = CountVectorizer(analyzer=_ngrams, vocabulary={g: i for i, g in enumerate(wide.ngrams)}, dtype=np.float32)
     parts = []
     for start in range(0, len(texts), _TFIDF_CHUNK):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        dense = np.asarray(wide.vectorizer(tf.constant(texts[start : start + _TFIDF_CHUNK], dtype=tf.string)))
-        parts.append(sp.csr_matrix(dense.astype("float32")))
-    if not parts:
-        return sp.csr_matrix((0, wide.features), dtype="float32")
-    counts = sp.vstack(parts).tocsr()
+        cancel.raise_if_cancelled()
+        parts.append(counter.transform(standardize_texts(texts[start : start + _TFIDF_CHUNK], wide.standardize)))
+    counts = sp.hstack([sp.csr_matrix((len(texts), 1), dtype="float32"), sp.vstack(parts)]).tocsr()
     counts.data = (1.0 + np.log(counts.data)).astype("float32")
     weighted = counts.multiply(wide.idf[None, :]).tocsr()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
@@ -314,11 +323,8 @@ def make_run_splits(cfg: RunConfig, dataset: Any, reporter: Reporter | None = No
 
 
 def _split_seed(cfg: RunConfig) -> int:
-    return (
-        getattr(cfg.data, "split_seed", None)
-        if getattr(cfg.data, "split_seed", None) is not None
-        else cfg.training.seed
-    )
+    seed = getattr(cfg.data, "split_seed", None)
+    return int(seed) if seed is not None else cfg.training.seed
 
 
 def prepare_model_inputs(
@@ -329,25 +335,26 @@ def prepare_model_inputs(
     *,
     reporter: Reporter | None = None,
     splits: Any = None,
-    step: Callable[[int], None] | None = None,
+    step: Callable[[TrainingStep], None] | None = None,
     tokenize: bool = True,
 ) -> ModelInputs:
     """Split -> tokenizer (``auto`` matched to the vectors) -> ``auto`` rules -> vocabulary -> embedding
     matrices -> TF-IDF path -> token arrays. ``dataset``/``splits``/``vectors`` skip what the caller holds;
-    ``step(i)`` is told when each of training's steps 0–5 begins. ``tokenize=False`` skips the arrays."""
+    ``step(s)`` is told when each of training's steps up to ``TrainingStep.EMBEDDING`` begins.
+    ``tokenize=False`` skips the arrays."""
     from .embedding import build_embedding_matrix
     from .text import build_vectorizer, resolve_standardize, token_counts, vocabulary
 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
-    step = step or (lambda index: cancel.raise_if_cancelled())
+    step = step or (lambda _step: cancel.raise_if_cancelled())
     if splits is None:
-        step(0)
+        step(TrainingStep.LOAD_DATASET)
         if dataset is None:
             from .datasets import load_dataset
 
             dataset = load_dataset(cfg.data, reporter=reporter, cancel=cancel)
-        step(1)
+        step(TrainingStep.SPLIT)
         splits = make_run_splits(cfg, dataset, reporter)
     _check_splits(cfg, splits)
     classes = [str(c) for c in splits.classes]
@@ -361,7 +368,7 @@ def prepare_model_inputs(
     sources = vector_sources(cfg, reporter)
     loaded = []
     if sources:
-        step(2)
+        step(TrainingStep.LOAD_VECTORS)
         loaded = [load_vector_source(s, vectors, reporter=reporter, cancel=cancel) for s in sources]
     choice = resolve_standardize(cfg.text, train_texts, loaded, cancel=cancel)
     resolved, auto = resolve_auto(cfg, train_texts, choice.chosen)
@@ -374,14 +381,14 @@ def prepare_model_inputs(
             f"length {resolved.text.sequence_length}, vocabulary {resolved.text.max_tokens:,}"
         )
 
-    step(3)
+    step(TrainingStep.VOCABULARY)
     vectorizer = build_vectorizer(train_texts, resolved.text, reporter=reporter, cancel=cancel)
     vocab = vocabulary(vectorizer)
     inputs = ModelInputs(
         resolved, splits, classes, vectorizer, vocab, vectors=loaded, standardize=choice.to_dict(), auto=auto
     )
     if loaded:
-        step(4)
+        step(TrainingStep.EMBEDDING)
         counts = token_counts(train_texts, vectorizer, cancel=cancel)
         inputs.matrices, inputs.masks = [], []
         for i, wv in enumerate(loaded):
@@ -420,13 +427,20 @@ def _check_splits(cfg: RunConfig, splits: Any) -> None:
 @dataclass
 class Summary:
     rows: list[dict]
-    params: dict[str, int]
+    params: dict[str, int]  # models.parameter_counts: rows × dim once, the OOV rows trainable
     vocab_size: int
     num_classes: int
     vocabulary: list[str] | None
     notes: list[str]
     config: RunConfig  # resolved (auto preset and tokenizer applied)
     auto: dict = field(default_factory=dict)
+    state: int = 0  # entries of non-parameter state (the OOV index map), not counted as parameters
+    schedule: str = ""  # two-phase: "frozen until epoch 3, then all 313,074 trainable at lr × 0.1"
+    advice: list[Advice] = field(default_factory=list)  # what to change before Start (core/advice.py)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.params
 
 
 def summarize(
@@ -442,39 +456,64 @@ def summarize(
     With a dataset, the split, tokenizer, ``auto`` rules, vocabulary and matrices are training's own. Without
     one, the vocabulary is taken as ``text.max_tokens`` and the classes as 2 (said in ``notes``). ``vectors``
     is ``{config path: WordVectors}`` or a list in ``embedding.vectors`` order; a file not given is not
-    loaded (its dimension is taken as ``embedding.dim``, said in ``notes``)."""
-    from .models import build_model, parameter_counts, summary_rows
-
+    loaded (its dimension is taken as ``embedding.dim``, said in ``notes``). ``advice`` says what training
+    would warn about (frozen random rows, subwords without subword information, imbalance)."""
     cancel = ensure_cancel(cancel)
-    reporter = ensure_reporter(reporter)
-    notes: list[str] = []
     cfg = cfg.copy()
     sources = vector_sources(cfg)
     if isinstance(vectors, (list, tuple)):
         vectors = {s.path: wv for s, wv in zip(sources, vectors) if wv is not None}
-    vectors = dict(vectors or {})
-    have_all = all(any(k in vectors for k in (s.path, str(data_path(s.path)))) for s in sources)
-    if dataset is not None and have_all:
-        inputs = prepare_model_inputs(cfg, dataset, vectors, cancel, reporter=reporter, tokenize=False)
-        model = inputs.build_model()
-        return Summary(
-            summary_rows(model),
-            parameter_counts(model),
-            len(inputs.vocab),
-            len(inputs.classes),
-            inputs.vocab,
-            notes,
-            inputs.cfg,
-            inputs.auto,
+    given = dict(vectors or {})
+    loaded = [_given(given, s) for s in sources]
+    if dataset is not None and all(wv is not None for wv in loaded):
+        inputs = prepare_model_inputs(cfg, dataset, given, cancel, reporter=reporter, tokenize=False)
+        advice = coverage_advice(inputs.cfg, inputs.coverage) + class_weight_advice(cfg, inputs.splits.train.labels)
+        summary = _summary(inputs.build_model(), inputs.cfg, inputs.vocab, len(inputs.classes), [], inputs.auto)
+    else:
+        summary = _approximate(cfg, dataset, sources, loaded, cancel)
+        advice = []
+        if dataset is not None:
+            advice = class_weight_advice(cfg, make_run_splits(cfg, dataset).train.labels)
+    summary.advice = subword_advice(cfg, loaded) + advice
+    return summary
+
+
+def _given(given: dict[str, Any], source: Any) -> Any:
+    return next((given[k] for k in (source.path, str(data_path(source.path))) if k in given), None)
+
+
+def _summary(
+    model: Any, cfg: RunConfig, vocab: list[str] | None, num_classes: int, notes: list[str], auto: dict
+) -> Summary:
+    from .models import parameter_counts, state_size, summary_rows
+
+    params = parameter_counts(model)
+    vocab_size = len(vocab) if vocab is not None else cfg.text.max_tokens
+    summary = Summary(
+        summary_rows(model), params, vocab_size, num_classes, vocab, notes, cfg, auto, state=state_size(model)
+    )
+    e = cfg.embedding
+    if e.mode == "two_phase":
+        summary.schedule = (
+            f"frozen until epoch {e.unfreeze_epoch}, then all {params['total']:,} trainable "
+            f"at lr × {e.unfreeze_lr_factor:g}"
         )
+    return summary
+
+
+def _approximate(cfg: RunConfig, dataset: Any, sources: list[Any], loaded: list[Any], cancel: CancelToken) -> Summary:
+    """The summary when a vector file is not loaded or no dataset is imported: zero matrices of the right
+    shape (the parameter counts are exact; which rows are out of vocabulary is not known)."""
+    from .models import build_model
+    from .text import build_vectorizer, concrete_standardize, vocabulary
+
+    notes: list[str] = []
     num_classes, vocab, texts = 2, None, None
     if dataset is not None:
         splits = make_run_splits(cfg, dataset)
         _check_splits(cfg, splits)
         texts = list(splits.train.texts)
         num_classes = len(splits.classes)
-    from .text import build_vectorizer, concrete_standardize, vocabulary
-
     standardize = concrete_standardize(cfg.text.standardize)
     resolved, auto = resolve_auto(cfg, texts, standardize)
     resolved.text.standardize = standardize
@@ -491,24 +530,7 @@ def summarize(
             "and the classes as 2."
         )
     vocab_size = len(vocab) if vocab is not None else resolved.text.max_tokens
-    matrices = masks = None
-    if sources:
-        matrices, masks = [], []
-        for index, source in enumerate(sources):
-            wv = next((vectors[k] for k in (source.path, str(data_path(source.path))) if k in vectors), None)
-            dim = wv.dim if wv is not None else resolved.embedding.dim
-            if wv is None:
-                notes.append(
-                    f"Vector file {index + 1} ({Path(source.path).name}) is not loaded: its dimension is "
-                    f"taken as {dim} (embedding.dim)."
-                )
-            matrices.append(np.zeros((vocab_size, dim), dtype="float32"))
-            masks.append(np.zeros(vocab_size, dtype=bool))
-        if resolved.embedding.mode == "frozen" and resolved.embedding.train_oov_rows:
-            notes.append(
-                "Which rows are out of vocabulary is known only with a dataset and loaded vectors: "
-                "every row is counted as trainable here."
-            )
+    matrices, masks = _zero_matrices(resolved, sources, loaded, vocab_size, notes)
     cancel.raise_if_cancelled()
     model = build_model(
         resolved,
@@ -518,6 +540,28 @@ def summarize(
         covered_masks=masks,
         wide_features=wide,
     )
-    return Summary(
-        summary_rows(model), parameter_counts(model), vocab_size, max(2, num_classes), vocab, notes, resolved, auto
-    )
+    return _summary(model, resolved, vocab, max(2, num_classes), notes, auto)
+
+
+def _zero_matrices(
+    cfg: RunConfig, sources: list[Any], loaded: list[Any], vocab_size: int, notes: list[str]
+) -> tuple[list[np.ndarray] | None, list[np.ndarray] | None]:
+    """Matrices of the right shape (a file not loaded: ``embedding.dim`` columns), every row uncovered."""
+    if not sources:
+        return None, None
+    matrices, masks = [], []
+    for index, (source, wv) in enumerate(zip(sources, loaded)):
+        dim = wv.dim if wv is not None else cfg.embedding.dim
+        if wv is None:
+            notes.append(
+                f"Vector file {index + 1} ({Path(source.path).name}) is not loaded: its dimension is "
+                f"taken as {dim} (embedding.dim)."
+            )
+        matrices.append(np.zeros((vocab_size, dim), dtype="float32"))
+        masks.append(np.zeros(vocab_size, dtype=bool))
+    if cfg.embedding.mode == "frozen" and cfg.embedding.train_oov_rows:
+        notes.append(
+            "Which rows are out of vocabulary is known only with a dataset and loaded vectors: "
+            "every row is counted as trainable here."
+        )
+    return matrices, masks

@@ -21,7 +21,7 @@ _MAX_POOL = 5
 
 
 @functools.cache
-def custom_objects() -> dict[str, type]:
+def custom_objects() -> dict[str, Any]:
     """The project's serialisable Keras layers, defined once (Keras is imported here, not at module import)."""
     import keras
     from keras import ops
@@ -59,8 +59,11 @@ def custom_objects() -> dict[str, type]:
         ``frozen`` holds the whole matrix (not trainable); ``oov_delta`` holds one trainable row per OOV
         word, added on top; ``oov_slot`` maps each vocabulary row to its delta row (0 = a fixed zero row,
         used by covered words and padding). Only the OOV rows are trainable parameters, so the parameter
-        count is honest and covered rows cannot move.
+        count is honest and covered rows cannot move. ``oov_delta`` overlays rows of ``frozen``, so the
+        rows × dim are counted once (``OVERLAYS``); ``oov_slot`` is integer state, not parameters.
         """
+
+        OVERLAYS = ("oov_delta",)
 
         def __init__(
             self, input_dim: int, output_dim: int, oov_count: int, mask_zero: bool = False, **kwargs: Any
@@ -217,13 +220,33 @@ def custom_objects() -> dict[str, type]:
             return config
 
     @keras.saving.register_keras_serializable(package="embedstudio")
+    class MixLogProbabilities(keras.layers.Layer):
+        """``w * log_softmax(deep) + (1 - w) * log_softmax(wide)``: a weighted product of two experts' class
+        probabilities (renormalised by the softmax after it). ``w`` is set on validation by ``core.wide``."""
+
+        def build(self, input_shape: Any = None) -> None:
+            self.deep_share = self.add_weight(shape=(), initializer="zeros", trainable=False, name="deep_share")
+            self.built = True
+
+        def call(self, inputs: Any) -> Any:
+            deep, wide = inputs
+            w = ops.cast(self.deep_share, deep.dtype)
+            return w * ops.log_softmax(deep, axis=-1) + (1.0 - w) * ops.log_softmax(wide, axis=-1)
+
+        def compute_output_shape(self, input_shape: Any) -> Any:
+            return input_shape[0]
+
+    @keras.saving.register_keras_serializable(package="embedstudio")
     class ScaledFinetuneEmbedding(keras.layers.Layer):
         """A pre-trained embedding fine-tuned at ``lr_factor`` times the optimiser's learning rate.
 
         The rows are ``base + lr_factor * delta`` with ``base`` fixed and ``delta`` trained from zero: under
         Adam (whose steps do not depend on the gradient's scale) every step of ``delta`` moves the vectors
         ``lr_factor`` times as far as the other weights move, i.e. a separate, lower learning rate.
+        ``delta`` overlays ``base``: the rows × dim are counted once, as trainable (``OVERLAYS``).
         """
+
+        OVERLAYS = ("delta",)
 
         def __init__(
             self, input_dim: int, output_dim: int, lr_factor: float, mask_zero: bool = False, **kwargs: Any
@@ -275,12 +298,13 @@ def custom_objects() -> dict[str, type]:
         "embedstudio>MaskedMaxPooling1D": MaskedMaxPooling1D,
         "embedstudio>HashedBigrams": HashedBigrams,
         "embedstudio>SublinearTfidf": SublinearTfidf,
+        "embedstudio>MixLogProbabilities": MixLogProbabilities,
         "embedstudio>ScaledFinetuneEmbedding": ScaledFinetuneEmbedding,
         **{f"embedstudio>standardize_{name}": fn for name, fn in standardizers().items()},
     }
 
 
-def _layer_class(name: str) -> type:
+def _layer_class(name: str) -> Any:
     return custom_objects()[f"embedstudio>{name}"]
 
 
@@ -355,10 +379,28 @@ def build_model(
     features = int(wide_features or cfg.model.wide_features)
     tfidf = keras.Input(shape=(features,), sparse=True, name="tfidf")
     deep_logits = keras.layers.Dense(num_classes, name="deep_logits")(x)
-    wide_logits = keras.layers.Dense(num_classes, name="wide_logits")(tfidf)
-    logits = keras.layers.Add(name="logits")([deep_logits, wide_logits])
-    outputs = keras.layers.Activation("softmax", name="probabilities", dtype="float32")(logits)
+    # The linear path is fitted by liblinear and the mix weight chosen on validation (core.wide), not by
+    # gradient descent: both are frozen here; only the embedding path trains (deep_training_model).
+    wide_logits = keras.layers.Dense(num_classes, name="wide_logits", trainable=False)(tfidf)
+    mixed = _layer_class("MixLogProbabilities")(name="mix")([deep_logits, wide_logits])
+    outputs = keras.layers.Activation("softmax", name="probabilities", dtype="float32")(mixed)
     return keras.Model([inputs, tfidf], outputs, name=f"{preset}_classifier")
+
+
+def deep_training_model(model: Any) -> Any:
+    """The embedding path of a ``wide_deep`` model on its own (token ids -> its class probabilities): what
+    Keras trains, sharing its layers with ``model``."""
+    import keras
+
+    probabilities = keras.layers.Activation("softmax", name="deep_probabilities", dtype="float32")(
+        model.get_layer("deep_logits").output
+    )
+    return keras.Model(model.inputs[0], probabilities, name="deep_path")
+
+
+def set_mix(model: Any, weight: float) -> None:
+    """Set the share of the embedding path in a ``wide_deep`` model's mix (0: the linear path alone)."""
+    model.get_layer("mix").deep_share.assign(float(weight))
 
 
 def _embedding_name(index: int, count: int) -> str:
@@ -591,12 +633,41 @@ def _unique(variables: list[Any]) -> list[Any]:
     return out
 
 
-def parameter_counts(model: Any) -> dict[str, int]:
-    """``{"total", "trainable", "non_trainable"}`` from ``trainable_weights``, which respect
-    ``layer.trainable`` (``model.summary()`` can count a frozen embedding as trainable: keras 19398/19432)."""
-    trainable = sum(_size(v) for v in _unique(model.trainable_weights))
-    total = sum(_size(v) for v in _unique(model.weights))
+def _is_parameter(variable: Any) -> bool:
+    """Float weights are parameters; integer ones (an index map) are state the model looks things up in."""
+    return str(variable.dtype).startswith(("float", "bfloat"))
+
+
+def _overlays(layers: list[Any]) -> set[int]:
+    """Weights that overlay rows of another weight (counted as trainable, not again in the total)."""
+    found = (getattr(layer, name, None) for layer in layers for name in getattr(layer, "OVERLAYS", ()))
+    return {id(w) for w in found if w is not None}
+
+
+def _counts(weights: list[Any], trainable_weights: list[Any], overlays: set[int]) -> dict[str, int]:
+    trainable_ids = {id(v) for v in trainable_weights}
+    total = trainable = 0
+    for v in _unique(weights):
+        if not _is_parameter(v):
+            continue
+        if id(v) not in overlays:
+            total += _size(v)
+        if id(v) in trainable_ids:
+            trainable += _size(v)
     return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
+
+
+def parameter_counts(model: Any) -> dict[str, int]:
+    """``{"total", "trainable", "non_trainable"}`` as a user means them: an embedding's rows × dim once
+    (a trainable overlay such as the OOV rows counts as trainable, not as more rows), integer index maps not
+    at all (``state_size``). Trainable comes from ``trainable_weights``, which respect ``layer.trainable``
+    (``model.summary()`` can count a frozen embedding as trainable: keras 19398/19432)."""
+    return _counts(model.weights, model.trainable_weights, _overlays(_all_layers(model)))
+
+
+def state_size(model: Any) -> int:
+    """Entries of the non-parameter state (the OOV index map of a frozen embedding that learns OOV rows)."""
+    return sum(_size(v) for v in _unique(model.weights) if not _is_parameter(v))
 
 
 def _output_shape(layer: Any) -> str:
@@ -613,15 +684,14 @@ def summary_rows(model: Any) -> list[dict[str, Any]]:
     for layer in model.layers:
         if not layer.weights and type(layer).__name__ == "InputLayer":
             continue
-        params = sum(_size(v) for v in _unique(layer.weights))
-        trainable = sum(_size(v) for v in _unique(layer.trainable_weights))
+        counts = _counts(layer.weights, layer.trainable_weights, _overlays([layer]))
         rows.append(
             {
                 "name": layer.name,
                 "type": type(layer).__name__,
                 "output_shape": _output_shape(layer),
-                "params": params,
-                "trainable": trainable,
+                "params": counts["total"],
+                "trainable": counts["trainable"],
             }
         )
     return rows

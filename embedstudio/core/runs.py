@@ -215,6 +215,12 @@ def _read_json(path: Path, problems: list[str], *, required: bool) -> Any:
         return None
 
 
+def read_misclassified(run_dir: str | os.PathLike) -> list[dict]:
+    """The rows of a run's ``misclassified.jsonl`` (text, true, predicted, confidence, source); a torn line
+    from a crash is skipped, the others are still worth reading."""
+    return read_metrics(Path(run_dir) / MISCLASSIFIED_FILE)
+
+
 def read_metrics(path: Path, problems: list[str] | None = None) -> list[dict]:
     """Epoch lines of ``metrics.jsonl``; a torn last line (a crash mid-write) is skipped and noted."""
     rows: list[dict] = []

@@ -48,10 +48,10 @@ def is_supervised(path: str | os.PathLike) -> bool:
     path = Path(path)
     if not path.is_file() or not path.name.lower().endswith(SUFFIXES):
         return False
-    from .vectors.readers import _is_supervised_fasttext
+    from .vectors.fasttext_bin import is_supervised_fasttext
 
     try:
-        return _is_supervised_fasttext(path)
+        return is_supervised_fasttext(path)
     except (OSError, ValueError, EOFError):
         return False
 

@@ -22,6 +22,7 @@ from . import runs as _durable  # disk-space checks, status on a full disk, temp
 from .config import RunConfig
 from .distribute import Plan, plan_for
 from .errors import TrainingError, UserError
+from .events import BatchEvent, EpochEvent, ModelEvent, RunEvent, TrainingStep, emit
 from .fileio import atomic_write_json, atomic_write_text
 from .jobs import Cancelled, CancelToken, Reporter, ensure_cancel, ensure_reporter
 from .runs import (
@@ -42,22 +43,10 @@ from .runs import (
 CHECKPOINT_FILE = "checkpoint.weights.h5"
 BATCH_EVENT_INTERVAL = 0.1  # seconds: at most ~10 batch events per second reach the GUI
 MISCLASSIFIED_LIMIT = 500
-LOW_COVERAGE = 0.2
 MIN_UPDATES_PER_EPOCH = 10  # small data: smaller batches rather than one update per epoch
 MAX_EPOCH_FACTOR = 5  # min_steps may lengthen training to at most 5 × training.epochs
 PROOF_TEXTS = 8  # test texts the reloaded model must score like the trained one
 PROOF_TOLERANCE = 1e-5
-STEPS = (
-    "Loading the dataset",
-    "Splitting",
-    "Loading word vectors",
-    "Building the vocabulary",
-    "Building the embedding",
-    "Building the model",
-    "Training",
-    "Evaluating on the test set",
-    "Saving the run",
-)
 
 
 @dataclass
@@ -111,7 +100,7 @@ def train(
     _durable.reserve_status_space(run_dir)
     _durable.clean_interrupted_saves(run_dir.parent)
     reporter.info(f"Run folder: {run_dir}")
-    reporter.event("run", {"run_dir": str(run_dir), "status": "running"})
+    emit(reporter, RunEvent(str(run_dir), "running"))
     started = time.monotonic()
     try:
         training = _Training(cfg, run_dir, reporter, cancel, started, dist)
@@ -119,21 +108,21 @@ def train(
         result = training.run(dataset, vectors)
     except Cancelled:
         _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
-        reporter.event("run", {"run_dir": str(run_dir), "status": "stopped"})
+        emit(reporter, RunEvent(str(run_dir), "stopped"))
         raise
     except UserError as exc:
         _finish(run_dir, "failed", str(exc), started)
-        reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": str(exc)})
+        emit(reporter, RunEvent(str(run_dir), "failed", str(exc)))
         raise
     except BaseException as exc:  # a bug or Ctrl-C twice: the run must still say it did not finish
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         _finish(run_dir, "failed", f"Training crashed: {message}", started)
-        reporter.event("run", {"run_dir": str(run_dir), "status": "failed", "message": message})
+        emit(reporter, RunEvent(str(run_dir), "failed", message))
         raise
     finally:
         distributed = dist.finish()
     result.distributed = distributed
-    reporter.event("run", {"run_dir": str(run_dir), "status": result.status})
+    emit(reporter, RunEvent(str(run_dir), result.status))
     return result
 
 
@@ -167,11 +156,14 @@ class _Training:
         self.reporter = reporter
         self.cancel = cancel
         self.started = started
+        self.given_splits: Any = None  # the study's own subsets, used as the split
+        self.keep_model = True
+        self.compare = True
 
-    def step(self, index: int) -> None:
+    def step(self, step: TrainingStep) -> None:
         self.cancel.raise_if_cancelled()
-        self.reporter.info(STEPS[index])
-        self.reporter.progress(index, len(STEPS), STEPS[index])
+        self.reporter.info(step.label)
+        self.reporter.progress(int(step), len(TrainingStep), step.label)
 
     def run(self, dataset: Any, vectors: dict[str, Any] | None) -> TrainResult:
         import keras
@@ -187,7 +179,7 @@ class _Training:
             self.cancel,
             reporter=self.reporter,
             step=self.step,
-            splits=getattr(self, "given_splits", None),
+            splits=self.given_splits,
             tokenize=False,
         )
         from . import streaming
@@ -211,30 +203,37 @@ class _Training:
         self.report_coverage(coverage)
         update_description(self.run_dir, resolved=self.resolved_settings())
 
-        self.step(5)
-        from .models import compile_model, parameter_counts, summary_rows
+        self.step(TrainingStep.BUILD_MODEL)
+        from .models import compile_model, deep_training_model, parameter_counts, summary_rows
 
+        wide = inputs.wide is not None
         with self.dist.scope():  # distributed: the variables live on every replica
             model = inputs.build_model()
-            compile_model(model, inputs.cfg)
-        self.dist.prepare(model)
+            # wide_deep: Keras trains the embedding path alone; the linear path is fitted by liblinear.
+            trained = deep_training_model(model) if wide else model
+            compile_model(trained, inputs.cfg)
+        self.dist.prepare(trained)
         params = parameter_counts(model)
-        self.reporter.event("model", {"summary": summary_rows(model), "params": params})
+        emit(self.reporter, ModelEvent(summary_rows(model), params))
         self.reporter.info(f"Model: {params['total']:,} parameters, {params['trainable']:,} trainable")
         update_description(self.run_dir, params=params)
         data = inputs.data
+        if wide:
+            self.fit_wide_path(model, data, classes)
 
-        self.step(6)
-        fit = _Fit(self, model, data, classes)
+        self.step(TrainingStep.TRAIN)
+        fit = _Fit(self, trained, {k: (x[0], y) for k, (x, y) in data.items()} if wide else data, classes)
         history = fit.run()  # from here on, cancel means "stop and keep what was learned"
         if fit.nan_at is not None:
             raise TrainingError(_nan_message(fit.nan_at, cfg))
+        if wide:
+            self.mix_paths(model, trained, data)
         status = "stopped" if fit.stopped_by_user else "completed"
 
-        self.reporter.progress(7, len(STEPS), STEPS[7])
+        self.reporter.progress(int(TrainingStep.EVALUATE), len(TrainingStep), TrainingStep.EVALUATE.label)
         report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
-        self.reporter.progress(8, len(STEPS), STEPS[8])
-        if getattr(self, "keep_model", True):
+        self.reporter.progress(int(TrainingStep.SAVE), len(TrainingStep), TrainingStep.SAVE.label)
+        if self.keep_model:
             self.save_model(model, splits)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
         streaming.remove(self.run_dir)
@@ -250,7 +249,7 @@ class _Training:
             best_epoch=fit.best_epoch,
             early_stopped=fit.early_stopped,
         )
-        self.reporter.progress(len(STEPS), len(STEPS), "Done")
+        self.reporter.progress(len(TrainingStep), len(TrainingStep), "Done")
         if report is not None:
             self.reporter.event("report", report)
             self.reporter.info(f"Test accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f}")
@@ -261,6 +260,48 @@ class _Training:
         return TrainResult(
             run_dir=self.run_dir, status=status, report=report, history=history, message=message, coverage=coverage
         )
+
+    # ---- wide_deep: the linear path and the mix (core.wide) --------------------------------------------
+    def fit_wide_path(self, model: Any, data: dict, classes: list[str]) -> None:
+        from .wide import fit_linear
+
+        (x_train, y_train), (x_val, y_val) = data["train"], data["validation"]
+        self.reporter.info("Fitting the TF-IDF path (LinearSVC, C chosen on the validation split)")
+        fitted = fit_linear(
+            x_train[1], y_train, x_val[1], y_val, len(classes), reporter=self.reporter, cancel=self.cancel
+        )
+        model.get_layer("wide_logits").set_weights([fitted.kernel, fitted.bias])
+        self.wide_fit = fitted
+        update_description(self.run_dir, wide_path=fitted.to_dict())
+
+    def mix_paths(self, model: Any, trained: Any, data: dict) -> None:
+        """Choose the embedding path's share of the mix on the validation split (``core.wide.choose_mix``)."""
+        from .models import set_mix
+        from .wide import choose_mix, log_softmax
+
+        x_val, y_val = data["validation"]
+        fitted = self.wide_fit
+        if len(y_val):
+            deep = np.log(np.clip(trained.predict(x_val[0], batch_size=256, verbose=0), 1e-12, 1.0))
+            wide = log_softmax(np.asarray(x_val[1] @ fitted.kernel) + fitted.bias)
+        else:
+            deep = wide = np.zeros((0, 1))
+        weight, losses = choose_mix(deep, wide, y_val)
+        set_mix(model, weight)
+        record: dict[str, Any] = {"deep_share": weight, "chosen_on": "validation" if losses else "default"}
+        if losses:
+            mixed = log_softmax(weight * deep + (1 - weight) * wide)
+            accuracy = {
+                name: round(float(np.mean(p.argmax(axis=1) == y_val)), 4)
+                for name, p in (("mixed", mixed), ("tfidf_path", wide), ("embedding_path", deep))
+            }
+            record.update(validation_log_loss=losses, validation_accuracy=accuracy)
+            self.reporter.info(
+                f"Mix: {weight:.1f} × embedding path + {1 - weight:.1f} × TF-IDF path (lowest validation "
+                f"log-loss); validation accuracy {accuracy['mixed']:.4f} (TF-IDF path "
+                f"{accuracy['tfidf_path']:.4f}, embedding path {accuracy['embedding_path']:.4f})"
+            )
+        update_description(self.run_dir, mix=record)
 
     # ---- data -------------------------------------------------------------------------------
     def resolved_settings(self) -> dict[str, Any]:
@@ -280,26 +321,15 @@ class _Training:
         return out
 
     def report_coverage(self, coverage: list[dict]) -> None:
+        from .advice import coverage_advice
         from .embedding import CoverageReport
 
         for item in coverage:
-            report = CoverageReport.from_dict(item)
             self.reporter.event("coverage", item)
-            self.reporter.info(report.summary())
-            uncovered = 1 - report.vocab_coverage - report.subword_filled / max(report.vocab_size, 1)
-            if self.cfg.embedding.mode == "frozen" and not self.cfg.embedding.train_oov_rows and uncovered > 0.3:
-                # FIELD-NOTES: frozen random OOV rows are noise the model cannot fix (20NG: 0.32 vs 0.65).
-                self.reporter.warning(
-                    f"{100 * uncovered:.0f}% of the vocabulary has no vector in {Path(report.vectors_path).name} "
-                    "and stays random and frozen. Consider embedding.train_oov_rows = true (learn only those "
-                    "rows) or the 'finetune' mode."
-                )
-            if report.vocab_size and report.vocab_coverage < LOW_COVERAGE:
-                self.reporter.warning(
-                    f"{Path(report.vectors_path).name} covers only {100 * report.vocab_coverage:.1f}% of the "
-                    "vocabulary. Check that the vectors are in the dataset's language and casing "
-                    "(text.standardize), or train from scratch."
-                )
+            self.reporter.info(CoverageReport.from_dict(item).summary())
+        # The Model area shows the same advice before Start, with the controls' labels (core/advice.py).
+        for advice in coverage_advice(self.cfg, coverage):
+            self.reporter.warning(advice.cli())
         atomic_write_json(self.run_dir / COVERAGE_FILE, coverage)
 
     # ---- results ------------------------------------------------------------------------------
@@ -339,7 +369,7 @@ class _Training:
             coverage=[{k: c[k] for k in ("vectors_path", "vocab_coverage", "token_coverage")} for c in coverage],
             seconds=round(time.monotonic() - self.started, 2),
         )
-        if getattr(self, "compare", True):
+        if self.compare:
             report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
         wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(
@@ -621,33 +651,33 @@ def _monitor_callback(fit: _Fit) -> Any:
             seen = min((batch + 1) * batch_size, n_train)
             per_batch = (now - self.train_start) / self.batches_done
             remaining = (batches - batch - 1) + (epochs - self.epoch - 1) * batches
-            training.reporter.event(
-                "batch",
-                {
-                    "epoch": self.epoch + 1,
-                    "epochs": epochs,
-                    "batch": batch + 1,
-                    "batches": batches,
-                    "loss": _clean_number(logs.get("loss")),
-                    "accuracy": _clean_number(logs.get("accuracy")),
-                    "samples_per_sec": seen / elapsed,
-                    "eta_s": remaining * per_batch,
-                },
+            emit(
+                training.reporter,
+                BatchEvent(
+                    epoch=self.epoch + 1,
+                    epochs=epochs,
+                    batch=batch + 1,
+                    batches=batches,
+                    loss=_clean_number(logs.get("loss")),
+                    accuracy=_clean_number(logs.get("accuracy")),
+                    samples_per_sec=seen / elapsed,
+                    eta_s=remaining * per_batch,
+                ),
             )
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             logs = logs or {}
-            row = {"epoch": epoch + 1}
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                row[key] = _clean_number(logs.get(key))
-            row["lr"] = _clean_number(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-            row["seconds"] = round(time.monotonic() - self.epoch_start, 3)
-            if self.batch < batches:
-                row["partial"] = True
-                row["batches"] = self.batch
-            fit.history.append(row)
-            append_metrics(training.run_dir, row)
-            training.reporter.event("epoch", dict(row))
+            event = EpochEvent(
+                epoch + 1,
+                **{key: _clean_number(logs.get(key)) for key in ("loss", "accuracy", "val_loss", "val_accuracy")},
+                lr=_clean_number(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+                seconds=round(time.monotonic() - self.epoch_start, 3),
+                partial=self.batch < batches,
+                batches=self.batch if self.batch < batches else None,
+            )
+            fit.history.append(event.payload())
+            append_metrics(training.run_dir, event.payload())
+            emit(training.reporter, event)
             training.reporter.progress(epoch + 1, epochs, "Training")
 
     return TrainingMonitor()

@@ -19,7 +19,7 @@ from embedstudio.core.datasets import (
     rank_text_columns,
 )
 from embedstudio.core.datasets.cleaning import looks_like_html, strip_html
-from embedstudio.core.datasets.model import plural
+from embedstudio.core.datasets.types import plural
 from embedstudio.core.errors import DatasetError
 from embedstudio.core.jobs import RecordingReporter
 
@@ -396,7 +396,7 @@ def test_rows_emptied_by_cleaning_are_counted_as_such(tmp_path):
 def test_statistics_use_the_training_tokenizer():
     from embedstudio.core import text
     from embedstudio.core.config import TextConfig
-    from embedstudio.core.datasets.model import TextTable
+    from embedstudio.core.datasets.types import TextTable
 
     table = TextTable(["it's old-fashioned, isn't it?", "plain words here"], ["a", "b"], ["x", "y"])
     assert dataset_statistics(table).lengths["max"] == 4  # words as written without a tokenizer

@@ -34,8 +34,7 @@ def test_prepare_model_inputs_gives_what_build_model_needs(tmp_path):
         counts["wide_features"],
     )
     lengths = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
-    np.testing.assert_allclose(lengths[:5], inputs.wide.scale, rtol=1e-5)
-    assert inputs.wide.scale > 1
+    np.testing.assert_allclose(lengths[:5], 1.0, rtol=1e-5)  # unit-length rows, as the baseline's
     assert inputs.cfg.text.standardize == "lower_split_punctuation"  # auto, lower-case vector file
     assert len(inputs.matrices) == 1 and inputs.matrices[0].shape[0] == len(inputs.vocab)
     assert 0 < inputs.coverage[0]["vocab_coverage"] <= 1

@@ -178,3 +178,56 @@ def test_save_and_load_config_round_trip(qtbot, pool, panel, tmp_path, suffix):
     assert other_panel.control("model.rnn_units").value() == 48
     assert other_panel.control("training.optimizer").currentData() == "rmsprop"
     assert other_panel.source_rows[0].control.currentData() == panel.state.config.embedding.vectors[0].path
+
+
+def test_model_warnings_show_before_start_as_links_to_their_control(qtbot, pool, tmp_path):
+    """Issue 12 item 11: advice speaks the control's label and jumps to and highlights the control."""
+    ws = make_workspace(tmp_path)
+    panel = ModelPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    panel.show()
+    choose(panel.control("embedding.oov_policy"), "subwords")  # the GloVe file has no subwords
+    wait_summary(qtbot, panel)
+    advice = panel.summary_view.advice
+    assert advice.isVisible()
+    label = spec_of("embedding.oov_policy").label
+    assert f"{label} “" in advice.text() and "topics.glove.txt" in advice.text()
+    assert 'href="embedding.oov_policy"' in advice.text()
+    assert "embedding.oov_policy =" not in advice.text() and "&amp;" not in advice.text(), "no config syntax"
+    advice.linkActivated.emit("embedding.oov_policy")  # what a click on the link sends
+    assert panel.form.highlighted == "embedding.oov_policy"
+    form_label = (
+        panel.form.rows["embedding.oov_policy"]
+        .parentWidget()
+        .layout()
+        .labelForField(panel.form.rows["embedding.oov_policy"])
+    )
+    assert form_label.text() == label and "background-color" in form_label.styleSheet()
+    assert panel.control("embedding.oov_policy").hasFocus() or not panel.isActiveWindow()
+    panel.form.highlight_timer.timeout.emit()
+    assert panel.form.highlighted is None and form_label.styleSheet() == ""
+
+    choose(panel.control("embedding.oov_policy"), "random")
+    wait_summary(qtbot, panel)
+    assert not panel.summary_view.advice.isVisible(), "the advice goes when its cause goes"
+
+
+def test_summary_shows_learned_oov_rows_as_state_and_the_two_phase_schedule(qtbot, pool, tmp_path):
+    """Issue 12 items 13 and 14: the index map is not a parameter; the unfreeze is in the summary."""
+    ws = make_workspace(tmp_path)
+    panel = ModelPanel(ws.state, pool)
+    qtbot.addWidget(panel)
+    choose(panel.control("embedding.mode"), "frozen")
+    frozen = wait_summary(qtbot, panel)
+    panel.control("embedding.train_oov_rows").setChecked(True)
+    learned = wait_summary(qtbot, panel)
+    assert learned.counts["total"] == frozen.counts["total"]
+    assert learned.counts["trainable"] > frozen.counts["trainable"]  # the OOV rows ([UNK]) learn
+    assert learned.state == learned.vocab_size and f"index map of {learned.state:,} integers" in panel.totals.text()
+
+    panel.control("training.epochs").setValue(4)
+    choose(panel.control("embedding.mode"), "two_phase")
+    s = wait_summary(qtbot, panel)
+    assert f"frozen until epoch {ws.state.config.embedding.unfreeze_epoch}, then all {s.counts['total']:,}" in (
+        panel.totals.text()
+    )

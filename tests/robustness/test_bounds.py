@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from embedstudio.core.datasets import checks
-from embedstudio.core.datasets.model import TextTable
+from embedstudio.core.datasets.types import TextTable
 from embedstudio.core.jobs import RecordingReporter
 from embedstudio.core.vectors import load_vectors
 from embedstudio.core.vectors.cache import VectorCache

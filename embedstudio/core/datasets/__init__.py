@@ -10,11 +10,11 @@ from .columns import rank_text_columns
 from .detect import DATASET_SUFFIXES, FORMATS, detect_dataset_format
 from .folders import list_class_folders
 from .loader import load_dataset
-from .model import Dataset, DatasetStats, ImportReport, Splits, TablePreview, TextTable
 from .preview import preview_table
 from .sheets import list_sheets
 from .splits import make_splits
 from .stats import dataset_statistics
+from .types import Dataset, DatasetStats, ImportReport, Splits, TablePreview, TextTable
 
 __all__ = [
     "DATASET_SUFFIXES",

@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 
 from .cleaning import count_header_lines
-from .model import TextTable, plural
+from .types import TextTable, plural
 
 IMBALANCE_WARN_RATIO = 5.0
 SMALL_CLASS = 5

@@ -29,8 +29,8 @@ from .detect import (
     split_role,
 )
 from .encoding import decode_document, decode_lines, normalise_newlines
-from .model import TextTable, plural
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, read_bytes
+from .types import TextTable, plural
 
 LAYOUT_HINT = (
     "Expected one folder per class (root/<class>/<files>), or 'name-train' and 'name-test' "

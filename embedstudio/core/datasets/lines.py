@@ -11,8 +11,8 @@ from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
 from .columns import check_label_values, pick_columns
 from .encoding import decode_lines
-from .model import plural
 from .raw import PROGRESS_EVERY, RawRead, ReadOptions, RowCollector, line_progress, read_bytes
+from .types import plural
 
 FASTTEXT_PREFIX = "__label__"
 _COLON_LABEL = re.compile(r"^(\w+):(\S+)\s+(.*)$", re.DOTALL)

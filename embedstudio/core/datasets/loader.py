@@ -19,10 +19,10 @@ from .detect import FORMATS, detect_dataset_format, split_role
 from .encoding import check_encoding
 from .folders import read_folder_dataset, read_lines_per_class
 from .lines import read_colon_label, read_fasttext, read_jsonl
-from .model import Dataset, ImportReport, TextTable, plural, sort_labels
 from .raw import RawRead, ReadOptions
 from .sheets import read_excel, read_parquet
 from .tables import read_delimited
+from .types import Dataset, ImportReport, TextTable, plural, sort_labels
 
 MAX_ROWS_SEED = 0  # max_rows keeps a fixed random sample, so the same config gives the same rows
 

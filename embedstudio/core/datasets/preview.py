@@ -19,9 +19,9 @@ from .detect import descend_wrappers, detect_dataset_format, find_split_dirs, is
 from .encoding import check_encoding, decode_document, decode_lines, normalise_newlines
 from .folders import class_files
 from .lines import as_text, parse_colon_line, parse_fasttext_line
-from .model import TablePreview
 from .raw import ReadOptions
 from .tables import check_widths, config_delimiter, load_table_text, parse_table, sniff_has_header, table_columns
+from .types import TablePreview
 
 PREVIEW_BYTES = 1 << 20
 _TEXT_PREVIEW_CHARS = 2000  # a whole 20NG message is more than a table cell can show

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter, ThrottledProgress
-from .model import TextTable, plural
+from .types import TextTable, plural
 
 # Progress is offered every this many rows; ThrottledProgress decides what reaches the reporter.
 PROGRESS_EVERY = 64

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..jobs import Reporter
-from .model import Dataset, Splits, TextTable, plural
+from .types import Dataset, Splits, TextTable, plural
 
 
 def make_splits(

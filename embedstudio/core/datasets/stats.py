@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .cleaning import is_empty_text
-from .model import DatasetStats, TextTable, sort_labels
+from .types import DatasetStats, TextTable, sort_labels
 
 HISTOGRAM_BINS = 30
 

@@ -43,7 +43,6 @@ FORMAT_ALIASES = {
     "keyedvectors": "gensim",
 }
 VECTOR_SUFFIXES = (".txt", ".vec", ".bin", ".w2v", ".kv", ".model", ".wv", ".vectors", ".gz", ".bz2", ".xz", ".zip")
-COMPRESSIONS = ("gzip", "bz2", "xz", "zip")
 
 UNKNOWN_FORMAT = (
     "is not a vector file EmbedStudio knows: expected GloVe text, word2vec text/binary, "

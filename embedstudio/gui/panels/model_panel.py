@@ -1,9 +1,10 @@
 """Model area: a form built from the config's field specs (gui/widgets/config_form.py), the vector-file
-pickers, and the live parameter summary.
+pickers, and the live summary that core ``model_inputs.summarize`` computes (layers, parameter counts, the
+two-phase schedule, and the advice training would give, each mention a link to its control).
 
-Threads: the form runs on the GUI thread; the summary builds the Keras model in a Worker
-(gui/model_summary.py), 400 ms after the last edit; JobRunner drops the results of superseded jobs.
-Every edit goes through ``AppState.set_field``/``edit_config``, so it is undoable.
+Threads: the form runs on the GUI thread; ``summarize`` runs in a Worker 400 ms after the last edit, and
+JobRunner drops the results of superseded jobs. Every edit goes through ``AppState.set_field``/``edit_config``,
+so it is undoable.
 """
 
 from __future__ import annotations
@@ -15,18 +16,14 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,54 +31,31 @@ from PySide6.QtWidgets import (
 from embedstudio.core import presets
 from embedstudio.core.config import RunConfig, VectorSource, load_config, save_config
 from embedstudio.core.errors import ConfigError, UserError
+from embedstudio.core.jobs import CancelToken, Reporter
+from embedstudio.core.model_inputs import Summary
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
-from embedstudio.gui.model_summary import ModelSummary, SummaryInput, model_summary
 from embedstudio.gui.state import AppState
-from embedstudio.gui.widgets.config_form import ConfigForm, FieldRow, set_row_visible, set_value
+from embedstudio.gui.widgets.config_form import ConfigForm, FieldRow, set_value
+from embedstudio.gui.widgets.summary_view import SummaryView
+from embedstudio.gui.widgets.vector_pickers import VectorPickers
 
 SUMMARY_DELAY_MS = 400
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
 MODEL_SECTIONS = ("text", "embedding", "model", "training")  # what the model's shape depends on
 
+# (title, the field paths it shows, in order)
 GROUPS = (
     (
         "Architecture",
-        (
-            "model.preset",
-            "model.filters",
-            "model.kernel_size",
-            "model.conv_blocks",
-            "model.rnn_units",
-            "model.dense_units",
-            "model.dropout",
-        ),
+        "model.preset model.filters model.kernel_size model.conv_blocks model.rnn_units model.dense_units",
     ),
-    (
-        "Embedding",
-        (
-            "embedding.mode",
-            "embedding.train_oov_rows",
-            "embedding.unfreeze_epoch",
-            "embedding.unfreeze_lr_factor",
-            "embedding.dim",
-            "embedding.oov_policy",
-        ),
-    ),
-    ("Text", ("text.sequence_length", "text.max_tokens")),
-    (
-        "Training",
-        (
-            "training.optimizer",
-            "training.learning_rate",
-            "training.batch_size",
-            "training.epochs",
-            "training.early_stopping",
-            "training.patience",
-            "training.class_weights",
-            "training.seed",
-        ),
-    ),
+    ("Architecture", "model.dropout"),
+    ("Embedding", "embedding.mode embedding.train_oov_rows embedding.unfreeze_epoch embedding.unfreeze_lr_factor"),
+    ("Embedding", "embedding.dim embedding.oov_policy"),
+    ("Text", "text.standardize text.sequence_length text.max_tokens"),
+    ("Training", "training.optimizer training.learning_rate training.batch_size training.epochs"),
+    ("Training", "training.early_stopping training.patience training.class_weights training.seed"),
 )
 
 
@@ -94,19 +68,30 @@ def validation_error(cfg: RunConfig, sections: tuple[str, ...] | None = None) ->
     return None
 
 
+def summarize_job(
+    cfg: RunConfig, dataset: Any, vectors: list[Any], *, reporter: Reporter, cancel: CancelToken
+) -> Summary:
+    """Core ``summarize`` in a Worker, TensorFlow imported there without stalling the GUI thread."""
+    from embedstudio.core.model_inputs import summarize
+    from embedstudio.gui.heavy_imports import import_tensorflow
+
+    reporter.progress(0, None, "Building the model")
+    import_tensorflow()
+    return summarize(cfg, dataset, vectors, cancel)
+
+
 class ModelPanel(QWidget):
     """The Model area. Public: ``load_config(path)``, ``save_config(path)``, ``refresh_from_config()``,
-    ``control(name)``, ``is_shown(name)``, ``field_error(name)``, ``summary`` (the last ModelSummary),
-    ``summary_updated`` signal."""
+    ``control(name)``, ``is_shown(name)``, ``field_error(name)``, ``jump_to(name)``, ``summary`` (the last
+    core Summary), ``summary_updated`` signal."""
 
-    summary_updated = Signal(object)  # ModelSummary, after it is shown
+    summary_updated = Signal(object)  # model_inputs.Summary, after it is shown
 
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
-        self.summary: ModelSummary | None = None
+        self.summary: Summary | None = None
         self.form = ConfigForm(self)
-        self._vocab_cache: dict[tuple, list[str]] = {}
         self._summary_pending = False
         self._build()
         self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS, timeout=self.compute_summary)
@@ -122,108 +107,66 @@ class ModelPanel(QWidget):
 
     # ---- construction ----------------------------------------------------------------
     def _build(self) -> None:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        for title, paths in GROUPS:
-            box = QGroupBox(title)
-            form = QFormLayout(box)
-            self.form.add_all(form, paths)
-            if title == "Architecture":
-                self.preset_info = QLabel(wordWrap=True)
-                self.preset_info.setStyleSheet("color: palette(mid);")
-                form.insertRow(1, "", self.preset_info)
-            if title == "Embedding":
-                self._add_source_pickers(form)
-            col.addWidget(box)
-        col.addStretch(1)
-        scroll = QScrollArea(widgetResizable=True)
-        scroll.setWidget(page)
-        scroll.setMinimumWidth(380)
+        self.scroll = QScrollArea(widgetResizable=True)
+        self.scroll.setWidget(self._form_page())
+        self.scroll.setMinimumWidth(380)
         self.general_error = QLabel(wordWrap=True, visible=False)
         self.general_error.setStyleSheet("color: #b00020;")
-        self.load_button = QPushButton(
-            "Load Config…", toolTip="Replace every setting with a saved TOML or JSON run configuration"
-        )
-        self.load_button.clicked.connect(self.load_config_dialog)
-        self.save_button = QPushButton(
-            "Save Config…", toolTip="Write every setting (data, vectors, model, training) to a TOML or JSON file"
-        )
-        self.save_button.clicked.connect(self.save_config_dialog)
         buttons = QHBoxLayout()
-        for w in (self.load_button, self.save_button):
-            buttons.addWidget(w)
+        for text, tip, slot in (
+            ("Load Config…", "Replace every setting with a saved TOML or JSON file", self.load_config_dialog),
+            ("Save Config…", "Write every setting (data, vectors, model, training) to a file", self.save_config_dialog),
+        ):
+            button = QPushButton(text, toolTip=tip)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
         buttons.addStretch(1)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
         left_lay.addLayout(buttons)
         left_lay.addWidget(self.general_error)
-        left_lay.addWidget(scroll, 1)
+        left_lay.addWidget(self.scroll, 1)
         split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         split.addWidget(left)
-        split.addWidget(self._summary_box())
+        self.summary_view = SummaryView()
+        self.summary_view.link_activated.connect(self.jump_to)
+        self.summary_table, self.totals = self.summary_view.table, self.summary_view.totals
+        self.summary_status = self.summary_view.status
+        split.addWidget(self.summary_view)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 5)
         split.setSizes([520, 680])
         QVBoxLayout(self).addWidget(split)
 
-    def _add_source_pickers(self, form: QFormLayout) -> None:
-        self.source_rows: list[FieldRow] = []
-        for index in range(2):
-            combo = QComboBox(minimumContentsLength=18)
-            combo.setToolTip(
-                "A vector file from the Vectors library" + (" (the second file of a two-file preset)" if index else "")
-            )
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            row = FieldRow(combo)
-            combo.currentIndexChanged.connect(lambda *_a: self._on_sources_edited())
-            form.insertRow(1 + index, f"Vector file {index + 1}" if index else "Vector file", row)
-            self.source_rows.append(row)
-
-    def _summary_box(self) -> QGroupBox:
-        box = QGroupBox("Summary")
-        lay = QVBoxLayout(box)
-        self.summary_table = QTableWidget(0, 5)
-        self.summary_table.setHorizontalHeaderLabels(["Layer", "Type", "Output shape", "Parameters", "Trainable"])
-        self.summary_table.verticalHeader().setVisible(False)
-        self.summary_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.summary_table.horizontalHeader().setStretchLastSection(True)
-        self.summary_table.setToolTip("The layers of the model as it will be built, with honest parameter counts")
-        self.totals = QLabel(wordWrap=True)
-        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary_notes = QLabel(wordWrap=True)
-        self.summary_notes.setStyleSheet("color: #8a5a00;")
-        self.summary_status = QLabel(wordWrap=True)
-        for w in (self.totals, self.summary_notes, self.summary_status):
-            lay.addWidget(w)
-        lay.addWidget(self.summary_table, 1)
-        return box
+    def _form_page(self) -> QWidget:
+        """The grouped form: one box per GROUPS title, the preset's description and the vector pickers."""
+        page = QWidget()
+        col = QVBoxLayout(page)
+        forms: dict[str, QFormLayout] = {}
+        for title, paths in GROUPS:  # a title listed twice continues its box (keeps the lines short)
+            if title not in forms:
+                box = QGroupBox(title)
+                forms[title] = QFormLayout(box)
+                col.addWidget(box)
+            self.form.add_all(forms[title], paths.split())
+        self.preset_info = QLabel(wordWrap=True)
+        self.preset_info.setStyleSheet("color: palette(mid);")
+        forms["Architecture"].insertRow(1, "", self.preset_info)
+        self.pickers = VectorPickers(forms["Embedding"], 1, self)
+        self.source_rows = self.pickers.rows
+        self.pickers.edited.connect(self._on_sources_edited)
+        col.addStretch(1)
+        return page
 
     # ---- config -> form --------------------------------------------------------------------
     def refresh_from_config(self) -> None:
         """Show ``state.config`` in the form (after any edit, undo, or an opened configuration)."""
-        cfg = self.state.config
-        self.form.load(cfg)
-        self._fill_sources()
+        self.form.load(self.state.config)
+        self.pickers.fill(list(self.state.library), self.state.config)
         self._update_visibility()
         self._show_validation()
         self.schedule_summary()
-
-    def _fill_sources(self) -> None:
-        paths = list(self.state.library)
-        paths += [v.path for v in self.state.config.embedding.vectors if v.path not in paths]
-        chosen = [v.path for v in self.state.config.embedding.vectors]
-        for index, row in enumerate(self.source_rows):
-            combo: QComboBox = row.control
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem("(none)", "")
-            for p in paths:
-                combo.addItem(_short_name(p), p)
-                combo.setItemData(combo.count() - 1, p, Qt.ItemDataRole.ToolTipRole)
-            combo.setCurrentIndex(max(0, combo.findData(chosen[index])) if index < len(chosen) else 0)
-            combo.blockSignals(False)
 
     def _update_visibility(self) -> None:
         cfg = self.state.config
@@ -231,11 +174,7 @@ class ModelPanel(QWidget):
         self.preset_info.setText(
             presets.get(cfg.model.preset).description if cfg.model.preset in presets.PRESETS else ""
         )
-        mode = cfg.embedding.mode
-        set_row_visible(self.source_rows[0], mode != "scratch")
-        set_row_visible(
-            self.source_rows[1], mode != "scratch" and presets.vector_files_needed(cfg.model.preset, mode) > 1
-        )
+        self.pickers.update_visibility(cfg)
         self.control("training.patience").setEnabled(cfg.training.early_stopping)
 
     # ---- form -> config --------------------------------------------------------------------
@@ -251,9 +190,8 @@ class ModelPanel(QWidget):
 
         self.state.edit_config(change)
 
-    def _on_sources_edited(self) -> None:
+    def _on_sources_edited(self, chosen: list[str]) -> None:
         """embedding.vectors from the pickers: one file, or as many as the preset needs."""
-        chosen = [row.control.currentData() for row in self.source_rows]
 
         def change(cfg: RunConfig) -> None:
             count = max(1, presets.vector_files_needed(cfg.model.preset, cfg.embedding.mode))
@@ -263,7 +201,7 @@ class ModelPanel(QWidget):
         self.state.edit_config(change, "Change the vector files")
 
     def _on_vectors_changed(self) -> None:
-        self._fill_sources()
+        self.pickers.fill(list(self.state.library), self.state.config)
         self._show_validation()
         self.schedule_summary()
 
@@ -272,7 +210,7 @@ class ModelPanel(QWidget):
         if field is None:
             return None
         if field.startswith("embedding.vectors"):
-            return self.source_rows[1] if field.startswith("embedding.vectors[1]") else self.source_rows[0]
+            return self.pickers.row_for(field)
         return self.form.rows.get(field)
 
     def _show_validation(self) -> None:
@@ -305,6 +243,10 @@ class ModelPanel(QWidget):
         """Whether the form currently offers the field ``name`` (fields of other presets/modes are hidden)."""
         return self.form.is_shown(name)
 
+    def jump_to(self, name: str) -> bool:
+        """An advice link: scroll to the control of ``name``, focus it and highlight it for a moment."""
+        return self.form.jump_to(name, self.scroll)
+
     # ---- summary ---------------------------------------------------------------------------
     def schedule_summary(self) -> None:
         """Rebuild the summary 400 ms after the last edit; while the area is hidden, only when it is shown."""
@@ -325,74 +267,37 @@ class ModelPanel(QWidget):
             self._summary_timer.stop()
             self._summary_pending = True
 
-    def _summary_input(self) -> SummaryInput:
-        cfg = self.state.config.copy()
-        ds = self.state.dataset
-        inp = SummaryInput(config=cfg, vectors=[self.state.vectors.get(v.path) for v in cfg.embedding.vectors])
-        if ds is not None:
-            inp.dataset = ds
-            inp.vocabulary = self._vocab_cache.get(_vocab_key(ds, cfg))
-        return inp
-
     def compute_summary(self) -> None:
         """Start the summary job now (normally 400 ms after the last edit)."""
         self._summary_timer.stop()
         if validation_error(self.state.config, MODEL_SECTIONS) is not None:
-            self.summary_status.setText("Fix the settings marked in red to see the model.")
-            self.summary_table.setRowCount(0)  # a summary of other settings would mislead
-            self.totals.setText("")
-            self.summary_notes.setText("")
+            # A summary of other settings would mislead.
+            self.summary_view.clear("Fix the settings marked in red to see the model.")
             return
+        cfg = self.state.config.copy()  # the worker reads a copy; the dataset and vectors are read-only
+        vectors = [self.state.vectors.get(v.path) for v in cfg.embedding.vectors]
         self.summary_jobs.start(
-            model_summary,
-            self._summary_input(),
+            summarize_job,
+            cfg,
+            self.state.dataset,
+            vectors,
             name="Model summary",
             on_result=self._show_summary,
-            on_error=self._show_summary_error,
+            on_error=lambda info: self.summary_status.setText(f"The model cannot be built: {info.message}"),
         )
 
-    def _show_summary_error(self, info: ErrorInfo) -> None:
-        self.summary_status.setText(f"The model cannot be built: {info.message}")
-
-    def _show_summary(self, s: ModelSummary) -> None:
-        if s.dataset is not None and s.vocabulary is not None and s.config is not None:
-            self._vocab_cache = {_vocab_key(s.dataset, s.config): s.vocabulary}
+    def _show_summary(self, s: Summary) -> None:
         self.summary = s
-        t = self.summary_table
-        t.setRowCount(len(s.rows))
-        for r, row in enumerate(s.rows):
-            frozen = row["params"] - row["trainable"]
-            values = [
-                row["name"],
-                row["type"],
-                row["output_shape"],
-                f"{row['params']:,}",
-                f"{row['trainable']:,}" + (f"  ({frozen:,} frozen)" if frozen else ""),
-            ]
-            for c, v in enumerate(values):
-                item = QTableWidgetItem(v)
-                if c >= 3:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                t.setItem(r, c, item)
-        c = s.counts
-        self.totals.setText(
-            f"<b>Total parameters:</b> {c['total']:,} &nbsp; <b>Trainable:</b> {c['trainable']:,}"
-            f" &nbsp; <b>Non-trainable:</b> {c['non_trainable']:,}<br>"
-            f"Vocabulary {s.vocab_size:,} words, {s.num_classes} classes."
-        )
-        self.summary_notes.setText("<br>".join(s.notes))
-        self.summary_status.setText("")
+        self.summary_view.show_summary(s)
         self.summary_updated.emit(s)
 
     # ---- config files ------------------------------------------------------------------------
     def load_config(self, path: str | os.PathLike) -> bool:
         """Replace ``state.config`` with a TOML/JSON file; errors go to the error dialog."""
         try:
-            cfg = load_config(path)
+            self.state.set_config(load_config(path))
         except UserError as exc:
-            dialogs.show_error(self.window(), ErrorInfo(str(exc), "", True), title="Could not open the configuration")
-            return False
-        self.state.set_config(cfg)
+            return self._file_error(str(exc), "Could not open the configuration")
         return True
 
     def save_config(self, path: str | os.PathLike) -> bool:
@@ -400,13 +305,12 @@ class ModelPanel(QWidget):
         try:
             save_config(self.state.config, path)
         except (UserError, OSError) as exc:
-            dialogs.show_error(
-                self.window(),
-                ErrorInfo(f"Could not save {path}: {exc}", "", True),
-                title="Could not save the configuration",
-            )
-            return False
+            return self._file_error(f"Could not save {path}: {exc}", "Could not save the configuration")
         return True
+
+    def _file_error(self, message: str, title: str) -> bool:
+        dialogs.show_error(self.window(), ErrorInfo(message, "", True), title=title)
+        return False
 
     def load_config_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load configuration", str(Path.home()), CONFIG_FILTER)
@@ -414,24 +318,7 @@ class ModelPanel(QWidget):
             self.load_config(path)
 
     def save_config_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save configuration", str(Path.home() / "embedstudio.toml"), CONFIG_FILTER
-        )
+        home = str(Path.home() / "embedstudio.toml")
+        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", home, CONFIG_FILTER)
         if path:
             self.save_config(path)
-
-
-def _vocab_key(ds: Any, cfg: RunConfig) -> tuple:
-    """What the training split's vocabulary depends on."""
-    return (
-        id(ds),
-        cfg.text.max_tokens,
-        cfg.text.standardize,
-        cfg.data.validation_fraction,
-        cfg.data.test_fraction,
-        cfg.training.seed,
-    )
-
-
-def _short_name(path: str) -> str:
-    return path.split(":", 1)[1] if path.startswith("gensim-test-data:") else Path(path).name

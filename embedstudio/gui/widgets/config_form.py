@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Union, get_args, get_origin
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -32,6 +33,8 @@ from embedstudio.core import presets
 from embedstudio.core.config import FieldSpec, RunConfig, field_specs
 
 INT_MAX = 2**31 - 1
+HIGHLIGHT_MS = 2500  # how long a row stays highlighted after a link to it was followed
+HIGHLIGHT_STYLE = "background-color: #ffe08a; border-radius: 3px;"
 _SPECS: dict[str, tuple[FieldSpec, Any]] = {path: (fspec, tp) for path, fspec, tp in field_specs()}
 
 
@@ -184,7 +187,8 @@ class ConfigForm(QObject):
     """Controls for field paths, added to QFormLayouts; ``edited(path, value)`` after a user edit.
 
     ``load(cfg)`` shows a config without emitting; ``update_visibility(cfg)`` shows each row only for
-    the presets and embedding modes its spec names; ``show_error(path, message)`` marks a row.
+    the presets and embedding modes its spec names; ``show_error(path, message)`` marks a row;
+    ``jump_to(path)`` scrolls to, focuses and briefly highlights it (``highlighted`` names it meanwhile).
     """
 
     edited = Signal(str, object)
@@ -194,6 +198,8 @@ class ConfigForm(QObject):
         self.fields: dict[str, Field] = {}
         self.rows: dict[str, FieldRow] = {}
         self._loading = False
+        self.highlighted: str | None = None
+        self.highlight_timer = QTimer(self, singleShot=True, interval=HIGHLIGHT_MS, timeout=self.clear_highlight)
 
     def add(self, form: QFormLayout, path: str) -> Field:
         f = make_field(path)
@@ -254,16 +260,44 @@ class ConfigForm(QObject):
         row.set_error(message)
         return True
 
+    def jump_to(self, path: str, scroll: QScrollArea | None = None) -> bool:
+        """Scroll to ``path``'s row, focus its control and highlight it for a moment; False when not shown."""
+        row = self.rows.get(path)
+        if row is None or row.isHidden():
+            return False
+        self.clear_highlight()
+        if scroll is not None:
+            scroll.ensureWidgetVisible(row)
+        row.control.setFocus(Qt.FocusReason.OtherFocusReason)
+        _highlight_target(row).setStyleSheet(HIGHLIGHT_STYLE)
+        self.highlighted = path
+        self.highlight_timer.start()
+        return True
+
+    def clear_highlight(self) -> None:
+        if self.highlighted is not None and self.highlighted in self.rows:
+            _highlight_target(self.rows[self.highlighted]).setStyleSheet("")
+        self.highlighted = None
+
+
+def _highlight_target(row: FieldRow) -> QWidget:
+    """The row's label, or the control itself when it has none (a check box carries its own label)."""
+    label = _label_of(row)
+    return label if isinstance(label, QLabel) and label.text() else row.control
+
+
+def _label_of(row: QWidget) -> QWidget | None:
+    parent = row.parentWidget()
+    form = parent.layout() if parent is not None else None
+    return form.labelForField(row) if isinstance(form, QFormLayout) else None
+
 
 def set_row_visible(row: QWidget, visible: bool) -> None:
     """Show or hide a form row together with its label."""
     row.setVisible(visible)
-    parent = row.parentWidget()
-    form = parent.layout() if parent is not None else None
-    if isinstance(form, QFormLayout):
-        label = form.labelForField(row)
-        if label is not None:
-            label.setVisible(visible)
+    label = _label_of(row)
+    if label is not None:
+        label.setVisible(visible)
 
 
 # ---- the mouse wheel changes a setting only when the control has focus ----------------------------

@@ -7,10 +7,7 @@ Threads: GUI thread only; loading the model, predicting and copying the model fi
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +33,8 @@ from PySide6.QtWidgets import (
 
 from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import report_warnings
-from embedstudio.core.runs import MISCLASSIFIED_FILE, MODEL_FILE
+from embedstudio.core.fileio import atomic_copy
+from embedstudio.core.runs import MODEL_FILE, read_misclassified
 from embedstudio.gui.jobs import JobRunner, WorkerPool
 from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
 from embedstudio.gui.widgets.table_model import ColumnTableModel
@@ -64,34 +62,10 @@ def predict_job(run_dir: Path, model: Any, text: str, *, reporter, cancel) -> tu
 
 
 def copy_model_job(source: Path, target: Path, *, reporter, cancel) -> Path:
-    """Copy ``source`` to ``target`` atomically: a temporary file beside the target, then a rename."""
+    """Copy ``source`` to ``target`` atomically (core ``fileio.atomic_copy``)."""
     if not source.is_file():
         raise RunError(f"{source.parent} has no {MODEL_FILE}: the run stopped before a model was saved.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        cancel.raise_if_cancelled()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def read_misclassified(run_dir: Path) -> list[dict]:
-    path = Path(run_dir) / MISCLASSIFIED_FILE
-    rows = []
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn line from a crash: the others are still worth reading
-            if isinstance(row, dict):
-                rows.append(row)
-    return rows
+    return atomic_copy(source, target, cancel=cancel)
 
 
 # ---- misclassified browser -----------------------------------------------------------------------
