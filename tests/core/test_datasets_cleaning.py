@@ -169,3 +169,11 @@ def test_strip_quotes_drops_exactly_the_lines_scikit_learn_drops():
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
         assert strip_quotes(text) == strip_newsgroup_quoting(text), repr(text)
+
+
+def test_is_empty_text_agrees_with_str_isalnum_on_every_character():
+    from embedstudio.core.datasets.cleaning import is_empty_text
+
+    for code in range(0, 0x110000, 7):
+        char = chr(code)
+        assert is_empty_text(f" {char}_ ") is not char.isalnum(), hex(code)

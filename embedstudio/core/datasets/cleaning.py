@@ -74,6 +74,7 @@ _CONTINUATION_LINE = re.compile(r"^[ \t]+\S")
 
 # scikit-learn's _QUOTE_RE, verbatim: quote-introducing phrases anywhere, quote marks at line start.
 _QUOTE_RE = re.compile(r"(writes in|writes:|wrote:|says:|said:|^In article|^Quoted from|^\||^>)")
+_ALNUM = re.compile(r"[^\W_]")
 _QUOTE_PHRASES = ("writes in", "writes:", "wrote:", "says:", "said:")  # anywhere in a line
 _QUOTE_PREFIXES = ("In article", "Quoted from", "|", ">")  # at a line's start
 
@@ -201,7 +202,7 @@ def is_empty_text(text: str) -> bool:
     Such rows become all-padding token sequences, and with a masked average pooling they turn the
     loss into NaN from the first batch (see FIELD-NOTES), so they are dropped by default.
     """
-    return not any(ch.isalnum() for ch in text)
+    return _ALNUM.search(text) is None  # [^\W_] is exactly str.isalnum, searched in C
 
 
 def count_header_lines(texts: Sequence[str], key: str) -> int:
