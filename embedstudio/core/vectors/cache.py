@@ -229,6 +229,7 @@ class VectorCache:
         runs is skipped. The thread is not a daemon: the interpreter finishes the write before it exits."""
         key = str(self._entry_dir(source_path, format, limit))
         write = CacheWrite(key)
+        write.source = _source_identity(source_path)
         with _ACTIVE_LOCK:
             running = _ACTIVE.get(key)
             if running is not None and running.thread is not None and running.thread.is_alive():
@@ -258,7 +259,10 @@ class VectorCache:
         return write
 
     def clear(self, source_path: str | os.PathLike | None = None) -> int:
-        """Delete the entries of ``source_path`` (or the whole cache); return the bytes freed."""
+        """Delete the entries of ``source_path`` (or the whole cache); return the bytes freed.
+
+        Waits first for this process's background writes, so that none lands after the clearing."""
+        wait_for_cache_writes()
         if source_path is None:
             targets = [p for p in self.root.iterdir()] if self.root.is_dir() else []
         else:
@@ -503,6 +507,7 @@ class CacheWrite:
 
     def __init__(self, key: str) -> None:
         self.key = key
+        self.source = ""  # the source file's resolved path
         self.thread: threading.Thread | None = None
         self.entry: Path | None = None
         self.error: BaseException | None = None
@@ -516,6 +521,13 @@ class CacheWrite:
 
 _ACTIVE: dict[str, CacheWrite] = {}
 _ACTIVE_LOCK = threading.Lock()
+
+
+def cache_write_running(source_path: str | os.PathLike) -> bool:
+    """Whether this process is writing a cache entry of ``source_path`` in the background right now."""
+    wanted = _source_identity(source_path)
+    with _ACTIVE_LOCK:
+        return any(w.source == wanted and w.thread is not None and w.thread.is_alive() for w in _ACTIVE.values())
 
 
 def wait_for_cache_writes(timeout: float | None = None) -> bool:
