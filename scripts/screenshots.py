@@ -88,6 +88,10 @@ def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
         "the demo workspace",
     )
 
+    window.show_area("Start")
+    settle(window)
+    grab(window, out, "start-page")
+    grab_question(window, out, "project-menu", lambda: _show_menu(window, "File"))
     vectors = window.vectors_panel
     window.show_area("Vectors")
     vectors.explore.word.setText("film")
@@ -98,6 +102,16 @@ def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
     vectors.map.k.setValue(5)
     vectors.map.plot_words(["good", "bad", "film", "story"])
     grab(window, out, "vectors-map")
+    vectors.map.k.setValue(12)
+    vectors.map.words_edit.setText("football, economy")
+    vectors.map.plot_words(["football", "economy"])  # query words drawn as stars, labels placed apart
+    settle(window)
+    grab(window, out, "vector-map")
+    viewer = window.show_help("vectors")
+    viewer.resize(900, 640)
+    settle(window)
+    viewer.grab().save(str(out / "help.png"))
+    viewer.close()
     vectors.tabs.setCurrentWidget(vectors.coverage)
     vectors.coverage.compute()
     grab(window, out, "vectors-coverage")
@@ -115,6 +129,7 @@ def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
     training = window.training_panel
     state.set_field("training.epochs", epochs)  # an undoable edit: the title shows the "*"
     grab_question(window, out, "undo-menu", lambda: _show_edit_menu(window))
+    grab_question(window, out, "project-unsaved", window.new_project)  # answered Cancel: nothing changes
     finished = []
     state.run_finished.connect(finished.append)
     window.show_area("Training")
@@ -157,6 +172,12 @@ def grab_question(window, out: Path, name: str, action) -> None:
 
     QTimer.singleShot(300, shoot)
     action()
+
+
+def _show_menu(window, title: str) -> None:
+    bar = window.menuBar()
+    action = next(a for a in bar.actions() if a.text().replace("&", "") == title)
+    action.menu().exec(window.mapToGlobal(bar.geometry().bottomLeft()) + bar.actionGeometry(action).topLeft())
 
 
 def _show_edit_menu(window) -> None:

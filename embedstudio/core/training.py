@@ -191,6 +191,7 @@ class _Training:
         else:
             inputs.tokenize_splits(reporter=self.reporter, cancel=self.cancel)
         self.inputs = inputs
+        self.cfg = inputs.cfg  # resolved (auto's choices): what trains from here on
         splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
         update_description(
             self.run_dir,
