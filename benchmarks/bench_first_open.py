@@ -79,12 +79,24 @@ def worker(mode: str, path: str) -> None:
         return
     if mode == "first":
         cache.clear(path)
+    from embedstudio.core.vectors.cache import wait_for_cache_writes
+
     base = peak_rss_bytes()
-    vectors, seconds = timed(load_vectors, path, format="auto", use_cache=mode != "parse")
+    start = time.perf_counter()
+    vectors = load_vectors(path, format="auto", use_cache=mode != "parse")
+    seconds = time.perf_counter() - start  # the vectors are in the caller's hands
+    wait_for_cache_writes()
+    written = time.perf_counter() - start  # ... and the cache entry is complete, with norms and word index
     row = float(vectors.matrix[len(vectors) // 2].sum())  # touch the matrix (a mapped one pages in)
+    probe = vectors.words[len(vectors) // 3]
+    query_start = time.perf_counter()
+    vectors.neighbors(probe, 10)
+    first_query = time.perf_counter() - query_start
     report(
         {
             "seconds": seconds,
+            "written": written,
+            "first_query": first_query,
             "peak": peak_rss_bytes(),
             "growth": peak_rss_bytes() - base,
             "base": base,
@@ -141,6 +153,9 @@ def bench_file(label: str, path: Path, runs: int, *, gensim: bool = True, cli: b
         "shape": (n, d),
         "raw": raw[0]["seconds"],
         "first": _median(first, "seconds"),
+        "written": _median(first, "written"),
+        "first_query": _median(first, "first_query"),
+        "reopen_query": _median(reopen, "first_query"),
         "parse": parse[0]["seconds"],
         "first_peak": max(r["peak"] for r in first),
         "first_growth": max(r["growth"] for r in first),
@@ -159,6 +174,11 @@ def bench_file(label: str, path: Path, runs: int, *, gensim: bool = True, cli: b
         f"so the cache write and checks cost {out['first'] - out['parse']:+.2f} s)  [{load_first}]"
     )
     print(
+        f"ours, the cache entry complete (written on a thread while the caller has the vectors): "
+        f"{out['written']:.2f} s; first query of the session {out['first_query'] * 1000:.1f} ms after a first "
+        f"open, {out['reopen_query'] * 1000:.1f} ms after a cached reopen  [{load_now()}]"
+    )
+    print(
         f"ours, peak RSS {_mib(out['first_peak'])}: {out['first_growth'] / out['matrix']:.2f}× the "
         f"{_mib(out['matrix'])} matrix above the {_mib(out['base'])} interpreter (goal ≤ {RSS_GOAL}×)"
     )
@@ -174,7 +194,8 @@ def bench_file(label: str, path: Path, runs: int, *, gensim: bool = True, cli: b
             f"{_mib(out['gensim_peak'])} ({out['gensim_growth'] / out['matrix']:.2f}× the matrix)  [{load_ref}]"
         )
         print(
-            f"first open: {ratio(out['gensim'], out['first'])} gensim (goal ≥ {FIRST_OPEN_GOAL:.0f}×; parse alone "
+            f"first open: {ratio(out['gensim'], out['first'])} gensim (goal ≥ {FIRST_OPEN_GOAL:.0f}×; until the "
+            f"cache entry is complete {ratio(out['gensim'], out['written'])}; parse alone "
             f"{ratio(out['gensim'], out['parse'])})"
         )
     print(
@@ -287,19 +308,22 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
     print(
-        "\n| file | words × dim | ours first open | gensim | ratio | parse only | floor (read) | peak RSS ours "
-        "(× matrix) | peak RSS gensim | cached reopen (call / process) | runs | load |"
+        "\n| file | words × dim | ours first open | cache complete | gensim | ratio (complete) | parse only | "
+        "floor (read) | peak RSS ours (× matrix) | peak RSS gensim | cached reopen (call / process) | "
+        "first query | runs | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         n, d = r["shape"]
         g = r.get("gensim")
+        both = f"{ratio(g, r['first'])} ({ratio(g, r['written'])})" if g else "-"
         print(
-            f"| {r['label']} | {n:,} × {d} | {r['first']:.2f} s | {f'{g:.2f} s' if g else '-'} | "
-            f"{ratio(g, r['first']) if g else '-'} | {r['parse']:.2f} s | {r['raw']:.2f} s | "
+            f"| {r['label']} | {n:,} × {d} | {r['first']:.2f} s | {r['written']:.2f} s | "
+            f"{f'{g:.2f} s' if g else '-'} | {both} | "
+            f"{r['parse']:.2f} s | {r['raw']:.2f} s | "
             f"{_mib(r['first_peak'])} ({r['first_growth'] / r['matrix']:.2f}×) | "
             f"{_mib(r['gensim_peak']) if g else '-'} | {r['reopen'] * 1000:.0f} ms / {r['reopen_wall']:.2f} s | "
-            f"{r['runs']} | {r['load']} |"
+            f"{r['first_query'] * 1000:.1f} / {r['reopen_query'] * 1000:.1f} ms | {r['runs']} | {r['load']} |"
         )
     scaling = [r for r in results if "× 50 GloVe text" in r["label"]]
     if len(scaling) > 1:

@@ -1,6 +1,8 @@
-"""Issue 4, item 3: nearest-neighbour and analogy queries on 400k × 300, goal under 50 ms each.
+"""Nearest-neighbour and analogy queries: issue 4's goal, under 50 ms each on 400k × 300; issue 13's, under
+10 ms on 400k × 100 (``--file word2vec-400k-100d.bin``), with the first query as fast as the rest.
 
     .venv/bin/python benchmarks/bench_queries.py
+    .venv/bin/python benchmarks/bench_queries.py --file word2vec-400k-100d.bin --goal-ms 10
     .venv/bin/python benchmarks/bench_queries.py --rows 40000     # quick trial
 
 Opens the 400k × 300 word2vec binary file through the app's loader (from the cache after the first
@@ -105,12 +107,15 @@ def _summary(times: list[float]) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=None, help="smaller file for a quick trial")
+    parser.add_argument("--file", default="word2vec-400k-300d.bin", help="a word2vec binary of synthetic.SPECS")
+    parser.add_argument("--goal-ms", type=float, default=GOAL_MS, help="the median to stay under")
     parser.add_argument("--worker", nargs=1, metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(args.worker[0])
         return 0
-    path = ensure_file("word2vec-400k-300d.bin", rows=args.rows)
+    goal_ms = args.goal_ms
+    path = ensure_file(args.file, rows=args.rows)
     result = run_worker(Path(__file__), str(path), env=CACHE_ENV)
     n, d = result["shape"]
     print(
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['machine']}"
     )
     print(
-        f"first query, including the one-off row norms and word index: {result['first_ms']:.1f} ms "
+        f"first query of the session (the row norms and word index come with the cache): {result['first_ms']:.1f} ms "
         f"(gensim's fill_norms alone: {result['gensim_norms_ms']:.1f} ms)"
     )
     ok = True
@@ -129,11 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     ):
         median, p95, worst = _summary(ours)
         gensim_median = _summary(theirs)[0]
-        passed = median < GOAL_MS
+        passed = median < goal_ms
         ok &= passed
         print(
-            f"{label}: median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms (goal <{GOAL_MS:g} ms: "
-            f"median {GOAL_MS / median:.1f}× under it); gensim median {gensim_median:.1f} ms  {verdict(passed)}"
+            f"{label}: median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms (goal <{goal_ms:g} ms: "
+            f"median {goal_ms / median:.1f}× under it); gensim median {gensim_median:.1f} ms  {verdict(passed)}"
         )
         print(
             f"  CPU time per query summed over BLAS threads (spin-waits included): ours {ours_cpu:.1f} ms, "

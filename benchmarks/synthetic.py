@@ -214,6 +214,7 @@ SPECS = {
     "glove-400k-100d.txt": (400_000, 100, "glove"),
     "word2vec-400k-300d.txt": (400_000, 300, "word2vec-text"),
     "word2vec-400k-300d.bin": (400_000, 300, "word2vec-binary"),
+    "word2vec-400k-100d.bin": (400_000, 100, "word2vec-binary"),  # issue 13's query goal: 400k × 100
     "crawl-2M-300d.bin": (2_000_000, 300, "word2vec-binary"),
     # the scaling table of bench_first_open.py: GloVe text with the real glove.6B.50d's dimension
     "glove-100k-50d.txt": (100_000, 50, "glove"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("EMBEDSTUDIO_HOME", str(home / "embedstudio"))
     yield
+    cache = sys.modules.get("embedstudio.core.vectors.cache")
+    if cache is not None:  # a vector cache written on a thread finishes inside the test that started it
+        cache.wait_for_cache_writes(timeout=120)
 
 
 def shared_data(relative: str) -> Path:

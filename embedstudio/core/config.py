@@ -126,6 +126,7 @@ def _presets_using(field_path: str) -> tuple[str, ...]:
 
 
 _PRETRAINED = ("frozen", "finetune", "two_phase")
+STREAMING = ("auto", "on", "off")
 
 
 @dataclass
@@ -250,6 +251,16 @@ class DataConfig:
     )
     drop_duplicates: bool = field(
         default=True, metadata=spec("Drop duplicates", "Identical text + label rows are kept once")
+    )
+    streaming: str = field(
+        default="auto",
+        metadata=spec(
+            "Streaming",
+            "Tokenise once into memory-mapped int32 arrays in the run folder and train from a tf.data "
+            "pipeline that reads them batch by batch, so the token arrays never sit in memory; auto: on "
+            "when the training split's arrays would take more than 512 MiB (not with a TF-IDF path)",
+            choices=STREAMING,
+        ),
     )
     validation_fraction: float = field(
         default=0.1,

@@ -100,19 +100,32 @@ def is_inside(path: str | os.PathLike, root: str | os.PathLike) -> bool:
     return real == base or base in real.parents
 
 
-def walk_files(root: str | os.PathLike, boundary: str | os.PathLike | None = None) -> tuple[list[Path], list[Path]]:
-    """Every regular file under ``root`` (sorted), and the symlinks skipped because they lead out of
-    ``boundary`` (default ``root``).
+def walk_files(
+    root: str | os.PathLike, boundary: str | os.PathLike | None = None, *, skip_hidden: bool = False
+) -> tuple[list[Path], list[Path]]:
+    files, outside = walk_file_names(root, boundary, skip_hidden=skip_hidden)
+    return [Path(f) for f in files], [Path(f) for f in outside]
+
+
+def walk_file_names(
+    root: str | os.PathLike, boundary: str | os.PathLike | None = None, *, skip_hidden: bool = False
+) -> tuple[list[str], list[str]]:
+    """Every regular file under ``root`` (sorted as paths sort), and the symlinks skipped because they
+    lead out of ``boundary`` (default ``root``).
 
     Symlinks are followed only when their target lies inside the boundary; each real folder is walked
-    once, so a link loop ends. Names starting with '.' are the caller's business (they are listed).
+    once, so a link loop ends. Names starting with '.' are listed unless ``skip_hidden`` (then neither
+    hidden files nor anything inside hidden folders is listed, links included).
+
+    :func:`walk_file_names` gives the same as strings: 50,000 files take a fraction of a second, where
+    Path objects per entry and sorting with ``Path.__lt__`` took seconds.
     """
-    root = Path(root)
-    base = Path(os.path.realpath(boundary if boundary is not None else root))
-    files: list[Path] = []
-    outside: list[Path] = []
+    base = os.path.normcase(os.path.realpath(boundary if boundary is not None else root))
+    base_prefix = base.rstrip(os.sep) + os.sep
+    files: list[str] = []
+    outside: list[str] = []
     seen_dirs: set[str] = set()
-    stack = [root]
+    stack = [os.fspath(root)]
     while stack:
         folder = stack.pop()
         real = os.path.realpath(folder)
@@ -120,22 +133,30 @@ def walk_files(root: str | os.PathLike, boundary: str | os.PathLike | None = Non
             continue
         seen_dirs.add(real)
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as scan:
+                entries = list(scan)
         except OSError:
             continue
         for entry in entries:
-            path = Path(entry.path)
-            if entry.is_symlink() and not is_inside(path, base):
-                outside.append(path)
+            if skip_hidden and entry.name.startswith("."):
                 continue
             try:
+                if entry.is_symlink():
+                    target = os.path.normcase(os.path.realpath(entry.path))
+                    if not (target == base or target.startswith(base_prefix)) or not os.path.exists(target):
+                        outside.append(entry.path)
+                        continue
                 if entry.is_dir():
-                    stack.append(path)
+                    stack.append(entry.path)
                 elif entry.is_file():
-                    files.append(path)
+                    files.append(entry.path)
             except OSError:
                 continue
-    return sorted(files), sorted(outside)
+
+    def order(path: str) -> list[str]:  # the order of sorted(Path(...)): part by part, case-folded where paths are
+        return os.path.normcase(path).split(os.sep)
+
+    return sorted(files, key=order), sorted(outside, key=order)
 
 
 # ---- untrusted paths: special files, link loops ------------------------------------------------

@@ -126,6 +126,18 @@ class ModelInputs:
             return ids
         return [ids, tfidf_matrix(self.wide, texts, cancel=cancel)]
 
+    def tokenize_splits(self, *, reporter: Reporter | None = None, cancel: CancelToken | None = None) -> None:
+        """``data[name] = (features, int64 labels)`` for train, validation and test, in memory."""
+        index = {c: i for i, c in enumerate(self.classes)}
+        for name in ("train", "validation", "test"):
+            table = getattr(self.splits, name)
+            x = self.features(
+                list(table.texts), reporter=reporter, cancel=cancel, message=f"Tokenising the {name} texts"
+            )
+            # A test label the training data never showed cannot be predicted; evaluation counts it as an error.
+            y = np.asarray([index.get(str(label), -1) for label in table.labels], dtype="int64")
+            self.data[name] = (x, y)
+
     def end_to_end(self, model: Any) -> Any:
         """Raw strings ``(batch, 1)`` -> tokenizer(s) -> ``model``: the model ``model.keras`` holds."""
         import keras
@@ -412,15 +424,7 @@ def prepare_model_inputs(
         inputs.wide = build_wide_path(train_texts, choice.chosen, resolved.model.wide_features, cancel=cancel)
         reporter.info(f"TF-IDF path: {inputs.wide.features - 1:,} word unigrams and bigrams")
     if tokenize:
-        index = {c: i for i, c in enumerate(classes)}
-        for name in ("train", "validation", "test"):
-            table = getattr(splits, name)
-            x = inputs.features(
-                list(table.texts), reporter=reporter, cancel=cancel, message=f"Tokenising the {name} texts"
-            )
-            # A test label the training data never showed cannot be predicted; evaluation counts it as an error.
-            y = np.asarray([index.get(str(label), -1) for label in table.labels], dtype="int64")
-            inputs.data[name] = (x, y)
+        inputs.tokenize_splits(reporter=reporter, cancel=cancel)
     return inputs
 
 

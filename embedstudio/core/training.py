@@ -180,7 +180,16 @@ class _Training:
             reporter=self.reporter,
             step=self.step,
             splits=self.given_splits,
+            tokenize=False,
         )
+        from . import streaming
+
+        if streaming.wanted(inputs):  # token ids memory-mapped from the run folder, fed by tf.data
+            streaming.tokenise_splits(inputs, self.run_dir, reporter=self.reporter, cancel=self.cancel)
+            self.reporter.info(f"Streaming the token ids from {streaming.TOKENS_DIR}/ in the run folder")
+            update_description(self.run_dir, streaming=True)
+        else:
+            inputs.tokenize_splits(reporter=self.reporter, cancel=self.cancel)
         self.inputs = inputs
         self.cfg = inputs.cfg  # resolved (auto's choices): what trains from here on
         splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
@@ -228,6 +237,7 @@ class _Training:
         if self.keep_model:
             self.save_model(model, splits)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
+        streaming.remove(self.run_dir)
         message = (
             "Stopped by the user; the model as trained so far was saved and evaluated." if status == "stopped" else ""
         )
@@ -342,7 +352,13 @@ class _Training:
                 "The test split is empty, so the run has no test report. Raise data.test_fraction or give a test file."
             )
             return None
-        proba = model.predict(x_test, batch_size=max(256, self.cfg.training.batch_size), verbose=0)
+        from . import streaming
+
+        batch = max(256, self.cfg.training.batch_size)
+        if streaming.is_streamed(x_test):
+            proba = streaming.predict(model, x_test, batch)
+        else:
+            proba = model.predict(x_test, batch_size=batch, verbose=0)
         report = evaluate_predictions(test.labels, proba, classes, dataset_path=self.cfg.data.path)
         report.update(
             split="test",
@@ -543,17 +559,33 @@ class _Fit:
 
             callbacks.insert(0, unfreeze_callback(cfg))
         callbacks += self.training.dist.callbacks()  # distributed: BackupAndRestore and a step counter
-        self.model.fit(
-            x_train,
-            y_train,
-            batch_size=self.batch_size,
-            epochs=self.epochs,
-            validation_data=(x_val, y_val) if has_validation else None,
-            class_weight=self.class_weights(y_train) if cfg.training.class_weights else None,
-            callbacks=callbacks,
-            shuffle=True,
-            verbose=0,
-        )
+        from . import streaming
+
+        if streaming.is_streamed(x_train):
+            seed = cfg.training.seed
+            self.model.fit(
+                streaming.dataset(x_train, y_train, self.batch_size, shuffle=True, seed=seed),
+                epochs=self.epochs,
+                validation_data=streaming.dataset(x_val, y_val, self.batch_size, shuffle=False)
+                if has_validation
+                else None,
+                class_weight=self.class_weights(y_train) if cfg.training.class_weights else None,
+                callbacks=callbacks,
+                shuffle=False,  # the dataset shuffles its batches every epoch
+                verbose=0,
+            )
+        else:
+            self.model.fit(
+                x_train,
+                y_train,
+                batch_size=self.batch_size,
+                epochs=self.epochs,
+                validation_data=(x_val, y_val) if has_validation else None,
+                class_weight=self.class_weights(y_train) if cfg.training.class_weights else None,
+                callbacks=callbacks,
+                shuffle=True,
+                verbose=0,
+            )
         self.early_stopped = bool(
             early is not None and early.stopped_epoch > 0 and not self.stopped_by_user and self.nan_at is None
         )

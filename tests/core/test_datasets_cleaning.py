@@ -153,3 +153,27 @@ def test_mail_stripping_counts_changed_and_emptied_documents(tmp_path):
     assert r.empty_after_cleaning == 2 and r.empty_dropped == 2
     notice = next(n for n in r.notices if n.startswith("Mail/news stripping"))
     assert "changed 12 of 12 documents; 2 of them have no text left and were dropped" in notice
+
+
+def test_strip_quotes_drops_exactly_the_lines_scikit_learn_drops():
+    """strip_quotes finds the lines with str.find over the whole text; scikit-learn searches line by line."""
+    import random
+
+    from sklearn.datasets._twenty_newsgroups import strip_newsgroup_quoting
+
+    from embedstudio.core.datasets.cleaning import strip_quotes
+
+    pieces = ["a", ">", "|", "In article", " wrote:", "says:", "\n", "\n\n", "said:", " ", "Quoted from"]
+    pieces += ["writes in", "writes:", "\r", "writes", "s:", "In ", "é", ""]
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert strip_quotes(text) == strip_newsgroup_quoting(text), repr(text)
+
+
+def test_is_empty_text_agrees_with_str_isalnum_on_every_character():
+    from embedstudio.core.datasets.cleaning import is_empty_text
+
+    for code in range(0, 0x110000, 7):
+        char = chr(code)
+        assert is_empty_text(f" {char}_ ") is not char.isalnum(), hex(code)

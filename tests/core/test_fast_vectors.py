@@ -68,9 +68,18 @@ ODD_WORDS = [
 
 
 def gensim_load(path: Path, **kwargs):
+    import gc
+    import warnings
+
     from gensim.models import KeyedVectors
 
-    return KeyedVectors.load_word2vec_format(str(path), **kwargs)
+    with warnings.catch_warnings():
+        # gensim 4.4's no-header reader leaves a file for the garbage collector; collected here, not
+        # at some later moment inside another test.
+        warnings.simplefilter("ignore", ResourceWarning)
+        kv = KeyedVectors.load_word2vec_format(str(path), **kwargs)
+        gc.collect()
+    return kv
 
 
 def assert_same_as_gensim(path: Path, result, **gensim_kwargs) -> None:
@@ -581,10 +590,48 @@ def test_cache_failed_write_leaves_no_partial_entry(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         cache.store(source, format="glove", limit=7, words=["b"], matrix=np.zeros((1, 2), np.float32), meta={})
     monkeypatch.undo()
-    assert [p.name for p in cache.root.iterdir() if p.name.startswith(".")] == []
+    # Only resumable partial entries are left (unlocked), never a temp folder or an entry that looks valid.
+    left = [p for p in cache.root.iterdir() if p.name.startswith(".")]
+    assert left and all(p.name.startswith(".partial-") and not (p / "lock").exists() for p in left)
     words, matrix, meta = cache.load(source, format="glove", limit=None)
     assert words == ["a"] and meta == {"v": 1}  # the old entry is intact
     assert cache.load(source, format="glove", limit=7) is None
+    # The next write finishes the partial entry.
+    cache.store(source, format="glove", limit=7, words=["b"], matrix=np.zeros((1, 2), np.float32), meta={})
+    assert cache.load(source, format="glove", limit=7)[0] == ["b"]
+    assert all(p.name.startswith(".partial-") for p in cache.root.iterdir() if p.name.startswith("."))
+
+
+def test_cache_write_resumes_after_the_writer_died(tmp_path, monkeypatch):
+    """A writer stopped half-way leaves the blocks it fsync'd; the next writer checks and skips them."""
+    source = make_source(tmp_path)
+    cache = VectorCache(tmp_path / "cache")
+    matrix = np.random.default_rng(3).standard_normal((64, 8)).astype(np.float32)  # 32 blocks of 64 bytes
+    words = [f"w{i}" for i in range(64)]
+    monkeypatch.setattr(cache_module, "_HASH_BLOCK", 64)
+    monkeypatch.setattr(cache_module, "_SYNC_BLOCKS", 4)
+    real_fsync, calls = cache_module.os.fsync, []
+
+    def dies_at_the_sixth(fd):
+        calls.append(fd)
+        if len(calls) == 6:
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(cache_module.os, "fsync", dies_at_the_sixth)
+    with pytest.raises(OSError):
+        cache.store(source, format="glove", limit=None, words=words, matrix=matrix, meta={})
+    monkeypatch.setattr(cache_module.os, "fsync", real_fsync)
+    assert cache.load(source, format="glove", limit=None) is None  # nothing half-written is served
+    entry = cache.store(source, format="glove", limit=None, words=words, matrix=matrix, meta={})
+    info = json.loads((entry / "meta.json").read_text())
+    assert info["resumed_blocks"] > 0
+    got_words, got, _ = cache.load(source, format="glove", limit=None, verify_matrix=True)
+    assert got_words == words and np.array_equal(got, matrix)
+    # A partial entry of a different matrix is not trusted: its blocks are rewritten.
+    other = matrix + 1
+    entry = cache.store(source, format="glove", limit=None, words=words, matrix=other, meta={})
+    assert np.array_equal(cache.load(source, format="glove", limit=None, verify_matrix=True)[1], other)
 
 
 def test_cache_ignores_corrupt_entries_and_removes_abandoned_temps(tmp_path):
@@ -705,3 +752,54 @@ def test_rows_for_builds_embedding_rows():
     again, _ = rows_for(["dog"], index)
     assert again.tolist() == [4]
     assert rows_for([], vocabulary)[0].shape == (0,)
+
+
+def test_first_open_and_cached_reopen_answer_queries_like_gensim(tmp_path, monkeypatch):
+    """The vectors come back before the cache is written; the entry then holds the row norms and a word
+    index, which a reopen uses (no dict, no norm pass), and every answer matches gensim's most_similar."""
+    from embedstudio.core.vectors import load_vectors
+    from embedstudio.core.vectors.cache import wait_for_cache_writes
+    from embedstudio.core.vectors.queries import WordIndex
+
+    monkeypatch.setenv("EMBEDSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(11)
+    words = ODD_WORDS + plain_words(600)
+    path = tmp_path / "v.txt"
+    write_vectors(path, words, 12)
+    kv = gensim_load(path, no_header=True)
+    first = load_vectors(path)
+    assert not first.info.from_cache and not first.matrix.flags.writeable  # the cache writer reads it
+    assert wait_for_cache_writes(timeout=60)
+    assert isinstance(first._index, WordIndex) and first.queries._inverse_norms is not None
+    again = load_vectors(path)
+    assert again.info.from_cache and isinstance(again._index, WordIndex)
+    assert again.queries._inverse_norms is not None
+    for vectors in (first, again):
+        for word in [words[i] for i in rng.choice(len(words), 12, replace=False)] + ["tab\tinside", "x,y"]:
+            assert [w for w, _ in vectors.neighbors(word, 10)] == [w for w, _ in kv.most_similar(word, topn=10)]
+            assert vectors.index(word) == kv.key_to_index[word] and word in vectors
+        assert vectors.index("not-a-word") is None and "not-a-word" not in vectors
+        got = vectors.analogy(words[1], words[2], words[3], 10)
+        expected = kv.most_similar(positive=[words[2], words[3]], negative=[words[1]], topn=10)
+        assert [w for w, _ in got] == [w for w, _ in expected]
+
+
+def test_parsing_on_threads_gives_what_one_thread_gives(tmp_path, monkeypatch):
+    """Chunks parsed on worker threads are stored in file order: same words, bits, line numbers, warnings."""
+    monkeypatch.setattr(text_reader, "CHUNK_BYTES", 211)
+    path = tmp_path / "mixed.txt"
+    write_vectors(path, ODD_WORDS + plain_words(400), 9, mixed_formats=True)
+    with open(path, "ab") as fh:  # irregular lines late in the file: blank, tabs, a word with a space
+        fh.write(b"\n\ntabbed\t1 2 3 4 5 6 7 8 9\ntwo words 1 2 3 4 5 6 7 8 9\nw1 9 9 9 9 9 9 9 9 9\n")
+    results = {}
+    for threads in ("1", "3"):
+        monkeypatch.setenv("EMBEDSTUDIO_PARSE_THREADS", threads)
+        results[threads] = read_text_vectors(path)
+    one, many = results["1"], results["3"]
+    assert one.words == many.words and one.warnings == many.warnings and one.duplicates == many.duplicates == 1
+    assert np.array_equal(one.matrix.view(np.uint32), many.matrix.view(np.uint32))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(path.read_bytes() + b"oops 1 2 x 4 5 6 7 8 9\n")
+    lines = path.read_bytes().count(b"\n") + 1
+    with pytest.raises(VectorFileError, match=f"line {lines}, column 4"):
+        read_text_vectors(bad)

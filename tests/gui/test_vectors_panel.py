@@ -53,8 +53,8 @@ def test_add_file_loads_it_in_a_worker(qtbot, panel, tiny_workspace):
     assert not state.is_selected(path) and state.config.embedding.vectors == []
     assert panel.library_model.setData(use, Qt.Checked.value, Qt.CheckStateRole)
     assert state.selected_vectors() == [wv]
-    # A text file is cached after its first load, and the cache column says so.
-    assert cell(panel, 0, 7).startswith("cached")
+    # A text file is cached after its first load (written on a thread), and the cache column says so.
+    qtbot.waitUntil(lambda: cell(panel, 0, 7).startswith("cached"), timeout=30_000)
 
 
 def test_neighbours_analogy_similarity_shown(qtbot, panel, tiny_workspace):
@@ -207,7 +207,7 @@ def test_remove_and_unload(qtbot, panel, tiny_workspace):
 
 def test_clear_cache_empties_cache_column(qtbot, panel, tiny_workspace):
     load(qtbot, panel, tiny_workspace.vectors)
-    assert cell(panel, 0, 7).startswith("cached")
+    qtbot.waitUntil(lambda: cell(panel, 0, 7).startswith("cached"), timeout=30_000)  # written on a thread
     freed = panel.clear_cache(confirm=False)
     assert freed > 0 and cell(panel, 0, 7) == "—"
     assert panel.state.is_loaded(str(tiny_workspace.vectors))  # loaded vectors stay usable

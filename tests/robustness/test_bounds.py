@@ -10,7 +10,7 @@ from embedstudio.core.datasets import checks
 from embedstudio.core.datasets.types import TextTable
 from embedstudio.core.jobs import RecordingReporter
 from embedstudio.core.vectors import load_vectors
-from embedstudio.core.vectors.cache import VectorCache
+from embedstudio.core.vectors.cache import VectorCache, wait_for_cache_writes
 
 from .helpers import glove_bytes, run_cli
 
@@ -78,6 +78,7 @@ def test_a_damaged_cache_entry_is_rebuilt_and_said(tmp_path, monkeypatch):
     src = tmp_path / "v.txt"
     src.write_bytes(glove_bytes())
     first = load_vectors(src)
+    assert wait_for_cache_writes(timeout=60)  # the entry is written on a thread
     meta = next((tmp_path / "cache").rglob("meta.json"))
     info = json.loads(meta.read_text())
     info["meta"]["warnings"] = 5

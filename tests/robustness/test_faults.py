@@ -76,8 +76,8 @@ import sys, time
 from pathlib import Path
 from embedstudio.core.vectors import cache
 original = cache._write_entry
-def slow(directory, words, matrix, info):
-    original(directory, words, matrix, info)
+def slow(directory, *args):
+    original(directory, *args)
     Path(sys.argv[2]).write_text(str(directory))  # the entry is written but not yet renamed into place
     time.sleep(60)
 cache._write_entry = slow
@@ -107,8 +107,10 @@ def test_kill_9_during_a_cache_write_leaves_no_entry_and_the_next_start_cleans_u
     finally:
         if child.poll() is None:
             child.kill()
-    assert temp.exists() and temp.name.startswith(f".tmp-{child.pid}-")  # what kill -9 leaves behind
-    # The next load (another process) is not fooled, stores a good entry, and removes the dead writer's folder.
+    # What kill -9 leaves behind: a partial entry, locked by the dead writer, for the next one to resume.
+    assert temp.exists() and temp.name.startswith(".partial-")
+    assert (temp / "lock").read_text() == str(child.pid)
+    # The next load (another process) is not fooled, takes over the partial entry and finishes it.
     result = run_cli(["vectors", "similarity", src, "w3", "w5"], tmp_path / "home")
     assert result.returncode == 0, result.stderr
     a, b = matrix[3].astype(np.float64), matrix[5].astype(np.float64)

@@ -134,8 +134,11 @@ class _NameFinder:
     def names_in(self, text: str) -> set[str]:
         words = _WORD.findall(text.lower())
         found: set[str] = set()
-        for i, word in enumerate(words):
-            for name, seq in self._by_first.get(word, ()):
+        firsts = self._by_first.keys() & set(words)  # most documents start no name at all: done in C
+        if not firsts:
+            return found
+        for i in [i for i, word in enumerate(words) if word in firsts]:
+            for name, seq in self._by_first[words[i]]:
                 if name not in found and tuple(words[i : i + len(seq)]) == seq and self._exact(name).search(text):
                     found.add(name)
         return found

@@ -6,8 +6,13 @@ Layout: ``<root>/<key>/`` with ``matrix.npy`` (float32, memory-mapped on load), 
 replaces the old entry instead of piling up; the source's size and mtime (ns) are stored inside and
 checked on load, so an edited or replaced source is never served stale.
 
-An entry is written into a temporary directory under the root and renamed into place, so a crash
-or full disk never leaves a half-written entry that looks valid.
+An entry is written into ``<root>/.partial-<key>/`` and renamed into place, so a crash or full disk
+never leaves a half-written entry that looks valid. The write is resumable: the matrix goes out in
+4 MiB blocks whose digests are recorded (``progress.json``) after each fsync'd stretch, so a writer that
+was killed leaves a partial entry whose finished blocks the next writer checks against its own matrix
+and skips. ``store_in_background`` runs the write on a thread, so that a first open hands the vectors
+to the caller at once; it also builds the row norms and the word index (stored as ``norms.npy``,
+``word_hashes.npy`` and ``word_rows.npy``), so that the first query of a session is as fast as any.
 """
 
 from __future__ import annotations
@@ -16,19 +21,27 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-SCHEMA_VERSION = 2  # 2: checksums of the words and the matrix, and a sampled fingerprint of the source
+# 2: checksums of the words and the matrix, and a sampled fingerprint of the source;
+# 3: the matrix checksum over 4 MiB block digests (resumable writes), row norms and a word index.
+SCHEMA_VERSION = 3
 VERIFY_ON_OPEN_BYTES = 64 * 1024 * 1024  # matrices up to this size are hashed at every open
 _HASH_BLOCK = 1 << 22
 _SAMPLE = 1 << 16
 _TEMP_PREFIX = ".tmp-"
 _TRASH_PREFIX = ".old-"
+_PARTIAL_PREFIX = ".partial-"  # ".partial-<key>": a resumable write of entry <key>
+_STALE_PARTIAL_SECONDS = 7 * 24 * 3600  # a partial entry nobody resumed for a week is removed
+_SYNC_BLOCKS = 16  # fsync and record progress every 16 blocks (64 MiB)
+_EXTRA_FILES = ("norms.npy", "word_hashes.npy", "word_rows.npy")
 UNPACK_PREFIX = ".unpack-"  # decompressed copies for gensim/fasttext: ".unpack-<pid>-..."
 _STALE_TEMP_SECONDS = 3600  # a temp dir this old belongs to a crashed writer, not a running one
 _SEPARATORS = ("\n", "\x00")
@@ -50,6 +63,8 @@ class VectorCache:
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_root()
         self.last_problem: str | None = None  # why the last load() found a damaged entry (None: fine or absent)
+        # The row norms and word index of the last load()'s entry (``QueryData``), when it has them.
+        self.last_query_data: QueryData | None = None
 
     # -- reading ---------------------------------------------------------------------------------
     def load(
@@ -64,6 +79,7 @@ class VectorCache:
         (``last_problem`` says why) and the next store() replaces it; nothing here raises.
         """
         self.last_problem = None
+        self.last_query_data = None
         entry = self._entry_dir(source_path, format, limit)
         info = _read_info(entry)
         if info is None:
@@ -79,12 +95,22 @@ class VectorCache:
                 words = _read_words(entry / "words.txt", info["separator"], info["words"])
                 if len(words) != info["words"] or matrix.shape != (info["words"], info["dim"]):
                     problem = "its word list or matrix does not match its description"
+                else:
+                    self.last_query_data = _read_query_data(entry, info, words)
         except (OSError, ValueError, EOFError, UnicodeDecodeError, TypeError, KeyError) as err:
             problem = f"it cannot be read ({type(err).__name__})"
         if problem is not None:
             self.last_problem = problem
             return None
         return words, matrix, info["meta"]
+
+    def wait_for_write(self, source_path: str | os.PathLike, *, format: str, limit: int | None) -> None:
+        """If this process is writing that entry in the background, wait until it is written (a second open
+        of a file right after the first then comes from the cache, instead of parsing the file again)."""
+        with _ACTIVE_LOCK:
+            running = _ACTIVE.get(str(self._entry_dir(source_path, format, limit)))
+        if running is not None:
+            running.wait()
 
     def verify(self) -> list[tuple[dict, str | None]]:
         """Check every entry completely (matrix checksum included); damaged entries are deleted.
@@ -144,8 +170,14 @@ class VectorCache:
         words: Sequence[str],
         matrix: np.ndarray,
         meta: dict,
-    ) -> Path:
-        """Write an entry atomically and return its directory. ``meta`` must be JSON-serialisable."""
+        on_query_data: Callable[[QueryData], None] | None = None,
+    ) -> Path | None:
+        """Write an entry atomically and return its directory. ``meta`` must be JSON-serialisable.
+
+        Resumes a partial entry that a killed writer left (its finished blocks are checked and skipped).
+        Returns None when another live process is writing the same entry right now. ``on_query_data``
+        receives the row norms and word index as soon as they are built, before the files are written.
+        """
         matrix = np.asarray(matrix)
         if matrix.ndim != 2 or matrix.shape[0] != len(words):
             raise ValueError(f"{len(words)} words do not match a matrix of shape {matrix.shape}")
@@ -168,21 +200,74 @@ class VectorCache:
             "created": time.time(),
             "meta": meta,
         }
-        temp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=self.root))
+        partial = entry.with_name(_PARTIAL_PREFIX + entry.name)
+        partial.mkdir(exist_ok=True)
+        if not _take_lock(partial):
+            return None
         try:
-            _write_entry(temp, words, matrix, info)
-            _replace_dir(temp, entry)
+            _write_entry(partial, words, matrix, info, on_query_data)
+            _replace_dir(partial, entry)  # still locked, so no other writer can take the partial meanwhile
         except BaseException:
-            shutil.rmtree(temp, ignore_errors=True)
+            (partial / "lock").unlink(missing_ok=True)  # the finished blocks stay for the next writer
             raise
+        (entry / "lock").unlink(missing_ok=True)
         return entry
 
+    def store_in_background(
+        self,
+        source_path: str | os.PathLike,
+        *,
+        format: str,
+        limit: int | None,
+        words: Sequence[str],
+        matrix: np.ndarray,
+        meta: dict,
+        on_query_data: Callable[[QueryData], None] | None = None,
+    ) -> CacheWrite:
+        """:meth:`store` on a thread of its own; returns at once. The matrix must not change meanwhile (the
+        reader hands it to the caller read-only). A second write of the same entry from this process while one
+        runs is skipped. The thread is not a daemon: the interpreter finishes the write before it exits."""
+        key = str(self._entry_dir(source_path, format, limit))
+        write = CacheWrite(key)
+        write.source = _source_identity(source_path)
+        with _ACTIVE_LOCK:
+            running = _ACTIVE.get(key)
+            if running is not None and running.thread is not None and running.thread.is_alive():
+                return running
+            _ACTIVE[key] = write
+
+        def run() -> None:
+            try:
+                write.entry = self.store(
+                    source_path,
+                    format=format,
+                    limit=limit,
+                    words=words,
+                    matrix=matrix,
+                    meta=meta,
+                    on_query_data=on_query_data,
+                )
+            except Exception as err:  # a full disk or a read-only folder only costs speed next time
+                write.error = err
+            finally:
+                with _ACTIVE_LOCK:
+                    if _ACTIVE.get(key) is write:
+                        del _ACTIVE[key]
+
+        write.thread = threading.Thread(target=run, name="vector-cache-write", daemon=False)
+        write.thread.start()
+        return write
+
     def clear(self, source_path: str | os.PathLike | None = None) -> int:
-        """Delete the entries of ``source_path`` (or the whole cache); return the bytes freed."""
+        """Delete the entries of ``source_path`` (or the whole cache); return the bytes freed.
+
+        Waits first for this process's background writes, so that none lands after the clearing."""
+        wait_for_cache_writes()
         if source_path is None:
             targets = [p for p in self.root.iterdir()] if self.root.is_dir() else []
         else:
             targets = [item["path"] for item in self.entry_info(source_path)]
+            targets += [p for p in self._partials() if _partial_source(p) == _source_identity(source_path)]
         freed = 0
         for target in targets:
             size = _tree_size(target) if target.is_dir() else target.stat().st_size
@@ -199,11 +284,14 @@ class VectorCache:
         key = json.dumps([_source_identity(source_path), format, limit])
         return self.root / hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
+    def _partials(self) -> list[Path]:
+        return [p for p in self.root.iterdir() if p.name.startswith(_PARTIAL_PREFIX)] if self.root.is_dir() else []
+
     def _entries(self):
         if not self.root.is_dir():
             return
         for entry in self.root.iterdir():
-            if entry.name.startswith((_TEMP_PREFIX, _TRASH_PREFIX)):
+            if entry.name.startswith((_TEMP_PREFIX, _TRASH_PREFIX, _PARTIAL_PREFIX)):
                 continue
             info = _read_info(entry)
             if info is not None:
@@ -227,6 +315,15 @@ class VectorCache:
             name = path.name
             if name.startswith(_TRASH_PREFIX):
                 stale = True
+            elif name.startswith(_PARTIAL_PREFIX):
+                # Kept for the next writer to resume, unless its source is gone or nobody did for a week.
+                try:
+                    stale = not _lock_alive(path) and (
+                        path.stat().st_mtime < time.time() - _STALE_PARTIAL_SECONDS
+                        or not os.path.exists(_partial_source(path) or "")
+                    )
+                except OSError:
+                    continue
             elif name.startswith((_TEMP_PREFIX, UNPACK_PREFIX)):
                 pid = _pid_in(name)
                 try:
@@ -374,47 +471,273 @@ def _hash(data) -> str:
 
 
 def _file_hash(path: Path, start: int) -> str:
+    """blake2b over the digests of the data's 4 MiB blocks (the checksum _write_matrix records)."""
     h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as fh:
         fh.seek(start)
         while block := fh.read(_HASH_BLOCK):
-            h.update(block)
+            h.update(hashlib.blake2b(block, digest_size=16).digest())
     return h.hexdigest()
+
+
+_WORDS_PER_PIECE = 8192  # words joined at a time: one str of all words may take 4 bytes a character
 
 
 def _choose_separator(words: Sequence[str]) -> str | None:
     """A character no word contains, so the vocabulary is one blob; None means fall back to JSON."""
-    blob = "".join(words)
-    return next((separator for separator in _SEPARATORS if separator not in blob), None)
+    for separator in _SEPARATORS:
+        if not any(
+            separator in "".join(words[i : i + _WORDS_PER_PIECE]) for i in range(0, len(words), _WORDS_PER_PIECE)
+        ):
+            return separator
+    return None
 
 
-def _write_entry(directory: Path, words: Sequence[str], matrix: np.ndarray, info: dict) -> None:
-    separator = info["separator"]
-    text = json.dumps(list(words), ensure_ascii=False) if separator is None else separator.join(words)
-    blob = text.encode("utf-8", "surrogatepass")
-    info["words_hash"] = _hash(blob)
-    with open(directory / "words.txt", "wb") as fh:
-        fh.write(blob)
+@dataclass
+class QueryData:
+    """What a query needs besides the matrix: 1/||row|| (float32) and a word -> row index (or None)."""
+
+    inverse_norms: np.ndarray
+    word_index: Any = None  # queries.WordIndex
+
+
+class CacheWrite:
+    """A cache write running on a thread: ``wait()``, then ``entry`` (the directory, None if skipped) or
+    ``error``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.source = ""  # the source file's resolved path
+        self.thread: threading.Thread | None = None
+        self.entry: Path | None = None
+        self.error: BaseException | None = None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the write has finished (or failed)."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return self.thread is None or not self.thread.is_alive()
+
+
+_ACTIVE: dict[str, CacheWrite] = {}
+_ACTIVE_LOCK = threading.Lock()
+
+
+def cache_write_running(source_path: str | os.PathLike) -> bool:
+    """Whether this process is writing a cache entry of ``source_path`` in the background right now."""
+    wanted = _source_identity(source_path)
+    with _ACTIVE_LOCK:
+        return any(w.source == wanted and w.thread is not None and w.thread.is_alive() for w in _ACTIVE.values())
+
+
+def wait_for_cache_writes(timeout: float | None = None) -> bool:
+    """Wait for this process's background cache writes; True if none is left running."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with _ACTIVE_LOCK:
+        writes = list(_ACTIVE.values())
+    for write in writes:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        write.wait(left)
+    with _ACTIVE_LOCK:
+        return not any(w.thread is not None and w.thread.is_alive() for w in _ACTIVE.values())
+
+
+def _take_lock(partial: Path) -> bool:
+    """Own ``partial`` (a ``lock`` file holding our pid); False if a live process owns it."""
+    lock = partial / "lock"
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            if _lock_alive(partial):
+                return False
+            lock.unlink(missing_ok=True)  # its writer died: the partial entry is ours to resume
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _lock_alive(partial: Path) -> bool:
+    try:
+        text = (partial / "lock").read_text().strip()
+    except OSError:
+        return False
+    return text.isdigit() and int(text) != os.getpid() and _pid_alive(int(text))
+
+
+def _partial_source(partial: Path) -> str | None:
+    try:
+        return json.loads((partial / "progress.json").read_text(encoding="utf-8")).get("source")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _write_json(path: Path, data: dict) -> None:
+    temp = path.with_name(path.name + ".new")
+    with open(temp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
-    matrix = np.ascontiguousarray(matrix, dtype="<f4")
-    flat = memoryview(matrix.reshape(-1)).cast("B")
+    os.replace(temp, path)
+
+
+def _write_words(path: Path, words: Sequence[str], separator: str | None) -> tuple[str, np.ndarray | None]:
+    """Write words.txt piece by piece (never one str or blob of all words next to the matrix); returns its
+    checksum and every word's :func:`queries.word_hash` (None when the words need the JSON form)."""
+    from embedstudio.core.vectors.queries import word_hashes
+
     h = hashlib.blake2b(digest_size=16)
-    with open(directory / "matrix.npy", "wb") as fh:
-        np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(matrix))
-        for start in range(0, len(flat), _HASH_BLOCK):  # hashed while written: one pass over the data
-            block = flat[start : start + _HASH_BLOCK]
-            h.update(block)
-            fh.write(block)
+    hashes = np.empty(len(words), dtype=np.uint64) if separator is not None else None
+    with open(path, "wb") as fh:
+        if separator is None:
+            blob = _words_blob(words, None)
+            h.update(blob)
+            fh.write(blob)
+        else:
+            sep = separator.encode()
+            for i in range(0, len(words), _WORDS_PER_PIECE):
+                piece = separator.join(words[i : i + _WORDS_PER_PIECE]).encode("utf-8", "surrogatepass")
+                if hashes is not None:
+                    hashes[i : i + _WORDS_PER_PIECE] = word_hashes(piece, sep)
+                if i:
+                    piece = sep + piece
+                h.update(piece)
+                fh.write(piece)
         fh.flush()
         os.fsync(fh.fileno())
-    info["matrix_hash"] = h.hexdigest()
-    info["matrix_bytes"] = len(flat)
+    return h.hexdigest(), hashes
+
+
+def _words_blob(words: Sequence[str], separator: str | None) -> bytes:
+    """The words joined by ``separator`` as UTF-8 (a JSON list when no separator fits), encoded piece by
+    piece: a str of every word would take up to 4 bytes a character, next to the matrix."""
+    if separator is None:
+        return json.dumps(list(words), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    pieces = [
+        separator.join(words[i : i + _WORDS_PER_PIECE]).encode("utf-8", "surrogatepass")
+        for i in range(0, len(words), _WORDS_PER_PIECE)
+    ]
+    return separator.encode().join(pieces)
+
+
+def _query_data(words: Sequence[str], matrix: np.ndarray, hashes: np.ndarray | None) -> QueryData:
+    from embedstudio.core.vectors.queries import WordIndex, compute_inverse_norms
+
+    index = WordIndex.from_hashes(words, hashes) if hashes is not None and len(words) else None
+    return QueryData(compute_inverse_norms(matrix), index)
+
+
+def _save_npy(path: Path, array: np.ndarray) -> bytes:
+    """Write ``array`` as .npy with fsync; return its data bytes (for the entry's checksum)."""
+    data = np.ascontiguousarray(array)
+    with open(path, "wb") as fh:
+        np.lib.format.write_array(fh, data, allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return memoryview(data.reshape(-1)).cast("B").tobytes()
+
+
+def _write_entry(
+    directory: Path,
+    words: Sequence[str],
+    matrix: np.ndarray,
+    info: dict,
+    on_query_data: Callable[[QueryData], None] | None = None,
+) -> None:
+    info["words_hash"], hashes = _write_words(directory / "words.txt", words, info["separator"])
+    matrix = np.ascontiguousarray(matrix, dtype="<f4")
+    query = _query_data(words, matrix, hashes)
+    del hashes  # sorted in place into the index
+    if on_query_data is not None:
+        on_query_data(query)
+    info["matrix_hash"], info["matrix_bytes"] = _write_matrix(directory, matrix, info)
+    extras = [query.inverse_norms]
+    if query.word_index is not None:
+        extras += [query.word_index.hashes, query.word_index.rows]
+    extras_hash = hashlib.blake2b(digest_size=16)
+    for name, array in zip(_EXTRA_FILES, extras):
+        extras_hash.update(_save_npy(directory / name, array))
+    info["extras"] = list(_EXTRA_FILES[: len(extras)])
+    info["extras_hash"] = extras_hash.hexdigest()
+    (directory / "progress.json").unlink(missing_ok=True)
     # meta.json last: an entry without it is never read as valid.
-    with open(directory / "meta.json", "w", encoding="utf-8") as fh:
-        json.dump(info, fh, ensure_ascii=False, indent=1)
+    _write_json(directory / "meta.json", info)
+
+
+def _write_matrix(directory: Path, matrix: np.ndarray, info: dict) -> tuple[str, int]:
+    """Write matrix.npy block by block, resuming what a killed writer of the same source left; returns the
+    checksum (blake2b of the blocks' digests) and the data's length."""
+    import io
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(matrix))
+    head = header.getvalue()
+    flat = memoryview(matrix.reshape(-1)).cast("B")
+    path, progress_path = directory / "matrix.npy", directory / "progress.json"
+    identity = {k: info[k] for k in ("source", "source_size", "source_mtime_ns", "source_sample", "format", "limit")}
+    progress = {**identity, "shape": list(matrix.shape), "header": len(head), "digests": []}
+    done: list[str] = []
+    try:
+        prior = json.loads(progress_path.read_text(encoding="utf-8"))
+        if (
+            isinstance(prior, dict)
+            and all(prior.get(k) == v for k, v in progress.items() if k != "digests")
+            and os.path.getsize(path) == len(head) + len(flat)
+        ):
+            done = [d for d in prior.get("digests", []) if isinstance(d, str)]
+    except (OSError, ValueError):
+        pass
+    if not done:
+        with open(path, "wb") as fh:
+            fh.truncate(len(head) + len(flat))
+    _write_json(progress_path, progress)
+    whole = hashlib.blake2b(digest_size=16)
+    digests: list[str] = []
+    skipped = 0
+    with open(path, "r+b") as fh:
+        fh.write(head)
+        for number, start in enumerate(range(0, len(flat), _HASH_BLOCK)):
+            block = flat[start : start + _HASH_BLOCK]
+            digest = hashlib.blake2b(block, digest_size=16).hexdigest()
+            if number < len(done) and done[number] == digest:
+                skipped += 1  # written by the killed writer and fsync'd before it recorded the digest
+            else:
+                fh.seek(len(head) + start)
+                fh.write(block)
+            digests.append(digest)
+            whole.update(bytes.fromhex(digest))
+            if (number + 1) % _SYNC_BLOCKS == 0 and number >= len(done):
+                fh.flush()
+                os.fsync(fh.fileno())
+                _write_json(progress_path, dict(progress, digests=digests))
         fh.flush()
         os.fsync(fh.fileno())
+    info["resumed_blocks"] = skipped
+    return whole.hexdigest(), len(flat)
+
+
+def _read_query_data(entry: Path, info: dict, words: list[str]) -> QueryData | None:
+    """The entry's stored norms and word index, checked against its checksum (None if it has none)."""
+    from embedstudio.core.vectors.queries import WordIndex
+
+    names = info.get("extras") or []
+    if not names:
+        return None
+    arrays = [np.load(entry / name, mmap_mode="r", allow_pickle=False) for name in names]
+    h = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        h.update(memoryview(np.ascontiguousarray(array).reshape(-1)).cast("B"))
+    if h.hexdigest() != info.get("extras_hash"):
+        raise ValueError("its norms or word index do not match their checksum")
+    norms = arrays[0]
+    if norms.shape != (info["words"],):
+        raise ValueError("its norms do not fit its matrix")
+    index = None
+    if len(arrays) == 3 and arrays[1].shape == arrays[2].shape == (info["words"],):
+        index = WordIndex(words, arrays[1], arrays[2])
+    return QueryData(norms, index)
 
 
 def _read_words(path: Path, separator: str | None, count: int) -> list[str]:

@@ -18,23 +18,19 @@ ROW_BLOCK = 65536  # rows per block when computing norms, so a memory-mapped mat
 class NeighbourIndex:
     """Cosine-similarity queries over the rows of ``matrix`` (n, d). Zero rows score 0 against anything."""
 
-    def __init__(self, matrix: np.ndarray) -> None:
+    def __init__(self, matrix: np.ndarray, inverse_norms: np.ndarray | None = None) -> None:
         if matrix.ndim != 2:
             raise ValueError(f"expected a 2-D matrix, got shape {matrix.shape}")
+        if inverse_norms is not None and inverse_norms.shape != (matrix.shape[0],):
+            raise ValueError(f"{inverse_norms.shape[0]} norms do not fit a matrix of {matrix.shape[0]} rows")
         self.matrix = matrix
-        self._inverse_norms: np.ndarray | None = None
+        self._inverse_norms: np.ndarray | None = inverse_norms
 
     @property
     def inverse_norms(self) -> np.ndarray:
         """1 / ||row|| as float32, 0 for zero rows (so they never rank above a real match)."""
         if self._inverse_norms is None:
-            norms = np.empty(self.matrix.shape[0], dtype=np.float32)
-            for start in range(0, self.matrix.shape[0], ROW_BLOCK):
-                block = np.asarray(self.matrix[start : start + ROW_BLOCK], dtype=np.float32)
-                norms[start : start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
-            with np.errstate(divide="ignore"):
-                inverse = np.where(norms > 0, 1.0 / norms, 0.0).astype(np.float32)
-            self._inverse_norms = inverse
+            self._inverse_norms = compute_inverse_norms(self.matrix)
         return self._inverse_norms
 
     def unit(self, i: int) -> np.ndarray:
@@ -70,6 +66,17 @@ class NeighbourIndex:
     def similarity(self, i: int, j: int) -> float:
         """Cosine similarity of rows ``i`` and ``j`` (0 if either is a zero row)."""
         return float(np.dot(self.unit(i), self.unit(j)))
+
+
+def compute_inverse_norms(matrix: np.ndarray) -> np.ndarray:
+    """1 / ||row|| of every row as float32, 0 for zero rows; block by block, so a memory-mapped matrix is
+    never copied whole (the vector cache stores the result beside the matrix)."""
+    norms = np.empty(matrix.shape[0], dtype=np.float32)
+    for start in range(0, matrix.shape[0], ROW_BLOCK):
+        block = np.asarray(matrix[start : start + ROW_BLOCK], dtype=np.float32)
+        norms[start : start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
+    with np.errstate(divide="ignore"):
+        return np.where(norms > 0, 1.0 / norms, 0.0).astype(np.float32)
 
 
 def _top_k(scores: np.ndarray, k: int, exclude: Iterable[int]) -> list[tuple[int, float]]:
@@ -116,3 +123,106 @@ def rows_for(words: Sequence[str], vocabulary: Sequence[str] | Mapping[str, int]
     get = index.get
     indices = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
     return indices, indices >= 0
+
+
+# ---- a word -> row index that is built with numpy and stored in the vector cache ----------------
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
+_MASK64 = (1 << 64) - 1
+
+
+def word_hash(word: str) -> int:
+    """64-bit FNV-1a of the word's UTF-8 bytes: the same number :func:`word_hashes` computes in bulk.
+
+    Not Python's ``hash``, which changes with every process; this one is stored in the cache."""
+    h = _FNV_OFFSET
+    for byte in word.encode("utf-8", "surrogatepass"):
+        h = ((h ^ byte) * _FNV_PRIME) & _MASK64
+    return h
+
+
+def word_hashes(blob: bytes, separator: bytes) -> np.ndarray:
+    """:func:`word_hash` of every word in ``blob`` (UTF-8 words joined by the one-byte ``separator``).
+
+    Words of one length at a time, byte column by byte column, so the cost is one small numpy pass per
+    byte and the only temporaries are the word starts and lengths (int32)."""
+    data = np.frombuffer(blob, dtype=np.uint8)
+    index_type = np.int32 if len(data) < 2**31 - 1 else np.int64
+    bounds = np.flatnonzero(data == separator[0]).astype(index_type)
+    starts = np.empty(len(bounds) + 1, dtype=index_type)
+    starts[0] = 0
+    starts[1:] = bounds + 1
+    lengths = np.empty_like(starts)
+    lengths[:-1] = bounds
+    lengths[-1] = len(data)
+    lengths -= starts
+    del bounds
+    out = np.empty(len(starts), dtype=np.uint64)
+    prime = np.uint64(_FNV_PRIME)
+    with np.errstate(over="ignore"):
+        for length in np.unique(lengths).tolist():
+            rows = np.flatnonzero(lengths == length)
+            first = starts[rows]
+            h = np.full(len(rows), _FNV_OFFSET, dtype=np.uint64)
+            for j in range(length):
+                h ^= data[first + j]
+                h *= prime
+            out[rows] = h
+    return out
+
+
+_BLOCK = 1 << 16
+
+
+class WordIndex:
+    """word -> row through the sorted high 32 bits of 64-bit word hashes and the rows in that order (8 bytes
+    a word, no Python objects: 3 MB for 400k words where a dict takes 30-40 MB). Every hit is checked
+    against the word list, so a hash collision or a damaged index can only cost a miss, never a wrong row."""
+
+    def __init__(self, words: Sequence[str], hashes: np.ndarray, rows: np.ndarray) -> None:
+        self.words = words
+        self.hashes = hashes  # uint32, sorted
+        self.rows = rows  # int32
+
+    @classmethod
+    def from_hashes(cls, words: Sequence[str], hashes: np.ndarray) -> WordIndex:
+        """The index of ``words`` from their :func:`word_hash` values (uint64, consumed: sorted in place)."""
+        n = len(hashes)
+        if n >= 2**32:
+            raise ValueError("a word index holds at most 2**32 words")
+        # (high 32 bits of the hash) << 32 | row, sorted in place: no argsort temporaries.
+        packed = hashes
+        for start in range(0, n, _BLOCK):
+            block = packed[start : start + _BLOCK]
+            block >>= np.uint64(32)
+            block <<= np.uint64(32)
+            block |= np.arange(start, start + len(block), dtype=np.uint64)
+        packed.sort()
+        high = np.empty(n, dtype=np.uint32)
+        rows = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
+        for start in range(0, n, _BLOCK):
+            block = packed[start : start + _BLOCK]
+            high[start : start + len(block)] = block >> np.uint64(32)
+            rows[start : start + len(block)] = block & np.uint64(0xFFFFFFFF)
+        return cls(words, high, rows)
+
+    @classmethod
+    def build(cls, words: Sequence[str], blob: bytes, separator: bytes) -> WordIndex:
+        return cls.from_hashes(words, word_hashes(blob, separator))
+
+    def get(self, word: str, default: int | None = None) -> int | None:
+        h = np.uint32(word_hash(word) >> 32)
+        i = int(np.searchsorted(self.hashes, h))
+        n = len(self.hashes)
+        while i < n and self.hashes[i] == h:
+            row = int(self.rows[i])
+            if row < len(self.words) and self.words[row] == word:
+                return row
+            i += 1
+        return default
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
+
+    def __len__(self) -> int:
+        return len(self.hashes)

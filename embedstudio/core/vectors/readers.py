@@ -167,7 +167,7 @@ def _read(
     return WordVectors(parsed.words, parsed.matrix, info, subword_model=parsed.subword_model)
 
 
-def _non_finite_rows(matrix: np.ndarray, block: int = 65536) -> np.ndarray:
+def _non_finite_rows(matrix: np.ndarray, block: int = 8192) -> np.ndarray:
     # In blocks: a whole-matrix boolean temporary would push a first load past 1.5x the matrix in memory.
     bad = [
         start + np.flatnonzero(~np.isfinite(matrix[start : start + block]).all(axis=1))
@@ -194,6 +194,7 @@ def _from_cache(
     from embedstudio.core.vectors.cache import VectorCache
 
     cache = VectorCache()
+    cache.wait_for_write(path, format=fmt, limit=limit)
     hit = cache.load(path, format=fmt, limit=limit)
     if hit is None:
         if cache.last_problem:
@@ -203,6 +204,7 @@ def _from_cache(
             )
         return None
     words, matrix, meta = hit
+    query = cache.last_query_data
     info = VectorInfo(
         path=str(path),
         format=fmt,
@@ -222,10 +224,16 @@ def _from_cache(
         if message != already_reported:
             reporter.warning(message)
     reporter.info(f"Opened {path.name} from the cache: {len(words):,} words × {info.dim}.")
-    return WordVectors(words, matrix, info)
+    if query is None:
+        return WordVectors(words, matrix, info)
+    return WordVectors(words, matrix, info, word_index=query.word_index, inverse_norms=query.inverse_norms)
 
 
 def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> None:
+    """Write the cache entry on a thread of its own, so the caller has the vectors at once. The matrix is
+    made read-only first (a cached matrix is read-only too), so the entry cannot differ from what the caller
+    holds. The row norms and word index are built with the entry and handed to ``vectors`` as soon as they
+    exist. A failed write (a full disk, a read-only folder) only costs speed next time."""
     from embedstudio.core.vectors.cache import VectorCache
 
     info = vectors.info
@@ -236,12 +244,18 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
         "compression": info.compression,
         "warnings": info.warnings,
     }
+    vectors.matrix.flags.writeable = False
     try:
-        VectorCache().store(
-            info.path, format=info.format, limit=limit, words=vectors.words, matrix=vectors.matrix, meta=meta
+        VectorCache().store_in_background(
+            info.path,
+            format=info.format,
+            limit=limit,
+            words=vectors.words,
+            matrix=vectors.matrix,
+            meta=meta,
+            on_query_data=lambda q: vectors.attach_query_data(word_index=q.word_index, inverse_norms=q.inverse_norms),
         )
     except OSError as err:
-        # A full disk or a read-only cache folder only costs speed next time; the vectors are loaded.
         reporter.info(f"Could not cache {Path(info.path).name} for faster loading next time ({err}).")
 
 

@@ -1,7 +1,7 @@
 """Fast reader for text vector files: GloVe (no header), word2vec text and fastText ``.vec`` (header).
 
 Why not gensim's ``load_word2vec_format``: it parses one line at a time in Python (24-40 s for
-GloVe 400k × 100 on the project machine). Here the file is read in 1 MiB chunks; two vectorised
+GloVe 400k × 100 on the project machine). Here the file is read in 256 KiB chunks; two vectorised
 scans (newlines, spaces) find every word and number of a regular chunk at once, and the numbers are
 parsed with integer arithmetic on whole arrays (see ``_parse_decimal_tokens``), so a chunk costs a
 few dozen numpy calls however many lines it holds (≈1.3-2 s for that file). Irregular chunks (blank
@@ -29,9 +29,11 @@ Where we are more forgiving than gensim (it raises on these):
 from __future__ import annotations
 
 import io
+import itertools
 import os
+import sys
 import warnings
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,7 +46,7 @@ import numpy as np
 from embedstudio.core.errors import VectorFileError
 from embedstudio.core.jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
 
-CHUNK_BYTES = 1 << 20  # 1 MiB: amortises Python overhead; its temporaries stay small next to the matrix.
+CHUNK_BYTES = 1 << 18  # 256 KiB: amortises Python overhead; the chunks in flight keep small temporaries.
 MAX_LISTED = 5  # line numbers listed in a warning before "and N more"
 MAX_DIM = 100_000  # numbers per word (the same bound as formats.MAX_DIM)
 MAX_WORD_BYTES = 1000  # a longer "word" is damage (gensim's real files stay far below); its line is skipped
@@ -96,6 +98,20 @@ def read_text_vectors(
 
 
 _WARM_UP_BYTES = 16 << 20
+MAX_PARSE_THREADS = 4  # beyond this, storing in file order (one thread) is the limit
+
+
+def parse_threads() -> int:
+    """Threads for parsing numbers: the cores this process may use, up to MAX_PARSE_THREADS
+    (``$EMBEDSTUDIO_PARSE_THREADS`` overrides; 1 parses on the calling thread alone)."""
+    override = os.environ.get("EMBEDSTUDIO_PARSE_THREADS", "")
+    if override.isdigit() and int(override) >= 1:
+        return int(override)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_PARSE_THREADS))
 
 
 @cache
@@ -110,6 +126,27 @@ def _let_malloc_reuse_chunk_buffers() -> None:
     from the heap. Other allocators ignore this harmlessly.
     """
     np.empty(_WARM_UP_BYTES, dtype=np.uint8)
+
+
+@cache
+def _malloc_trim():
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None  # not glibc: nothing to do
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap memory freed by the parse back to the system (glibc's ``malloc_trim``).
+
+    Each thread that allocates gets a malloc arena of its own, which keeps the memory its chunks' temporaries
+    used after they are freed; the cache writer, on yet another thread, would then add its own on top."""
+    trim = _malloc_trim() if sys.platform.startswith("linux") else None
+    if trim is not None:
+        trim(0)
 
 
 @contextmanager
@@ -192,12 +229,57 @@ class _TextVectorParser:
                 hint="The file may be truncated; download it again.",
             )
         self._choose_dim_and_allocate(rest)
-        done = self._add_chunk(rest)
-        for chunk in chunks:
-            if done:
-                break
-            done = self._add_chunk(chunk)
+        workers = parse_threads()
+        if self.limit is None and workers > 1 and (self.total is None or self.total > 8 * CHUNK_BYTES):
+            self._run_parallel(rest, chunks, workers)
+        else:
+            done = self._add_chunk(rest)
+            for chunk in chunks:
+                if done:
+                    break
+                done = self._add_chunk(chunk)
+        # Freed chunk temporaries stay in the heap (and in each parse thread's malloc arena) otherwise, where
+        # the cache writer's thread, with an arena of its own, cannot reuse them.
+        _return_freed_memory()
         return self._finish()
+
+    def _run_parallel(self, first: bytes, chunks: Iterator[bytes], workers: int) -> None:
+        """The chunks' numbers parsed on ``workers`` threads (numpy releases the GIL in its loops), stored in
+        file order by this thread. At most ``workers`` chunks are in flight, so their temporaries stay small
+        next to the matrix. Only without a limit: a limit's room is known one chunk at a time."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        pending: deque[tuple[bytes, int, Future]] = deque()
+        with ThreadPoolExecutor(workers, thread_name_prefix="vector-parse") as pool:
+            try:
+                for chunk in itertools.chain((first,), chunks):
+                    pending.append((chunk, pool.submit(self._parse_job, chunk)))
+                    while len(pending) > workers:
+                        self._store_parsed(*pending.popleft())
+                while pending:
+                    self._store_parsed(*pending.popleft())
+            finally:
+                for _chunk, future in pending:  # cancelled or failed: do not parse what is left
+                    future.cancel()
+
+    def _parse_job(self, chunk: bytes):
+        """On a worker thread: the regular parse with line numbers counted from 0 (or None), and the
+        chunk's newline count."""
+        parsed = self._parse_regular(chunk, 0, None)
+        if parsed is None:
+            return None, chunk.count(b"\n")
+        return parsed, len(parsed[2]) - (0 if chunk.endswith(b"\n") else 1)
+
+    def _store_parsed(self, chunk: bytes, future) -> None:
+        parsed, newlines = future.result()
+        first_line_no = self.next_line_no
+        self.next_line_no += newlines
+        if parsed is None:
+            parsed = self._parse_irregular(chunk, first_line_no, None)
+        else:
+            words, values, numbers = parsed
+            parsed = words, values, range(first_line_no + numbers.start, first_line_no + numbers.stop)
+        self._keep(chunk, *parsed)
 
     def _line_chunks(self) -> Iterator[bytes]:
         """Blocks of whole lines (each ends with a newline, except possibly the last)."""
@@ -315,14 +397,18 @@ class _TextVectorParser:
         parsed = self._parse_regular(chunk, first_line_no, room)
         if parsed is None:
             parsed = self._parse_irregular(chunk, first_line_no, room)
-        words, values, line_numbers = parsed
+        stored = self._keep(chunk, *parsed)
+        return room is not None and stored >= room
+
+    def _keep(self, chunk: bytes, words: list[bytes], values: np.ndarray, line_numbers) -> int:
+        """Store one parsed chunk's lines (skipping over-long words); returns how many it stored."""
         if words and max(map(len, words)) > MAX_WORD_BYTES:
             words, values, line_numbers = self._drop_long_words(words, values, line_numbers)
         if words and b"\x00" in chunk:
             self.nul_lines += [n for w, n in zip(words, line_numbers) if b"\x00" in w]
         if words:
             self._store(self._decode_words(words, line_numbers), values)
-        return room is not None and len(words) >= room
+        return len(words)
 
     def _drop_long_words(self, words: list[bytes], values: np.ndarray, line_numbers):
         """Skip lines whose word is longer than MAX_WORD_BYTES (remembered for one warning)."""

@@ -62,7 +62,13 @@ class _BinaryParser:
         )
         self.matrix = np.empty((max(wanted, 1), dim), dtype=np.float32)
         records = 0
+        stop = count if self.limit is None else min(count, self.limit)
         while self.limit is None or records < self.limit:
+            if records < stop:
+                got = self._read_batch(records, stop, dim)
+                records += got
+                if got:
+                    continue
             if records >= count and not self._more_data():
                 break
             if not self._read_record(records, count, dim):
@@ -171,6 +177,52 @@ class _BinaryParser:
         self.matrix[row] = np.frombuffer(self.buffer, dtype="<f4", count=dim, offset=start)
         self.words.append(word)
         return True
+
+    def _read_batch(self, index: int, stop: int, dim: int) -> int:
+        """Records ``index`` .. ``stop - 1`` that lie wholly in the buffer, in one tight loop: the words are
+        decoded in one call and the vectors copied as bytes. Returns how many (0: the next one is cut by the
+        buffer's end, or is odd; :meth:`_read_record` then reads it and says what is wrong)."""
+        need = 4 * dim
+        buffer, pos, end = self.buffer, self.pos, len(self.buffer)
+        find = buffer.find
+        raw_words: list[bytes] = []
+        starts: list[int] = []
+        longest = _MAX_WORD_BYTES + 1
+        while index + len(raw_words) < stop:
+            while pos < end and buffer[pos] == 10:  # the newline after the previous vector
+                pos += 1
+            space = find(b" ", pos, pos + longest)
+            if space < 0 or space + 1 + need > end:
+                break
+            raw_words.append(buffer[pos:space])
+            starts.append(space + 1)
+            pos = space + 1 + need
+        if not raw_words:
+            return 0
+        try:
+            words = b"\n".join(raw_words).decode("utf-8").split("\n")
+            if len(words) != len(raw_words):  # a word held a newline of its own
+                raise UnicodeDecodeError("utf-8", b"", 0, 1, "split")
+        except UnicodeDecodeError:
+            words = [self._decode(raw, index + i) for i, raw in enumerate(raw_words)]
+        self.pos = pos
+        source = memoryview(buffer)
+        rows = len(self.words)
+        if rows + len(words) > self.matrix.shape[0]:
+            self.matrix.resize((max(rows + len(words), int(rows * 1.25) + 1024), dim), refcheck=False)
+        target = memoryview(self.matrix).cast("B")  # type: ignore[arg-type]  # numpy arrays are buffers
+        seen, kept = self.seen, self.words
+        for word, start in zip(words, starts):
+            if word in seen:
+                self.duplicates += 1
+                if len(self.duplicate_examples) < MAX_LISTED and word not in self.duplicate_examples:
+                    self.duplicate_examples.append(word)
+                continue
+            seen.add(word)
+            row = len(kept)
+            target[row * need : row * need + need] = source[start : start + need]
+            kept.append(word)
+        return len(raw_words)
 
     def _truncated(self, index: int, count: int, dim: int) -> VectorFileError:
         left = len(self.buffer) - self.pos

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from embedstudio.core.errors import UserError
-from embedstudio.core.vectors.queries import NeighbourIndex, rows_for
+from embedstudio.core.vectors.queries import NeighbourIndex, WordIndex, rows_for
 
 
 @dataclass
@@ -42,7 +42,16 @@ class VectorInfo:
 class WordVectors:
     """A vocabulary (``words``) and its float32 ``matrix`` (n, dim), row i being the vector of word i."""
 
-    def __init__(self, words: list[str], matrix: np.ndarray, info: VectorInfo, *, subword_model: Any = None) -> None:
+    def __init__(
+        self,
+        words: list[str],
+        matrix: np.ndarray,
+        info: VectorInfo,
+        *,
+        subword_model: Any = None,
+        word_index: WordIndex | None = None,
+        inverse_norms: np.ndarray | None = None,
+    ) -> None:
         if matrix.ndim != 2 or matrix.shape[0] != len(words):
             raise ValueError(f"matrix shape {matrix.shape} does not fit {len(words)} words")
         if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
@@ -54,8 +63,20 @@ class WordVectors:
         self.format = info.format
         # gensim FastTextKeyedVectors; builds vectors for unknown words from character n-grams.
         self._subwords = subword_model
-        self._index: dict[str, int] | None = None
+        # word -> row: a WordIndex from the cache, or a dict built on the first lookup.
+        self._index: dict[str, int] | WordIndex | None = None
         self._queries: NeighbourIndex | None = None
+        self.attach_query_data(word_index=word_index, inverse_norms=inverse_norms)
+
+    def attach_query_data(
+        self, *, word_index: WordIndex | None = None, inverse_norms: np.ndarray | None = None
+    ) -> None:
+        """Hand over a word index and row norms built elsewhere (the vector cache builds both, so the first
+        query of a session costs what every later one does). Either may be None: built when first needed."""
+        if word_index is not None and self._index is None and len(word_index) == len(self.words):
+            self._index = word_index
+        if inverse_norms is not None and (self._queries is None or self._queries._inverse_norms is None):
+            self._queries = NeighbourIndex(self.matrix, inverse_norms)
 
     # ---- vocabulary ------------------------------------------------------------------------
     @property
@@ -89,9 +110,9 @@ class WordVectors:
         Without building a dict of every word in the file (0.75 s and ~150 MB for 2M words) unless
         single-word lookups already built it: the file's word list is scanned once in C.
         """
-        return rows_for(words, self._index if self._index is not None else self.words)
+        return rows_for(words, self._index if isinstance(self._index, dict) else self.words)
 
-    def _word_index(self) -> dict[str, int]:
+    def _word_index(self) -> dict[str, int] | WordIndex:
         if self._index is None:
             # Readers already dropped duplicates, so every word maps to its only row.
             self._index = {word: row for row, word in enumerate(self.words)}

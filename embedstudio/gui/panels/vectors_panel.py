@@ -6,7 +6,7 @@ through queued signals on the GUI thread. Queries and the PCA map are fast enoug
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -344,8 +344,13 @@ class VectorsPanel(QWidget):
         self._show_message(f"Loading {display_name(path)} was cancelled.")
 
     def _load_done(self, path: str) -> None:
+        from embedstudio.core.vectors.cache import cache_write_running
+
         self._refresh_cache_info()
         self.library_model.row_changed(path)
+        if data_path(path).exists() and cache_write_running(data_path(path)):
+            # The cache is written on a thread after the vectors were handed over: look again shortly.
+            QTimer.singleShot(250, lambda p=path: self._load_done(p))
 
     def _show_message(self, text: str, *, warning: bool = False) -> None:
         self.message.setText(text)
