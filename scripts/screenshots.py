@@ -7,12 +7,12 @@ for the Training and Runs areas, after a real training of it.
 
 What it does, unattended: opens the main window with a throw-away profile (offscreen, temporary
 config/cache/data and runs folders; the user's are left alone), lets the first start load the demo
-workspace (resources/demo/demo.toml), grabs Vectors (neighbours, map, coverage), Dataset and Model, makes
-one undoable edit to grab the Edit menu and undoes it, then presses Train: the demo's own configuration as a
-user's first Train runs it, the auto preset on the full training split (1,489 articles), 6 epochs raised to
-13 by training.min_steps (300 updates), early stopping on. That takes 1-2 minutes on 2 cores (the whole
-script 3-5 minutes under load). It then grabs Training, Runs and the re-run question, and ends by printing
-the folder it wrote to.
+workspace (resources/demo/demo.toml), grabs the Start page and the File menu, Vectors (neighbours, two
+maps, the user guide, coverage), Dataset and Model, makes one undoable edit to grab the Edit menu and the
+unsaved-work question (answered Cancel) and undoes it, then presses Train: the demo's own configuration as
+a user's first Train runs it, the auto preset on the full training split (1,489 articles) with its epoch
+rule and early stopping. That takes 1-3 minutes on 2 cores (the whole script 3-6 minutes under load). It
+then grabs Training, Runs and the re-run question, and ends by printing the folder it wrote to.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ def _shoot(shots: Shots, runs_dir: Path) -> None:
     if state.config.name != "demo-bbc-glove":
         raise SystemExit(f"screenshots: the first start opened {state.config.name!r}, not the demo workspace")
 
+    window.show_area("Start")
+    settle(window)
+    shots.grab(window, "start-page")
+    shots.grab_popup("project-menu", lambda: _show_menu(window, "File"))
     vectors = window.vectors_panel
     window.show_area("Vectors")
     vectors.tabs.setCurrentWidget(vectors.explore)
@@ -79,6 +83,16 @@ def _shoot(shots: Shots, runs_dir: Path) -> None:
     vectors.map.plot_words(MAP_WORDS)
     settle(window)
     shots.grab(window, "vectors-map")
+    vectors.map.k.setValue(12)
+    vectors.map.words_edit.setText("football, economy")
+    vectors.map.plot_words(["football", "economy"])  # query words drawn as stars, labels placed apart
+    settle(window)
+    shots.grab(window, "vector-map")
+    viewer = window.show_help("vectors")
+    viewer.resize(900, 640)
+    settle(window)
+    shots.save(viewer, "help")
+    viewer.close()
     vectors.tabs.setCurrentWidget(vectors.coverage)
     vectors.coverage.compute()
     settle(window, "the coverage")
@@ -97,14 +111,15 @@ def _shoot(shots: Shots, runs_dir: Path) -> None:
 
     training = window.training_panel
     state.set_field("training.epochs", 4)  # an undoable edit, for the Edit menu's shot
-    shots.grab_popup("undo-menu", lambda: _show_edit_menu(window))
+    shots.grab_popup("undo-menu", lambda: _show_menu(window, "Edit"))
+    shots.grab_popup("project-unsaved", window.new_project)  # answered Cancel: nothing changes
     state.undo.undo()  # train the demo exactly as a first start opens it
     finished: list = []
     state.run_finished.connect(finished.append)
     window.show_area("Training")
     if training.start() is None:
         raise SystemExit(f"screenshots: training did not start: {training.status.text()}")
-    print("training the demo workspace (1-2 minutes)...", flush=True)
+    print("training the demo workspace (1-3 minutes)...", flush=True)
     wait_until(lambda: bool(finished) and not training.is_running(), 1200, "the demo training")
     settle(window)
     shots.grab(window, "training")
@@ -121,10 +136,10 @@ def _shoot(shots: Shots, runs_dir: Path) -> None:
     app.processEvents()
 
 
-def _show_edit_menu(window) -> None:
+def _show_menu(window, title: str) -> None:
     bar = window.menuBar()
-    edit = next(a for a in bar.actions() if a.text().replace("&", "") == "Edit")
-    edit.menu().exec(window.mapToGlobal(bar.geometry().topLeft() + bar.actionGeometry(edit).bottomLeft()))
+    action = next(a for a in bar.actions() if a.text().replace("&", "") == title)
+    action.menu().exec(window.mapToGlobal(bar.geometry().topLeft() + bar.actionGeometry(action).bottomLeft()))
 
 
 if __name__ == "__main__":

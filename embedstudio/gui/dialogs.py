@@ -40,8 +40,27 @@ def library_versions() -> list[tuple[str, str]]:
     return rows
 
 
-def show_error(parent: QWidget | None, info: ErrorInfo, title: str = "EmbedStudio") -> QMessageBox:
-    """Show ``info.message`` readably, the traceback behind "Show Details...". Non-blocking (window-modal)."""
+def help_section_for(parent: QWidget | None) -> str:
+    """The user-guide section an error shown over ``parent`` belongs to: the nearest widget that names one
+    (each area does, as the ``helpSection`` property), else the area on screen, else troubleshooting."""
+    w = parent
+    while w is not None:
+        section = w.property("helpSection")
+        if section:
+            return str(section)
+        current = getattr(w, "current_help_section", None)
+        if callable(current) and current():
+            return str(current())
+        w = w.parentWidget()
+    return "troubleshooting"
+
+
+def show_error(
+    parent: QWidget | None, info: ErrorInfo, title: str = "EmbedStudio", *, help_section: str | None = None
+) -> QMessageBox:
+    """Show ``info.message`` readably, the traceback behind "Show Details...". Non-blocking (window-modal).
+    Its Help button opens the user guide at ``help_section`` (default: the section of the area it came from;
+    troubleshooting for a bug) and leaves the message open."""
     log.warning("error shown to the user: %s", info.message)
     for listener in list(error_listeners):
         listener(info)
@@ -60,11 +79,24 @@ def show_error(parent: QWidget | None, info: ErrorInfo, title: str = "EmbedStudi
         )
     if info.details:
         box.setDetailedText(info.details)
+    section = help_section or (help_section_for(parent) if info.is_user_error else "troubleshooting")
+    box.setProperty("helpSection", section)
+    help_button = box.addButton("Help", QMessageBox.ButtonRole.HelpRole)
+    help_button.setToolTip("Open the user guide's section about this")
+    help_button.clicked.disconnect()  # the box stays open while the guide is read
+    help_button.clicked.connect(lambda: _open_guide(section))
+    box.addButton(QMessageBox.StandardButton.Ok)
     box.setTextInteractionFlags(Qt.TextSelectableByMouse)
     box.setAttribute(Qt.WA_DeleteOnClose)
     box.setWindowModality(Qt.WindowModal if parent is not None else Qt.ApplicationModal)
     box.show()
     return box
+
+
+def _open_guide(section: str) -> None:
+    from embedstudio.gui.help import show_guide
+
+    show_guide(section)
 
 
 def about_text() -> str:

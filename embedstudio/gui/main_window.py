@@ -1,4 +1,5 @@
-"""The main window: five areas as tabs, menus, drag-and-drop routing, status bar, preferences.
+"""The main window: the Start page and five areas as tabs, menus, projects, drag-and-drop routing, status bar,
+preferences, help.
 
 Threads: only the GUI thread runs this module. Long jobs go through the panels' workers; the
 TensorFlow warm-up is a Worker started after the window is shown.
@@ -11,27 +12,31 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QRect, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFileDialog,
+    QFrame,
     QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
+    QScrollArea,
     QTabWidget,
     QTextEdit,
     QWidget,
 )
 
-from embedstudio.core.config import RunConfig, load_config, save_config
+from embedstudio.core.config import RunConfig, data_path, load_config, save_config
 from embedstudio.core.errors import UserError
 from embedstudio.core.jobs import CancelToken, Reporter
-from embedstudio.gui import dialogs
+from embedstudio.core.project import SUFFIX as PROJECT_SUFFIX
+from embedstudio.core.project import Project, ProjectError, load_project, save_project
+from embedstudio.gui import dialogs, help
 from embedstudio.gui.drop_routing import route_paths
 from embedstudio.gui.jobs import ErrorInfo, Worker, WorkerPool
 from embedstudio.gui.panels.dataset_panel import DatasetPanel
@@ -39,15 +44,18 @@ from embedstudio.gui.panels.model_panel import ModelPanel
 from embedstudio.gui.panels.runs_panel import RunsPanel
 from embedstudio.gui.panels.training_panel import TrainingPanel
 from embedstudio.gui.panels.vectors_panel import VectorsPanel
-from embedstudio.gui.preferences import Preferences, save_preferences, workspace_path
+from embedstudio.gui.preferences import Preferences, recovery_path, save_preferences, workspace_path
 from embedstudio.gui.session import load_session, release_session_lock, take_session_lock
+from embedstudio.gui.start_page import StartPage
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.job_status import JobStatus
 
 log = logging.getLogger(__name__)
 
-AREAS = ("Vectors", "Dataset", "Model", "Training", "Runs")
+AREAS = ("Start", "Vectors", "Dataset", "Model", "Training", "Runs")
 CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
+PROJECT_FILTER = "EmbedStudio project (*.esproj);;All files (*)"
+FRAME_ALLOWANCE = (16, 48)  # width, height a window manager's frame may add, until the real frame is known
 AUTOSAVE_MS = 1500  # the session's settings are written this long after the last edit (crash recovery)
 
 
@@ -91,6 +99,9 @@ class MainWindow(QMainWindow):
         self._warm_up = warm_up
         self._closing = False
         self._config_path: Path | None = None
+        self._project_path: Path | None = None
+        self._project_saved: dict | None = None  # the project as last opened or saved (for the "*" marker)
+        self.recovery: Project | None = None  # an unsaved session a crash left behind, offered in after_show
         self.warmup_worker: Worker | None = None
         self.hard_exit: Callable[[int], object] = os._exit  # "Quit Now": leave without waiting for training
         self.stop_progress: QProgressDialog | None = None
@@ -99,22 +110,25 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.setAcceptDrops(True)
-        self._apply_preferences()
-        self.state.config_changed.connect(self._update_title)
+        lock = take_session_lock(save_prefs)
+        crashed = save_prefs and lock != "other" and recovery_path().is_file()
+        if crashed:
+            self._read_recovery()
+        self._apply_preferences(restore_session=not crashed)
+        for signal in (self.state.config_changed, self.state.vectors_changed, self.state.runs_dir_changed):
+            signal.connect(self._update_title)
         self.state.undo.cleanChanged.connect(self._update_title)
         self.state.undo.indexChanged.connect(self._autosave.start)
+        self.state.vectors_changed.connect(self._autosave.start)
+        self.state.runs_dir_changed.connect(self._autosave.start)
+        self.state.dataset_changed.connect(self._dataset_imported)
+        self.vectors_panel.file_opened.connect(lambda path: self.prefs.add_recent("vectors", path))
+        self.vectors_panel.file_failed.connect(lambda path: self._forget_recent("vectors", path))
         self._update_title()
         self._restore_geometry()
-        lock = take_session_lock(save_prefs)
         if lock == "other":
             self.status_message(
                 "Another EmbedStudio window uses the same profile: settings saved by the one that quits last win.",
-                warning=True,
-            )
-        elif lock == "crashed":
-            self.status_message(
-                "EmbedStudio did not close properly last time; the settings it autosaved were "
-                "restored (Edit > Undo is empty; File > Open Config… to start from a file).",
                 warning=True,
             )
         if prefs_warning:
@@ -124,6 +138,9 @@ class MainWindow(QMainWindow):
     def _build_areas(self) -> None:
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.start_page = StartPage(self.state, self.pool)
+        self.start_page.demo_name = _demo_name()
+        self.start_page.requested.connect(self._start_page_request)
         self.vectors_panel = VectorsPanel(self.state, self.pool)
         self.dataset_panel = DatasetPanel(self.state, self.pool)
         self.model_panel = ModelPanel(self.state, self.pool)
@@ -131,6 +148,7 @@ class MainWindow(QMainWindow):
         self.runs_panel = RunsPanel(self.state, self.pool)
         self.runs_panel.rerun_requested.connect(self.rerun)
         self.panels: dict[str, QWidget] = {
+            "Start": self.start_page,
             "Vectors": self.vectors_panel,
             "Dataset": self.dataset_panel,
             "Model": self.model_panel,
@@ -138,6 +156,7 @@ class MainWindow(QMainWindow):
             "Runs": self.runs_panel,
         }
         tips = {
+            "Start": "The three steps to a trained model, with their state, and a Train button",
             "Vectors": "Word-vector files: load, explore, check coverage, train your own",
             "Dataset": "Import labelled texts, clean them and choose the splits",
             "Model": "Choose the network and how it uses the vectors",
@@ -145,9 +164,20 @@ class MainWindow(QMainWindow):
             "Runs": "Every training run: metrics, reports, comparison",
         }
         for area in AREAS:
-            i = self.tabs.addTab(self.panels[area], area)
+            i = self.tabs.addTab(self._scrollable(self.panels[area]) if area != "Start" else self.panels[area], area)
             self.tabs.setTabToolTip(i, tips[area])
+            self.panels[area].setProperty("helpSection", help.AREA_SECTIONS[area])  # F1 and error dialogs
         self.setCentralWidget(self.tabs)
+
+    @staticmethod
+    def _scrollable(panel: QWidget) -> QScrollArea:
+        """The area in a scroll area: on a small screen (1366×768, or 1920×1080 at 200 %) the window fits and
+        the area scrolls, instead of its minimum size pushing the status bar off the screen."""
+        holder = QScrollArea()
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.NoFrame)
+        holder.setWidget(panel)
+        return holder
 
     def _build_status_bar(self) -> None:
         self.job_status = JobStatus(self.pool)
@@ -174,6 +204,23 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New Project", self.new_project, QKeySequence.New, "Start an empty workspace")
+        self._action(
+            file_menu,
+            "Open &Project…",
+            self.open_project_dialog,
+            "Ctrl+Alt+P",
+            "Open a saved workspace: vectors, dataset and its options, settings, runs folder",
+        )
+        self._action(
+            file_menu,
+            "Save P&roject",
+            self.save_project,
+            "Ctrl+Alt+S",
+            "Save the workspace (vector library, dataset and its options, settings, runs folder) as one file",
+        )
+        self._action(file_menu, "Save Project As…", self.save_project_as, None, "Save the workspace to a new file")
+        file_menu.addSeparator()
         self.act_open_vectors = self._action(
             file_menu,
             "Open &Vectors…",
@@ -214,7 +261,7 @@ class MainWindow(QMainWindow):
             "Open Demo &Workspace",
             self.open_demo_workspace,
             None,
-            "Small movie-review dataset and fastText vectors that ship with the app",
+            "BBC News articles (5 topics) with GloVe 6B 50d vectors, shipped with the app",
         )
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Quit EmbedStudio")
@@ -258,23 +305,47 @@ class MainWindow(QMainWindow):
         )
 
         help_menu = bar.addMenu("&Help")
+        self.act_help = self._action(
+            help_menu,
+            "&User Guide",
+            self.show_help,
+            QKeySequence.HelpContents,
+            "The guide's section for the area on screen (offline)",
+        )
+        self._action(
+            help_menu,
+            "User Guide in &Browser",
+            lambda: help.open_in_browser(self.current_help_section()),
+            None,
+            "Open the guide in the system's web browser",
+        )
+        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/", "Every shortcut of the menus")
+        help_menu.addSeparator()
         self._action(help_menu, "&About EmbedStudio", lambda: dialogs.about_box(self), None)
         self._action(help_menu, "About &Qt", lambda: QMessageBox.aboutQt(self), None)
 
     # ---- preferences and geometry ------------------------------------------------------
-    def _apply_preferences(self) -> None:
+    def _apply_preferences(self, *, restore_session: bool = True) -> None:
         p = self.prefs
+        self.state.last_dirs = dict(p.last_dirs)
         if p.runs_dir:
             self.state.set_runs_dir(p.runs_dir)
         file_cfg: RunConfig | None = None
-        if p.last_config and Path(p.last_config).is_file():
+        if p.last_project and Path(p.last_project).is_file():
+            try:
+                project = load_project(p.last_project)
+                self._apply_project(project, Path(p.last_project), load_inputs=False)
+                file_cfg = project.config
+            except UserError as exc:
+                self.status_message(f"Could not reopen the last project: {exc}", warning=True)
+        elif p.last_config and Path(p.last_config).is_file():
             try:
                 file_cfg = load_config(p.last_config)
                 self._config_path = Path(p.last_config)
                 self.state.set_config(file_cfg)
             except UserError as exc:
                 self.status_message(f"Could not reopen the last configuration: {exc}", warning=True)
-        if p.demo_offered and workspace_path().is_file():
+        if restore_session and p.demo_offered and workspace_path().is_file():
             # The last session's settings come back exactly, edits made after the last save included.
             try:
                 session = load_session(workspace_path())
@@ -296,12 +367,11 @@ class MainWindow(QMainWindow):
         p.library = list(self.state.library)
         p.last_dataset = self.state.config.data.path
         p.runs_dir = str(self.state.runs_dir) if self.state.custom_runs_dir else p.runs_dir
-        p.last_config = str(self._config_path) if self._config_path else p.last_config
+        p.last_config = str(self._config_path) if self._config_path else ""
+        p.last_project = str(self._project_path) if self._project_path else ""
         p.last_area = self.current_area()
-        for path in self.vectors_panel.opened_paths:
-            p.add_recent("vectors", path)
-        for path in self.dataset_panel.opened_paths:
-            p.add_recent("dataset", path)
+        p.last_dirs = dict(self.state.last_dirs)
+        # Recent Files lists only files that opened: vectors when loaded (file_opened), datasets when imported.
         self.vectors_panel.opened_paths.clear()
         self.dataset_panel.opened_paths.clear()
         return p
@@ -311,19 +381,51 @@ class MainWindow(QMainWindow):
             try:
                 save_preferences(self.collect_preferences())
                 save_config(self.state.config, workspace_path())
+                recovery_path().unlink(missing_ok=True)  # a clean exit leaves nothing to recover
             except OSError as exc:
                 self.status_message(f"Could not save preferences: {exc}", warning=True)
 
     def _restore_geometry(self) -> None:
+        """The last geometry if it is still on a screen; else (first start) a size that fits the screen's
+        available geometry, window frame included, centred on it."""
         geometry = settings().value("main_window/geometry")
-        if geometry is not None and self.restoreGeometry(geometry):
+        if geometry is not None and self.restoreGeometry(geometry) and self._on_a_screen():
             return
-        screen = QApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen else None
-        w, h = 1280, 800
-        if avail is not None:
-            w, h = min(w, avail.width()), min(h, avail.height())
-        self.resize(w, h)
+        avail = self._available_geometry()
+        if avail is None:
+            self.resize(1280, 800)
+            return
+        w = min(1280, avail.width() - FRAME_ALLOWANCE[0])
+        h = min(800, avail.height() - FRAME_ALLOWANCE[1])
+        self.resize(max(w, 320), max(h, 240))
+        free_h = avail.height() - self.height() - FRAME_ALLOWANCE[1]
+        self.move(avail.x() + (avail.width() - self.width()) // 2, avail.y() + max(free_h, 0) // 2)
+
+    def _available_geometry(self) -> QRect | None:
+        screen = self.screen() or QApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def _on_a_screen(self) -> bool:
+        frame = self.frameGeometry()
+        return any(s.availableGeometry().intersected(frame).height() > 100 for s in QApplication.screens())
+
+    def fit_to_screen(self) -> None:
+        """Once the real frame is known (the window is shown): shrink and move the window so all of it, the
+        status bar included, lies within the screen's available geometry."""
+        avail = self._available_geometry()
+        if avail is None or self.isMaximized() or self.isFullScreen():
+            return
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        w = min(inner.width(), avail.width() - extra_w)
+        h = min(inner.height(), avail.height() - extra_h)
+        if (w, h) != (inner.width(), inner.height()):
+            self.resize(w, h)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), avail.x()), avail.right() + 1 - frame.width())
+        y = min(max(frame.y(), avail.y()), avail.bottom() + 1 - frame.height())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     # ---- areas -------------------------------------------------------------------------
     def show_area(self, area: str) -> None:
@@ -337,30 +439,87 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, timeout_ms or (0 if warning else 8000))
 
     def _update_title(self, *_args: object) -> None:
-        """ "name — EmbedStudio", with "*" while the configuration differs from its file (or has none)."""
-        name = self._config_path.stem if self._config_path else (self.state.config.name or "untitled")
-        self.setWindowTitle(f"{name}{'*' if self.state.is_modified() else ''} — EmbedStudio")
+        """ "name — EmbedStudio", with "*" while the project or configuration differs from its file."""
+        if self._project_path is not None:
+            name = self._project_path.stem
+        else:
+            name = self._config_path.stem if self._config_path else (self.state.config.name or "untitled")
+        self.setWindowTitle(f"{name}{'*' if self.is_modified() else ''} — EmbedStudio")
+
+    def is_modified(self) -> bool:
+        """Whether the open project (or else the configuration) differs from its file."""
+        if self._project_path is not None:
+            return self.state.is_modified() or _comparable(self.current_project()) != self._project_saved
+        return self.state.is_modified()
 
     def _write_workspace(self) -> None:
+        """Autosave: the settings (restored on the next start) and the whole workspace as a recovery project,
+        which a clean exit deletes; found at start-up it means the last session crashed."""
         if self._save_prefs:
             try:
                 save_config(self.state.config, workspace_path())
+                save_project(self.current_project(), recovery_path())
+                save_preferences(self.collect_preferences())
             except (OSError, UserError) as exc:
                 self.status_message(f"Could not autosave the settings: {exc}", warning=True)
 
-    def confirm_unsaved(self, action: str) -> bool:
-        """Before ``action`` replaces or leaves a configuration that differs from its file: Save, Don't
-        Save or Cancel. True to go on. (An untitled session needs no prompt: it is autosaved and restored.)"""
-        if self._config_path is None or not self.state.is_modified():
+    def _read_recovery(self) -> None:
+        try:
+            self.recovery = load_project(recovery_path())
+        except UserError as exc:
+            log.warning("recovery file unreadable: %s", exc)
+            self.recovery = None
+
+    def offer_recovery(self) -> bool:
+        """After a crash: "Recover the unsaved session?" Recover restores the autosaved workspace (marked
+        modified); Discard starts from the last saved file. True when recovered."""
+        project, self.recovery = self.recovery, None
+        if project is None:
+            return False
+        Role = QMessageBox.ButtonRole
+        choice = dialogs.ask(
+            self,
+            "Recover the unsaved session?",
+            "EmbedStudio did not close properly last time. Recover the unsaved session?",
+            [("Recover", Role.AcceptRole), ("Discard", Role.DestructiveRole)],
+            informative="Recover brings back the settings, vector library and runs folder as they were autosaved "
+            "a moment before. Discard starts from the last saved file.",
+        )
+        if choice != 0:
+            recovery_path().unlink(missing_ok=True)
+            self.status_message("The unsaved session was discarded.")
+            return False
+        saved_project = self._project_saved
+        self._apply_project(project, self._project_path, load_inputs=False, modified=True)
+        self._project_saved = saved_project
+        self._update_title()
+        self.status_message("The unsaved session was recovered; save it to keep it (File > Save Project).")
+        return True
+
+    def confirm_unsaved(self, action: str, *, untitled_too: bool = False) -> bool:
+        """Before ``action`` replaces or leaves work that differs from its file: Save, Don't Save or Cancel.
+        True to go on. An untitled session is autosaved and restored on the next start, so quitting does not
+        ask about it; ``untitled_too`` (New, Open Project) asks, since the session itself is replaced."""
+        if not self.is_modified():
             return True
+        if self._project_path is None and self._config_path is None and not untitled_too:
+            return True
+        target = self._project_path or self._config_path
+        text = (
+            f"Save the changes to {target.name} before {action}?"
+            if target is not None
+            else f"Save the current work as a project before {action}?"
+        )
         Role = QMessageBox.ButtonRole
         choice = dialogs.ask(
             self,
             "Unsaved changes",
-            f"Save the changes to {self._config_path.name} before {action}?",
+            text,
             [("Save", Role.AcceptRole), ("Don't Save", Role.DestructiveRole), ("Cancel", Role.RejectRole)],
         )
         if choice == 0:
+            if self._project_path is not None or target is None:
+                return self.save_project()
             return self.save_config()
         return choice == 1
 
@@ -374,25 +533,33 @@ class MainWindow(QMainWindow):
             )
             self.warmup_worker.errored.connect(lambda info: dialogs.show_error(self, info))
             self.pool.start(self.warmup_worker)
+        self.fit_to_screen()
+        if self.recovery is not None:
+            self.offer_recovery()
         if not self.prefs.demo_offered:
             self.prefs.demo_offered = True
             self.open_demo_workspace()
         else:
             self._load_workspace_inputs()
 
-    def open_demo_workspace(self) -> None:
+    def open_demo_workspace(self) -> bool:
         from embedstudio.resources import demo_config_path
 
+        if not self.confirm_unsaved("opening the demo workspace", untitled_too=True):
+            return False
         try:
             cfg = load_config(demo_config_path())
         except (UserError, FileNotFoundError) as exc:
             self.status_message(f"The demo workspace could not be opened: {exc}", warning=True)
-            return
+            return False
+        self._project_path = self._project_saved = None
         self._set_config(cfg, None)
         self._load_workspace_inputs()
+        self.show_area("Start")
         self.status_message(
             "Demo workspace: BBC News articles (5 topics) with GloVe 6B 50d vectors. Press Train (Ctrl+R)."
         )
+        return True
 
     def _load_workspace_inputs(self) -> None:
         """Load the config's vector files and import its dataset in workers, so Train works at once."""
@@ -414,8 +581,13 @@ class MainWindow(QMainWindow):
         try:
             cfg = load_config(path)
         except UserError as exc:
-            dialogs.show_error(self, ErrorInfo(str(exc), "", True), title="Could not open the configuration")
+            dialogs.show_error(
+                self, ErrorInfo(str(exc), "", True), title="Could not open the configuration", help_section="projects"
+            )
+            self._forget_recent("config", path)
             return False
+        self._project_path = self._project_saved = None  # the configuration file is now the document
+        self.state.remember_dir("config", path)
         self._set_config(cfg, Path(path))
         self.prefs.add_recent("config", str(path))
         self.prefs.last_config = str(path)
@@ -423,9 +595,103 @@ class MainWindow(QMainWindow):
         return True
 
     def open_config_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open configuration", self._start_dir(), CONFIG_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open configuration", self.state.start_dir("config"), CONFIG_FILTER)
         if path:
             self.open_config(path)
+
+    # ---- projects ------------------------------------------------------------------------
+    def current_project(self) -> Project:
+        """The workspace on screen: vector library, configuration (dataset source and options included) and
+        runs folder."""
+        runs = str(self.state.runs_dir) if self.state.custom_runs_dir else ""
+        return Project(config=self.state.config.copy(), vector_library=list(self.state.library), runs_dir=runs)
+
+    def new_project(self) -> bool:
+        """An empty workspace (asks first when the current one has unsaved changes)."""
+        if not self.confirm_unsaved("starting a new project", untitled_too=True):
+            return False
+        project = Project()
+        project.runs_dir = self.prefs.runs_dir
+        self._apply_project(project, None)
+        self.show_area("Start")
+        self.status_message("New project: add word vectors (step 1) and a dataset (step 2), then Train.")
+        return True
+
+    def open_project(self, path: str | os.PathLike) -> bool:
+        path = Path(path)
+        if not self.confirm_unsaved(f"opening {path.name}", untitled_too=True):
+            return False
+        try:
+            project = load_project(path)
+        except UserError as exc:
+            dialogs.show_error(
+                self, ErrorInfo(str(exc), "", True), title="Could not open the project", help_section="projects"
+            )
+            self._forget_recent("project", path)
+            return False
+        self._apply_project(project, path)
+        self.prefs.add_recent("project", str(path))
+        self.state.remember_dir("project", path)
+        self.status_message(f"Opened project {path}")
+        return True
+
+    def _apply_project(
+        self, project: Project, path: Path | None, *, load_inputs: bool = True, modified: bool = False
+    ) -> None:
+        """Make the workspace what ``project`` holds: library (loaded files it keeps stay loaded), settings,
+        runs folder; then load its vectors and import its dataset in workers."""
+        for old in list(self.state.library):
+            if old not in project.vector_library:
+                self.vectors_panel.remove([old])
+        for lib_path in project.vector_library:
+            self.state.add_vectors(lib_path)
+        if project.runs_dir:
+            self.state.set_runs_dir(project.runs_dir)
+        else:
+            self.state.reset_runs_dir()
+        self.state.set_dataset(None)
+        self._config_path = None
+        self._project_path = path
+        self.state.set_config(project.config.copy(), modified=modified)
+        self._project_saved = _comparable(self.current_project()) if path is not None else None
+        self._update_title()
+        if load_inputs:
+            self._load_workspace_inputs()
+
+    def open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self.state.start_dir("project"), PROJECT_FILTER)
+        if path:
+            self.open_project(path)
+
+    def save_project(self) -> bool:
+        if self._project_path is None:
+            return self.save_project_as()
+        return self._write_project(self._project_path)
+
+    def save_project_as(self) -> bool:
+        name = (self.state.config.name or "untitled") + ".esproj"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save project", str(Path(self.state.start_dir("project")) / name), PROJECT_FILTER
+        )
+        return bool(path) and self._write_project(Path(path))
+
+    def _write_project(self, path: Path) -> bool:
+        try:
+            written = save_project(self.current_project(), path)
+        except ProjectError as exc:
+            dialogs.show_error(
+                self, ErrorInfo(str(exc), "", True), title="Could not save the project", help_section="projects"
+            )
+            return False
+        self._project_path, self._config_path = written, None
+        self._project_saved = _comparable(self.current_project())
+        self.state.mark_saved()
+        self.state.remember_dir("project", written)
+        self.prefs.add_recent("project", str(written))
+        self.prefs.last_project = str(written)
+        self._update_title()
+        self.status_message(f"Saved project {written}")
+        return True
 
     def save_config(self) -> bool:
         if self._config_path is None:
@@ -434,7 +700,7 @@ class MainWindow(QMainWindow):
 
     def save_config_as(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Save configuration", self._start_dir("embedstudio.toml"), CONFIG_FILTER
+            self, "Save configuration", str(Path(self.state.start_dir("config")) / "embedstudio.toml"), CONFIG_FILTER
         )
         return bool(path) and self._write_config(Path(path))
 
@@ -446,16 +712,14 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, ErrorInfo(f"Could not save {path}: {exc}", "", True))
             return False
         self._config_path = path
+        self._project_path = self._project_saved = None
         self.state.mark_saved()
+        self.state.remember_dir("config", path)
         self.prefs.add_recent("config", str(path))
         self.prefs.last_config = str(path)
         self._update_title()
         self.status_message(f"Saved {path}")
         return True
-
-    def _start_dir(self, name: str = "") -> str:
-        base = self._config_path.parent if self._config_path else Path.home()
-        return str(base / name) if name else str(base)
 
     def choose_runs_dir(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Runs folder", str(self.state.runs_dir))
@@ -465,10 +729,14 @@ class MainWindow(QMainWindow):
 
     # ---- recent files ------------------------------------------------------------------
     def _fill_recent_menu(self) -> None:
+        """Files that opened, newest first; a file that has gone since is left out (and forgotten)."""
         self.recent_menu.clear()
         self.collect_preferences()
         any_added = False
+        for kind, paths in self.prefs.recent.items():
+            self.prefs.recent[kind] = [p for p in paths if _exists(p)]
         for kind, opener in (
+            ("project", self.open_project),
             ("vectors", self.vectors_panel.add_files),
             ("dataset", self.dataset_panel.open_path),
             ("config", self.open_config),
@@ -492,6 +760,41 @@ class MainWindow(QMainWindow):
 
     def _clear_recent(self) -> None:
         self.prefs.recent = {k: [] for k in self.prefs.recent}
+
+    def _forget_recent(self, kind: str, path: str | os.PathLike) -> None:
+        self.prefs.recent[kind] = [p for p in self.prefs.recent.get(kind, []) if p != str(path)]
+
+    def _dataset_imported(self, ds: object) -> None:
+        """A dataset that imported joins Recent Files (one that failed never does)."""
+        if ds is not None and self.state.dataset_source is not None and self.state.dataset_source.path:
+            self.prefs.add_recent("dataset", self.state.dataset_source.path)
+            self.state.remember_dir("dataset", self.state.dataset_source.path)
+
+    # ---- start page and help ---------------------------------------------------------------
+    def _start_page_request(self, what: str) -> None:
+        actions: dict[str, Callable[[], object]] = {
+            "vectors": lambda: self.show_area("Vectors"),
+            "dataset": lambda: self.show_area("Dataset"),
+            "model": lambda: self.show_area("Model"),
+            "train": self.train,
+            "demo": self.open_demo_workspace,
+            "new": self.new_project,
+            "open_project": self.open_project_dialog,
+            "guide": lambda: self.show_help("start"),
+        }
+        actions[what]()
+
+    def current_help_section(self) -> str:
+        return help.AREA_SECTIONS.get(self.current_area(), "")
+
+    def show_help(self, section: str | None = None) -> help.HelpViewer:
+        """F1: the guide at the section of the area on screen (or ``section``)."""
+        return help.show_guide(self.current_help_section() if section is None else section)
+
+    def show_shortcuts(self) -> help.ShortcutsDialog:
+        box = help.ShortcutsDialog(self)
+        box.show()
+        return box
 
     # ---- edit menu on whatever has focus ---------------------------------------------------
     def _copy_focused(self) -> None:
@@ -562,8 +865,13 @@ class MainWindow(QMainWindow):
         self.open_paths(paths)
 
     def open_paths(self, paths: list[Path]) -> dict[str, list[Path]]:
-        """Send each path to the area that understands it (drag-and-drop and command-line arguments)."""
-        routed = route_paths(paths)
+        """Send each path to the area that understands it (drag-and-drop and command-line arguments); a
+        project file opens as the project."""
+        projects = [Path(p) for p in paths if Path(p).suffix.lower() == PROJECT_SUFFIX]
+        routed = route_paths([Path(p) for p in paths if Path(p).suffix.lower() != PROJECT_SUFFIX])
+        routed["project"] = projects
+        if projects:
+            self.open_project(projects[-1])
         if routed["vectors"]:
             self.vectors_panel.add_files(routed["vectors"])
             self.show_area("Vectors")
@@ -678,6 +986,29 @@ class MainWindow(QMainWindow):
             self._closing = False
             self._confirm_close = False
             QTimer.singleShot(0, self.close)
+
+
+def _comparable(project: Project) -> dict:
+    """A project as a plain dict for "is it modified?" (without the version that saved it)."""
+    raw = project.to_dict()
+    raw.pop("saved_by", None)
+    return raw
+
+
+def _exists(path: str) -> bool:
+    try:
+        return data_path(path).exists()
+    except UserError:
+        return False
+
+
+def _demo_name() -> str:
+    from embedstudio.resources import demo_config_path
+
+    try:
+        return load_config(demo_config_path()).name
+    except (UserError, FileNotFoundError):
+        return ""
 
 
 def _middle_elide(path: str, limit: int = 70) -> str:

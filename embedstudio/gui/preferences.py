@@ -17,7 +17,7 @@ from embedstudio.core.fileio import atomic_write_json
 
 SCHEMA_VERSION = 2
 MAX_RECENT = 10
-RECENT_KINDS = ("vectors", "dataset", "config")
+RECENT_KINDS = ("project", "vectors", "dataset", "config")
 
 
 @dataclass
@@ -28,8 +28,10 @@ class Preferences:
     last_dataset: str = ""
     runs_dir: str = ""
     last_config: str = ""
-    last_area: str = "Vectors"
+    last_project: str = ""  # the .esproj open at the last exit (reopened on start)
+    last_area: str = "Start"
     demo_offered: bool = False  # the demo workspace opens on first start only
+    last_dirs: dict[str, str] = field(default_factory=dict)  # the folder last used per kind of file (dialogs)
 
     def add_recent(self, kind: str, path: str | os.PathLike) -> None:
         items = [p for p in self.recent.setdefault(kind, []) if p != str(path)]
@@ -48,6 +50,12 @@ def preferences_path() -> Path:
 def workspace_path() -> Path:
     """The last session's run configuration, saved on close so unsaved settings are never lost."""
     return preferences_path().with_name("workspace.json")
+
+
+def recovery_path() -> Path:
+    """The whole workspace, autosaved while the app runs and deleted on a clean exit: found at start-up, it
+    means the last session crashed (core/project.py's format)."""
+    return preferences_path().with_name("recovery.esproj")
 
 
 # ---- migrations: each takes the dict of version N and returns version N+1 -----------------

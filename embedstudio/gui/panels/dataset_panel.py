@@ -153,7 +153,7 @@ class DatasetPanel(QWidget):
         current = self.state.config.data.path
         if current and not current.startswith("gensim-test-data:") and Path(current).exists():
             return str(Path(current).parent)
-        return str(Path.home())
+        return self.state.start_dir("dataset")  # where the last dataset that imported was
 
     def _path_typed(self, path: str) -> None:
         if path and path != self.state.config.data.path:

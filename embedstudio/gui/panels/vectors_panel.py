@@ -6,7 +6,7 @@ through queued signals on the GUI thread. Queries and the PCA map are fast enoug
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -39,8 +39,20 @@ VECTOR_FILTER = (
 
 
 def load_vector_file(path: str, *, reporter, cancel, trust_pickle: bool = False):
+    """Word vectors from ``path``; a supervised fastText model (a classifier such as lid.176.ftz) is refused
+    here: its input vectors were trained for its own labels, so the library marks it failed with the reason."""
+    from embedstudio.core.errors import VectorFileError
+    from embedstudio.core.supervised_fasttext import is_supervised
     from embedstudio.core.vectors import load_vectors
 
+    real = data_path(path)
+    if is_supervised(real):
+        raise VectorFileError(
+            f"{real.name} is a supervised fastText model (a text classifier), not general word vectors.",
+            hint="Its vectors were trained for its own labels, so neighbours are noise and a model built on them "
+            f"inherits that task. Use it as a baseline instead (embedstudio evaluate {real.name} DATA), and "
+            "remove it from the library.",
+        )
     return load_vectors(path, reporter=reporter, cancel=cancel, trust_pickle=trust_pickle)
 
 
@@ -56,6 +68,9 @@ def is_pickle_file(path: str) -> bool:
 
 
 class VectorsPanel(QWidget):
+    file_opened = Signal(str)  # a file loaded (File > Recent Files lists only those)
+    file_failed = Signal(str)  # a file failed to load
+
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state, self.pool = state, pool
@@ -100,6 +115,7 @@ class VectorsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
+        self.table.setToolTip("Double-click a row to load it; a failed row says why (hover its State)")
         self.table.doubleClicked.connect(lambda idx: self.load(self.library_model.paths()[idx.row()]))
 
         self.explore = ExploreWidget()
@@ -149,8 +165,11 @@ class VectorsPanel(QWidget):
 
     # ---- library -----------------------------------------------------------------------
     def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add vector files", "", VECTOR_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Add vector files", self.state.start_dir("vectors"), VECTOR_FILTER
+        )
         if paths:
+            self.state.remember_dir("vectors", paths[-1])
             self.add_files(paths)
 
     def add_files(self, paths, *, load: bool = True) -> None:
@@ -217,9 +236,13 @@ class VectorsPanel(QWidget):
         self.explore.set_vectors(wv)
         self.map.set_vectors(wv)
         self.coverage.set_vectors(wv)
-        has_rows = bool(self.selected_paths())
+        selected = self.selected_paths()
         for w in (self.remove_button, self.load_button, self.unload_button):
-            w.setEnabled(has_rows)
+            w.setEnabled(bool(selected))
+        failed = [p for p in selected if self.library_model.status_of(p).state == "failed"]
+        if failed:
+            reason = self.library_model.status_of(failed[0]).reason.splitlines()[0]
+            self._show_message(f"Failed to load: {reason} Press Remove to drop it.", warning=True)
 
     # ---- loading -----------------------------------------------------------------------
     def load(self, path: str) -> Worker | None:
@@ -242,7 +265,7 @@ class VectorsPanel(QWidget):
             self.trusted_pickles.add(path)
             trust = True
         st = self.library_model.status_of(path)
-        st.state, st.percent = "loading", None
+        st.state, st.percent, st.reason = "loading", None, ""
         worker = self.load_jobs.start(
             load_vector_file,
             path,
@@ -297,6 +320,7 @@ class VectorsPanel(QWidget):
             return  # removed while loading
         st = self.library_model.status_of(path)
         st.state, st.format = "loaded", wv.format
+        self.file_opened.emit(path)
         if not self.state.config.embedding.vectors:
             self.state.select_vectors(path)  # the first loaded file is used for training unless the user picks
         self.state.add_vectors(path, wv)
@@ -308,9 +332,12 @@ class VectorsPanel(QWidget):
             self.select_path(path)
 
     def _load_failed(self, path: str, info: ErrorInfo) -> None:
-        self.library_model.status_of(path).state = "failed"
+        st = self.library_model.status_of(path)
+        st.state, st.reason = "failed", info.message.strip()
+        self.library_model.row_changed(path)
+        self.file_failed.emit(path)
         self._show_message(info.message.splitlines()[0], warning=True)
-        dialogs.show_error(self.window(), info)
+        dialogs.show_error(self.window(), info, title="Could not load the vector file", help_section="vectors")
 
     def _load_cancelled(self, path: str) -> None:
         self.library_model.status_of(path).state = "cancelled"

@@ -24,6 +24,24 @@ from embedstudio.core.errors import UserError
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 SUBWORD_NOTE = "not in the file: its vector was built from character n-grams (subwords)"
+COSINE_DECIMALS = 3  # every cosine on this tab (table and similarity) has the same decimals
+
+
+def format_cosine(value: float) -> str:
+    return f"{value:.{COSINE_DECIMALS}f}"
+
+
+class CosineTableModel(ColumnTableModel):
+    """The results table: cosine values shown with COSINE_DECIMALS decimals (sorting stays numeric)."""
+
+    COSINE_COLUMN = 2
+
+    def data(self, index, role: int = Qt.DisplayRole):
+        if role == Qt.DisplayRole and index.isValid() and index.column() == self.COSINE_COLUMN:
+            value = self.value(index.row(), index.column())
+            if isinstance(value, float):
+                return format_cosine(value)
+        return super().data(index, role)
 
 
 def word_source(wv, word: str) -> str:
@@ -33,6 +51,13 @@ def word_source(wv, word: str) -> str:
     return "subwords" if wv.has_subwords and wv.vector(word) is not None else "unknown"
 
 
+TABLE_TOOLTIPS = (
+    "1 = the nearest",
+    "A word of the vector file",
+    "Cosine similarity to the query (1 = same direction, 0 = unrelated, −1 = opposite)",
+)
+
+
 class ExploreWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,20 +65,32 @@ class ExploreWidget(QWidget):
         self.word = QLineEdit(placeholderText="a word, e.g. film")
         self.word.setToolTip("Words closest to this one by cosine similarity")
         self.k = QSpinBox(minimum=1, maximum=200, value=10)
-        self.k.setToolTip("How many neighbours to list")
+        self.k.setToolTip("How many neighbours to list (also for analogies)")
         self.neighbours_button = QPushButton("Neighbours")
+        self.neighbours_button.setToolTip("List the words nearest to this one (Enter in the word field)")
         self.a, self.b, self.c = (QLineEdit(placeholderText=p) for p in ("man", "king", "woman"))
-        self.a.setToolTip("'a' in: a is to b as c is to ?  (answer: the words closest to b − a + c)")
+        analogy = "a is to b as c is to ?  The answer: the words closest to b − a + c"
+        self.a.setToolTip(f"'a' in: {analogy}")
+        self.b.setToolTip(f"'b' in: {analogy}")
+        self.c.setToolTip(f"'c' in: {analogy} (Enter solves)")
         self.analogy_button = QPushButton("Solve")
+        self.analogy_button.setToolTip("Find the words that complete the analogy")
         self.w1, self.w2 = QLineEdit(placeholderText="good"), QLineEdit(placeholderText="great")
+        self.w1.setToolTip("The first of two words to compare")
+        self.w2.setToolTip("The second word (Enter compares)")
         self.similarity_button = QPushButton("Compare")
+        self.similarity_button.setToolTip(
+            "Cosine similarity of the two words: 1 = same direction, 0 = unrelated, −1 = opposite"
+        )
         self.similarity_label = QLabel("")
+        self.similarity_label.setToolTip("Cosine similarity (−1 to 1)")
         self.header = QLabel("Load a vector file, then ask for neighbours, analogies or similarities.")
         self.header.setWordWrap(True)
-        self.model = ColumnTableModel(("Rank", "Word", "Cosine"), ((), (), ()))
+        self.model = CosineTableModel(("Rank", "Word", "Cosine"), ((), (), ()), tooltips=TABLE_TOOLTIPS)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
+        self.table.setToolTip("Click a column header to sort; select cells and Ctrl+C to copy")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.table.verticalHeader().setVisible(False)
@@ -147,7 +184,7 @@ class ExploreWidget(QWidget):
             return None
         built = [w for w in (w1, w2) if word_source(self.wv, w) == "subwords"]
         suffix = f"  ({', '.join(built)} from subwords)" if built else ""
-        self.similarity_label.setText(f"cosine = {score:.3f}{suffix}")
+        self.similarity_label.setText(f"cosine = {format_cosine(score)}{suffix}")
         return score
 
     # ---- helpers -------------------------------------------------------------------------
@@ -170,5 +207,6 @@ class ExploreWidget(QWidget):
         self.model.set_data(
             ("Rank", "Word", "Cosine"),
             (list(range(1, len(found) + 1)), [w for w, _ in found], [float(s) for _, s in found]),
+            tooltips=TABLE_TOOLTIPS,
         )
         self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)

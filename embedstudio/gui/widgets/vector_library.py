@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from embedstudio.core.config import data_path
 from embedstudio.gui.state import AppState, display_name
@@ -19,7 +20,7 @@ TOOLTIPS = (
     "Numbers per word",
     "Words in the file",
     "Size on disk",
-    "Whether the file is loaded into memory",
+    "Whether the file is loaded into memory; a failed file says why (hover it) and can be removed",
     "A binary copy that makes the next load fast; clear it with 'Clear cache'",
 )
 
@@ -30,6 +31,7 @@ class RowStatus:
 
     state: str = "not loaded"  # not loaded | loading | loaded | failed | cancelled
     percent: int | None = None
+    reason: str = ""  # why loading failed (the error message), shown in the State column
     format: str = ""
     cache_bytes: int = 0
     cache_words: int | None = None
@@ -100,8 +102,13 @@ class LibraryModel(QAbstractTableModel):
         col = index.column()
         if col == 0 and role == Qt.CheckStateRole:
             return Qt.Checked if self.state.is_selected(path) else Qt.Unchecked
+        failed = self.status_of(path).state == "failed" and path not in self.state.vectors
         if role == Qt.ToolTipRole:
+            if failed and col in (1, 6):
+                return f"{data_path(path)}\n\nFailed to load: {self.status_of(path).reason}"
             return str(data_path(path)) if col == 1 else TOOLTIPS[col]
+        if role == Qt.ForegroundRole and failed:
+            return QColor("#b03a2e")
         if role == Qt.UserRole:
             return path
         if role == Qt.TextAlignmentRole and col in (3, 4, 5):
@@ -138,6 +145,9 @@ class LibraryModel(QAbstractTableModel):
                 return "loaded (from cache)" if getattr(wv.info, "from_cache", False) else "loaded"
             if st.state == "loading":
                 return "loading…" if st.percent is None else f"loading {st.percent}%"
+            if st.state == "failed" and st.reason:
+                first = st.reason.splitlines()[0].replace(str(data_path(path)), display_name(path))
+                return f"failed: {first[:60]}…" if len(first) > 60 else f"failed: {first}"
             return st.state
         if col == 7:
             return f"cached, {human_size(st.cache_bytes)}" if st.cache_bytes else "—"
