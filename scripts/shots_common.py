@@ -7,6 +7,7 @@ Not a script of its own; both scripts import it (they run with ``scripts/`` firs
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -29,10 +30,12 @@ def out_argument(parser: argparse.ArgumentParser) -> None:
 
 @contextmanager
 def throwaway_profile(prefix: str = "embedstudio-shots-") -> Iterator[Path]:
-    """Offscreen (unless QT_QPA_PLATFORM says otherwise), with temporary config/cache/data folders, so the
-    user's preferences, vector cache and runs are left alone; the folder is removed afterwards."""
+    """Offscreen on a SIZE screen (unless QT_QPA_PLATFORM names another platform), with temporary
+    config/cache/data folders, so the user's preferences, vector cache and runs are left alone; the folder is
+    removed afterwards."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+            os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={offscreen_screen(Path(tmp))}"
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         saved = {var: os.environ.get(var) for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")}
         for var in saved:
@@ -45,6 +48,15 @@ def throwaway_profile(prefix: str = "embedstudio-shots-") -> Iterator[Path]:
                     os.environ.pop(var, None)
                 else:
                     os.environ[var] = value
+
+
+def offscreen_screen(folder: Path) -> Path:
+    """A config file for Qt's offscreen platform with one SIZE screen at 96 dpi: the main window fits itself
+    to the screen it opens on (its default offscreen screen is 800x800)."""
+    path = folder / "offscreen-screen.json"
+    screen = {"name": "screenshots", "x": 0, "y": 0, "width": SIZE[0], "height": SIZE[1], "logicalDpi": 96}
+    path.write_text(json.dumps({"screens": [{**screen, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
+    return path
 
 
 def make_app():
