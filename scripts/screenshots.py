@@ -56,7 +56,8 @@ def _shoot(shots: Shots, runs_dir: Path) -> None:
     window.state.set_runs_dir(runs_dir)
     window.resize(*SIZE)
     window.show()
-    window.after_show()  # first start: the demo workspace
+    window.after_show()  # first start: the demo workspace (and the window fits itself to the screen)
+    window.resize(*SIZE)
     state = window.state
     wait_until(
         lambda: state.dataset is not None and state.selected_vectors() and all(state.selected_vectors()),

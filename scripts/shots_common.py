@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1366, 768)  # the most common laptop screen; every area must be readable at this size
+SCREEN = (1920, 1080)  # the offscreen platform's screen, larger than SIZE (see offscreen_screen)
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
 
 if str(ROOT) not in sys.path:
@@ -30,7 +31,7 @@ def out_argument(parser: argparse.ArgumentParser) -> None:
 
 @contextmanager
 def throwaway_profile(prefix: str = "embedstudio-shots-") -> Iterator[Path]:
-    """Offscreen on a SIZE screen (unless QT_QPA_PLATFORM names another platform), with temporary
+    """Offscreen on a SCREEN-sized screen (unless QT_QPA_PLATFORM names another platform), with temporary
     config/cache/data folders, so the user's preferences, vector cache and runs are left alone; the folder is
     removed afterwards."""
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
@@ -51,10 +52,11 @@ def throwaway_profile(prefix: str = "embedstudio-shots-") -> Iterator[Path]:
 
 
 def offscreen_screen(folder: Path) -> Path:
-    """A config file for Qt's offscreen platform with one SIZE screen at 96 dpi: the main window fits itself
-    to the screen it opens on (its default offscreen screen is 800x800)."""
+    """A config file for Qt's offscreen platform with one SCREEN-sized screen at 96 dpi. The main window fits
+    itself to its screen, frame included (offscreen's default screen is 800x800, and it reports a 2-pixel
+    frame), so the screen is larger than SIZE and the window is then resized to exactly SIZE."""
     path = folder / "offscreen-screen.json"
-    screen = {"name": "screenshots", "x": 0, "y": 0, "width": SIZE[0], "height": SIZE[1], "logicalDpi": 96}
+    screen = {"name": "screenshots", "x": 0, "y": 0, "width": SCREEN[0], "height": SCREEN[1], "logicalDpi": 96}
     path.write_text(json.dumps({"screens": [{**screen, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
     return path
 
