@@ -548,7 +548,14 @@ class TrainingConfig:
         default=64, metadata=spec("Batch size", "Texts per gradient step", range=(1, 65536), step=16, unit="texts")
     )
     epochs: int = field(
-        default=10, metadata=spec("Epochs", "Passes over the training texts", range=(1, 10_000), cli="--epochs")
+        default=10,
+        metadata=spec(
+            "Epochs",
+            "Passes over the training texts, at most (early stopping usually ends sooner); the auto preset "
+            "raises the default 10 to 30",
+            range=(1, 10_000),
+            cli="--epochs",
+        ),
     )
     min_steps: int = field(
         default=300,

@@ -9,9 +9,9 @@ the model the summary shows is the model training builds.
 
 The ``auto`` rules (they read only the training split; nothing is tuned per dataset):
 
-1. Recipe: ``wide_deep`` (a TF-IDF word uni+bigram linear path plus an embedding path, trained jointly): a
-   linear n-gram model is the strong baseline on every text-classification set, and adding its logits keeps
-   what it knows while the embedding path adds what the vectors know.
+1. Recipe: ``wide_deep`` (a TF-IDF word uni+bigram linear path and an embedding path, fitted separately and
+   mixed on validation, ``core.wide``): a linear n-gram model is the strong baseline on every
+   text-classification set; the mix keeps what it knows while the embedding path adds what the vectors know.
 2. Embedding path: the Kim CNN when the texts are short (95th percentile ≤ ``SHORT_TEXT`` tokens: sentences
    and questions, where word order and short phrases carry the class), otherwise SWEM (mean + max pooling:
    long documents are mostly topic, a bag of vectors captures it and costs little).
@@ -20,9 +20,10 @@ The ``auto`` rules (they read only the training split; nothing is tuned per data
 4. ``text.max_tokens``: the words seen at least twice in training (a word seen once teaches nothing that
    carries over; the same min_df = 2 the TF-IDF baseline uses), capped at ``MAX_VOCABULARY``; with fewer
    than ``MIN_VOCABULARY`` such words, every word.
-5. Epochs: up to ``AUTO_EPOCHS`` (or ``training.epochs`` if higher), with early stopping on. The embedding
-   path trains alone (``core.wide``) and a bag of vectors learns slowly (20NG's SWEM path was still gaining
-   3 points of validation accuracy per epoch at epoch 10); early stopping, not the cap, should end it.
+5. Epochs: ``training.epochs`` left at its default (10) becomes ``AUTO_EPOCHS``; a budget set in the config
+   is kept. Early stopping ends training; the cap is a safety. The embedding path trains alone
+   (``core.wide``) and a bag of vectors learns slowly: 20NG's SWEM path was still gaining 1–3 points of
+   validation accuracy per epoch at epoch 10.
 6. TF-IDF path: word unigrams and bigrams in at least two training texts, the ``model.wide_features``
    most frequent; sublinear tf × smoothed idf, unit-length rows: the baseline's features on the app's
    tokens. It is fitted by liblinear and mixed with the embedding path on validation (``core.wide``).
@@ -177,8 +178,8 @@ def resolve_auto(cfg: RunConfig, train_texts: list[str] | None, standardize: str
     repeated = sum(1 for n in counts.values() if n >= MIN_DF)
     words = repeated if repeated >= MIN_VOCABULARY else len(counts)
     cfg.text.max_tokens = int(min(MAX_VOCABULARY, words) + 2)
-    cfg.training.epochs = max(cfg.training.epochs, AUTO_EPOCHS)
-    cfg.training.early_stopping = True
+    if cfg.training.epochs == _default_epochs():  # a budget set in the config is kept
+        cfg.training.epochs = AUTO_EPOCHS
     record.update(
         deep_path=cfg.model.deep_path,
         p95_tokens=p95,
@@ -190,10 +191,16 @@ def resolve_auto(cfg: RunConfig, train_texts: list[str] | None, standardize: str
         epochs=cfg.training.epochs,
         rules=f"deep path kim_cnn if p95 <= {SHORT_TEXT} tokens else swem; sequence length = p95 in "
         f"[{MIN_LENGTH}, {MAX_LENGTH}]; vocabulary = words seen >= {MIN_DF} times "
-        f"(all words if under {MIN_VOCABULARY}), at most {MAX_VOCABULARY}; up to {AUTO_EPOCHS} epochs, "
-        "early stopping decides",
+        f"(all words if under {MIN_VOCABULARY}), at most {MAX_VOCABULARY}; up to {AUTO_EPOCHS} epochs unless "
+        "training.epochs is set, early stopping decides",
     )
     return cfg, record
+
+
+def _default_epochs() -> int:
+    from .config import TrainingConfig
+
+    return TrainingConfig().epochs
 
 
 # ---- the TF-IDF path ---------------------------------------------------------------------------------

@@ -37,19 +37,20 @@ _ALL = (
         "auto",
         "Automatic (from the data)",
         "Chooses the recipe, sequence length and vocabulary size from "
-        "the training data by fixed rules: wide & deep (TF-IDF word uni+bigrams + embeddings, trained "
-        "jointly); its embedding path is the Kim CNN for short texts (95th percentile ≤ 60 tokens) and "
+        "the training data by fixed rules: wide & deep (TF-IDF word uni+bigrams + embeddings, mixed on "
+        "validation); its embedding path is the Kim CNN for short texts (95th percentile ≤ 60 tokens) and "
         "SWEM otherwise; sequence length = the 95th percentile of training lengths (16–1000); vocabulary = "
-        "words seen at least twice (capped at 50,000). text.sequence_length and text.max_tokens are "
-        "set by these rules.",
+        "words seen at least twice (capped at 50,000); up to 30 epochs unless training.epochs is set. "
+        "text.sequence_length and text.max_tokens are set by these rules.",
         body="auto",
     ),
     Preset(
         "wide_deep",
         "Wide & deep (TF-IDF + embeddings)",
-        "A TF-IDF word uni+bigram linear path added to an "
-        "embedding path (SWEM, average or Kim CNN), trained jointly in one model that takes raw strings: "
-        "uses the pre-trained vectors and keeps what a linear n-gram model knows.",
+        "A TF-IDF word uni+bigram linear path (LinearSVC, as the "
+        "baseline) and an embedding path (SWEM, average or Kim CNN) trained on its own, mixed with a weight "
+        "chosen on the validation split, in one model that takes raw strings: uses the pre-trained vectors "
+        "and keeps what a linear n-gram model knows.",
         _WIDE + _EMB + _BAG + ("model.filters", "model.dense_units"),
         masked=True,
         body="wide_deep",

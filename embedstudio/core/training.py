@@ -182,6 +182,7 @@ class _Training:
             splits=self.given_splits,
         )
         self.inputs = inputs
+        self.cfg = inputs.cfg  # resolved (auto's choices): what trains from here on
         splits, classes, vocab, coverage = inputs.splits, inputs.classes, inputs.vocab, inputs.coverage
         update_description(
             self.run_dir,

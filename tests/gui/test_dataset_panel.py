@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 
 import numpy as np
 import pytest
@@ -11,6 +12,14 @@ from PySide6.QtCore import QAbstractTableModel, Qt
 from PySide6.QtWidgets import QTableView
 
 from embedstudio.gui.panels.dataset_panel import DatasetPanel
+
+
+@pytest.fixture(autouse=True)
+def collect_the_test_widgets(qapp):
+    """Free each test's panel at teardown, on the GUI thread (see test_dataset_area.py)."""
+    yield
+    qapp.processEvents()
+    gc.collect()
 
 
 @pytest.fixture
@@ -64,8 +73,9 @@ def test_csv_column_picker_with_preview(qtbot, panel, tmp_path, tiny_workspace):
     opts = panel.options
     # The preview shows the file's columns and first rows; the suggestions are the text and label columns.
     assert opts.preview_model.rowCount() == 40
-    assert [opts.preview_model.headerData(i, Qt.Horizontal) for i in range(4)] == ["id", "review", "stars", "sentiment"]
-    assert opts.text_column.isEnabled() and opts.text_column.currentData() == "review"
+    # The text and label columns are marked in the raw preview's header.
+    assert opts.preview_headers() == ["id", "review  [text]", "stars", "sentiment  [label]"]
+    assert opts.text_column.isEnabled() and opts.text_column.chosen() == ["review"]
     assert opts.label_column.currentData() == "sentiment"
     assert sorted(tiny_workspace.state.dataset.classes) == ["neg", "pos"]
     # Picking another label column and re-importing uses it.
@@ -128,7 +138,7 @@ def test_cleaning_options_write_config(qtbot, panel, tiny_workspace):
     opts.validation.setValue(0.2)
     opts.seed.setValue(7)
     assert cfg.data.strip_headers is True and cfg.data.strip_quotes is False
-    assert cfg.data.validation_fraction == 0.2 and cfg.training.seed == 7
+    assert cfg.data.validation_fraction == 0.2 and cfg.data.split_seed == 7
     opts.auto_mail.setChecked(True)
     assert cfg.data.strip_headers is None
 
@@ -163,7 +173,7 @@ def test_config_changed_elsewhere_updates_the_form(qtbot, panel, tiny_workspace,
     assert previews, "a new data path is previewed"
     wait_worker(qtbot, previews[-1])
     assert panel.options.label_column.currentData() == "stars"  # the config's choice survives the preview
-    assert panel.options.text_column.currentData() == "review"
+    assert panel.options.text_column.chosen() == ["review"]
     assert [panel.options.label_column.itemData(i) for i in range(panel.options.label_column.count())] == [
         "",
         "id",
@@ -182,6 +192,6 @@ def test_real_sms_spam_tsv_imbalance_warning(qtbot, panel, tiny_workspace):
     ds = tiny_workspace.state.dataset
     assert sorted(ds.classes) == ["ham", "spam"]
     assert panel.options.detected.text() == "detected: tsv"
-    assert panel.options.text_column.currentData() == "SMS" and panel.options.label_column.currentData() == "Label"
+    assert panel.options.text_column.chosen() == ["SMS"] and panel.options.label_column.currentData() == "Label"
     assert "imbalanced" in panel.view.warnings.text()
     assert panel.view.class_chart.labels == ["ham", "spam"]
