@@ -270,3 +270,22 @@ def test_two_phase_training_marks_the_unfreeze_on_the_live_curves_and_in_the_log
     ws.state.config.embedding.mode = "finetune"
     wait_done(qtbot, panel.start())
     assert not panel.curves.markers["loss"].isVisible(), "no marker for a one-phase run"
+
+
+def test_the_vector_map_follows_a_dark_palette(qtbot):
+    from embedstudio.gui.widgets.vector_map import LABEL_COLOURS, VectorMap
+
+    vector_map = VectorMap()
+    qtbot.addWidget(vector_map)
+    assert vector_map.plot.backgroundBrush().color().lightness() > 200
+    app = QApplication.instance()
+    previous = app.palette()
+    app.setPalette(dark_palette())
+    app.processEvents()
+    try:
+        assert vector_map.plot.backgroundBrush().color().lightness() < 60
+        assert vector_map._label_colour(True) == LABEL_COLOURS[True][0]
+    finally:
+        app.setPalette(previous)
+        app.processEvents()
+    assert vector_map.plot.backgroundBrush().color().lightness() > 200

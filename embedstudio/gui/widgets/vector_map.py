@@ -16,12 +16,15 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from embedstudio.core.errors import UserError
+from embedstudio.gui.widgets.plot_theme import PlotColours, follow_palette
 
 CHOSEN_BRUSH = pg.mkBrush(205, 80, 40)
 NEIGHBOUR_BRUSH = pg.mkBrush(70, 130, 180, 200)
 CHOSEN_PEN = pg.mkPen("#3a1204", width=1.5)
 NEIGHBOUR_PEN = pg.mkPen("w")
 CHOSEN_SIZE, NEIGHBOUR_SIZE = 16, 9
+# Label colours (query word, neighbour) on a light and on a dark plot background.
+LABEL_COLOURS = {False: ("#8a2f0c", "#1f3f5a"), True: ("#ffb38a", "#a8c8e8")}
 # Label anchors tried in order (pyqtgraph TextItem anchors: (0, 1) = text right of and above the point).
 OUTSIDE_COST = 3  # a position leaving the plot counts as this many overlaps
 ANCHORS = ((-0.08, 1.0), (-0.08, 0.0), (1.08, 1.0), (1.08, 0.0), (0.5, 1.25), (0.5, -0.25))
@@ -124,7 +127,8 @@ class VectorMap(QWidget):
         self.reset_button.setToolTip("Zoom to fit all points (drag to pan, wheel to zoom)")
         self.note = QLabel("")
         self.note.setWordWrap(True)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget()
+        self._dark = False
         self.plot.setLabel("bottom", "principal component 1")
         self.plot.setLabel("left", "principal component 2")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -138,6 +142,7 @@ class VectorMap(QWidget):
         self.coords = np.zeros((0, 2))
         self.label_clashes = 0  # labels that still overlap another label or point after placement
         self._placing = False
+        follow_palette(self.plot, self._palette_changed)
         self._replace = QTimer(self, singleShot=True, interval=60, timeout=self.place_labels)
         self.plot.getPlotItem().getViewBox().sigRangeChanged.connect(lambda *_: self._replace.start())
         top = QHBoxLayout()
@@ -155,6 +160,15 @@ class VectorMap(QWidget):
         self.words_edit.returnPressed.connect(self.plot_button.click)
         self.reset_button.clicked.connect(lambda: self.plot.getPlotItem().autoRange(padding=0.08))
         self.set_vectors(None)
+
+    def _label_colour(self, chosen: bool) -> str:
+        query, neighbour = LABEL_COLOURS[self._dark]
+        return query if chosen else neighbour
+
+    def _palette_changed(self, colours: PlotColours) -> None:
+        self._dark = colours.dark
+        for i, item in enumerate(self.labels[: len(self.words)]):
+            item.setColor(self._label_colour(self.flags[i]))
 
     def set_vectors(self, wv) -> None:
         self.wv = wv
@@ -197,7 +211,7 @@ class VectorMap(QWidget):
         bold.setPointSizeF(plain.pointSizeF() * 1.1)
         for i, item in enumerate(self.labels):
             if i < len(words):
-                item.setText(words[i], color="#8a2f0c" if flags[i] else "#1f3f5a")
+                item.setText(words[i], color=self._label_colour(flags[i]))
                 item.setFont(bold if flags[i] else plain)
                 item.setZValue(2 if flags[i] else 1)
                 item.setPos(float(coords[i, 0]), float(coords[i, 1]))
