@@ -85,7 +85,8 @@ def show_error(
     help_button.setToolTip("Open the user guide's section about this")
     help_button.clicked.disconnect()  # the box stays open while the guide is read
     help_button.clicked.connect(lambda: _open_guide(section))
-    box.addButton(QMessageBox.StandardButton.Ok)
+    ok = box.addButton(QMessageBox.StandardButton.Ok)
+    box.setEscapeButton(ok)  # with a Help button beside it Qt picks no escape button: Esc and close() would not close
     box.setTextInteractionFlags(Qt.TextSelectableByMouse)
     box.setAttribute(Qt.WA_DeleteOnClose)
     box.setWindowModality(Qt.WindowModal if parent is not None else Qt.ApplicationModal)

@@ -412,7 +412,9 @@ def test_error_dialogs_link_to_the_guide_section(qtbot, make_window, tmp_path):
     viewer = help_mod.current_viewer()
     assert viewer.isVisible() and viewer.section() == "vectors"
     assert box.isVisible(), "the message stays open beside the guide"
+    assert box.escapeButton() is box.button(QMessageBox.StandardButton.Ok)
     box.close()
+    assert not box.isVisible(), "Esc / close() closes it although it has a Help button"
     viewer.close()
     from embedstudio.gui import dialogs
     from embedstudio.gui.jobs import ErrorInfo

@@ -11,7 +11,11 @@ HISTOGRAM_BINS = 30
 
 
 def dataset_statistics(
-    table: TextTable, classes: list[str] | None = None, *, standardize: str | None = None
+    table: TextTable,
+    classes: list[str] | None = None,
+    *,
+    standardize: str | None = None,
+    sample: int | None = None,
 ) -> DatasetStats:
     """Counts, token-length percentiles and histogram, imbalance, empty rows and duplicates.
 
@@ -20,7 +24,8 @@ def dataset_statistics(
     function exists, they are whitespace-separated words.
     The histogram spans [min, p99] so one huge document does not squash every other bar; longer
     documents are counted in the last bin. ``imbalance_ratio`` is largest / smallest non-zero class
-    count (1.0 with fewer than two classes present).
+    count (1.0 with fewer than two classes present). ``sample`` caps how many texts (a seeded random
+    sample) the tokenizer measures; counts, empties and duplicates always cover every row.
     """
     import numpy as np
 
@@ -29,8 +34,15 @@ def dataset_statistics(
         classes = sort_labels(counts)
     class_counts = {c: counts.get(c, 0) for c in classes}
     class_counts.update({c: n for c, n in counts.items() if c not in class_counts})
+    measured = list(table.texts)
+    sampled = 0
+    if standardize is not None and sample is not None and len(measured) > sample:
+        import random
+
+        measured = random.Random(0).sample(measured, sample)
+        sampled = sample
     lengths = np.fromiter(
-        (len(t.split()) for t in training_tokens(table.texts, standardize)), dtype=np.int64, count=len(table)
+        (len(t.split()) for t in training_tokens(measured, standardize)), dtype=np.int64, count=len(measured)
     )
     return DatasetStats(
         n=len(table),
@@ -40,6 +52,8 @@ def dataset_statistics(
         imbalance_ratio=_imbalance(class_counts),
         empty=sum(1 for t in table.texts if is_empty_text(t)),
         duplicates=len(table) - len(set(zip(table.texts, table.labels))),
+        length_unit="words" if standardize is None else "tokens",
+        length_sample=sampled,
     )
 
 

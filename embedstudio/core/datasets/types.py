@@ -87,6 +87,8 @@ class DatasetStats:
     imbalance_ratio: float
     empty: int
     duplicates: int
+    length_unit: str = "words"  # "tokens" when measured with the training tokenizer
+    length_sample: int = 0  # texts the lengths were measured on, when a sample (0: all)
 
 
 @dataclass
