@@ -77,8 +77,10 @@ def show_error(
             (box.informativeText() + "\n\n" if box.informativeText() else "")
             + "This looks like a bug in EmbedStudio; the details below help to report it."
         )
-    if info.details:
+    if info.details and not info.is_user_error:  # a traceback helps report a bug; for a user error it is noise
         box.setDetailedText(info.details)
+    elif info.details:
+        log.debug("user error raised at:\n%s", info.details)
     section = help_section or (help_section_for(parent) if info.is_user_error else "troubleshooting")
     box.setProperty("helpSection", section)
     help_button = box.addButton("Help", QMessageBox.ButtonRole.HelpRole)

@@ -407,6 +407,7 @@ def test_error_dialogs_link_to_the_guide_section(qtbot, make_window, tmp_path):
     w.vectors_panel.add_files([str(bad)])
     wait_worker(qtbot, w.vectors_panel.loads.get(str(bad)))
     box = _errors()[-1]
+    assert not box.detailedText(), "a user error raised in a job: no traceback behind Show Details"
     help_button = next(b for b in box.buttons() if b.text() == "Help")
     help_button.click()
     viewer = help_mod.current_viewer()
