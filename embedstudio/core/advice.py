@@ -65,6 +65,28 @@ def _label(path: str, value: str | None) -> str:
     return f"{fspec.label} “{(fspec.choice_labels or {}).get(value, value)}”"
 
 
+_CONFIG_MENTION = re.compile(
+    r"\b((?:data|text|embedding|model|training)\.[a-z_]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[\w\-]+(?:\.[\w\-]+)*))?"
+)
+
+
+def in_gui_words(message: str) -> str:
+    """``message`` with each config mention (``training.class_weights = true``) said with the control's label
+    (“Weight classes by inverse frequency” on), for messages written for the CLI and shown in the GUI."""
+
+    def label(m: re.Match) -> str:
+        value = m.group(2)
+        if value is not None:
+            value = value.strip("\"'")
+            value = value.lower() if value.lower() in ("true", "false") else value
+        try:
+            return _label(m.group(1), value)
+        except (KeyError, ValueError, AttributeError):
+            return m.group(0)
+
+    return _CONFIG_MENTION.sub(label, message)
+
+
 # ---- the rules ----------------------------------------------------------------------------------------
 def coverage_advice(cfg: RunConfig, coverage: Iterable[dict[str, Any]]) -> list[Advice]:
     """Frozen random rows and vector files that cover little of the vocabulary (one per coverage report)."""

@@ -97,3 +97,15 @@ def test_summarize_advises_class_weights_for_imbalanced_training_data(tmp_path):
     assert [a.field for a in summarize(cfg, dataset).advice] == ["training.class_weights"]
     cfg.training.class_weights = True
     assert summarize(cfg, dataset).advice == []
+
+
+def test_cli_messages_are_said_with_the_controls_labels_in_the_gui():
+    from embedstudio.core.advice import in_gui_words
+    from embedstudio.core.config import spec_of
+
+    said = in_gui_words("Accuracy will flatter the model; consider training.class_weights = true.")
+    assert "training.class_weights" not in said and f"“{spec_of('training.class_weights').label}” on" in said
+    assert (
+        in_gui_words("not a setting: foo.bar, data.no_such_field = 3")
+        == "not a setting: foo.bar, data.no_such_field = 3"
+    )

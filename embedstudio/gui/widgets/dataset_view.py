@@ -65,7 +65,9 @@ def document_tables(ds) -> list[tuple[str, object]]:
 
 def warning_lines(result: ImportResult) -> list[str]:
     ds, stats = result.dataset, result.stats
-    lines = list(ds.report.warnings)
+    from embedstudio.core.advice import in_gui_words
+
+    lines = [in_gui_words(w) for w in ds.report.warnings]  # the controls' labels, not config syntax
     if stats.empty and not any("empty" in w.lower() for w in lines):
         lines.append(f"{stats.empty:,} training documents are empty (no words left).")
     if stats.duplicates and not any("duplicate" in w.lower() for w in lines):
