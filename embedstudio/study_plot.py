@@ -37,8 +37,12 @@ def write_study_plot(table: list[dict], path: str | os.PathLike, *, title: str =
     item.getAxis("bottom").enableAutoSIPrefix(False)
     if title:
         item.setTitle(title)
-    item.addLegend(offset=(10, -10))
-    for arm, points in plot_series(table).items():
+    item.addLegend(offset=(10, 10))  # top left: accuracy rises with the examples, so that corner is empty
+    series = plot_series(table)
+    counts = sorted({int(p[0]) for points in series.values() for p in points if p[0] > 0})
+    # Ticks at the subsets' sizes only: pyqtgraph's log-axis minor labels (2·10¹, 3·10¹, …) run together.
+    item.getAxis("bottom").setTicks([[(float(np.log10(n)), f"{n:,}") for n in counts], []])
+    for arm, points in series.items():
         xs = [p[0] for p in points]
         ys = [p[1] for p in points]
         err = [p[2] for p in points]
