@@ -67,6 +67,9 @@ def is_pickle_file(path: str) -> bool:
         return False
 
 
+CACHE_POLL_TRIES = 120  # 30 s at 250 ms
+
+
 class VectorsPanel(QWidget):
     file_opened = Signal(str)  # a file loaded (File > Recent Files lists only those)
     file_failed = Signal(str)  # a file failed to load
@@ -344,13 +347,20 @@ class VectorsPanel(QWidget):
         self._show_message(f"Loading {display_name(path)} was cancelled.")
 
     def _load_done(self, path: str) -> None:
+        self._poll_cache(path, 0)
+
+    def _poll_cache(self, path: str, tries: int) -> None:
         from embedstudio.core.vectors.cache import cache_write_running
 
         self._refresh_cache_info()
         self.library_model.row_changed(path)
-        if data_path(path).exists() and cache_write_running(data_path(path)):
-            # The cache is written on a thread after the vectors were handed over: look again shortly.
-            QTimer.singleShot(250, lambda p=path: self._load_done(p))
+        if not data_path(path).exists():
+            return
+        # The cache is written on a thread after the vectors were handed over: look again shortly, while the
+        # write runs and, for up to CACHE_POLL_TRIES looks, until its entry appears (the write may start late).
+        waiting = not self.library_model.status_of(path).cache_bytes and tries < CACHE_POLL_TRIES
+        if cache_write_running(data_path(path)) or waiting:
+            QTimer.singleShot(250, self, lambda p=path, n=tries + 1: self._poll_cache(p, n))  # dies with the panel
 
     def _show_message(self, text: str, *, warning: bool = False) -> None:
         self.message.setText(text)
