@@ -61,7 +61,6 @@ class WidePath:
 
     vectorizer: Any
     idf: np.ndarray
-    scale: float = 1.0  # row length (1: unit-length rows, as scikit-learn's TfidfVectorizer)
     ngrams: list[str] = field(default_factory=list)  # feature i + 1 (0 counts the n-grams outside)
     standardize: str = "lower_split_punctuation"
 
@@ -149,7 +148,7 @@ class ModelInputs:
         ids = self.vectorizer(text)
         if self.wide is None:
             return keras.Model(text, model(ids), name="text_classifier")
-        layer = _layer_class("SublinearTfidf")(self.wide.features, self.wide.scale, name="tfidf")
+        layer = _layer_class("SublinearTfidf")(self.wide.features, name="tfidf")  # unit-length rows
         layer.build((None, self.wide.features))
         layer.idf.assign(self.wide.idf.astype("float32"))
         counts = keras.layers.Reshape((self.wide.features,), name="ngram_counts_flat")(self.wide.vectorizer(text))
@@ -230,10 +229,7 @@ def build_wide_path(
     for start in range(0, len(train_texts), 2048):
         cancel.raise_if_cancelled()
         for line in standardize_texts(train_texts[start : start + 2048], standardize):
-            tokens = line.split(" ") if line else []
-            grams = set(tokens)
-            grams.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
-            df.update(grams)
+            df.update(set(_ngrams(line)))
     kept = [(g, n) for g, n in df.items() if n >= MIN_DF and roundtrips(g)]
     if len(kept) < 2:  # tiny data: every n-gram
         kept = [(g, n) for g, n in df.items() if roundtrips(g)]
@@ -253,7 +249,7 @@ def build_wide_path(
     )
     if not vocabulary:
         idf = np.zeros(2, dtype="float32")
-    return WidePath(vectorizer, idf, 1.0, vocabulary, standardize)
+    return WidePath(vectorizer, idf, vocabulary, standardize)
 
 
 def _ngrams(line: str) -> list[str]:
@@ -283,7 +279,7 @@ def tfidf_matrix(wide: WidePath, texts: list[str], *, cancel: CancelToken | None
     counts.data = (1.0 + np.log(counts.data)).astype("float32")
     weighted = counts.multiply(wide.idf[None, :]).tocsr()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    weighted = sp.diags((wide.scale / np.maximum(norms, 1e-12)).astype("float32")) @ weighted
+    weighted = sp.diags((1.0 / np.maximum(norms, 1e-12)).astype("float32")) @ weighted
     weighted.eliminate_zeros()
     return weighted.astype("float32").tocsr()
 

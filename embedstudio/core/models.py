@@ -190,7 +190,7 @@ def custom_objects() -> dict[str, Any]:
     class SublinearTfidf(keras.layers.Layer):
         """Word n-gram counts -> TF-IDF as scikit-learn computes it with ``sublinear_tf=True``: tf becomes
         ``1 + log(tf)``, times the smoothed idf ``log((1 + n) / (1 + df)) + 1`` learned from the training
-        texts, then each row is scaled to length ``scale`` (see ``model_inputs.build_wide_path``).
+        texts, then each row is scaled to length ``scale`` (1: unit length, what ``model_inputs`` builds).
         ``tfidf_matrix`` computes the same on SciPy sparse counts for training, so the exported model scores
         texts exactly as the trained one did."""
 
