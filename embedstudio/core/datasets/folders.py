@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import DatasetError
 from ..fileio import is_inside, walk_file_names
@@ -329,19 +330,8 @@ def read_lines_per_class(
             yield label, text, str(file)
 
     rows = _class_file_rows(decoded(), cancel)
-    notices.append(
-        f"{path}: one class per file, one example per line: "
-        + ", ".join(f"{c!r} = {f.name}" for c, f in found.items())
-        + "."
-    )
-    return RawRead(
-        rows.table,
-        rows_read=rows.rows_read,
-        encoding_fallback=fallback,
-        warnings=warnings,
-        notices=notices,
-        excluded=excluded,
-    )
+    names = {c: f.name for c, f in found.items()}
+    return _lines_per_class_read(rows, path, names, fallback, warnings, notices, excluded)
 
 
 def _require_two_class_files(found: dict, where: str, role: str) -> None:
@@ -539,9 +529,25 @@ def _archive_lines(
     rows = _class_file_rows(((label, d.text, d.source) for label, d in found.items()), None)
     if wrappers:
         notices.insert(0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/.")
+    names = {c: "/".join(d.parts) for c, d in found.items()}
+    # Read by the folder reader, so the layout found is said for the loader.
+    return _lines_per_class_read(rows, archive, names, fallback, warnings, notices, excluded, layout="lines_per_class")
+
+
+def _lines_per_class_read(
+    rows: RowCollector,
+    where: Any,
+    names: dict[str, str],
+    fallback: list[str],
+    warnings: list[str],
+    notices: list[str],
+    excluded: dict[str, int],
+    layout: str = "",
+) -> RawRead:
+    """The RawRead of a one-file-per-class dataset (folder or archive), with the notice naming each file."""
     notices.append(
-        f"{archive}: one class per file, one example per line: "
-        + ", ".join(f"{c!r} = {'/'.join(d.parts)}" for c, d in found.items())
+        f"{where}: one class per file, one example per line: "
+        + ", ".join(f"{c!r} = {n}" for c, n in names.items())
         + "."
     )
     return RawRead(
@@ -551,7 +557,7 @@ def _archive_lines(
         warnings=warnings,
         notices=notices,
         excluded=excluded,
-        layout="lines_per_class",
+        layout=layout,
     )
 
 
