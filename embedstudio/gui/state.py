@@ -156,6 +156,12 @@ class AppState(QObject):
     def runs_dir(self, path: str | os.PathLike) -> None:
         self.set_runs_dir(path)
 
+    def job_config(self) -> RunConfig:
+        """A copy of the run configuration for a job to run, its runs going to the current runs folder."""
+        cfg = self.config.copy()
+        cfg.runs_dir = str(self.runs_dir)
+        return cfg
+
     def reset_runs_dir(self) -> None:
         """Back to the default runs folder."""
         self.custom_runs_dir = False

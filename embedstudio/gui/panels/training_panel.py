@@ -170,8 +170,7 @@ class TrainingPanel(QWidget):
         """Train ``state.config`` (copied) on ``state.dataset`` with the loaded vectors; None if refused."""
         if self.jobs.is_running():
             return None
-        cfg = self.state.config.copy()
-        cfg.runs_dir = str(self.state.runs_dir)
+        cfg = self.state.job_config()
         cfg.name = cfg.name or suggested_run_name(cfg)
         try:
             cfg.validate()

@@ -94,8 +94,7 @@ class BaselinesAction(QWidget):
         """Run the baselines of ``state.config`` (copied; runs go to the current runs folder)."""
         if self.jobs.is_running():
             return None
-        cfg = self.state.config.copy()
-        cfg.runs_dir = str(self.state.runs_dir)
+        cfg = self.state.job_config()
         try:
             cfg.validate()
         except ConfigError as exc:

@@ -359,8 +359,7 @@ class StudyDialog(QDialog):
     def start(self):
         if self.jobs.is_running():
             return None
-        cfg = self.state.config.copy()
-        cfg.runs_dir = str(self.state.runs_dir)
+        cfg = self.state.job_config()
         try:
             fractions = parse_fractions(self.fractions.text())
             cfg.validate()
