@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX, RunConfig
+from .config import GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX, RunConfig, _drop_none
 from .config import _build as _build_config
 from .config import migrate as migrate_config
 from .errors import ConfigError, UserError
@@ -84,14 +84,6 @@ def _absolute(path: str, base: Path) -> str:
         return path
     p = Path(os.path.expanduser(path))
     return str(p if p.is_absolute() else (base / p).resolve())
-
-
-def _drop_none(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
-    if isinstance(obj, list):
-        return [_drop_none(v) for v in obj]
-    return obj
 
 
 # ---- reading --------------------------------------------------------------------------------
