@@ -32,6 +32,10 @@ import threading
 from pathlib import Path
 
 _lock = threading.Lock()
+# Set while import_tensorflow runs: the GUI thread's collector (gui/main_thread_gc.py) waits until it is
+# clear, because gc.disable() above does not stop collections it starts itself, and a full collection over
+# the import's millions of new objects held the GIL for 0.4-1.5 s (benchmarks/bench_gui_responsiveness.py).
+importing = threading.Event()
 _TF_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2", "python/lib_pywrap_tensorflow_common.so")
 
 
@@ -68,16 +72,20 @@ def import_tensorflow() -> None:
 
         # TensorFlow's libraries print start-up lines from their static initialisers: keep them off the terminal.
         with native_stderr_captured():
-            _preload_shared_libraries()
-            was_enabled = gc.isenabled()
-            gc.disable()
+            importing.set()
             try:
-                import keras  # noqa: F401
-                import tensorflow  # noqa: F401 - the import is the point
+                _preload_shared_libraries()
+                was_enabled = gc.isenabled()
+                gc.disable()
+                try:
+                    import keras  # noqa: F401
+                    import tensorflow  # noqa: F401 - the import is the point
+                finally:
+                    gc.freeze()
+                    if was_enabled:
+                        gc.enable()
             finally:
-                gc.freeze()
-                if was_enabled:
-                    gc.enable()
+                importing.clear()
 
 
 _primed = False

@@ -31,7 +31,12 @@ class MainThreadGarbageCollector(QObject):
         self.timer.start()
 
     def check(self) -> None:
-        """Collect what automatic collection would have collected, but here, on the GUI thread."""
+        """Collect what automatic collection would have collected, but here, on the GUI thread; not while a
+        worker imports TensorFlow (its objects are frozen out of collections once the import ends)."""
+        from embedstudio.gui.heavy_imports import importing
+
+        if importing.is_set():
+            return
         counts = gc.get_count()
         generation = -1
         for gen in range(3):

@@ -282,3 +282,26 @@ def test_training_never_uses_a_dataset_imported_with_other_settings(qtbot, tmp_p
     assert state.dataset_for(state.config.data) is None
     state.set_dataset(ds)  # origin unknown: trusted as before
     assert state.dataset_for(DataConfig(path="anything")) is ds
+
+
+def test_the_gui_thread_collector_waits_while_tensorflow_is_imported(qtbot):
+    """A full collection over the import's new objects held the GIL for 0.4-1.5 s: the collector skips its
+    turn while a worker imports TensorFlow, and collects again after."""
+    import gc
+
+    from embedstudio.gui import main_thread_gc
+    from embedstudio.gui.heavy_imports import importing
+
+    collector = main_thread_gc.install()
+    assert collector is not None
+    importing.set()
+    try:
+        kept = [[] for _ in range(collector.threshold[0] + 10)]  # generation 0 past its threshold
+        before = gc.get_count()[0]
+        collector.check()
+        assert gc.get_count()[0] >= before, "no collection while importing"
+    finally:
+        importing.clear()
+    collector.check()
+    assert gc.get_count()[0] < before, "collected once the import is over"
+    del kept
