@@ -183,8 +183,9 @@ def conflicting_label_warnings(table: TextTable, where: str) -> list[str]:
 def fallback_warnings(entries: list[str], encoding: str) -> list[str]:
     if not entries:
         return []
+    one = len(entries) == 1
     return [
-        f"{len(entries):,} {'file or line was' if len(entries) == 1 else 'files or lines were'} not valid "
-        f"{encoding} and were decoded as cp1252/latin-1 instead (first: {entries[0]}). "
+        f"{len(entries):,} {'file or line was' if one else 'files or lines were'} not valid "
+        f"{encoding} and {'was' if one else 'were'} decoded as cp1252/latin-1 instead (first: {entries[0]}). "
         "Check data.encoding if the text looks wrong."
     ]
