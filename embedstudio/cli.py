@@ -54,8 +54,8 @@ class TerminalReporter:
     _FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {amount} [{elapsed}<{remaining}{postfix}]"
 
     def __init__(self, *, quiet: bool = False, stream: Any = None, tty: bool | None = None, log: bool = True) -> None:
-        self._bar = None
-        self._bar_message = None
+        self._bar: Any = None  # a tqdm bar, created on the first progress call (tqdm is imported lazily)
+        self._bar_message: str | None = None
         self._quiet = quiet
         self._stream = stream
         self._tty = tty
@@ -175,7 +175,7 @@ class _CtrlC:
 
     def __init__(self, cancel: CancelToken, reporter: TerminalReporter) -> None:
         self.cancel, self.reporter = cancel, reporter
-        self._previous = None
+        self._previous: Any = None
 
     def __enter__(self) -> _CtrlC:
         self._previous = signal.signal(signal.SIGINT, self._handle)
@@ -422,7 +422,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         texts = [text for text, _ in DEMO_HEADLINES]
         print(f"model: {kept['run_dir']}")
         for (text, expected), probs in zip(DEMO_HEADLINES, predict_texts(kept["run_dir"], texts)):
-            best = max(probs, key=probs.get)
+            best = max(probs, key=lambda label: probs[label])
             wrong += best != expected
             print(
                 f"predict {text!r}: {best} ({probs[best]:.2f})"
@@ -509,7 +509,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from embedstudio.core import supervised_fasttext
 
     if supervised_fasttext.is_supervised(args.run):
-        results = [
+        results: list[dict[str, Any]] = [
             {"probabilities": p, "flags": ["empty"] if not t.split() else [], "tokens": len(t.split())}
             for t, p in zip(texts, supervised_fasttext.predict_texts(args.run, texts))
         ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up (scripts/bootstrap.sh) and runs the whole test suite: the house rules (ruff lint and format, mypy on
-# the core), then core, GUI (offscreen) and the real-window tests (they start their own Xvfb). Extra arguments
+# the core, the GUI and the CLI), then core, GUI (offscreen) and the real-window tests (they start their own Xvfb). Extra arguments
 # go to pytest; SKIP_HOUSE_RULES=1 skips the linters (for a quick local run, never in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."

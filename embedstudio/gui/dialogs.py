@@ -66,7 +66,7 @@ def show_error(
         listener(info)
     box = QMessageBox(parent)
     box.setObjectName("errorDialog")
-    box.setIcon(QMessageBox.Warning if info.is_user_error else QMessageBox.Critical)
+    box.setIcon(QMessageBox.Icon.Warning if info.is_user_error else QMessageBox.Icon.Critical)
     box.setWindowTitle(title)
     lines = info.message.strip().splitlines() or ["Unknown error"]
     box.setText(lines[0])
@@ -89,9 +89,9 @@ def show_error(
     help_button.clicked.connect(lambda: _open_guide(section))
     ok = box.addButton(QMessageBox.StandardButton.Ok)
     box.setEscapeButton(ok)  # with a Help button beside it Qt picks no escape button: Esc and close() would not close
-    box.setTextInteractionFlags(Qt.TextSelectableByMouse)
-    box.setAttribute(Qt.WA_DeleteOnClose)
-    box.setWindowModality(Qt.WindowModal if parent is not None else Qt.ApplicationModal)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.WindowModal if parent is not None else Qt.WindowModality.ApplicationModal)
     box.show()
     return box
 
@@ -115,9 +115,9 @@ def about_box(parent: QWidget | None) -> QMessageBox:
     box = QMessageBox(parent)
     box.setObjectName("aboutBox")
     box.setWindowTitle("About EmbedStudio")
-    box.setTextFormat(Qt.RichText)
+    box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(about_text())
-    box.setAttribute(Qt.WA_DeleteOnClose)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()
     return box
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMainWindow,
+    QMenu,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -79,7 +80,7 @@ class HelpViewer(QDialog):
         external = QPushButton("Open in Browser")
         external.setToolTip("Show this page in the system's web browser")
         external.clicked.connect(lambda: open_in_browser(self.section()))
-        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)
         row = QHBoxLayout()
         for b in (back, contents, external):
@@ -128,10 +129,10 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, str, str]]:
     rows = []
     for top in window.menuBar().actions():
         menu = top.menu()
-        if menu is None:
+        if not isinstance(menu, QMenu):
             continue
         for act in menu.actions():
-            keys = [k.toString(QKeySequence.NativeText) for k in act.shortcuts() if not k.isEmpty()]
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts() if not k.isEmpty()]
             if keys and act.text():
                 text = act.text().replace("&", "")
                 for prefix in ("Undo ", "Redo "):  # "Undo Set epochs to 4": the command, not the last edit
@@ -152,13 +153,13 @@ class ShortcutsDialog(QDialog):
         for r, values in enumerate(rows):
             for c, value in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(value))
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.setSelectionBehavior(QTableWidget.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         lay = QVBoxLayout(self)
         lay.addWidget(self.table, 1)

@@ -212,7 +212,8 @@ class JobRunner(QObject):
         self.progress, self.cancel_button, self.status = progress, cancel_button, status
         self.busy_widgets = list(busy_widgets)
         self._jobs: dict[Hashable, Worker] = {}
-        self._reveal = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS, timeout=self._reveal_progress)
+        self._reveal = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self._reveal.timeout.connect(self._reveal_progress)
         if cancel_button is not None:
             cancel_button.clicked.connect(lambda: self.cancel())
             cancel_button.setEnabled(False)
@@ -231,7 +232,7 @@ class JobRunner(QObject):
     def keys(self) -> list[Hashable]:
         return list(self._jobs)
 
-    def is_running(self, key: Hashable = ...) -> bool:  # type: ignore[assignment]
+    def is_running(self, key: Hashable = ...) -> bool:
         """Any job (no argument), or the job of ``key``."""
         return bool(self._jobs) if key is ... else key in self._jobs
 
@@ -239,7 +240,7 @@ class JobRunner(QObject):
         return any(w is worker for w in self._jobs.values())
 
     # ---- control -------------------------------------------------------------------------
-    def cancel(self, key: Hashable = ...) -> None:  # type: ignore[assignment]
+    def cancel(self, key: Hashable = ...) -> None:
         """Cancel every job (no argument) or the job of ``key``; it ends through its cancelled handler."""
         targets = list(self._jobs.values()) if key is ... else [w for k, w in self._jobs.items() if k == key]
         for w in targets:
@@ -276,15 +277,23 @@ class JobRunner(QObject):
             old.cancel()
         worker = Worker(fn, *args, name=name, cancellable=cancellable, **kwargs)
         h = _Handlers(on_result, on_cancelled, on_error, on_event, on_info, on_warning, on_progress, on_done)
-        mine = lambda: self._jobs.get(key) is worker  # noqa: E731 - a superseded job's signals are stale
 
-        worker.progress.connect(lambda d, t, m: mine() and self._progress(h, d, t, m))
-        worker.info.connect(lambda m: mine() and h.on_info is not None and h.on_info(m))
-        worker.warning.connect(lambda m: mine() and h.on_warning is not None and h.on_warning(m))
-        worker.job_event.connect(lambda e: mine() and h.on_event is not None and h.on_event(e))
-        worker.returned.connect(lambda r: mine() and h.on_result is not None and h.on_result(r))
-        worker.cancelled.connect(lambda: mine() and self._cancelled(h))
-        worker.errored.connect(lambda info: mine() and self._errored(info, h))
+        def mine(slot: Callable[..., object]) -> Callable[..., None]:
+            """``slot``, called only while ``worker`` is the job of ``key``: a superseded job's signals are stale."""
+
+            def call(*args: Any) -> None:
+                if self._jobs.get(key) is worker:
+                    slot(*args)
+
+            return call
+
+        worker.progress.connect(mine(lambda d, t, m: self._progress(h, d, t, m)))
+        worker.info.connect(mine(lambda m: h.on_info is not None and h.on_info(m)))
+        worker.warning.connect(mine(lambda m: h.on_warning is not None and h.on_warning(m)))
+        worker.job_event.connect(mine(lambda e: h.on_event is not None and h.on_event(e)))
+        worker.returned.connect(mine(lambda r: h.on_result is not None and h.on_result(r)))
+        worker.cancelled.connect(mine(lambda: self._cancelled(h)))
+        worker.errored.connect(mine(lambda info: self._errored(info, h)))
         worker.done.connect(lambda: self._done(key, worker, h))
         self._jobs[key] = worker
         self._update_busy()

@@ -26,7 +26,8 @@ class MainThreadGarbageCollector(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.threshold = gc.get_threshold()
-        self.timer = QTimer(self, interval=INTERVAL_MS, timeout=self.check)
+        self.timer = QTimer(self, interval=INTERVAL_MS)
+        self.timer.timeout.connect(self.check)
         gc.disable()
         self.timer.start()
 

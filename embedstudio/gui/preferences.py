@@ -62,7 +62,7 @@ def recovery_path() -> Path:
 def _migrate_1_to_2(raw: dict[str, Any]) -> dict[str, Any]:
     # Version 1 kept a single mixed "recent_files" list; version 2 groups recent files by kind.
     mixed = raw.pop("recent_files", []) or []
-    recent = {k: [] for k in RECENT_KINDS}
+    recent: dict[str, list[str]] = {k: [] for k in RECENT_KINDS}
     for p in mixed:
         kind = "config" if str(p).endswith((".toml", ".json")) else "dataset" if os.path.isdir(p) else "vectors"
         recent[kind].append(str(p))

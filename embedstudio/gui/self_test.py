@@ -55,7 +55,8 @@ class SelfTest:
         state.config.training.epochs = 1
         state.notify_config()
         panel = self.window.training_panel
-        self._say(f"demo loaded ({len(state.dataset.train)} documents); training one epoch")
+        documents = len(state.dataset.train) if state.dataset is not None else 0
+        self._say(f"demo loaded ({documents} documents); training one epoch")
         self.training_started = True
         self.window.show_area("Training")
         if panel.start() is None:

@@ -273,7 +273,7 @@ def test_raw_preview_and_cleaned_documents_agree(qtbot, panel, tmp_path):
 
 def clipped_fields(panel) -> list[str]:
     """Every visible field of the form that is cut by the pane's edge or narrower than its text."""
-    opts, viewport = panel.options, panel.scroll.viewport()
+    opts, viewport = panel.options, panel.scroll_area.viewport()
     clipped = []
     kinds = (QLineEdit, QComboBox, QAbstractSpinBox, QPushButton, QCheckBox, QLabel)
     for w in opts.findChildren(QWidget):
@@ -310,7 +310,7 @@ def test_every_field_fits_at_1366_px_and_the_header_row_is_labelled(qtbot, tmp_p
     opts = panel.options
     for source in (write_news(tmp_path / "news.csv"), write_release(tmp_path)):
         open_and_import(qtbot, panel, source)
-        assert not panel.scroll.horizontalScrollBar().isVisible(), "no sideways scrolling that hides half a field"
+        assert not panel.scroll_area.horizontalScrollBar().isVisible(), "no sideways scrolling that hides half a field"
         assert not clipped_fields(panel), (source.name, clipped_fields(panel))
     assert opts.columns_form.labelForField(opts.header).text() == "Header row"
     open_and_import(qtbot, panel, tmp_path / "news.csv")

@@ -7,8 +7,10 @@ queued signals on the GUI thread. The panel only edits ``state.config.data`` and
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,12 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from embedstudio.core.datasets.types import TablePreview
 from embedstudio.gui.jobs import JobRunner, Worker, WorkerPool
 from embedstudio.gui.state import AppState, ConfigEdit
 from embedstudio.gui.widgets.class_list import rows_from_dataset
 from embedstudio.gui.widgets.column_picker import as_list
 from embedstudio.gui.widgets.dataset_options import DatasetOptions
 from embedstudio.gui.widgets.dataset_view import DatasetView, ImportResult, import_with_stats
+
+if TYPE_CHECKING:
+    from embedstudio.core.config import RunConfig
 
 DATA_FILTER = (
     "Datasets (*.csv *.tsv *.tab *.xlsx *.parquet *.jsonl *.ndjson *.txt *.train *.test *.cor *.ft *.tar.gz "
@@ -41,7 +47,7 @@ FOLDER_FORMATS = ("folders", "split", "lines_per_class")
 class SourcePreview:
     """What the preview Worker found: the first rows, and (folders on disk) the class folders."""
 
-    table: object  # core TablePreview
+    table: TablePreview
     classes: list[dict] | None  # list_class_folders rows; None when only an import can list them
     note: str = ""  # a choice the preview made (another sheet than the first)
 
@@ -83,7 +89,7 @@ def preview_source(
     return SourcePreview(table, classes, note)
 
 
-def edit_name(before, after, default_excluded: list[str] = ()) -> str:
+def edit_name(before: RunConfig, after: RunConfig, default_excluded: Sequence[str] = ()) -> str:
     """A readable undo name for the Dataset area's own edits ('' lets AppState name it). ``default_excluded``
     is what an unset data.exclude leaves out."""
     b, a = before.data, after.data
@@ -134,7 +140,8 @@ class DatasetPanel(QWidget):
         self.import_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the import")
-        self.progress = QProgressBar(textVisible=False, maximumWidth=180)
+        self.progress = QProgressBar(textVisible=False)
+        self.progress.setMaximumWidth(180)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.view = DatasetView()
@@ -148,13 +155,13 @@ class DatasetPanel(QWidget):
         )
         self.preview_runner = JobRunner(self.pool, self)
 
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidget(self.options)
         scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         # The form fits its pane (no sideways scrolling that hides half a field); the splitter cannot
         # squeeze the pane below what the form needs.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left = QWidget()
         left.setMinimumWidth(self.options.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         left_lay = QVBoxLayout(left)
@@ -166,7 +173,7 @@ class DatasetPanel(QWidget):
         row.addStretch(1)
         left_lay.addLayout(row)
         left_lay.addWidget(self.status)
-        self.splitter = splitter = QSplitter(Qt.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.view)
         splitter.setStretchFactor(0, 0)

@@ -94,7 +94,8 @@ class ModelPanel(QWidget):
         self.form = ConfigForm(self)
         self._summary_pending = False
         self._build()
-        self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS, timeout=self.compute_summary)
+        self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS)
+        self._summary_timer.timeout.connect(self.compute_summary)
         # Rebuilt after every edit: errors show inline (a dialog per keystroke would be unbearable).
         self.summary_jobs = JobRunner(
             pool, self, error_dialog=False, on_busy=lambda: self.summary_status.setText("Building the model…")
@@ -107,17 +108,19 @@ class ModelPanel(QWidget):
 
     # ---- construction ----------------------------------------------------------------
     def _build(self) -> None:
-        self.scroll = QScrollArea(widgetResizable=True)
-        self.scroll.setWidget(self._form_page())
-        self.scroll.setMinimumWidth(380)
-        self.general_error = QLabel(wordWrap=True, visible=False)
+        self.scroll_area = QScrollArea(widgetResizable=True)
+        self.scroll_area.setWidget(self._form_page())
+        self.scroll_area.setMinimumWidth(380)
+        self.general_error = QLabel(wordWrap=True)
+        self.general_error.setVisible(False)
         self.general_error.setStyleSheet("color: #b00020;")
         buttons = QHBoxLayout()
         for text, tip, slot in (
             ("Load Config…", "Replace every setting with a saved TOML or JSON file", self.load_config_dialog),
             ("Save Config…", "Write every setting (data, vectors, model, training) to a file", self.save_config_dialog),
         ):
-            button = QPushButton(text, toolTip=tip)
+            button = QPushButton(text)
+            button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -126,7 +129,7 @@ class ModelPanel(QWidget):
         left_lay.setContentsMargins(0, 0, 0, 0)
         left_lay.addLayout(buttons)
         left_lay.addWidget(self.general_error)
-        left_lay.addWidget(self.scroll, 1)
+        left_lay.addWidget(self.scroll_area, 1)
         split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
         split.addWidget(left)
         self.summary_view = SummaryView()
@@ -215,8 +218,8 @@ class ModelPanel(QWidget):
 
     def _show_validation(self) -> None:
         self.form.clear_errors()
-        for row in self.source_rows:
-            row.set_error("")
+        for source in self.source_rows:
+            source.set_error("")
         self.general_error.setVisible(False)
         err = validation_error(self.state.config, MODEL_SECTIONS)
         if err is None:
@@ -245,7 +248,7 @@ class ModelPanel(QWidget):
 
     def jump_to(self, name: str) -> bool:
         """An advice link: scroll to the control of ``name``, focus it and highlight it for a moment."""
-        return self.form.jump_to(name, self.scroll)
+        return self.form.jump_to(name, self.scroll_area)
 
     # ---- summary ---------------------------------------------------------------------------
     def schedule_summary(self) -> None:

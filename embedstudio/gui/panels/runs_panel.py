@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -146,41 +146,41 @@ class RunsModel(QAbstractTableModel):
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)
-        return base | Qt.ItemIsEditable if index.isValid() and index.column() == NAME else base
+        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() and index.column() == NAME else base
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if role in (Qt.DisplayRole, Qt.EditRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return self.texts[row][column]
-        if role == Qt.UserRole:  # the sort key
+        if role == Qt.ItemDataRole.UserRole:  # the sort key
             return self.keys[row][column]
         r = self.records[row]
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             if r.failure:
                 return f"{r.name}: {r.status}\n{r.failure}"
             return f"{r.name}\n{r.path}" if column == NAME else None
-        if role == Qt.ForegroundRole and r.status in PROBLEM_STATUSES and column in (STATUS, MESSAGE):
+        if role == Qt.ItemDataRole.ForegroundRole and r.status in PROBLEM_STATUSES and column in (STATUS, MESSAGE):
             return FAILED_COLOUR
-        if role == Qt.TextAlignmentRole and column in (ACCURACY, MACRO_F1):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (ACCURACY, MACRO_F1):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def setData(self, index, value, role: int = Qt.EditRole) -> bool:  # noqa: N802
-        if role != Qt.EditRole or not index.isValid() or index.column() != NAME:
+    def setData(self, index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != NAME:
             return False
         text = " ".join(str(value).split())
         if text and text != self.records[index.row()].name:
             self.rename_requested.emit(index.row(), text)
         return False  # the panel updates the record once the files say so
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:  # noqa: N802
-        if orientation != Qt.Horizontal or not 0 <= section < len(COLUMNS):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             return COLUMN_TIPS[section]
         return None
 
@@ -194,22 +194,25 @@ class RunsFilter(QSortFilterProxyModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.words: list[str] = []
-        self.setSortRole(Qt.UserRole)
-        self.setSortCaseSensitivity(Qt.CaseInsensitive)
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     def set_words(self, text: str) -> None:
         self.beginFilterChange()
         self.words = text.lower().split()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def runs(self) -> RunsModel:
+        return cast(RunsModel, self.sourceModel())  # the panel sets a RunsModel as the source, once
+
     def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802
         if not self.words:
             return True
-        haystack = self.sourceModel().search[row]
+        haystack = self.runs().search[row]
         return all(w in haystack for w in self.words)
 
     def lessThan(self, left, right) -> bool:  # noqa: N802
-        keys = self.sourceModel().keys
+        keys = self.runs().keys
         a, b = keys[left.row()][left.column()], keys[right.row()][right.column()]
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             return a < b
@@ -280,7 +283,7 @@ class RunDetails(QWidget):
         self.problem = QLabel()
         self.problem.setObjectName("runProblem")
         self.problem.setWordWrap(True)
-        self.problem.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem.setVisible(False)
         self.curves = TrainingCurves()
         self.results = ResultsView(pool)
@@ -308,8 +311,9 @@ class RunDetails(QWidget):
     def show_record(self, record: RunRecord) -> None:
         self.record = record
         self.curves.set_history(record.metrics)
-        emb = record.config.get("embedding") if isinstance(record.config.get("embedding"), dict) else {}
-        two_phase = (emb or {}).get("mode") == "two_phase" and isinstance((emb or {}).get("unfreeze_epoch"), int)
+        given = record.config.get("embedding")
+        emb: dict[str, Any] = given if isinstance(given, dict) else {}
+        two_phase = emb.get("mode") == "two_phase" and isinstance(emb.get("unfreeze_epoch"), int)
         self.curves.set_unfreeze_epoch(emb["unfreeze_epoch"] if two_phase else None)
         if not record.metrics:
             self.curves.set_empty_text(
@@ -371,19 +375,21 @@ class RunsPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
+        )
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(DATE, Qt.DescendingOrder)  # newest first
+        self.table.sortByColumn(DATE, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)  # the message takes what is left
         widths = ((NAME, 220), (ACCURACY, 95), (MACRO_F1, 75), (STATUS, 80), (DATASET, 90), (VECTORS, 120))
         for column, width in (*widths, (PRESET, 60), (DATE, 115)):
             self.table.setColumnWidth(column, width)
-        self.table.setTextElideMode(Qt.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setWordWrap(False)
         self.table.setToolTip(
             "Select one run to open it, several to compare them; F2 renames, Delete moves to the trash"
@@ -391,7 +397,7 @@ class RunsPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
         self._pending_records: list[RunRecord] | None = None
         self.table.itemDelegate().closeEditor.connect(lambda *_: QTimer.singleShot(0, self._apply_pending))
-        self.table.doubleClicked.connect(lambda index: index.column() != NAME and self.open_run(index.row()))
+        self.table.doubleClicked.connect(self._on_double_click)
 
         self.filter_box = QLineEdit()
         self.filter_box.setPlaceholderText("Filter runs by name, dataset, vectors, preset, status…")
@@ -415,7 +421,7 @@ class RunsPanel(QWidget):
         self.trash_button.clicked.connect(lambda: self.trash_rows(self.selected_rows()))
         self.table.installEventFilter(self)  # the Delete key in the list moves the selection to the trash
         self.folder = QLabel()
-        self.folder.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = QLabel()
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -447,7 +453,7 @@ class RunsPanel(QWidget):
         self.right.addTab(self.compare, "Compare")
         self.studies = StudiesList(self.state, self.pool)  # "Compare embeddings…" and the study folders
         self.right.addTab(self.studies, "Studies")
-        split = QSplitter(Qt.Horizontal)
+        split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.right)
         split.setSizes([760, 640])
@@ -459,7 +465,7 @@ class RunsPanel(QWidget):
             watched is self.table
             and event.type() == QEvent.Type.KeyPress
             and event.matches(QKeySequence.StandardKey.Delete)
-            and self.table.state() != QAbstractItemView.EditingState
+            and self.table.state() != QAbstractItemView.State.EditingState
         ):
             self.trash_rows(self.selected_rows())
             return True
@@ -479,7 +485,7 @@ class RunsPanel(QWidget):
         )
 
     def _show_records(self, records: list[RunRecord]) -> None:
-        if self.table.state() == QAbstractItemView.EditingState:
+        if self.table.state() == QAbstractItemView.State.EditingState:
             # a reset would drop the name being typed: show the new list when the editor closes
             self._pending_records = records
             return
@@ -496,7 +502,7 @@ class RunsPanel(QWidget):
         self.refreshed.emit()
 
     def _apply_pending(self) -> None:
-        if self._pending_records is not None and self.table.state() != QAbstractItemView.EditingState:
+        if self._pending_records is not None and self.table.state() != QAbstractItemView.State.EditingState:
             self._show_records(self._pending_records)
 
     def _update_status(self) -> None:
@@ -536,7 +542,10 @@ class RunsPanel(QWidget):
         sel = self.table.selectionModel()
         sel.clearSelection()
         for row in rows:
-            sel.select(self.proxy.index(row, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+            sel.select(
+                self.proxy.index(row, 0),
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+            )
 
     def _on_selection(self) -> None:
         rows = self.selected_rows()
@@ -547,6 +556,10 @@ class RunsPanel(QWidget):
             self.open_run(rows[0])
         elif len(rows) > 1:
             self.compare_selected()
+
+    def _on_double_click(self, index: QModelIndex) -> None:
+        if index.column() != NAME:  # a double click on the name edits it
+            self.open_run(index.row())
 
     def open_run(self, view_row: int) -> None:
         self.details.show_record(self.record_at(view_row))
@@ -602,7 +615,7 @@ class RunsPanel(QWidget):
             return 0
         if confirm:
             what = f"“{records[0].name}”" if len(records) == 1 else f"these {len(records)} runs"
-            names = "\n".join(f"• {r.name} ({r.path.name})" for r in records[:10])
+            listed = "\n".join(f"• {r.name} ({r.path.name})" for r in records[:10])
             more = f"\n… and {len(records) - 10} more" if len(records) > 10 else ""
             answer = dialogs.ask(
                 self.window(),
@@ -613,7 +626,7 @@ class RunsPanel(QWidget):
                     ("Cancel", QMessageBox.ButtonRole.RejectRole),
                 ],
                 default=1,
-                informative=f"{names}{more}\n\nThey go to {Path(self.state.runs_dir) / TRASH_DIR}; "
+                informative=f"{listed}{more}\n\nThey go to {Path(self.state.runs_dir) / TRASH_DIR}; "
                 "Edit > Undo (Ctrl+Z) in the Runs area brings them back.",
             )
             if answer != 0:

@@ -138,7 +138,7 @@ class TrainingPanel(QWidget):
         self.log.setMaximumBlockCount(LOG_LINES)
         self.log.setFont(QFont("monospace", 9))
         self.log.setPlaceholderText("The training log appears here.")
-        live = QSplitter(Qt.Horizontal)
+        live = QSplitter(Qt.Orientation.Horizontal)
         live.addWidget(self.curves)
         live.addWidget(self.log)
         live.setStretchFactor(0, 3)
@@ -146,7 +146,7 @@ class TrainingPanel(QWidget):
         live.setSizes([900, 320])
 
         self.results = ResultsView(self.pool)
-        self.split = split = QSplitter(Qt.Vertical)
+        self.split = split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(live)
         split.addWidget(self.results)
         split.setChildrenCollapsible(False)

@@ -106,17 +106,19 @@ class VectorsPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop loading")
         self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar(maximumWidth=200, textVisible=False, visible=False)
+        self.progress = QProgressBar(textVisible=False)
+        self.progress.setMaximumWidth(200)
+        self.progress.setVisible(False)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.library_model = LibraryModel(self.state, self)
         self.table = QTableView()
         self.table.setModel(self.library_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection())
         self.table.setToolTip("Double-click a row to load it; a failed row says why (hover its State)")
         self.table.doubleClicked.connect(lambda idx: self.load(self.library_model.paths()[idx.row()]))
@@ -151,7 +153,7 @@ class VectorsPanel(QWidget):
         top_lay.addLayout(buttons)
         top_lay.addWidget(self.table, 1)
         top_lay.addWidget(self.message)
-        splitter = QSplitter(Qt.Vertical)
+        splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 1)
@@ -162,7 +164,7 @@ class VectorsPanel(QWidget):
         self.add_button.clicked.connect(self.open_dialog)
         self.remove_button.clicked.connect(lambda: self.remove(self.selected_paths()))
         self.load_button.clicked.connect(lambda: [self.load(p) for p in self.selected_paths()])
-        self.unload_button.clicked.connect(lambda: [self.unload(p) for p in self.selected_paths()])
+        self.unload_button.clicked.connect(self._unload_selected)
         self.train_button.clicked.connect(self.open_train_dialog)
         self.clear_cache_button.clicked.connect(self.clear_cache)
 
@@ -275,12 +277,12 @@ class VectorsPanel(QWidget):
             key=path,
             trust_pickle=trust,
             name=f"Loading {display_name(path)}",
-            on_progress=lambda d, t, m, p=path: self._load_progress(p, d, t),
+            on_progress=lambda d, t, m: self._load_progress(path, d, t),
             on_warning=lambda text: self._show_message(text, warning=True),
-            on_result=lambda wv, p=path: self._loaded(p, wv),
-            on_error=lambda info, p=path: self._load_failed(p, info),
-            on_cancelled=lambda p=path: self._load_cancelled(p),
-            on_done=lambda p=path: self._load_done(p),
+            on_result=lambda wv: self._loaded(path, wv),
+            on_error=lambda info: self._load_failed(path, info),
+            on_cancelled=lambda: self._load_cancelled(path),
+            on_done=lambda: self._load_done(path),
         )
         self.library_model.row_changed(path)
         return worker
@@ -295,10 +297,14 @@ class VectorsPanel(QWidget):
             f"{display_name(path)} is a gensim model file, {PICKLE_RISK}.\n\nOpen it only if you trust where "
             "it came from. The safe route: convert it once on a trusted machine with "
             "'embedstudio vectors convert FILE OUT.bin --trust-pickle' and open OUT.bin.\n\nOpen it anyway?",
-            QMessageBox.Yes | QMessageBox.No,
-            QMessageBox.No,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
-        return answer == QMessageBox.Yes
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _unload_selected(self) -> None:
+        for path in self.selected_paths():
+            self.unload(path)
 
     def unload(self, path: str) -> None:
         self.state.unload_vectors(path)
@@ -384,10 +390,10 @@ class VectorsPanel(QWidget):
                 "Clear vector cache",
                 f"Delete the vector cache ({size / 1e6:.1f} MB)? Loaded files stay loaded; the next load of a "
                 "large text file will be slower.",
-                QMessageBox.Yes | QMessageBox.No,
-                QMessageBox.No,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
             )
-            if answer != QMessageBox.Yes:
+            if answer != QMessageBox.StandardButton.Yes:
                 return 0
         freed = cache.clear()
         self._show_message(f"Cleared the vector cache ({freed / 1e6:.1f} MB).")

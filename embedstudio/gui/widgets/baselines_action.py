@@ -64,9 +64,11 @@ class BaselinesAction(QWidget):
         self.cancel_button.setToolTip("Stop the baselines at their next step; nothing half-done is saved")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
-        self.button.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        self.button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.status = QLabel("")
-        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # long summaries never widen the row
+        self.status.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )  # long summaries never widen the row
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.button)

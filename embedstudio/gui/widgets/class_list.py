@@ -54,9 +54,9 @@ class ClassList(QTreeWidget):
         self.setAlternatingRowColors(True)
         header = self.header()
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         for col in (1, 2):
-            header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.setToolTip(
             "Untick a class to leave it out of the import (data.exclude); "
             "folders of unlabelled examples (unsup, unlabeled, unknown) start unticked"
@@ -72,10 +72,10 @@ class ClassList(QTreeWidget):
                 item = QTreeWidgetItem(
                     [row["name"], f"{row['train_files']:,}", f"{row['test_files']:,}", note_for(row)]
                 )
-                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-                item.setCheckState(0, Qt.Unchecked if row["excluded"] else Qt.Checked)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(0, Qt.CheckState.Unchecked if row["excluded"] else Qt.CheckState.Checked)
                 for col in (1, 2):
-                    item.setTextAlignment(col, Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if row["excluded"] and row["reason"] == "unlabelled, only in train":
                     item.setToolTip(
                         3,
@@ -89,35 +89,32 @@ class ClassList(QTreeWidget):
         self.setColumnHidden(2, not any(r["test_files"] for r in rows))  # no test set: no Test column
         self._fit_height(len(rows))
 
+    def _items(self) -> list[QTreeWidgetItem]:
+        return [item for i in range(self.topLevelItemCount()) if (item := self.topLevelItem(i)) is not None]
+
     def names(self) -> list[str]:
-        return [self.topLevelItem(i).text(0) for i in range(self.topLevelItemCount())]
+        return [item.text(0) for item in self._items()]
 
     def item_for(self, name: str) -> QTreeWidgetItem | None:
-        found = self.findItems(name, Qt.MatchExactly, 0)
+        found = self.findItems(name, Qt.MatchFlag.MatchExactly, 0)
         return found[0] if found else None
 
     def excluded(self) -> list[str]:
-        return [
-            self.topLevelItem(i).text(0)
-            for i in range(self.topLevelItemCount())
-            if self.topLevelItem(i).checkState(0) != Qt.Checked
-        ]
+        return [item.text(0) for item in self._items() if item.checkState(0) != Qt.CheckState.Checked]
 
     def set_excluded(self, names: list[str]) -> None:
         """Tick every class except ``names`` (without emitting ``edited``)."""
         self._loading = True
         try:
-            for i in range(self.topLevelItemCount()):
-                item = self.topLevelItem(i)
-                item.setCheckState(0, Qt.Unchecked if item.text(0) in names else Qt.Checked)
+            for item in self._items():
+                item.setCheckState(0, Qt.CheckState.Unchecked if item.text(0) in names else Qt.CheckState.Checked)
             self._style_rows()
         finally:
             self._loading = False
 
     def _style_rows(self) -> None:
-        for i in range(self.topLevelItemCount()):
-            item = self.topLevelItem(i)
-            off = item.checkState(0) != Qt.Checked
+        for item in self._items():
+            off = item.checkState(0) != Qt.CheckState.Checked
             if off and not item.text(3):
                 item.setText(3, "left out")
             elif not off and item.text(3):

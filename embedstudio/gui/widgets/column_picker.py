@@ -42,7 +42,7 @@ class TextColumnPicker(QListWidget):
             "The column(s) holding the text to classify, likeliest first. Tick several to join them "
             "(title and description, say); the automatic choice has the longest, most varied texts"
         )
-        self.setSelectionMode(QListWidget.NoSelection)
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.itemChanged.connect(self._item_changed)
         self._fit_height(0)
 
@@ -54,9 +54,9 @@ class TextColumnPicker(QListWidget):
             self._picked = [c for c in chosen if c in columns]
             for name in columns:
                 item = QListWidgetItem(name + (AUTO_MARK if name == auto else ""))
-                item.setData(Qt.UserRole, name)
-                item.setFlags((item.flags() | Qt.ItemIsUserCheckable) & ~Qt.ItemIsSelectable)
-                item.setCheckState(Qt.Checked if name in chosen else Qt.Unchecked)
+                item.setData(Qt.ItemDataRole.UserRole, name)
+                item.setFlags((item.flags() | Qt.ItemFlag.ItemIsUserCheckable) & ~Qt.ItemFlag.ItemIsSelectable)
+                item.setCheckState(Qt.CheckState.Checked if name in chosen else Qt.CheckState.Unchecked)
                 if name == auto:
                     item.setToolTip("The automatic choice: the longest, most varied texts")
                 self.addItem(item)
@@ -65,7 +65,7 @@ class TextColumnPicker(QListWidget):
         self._fit_height(len(columns))
 
     def columns(self) -> list[str]:
-        return [self.item(i).data(Qt.UserRole) for i in range(self.count())]
+        return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())]
 
     def chosen(self) -> list[str]:
         return list(self._picked)
@@ -76,12 +76,16 @@ class TextColumnPicker(QListWidget):
             self._picked = [c for c in names if c in self.columns()]
             for i in range(self.count()):
                 item = self.item(i)
-                item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in names else Qt.Unchecked)
+                item.setCheckState(
+                    Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in names else Qt.CheckState.Unchecked
+                )
         finally:
             self._loading = False
 
     def item_for(self, name: str) -> QListWidgetItem | None:
-        return next((self.item(i) for i in range(self.count()) if self.item(i).data(Qt.UserRole) == name), None)
+        return next(
+            (self.item(i) for i in range(self.count()) if self.item(i).data(Qt.ItemDataRole.UserRole) == name), None
+        )
 
     def value(self) -> str | list[str]:
         """What ``data.text_column`` gets: '' (automatic), one name, or a list of names."""
@@ -93,10 +97,10 @@ class TextColumnPicker(QListWidget):
     def _item_changed(self, item: QListWidgetItem) -> None:
         if self._loading:
             return
-        name = item.data(Qt.UserRole)
-        if item.checkState() == Qt.Checked and name not in self._picked:
+        name = item.data(Qt.ItemDataRole.UserRole)
+        if item.checkState() == Qt.CheckState.Checked and name not in self._picked:
             self._picked.append(name)
-        elif item.checkState() != Qt.Checked and name in self._picked:
+        elif item.checkState() != Qt.CheckState.Checked and name in self._picked:
             self._picked.remove(name)
         self.edited.emit()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Union, get_args, get_origin
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -35,6 +35,7 @@ from embedstudio.core.config import FieldSpec, RunConfig, field_specs
 INT_MAX = 2**31 - 1
 HIGHLIGHT_MS = 2500  # how long a row stays highlighted after a link to it was followed
 HIGHLIGHT_STYLE = "background-color: #ffe08a; border-radius: 3px;"
+W = TypeVar("W", bound=QWidget)
 _SPECS: dict[str, tuple[FieldSpec, Any]] = {path: (fspec, tp) for path, fspec, tp in field_specs()}
 
 
@@ -120,45 +121,61 @@ def make_field(path: str) -> Field:
         box = QCheckBox(fspec.label)
         return Field(path, box, box.isChecked, lambda v: box.setChecked(bool(v)), box.toggled)
     if fspec.choices:
-        combo = QComboBox()
-        for choice in fspec.choices:
-            combo.addItem((fspec.choice_labels or {}).get(choice, choice), choice)
-        return Field(
-            path,
-            combo,
-            combo.currentData,
-            lambda v: combo.setCurrentIndex(max(0, combo.findData(v))),
-            combo.currentIndexChanged,
-        )
+        return _choice_field(path, fspec)
     if base in (int, float):
-        lo, hi = fspec.range if fspec.range is not None else (None, None)
-        if base is int:
-            spin: QAbstractSpinBox = QSpinBox()
-            spin.setRange(
-                int(lo if lo is not None else -INT_MAX) - (1 if optional else 0),
-                int(min(hi, INT_MAX) if hi is not None else INT_MAX),
-            )
-            spin.setSingleStep(int(fspec.step or 1))
-            if (hi or 0) >= 10_000:
-                spin.setGroupSeparatorShown(True)  # "20,000 words", not "20000 words"
-        else:
-            spin = QDoubleSpinBox()
-            spin.setDecimals(fspec.decimals if fspec.decimals is not None else 4)
-            spin.setRange(float(lo if lo is not None else -1e12), float(hi if hi is not None else 1e12))
-            spin.setSingleStep(float(fspec.step or 0.1))
-        spin.setKeyboardTracking(False)
-        spin.setAccelerated(True)
-        if fspec.unit:
-            spin.setSuffix(f" {fspec.unit}")
-        if optional:
-            spin.setSpecialValueText(fspec.none_means or "automatic")
-            minimum = spin.minimum()
-            read = lambda: None if spin.value() == minimum else spin.value()  # noqa: E731
-            write = lambda v: spin.setValue(minimum if v is None else v)  # noqa: E731
-            return Field(path, spin, read, write, spin.valueChanged)
-        return Field(path, spin, spin.value, spin.setValue, spin.valueChanged)
+        return _number_field(path, fspec, base, optional)
     edit = QLineEdit()
     return Field(path, edit, lambda: edit.text().strip(), lambda v: edit.setText(str(v or "")), edit.editingFinished)
+
+
+def _choice_field(path: str, fspec: FieldSpec) -> Field:
+    combo = QComboBox()
+    for choice in fspec.choices or ():
+        combo.addItem((fspec.choice_labels or {}).get(choice, choice), choice)
+    return Field(
+        path,
+        combo,
+        combo.currentData,
+        lambda v: combo.setCurrentIndex(max(0, combo.findData(v))),
+        combo.currentIndexChanged,
+    )
+
+
+def _int_spin(fspec: FieldSpec, optional: bool) -> QSpinBox:
+    lo, hi = fspec.range if fspec.range is not None else (None, None)
+    spin = QSpinBox()
+    spin.setRange(
+        int(lo if lo is not None else -INT_MAX) - (1 if optional else 0),
+        int(min(hi, INT_MAX) if hi is not None else INT_MAX),
+    )
+    spin.setSingleStep(int(fspec.step or 1))
+    if (hi or 0) >= 10_000:
+        spin.setGroupSeparatorShown(True)  # "20,000 words", not "20000 words"
+    return spin
+
+
+def _double_spin(fspec: FieldSpec) -> QDoubleSpinBox:
+    lo, hi = fspec.range if fspec.range is not None else (None, None)
+    spin = QDoubleSpinBox()
+    spin.setDecimals(fspec.decimals if fspec.decimals is not None else 4)
+    spin.setRange(float(lo if lo is not None else -1e12), float(hi if hi is not None else 1e12))
+    spin.setSingleStep(float(fspec.step or 0.1))
+    return spin
+
+
+def _number_field(path: str, fspec: FieldSpec, base: type, optional: bool) -> Field:
+    spin: QSpinBox | QDoubleSpinBox = _int_spin(fspec, optional) if base is int else _double_spin(fspec)
+    spin.setKeyboardTracking(False)
+    spin.setAccelerated(True)
+    if fspec.unit:
+        spin.setSuffix(f" {fspec.unit}")
+    if optional:
+        spin.setSpecialValueText(fspec.none_means or "automatic")
+        minimum: Any = spin.minimum()  # an int or a float, the same type as the spin box's values
+        read = lambda: None if spin.value() == minimum else spin.value()  # noqa: E731
+        write = lambda v: spin.setValue(minimum if v is None else v)  # noqa: E731
+        return Field(path, spin, read, write, spin.valueChanged)
+    return Field(path, spin, spin.value, spin.setValue, spin.valueChanged)
 
 
 class FieldRow(QWidget):
@@ -199,7 +216,8 @@ class ConfigForm(QObject):
         self.rows: dict[str, FieldRow] = {}
         self._loading = False
         self.highlighted: str | None = None
-        self.highlight_timer = QTimer(self, singleShot=True, interval=HIGHLIGHT_MS, timeout=self.clear_highlight)
+        self.highlight_timer = QTimer(self, singleShot=True, interval=HIGHLIGHT_MS)
+        self.highlight_timer.timeout.connect(self.clear_highlight)
 
     def add(self, form: QFormLayout, path: str) -> Field:
         f = make_field(path)
@@ -221,6 +239,13 @@ class ConfigForm(QObject):
         self.fields[path] = f
         f.control.setToolTip(tooltip(path))
         f.changed.connect(lambda *_a, p=path: self._changed(p))
+
+    def control(self, path: str, kind: type[W]) -> W:
+        """The control of ``path`` as the widget type its spec makes (``make_field``)."""
+        control = self.fields[path].control
+        if not isinstance(control, kind):
+            raise TypeError(f"{path} has a {type(control).__name__}, not a {kind.__name__}")
+        return control
 
     def _changed(self, path: str) -> None:
         if not self._loading:

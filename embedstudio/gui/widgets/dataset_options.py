@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -122,7 +123,8 @@ class DatasetOptions(QWidget):
             c("data.drop_duplicates"),
         )
         self.validation, self.test = c("data.validation_fraction"), c("data.test_fraction")
-        self.seed, self.max_rows, self.max_test_rows = c("data.split_seed"), c("data.max_rows"), c("data.max_test_rows")
+        self.seed = self.spec_form.control("data.split_seed", QSpinBox)
+        self.max_rows, self.max_test_rows = c("data.max_rows"), c("data.max_test_rows")
         self.test_tip, self.validation_tip = self.test.toolTip(), self.validation.toolTip()
         self.seed.setGroupSeparatorShown(False)  # a seed is a name, not a quantity: 1337, not 1,337
         # "windows-1252" must show whole (a 90 px box showed "ıtf-8" at 1366 px with a larger font)
@@ -133,7 +135,7 @@ class DatasetOptions(QWidget):
         self._build_columns()
         self._build_cleaning()
         self._build_splits()
-        lay = QVBoxLayout(self)
+        self._boxes = lay = QVBoxLayout(self)
         for box in (self.source_box, self.classes_box, self.columns_box, self.cleaning_box, self.splits_box):
             lay.addWidget(box)
         lay.addStretch(1)
@@ -219,7 +221,7 @@ class DatasetOptions(QWidget):
         self.preview = QTableView()
         self.preview.setModel(self.preview_model)
         self.preview.verticalHeader().setDefaultSectionSize(20)
-        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.preview.horizontalHeader().setStretchLastSection(True)
         self.preview.setWordWrap(False)
         self.preview.setFixedHeight(150)
@@ -447,7 +449,7 @@ class DatasetOptions(QWidget):
     def _place_classes(self, *, first: bool) -> None:
         """Folders: the class list comes right after the source (it decides what is imported); tables: after
         the column pickers (the classes are the label column's values)."""
-        lay = self.layout()
+        lay = self._boxes
         lay.removeWidget(self.classes_box)
         lay.insertWidget(lay.indexOf(self.columns_box) + (0 if first else 1), self.classes_box)
 
@@ -491,7 +493,9 @@ class DatasetOptions(QWidget):
                 self.preview.setColumnWidth(i, width)
 
     def preview_headers(self) -> list[str]:
-        return [self.preview_model.headerData(i, Qt.Horizontal) for i in range(self.preview_model.columnCount())]
+        return [
+            self.preview_model.headerData(i, Qt.Orientation.Horizontal) for i in range(self.preview_model.columnCount())
+        ]
 
     def _preview_style(self, _row: int, column: int):
         headers = self._marks
@@ -499,9 +503,15 @@ class DatasetOptions(QWidget):
             return None
         # a dark text colour with the light tint, so a dark desktop theme keeps the cells readable
         if headers[column].endswith(TEXT_MARK):
-            return {Qt.BackgroundRole: TEXT_COLUMN_COLOUR, Qt.ForegroundRole: MARKED_TEXT_COLOUR}
+            return {
+                Qt.ItemDataRole.BackgroundRole: TEXT_COLUMN_COLOUR,
+                Qt.ItemDataRole.ForegroundRole: MARKED_TEXT_COLOUR,
+            }
         if headers[column].endswith(LABEL_MARK):
-            return {Qt.BackgroundRole: LABEL_COLUMN_COLOUR, Qt.ForegroundRole: MARKED_TEXT_COLOUR}
+            return {
+                Qt.ItemDataRole.BackgroundRole: LABEL_COLUMN_COLOUR,
+                Qt.ItemDataRole.ForegroundRole: MARKED_TEXT_COLOUR,
+            }
         return None
 
     def _classes_edited(self) -> None:

@@ -7,6 +7,7 @@ import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -22,8 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from embedstudio.core.datasets.types import Dataset, DatasetStats, TextTable
 from embedstudio.gui.widgets.charts import BarChart, Histogram
 from embedstudio.gui.widgets.table_model import ColumnTableModel
+
+if TYPE_CHECKING:
+    from embedstudio.core.config import DataConfig
+    from embedstudio.core.jobs import CancelToken, Reporter
 
 DOC_COLUMNS = ("Split", "Label", "Words", "Text", "Source")
 IMBALANCE_HIGHLIGHT = 0.5  # bars below half the mean class size are drawn in the warning colour
@@ -34,8 +40,8 @@ SEARCH_DELAY_MS = 200  # filter after a pause in typing, not on every key of a 1
 class ImportResult:
     """A Dataset plus what the panel shows about it, all computed in the worker."""
 
-    dataset: object
-    stats: object  # DatasetStats of the training table
+    dataset: Dataset
+    stats: DatasetStats  # of the training table
     split: list[str]  # per row of train + test
     lengths: np.ndarray  # words per row
 
@@ -43,7 +49,7 @@ class ImportResult:
 STATS_SAMPLE = 20_000
 
 
-def import_with_stats(data_cfg, *, reporter, cancel) -> ImportResult:
+def import_with_stats(data_cfg: DataConfig, *, reporter: Reporter, cancel: CancelToken) -> ImportResult:
     from embedstudio.core.datasets import dataset_statistics, load_dataset
 
     ds = load_dataset(data_cfg, reporter=reporter, cancel=cancel)
@@ -57,7 +63,7 @@ def import_with_stats(data_cfg, *, reporter, cancel) -> ImportResult:
     return ImportResult(ds, stats, split, lengths)
 
 
-def document_tables(ds) -> list[tuple[str, object]]:
+def document_tables(ds: Dataset) -> list[tuple[str, TextTable]]:
     """(split name, table) of every imported part, in the order the Documents tab lists them."""
     parts = [("train", ds.train), ("validation", ds.validation), ("test", ds.test)]
     return [(name, table) for name, table in parts if table is not None]
@@ -191,7 +197,7 @@ class DocumentTableModel(ColumnTableModel):
         self._sorted: np.ndarray = self._order.copy()  # every row, in the current sort order
         self._query = ""
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not self._columns or column >= len(self._columns):
             return
         query, self._query = self._query, ""
@@ -248,16 +254,16 @@ class DatasetView(QWidget):
         )
         self.warnings.setVisible(False)
         for label in (self.failure, self.notices, self.warnings, self.summary):
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.documents = DocumentTableModel(DOC_COLUMNS, ((),) * len(DOC_COLUMNS), self)  # parented: see options
         self.table = QTableView()
         self.table.setModel(self.documents)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.Stretch)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.search = QLineEdit(placeholderText="Search the documents (text or label)")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Show only the documents whose text or label holds these characters")
@@ -269,7 +275,8 @@ class DatasetView(QWidget):
         )
         self.docs_caption.setWordWrap(True)
         self.docs_caption.setStyleSheet("color: #555;")
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS, timeout=self._apply_search)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_search)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         docs = QWidget()
         docs_lay = QVBoxLayout(docs)
@@ -282,7 +289,7 @@ class DatasetView(QWidget):
         docs_lay.addWidget(self.table, 1)
         self.class_chart = BarChart("Documents per class", left="documents")
         self.length_chart = Histogram("Document length", bottom="tokens per document (as training splits them)")
-        charts = QSplitter(Qt.Vertical)
+        charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(self.class_chart)
         charts.addWidget(self.length_chart)
         self.tabs = QTabWidget()
@@ -314,7 +321,7 @@ class DatasetView(QWidget):
         labels = [label for table in tables for label in table.labels]
         sources = relative_sources([s for table in tables for s in table.sources], ds.path)
         self.documents.set_data(DOC_COLUMNS, (result.split, labels, result.lengths, texts, sources))
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setColumnWidth(0, 70)
         self.table.setColumnWidth(1, 140)
         self.table.setColumnWidth(2, 60)

@@ -31,7 +31,8 @@ class JobStatus(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         for w in (self.label, self.bar, self.cancel_button):
             lay.addWidget(w)
-        self._reveal = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS, timeout=self._show_if_busy)
+        self._reveal = QTimer(self, singleShot=True, interval=BUSY_DELAY_MS)
+        self._reveal.timeout.connect(self._show_if_busy)
         self.setVisible(False)
         pool.worker_started.connect(self.track)
 

@@ -77,11 +77,11 @@ def _format_setting(value: Any) -> str:
 
 def _item(text: str, *, tip: str = "", right: bool = False, bold: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
-    item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
     if tip:
         item.setToolTip(tip)
     if right:
-        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     if bold:
         font = item.font()
         font.setBold(True)
@@ -91,13 +91,13 @@ def _item(text: str, *, tip: str = "", right: bool = False, bold: bool = False) 
 
 def _table() -> QTableWidget:
     t = QTableWidget(0, 0)
-    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setWordWrap(False)
-    t.setTextElideMode(Qt.ElideMiddle)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+    t.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     t.horizontalHeader().setMinimumSectionSize(90)
-    t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-    t.verticalHeader().setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+    t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     return t
 
 
@@ -129,7 +129,7 @@ class RunCompare(QWidget):
         lay.addWidget(QLabel("<b>Test metrics</b>"))
         lay.addWidget(self.metrics, 1)
         self.overlay = RunOverlay()
-        split = QSplitter(Qt.Vertical)
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(metrics_box)
         split.addWidget(settings_box)
         split.addWidget(self.overlay)
@@ -194,13 +194,16 @@ class RunCompare(QWidget):
     # ---- reading what is shown (tests, copy) -----------------------------------------------------
     def metric_text(self, label: str, column: int) -> str:
         row = next(i for i, m in enumerate(METRIC_ROWS) if m[0] == label)
-        item = self.metrics.item(row, column)
-        return item.text() if item is not None else ""
+        return _text(self.metrics.item(row, column))
 
     def setting_rows(self) -> dict[str, list[str]]:
         """``{dotted path: [text per run]}`` of the settings table."""
         t = self.settings
         return {
-            t.verticalHeaderItem(r).toolTip(): [t.item(r, c).text() for c in range(t.columnCount())]
+            t.verticalHeaderItem(r).toolTip(): [_text(t.item(r, c)) for c in range(t.columnCount())]
             for r in range(t.rowCount())
         }
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""

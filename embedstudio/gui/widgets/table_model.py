@@ -78,18 +78,22 @@ class ColumnTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._headers)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         value = self.value(index.row(), index.column())
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return _one_line(value, DISPLAY_CHARS)
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             text = _format(value)
             return text[:TOOLTIP_CHARS] if len(text) > 60 else None
-        if role == Qt.TextAlignmentRole and isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.UserRole:
+        if (
+            role == Qt.ItemDataRole.TextAlignmentRole
+            and isinstance(value, (int, float, np.number))
+            and not isinstance(value, bool)
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
             return value
         if self._cell_style is not None:
             style = self._cell_style(self.source_row(index.row()), index.column())
@@ -97,17 +101,17 @@ class ColumnTableModel(QAbstractTableModel):
                 return style[role]
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal:
-            if role == Qt.DisplayRole and section < len(self._headers):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole and section < len(self._headers):
                 return self._headers[section]
-            if role == Qt.ToolTipRole and section < len(self._tooltips):
+            if role == Qt.ItemDataRole.ToolTipRole and section < len(self._tooltips):
                 return self._tooltips[section]
-        elif role == Qt.DisplayRole:
+        elif role == Qt.ItemDataRole.DisplayRole:
             return section + 1
         return None
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not self._columns or column >= len(self._columns):
             return
         self.layoutAboutToBeChanged.emit()
@@ -117,7 +121,7 @@ class ColumnTableModel(QAbstractTableModel):
         else:
             # Never np.asarray a text column: a fixed-width unicode array of long documents is enormous.
             idx = np.array(sorted(range(len(col)), key=lambda i: _sort_key(col[i])), dtype=np.int64)
-        self._order = idx[::-1].copy() if order == Qt.DescendingOrder else idx
+        self._order = idx[::-1].copy() if order == Qt.SortOrder.DescendingOrder else idx
         self.layoutChanged.emit()
 
 

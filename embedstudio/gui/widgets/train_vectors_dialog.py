@@ -108,9 +108,9 @@ class TrainVectorsDialog(QDialog):
         self.status.setWordWrap(True)
         self.train_button = QPushButton("Train")
         self.cancel_button = QPushButton("Cancel")
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        self.close_button = buttons.button(QDialogButtonBox.Close)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         self.runner = JobRunner(
             pool,
             self,

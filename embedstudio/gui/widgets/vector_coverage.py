@@ -47,7 +47,8 @@ class CoverageWidget(QWidget):
         self.compute_button = QPushButton("Compute coverage")
         self.compute_button.setToolTip("How many of the dataset's words (and running tokens) have a vector")
         self.cancel_button = QPushButton("Cancel")
-        self.progress = QProgressBar(maximumWidth=200, textVisible=False)
+        self.progress = QProgressBar(textVisible=False)
+        self.progress.setMaximumWidth(200)
         self.summary = QLabel("Import a dataset and load a vector file, then compute coverage.")
         self.summary.setWordWrap(True)
         self.model = ColumnTableModel(
@@ -58,7 +59,7 @@ class CoverageWidget(QWidget):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.runner = JobRunner(
@@ -124,4 +125,4 @@ class CoverageWidget(QWidget):
         words = [w for w, _ in report.top_oov]
         counts = [c for _, c in report.top_oov]
         self.model.set_data(self.model_headers(), (words, counts))
-        self.table.sortByColumn(1, Qt.DescendingOrder)  # the report's order; the header arrow says so
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # the report's order; the header arrow says so

@@ -5,6 +5,8 @@ Each query is one matrix-vector product (≈10 ms for 400k × 300), so it runs o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -23,6 +25,9 @@ from PySide6.QtWidgets import (
 from embedstudio.core.errors import UserError
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
+if TYPE_CHECKING:
+    from embedstudio.core.vectors.wordvectors import WordVectors
+
 SUBWORD_NOTE = "not in the file: its vector was built from character n-grams (subwords)"
 COSINE_DECIMALS = 3  # every cosine on this tab (table and similarity) has the same decimals
 
@@ -36,8 +41,8 @@ class CosineTableModel(ColumnTableModel):
 
     COSINE_COLUMN = 2
 
-    def data(self, index, role: int = Qt.DisplayRole):
-        if role == Qt.DisplayRole and index.isValid() and index.column() == self.COSINE_COLUMN:
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid() and index.column() == self.COSINE_COLUMN:
             value = self.value(index.row(), index.column())
             if isinstance(value, float):
                 return format_cosine(value)
@@ -61,7 +66,7 @@ TABLE_TOOLTIPS = (
 class ExploreWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.wv = None
+        self.wv: WordVectors | None = None
         self.word = QLineEdit(placeholderText="a word, e.g. film")
         self.word.setToolTip("Words closest to this one by cosine similarity")
         self.k = QSpinBox(minimum=1, maximum=200, value=10)
@@ -91,8 +96,8 @@ class ExploreWidget(QWidget):
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setToolTip("Click a column header to sort; select cells and Ctrl+C to copy")
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         self._layout()
@@ -133,7 +138,7 @@ class ExploreWidget(QWidget):
         lay.addWidget(self.header)
         lay.addWidget(self.table, 1)
 
-    def set_vectors(self, wv) -> None:
+    def set_vectors(self, wv: WordVectors | None) -> None:
         self.wv = wv
         for w in (self.neighbours_button, self.analogy_button, self.similarity_button):
             w.setEnabled(wv is not None)
@@ -147,26 +152,28 @@ class ExploreWidget(QWidget):
     # ---- queries (public so menus and tests can call them) ---------------------------------
     def query_neighbours(self, word: str) -> list[tuple[str, float]]:
         word = word.strip()
-        if not self._ready(word):
+        wv = self._vectors_for(word)
+        if wv is None:
             return []
         try:
-            found = self.wv.neighbors(word, self.k.value())
+            found = wv.neighbors(word, self.k.value())
         except UserError as exc:
             return self._fail(str(exc))
-        note = f" ('{word}' is {SUBWORD_NOTE})" if word_source(self.wv, word) == "subwords" else ""
+        note = f" ('{word}' is {SUBWORD_NOTE})" if word_source(wv, word) == "subwords" else ""
         self._set_header(f"Nearest neighbours of '{word}'{note}:", bool(note))
         self._show(found)
         return found
 
     def query_analogy(self, a: str, b: str, c: str) -> list[tuple[str, float]]:
         a, b, c = a.strip(), b.strip(), c.strip()
-        if not (self._ready(a) and b and c):
+        wv = self._vectors_for(a)
+        if wv is None or not (b and c):
             return []
         try:
-            found = self.wv.analogy(a, b, c, self.k.value())
+            found = wv.analogy(a, b, c, self.k.value())
         except UserError as exc:
             return self._fail(str(exc))
-        built = [w for w in (a, b, c) if word_source(self.wv, w) == "subwords"]
+        built = [w for w in (a, b, c) if word_source(wv, w) == "subwords"]
         note = f" ({', '.join(repr(w) for w in built)}: {SUBWORD_NOTE})" if built else ""
         self._set_header(f"'{a}' is to '{b}' as '{c}' is to …{note}", bool(note))
         self._show(found)
@@ -174,25 +181,27 @@ class ExploreWidget(QWidget):
 
     def query_similarity(self, w1: str, w2: str) -> float | None:
         w1, w2 = w1.strip(), w2.strip()
-        if not (self._ready(w1) and w2):
+        wv = self._vectors_for(w1)
+        if wv is None or not w2:
             return None
         try:
-            score = self.wv.similarity(w1, w2)
+            score = wv.similarity(w1, w2)
         except UserError as exc:
             self.similarity_label.setText("")
             self._fail(str(exc))
             return None
-        built = [w for w in (w1, w2) if word_source(self.wv, w) == "subwords"]
+        built = [w for w in (w1, w2) if word_source(wv, w) == "subwords"]
         suffix = f"  ({', '.join(built)} from subwords)" if built else ""
         self.similarity_label.setText(f"cosine = {format_cosine(score)}{suffix}")
         return score
 
     # ---- helpers -------------------------------------------------------------------------
-    def _ready(self, word: str) -> bool:
+    def _vectors_for(self, word: str) -> WordVectors | None:
+        """The loaded vectors when there are some and a word to ask about (a message when nothing is loaded)."""
         if self.wv is None:
             self._fail("Load a vector file first (select it in the library and press Load).")
-            return False
-        return bool(word)
+            return None
+        return self.wv if word else None
 
     def _fail(self, message: str) -> list:
         self._set_header(message, True)
@@ -209,4 +218,4 @@ class ExploreWidget(QWidget):
             (list(range(1, len(found) + 1)), [w for w, _ in found], [float(s) for _, s in found]),
             tooltips=TABLE_TOOLTIPS,
         )
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from embedstudio.core.config import data_path
@@ -78,49 +78,51 @@ class LibraryModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # ---- Qt interface ------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.state.library)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
-        if orientation == Qt.Horizontal and role == Qt.ToolTipRole:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return TOOLTIPS[section]
         return None
 
-    def flags(self, index: QModelIndex) -> Qt.ItemFlags:
-        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable
-        return base | Qt.ItemIsUserCheckable if index.column() == 0 else base
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base | Qt.ItemFlag.ItemIsUserCheckable if index.column() == 0 else base
 
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.state.library):
             return None
         path = self.state.library[index.row()]
         col = index.column()
-        if col == 0 and role == Qt.CheckStateRole:
-            return Qt.Checked if self.state.is_selected(path) else Qt.Unchecked
+        if col == 0 and role == Qt.ItemDataRole.CheckStateRole:
+            return Qt.CheckState.Checked if self.state.is_selected(path) else Qt.CheckState.Unchecked
         failed = self.status_of(path).state == "failed" and path not in self.state.vectors
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             if failed and col in (1, 6):
                 return f"{data_path(path)}\n\nFailed to load: {self.status_of(path).reason}"
             return str(data_path(path)) if col == 1 else TOOLTIPS[col]
-        if role == Qt.ForegroundRole and failed:
+        if role == Qt.ItemDataRole.ForegroundRole and failed:
             return QColor("#b03a2e")
-        if role == Qt.UserRole:
+        if role == Qt.ItemDataRole.UserRole:
             return path
-        if role == Qt.TextAlignmentRole and col in (3, 4, 5):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4, 5):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._cell(path, col)
         return None
 
-    def setData(self, index: QModelIndex, value: Any, role: int = Qt.EditRole) -> bool:
-        if index.column() == 0 and role == Qt.CheckStateRole:
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        if index.column() == 0 and role == Qt.ItemDataRole.CheckStateRole:
             path = self.state.library[index.row()]
-            self.state.select_vectors(path, Qt.CheckState(value) == Qt.Checked)
+            self.state.select_vectors(path, Qt.CheckState(value) == Qt.CheckState.Checked)
             self.dataChanged.emit(index, index)
             return True
         return False

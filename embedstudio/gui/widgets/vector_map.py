@@ -143,7 +143,8 @@ class VectorMap(QWidget):
         self.label_clashes = 0  # labels that still overlap another label or point after placement
         self._placing = False
         follow_palette(self.plot, self._palette_changed)
-        self._replace = QTimer(self, singleShot=True, interval=60, timeout=self.place_labels)
+        self._replace = QTimer(self, singleShot=True, interval=60)
+        self._replace.timeout.connect(self.place_labels)
         self.plot.getPlotItem().getViewBox().sigRangeChanged.connect(lambda *_: self._replace.start())
         top = QHBoxLayout()
         top.addWidget(QLabel("Words"))

@@ -23,6 +23,7 @@ class VectorPickers(QObject):
     def __init__(self, form: QFormLayout, row: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[FieldRow] = []
+        self.combos: list[QComboBox] = []
         for index in range(2):
             combo = QComboBox(minimumContentsLength=18)
             combo.setToolTip(
@@ -30,18 +31,18 @@ class VectorPickers(QObject):
             )
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.currentIndexChanged.connect(lambda *_a: self.edited.emit(self.chosen()))
+            self.combos.append(combo)
             self.rows.append(FieldRow(combo))
             form.insertRow(row + index, f"Vector file {index + 1}" if index else "Vector file", self.rows[-1])
 
     def chosen(self) -> list[str]:
-        return [row.control.currentData() for row in self.rows]
+        return [combo.currentData() for combo in self.combos]
 
     def fill(self, library: list[str], cfg: RunConfig) -> None:
         """Offer the library (and any file the config names), showing the config's choice; no signal."""
         chosen = [v.path for v in cfg.embedding.vectors]
         paths = list(library) + [p for p in chosen if p not in library]
-        for index, row in enumerate(self.rows):
-            combo: QComboBox = row.control
+        for index, combo in enumerate(self.combos):
             combo.blockSignals(True)
             combo.clear()
             combo.addItem("(none)", "")
