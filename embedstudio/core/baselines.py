@@ -11,6 +11,7 @@ import random
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -90,12 +91,12 @@ def tfidf_linear(
         if val_texts:
             x_val = vectorizer.transform(val_texts)
             y_val = np.asarray([index.get(str(label), -1) for label in splits.validation.labels])
-            best = None
+            best = (-1.0, c_grid[0])  # (validation accuracy, C): any accuracy beats -1
             for c in c_grid:
                 cancel.raise_if_cancelled()
                 accuracy = float(np.mean(LinearSVC(C=c).fit(x_train, y_train).predict(x_val) == y_val))
                 scores_by_c[f"{c:g}"] = round(accuracy, 4)
-                if best is None or accuracy > best[0]:
+                if accuracy > best[0]:
                     best = (accuracy, c)
             C, chosen_on = best[1], "validation"
         else:
@@ -221,7 +222,10 @@ def _fasttext_proba(model: Any, texts: list[str], n_classes: int) -> np.ndarray:
 
 
 # ---- baselines as run folders --------------------------------------------------------------------------
-BASELINES = {"tfidf": ("TF-IDF + LinearSVC", tfidf_linear), "fasttext": ("fastText supervised", fasttext_supervised)}
+BASELINES: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
+    "tfidf": ("TF-IDF + LinearSVC", tfidf_linear),
+    "fasttext": ("fastText supervised", fasttext_supervised),
+}
 
 
 def comparison(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, Any]:

@@ -203,7 +203,7 @@ def build_embedding_matrix(
 def _fill_from_subwords(vocabulary: Sequence[str], vectors: Any, matrix: np.ndarray, fill: np.ndarray) -> int:
     """Builds rows from fastText subwords in place; clears ``fill`` for the rows it filled."""
     filled = 0
-    for i in np.flatnonzero(fill):
+    for i in np.flatnonzero(fill).tolist():
         word = vocabulary[i]
         if i < len(SPECIAL_TOKENS) and word == SPECIAL_TOKENS[i]:
             continue

@@ -671,7 +671,7 @@ class _held_interrupt:
 
     def __init__(self) -> None:
         self.arrived = False
-        self._previous = None
+        self._previous: Any = None  # the SIGINT handler to restore (a callable, SIG_DFL/SIG_IGN or None)
 
     def __enter__(self) -> _held_interrupt:
         import signal

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ def parse_fractions(text: str) -> list[float]:
 def run_study(
     cfg: RunConfig,
     *,
-    fractions: list[float] = (0.01, 0.05, 0.2, 1.0),
+    fractions: Sequence[float] = (0.01, 0.05, 0.2, 1.0),
     seeds: int = 3,
     arms: tuple[str, ...] = ARMS,
     study_dir: str | Path | None = None,

@@ -441,10 +441,10 @@ def resolve_standardize(
     if cfg.standardize != AUTO:
         return StandardizeChoice(cfg.standardize, "as configured", lowercase, candidates)
     best = max(c.token_coverage for c in candidates)
-    chosen = next(c for c in candidates if c.token_coverage >= best - TIE_TOLERANCE)
+    simplest = next(c for c in candidates if c.token_coverage >= best - TIE_TOLERANCE)
     case = "lower-case" if lowercase else "cased"
     reason = (
-        f"{case} vector file; best token coverage {100 * chosen.token_coverage:.1f}% "
+        f"{case} vector file; best token coverage {100 * simplest.token_coverage:.1f}% "
         f"(ties within {100 * TIE_TOLERANCE:.1f} point go to the simplest)"
     )
-    return StandardizeChoice(chosen.standardize, reason, lowercase, candidates)
+    return StandardizeChoice(simplest.standardize, reason, lowercase, candidates)

@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import DatasetError
 from ..fileio import human_bytes
@@ -152,13 +152,14 @@ def _zip_members(path: Path, read: ArchiveRead, account, progress) -> Iterator[t
 def _declared_zip_entries(zf: zipfile.ZipFile) -> int | None:
     """The entry count in the zip's end-of-central-directory record (None if it cannot be read)."""
     try:
-        end = zipfile._EndRecData(zf.fp)  # the same reader zipfile itself uses
-        return int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else None
+        private: Any = zipfile  # _EndRecData is the reader zipfile itself uses; it is not in the typed API
+        end = private._EndRecData(zf.fp)
+        return int(end[private._ECD_ENTRIES_TOTAL]) if end else None
     except (AttributeError, OSError, IndexError, TypeError, ValueError):
         return None
 
 
-def _decompressed(raw: BinaryIO) -> BinaryIO:
+def _decompressed(raw: BinaryIO) -> BinaryIO | io.BufferedIOBase:
     magic = raw.read(6)
     raw.seek(0)
     if magic.startswith(b"\x1f\x8b"):
@@ -173,7 +174,7 @@ def _decompressed(raw: BinaryIO) -> BinaryIO:
 class _Tail(io.RawIOBase):
     """Passes reads through and remembers the last bytes with their offsets, and where the data ended."""
 
-    def __init__(self, inner: BinaryIO) -> None:
+    def __init__(self, inner: BinaryIO | io.BufferedIOBase) -> None:
         super().__init__()
         self.inner = inner
         self.offset = 0

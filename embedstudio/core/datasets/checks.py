@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from typing import TypeVar
 
 from .cleaning import count_header_lines
 from .types import TextTable, plural
+
+T = TypeVar("T")
 
 IMBALANCE_WARN_RATIO = 5.0
 SMALL_CLASS = 5
@@ -150,7 +153,7 @@ class _NameFinder:
         return pattern
 
 
-def _spread(items: list[str], k: int) -> list[str]:
+def _spread(items: list[T], k: int) -> list[T]:
     step = max(1, len(items) // k)
     return items[::step][:k]
 

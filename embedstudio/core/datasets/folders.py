@@ -81,7 +81,8 @@ def read_folder_dataset(
         roots = {"train": dirs[0], "test": dirs[1]}
     else:
         roots = {"train": path, "test": None}
-    walked = {part: class_listing(root) for part, root in roots.items() if root is not None}
+    present = {part: root for part, root in roots.items() if root is not None}
+    walked = {part: class_listing(root) for part, root in present.items()}
     listing = {part: (classes, loose) for part, (classes, loose, _links) in walked.items()}
     warnings: list[str] = []
     links = [link for _classes, _loose, part_links in walked.values() for link in part_links]
@@ -98,9 +99,9 @@ def read_folder_dataset(
     warnings += ex_warnings
     for part, (classes, loose) in listing.items():
         if not classes and any(f.suffix.lower() in MARKUP_SUFFIXES for f in loose):
-            raise markup_error(str(roots[part]))
-        _check_classes(roots[part], classes, part if fmt == "split" else role)
-        warnings += _drop_empty_classes(roots[part], classes, loose)
+            raise markup_error(str(present[part]))
+        _check_classes(present[part], classes, part if fmt == "split" else role)
+        warnings += _drop_empty_classes(present[part], classes, loose)
     test_source = ""
     if roots["test"] is not None:
         test_source = str(roots["test"])
@@ -118,8 +119,8 @@ def read_folder_dataset(
     for part, (classes, _) in listing.items():
         table = TextTable()
         labelled = [(label, file) for label, files in classes.items() for file in files]
-        documents = read_documents([file for _label, file in labelled], opts.encoding)
-        for (label, file), (text, fallback) in zip(labelled, documents):
+        texts = read_documents([file for _label, file in labelled], opts.encoding)
+        for (label, file), (text, fallback) in zip(labelled, texts):
             table.append(text, label, file)
             if fallback:
                 result.encoding_fallback.append(file)

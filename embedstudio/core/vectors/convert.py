@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import os
 import re
 import shutil
@@ -137,7 +138,7 @@ def _writable(
 
 # ---- writers ------------------------------------------------------------------------------
 @contextmanager
-def atomic_output(dst: Path, compression: str | None = None) -> Iterator[BinaryIO]:
+def atomic_output(dst: Path, compression: str | None = None) -> Iterator[BinaryIO | io.BufferedIOBase]:
     """A binary file handle whose content replaces ``dst`` only when the block ends without error."""
     with fileio_atomic_output(dst) as raw:
         if compression == "gzip":
@@ -151,7 +152,7 @@ def atomic_output(dst: Path, compression: str | None = None) -> Iterator[BinaryI
 
 
 def write_vectors(
-    fh: BinaryIO,
+    fh: BinaryIO | io.BufferedIOBase,
     words: Sequence[str],
     matrix: np.ndarray,
     out_format: str,

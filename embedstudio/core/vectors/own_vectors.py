@@ -20,6 +20,7 @@ from __future__ import annotations
 import bz2
 import collections
 import gzip
+import io
 import json
 import multiprocessing
 import os
@@ -28,9 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from embedstudio.core.errors import ConfigError, DatasetError, TrainingError
 from embedstudio.core.jobs import Cancelled, CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
@@ -256,7 +257,8 @@ def _decoded_lines(path: Path, reporter: Reporter) -> Iterator[str]:
             compression = compression_of(fh.read(16))
     except OSError as err:
         raise DatasetError(f"{path}: cannot read the corpus file ({err.strerror}).") from err
-    opener = {"gzip": gzip.open, "bz2": bz2.open}.get(compression or "", open)
+    openers: dict[str, Callable[..., BinaryIO | io.BufferedIOBase]] = {"gzip": gzip.open, "bz2": bz2.open}
+    opener = openers.get(compression or "", open)
     if compression not in (None, "gzip", "bz2"):
         raise DatasetError(f"{path.name}: a {compression} corpus is not supported; use plain text, .gz or .bz2.")
     latin1: list[int] = []
@@ -294,7 +296,7 @@ def _train_fasttext(
     corpus: Path, stem: Path, params: dict[str, Any], log_path: Path, reporter: Reporter, cancel: CancelToken
 ) -> None:
     final_bin, final_vec = stem.with_name(stem.name + ".bin"), stem.with_name(stem.name + ".vec")
-    job = {
+    job: dict[str, Any] = {
         "corpus": str(corpus),
         "params": params,
         "log": str(log_path),
@@ -471,7 +473,7 @@ def run_fasttext_job(job_path: str) -> None:
     os.dup2(log, 2)  # fastText's C++ progress goes to stderr, which the parent reads from the log
     try:
         _train_fasttext_in_this_process(job)
-        result = {"error": None}
+        result: dict[str, str | None] = {"error": None}
     except Exception as err:  # the parent turns this into a TrainingError
         result = {"error": f"{type(err).__name__}: {err}"}
     temp = job["result"] + ".tmp"
