@@ -640,13 +640,19 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any], *, base_dir: str | os.PathLike | None = None) -> RunConfig:
-        """Validate ``raw`` (migrating older schema versions) and resolve relative paths against ``base_dir``."""
+    def from_dict(
+        cls, raw: dict[str, Any], *, base_dir: str | os.PathLike | None = None, validate: bool = True
+    ) -> RunConfig:
+        """Build a config from ``raw`` (migrating older schema versions; ``raw`` is not changed), validate it and
+        resolve relative paths against ``base_dir``. Unknown fields and wrong types are always refused;
+        ``validate=False`` keeps unfinished settings (no vector file chosen yet, a value out of range) for a form
+        that shows what is still wrong."""
         if not isinstance(raw, dict):
             raise ConfigError("The run configuration must be a table/object at the top level.")
         raw = migrate(copy.deepcopy(raw))
         cfg = _build(cls, raw, "")
-        cfg.validate()
+        if validate:
+            cfg.validate()
         if base_dir is not None:
             cfg.resolve_paths(base_dir)
         return cfg
@@ -1041,7 +1047,7 @@ def save_config(cfg: RunConfig, path: str | os.PathLike) -> None:
     from .fileio import atomic_write_text
 
     path = Path(path)
-    data = _drop_none(cfg.to_dict())
+    data = drop_none(cfg.to_dict())
     if path.suffix.lower() == ".toml":
         import tomli_w
 
@@ -1050,9 +1056,9 @@ def save_config(cfg: RunConfig, path: str | os.PathLike) -> None:
         atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
-def _drop_none(obj: Any) -> Any:
+def drop_none(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+        return {k: drop_none(v) for k, v in obj.items() if v is not None}
     if isinstance(obj, list):
-        return [_drop_none(v) for v in obj]
+        return [drop_none(v) for v in obj]
     return obj

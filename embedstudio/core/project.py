@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX, RunConfig, _drop_none
-from .config import _build as _build_config
-from .config import migrate as migrate_config
+from .config import GENSIM_DATA_PREFIX, PACKAGE_DATA_PREFIX, RunConfig, drop_none
 from .errors import ConfigError, UserError
 
 FORMAT = "embedstudio-project"
@@ -62,7 +60,7 @@ class Project:
             "schema_version": SCHEMA_VERSION,
             "saved_by": f"EmbedStudio {__version__}",
             "vector_library": [rel(p) for p in self.vector_library],
-            "config": _drop_none(cfg),
+            "config": drop_none(cfg),
             "runs_dir": rel(self.runs_dir),
         }
 
@@ -135,9 +133,7 @@ def validate(raw: Any, where: str = "project", base_dir: str | os.PathLike | Non
     if not isinstance(cfg_raw, dict):
         raise ProjectError(f"{where}: 'config' must be an object holding the run configuration.")
     try:
-        cfg = _build_config(RunConfig, migrate_config(copy.deepcopy(cfg_raw)), "")
-        if base_dir is not None:
-            cfg.resolve_paths(base_dir)
+        cfg = RunConfig.from_dict(cfg_raw, base_dir=base_dir, validate=False)
     except ConfigError as exc:
         raise ProjectError(f"{where}: in 'config': {exc}") from None
     base = Path(base_dir) if base_dir is not None else None

@@ -10,7 +10,6 @@ import json
 import os
 from pathlib import Path
 
-from embedstudio.core import config as config_mod
 from embedstudio.core.config import RunConfig
 from embedstudio.core.errors import UserError
 from embedstudio.gui.preferences import workspace_path
@@ -25,7 +24,7 @@ def load_session(path: Path) -> RunConfig:
         raise UserError(f"{path}: {exc}") from None
     if not isinstance(raw, dict):
         raise UserError(f"{path}: not a run configuration")
-    return config_mod._build(RunConfig, config_mod.migrate(raw), "")  # noqa: SLF001 - from_dict would validate
+    return RunConfig.from_dict(raw, validate=False)
 
 
 def session_lock_path() -> Path:

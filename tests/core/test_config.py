@@ -160,6 +160,18 @@ def test_from_dict_names_unknown_and_mistyped_fields():
     assert err.value.field == "schema_version"
 
 
+def test_from_dict_without_validation_keeps_unfinished_settings_but_not_unknown_fields():
+    raw = {"model": {"dropout": 2.0}}
+    with pytest.raises(ConfigError) as err:
+        RunConfig.from_dict(raw)
+    assert err.value.field == "model.dropout"
+    cfg = RunConfig.from_dict(raw, validate=False)
+    assert cfg.model.dropout == 2.0 and raw == {"model": {"dropout": 2.0}}
+    with pytest.raises(ConfigError) as err:
+        RunConfig.from_dict({"model": {"dropuot": 0.1}}, validate=False)
+    assert err.value.field == "model.dropuot"
+
+
 @pytest.mark.parametrize("suffix", [".toml", ".json"])
 def test_round_trip_through_a_file(tmp_path, suffix):
     cfg = valid()
