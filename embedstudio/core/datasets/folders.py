@@ -71,27 +71,11 @@ def read_folder_dataset(
     notices = (
         [f"{given}: read the dataset inside the wrapper folder {path.relative_to(given)}/."] if path != given else []
     )
-    if fmt == "split":
-        dirs = find_split_dirs(path)
-        if dirs is None:
-            raise DatasetError(
-                f"{path}: no train/test folders found (names like 'news-train' and 'news-test'). "
-                "Set data.format to 'folders' if this folder holds one folder per class."
-            )
-        roots = {"train": dirs[0], "test": dirs[1]}
-    else:
-        roots = {"train": path, "test": None}
+    roots = _layout_roots(path, fmt)
     present = {part: root for part, root in roots.items() if root is not None}
     walked = {part: class_listing(root) for part, root in present.items()}
     listing = {part: (classes, loose) for part, (classes, loose, _links) in walked.items()}
-    warnings: list[str] = []
-    links = [link for _classes, _loose, part_links in walked.values() for link in part_links]
-    if links:
-        shown = ", ".join(str(p) for p in links[:3]) + (", ..." if len(links) > 3 else "")
-        warnings.append(
-            f"{path}: {len(links)} symbolic links that point outside the dataset folder were "
-            f"skipped ({shown}); copy the files into the folder to use them."
-        )
+    warnings = _outside_link_warnings(path, [link for _c, _l, part_links in walked.values() for link in part_links])
     excluded, ex_notices, ex_warnings = apply_exclusions(
         {p: c for p, (c, _) in listing.items()}, opts.exclude, str(path)
     )
@@ -102,21 +86,61 @@ def read_folder_dataset(
             raise markup_error(str(present[part]))
         _check_classes(present[part], classes, part if fmt == "split" else role)
         warnings += _drop_empty_classes(present[part], classes, loose)
-    test_source = ""
-    if roots["test"] is not None:
-        test_source = str(roots["test"])
-        if split_role(path.name) == "train":
-            notices.append(
-                f"Test set: {roots['test']}, the folder beside {path.name} (found automatically). Set "
-                f"data.test_path to use another one, or data.format = 'folders' to split {path.name} itself."
-            )
-        else:
-            notices.append(f"Test set: {roots['test']} (the test folder of this train/test layout).")
-    total = sum(len(files) for classes, _ in listing.values() for files in classes.values())
+    test_root = roots["test"]
+    if test_root is not None:
+        notices.append(_test_folder_notice(path, test_root))
+    result = RawRead(
+        TextTable(), warnings=warnings, notices=notices, excluded=excluded, test_source=str(test_root or "")
+    )
+    _read_class_files(result, {part: classes for part, (classes, _) in listing.items()}, path, opts, reporter, cancel)
+    return result
+
+
+def _layout_roots(path: Path, fmt: str) -> dict[str, Path | None]:
+    """The train and test folders: ``path`` itself for 'folders', the two folders of a 'split' layout."""
+    if fmt != "split":
+        return {"train": path, "test": None}
+    dirs = find_split_dirs(path)
+    if dirs is None:
+        raise DatasetError(
+            f"{path}: no train/test folders found (names like 'news-train' and 'news-test'). "
+            "Set data.format to 'folders' if this folder holds one folder per class."
+        )
+    return {"train": dirs[0], "test": dirs[1]}
+
+
+def _outside_link_warnings(path: Path, links: list[Path]) -> list[str]:
+    if not links:
+        return []
+    shown = ", ".join(str(p) for p in links[:3]) + (", ..." if len(links) > 3 else "")
+    return [
+        f"{path}: {len(links)} symbolic links that point outside the dataset folder were "
+        f"skipped ({shown}); copy the files into the folder to use them."
+    ]
+
+
+def _test_folder_notice(path: Path, test_root: Path) -> str:
+    if split_role(path.name) == "train":
+        return (
+            f"Test set: {test_root}, the folder beside {path.name} (found automatically). Set "
+            f"data.test_path to use another one, or data.format = 'folders' to split {path.name} itself."
+        )
+    return f"Test set: {test_root} (the test folder of this train/test layout)."
+
+
+def _read_class_files(
+    result: RawRead,
+    parts: dict[str, dict[str, list[str]]],
+    path: Path,
+    opts: ReadOptions,
+    reporter: Reporter,
+    cancel: CancelToken,
+) -> None:
+    """Read every class file of each part ('train', 'test') into ``result``'s tables, with progress."""
+    total = sum(len(files) for classes in parts.values() for files in classes.values())
     progress = ThrottledProgress(reporter, total, f"Reading {path.name}", cancel=cancel)
-    result = RawRead(TextTable(), warnings=warnings, notices=notices, excluded=excluded, test_source=test_source)
     done = 0
-    for part, (classes, _) in listing.items():
+    for part, classes in parts.items():
         table = TextTable()
         labelled = [(label, file) for label, files in classes.items() for file in files]
         texts = read_documents([file for _label, file in labelled], opts.encoding)
@@ -131,7 +155,6 @@ def read_folder_dataset(
         else:
             result.test = table
     result.rows_read = done
-    return result
 
 
 READ_THREADS = 8  # reading many small files waits on the disk far more than on the interpreter
@@ -418,16 +441,7 @@ def _from_documents(
         per_class = _archive_class_files(documents, explicit=fmt == "lines_per_class")
         if per_class is not None:
             return _archive_lines(per_class, archive, role, exclude, wrappers)
-        if fmt == "lines_per_class":
-            raise DatasetError(
-                f"{archive}: data.format is 'lines_per_class', but the archive holds neither one file per class "
-                "folder nor class files side by side (rt-polarity.pos and rt-polarity.neg)."
-            )
-    if fmt == "split" and not is_split:
-        raise DatasetError(
-            f"{archive}: no train/test folders in the archive (names like 'news-train' and "
-            "'news-test'). Set data.format to 'folders' if it holds one folder per class."
-        )
+    _check_archive_layout(fmt, is_split, archive)
     split_mode = is_split and fmt != "folders"
     by_role = _group_split(documents, archive) if split_mode else {"train": documents}
     result = RawRead(TextTable())
@@ -436,7 +450,41 @@ def _from_documents(
         result.warnings.append(
             f"{archive}: {_files(outside)} outside the train/test folders {'was' if outside == 1 else 'were'} ignored."
         )
-    depth = 1 if split_mode else 0  # skip the 'name-train' / 'name-test' folder
+    grouped, loose_of, roots = _archive_classes(by_role, archive, depth=1 if split_mode else 0)
+    excluded, notices, warnings = apply_exclusions(grouped, exclude, archive)
+    result.excluded, result.notices, result.warnings = excluded, notices, result.warnings + warnings
+    if "test" in roots:
+        result.test_source = roots["test"]
+        result.notices.append(f"Test set: {roots['test']} (the test folder of this train/test archive).")
+    for part, classes in grouped.items():
+        _add_archive_part(result, part, classes, loose_of[part], roots[part], archive, part if split_mode else role)
+    if wrappers:
+        beside = f"; ignored {_files(dropped_notes)} beside it" if dropped_notes else ""
+        result.notices.insert(
+            0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/{beside}."
+        )
+    return result
+
+
+def _check_archive_layout(fmt: str, is_split: bool, archive: str) -> None:
+    """The layouts that ``fmt`` asks for and the archive does not hold."""
+    if fmt == "lines_per_class" and not is_split:
+        raise DatasetError(
+            f"{archive}: data.format is 'lines_per_class', but the archive holds neither one file per class "
+            "folder nor class files side by side (rt-polarity.pos and rt-polarity.neg)."
+        )
+    if fmt == "split" and not is_split:
+        raise DatasetError(
+            f"{archive}: no train/test folders in the archive (names like 'news-train' and "
+            "'news-test'). Set data.format to 'folders' if it holds one folder per class."
+        )
+
+
+def _archive_classes(
+    by_role: dict[str, list[_Document]], archive: str, depth: int
+) -> tuple[dict[str, dict[str, list[_Document]]], dict[str, list[_Document]], dict[str, str]]:
+    """Per part: {class folder: documents}, the documents outside any class folder, and the part's root
+    (``depth`` 1 skips the 'name-train' / 'name-test' folder)."""
     grouped: dict[str, dict[str, list[_Document]]] = {}
     loose_of: dict[str, list[_Document]] = {}
     roots: dict[str, str] = {}
@@ -451,39 +499,38 @@ def _from_documents(
             classes.setdefault(rel[0], []).append(d)
         grouped[part], loose_of[part] = classes, loose
         roots[part] = f"{archive}!/{docs[0].parts[0]}" if depth and docs else archive
-    excluded, notices, warnings = apply_exclusions(grouped, exclude, archive)
-    result.excluded, result.notices, result.warnings = excluded, notices, result.warnings + warnings
-    if "test" in roots:
-        result.test_source = roots["test"]
-        result.notices.append(f"Test set: {roots['test']} (the test folder of this train/test archive).")
-    for part, classes in grouped.items():
-        root = roots[part]
-        if not classes and any(d.parts[-1].lower().endswith(MARKUP_SUFFIXES) for d in loose_of[part]):
-            raise markup_error(archive)
-        _check_classes(root, classes, part if split_mode else role)
-        loose = [d for d in loose_of[part] if not is_note_file(d.parts[-1])]
-        if loose:
-            result.warnings.append(
-                f"{root}: {_files(len(loose))} not inside a class folder "
-                f"{'was' if len(loose) == 1 else 'were'} ignored."
-            )
-        table = TextTable()
-        for label in sorted(classes):
-            for d in sorted(classes[label], key=lambda d: d.parts):
-                table.append(d.text, label, d.source)
-                if d.fallback:
-                    result.encoding_fallback.append(d.source)
-        result.rows_read += len(table)
-        if part == "train":
-            result.train = table
-        else:
-            result.test = table
-    if wrappers:
-        beside = f"; ignored {_files(dropped_notes)} beside it" if dropped_notes else ""
-        result.notices.insert(
-            0, f"{archive}: read the dataset inside the wrapper folder {'/'.join(wrappers)}/{beside}."
+    return grouped, loose_of, roots
+
+
+def _add_archive_part(
+    result: RawRead,
+    part: str,
+    classes: dict[str, list[_Document]],
+    loose_docs: list[_Document],
+    root: str,
+    archive: str,
+    role: str,
+) -> None:
+    """Check one part's class folders and put its table (sorted by class, then path) into ``result``."""
+    if not classes and any(d.parts[-1].lower().endswith(MARKUP_SUFFIXES) for d in loose_docs):
+        raise markup_error(archive)
+    _check_classes(root, classes, role)
+    loose = [d for d in loose_docs if not is_note_file(d.parts[-1])]
+    if loose:
+        result.warnings.append(
+            f"{root}: {_files(len(loose))} not inside a class folder {'was' if len(loose) == 1 else 'were'} ignored."
         )
-    return result
+    table = TextTable()
+    for label in sorted(classes):
+        for d in sorted(classes[label], key=lambda d: d.parts):
+            table.append(d.text, label, d.source)
+            if d.fallback:
+                result.encoding_fallback.append(d.source)
+    result.rows_read += len(table)
+    if part == "train":
+        result.train = table
+    else:
+        result.test = table
 
 
 def _archive_class_files(documents: list[_Document], *, explicit: bool) -> dict[str, _Document] | None:

@@ -40,17 +40,7 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
     for line in raw.infos:
         reporter.info(line)
     fmt = raw.layout or fmt
-    report = ImportReport(
-        path=str(path),
-        format=fmt,
-        rows_read=raw.rows_read,
-        encoding_fallback=list(raw.encoding_fallback),
-        warnings=list(raw.warnings),
-        notices=list(raw.notices),
-        excluded=dict(raw.excluded),
-        test_source=raw.test_source,
-        validation_source=str(data_path(cfg.validation_path)) if cfg.validation_path else "",
-    )
+    report = _new_report(raw, cfg, path, fmt)
     if cfg.exclude and fmt not in FOLDER_FORMATS:
         raw.train = _exclude_labels(raw.train, cfg.exclude, report)
         raw.test = _exclude_labels(raw.test, cfg.exclude, report) if raw.test is not None else None
@@ -58,16 +48,7 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
     tables = {"train": raw.train, "test": raw.test, "validation": validation}
     originals = dict(tables)
     tables = _clean(tables, cfg, report, reporter, cancel)
-    tables = _drop_rows(tables, originals, cfg, report)
-    if cfg.max_rows is not None:
-        tables["train"] = _cap(tables["train"], cfg.max_rows, report, "training", "data.max_rows")
-        if tables["test"] is not None:
-            report.notices.append(
-                f"data.max_rows caps the training rows only: the given test set keeps all its "
-                f"{len(tables['test']):,} rows (set data.max_test_rows to cap it too)."
-            )
-    if cfg.max_test_rows is not None:
-        tables["test"] = _cap(tables["test"], cfg.max_test_rows, report, "test", "data.max_test_rows")
+    tables = _cap_rows(_drop_rows(tables, originals, cfg, report), cfg, report)
     train, test, validation = tables["train"], tables["test"], tables["validation"]
     assert train is not None  # every reader returns a training table; only test/validation are optional
     classes = _classes(train, test, path, report, validation)
@@ -83,6 +64,36 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
         + f" examples in {plural(len(classes), 'class')} from {path.name} ({fmt})."
     )
     return Dataset(path=str(path), train=train, test=test, classes=classes, report=report, validation=validation)
+
+
+def _new_report(raw: RawRead, cfg: DataConfig, path: Path, fmt: str) -> ImportReport:
+    return ImportReport(
+        path=str(path),
+        format=fmt,
+        rows_read=raw.rows_read,
+        encoding_fallback=list(raw.encoding_fallback),
+        warnings=list(raw.warnings),
+        notices=list(raw.notices),
+        excluded=dict(raw.excluded),
+        test_source=raw.test_source,
+        validation_source=str(data_path(cfg.validation_path)) if cfg.validation_path else "",
+    )
+
+
+def _cap_rows(
+    tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport
+) -> dict[str, TextTable | None]:
+    """``data.max_rows`` on the training rows and ``data.max_test_rows`` on a given test set."""
+    if cfg.max_rows is not None:
+        tables["train"] = _cap(tables["train"], cfg.max_rows, report, "training", "data.max_rows")
+        if tables["test"] is not None:
+            report.notices.append(
+                f"data.max_rows caps the training rows only: the given test set keeps all its "
+                f"{len(tables['test']):,} rows (set data.max_test_rows to cap it too)."
+            )
+    if cfg.max_test_rows is not None:
+        tables["test"] = _cap(tables["test"], cfg.max_test_rows, report, "test", "data.max_test_rows")
+    return tables
 
 
 FOLDER_FORMATS = ("folders", "split", "lines_per_class")
@@ -196,29 +207,7 @@ def _clean(
 ) -> dict[str, TextTable | None]:
     train = tables["train"]
     assert train is not None
-    report.looks_like_mail = looks_like_mail(train.texts)
-    auto = report.looks_like_mail
-    report.stripped_headers = auto if cfg.strip_headers is None else cfg.strip_headers
-    report.stripped_footers = auto if cfg.strip_footers is None else cfg.strip_footers
-    report.stripped_quotes = auto if cfg.strip_quotes is None else cfg.strip_quotes
-    html = looks_like_html(train.texts) if cfg.strip_html is None else cfg.strip_html
-    if report.looks_like_mail:
-        reporter.info(
-            "The documents look like e-mail/news messages; stripping "
-            + (
-                ", ".join(
-                    k
-                    for k, on in (
-                        ("headers", report.stripped_headers),
-                        ("footers", report.stripped_footers),
-                        ("quotes", report.stripped_quotes),
-                    )
-                    if on
-                )
-                or "nothing"
-            )
-            + "."
-        )
+    html = _decide_cleaning(train, cfg, report, reporter)
     options = dict(
         headers=report.stripped_headers,
         footers=report.stripped_footers,
@@ -229,7 +218,8 @@ def _clean(
     if not any(options.values()) and not html:
         return tables
     present = [t for t in tables.values() if t is not None]
-    progress = ThrottledProgress(reporter, sum(len(t) for t in present), "Cleaning text", cancel=cancel)
+    total = sum(len(t) for t in present)
+    progress = ThrottledProgress(reporter, total, "Cleaning text", cancel=cancel)
     done = 0
 
     def cleaned(table: TextTable) -> TextTable:
@@ -251,8 +241,41 @@ def _clean(
         return TextTable(texts, list(table.labels), list(table.sources))
 
     result = {part: (cleaned(t) if t is not None else None) for part, t in tables.items()}
+    _note_cleaning(train, cfg, report, reporter, mail, html, total)
+    return result
+
+
+def _decide_cleaning(train: TextTable, cfg: DataConfig, report: ImportReport, reporter: Reporter) -> bool:
+    """Which mail/news parts to strip (``report.stripped_*``: the config, or on for mail-like documents), and
+    whether to clean HTML (returned)."""
+    report.looks_like_mail = looks_like_mail(train.texts)
+    auto = report.looks_like_mail
+    report.stripped_headers = auto if cfg.strip_headers is None else cfg.strip_headers
+    report.stripped_footers = auto if cfg.strip_footers is None else cfg.strip_footers
+    report.stripped_quotes = auto if cfg.strip_quotes is None else cfg.strip_quotes
+    html = looks_like_html(train.texts) if cfg.strip_html is None else cfg.strip_html
+    if report.looks_like_mail:
+        parts = (
+            ("headers", report.stripped_headers),
+            ("footers", report.stripped_footers),
+            ("quotes", report.stripped_quotes),
+        )
+        stripped = ", ".join(k for k, on in parts if on) or "nothing"
+        reporter.info(f"The documents look like e-mail/news messages; stripping {stripped}.")
+    return html
+
+
+def _note_cleaning(
+    train: TextTable,
+    cfg: DataConfig,
+    report: ImportReport,
+    reporter: Reporter,
+    mail: dict[str, bool],
+    html: bool,
+    total: int,
+) -> None:
+    """The import summary's notices about what the cleaning changed (and a hint about a little HTML)."""
     if any(mail.values()):
-        total = sum(len(t) for t in present)
         which = ", ".join(k for k, on in mail.items() if on)
         defaulted = all(getattr(cfg, f"strip_{k}") is None for k, on in mail.items() if on)
         how = "on by default: the documents are e-mail/news messages" if defaulted else "set in the config"
@@ -283,7 +306,6 @@ def _clean(
                 f"A few documents hold HTML tags or entities ({share:,} in a sample); too few to clean "
                 "by default. Set data.strip_html = true to clean them."
             )
-    return result
 
 
 def _drop_rows(
