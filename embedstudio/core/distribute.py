@@ -35,7 +35,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .config import DISTRIBUTE as STRATEGIES  # noqa: F401  (the choices of training.distribute)
 from .config import RunConfig
@@ -435,36 +435,17 @@ def launch_local(
     """Train ``cfg`` on ``workers`` local processes (MultiWorkerMirroredStrategy on loopback) and return the one
     run folder the chief wrote, with each worker's log (``worker-N.log``) and what it did in description.json."""
     from .jobs import ensure_cancel, ensure_reporter
-    from .runs import default_runs_dir, read_metrics, update_description
+    from .runs import read_metrics, update_description
 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(
-            f"--workers is {workers!r}; give a whole number of worker processes, at least 1.", field="workers"
-        )
-    cfg = cfg.copy()
-    cfg.training.distribute = "multi_worker"
-    cfg.runs_dir = str(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir())
-    cfg.validate()
+    cfg = _launch_config(cfg, workers)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="embedstudio-launch-") as tmp:
         config_path = Path(tmp) / "config.json"
         config_path.write_text(json.dumps(cfg.to_dict()), encoding="utf-8")
         logs = [Path(tmp) / WORKER_LOG.format(index=i) for i in range(workers)]
-        procs = _start_workers(config_path, logs, python or sys.executable)
-        reporter.info(
-            f"Started {workers} local worker process(es) on 127.0.0.1 (pids {', '.join(str(p.pid) for p in procs)})"
-        )
-        stop_tail = threading.Event()
-        tail = threading.Thread(target=_follow, args=(logs[0], reporter, stop_tail), daemon=True)
-        tail.start()
-        try:
-            codes = _wait(procs, cancel, reporter)
-        finally:
-            stop_tail.set()
-            tail.join(timeout=5)
-            _end(procs)
+        codes = _run_workers(config_path, logs, python or sys.executable, reporter, cancel)
         results = [_worker_result(log) for log in logs]
         chief = results[0]
         run_dir = Path(chief["run_dir"]) if chief.get("run_dir") else None
@@ -472,22 +453,7 @@ def launch_local(
             for i, log in enumerate(logs):
                 shutil.copyfile(log, run_dir / WORKER_LOG.format(index=i))
         if any(code != 0 for code in codes):
-            ended = (-signal.SIGTERM, -signal.SIGKILL, 130)  # the workers the launcher ended after a failure
-            bad = next(
-                (i for i, code in enumerate(codes) if code not in (0, *ended)),
-                next(i for i, code in enumerate(codes) if code != 0),
-            )
-            if cancel.cancelled:
-                message = "Stopped: the launcher ended the workers when asked to stop; no model was saved."
-            else:
-                message = f"Worker {bad} failed (exit {codes[bad]}): {results[bad].get('message') or _tail(logs[bad])}"
-            if run_dir is not None:
-                update_description(run_dir, status="stopped" if cancel.cancelled else "failed", message=message)
-            if cancel.cancelled:
-                from .jobs import Cancelled
-
-                raise Cancelled()
-            raise TrainingError(message + (f" Logs of every worker: {run_dir}" if run_dir else ""))
+            _raise_worker_failure(codes, results, logs, run_dir, cancel)
         if run_dir is None:
             raise TrainingError(f"The chief finished without naming its run folder:\n{_tail(logs[0])}")
     seconds = time.monotonic() - started
@@ -509,6 +475,62 @@ def launch_local(
         workers=tasks,
         seconds=seconds,
     )
+
+
+def _launch_config(cfg: RunConfig, workers: int) -> RunConfig:
+    """A validated copy of ``cfg`` for ``workers`` multi-worker processes writing to a concrete runs folder."""
+    from .runs import default_runs_dir
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(
+            f"--workers is {workers!r}; give a whole number of worker processes, at least 1.", field="workers"
+        )
+    cfg = cfg.copy()
+    cfg.training.distribute = "multi_worker"
+    cfg.runs_dir = str(Path(cfg.runs_dir) if cfg.runs_dir else default_runs_dir())
+    cfg.validate()
+    return cfg
+
+
+def _run_workers(config_path: Path, logs: list[Path], python: str, reporter: Any, cancel: Any) -> list[int]:
+    """Start the workers, follow the chief's log, and return every exit code (all workers are ended after)."""
+    procs = _start_workers(config_path, logs, python)
+    reporter.info(
+        f"Started {len(logs)} local worker process(es) on 127.0.0.1 (pids {', '.join(str(p.pid) for p in procs)})"
+    )
+    stop_tail = threading.Event()
+    tail = threading.Thread(target=_follow, args=(logs[0], reporter, stop_tail), daemon=True)
+    tail.start()
+    try:
+        return _wait(procs, cancel, reporter)
+    finally:
+        stop_tail.set()
+        tail.join(timeout=5)
+        _end(procs)
+
+
+def _raise_worker_failure(
+    codes: list[int], results: list[dict[str, Any]], logs: list[Path], run_dir: Path | None, cancel: Any
+) -> NoReturn:
+    """Cancelled, or TrainingError naming the first worker that failed by itself (not ended by the launcher)."""
+    from .runs import update_description
+
+    ended = (-signal.SIGTERM, -signal.SIGKILL, 130)  # the workers the launcher ended after a failure
+    bad = next(
+        (i for i, code in enumerate(codes) if code not in (0, *ended)),
+        next(i for i, code in enumerate(codes) if code != 0),
+    )
+    if cancel.cancelled:
+        message = "Stopped: the launcher ended the workers when asked to stop; no model was saved."
+    else:
+        message = f"Worker {bad} failed (exit {codes[bad]}): {results[bad].get('message') or _tail(logs[bad])}"
+    if run_dir is not None:
+        update_description(run_dir, status="stopped" if cancel.cancelled else "failed", message=message)
+    if cancel.cancelled:
+        from .jobs import Cancelled
+
+        raise Cancelled()
+    raise TrainingError(message + (f" Logs of every worker: {run_dir}" if run_dir else ""))
 
 
 def _start_workers(config_path: Path, logs: list[Path], python: str) -> list[subprocess.Popen]:

@@ -166,31 +166,11 @@ def build_embedding_matrix(
     fill = ~found
     if size:
         fill[0] = False  # padding stays zero
-    subword_filled = 0
-    if policy == "subwords":
-        if getattr(vectors, "has_subwords", False):
-            subword_filled = _fill_from_subwords(vocabulary, vectors, matrix, fill)
-        else:
-            name = getattr(vectors, "path", "the vector file")
-            notes.append(
-                f"{name} has no subword information (only fastText .bin files do); "
-                "words without a vector were filled randomly instead."
-            )
-            if reporter is not None:
-                reporter.warning(notes[-1])
-        policy_used = "subwords" if getattr(vectors, "has_subwords", False) else "random"
-        remaining_policy = "random"  # words that even subwords cannot build
-    else:
-        policy_used = policy
-        remaining_policy = policy
-
+    subword_filled, policy_used, remaining_policy = _apply_subwords(policy, vocabulary, vectors, matrix, fill, notes)
+    if reporter is not None and notes:
+        reporter.warning(notes[-1])
     if fill.any() and remaining_policy != "zeros":
-        mean, std = _matrix_stats(source, rng)
-        noise = rng.standard_normal((int(fill.sum()), dim))
-        if remaining_policy == "random":
-            matrix[fill] = (noise * std).astype(np.float32)
-        else:  # mean_noise
-            matrix[fill] = (mean + noise * std * _MEAN_NOISE_SCALE).astype(np.float32)
+        _fill_rows(matrix, fill, source, rng, remaining_policy)
 
     covered_mask = found.copy()
     covered_mask[_subword_rows(found, fill, matrix, subword_filled)] = True
@@ -198,6 +178,33 @@ def build_embedding_matrix(
         vocabulary, counts or {}, vectors, rows=rows, subword_filled=subword_filled, policy=policy_used, notes=notes
     )
     return matrix, covered_mask, report
+
+
+def _apply_subwords(
+    policy: str, vocabulary: Sequence[str], vectors: Any, matrix: np.ndarray, fill: np.ndarray, notes: list[str]
+) -> tuple[int, str, str]:
+    """``(rows built from subwords, the policy in effect, the policy for the rows still unfilled)``; a note
+    when ``subwords`` was asked of a file without subword information."""
+    if policy != "subwords":
+        return 0, policy, policy
+    if getattr(vectors, "has_subwords", False):
+        return _fill_from_subwords(vocabulary, vectors, matrix, fill), "subwords", "random"
+    name = getattr(vectors, "path", "the vector file")
+    notes.append(
+        f"{name} has no subword information (only fastText .bin files do); "
+        "words without a vector were filled randomly instead."
+    )
+    return 0, "random", "random"  # words that even subwords cannot build are random
+
+
+def _fill_rows(matrix: np.ndarray, fill: np.ndarray, source: np.ndarray, rng: np.random.Generator, policy: str) -> None:
+    """Rows of ``fill`` get ``random`` (normal, scaled to the vectors' std) or ``mean_noise`` values."""
+    mean, std = _matrix_stats(source, rng)
+    noise = rng.standard_normal((int(fill.sum()), matrix.shape[1]))
+    if policy == "random":
+        matrix[fill] = (noise * std).astype(np.float32)
+    else:  # mean_noise
+        matrix[fill] = (mean + noise * std * _MEAN_NOISE_SCALE).astype(np.float32)
 
 
 def _fill_from_subwords(vocabulary: Sequence[str], vectors: Any, matrix: np.ndarray, fill: np.ndarray) -> int:

@@ -353,28 +353,14 @@ def prepare_model_inputs(
     matrices -> TF-IDF path -> token arrays. ``dataset``/``splits``/``vectors`` skip what the caller holds;
     ``step(s)`` is told when each of training's steps up to ``TrainingStep.EMBEDDING`` begins.
     ``tokenize=False`` skips the arrays."""
-    from .embedding import build_embedding_matrix
     from .text import build_vectorizer, resolve_standardize, token_counts, vocabulary
 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     step = step or (lambda _step: cancel.raise_if_cancelled())
-    if splits is None:
-        step(TrainingStep.LOAD_DATASET)
-        if dataset is None:
-            from .datasets import load_dataset
-
-            dataset = load_dataset(cfg.data, reporter=reporter, cancel=cancel)
-        step(TrainingStep.SPLIT)
-        splits = make_run_splits(cfg, dataset, reporter)
-    _check_splits(cfg, splits)
+    splits = _run_splits(cfg, dataset, splits, reporter, cancel, step)
     classes = [str(c) for c in splits.classes]
     train_texts = list(splits.train.texts)
-    sizes = {name: len(getattr(splits, name).texts) for name in ("train", "validation", "test")}
-    reporter.info(
-        f"Split: {sizes['train']:,} train, {sizes['validation']:,} validation, "
-        f"{sizes['test']:,} test; {len(classes)} classes"
-    )
 
     sources = vector_sources(cfg, reporter)
     loaded = []
@@ -400,20 +386,7 @@ def prepare_model_inputs(
     )
     if loaded:
         step(TrainingStep.EMBEDDING)
-        counts = token_counts(train_texts, vectorizer, cancel=cancel)
-        inputs.matrices, inputs.masks = [], []
-        for i, wv in enumerate(loaded):
-            matrix, mask, report = build_embedding_matrix(
-                vocab,
-                wv,
-                policy=resolved.embedding.oov_policy,
-                seed=resolved.training.seed + i,
-                counts=counts,
-                reporter=reporter,
-            )
-            inputs.matrices.append(matrix)
-            inputs.masks.append(mask)
-            inputs.coverage.append(report.to_dict())
+        _add_embedding_matrices(inputs, token_counts(train_texts, vectorizer, cancel=cancel), reporter)
     from .models import is_wide
 
     if is_wide(resolved):
@@ -422,6 +395,52 @@ def prepare_model_inputs(
     if tokenize:
         inputs.tokenize_splits(reporter=reporter, cancel=cancel)
     return inputs
+
+
+def _run_splits(
+    cfg: RunConfig,
+    dataset: Any,
+    splits: Any,
+    reporter: Reporter,
+    cancel: CancelToken,
+    step: Callable[[TrainingStep], None],
+) -> Any:
+    """The run's splits: ``splits`` when given, else made from ``dataset`` (imported when not given)."""
+    if splits is None:
+        step(TrainingStep.LOAD_DATASET)
+        if dataset is None:
+            from .datasets import load_dataset
+
+            dataset = load_dataset(cfg.data, reporter=reporter, cancel=cancel)
+        step(TrainingStep.SPLIT)
+        splits = make_run_splits(cfg, dataset, reporter)
+    _check_splits(cfg, splits)
+    sizes = {name: len(getattr(splits, name).texts) for name in ("train", "validation", "test")}
+    reporter.info(
+        f"Split: {sizes['train']:,} train, {sizes['validation']:,} validation, "
+        f"{sizes['test']:,} test; {len(splits.classes)} classes"
+    )
+    return splits
+
+
+def _add_embedding_matrices(inputs: ModelInputs, counts: Any, reporter: Reporter) -> None:
+    """One embedding matrix, mask and coverage report per vector file (file ``i`` seeded ``seed + i``)."""
+    from .embedding import build_embedding_matrix
+
+    cfg = inputs.cfg
+    inputs.matrices, inputs.masks = [], []
+    for i, wv in enumerate(inputs.vectors):
+        matrix, mask, report = build_embedding_matrix(
+            inputs.vocab,
+            wv,
+            policy=cfg.embedding.oov_policy,
+            seed=cfg.training.seed + i,
+            counts=counts,
+            reporter=reporter,
+        )
+        inputs.matrices.append(matrix)
+        inputs.masks.append(mask)
+        inputs.coverage.append(report.to_dict())
 
 
 def _check_splits(cfg: RunConfig, splits: Any) -> None:

@@ -75,6 +75,33 @@ def convert_vectors(
     words, matrix = _writable(vectors.words, vectors.matrix, out_format, warnings)
     for message in warnings:
         reporter.warning(message)
+    _write_converted(dst, words, matrix, out_format, compression, reporter, cancel)
+    reporter.info(f"Wrote {dst.name}: {len(words):,} words × {matrix.shape[1]} ({FORMAT_LABELS[out_format]}).")
+    return VectorInfo(
+        path=str(dst),
+        format=out_format,
+        vocab_size=len(words),
+        dim=int(matrix.shape[1]),
+        duplicates=0,
+        duplicate_examples=[],
+        header_count=len(words) if out_format in ("word2vec_binary", "word2vec_text") else None,
+        has_subwords=False,
+        compression=compression,
+        file_size=dst.stat().st_size,
+        warnings=warnings,
+    )
+
+
+def _write_converted(
+    dst: Path,
+    words: list[str],
+    matrix: np.ndarray,
+    out_format: str,
+    compression: str | None,
+    reporter: Reporter,
+    cancel: CancelToken,
+) -> None:
+    """Write ``dst`` atomically, with progress; a cancelled or failed write leaves any old ``dst`` as it was."""
     progress = ThrottledProgress(reporter, len(words), f"Writing {dst.name}", cancel=cancel)
     try:
         if out_format == "gensim":
@@ -90,20 +117,6 @@ def convert_vectors(
             hint="Check that the folder exists, that you may write to it, and that the disk has room.",
         ) from err
     reporter.progress(len(words), len(words), f"Writing {dst.name}")
-    reporter.info(f"Wrote {dst.name}: {len(words):,} words × {matrix.shape[1]} ({FORMAT_LABELS[out_format]}).")
-    return VectorInfo(
-        path=str(dst),
-        format=out_format,
-        vocab_size=len(words),
-        dim=int(matrix.shape[1]),
-        duplicates=0,
-        duplicate_examples=[],
-        header_count=len(words) if out_format in ("word2vec_binary", "word2vec_text") else None,
-        has_subwords=False,
-        compression=compression,
-        file_size=dst.stat().st_size,
-        warnings=warnings,
-    )
 
 
 def _output_compression(dst: Path, out_format: str) -> str | None:

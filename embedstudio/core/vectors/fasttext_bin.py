@@ -63,6 +63,22 @@ def is_supervised_fasttext(path: Path) -> bool:
 
 _FT_LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
 _FT_MODELS = {1: "cbow", 2: "skipgram", 3: "supervised"}
+# The header's 12 ints and 1 double after the magic/version, in file order (fastText's Args::save).
+_FT_ARG_KEYS = (
+    "dim",
+    "ws",
+    "epoch",
+    "minCount",
+    "neg",
+    "wordNgrams",
+    "loss",
+    "model",
+    "bucket",
+    "minn",
+    "maxn",
+    "lrUpdateRate",
+    "t",
+)
 
 
 def check_fasttext_header(head: bytes, name: str) -> dict[str, Any]:
@@ -79,23 +95,15 @@ def check_fasttext_header(head: bytes, name: str) -> dict[str, Any]:
         version = struct.unpack("<i", head[4:8])[0]
         if version not in (11, 12):
             raise _bad_fasttext_field(name, "version", version, "11 or 12")
-    keys = (
-        "dim",
-        "ws",
-        "epoch",
-        "minCount",
-        "neg",
-        "wordNgrams",
-        "loss",
-        "model",
-        "bucket",
-        "minn",
-        "maxn",
-        "lrUpdateRate",
-        "t",
-    )
-    args = dict(zip(keys, struct.unpack("<12id", head[offset : offset + 56])))
+    args: dict[str, Any] = dict(zip(_FT_ARG_KEYS, struct.unpack("<12id", head[offset : offset + 56])))
     args["size"], args["nwords"], args["nlabels"] = struct.unpack("<3i", head[offset + 56 : offset + 68])
+    _check_ranges(args, name)
+    _check_consistency(args, name)
+    return args
+
+
+def _check_ranges(args: dict[str, Any], name: str) -> None:
+    """Each header field within what some fastText build writes."""
     checks = [
         ("dim", 1 <= args["dim"] <= MAX_DIM, f"1 to {MAX_DIM:,}"),
         ("ws", args["ws"] >= 1, "at least 1"),
@@ -122,6 +130,10 @@ def check_fasttext_header(head: bytes, name: str) -> dict[str, Any]:
                 args[field_name.split("(")[-1].rstrip(")")] if "(" in field_name else args[field_name],
                 expected,
             )
+
+
+def _check_consistency(args: dict[str, Any], name: str) -> None:
+    """Header fields that contradict each other."""
     if args["maxn"] > 0 and args["minn"] > args["maxn"]:
         raise VectorFileError(
             f"{name}: the fastText header gives minn {args['minn']} > maxn {args['maxn']}: "
@@ -141,7 +153,6 @@ def check_fasttext_header(head: bytes, name: str) -> dict[str, Any]:
             f"{args['nwords']:,} words and {args['nlabels']:,} labels; the header is damaged.",
             hint="Download the model again.",
         )
-    return args
 
 
 def _bad_fasttext_field(name: str, field_name: str, value: Any, expected: str) -> VectorFileError:
