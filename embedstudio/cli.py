@@ -13,7 +13,7 @@ import re
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +256,20 @@ def _check_display() -> None:
 _KEY_PART = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<indexes>(?:\[\d+\])*)$")
 
 
+def _key_steps(key: str) -> list[str | int]:
+    """``embedding.vectors[0].path`` -> ``["embedding", "vectors", 0, "path"]``."""
+    from embedstudio.core.errors import ConfigError
+
+    steps: list[str | int] = []
+    for part in key.strip().split("."):
+        m = _KEY_PART.match(part)
+        if not m:
+            raise ConfigError(f"--set {key}: {part!r} is not a field name (use names like embedding.vectors[0].path).")
+        steps.append(m.group("name"))
+        steps += [int(i) for i in re.findall(r"\[(\d+)\]", m.group("indexes"))]
+    return steps
+
+
 def _apply_overrides(cfg_dict: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """`--set model.preset=bilstm` style overrides; values are parsed as JSON when they can be.
 
@@ -272,15 +286,7 @@ def _apply_overrides(cfg_dict: dict[str, Any], overrides: Sequence[str]) -> dict
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
-        steps: list[str | int] = []
-        for part in key.strip().split("."):
-            m = _KEY_PART.match(part)
-            if not m:
-                raise ConfigError(
-                    f"--set {key}: {part!r} is not a field name (use names like embedding.vectors[0].path)."
-                )
-            steps.append(m.group("name"))
-            steps += [int(i) for i in re.findall(r"\[(\d+)\]", m.group("indexes"))]
+        steps = _key_steps(key)
         node: Any = cfg_dict
         where = ""
         for step, following in zip(steps[:-1], steps[1:]):
@@ -486,12 +492,10 @@ def _clip(text: str, width: int = PREDICT_ECHO_CHARS) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def cmd_predict(args: argparse.Namespace) -> int:
+def _texts_to_predict(args: argparse.Namespace) -> list[str]:
+    """The texts given on the command line, then the lines of ``--file`` (decoded as ``--encoding``)."""
     from embedstudio.core.errors import UserError
-    from embedstudio.core.evaluation import predict_detailed
 
-    if args.top < 1:
-        raise UserError(f"--top is {args.top}; it must be at least 1 (how many classes to show per text).")
     texts = list(args.text)
     if args.file:
         try:
@@ -506,6 +510,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
             texts.pop()
     if not texts:
         raise UserError("predict: give texts to classify, or --file FILE with one text per line.")
+    return texts
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from embedstudio.core.errors import UserError
+    from embedstudio.core.evaluation import predict_detailed
+
+    if args.top < 1:
+        raise UserError(f"--top is {args.top}; it must be at least 1 (how many classes to show per text).")
+    texts = _texts_to_predict(args)
     from embedstudio.core import supervised_fasttext
 
     if supervised_fasttext.is_supervised(args.run):
@@ -536,86 +550,105 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_vectors(args: argparse.Namespace) -> int:
+    actions: dict[str, Callable[[argparse.Namespace], int]] = {
+        "info": _cmd_vectors_info,
+        "neighbors": _cmd_vectors_query,
+        "analogy": _cmd_vectors_query,
+        "similarity": _cmd_vectors_query,
+        "convert": _cmd_vectors_convert,
+        "train": _cmd_vectors_train,
+        "cache": _cmd_vectors_cache,
+    }
+    if args.vcmd not in actions:
+        raise AssertionError(args.vcmd)
+    return actions[args.vcmd](args)
+
+
+def _cmd_vectors_info(args: argparse.Namespace) -> int:
     from embedstudio.core import vectors
 
-    if args.vcmd == "info":
-        reporter = TerminalReporter()
-        wv = _job(
-            vectors.load_vectors,
-            args.file,
-            format=args.format,
-            limit=args.limit,
-            reporter=reporter,
-            trust_pickle=args.trust_pickle,
-        )
-        info = wv.info
-        print(f"file: {info.path}")
-        print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
-        print(f"vocabulary: {info.vocab_size:,} words")
-        print(f"dimension: {info.dim}")
-        print(
-            f"duplicates: {info.duplicates}"
-            + (f" (e.g. {', '.join(info.duplicate_examples[:5])})" if info.duplicates else "")
-        )
-        print(f"subwords for unknown words: {'yes' if info.has_subwords else 'no'}")
-        print(f"file size: {info.file_size:,} bytes" + ("  (opened from cache)" if info.from_cache else ""))
-        for w in info.warnings:
-            if w not in reporter.warnings:  # each warning once: the load already printed these
-                print(f"warning: {w}")
-        return 0
+    reporter = TerminalReporter()
+    wv = _job(
+        vectors.load_vectors,
+        args.file,
+        format=args.format,
+        limit=args.limit,
+        reporter=reporter,
+        trust_pickle=args.trust_pickle,
+    )
+    info = wv.info
+    print(f"file: {info.path}")
+    print(f"format: {info.format}" + (f" ({info.compression}-compressed)" if info.compression else ""))
+    print(f"vocabulary: {info.vocab_size:,} words")
+    print(f"dimension: {info.dim}")
+    print(
+        f"duplicates: {info.duplicates}"
+        + (f" (e.g. {', '.join(info.duplicate_examples[:5])})" if info.duplicates else "")
+    )
+    print(f"subwords for unknown words: {'yes' if info.has_subwords else 'no'}")
+    print(f"file size: {info.file_size:,} bytes" + ("  (opened from cache)" if info.from_cache else ""))
+    for w in info.warnings:
+        if w not in reporter.warnings:  # each warning once: the load already printed these
+            print(f"warning: {w}")
+    return 0
+
+
+def _cmd_vectors_query(args: argparse.Namespace) -> int:
+    """neighbors, analogy and similarity: questions to one loaded vector file."""
+    from embedstudio.core import vectors
+
+    wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, trust_pickle=args.trust_pickle)
     if args.vcmd == "neighbors":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, trust_pickle=args.trust_pickle)
         for word in args.words:
             tag = " (not in the file: built from subwords)" if wv.is_oov(word) and wv.has_subwords else ""
             print(f"{word}{tag}:")
             for w, s in wv.neighbors(word, k=args.k):
                 print(f"  {s:.4f}  {w}")
-        return 0
-    if args.vcmd == "analogy":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, trust_pickle=args.trust_pickle)
+    elif args.vcmd == "analogy":
         print(f"{args.a} is to {args.b} as {args.c} is to:")
         for w, s in wv.analogy(args.a, args.b, args.c, k=args.k):
             print(f"  {s:.4f}  {w}")
-        return 0
-    if args.vcmd == "similarity":
-        wv = _job(vectors.load_vectors, args.file, format=args.format, limit=args.limit, trust_pickle=args.trust_pickle)
+    else:
         print(f"{wv.similarity(args.w1, args.w2):.4f}")
-        return 0
-    if args.vcmd == "convert":
-        info = _job(
-            vectors.convert_vectors,
-            args.file,
-            args.out,
-            out_format=args.to,
-            limit=args.limit,
-            in_format=args.format,
-            trust_pickle=args.trust_pickle,
-        )
-        print(f"wrote {args.out}: {info.vocab_size:,} × {info.dim} ({info.format})")
-        return 0
-    if args.vcmd == "train":
-        return _cmd_vectors_train(args)
-    if args.vcmd == "cache":
-        from embedstudio.core.vectors.cache import VectorCache
+    return 0
 
-        cache = VectorCache()
-        if args.action == "clear":
-            freed = cache.clear()
-            print(f"cleared {freed:,} bytes")
-            return 0
-        if args.verify:
-            results = cache.verify()
-            for item, problem in results:
-                state = "ok" if problem is None else f"damaged, removed ({problem})"
-                print(f"{state}: {item['source']} ({item['format']}, {item['words']:,} words × {item['dim']})")
-            bad = sum(1 for _, problem in results if problem is not None)
-            print(
-                f"verified {len(results)} cache entries: {len(results) - bad} ok, {bad} damaged "
-                "(removed; they are rebuilt at the next load)"
-            )
-        print(f"cache size: {cache.size():,} bytes")
+
+def _cmd_vectors_convert(args: argparse.Namespace) -> int:
+    from embedstudio.core import vectors
+
+    info = _job(
+        vectors.convert_vectors,
+        args.file,
+        args.out,
+        out_format=args.to,
+        limit=args.limit,
+        in_format=args.format,
+        trust_pickle=args.trust_pickle,
+    )
+    print(f"wrote {args.out}: {info.vocab_size:,} × {info.dim} ({info.format})")
+    return 0
+
+
+def _cmd_vectors_cache(args: argparse.Namespace) -> int:
+    from embedstudio.core.vectors.cache import VectorCache
+
+    cache = VectorCache()
+    if args.action == "clear":
+        freed = cache.clear()
+        print(f"cleared {freed:,} bytes")
         return 0
-    raise AssertionError(args.vcmd)
+    if args.verify:
+        results = cache.verify()
+        for item, problem in results:
+            state = "ok" if problem is None else f"damaged, removed ({problem})"
+            print(f"{state}: {item['source']} ({item['format']}, {item['words']:,} words × {item['dim']})")
+        bad = sum(1 for _, problem in results if problem is not None)
+        print(
+            f"verified {len(results)} cache entries: {len(results) - bad} ok, {bad} damaged "
+            "(removed; they are rebuilt at the next load)"
+        )
+    print(f"cache size: {cache.size():,} bytes")
+    return 0
 
 
 def _cmd_vectors_train(args: argparse.Namespace) -> int:
@@ -686,8 +719,7 @@ def _check_data_flags(cfg) -> None:
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
-    from embedstudio.core.config import TextConfig
-    from embedstudio.core.datasets import dataset_statistics, load_dataset
+    from embedstudio.core.datasets import load_dataset
     from embedstudio.core.datasets.types import plural
 
     cfg = _data_config_from_args(args)
@@ -717,6 +749,21 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         print(
             f"needed a fallback encoding: {len(rep.encoding_fallback):,} (e.g. {', '.join(rep.encoding_fallback[:3])})"
         )
+    _print_part_statistics(ds)
+    notes = [line for line in reporter.infos if not line.startswith("Imported ")]
+    for line in notes:
+        print(f"note: {line}")
+    for w in reporter.warnings:
+        print(f"warning: {w}")
+    return 0
+
+
+def _print_part_statistics(ds: Any) -> None:
+    """Size, token lengths, imbalance and class counts of each imported part."""
+    from embedstudio.core.config import TextConfig
+    from embedstudio.core.datasets import dataset_statistics
+    from embedstudio.core.datasets.types import plural
+
     for part, table in (("train", ds.train), ("validation", ds.validation), ("test", ds.test)):
         if table is None:
             continue
@@ -729,12 +776,6 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         width = max(len(c) for c in ds.classes)
         for c in ds.classes:
             print(f"  {c:<{width}}  {st.class_counts.get(c, 0):>7,}")
-    notes = [line for line in reporter.infos if not line.startswith("Imported ")]
-    for line in notes:
-        print(f"note: {line}")
-    for w in reporter.warnings:
-        print(f"warning: {w}")
-    return 0
 
 
 def _yn(flag: bool) -> str:
@@ -810,20 +851,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.set_defaults(func=cmd_gui)
 
-    def run_cfg_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("config", help="run configuration (.toml or .json)")
-        sp.add_argument(
-            "--set",
-            action="append",
-            metavar="KEY=VALUE",
-            default=[],
-            help="override a field, e.g. --set model.preset=bilstm (repeatable)",
-        )
-        sp.add_argument("--runs-dir", help="where run directories go (default: the user data folder)")
-        sp.add_argument("--name", help="run name")
+    _add_run_commands(sub)
+    _add_run_tools(sub)
+    _add_dataset_command(sub)
+    _add_vectors_command(sub)
+    return p
 
+
+SubParsers = Any  # argparse's _SubParsersAction
+
+
+def _run_config_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("config", help="run configuration (.toml or .json)")
+    sp.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        default=[],
+        help="override a field, e.g. --set model.preset=bilstm (repeatable)",
+    )
+    sp.add_argument("--runs-dir", help="where run directories go (default: the user data folder)")
+    sp.add_argument("--name", help="run name")
+
+
+def _add_run_commands(sub: SubParsers) -> None:
+    """train, baseline, study and demo: the commands that write run folders."""
     t = sub.add_parser("train", help="train a classifier from a run configuration")
-    run_cfg_args(t)
+    _run_config_args(t)
     t.add_argument(
         "--workers",
         type=int,
@@ -835,7 +889,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     b = sub.add_parser("baseline", help="TF-IDF+linear and fastText baselines on a config's data and split")
-    run_cfg_args(b)
+    _run_config_args(b)
     b.add_argument("--which", nargs="+", choices=["tfidf", "fasttext"], default=["tfidf", "fasttext"])
     b.add_argument("--no-save", action="store_true", help="print the scores without writing run folders")
     b.set_defaults(func=cmd_baseline)
@@ -845,7 +899,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="data-efficiency study: TF-IDF vs scratch vs frozen vs fine-tuned vectors "
         "on growing subsets of the training split",
     )
-    run_cfg_args(st)
+    _run_config_args(st)
     st.add_argument("--fractions", default="0.01,0.05,0.2,1", help="training fractions (default 0.01,0.05,0.2,1)")
     st.add_argument("--seeds", type=int, default=3, help="seeds per fraction (default 3)")
     st.add_argument("--arms", help="comma-separated subset of tfidf,scratch,frozen,finetune")
@@ -856,6 +910,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--runs-dir")
     d.set_defaults(func=cmd_demo)
 
+
+def _add_run_tools(sub: SubParsers) -> None:
+    """evaluate, predict, runs and config: the commands that read runs and configurations."""
     e = sub.add_parser("evaluate", help="evaluate a run on a dataset")
     e.add_argument("run", help="run directory, or a supervised fastText model (.bin/.ftz) as a baseline model")
     e.add_argument("data", help="dataset path (its test split is used when it has one)")
@@ -881,6 +938,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--markdown", action="store_true", help="print the field reference as a Markdown table")
     c.set_defaults(func=cmd_config)
 
+
+def _add_dataset_command(sub: SubParsers) -> None:
     ds = sub.add_parser("dataset", help="dataset tools")
     dsub = ds.add_subparsers(dest="dcmd", metavar="ACTION", required=True)
     di = dsub.add_parser("info", help="import a dataset and print what was found")
@@ -912,37 +971,40 @@ def build_parser() -> argparse.ArgumentParser:
     di.add_argument("--keep-headers", action="store_true", help="do not strip mail/news headers, footers, quotes")
     ds.set_defaults(func=cmd_dataset)
 
+
+def _vector_file_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("file")
+    sp.add_argument("--format", default="auto")
+    sp.add_argument("--limit", type=_positive_int, help="load only the first N words")
+    sp.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="open a gensim model file (a Python pickle, which runs code it carries) because you trust its source",
+    )
+
+
+def _add_vectors_command(sub: SubParsers) -> None:
     v = sub.add_parser("vectors", help="vector-file tools")
     vsub = v.add_subparsers(dest="vcmd", metavar="ACTION", required=True)
 
-    def vfile(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("file")
-        sp.add_argument("--format", default="auto")
-        sp.add_argument("--limit", type=_positive_int, help="load only the first N words")
-        sp.add_argument(
-            "--trust-pickle",
-            action="store_true",
-            help="open a gensim model file (a Python pickle, which runs code it carries) because you trust its source",
-        )
-
     vi = vsub.add_parser("info", help="format, vocabulary, dimension, duplicates")
-    vfile(vi)
+    _vector_file_args(vi)
     vn = vsub.add_parser("neighbors", help="nearest neighbours (cosine)")
-    vfile(vn)
+    _vector_file_args(vn)
     vn.add_argument("words", nargs="+")
     vn.add_argument("-k", type=_positive_int, default=10, help="how many neighbours (at least 1)")
     va = vsub.add_parser("analogy", help="A is to B as C is to ?")
-    vfile(va)
+    _vector_file_args(va)
     va.add_argument("a")
     va.add_argument("b")
     va.add_argument("c")
     va.add_argument("-k", type=_positive_int, default=10, help="how many answers (at least 1)")
     vs = vsub.add_parser("similarity", help="cosine similarity of two words")
-    vfile(vs)
+    _vector_file_args(vs)
     vs.add_argument("w1")
     vs.add_argument("w2")
     vc = vsub.add_parser("convert", help="write another format")
-    vfile(vc)
+    _vector_file_args(vc)
     vc.add_argument("out")
     vc.add_argument("--to", default="word2vec_binary", choices=["word2vec_binary", "word2vec_text", "glove"])
     vt = vsub.add_parser("train", help="train your own fastText or word2vec vectors")
@@ -960,7 +1022,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--verify", action="store_true", help="check every entry's checksums (words and matrix) and remove damaged ones"
     )
     v.set_defaults(func=cmd_vectors)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:

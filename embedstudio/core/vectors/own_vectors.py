@@ -142,41 +142,38 @@ def _train_into(
             f"{min_count} times; {sum(counts.values()):,} tokens in {lines:,} texts."
         )
         if algorithm == "fasttext":
-            bucket = p["bucket"] if p["bucket"] is not None else _auto_bucket(vocab, p["minn"], p["maxn"])
-            _train_fasttext(
-                corpus,
-                stem,
-                dict(
-                    dim=p["dim"],
-                    epoch=p["epochs"],
-                    minCount=min_count,
-                    ws=p["window"],
-                    minn=p["minn"],
-                    maxn=p["maxn"],
-                    seed=p["seed"],
-                    thread=p["threads"],
-                    bucket=bucket,
-                ),
-                Path(work) / "fasttext.log",
-                reporter,
-                cancel,
-            )
+            params = _fasttext_params(p, min_count, vocab)
+            _train_fasttext(corpus, stem, params, Path(work) / "fasttext.log", reporter, cancel)
         else:
-            _train_word2vec(
-                corpus,
-                lines,
-                stem,
-                dict(
-                    vector_size=p["dim"],
-                    epochs=p["epochs"],
-                    min_count=min_count,
-                    window=p["window"],
-                    seed=p["seed"],
-                    workers=p["threads"],
-                ),
-                reporter,
-                cancel,
-            )
+            _train_word2vec(corpus, lines, stem, _word2vec_params(p, min_count), reporter, cancel)
+
+
+def _fasttext_params(p: dict[str, Any], min_count: int, vocab: list[str]) -> dict[str, Any]:
+    """fastText's own argument names; ``bucket=None`` sizes the n-gram table from the vocabulary."""
+    bucket = p["bucket"] if p["bucket"] is not None else _auto_bucket(vocab, p["minn"], p["maxn"])
+    return dict(
+        dim=p["dim"],
+        epoch=p["epochs"],
+        minCount=min_count,
+        ws=p["window"],
+        minn=p["minn"],
+        maxn=p["maxn"],
+        seed=p["seed"],
+        thread=p["threads"],
+        bucket=bucket,
+    )
+
+
+def _word2vec_params(p: dict[str, Any], min_count: int) -> dict[str, Any]:
+    """gensim Word2Vec's argument names."""
+    return dict(
+        vector_size=p["dim"],
+        epochs=p["epochs"],
+        min_count=min_count,
+        window=p["window"],
+        seed=p["seed"],
+        workers=p["threads"],
+    )
 
 
 def _check_params(algorithm, texts, corpus_path, dim, epochs, min_count, window, minn, maxn, threads) -> None:
