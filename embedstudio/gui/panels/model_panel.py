@@ -10,18 +10,14 @@ so it is undoable.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -29,19 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from embedstudio.core import presets
-from embedstudio.core.config import RunConfig, VectorSource, load_config, save_config
-from embedstudio.core.errors import ConfigError, UserError
+from embedstudio.core.config import RunConfig, VectorSource
+from embedstudio.core.errors import ConfigError
 from embedstudio.core.jobs import CancelToken, Reporter
 from embedstudio.core.model_inputs import Summary
-from embedstudio.gui import dialogs
-from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
+from embedstudio.gui.jobs import JobRunner, WorkerPool
 from embedstudio.gui.state import AppState
+from embedstudio.gui.widgets.config_files import ConfigFileButtons
 from embedstudio.gui.widgets.config_form import ConfigForm, FieldRow, set_value
 from embedstudio.gui.widgets.summary_view import SummaryView
 from embedstudio.gui.widgets.vector_pickers import VectorPickers
 
 SUMMARY_DELAY_MS = 400
-CONFIG_FILTER = "Run configuration (*.toml *.json);;All files (*)"
 MODEL_SECTIONS = ("text", "embedding", "model", "training")  # what the model's shape depends on
 
 # (title, the field paths it shows, in order)
@@ -114,20 +109,11 @@ class ModelPanel(QWidget):
         self.general_error = QLabel(wordWrap=True)
         self.general_error.setVisible(False)
         self.general_error.setStyleSheet("color: #b00020;")
-        buttons = QHBoxLayout()
-        for text, tip, slot in (
-            ("Load Config…", "Replace every setting with a saved TOML or JSON file", self.load_config_dialog),
-            ("Save Config…", "Write every setting (data, vectors, model, training) to a file", self.save_config_dialog),
-        ):
-            button = QPushButton(text)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        self.config_files = ConfigFileButtons(self.state)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
-        left_lay.addLayout(buttons)
+        left_lay.addWidget(self.config_files)
         left_lay.addWidget(self.general_error)
         left_lay.addWidget(self.scroll_area, 1)
         split = QSplitter(Qt.Orientation.Horizontal, childrenCollapsible=False)
@@ -294,34 +280,9 @@ class ModelPanel(QWidget):
         self.summary_view.show_summary(s)
         self.summary_updated.emit(s)
 
-    # ---- config files ------------------------------------------------------------------------
+    # ---- config files (gui/widgets/config_files.py) -------------------------------------------
     def load_config(self, path: str | os.PathLike) -> bool:
-        """Replace ``state.config`` with a TOML/JSON file; errors go to the error dialog."""
-        try:
-            self.state.set_config(load_config(path))
-        except UserError as exc:
-            return self._file_error(str(exc), "Could not open the configuration")
-        return True
+        return self.config_files.load(path)
 
     def save_config(self, path: str | os.PathLike) -> bool:
-        """Write ``state.config`` (TOML for .toml, JSON otherwise), atomically."""
-        try:
-            save_config(self.state.config, path)
-        except (UserError, OSError) as exc:
-            return self._file_error(f"Could not save {path}: {exc}", "Could not save the configuration")
-        return True
-
-    def _file_error(self, message: str, title: str) -> bool:
-        dialogs.show_error(self.window(), ErrorInfo(message, "", True), title=title)
-        return False
-
-    def load_config_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load configuration", str(Path.home()), CONFIG_FILTER)
-        if path:
-            self.load_config(path)
-
-    def save_config_dialog(self) -> None:
-        home = str(Path.home() / "embedstudio.toml")
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", home, CONFIG_FILTER)
-        if path:
-            self.save_config(path)
+        return self.config_files.save(path)
