@@ -154,7 +154,26 @@ class DatasetPanel(QWidget):
             status=self.status,
         )
         self.preview_runner = JobRunner(self.pool, self)
+        left = self._options_pane()
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.view)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([max(500, left.minimumWidth()), 800])
+        QVBoxLayout(self).addWidget(splitter)
 
+        self.import_button.clicked.connect(self.import_dataset)
+        self.options.changed.connect(self._options_changed)
+        self.options.browse_file.connect(self.open_dialog)
+        self.options.browse_folder.connect(self.open_folder_dialog)
+        self.options.browse_test.connect(self._browse_test)
+        self.options.browse_validation.connect(self._browse_validation)
+        self.options.path_entered.connect(self._path_typed)
+
+    def _options_pane(self) -> QWidget:
+        """The options form in its scroll area, with Import, Cancel, the progress bar and the status line."""
         self.scroll_area = scroll = QScrollArea()
         scroll.setWidget(self.options)
         scroll.setWidgetResizable(True)
@@ -173,22 +192,7 @@ class DatasetPanel(QWidget):
         row.addStretch(1)
         left_lay.addLayout(row)
         left_lay.addWidget(self.status)
-        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.view)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setCollapsible(0, False)
-        splitter.setSizes([max(500, left.minimumWidth()), 800])
-        QVBoxLayout(self).addWidget(splitter)
-
-        self.import_button.clicked.connect(self.import_dataset)
-        self.options.changed.connect(self._options_changed)
-        self.options.browse_file.connect(self.open_dialog)
-        self.options.browse_folder.connect(self.open_folder_dialog)
-        self.options.browse_test.connect(self._browse_test)
-        self.options.browse_validation.connect(self._browse_validation)
-        self.options.path_entered.connect(self._path_typed)
+        return left
 
     # ---- config binding ----------------------------------------------------------------
     def refresh_from_config(self) -> None:

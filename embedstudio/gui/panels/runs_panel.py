@@ -369,6 +369,17 @@ class RunsPanel(QWidget):
         return self.model.records
 
     def _build(self) -> None:
+        self._build_table()
+        self._build_buttons()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self._left_pane())
+        split.addWidget(self._right_tabs())
+        split.setSizes([760, 640])
+        QVBoxLayout(self).addWidget(split)
+        self._on_selection()
+
+    def _build_table(self) -> None:
+        """The runs table over RunsModel, through the filter/sort proxy."""
         self.model = RunsModel(self)
         self.model.rename_requested.connect(lambda row, name: self._rename_source(row, name))
         self.proxy = RunsFilter(self)
@@ -398,7 +409,9 @@ class RunsPanel(QWidget):
         self._pending_records: list[RunRecord] | None = None
         self.table.itemDelegate().closeEditor.connect(lambda *_: QTimer.singleShot(0, self._apply_pending))
         self.table.doubleClicked.connect(self._on_double_click)
+        self.table.installEventFilter(self)  # the Delete key in the list moves the selection to the trash
 
+    def _build_buttons(self) -> None:
         self.filter_box = QLineEdit()
         self.filter_box.setPlaceholderText("Filter runs by name, dataset, vectors, preset, status…")
         self.filter_box.setClearButtonEnabled(True)
@@ -419,11 +432,13 @@ class RunsPanel(QWidget):
             "Move the selected runs to the trash folder inside the runs folder (Delete); Edit > Undo brings them back"
         )
         self.trash_button.clicked.connect(lambda: self.trash_rows(self.selected_rows()))
-        self.table.installEventFilter(self)  # the Delete key in the list moves the selection to the trash
         self.folder = QLabel()
         self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = QLabel()
         self.status.setWordWrap(True)
+
+    def _left_pane(self) -> QWidget:
+        """Refresh, Re-run and the baselines above the folder, the filter with Rename and Trash, the table."""
         buttons = QHBoxLayout()
         for button in (self.refresh_button, self.rerun_button):
             buttons.addWidget(button)
@@ -432,7 +447,6 @@ class RunsPanel(QWidget):
         edits.addWidget(self.rename_button)
         edits.addWidget(self.trash_button)
         from embedstudio.gui.widgets.baselines_action import BaselinesAction
-        from embedstudio.gui.widgets.study_view import StudiesList
 
         self.baselines = BaselinesAction(self.state, self.pool)  # its runs appear here through run_finished
         buttons.addWidget(self.baselines, 1)
@@ -444,6 +458,11 @@ class RunsPanel(QWidget):
         left_lay.addLayout(edits)
         left_lay.addWidget(self.table, 1)
         left_lay.addWidget(self.status)
+        return left
+
+    def _right_tabs(self) -> QTabWidget:
+        """Run (details), Compare and Studies."""
+        from embedstudio.gui.widgets.study_view import StudiesList
 
         self.compare = RunCompare()
         self.overlay = self.compare.overlay
@@ -453,12 +472,7 @@ class RunsPanel(QWidget):
         self.right.addTab(self.compare, "Compare")
         self.studies = StudiesList(self.state, self.pool)  # "Compare embeddings…" and the study folders
         self.right.addTab(self.studies, "Studies")
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(left)
-        split.addWidget(self.right)
-        split.setSizes([760, 640])
-        QVBoxLayout(self).addWidget(split)
-        self._on_selection()
+        return self.right
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if (

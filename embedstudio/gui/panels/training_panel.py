@@ -116,6 +116,22 @@ class TrainingPanel(QWidget):
         top.addWidget(self.stop_button)
         top.addWidget(self.progress, 1)
         top.addWidget(self.speed)
+        extra = self._comparisons_row()
+        live = self._live_pane()
+        self.results = ResultsView(self.pool)
+        self.split = split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(live)
+        split.addWidget(self.results)
+        split.setChildrenCollapsible(False)
+        self._give_room_to_results(False)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addLayout(extra)
+        lay.addWidget(self.status)
+        lay.addWidget(split, 1)
+
+    def _comparisons_row(self) -> QHBoxLayout:
+        """The baselines and "Compare embeddings…", beside the run."""
         from embedstudio.gui.widgets.baselines_action import BaselinesAction
         from embedstudio.gui.widgets.study_view import open_study_dialog
 
@@ -131,7 +147,10 @@ class TrainingPanel(QWidget):
         extra = QHBoxLayout()
         extra.addWidget(self.baselines, 1)
         extra.addWidget(self.study_button)
+        return extra
 
+    def _live_pane(self) -> QSplitter:
+        """The live curves beside the training log."""
         self.curves = TrainingCurves()
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -144,18 +163,7 @@ class TrainingPanel(QWidget):
         live.setStretchFactor(0, 3)
         live.setStretchFactor(1, 1)
         live.setSizes([900, 320])
-
-        self.results = ResultsView(self.pool)
-        self.split = split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(live)
-        split.addWidget(self.results)
-        split.setChildrenCollapsible(False)
-        self._give_room_to_results(False)
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addLayout(extra)
-        lay.addWidget(self.status)
-        lay.addWidget(split, 1)
+        return live
 
     # ---- actions ---------------------------------------------------------------------
     @property

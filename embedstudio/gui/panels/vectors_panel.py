@@ -91,26 +91,47 @@ class VectorsPanel(QWidget):
 
     # ---- layout ------------------------------------------------------------------------
     def _build(self) -> None:
-        self.add_button = QPushButton("Add files…")
-        self.add_button.setToolTip("Add GloVe, word2vec or fastText files to the library (they load at once)")
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Remove the selected files from the library (the files stay on disk)")
-        self.load_button = QPushButton("Load")
-        self.load_button.setToolTip("Read the selected files into memory (in the background)")
-        self.unload_button = QPushButton("Unload")
-        self.unload_button.setToolTip("Free the memory of the selected files")
-        self.train_button = QPushButton("Train your own…")
-        self.train_button.setToolTip("Train fastText or word2vec vectors on your dataset or a corpus")
-        self.clear_cache_button = QPushButton("Clear cache")
-        self.clear_cache_button.setToolTip("Delete the binary copies that make loading fast")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop loading")
+        button = self._button
+        self.add_button = button(
+            "Add files…", "Add GloVe, word2vec or fastText files to the library (they load at once)"
+        )
+        self.remove_button = button("Remove", "Remove the selected files from the library (the files stay on disk)")
+        self.load_button = button("Load", "Read the selected files into memory (in the background)")
+        self.unload_button = button("Unload", "Free the memory of the selected files")
+        self.train_button = button("Train your own…", "Train fastText or word2vec vectors on your dataset or a corpus")
+        self.clear_cache_button = button("Clear cache", "Delete the binary copies that make loading fast")
+        self.cancel_button = button("Cancel", "Stop loading")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar(textVisible=False)
         self.progress.setMaximumWidth(200)
         self.progress.setVisible(False)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self._build_table()
+        self._build_tabs()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self._top_pane())
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([200, 560])
+        QVBoxLayout(self).addWidget(splitter)
+
+        self.add_button.clicked.connect(self.open_dialog)
+        self.remove_button.clicked.connect(lambda: self.remove(self.selected_paths()))
+        self.load_button.clicked.connect(lambda: [self.load(p) for p in self.selected_paths()])
+        self.unload_button.clicked.connect(self._unload_selected)
+        self.train_button.clicked.connect(self.open_train_dialog)
+        self.clear_cache_button.clicked.connect(self.clear_cache)
+
+    @staticmethod
+    def _button(text: str, tip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        return button
+
+    def _build_table(self) -> None:
+        """The library: one row per vector file, with its state."""
         self.library_model = LibraryModel(self.state, self)
         self.table = QTableView()
         self.table.setModel(self.library_model)
@@ -123,6 +144,7 @@ class VectorsPanel(QWidget):
         self.table.setToolTip("Double-click a row to load it; a failed row says why (hover its State)")
         self.table.doubleClicked.connect(lambda idx: self.load(self.library_model.paths()[idx.row()]))
 
+    def _build_tabs(self) -> None:
         self.explore = ExploreWidget()
         self.map = VectorMap()
         self.coverage = CoverageWidget(self.state, self.pool)
@@ -134,6 +156,8 @@ class VectorsPanel(QWidget):
         self.tabs.setTabToolTip(1, "2-D PCA projection of words and their neighbours")
         self.tabs.setTabToolTip(2, "How much of the current dataset the vectors cover")
 
+    def _top_pane(self) -> QWidget:
+        """The library's buttons, the table and the message line."""
         buttons = QHBoxLayout()
         for w in (
             self.add_button,
@@ -153,20 +177,7 @@ class VectorsPanel(QWidget):
         top_lay.addLayout(buttons)
         top_lay.addWidget(self.table, 1)
         top_lay.addWidget(self.message)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([200, 560])
-        QVBoxLayout(self).addWidget(splitter)
-
-        self.add_button.clicked.connect(self.open_dialog)
-        self.remove_button.clicked.connect(lambda: self.remove(self.selected_paths()))
-        self.load_button.clicked.connect(lambda: [self.load(p) for p in self.selected_paths()])
-        self.unload_button.clicked.connect(self._unload_selected)
-        self.train_button.clicked.connect(self.open_train_dialog)
-        self.clear_cache_button.clicked.connect(self.clear_cache)
+        return top
 
     # ---- library -----------------------------------------------------------------------
     def open_dialog(self) -> None:
