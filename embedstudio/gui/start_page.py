@@ -89,6 +89,14 @@ def describe_recipe(cfg) -> str:
     return f"{preset}, vectors {mode}, at most {cfg.training.epochs} epochs"
 
 
+# (key, label, the area its button asks for, button text, tooltip)
+STEP_ROWS = (
+    ("vectors", "1. Word vectors", "vectors", "Vectors…", "Add or pick word-vector files in the Vectors area"),
+    ("data", "2. Labelled data", "dataset", "Dataset…", "Open and clean a dataset in the Dataset area"),
+    ("train", "3. Train", "model", "Model…", "Choose the network and how it uses the vectors"),
+)
+
+
 class StartPage(QWidget):
     """``StartPage(state, pool)``: emits ``requested(name)`` for 'vectors', 'dataset', 'train', 'demo',
     'new', 'open_project', 'model', 'guide'."""
@@ -116,20 +124,44 @@ class StartPage(QWidget):
         self.demo_label.setStyleSheet(
             "#demoNote { background: palette(alternate-base); border: 1px solid palette(mid); padding: 8px; }"
         )
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        inner = QWidget()
+        inner.setMaximumWidth(980)
+        lay = QVBoxLayout(inner)
+        lay.setSpacing(14)
+        lay.addWidget(title)
+        lay.addWidget(self.demo_label)
+        lay.addLayout(self._steps_grid(font))
+        lay.addLayout(self._train_row(font))
+        lay.addWidget(line)
+        lay.addLayout(self._more_row())
+        lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        holder = QWidget()
+        centre = QHBoxLayout(holder)
+        centre.addStretch(1)
+        centre.addWidget(inner, 6)
+        centre.addStretch(1)
+        scroll.setWidget(holder)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def _steps_grid(self, font: QFont) -> QGridLayout:
+        """One row per step of STEP_ROWS: its state mark, name, what it holds, and the button to its area."""
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(12)
         self.marks: dict[str, QLabel] = {}
         self.texts: dict[str, QLabel] = {}
         self.step_buttons: dict[str, QPushButton] = {}
-        rows = (
-            ("vectors", "1. Word vectors", "vectors", "Vectors…", "Add or pick word-vector files in the Vectors area"),
-            ("data", "2. Labelled data", "dataset", "Dataset…", "Open and clean a dataset in the Dataset area"),
-            ("train", "3. Train", "model", "Model…", "Choose the network and how it uses the vectors"),
-        )
         big = QFont(font)
         big.setPointSizeF(font.pointSizeF() * 0.8)
-        for row, (key, label, request, button, tip) in enumerate(rows):
+        for row, (key, label, request, button, tip) in enumerate(STEP_ROWS):
             mark = QLabel()
             mark.setFont(big)
             mark.setFixedWidth(36)
@@ -147,6 +179,10 @@ class StartPage(QWidget):
             grid.addWidget(go, row, 3)
             self.marks[key], self.texts[key], self.step_buttons[key] = mark, text, go
         grid.setColumnStretch(2, 1)
+        return grid
+
+    def _train_row(self, font: QFont) -> QHBoxLayout:
+        """The big Train button and the hint that says what is still missing."""
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("bigTrain")
         tf = QFont(font)
@@ -160,7 +196,10 @@ class StartPage(QWidget):
         train_row = QHBoxLayout()
         train_row.addWidget(self.train_button)
         train_row.addWidget(self.train_hint, 1)
+        return train_row
 
+    def _more_row(self) -> QHBoxLayout:
+        """New Project, Open Project…, the demo workspace and the guide."""
         self.demo_button = QPushButton("Open the Demo Workspace")
         self.demo_button.setToolTip("BBC News + GloVe 6B 50d, shipped with EmbedStudio")
         self.demo_button.clicked.connect(lambda: self.requested.emit("demo"))
@@ -174,33 +213,7 @@ class StartPage(QWidget):
         for b in (new, open_project, self.demo_button, guide):
             more.addWidget(b)
         more.addStretch(1)
-
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        inner = QWidget()
-        inner.setMaximumWidth(980)
-        lay = QVBoxLayout(inner)
-        lay.setSpacing(14)
-        lay.addWidget(title)
-        lay.addWidget(self.demo_label)
-        lay.addLayout(grid)
-        lay.addLayout(train_row)
-        lay.addWidget(line)
-        lay.addLayout(more)
-        lay.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        holder = QWidget()
-        centre = QHBoxLayout(holder)
-        centre.addStretch(1)
-        centre.addWidget(inner, 6)
-        centre.addStretch(1)
-        scroll.setWidget(holder)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        return more
 
     # ---- state -------------------------------------------------------------------------
     def steps(self) -> dict[str, Step]:

@@ -188,6 +188,16 @@ def relative_sources(sources: list[str], root: str) -> list[str]:
     return [s[len(prefix) :] if s.startswith(prefix) else s for s in sources]
 
 
+def _banner(name: str, box: str, colour: str) -> QLabel:
+    """A hidden, word-wrapped message box (failure, notices, warnings) in its own colours."""
+    label = QLabel("")
+    label.setWordWrap(True)
+    label.setObjectName(name)
+    label.setStyleSheet(f"QLabel#{name} {{ {box}; padding: 6px; color: {colour}; }}")
+    label.setVisible(False)
+    return label
+
+
 class DocumentTableModel(ColumnTableModel):
     """The documents, sortable, with a text filter: ``set_filter("word")`` keeps the rows whose text or label
     holds it (case-insensitive). Filtering and sorting keep a permutation, never a copy of the texts."""
@@ -232,29 +242,32 @@ class DatasetView(QWidget):
         super().__init__(parent)
         self.summary = QLabel("No dataset imported yet. Choose a file or folder on the left.")
         self.summary.setWordWrap(True)
-        self.failure = QLabel("")
-        self.failure.setWordWrap(True)
-        self.failure.setObjectName("datasetFailure")
-        self.failure.setStyleSheet(
-            "QLabel#datasetFailure { background: #fdecea; border: 1px solid #e0837a; padding: 6px; color: #7a1c12; }"
-        )
-        self.failure.setVisible(False)
-        self.notices = QLabel("")
-        self.notices.setWordWrap(True)
-        self.notices.setObjectName("datasetNotices")
-        self.notices.setStyleSheet(
-            "QLabel#datasetNotices { background: #e8f1fb; border: 1px solid #8fb4e3; padding: 6px; color: #0b3866; }"
-        )
-        self.notices.setVisible(False)
-        self.warnings = QLabel("")
-        self.warnings.setWordWrap(True)
-        self.warnings.setObjectName("datasetWarnings")
-        self.warnings.setStyleSheet(
-            "QLabel#datasetWarnings { background: #fff4e5; border: 1px solid #f0c36d; padding: 6px; color: #6b3d00; }"
-        )
-        self.warnings.setVisible(False)
+        self.failure = _banner("datasetFailure", "background: #fdecea; border: 1px solid #e0837a", "#7a1c12")
+        self.notices = _banner("datasetNotices", "background: #e8f1fb; border: 1px solid #8fb4e3", "#0b3866")
+        self.warnings = _banner("datasetWarnings", "background: #fff4e5; border: 1px solid #f0c36d", "#6b3d00")
         for label in (self.failure, self.notices, self.warnings, self.summary):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        docs = self._documents_tab()
+        self.class_chart = BarChart("Documents per class", left="documents")
+        self.length_chart = Histogram("Document length", bottom="tokens per document (as training splits them)")
+        charts = QSplitter(Qt.Orientation.Vertical)
+        charts.addWidget(self.class_chart)
+        charts.addWidget(self.length_chart)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(charts, "Charts")
+        self.tabs.addTab(docs, "Documents")
+        self.tabs.setTabToolTip(0, "Class balance and document lengths of the training data")
+        self.tabs.setTabToolTip(1, "Every imported document after cleaning; search, or click a header to sort")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.failure)
+        lay.addWidget(self.notices)
+        lay.addWidget(self.warnings)
+        lay.addWidget(self.tabs, 1)
+
+    def _documents_tab(self) -> QWidget:
+        """The cleaned documents: a sortable table with a delayed search filter."""
         self.documents = DocumentTableModel(DOC_COLUMNS, ((),) * len(DOC_COLUMNS), self)  # parented: see options
         self.table = QTableView()
         self.table.setModel(self.documents)
@@ -287,23 +300,7 @@ class DatasetView(QWidget):
         docs_lay.addLayout(row)
         docs_lay.addWidget(self.docs_caption)
         docs_lay.addWidget(self.table, 1)
-        self.class_chart = BarChart("Documents per class", left="documents")
-        self.length_chart = Histogram("Document length", bottom="tokens per document (as training splits them)")
-        charts = QSplitter(Qt.Orientation.Vertical)
-        charts.addWidget(self.class_chart)
-        charts.addWidget(self.length_chart)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(charts, "Charts")
-        self.tabs.addTab(docs, "Documents")
-        self.tabs.setTabToolTip(0, "Class balance and document lengths of the training data")
-        self.tabs.setTabToolTip(1, "Every imported document after cleaning; search, or click a header to sort")
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.failure)
-        lay.addWidget(self.notices)
-        lay.addWidget(self.warnings)
-        lay.addWidget(self.tabs, 1)
+        return docs
 
     def show_result(self, result: ImportResult) -> None:
         ds, stats = result.dataset, result.stats

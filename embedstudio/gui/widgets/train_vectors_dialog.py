@@ -75,34 +75,12 @@ class TrainVectorsDialog(QDialog):
         self.setWindowTitle("Train your own vectors")
         self.state = state
         self.result_path: Path | None = None
-        ds = state.dataset
-        self.use_dataset = QRadioButton(
-            f"Texts of the current dataset ({len(ds.train):,} documents)"
-            if ds
-            else "Texts of the current dataset (none imported)"
-        )
-        self.use_dataset.setEnabled(ds is not None)
-        self.use_corpus = QRadioButton("A corpus file (plain text, one document per line)")
-        group = QButtonGroup(self)
-        group.addButton(self.use_dataset)
-        group.addButton(self.use_corpus)
-        (self.use_dataset if ds is not None else self.use_corpus).setChecked(True)
-        self.corpus_edit = QLineEdit()
-        corpus_browse = QPushButton("Browse…")
-        corpus_browse.clicked.connect(self._browse_corpus)
-        self.algorithm = QComboBox()
-        for key, label in ALGORITHMS.items():
-            self.algorithm.addItem(label, key)
-        self.dim = QSpinBox(minimum=2, maximum=1000, value=100)
-        self.dim.setToolTip("Numbers per word: 50–300 is usual; smaller trains faster")
-        self.epochs = QSpinBox(minimum=1, maximum=200, value=5)
-        self.epochs.setToolTip("Passes over the texts")
-        self.min_count = QSpinBox(minimum=1, maximum=1000, value=2)
-        self.min_count.setToolTip("Words seen fewer times than this get no vector of their own")
+        self._build_texts_choice()
+        self._build_settings()
         self.out_edit = QLineEdit(str(self._default_output()))
         self.out_edit.setToolTip("Where the new vector file is written; it is then added to the library")
-        out_browse = QPushButton("Browse…")
-        out_browse.clicked.connect(self._browse_output)
+        self.out_browse = QPushButton("Browse…")
+        self.out_browse.clicked.connect(self._browse_output)
         self.progress = QProgressBar(textVisible=False)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -121,13 +99,52 @@ class TrainVectorsDialog(QDialog):
         )
         self.train_button.clicked.connect(self.start)
         self.algorithm.currentIndexChanged.connect(lambda _i: self.out_edit.setText(str(self._default_output())))
+        run_row = QHBoxLayout()
+        for w in (self.train_button, self.cancel_button, self.progress):
+            run_row.addWidget(w)
+        lay = QVBoxLayout(self)
+        lay.addLayout(self._form())
+        lay.addLayout(run_row)
+        lay.addWidget(self.status)
+        lay.addWidget(buttons)
+        self.resize(640, 360)
 
+    def _build_texts_choice(self) -> None:
+        """The current dataset's texts (when one is imported) or a corpus file."""
+        ds = self.state.dataset
+        self.use_dataset = QRadioButton(
+            f"Texts of the current dataset ({len(ds.train):,} documents)"
+            if ds
+            else "Texts of the current dataset (none imported)"
+        )
+        self.use_dataset.setEnabled(ds is not None)
+        self.use_corpus = QRadioButton("A corpus file (plain text, one document per line)")
+        group = QButtonGroup(self)
+        group.addButton(self.use_dataset)
+        group.addButton(self.use_corpus)
+        (self.use_dataset if ds is not None else self.use_corpus).setChecked(True)
+        self.corpus_edit = QLineEdit()
+        self.corpus_browse = QPushButton("Browse…")
+        self.corpus_browse.clicked.connect(self._browse_corpus)
+
+    def _build_settings(self) -> None:
+        self.algorithm = QComboBox()
+        for key, label in ALGORITHMS.items():
+            self.algorithm.addItem(label, key)
+        self.dim = QSpinBox(minimum=2, maximum=1000, value=100)
+        self.dim.setToolTip("Numbers per word: 50–300 is usual; smaller trains faster")
+        self.epochs = QSpinBox(minimum=1, maximum=200, value=5)
+        self.epochs.setToolTip("Passes over the texts")
+        self.min_count = QSpinBox(minimum=1, maximum=1000, value=2)
+        self.min_count.setToolTip("Words seen fewer times than this get no vector of their own")
+
+    def _form(self) -> QFormLayout:
         form = QFormLayout()
         form.addRow("Texts", self.use_dataset)
         corpus_row = QHBoxLayout()
         corpus_row.addWidget(self.use_corpus)
         corpus_row.addWidget(self.corpus_edit, 1)
-        corpus_row.addWidget(corpus_browse)
+        corpus_row.addWidget(self.corpus_browse)
         form.addRow("", corpus_row)
         form.addRow("Algorithm", self.algorithm)
         form.addRow("Dimensions", self.dim)
@@ -135,17 +152,9 @@ class TrainVectorsDialog(QDialog):
         form.addRow("Minimum count", self.min_count)
         out_row = QHBoxLayout()
         out_row.addWidget(self.out_edit, 1)
-        out_row.addWidget(out_browse)
+        out_row.addWidget(self.out_browse)
         form.addRow("Save as", out_row)
-        run_row = QHBoxLayout()
-        for w in (self.train_button, self.cancel_button, self.progress):
-            run_row.addWidget(w)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addLayout(run_row)
-        lay.addWidget(self.status)
-        lay.addWidget(buttons)
-        self.resize(640, 360)
+        return form
 
     def _default_output(self) -> Path:
         algo = self.algorithm.currentData() if hasattr(self, "algorithm") else "fasttext"
