@@ -423,6 +423,27 @@ def _data_config_for(run_dir: Path, data_cfg_or_path: Any) -> Any:
     return data
 
 
+def _evaluation_table(dataset: Any, path: str) -> tuple[Any, str]:
+    """(the table to evaluate on, "test" or "all"): the test split when it has rows, else every row."""
+    table = dataset.test if dataset.test is not None and len(dataset.test.texts) else dataset.train
+    split = "test" if table is dataset.test else "all"
+    if not table.texts:
+        raise RunError(f"{path} holds no examples to evaluate on.")
+    return table, split
+
+
+def _new_evaluation_path(run_dir: Path) -> Path:
+    """``evaluations/<timestamp>.json`` in the run, ``-2``, ``-3``… when one of that second exists."""
+    out_dir = run_dir / EVALUATIONS_DIR
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = out_dir / f"{stamp}.json"
+    suffix = 2
+    while target.exists():
+        target = out_dir / f"{stamp}-{suffix}.json"
+        suffix += 1
+    return target
+
+
 def evaluate_run(
     run_dir: str | os.PathLike,
     data_cfg_or_path: Any,
@@ -446,10 +467,7 @@ def evaluate_run(
     data_cfg = _data_config_for(run_dir, data_cfg_or_path)
     reporter.info(f"Loading {data_cfg.path}")
     dataset = load_dataset(data_cfg, reporter=reporter, cancel=cancel)
-    table = dataset.test if dataset.test is not None and len(dataset.test.texts) else dataset.train
-    split = "test" if table is dataset.test else "all"
-    if not table.texts:
-        raise RunError(f"{data_cfg.path} holds no examples to evaluate on.")
+    table, split = _evaluation_table(dataset, data_cfg.path)
     label_warning = label_overlap_check(table.labels, classes, str(data_cfg.path))
     if label_warning:
         reporter.warning(label_warning)
@@ -462,13 +480,7 @@ def evaluate_run(
     report["dataset"] = {"path": data_cfg.path, "split": split, "rows": len(table.texts)}
     report["misclassified"] = misclassified(table.texts, table.labels, proba, classes, table.sources, limit=100)
     report["evaluated"] = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    out_dir = run_dir / EVALUATIONS_DIR
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = out_dir / f"{stamp}.json"
-    suffix = 2
-    while target.exists():
-        target = out_dir / f"{stamp}-{suffix}.json"
-        suffix += 1
+    target = _new_evaluation_path(run_dir)
     atomic_write_json(target, report)
     report["report_path"] = str(target)
     reporter.info(f"Accuracy {report['accuracy']:.4f}, macro-F1 {report['macro_f1']:.4f} ({target.name})")

@@ -107,6 +107,24 @@ def walk_files(
     return [Path(f) for f in files], [Path(f) for f in outside]
 
 
+def _sort_entry(
+    entry: os.DirEntry, base: str, base_prefix: str, stack: list[str], files: list[str], outside: list[str]
+) -> None:
+    """A folder to walk (``stack``), a file (``files``), or a link out of the boundary (``outside``)."""
+    try:
+        if entry.is_symlink():
+            target = os.path.normcase(os.path.realpath(entry.path))
+            if not (target == base or target.startswith(base_prefix)) or not os.path.exists(target):
+                outside.append(entry.path)
+                return
+        if entry.is_dir():
+            stack.append(entry.path)
+        elif entry.is_file():
+            files.append(entry.path)
+    except OSError:
+        return
+
+
 def walk_file_names(
     root: str | os.PathLike, boundary: str | os.PathLike | None = None, *, skip_hidden: bool = False
 ) -> tuple[list[str], list[str]]:
@@ -138,20 +156,8 @@ def walk_file_names(
         except OSError:
             continue
         for entry in entries:
-            if skip_hidden and entry.name.startswith("."):
-                continue
-            try:
-                if entry.is_symlink():
-                    target = os.path.normcase(os.path.realpath(entry.path))
-                    if not (target == base or target.startswith(base_prefix)) or not os.path.exists(target):
-                        outside.append(entry.path)
-                        continue
-                if entry.is_dir():
-                    stack.append(entry.path)
-                elif entry.is_file():
-                    files.append(entry.path)
-            except OSError:
-                continue
+            if not (skip_hidden and entry.name.startswith(".")):
+                _sort_entry(entry, base, base_prefix, stack, files, outside)
 
     def order(path: str) -> list[str]:  # the order of sorted(Path(...)): part by part, case-folded where paths are
         return os.path.normcase(path).split(os.sep)

@@ -271,6 +271,25 @@ class _FastTextModelSubwords:
         return np.array(out, dtype=np.float32)
 
 
+def _decoded_words(raw_words: list[bytes]) -> tuple[list[str], list[int]]:
+    """The words as text, and the (1-based) numbers of those that are not UTF-8 (read as Latin-1)."""
+    words, latin1 = [], []
+    for number, raw in enumerate(raw_words, start=1):
+        try:
+            words.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            words.append(raw.decode("latin-1"))
+            latin1.append(number)
+    return words, latin1
+
+
+def _latin1_warning(path: Path, latin1: list[int]) -> str:
+    listed = ", ".join(map(str, latin1[:MAX_LISTED])) + (
+        f" and {len(latin1) - MAX_LISTED} more" if len(latin1) > MAX_LISTED else ""
+    )
+    return f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 (word {listed})."
+
+
 def _read_fasttext_supervised(
     path: Path, compression: str | None, limit: int | None, reporter: Reporter, cancel: CancelToken
 ) -> Parsed:
@@ -290,13 +309,7 @@ def _read_fasttext_supervised(
     raw_words = [w.encode("utf-8", "surrogateescape") for w in model.f.getVocab("surrogateescape")[0]]
     if limit is not None:
         raw_words = raw_words[:limit]
-    words, latin1 = [], []
-    for number, raw in enumerate(raw_words, start=1):
-        try:
-            words.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            words.append(raw.decode("latin-1"))
-            latin1.append(number)
+    words, latin1 = _decoded_words(raw_words)
     args = model.f.getArgs()
     builder = _FastTextModelSubwords(model)
     subwords = builder if args.maxn > 0 else None
@@ -307,14 +320,7 @@ def _read_fasttext_supervised(
         matrix = np.vstack([builder.get_vector(raw) for raw in raw_words])
     else:
         matrix = np.empty((0, args.dim), dtype=np.float32)
-    warnings = []
-    if latin1:
-        listed = ", ".join(map(str, latin1[:MAX_LISTED])) + (
-            f" and {len(latin1) - MAX_LISTED} more" if len(latin1) > MAX_LISTED else ""
-        )
-        warnings.append(
-            f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 (word {listed})."
-        )
+    warnings = [_latin1_warning(path, latin1)] if latin1 else []
     from ..supervised_fasttext import vectors_warning  # "a classifier with N labels", said first
 
     warnings.insert(0, vectors_warning(model, path))
