@@ -277,7 +277,14 @@ class JobRunner(QObject):
             old.cancel()
         worker = Worker(fn, *args, name=name, cancellable=cancellable, **kwargs)
         h = _Handlers(on_result, on_cancelled, on_error, on_event, on_info, on_warning, on_progress, on_done)
+        self._connect(worker, key, h)
+        self._jobs[key] = worker
+        self._update_busy()
+        self._pool.start(worker)
+        self.started.emit(worker)
+        return worker
 
+    def _connect(self, worker: Worker, key: Hashable, h: _Handlers) -> None:
         def mine(slot: Callable[..., object]) -> Callable[..., None]:
             """``slot``, called only while ``worker`` is the job of ``key``: a superseded job's signals are stale."""
 
@@ -295,11 +302,6 @@ class JobRunner(QObject):
         worker.cancelled.connect(mine(lambda: self._cancelled(h)))
         worker.errored.connect(mine(lambda info: self._errored(info, h)))
         worker.done.connect(lambda: self._done(key, worker, h))
-        self._jobs[key] = worker
-        self._update_busy()
-        self._pool.start(worker)
-        self.started.emit(worker)
-        return worker
 
     # ---- signal handlers (GUI thread) -----------------------------------------------------
     def _progress(self, h: _Handlers, done: float, total: Any, message: str) -> None:

@@ -111,6 +111,20 @@ class DatasetOptions(QWidget):
         self._preview_cells: list[list[str]] = []
         self._preview_rows: list[list[str]] = []
         self._marks: list[str] = []  # the preview's headers with the text/label columns marked
+        self._bind_spec_fields()
+        self._build_source()
+        self._build_classes()
+        self._build_columns()
+        self._build_cleaning()
+        self._build_splits()
+        self._boxes = lay = QVBoxLayout(self)
+        for box in (self.source_box, self.classes_box, self.columns_box, self.cleaning_box, self.splits_box):
+            lay.addWidget(box)
+        lay.addStretch(1)
+        self.classes_box.setVisible(False)
+
+    def _bind_spec_fields(self) -> None:
+        """The controls built from the config's field specs (SPEC_FIELDS), laid out by the groups below."""
         self.spec_form = ConfigForm(self)
         for path in SPEC_FIELDS:
             self.spec_form.adopt(path, make_field(path))
@@ -130,16 +144,6 @@ class DatasetOptions(QWidget):
         # "windows-1252" must show whole (a 90 px box showed "ıtf-8" at 1366 px with a larger font)
         self.encoding.setMinimumWidth(self.encoding.fontMetrics().horizontalAdvance("windows-1252") + 24)
         self.encoding.setMaximumWidth(self.encoding.minimumWidth() + 40)
-        self._build_source()
-        self._build_classes()
-        self._build_columns()
-        self._build_cleaning()
-        self._build_splits()
-        self._boxes = lay = QVBoxLayout(self)
-        for box in (self.source_box, self.classes_box, self.columns_box, self.cleaning_box, self.splits_box):
-            lay.addWidget(box)
-        lay.addStretch(1)
-        self.classes_box.setVisible(False)
 
     # ---- groups ----------------------------------------------------------------------
     def _build_source(self) -> None:
@@ -168,6 +172,17 @@ class DatasetOptions(QWidget):
         self.validation_button.setToolTip("Choose a separate validation set")
         for b in (self.test_button, self.validation_button):
             b.setFixedWidth(b.fontMetrics().horizontalAdvance("…") + 28)
+        self._lay_out_source()
+        self.file_button.clicked.connect(self.browse_file)
+        self.folder_button.clicked.connect(self.browse_folder)
+        self.test_button.clicked.connect(self.browse_test)
+        self.validation_button.clicked.connect(self.browse_validation)
+        self.path_edit.editingFinished.connect(self._path_edited)
+        self.test_edit.editingFinished.connect(self._emit)
+        self.validation_edit.editingFinished.connect(self._emit)
+        self.sheet.currentIndexChanged.connect(self._emit)
+
+    def _lay_out_source(self) -> None:
         form = QFormLayout(self.source_box)
         form.addRow("Data", _path_row(self.path_edit, self.file_button, self.folder_button))
         row = QHBoxLayout()
@@ -183,14 +198,6 @@ class DatasetOptions(QWidget):
         form.addRow("Validation set", _path_row(self.validation_edit, self.validation_button))
         self.source_form = form
         self._set_row_visible(form, self.sheet, False)
-        self.file_button.clicked.connect(self.browse_file)
-        self.folder_button.clicked.connect(self.browse_folder)
-        self.test_button.clicked.connect(self.browse_test)
-        self.validation_button.clicked.connect(self.browse_validation)
-        self.path_edit.editingFinished.connect(self._path_edited)
-        self.test_edit.editingFinished.connect(self._emit)
-        self.validation_edit.editingFinished.connect(self._emit)
-        self.sheet.currentIndexChanged.connect(self._emit)
 
     def _build_classes(self) -> None:
         self.classes_box = QGroupBox("Classes")
