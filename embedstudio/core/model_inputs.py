@@ -353,7 +353,7 @@ def prepare_model_inputs(
     matrices -> TF-IDF path -> token arrays. ``dataset``/``splits``/``vectors`` skip what the caller holds;
     ``step(s)`` is told when each of training's steps up to ``TrainingStep.EMBEDDING`` begins.
     ``tokenize=False`` skips the arrays."""
-    from .text import build_vectorizer, resolve_standardize, token_counts, vocabulary
+    from .text import build_vectorizer, token_counts, vocabulary
 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
@@ -367,17 +367,7 @@ def prepare_model_inputs(
     if sources:
         step(TrainingStep.LOAD_VECTORS)
         loaded = [load_vector_source(s, vectors, reporter=reporter, cancel=cancel) for s in sources]
-    choice = resolve_standardize(cfg.text, train_texts, loaded, cancel=cancel)
-    resolved, auto = resolve_auto(cfg, train_texts, choice.chosen)
-    resolved.text.standardize = choice.chosen
-    if cfg.text.standardize == "auto":
-        reporter.info(f"Tokenizer: {choice.chosen} ({choice.reason})")
-    if auto:
-        reporter.info(
-            f"Auto preset: {resolved.model.preset} with the {resolved.model.deep_path} path, sequence "
-            f"length {resolved.text.sequence_length}, vocabulary {resolved.text.max_tokens:,}"
-        )
-
+    choice, resolved, auto = _resolve_choices(cfg, train_texts, loaded, reporter, cancel)
     step(TrainingStep.VOCABULARY)
     vectorizer = build_vectorizer(train_texts, resolved.text, reporter=reporter, cancel=cancel)
     vocab = vocabulary(vectorizer)
@@ -395,6 +385,25 @@ def prepare_model_inputs(
     if tokenize:
         inputs.tokenize_splits(reporter=reporter, cancel=cancel)
     return inputs
+
+
+def _resolve_choices(
+    cfg: RunConfig, train_texts: list[str], loaded: list[Any], reporter: Reporter, cancel: CancelToken
+) -> tuple[Any, RunConfig, dict]:
+    """(the tokenizer choice, the config with ``auto`` settings made concrete, the auto rules applied)."""
+    from .text import resolve_standardize
+
+    choice = resolve_standardize(cfg.text, train_texts, loaded, cancel=cancel)
+    resolved, auto = resolve_auto(cfg, train_texts, choice.chosen)
+    resolved.text.standardize = choice.chosen
+    if cfg.text.standardize == "auto":
+        reporter.info(f"Tokenizer: {choice.chosen} ({choice.reason})")
+    if auto:
+        reporter.info(
+            f"Auto preset: {resolved.model.preset} with the {resolved.model.deep_path} path, sequence "
+            f"length {resolved.text.sequence_length}, vocabulary {resolved.text.max_tokens:,}"
+        )
+    return choice, resolved, auto
 
 
 def _run_splits(

@@ -82,10 +82,7 @@ def read_folder_dataset(
     notices += ex_notices
     warnings += ex_warnings
     for part, (classes, loose) in listing.items():
-        if not classes and any(f.suffix.lower() in MARKUP_SUFFIXES for f in loose):
-            raise markup_error(str(present[part]))
-        _check_classes(present[part], classes, part if fmt == "split" else role)
-        warnings += _drop_empty_classes(present[part], classes, loose)
+        warnings += _checked_part(present[part], classes, loose, part if fmt == "split" else role)
     test_root = roots["test"]
     if test_root is not None:
         notices.append(_test_folder_notice(path, test_root))
@@ -94,6 +91,14 @@ def read_folder_dataset(
     )
     _read_class_files(result, {part: classes for part, (classes, _) in listing.items()}, path, opts, reporter, cancel)
     return result
+
+
+def _checked_part(root: Path, classes: dict[str, list[str]], loose: list[Path], role: str) -> list[str]:
+    """Refuse a folder of web pages or without classes; drop empty class folders (the warnings say so)."""
+    if not classes and any(f.suffix.lower() in MARKUP_SUFFIXES for f in loose):
+        raise markup_error(str(root))
+    _check_classes(root, classes, role)
+    return _drop_empty_classes(root, classes, loose)
 
 
 def _layout_roots(path: Path, fmt: str) -> dict[str, Path | None]:

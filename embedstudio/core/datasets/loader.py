@@ -290,15 +290,7 @@ def _note_cleaning(
             "Set data.strip_headers/strip_footers/strip_quotes = false to keep the texts whole."
         )
     if html:
-        how = (
-            "on by default: more than a few percent of the documents hold tags or entities"
-            if cfg.strip_html is None
-            else "data.strip_html = true"
-        )
-        report.notices.append(
-            f"HTML cleaned in {report.html_cleaned:,} documents (tags removed, entities such as "
-            f"&amp; and &#39; decoded; {how})."
-        )
+        report.notices.append(_html_notice(cfg, report))
     elif cfg.strip_html is None:
         share = sum(1 for t in train.texts[:: max(1, len(train) // 2000)] if has_html(t))
         if share:
@@ -306,6 +298,18 @@ def _note_cleaning(
                 f"A few documents hold HTML tags or entities ({share:,} in a sample); too few to clean "
                 "by default. Set data.strip_html = true to clean them."
             )
+
+
+def _html_notice(cfg: DataConfig, report: ImportReport) -> str:
+    how = (
+        "on by default: more than a few percent of the documents hold tags or entities"
+        if cfg.strip_html is None
+        else "data.strip_html = true"
+    )
+    return (
+        f"HTML cleaned in {report.html_cleaned:,} documents (tags removed, entities such as "
+        f"&amp; and &#39; decoded; {how})."
+    )
 
 
 def _drop_rows(

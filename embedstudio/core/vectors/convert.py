@@ -26,7 +26,7 @@ from embedstudio.core.errors import ConfigError, UserError
 from embedstudio.core.fileio import atomic_output as fileio_atomic_output
 from embedstudio.core.jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
 from embedstudio.core.vectors.formats import FORMAT_LABELS
-from embedstudio.core.vectors.wordvectors import VectorInfo
+from embedstudio.core.vectors.wordvectors import VectorInfo, WordVectors
 
 OUTPUT_FORMATS = ("word2vec_binary", "word2vec_text", "glove", "gensim")
 _ROWS_PER_BLOCK = 4096
@@ -54,11 +54,7 @@ def convert_vectors(
 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
-    if out_format not in OUTPUT_FORMATS:
-        raise ConfigError(
-            f"Cannot write vectors as {out_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}."
-            + (" A fastText .bin needs the original training run." if out_format == "fasttext_bin" else "")
-        )
+    _check_output_format(out_format)
     dst = Path(dst)
     vectors = load_vectors(
         src, format=in_format, limit=limit, reporter=reporter, cancel=cancel, trust_pickle=trust_pickle
@@ -66,12 +62,7 @@ def convert_vectors(
     if dst.resolve() == Path(vectors.path).resolve():
         raise UserError(f"{dst.name}: the output would overwrite the file being converted; choose another name.")
     compression = _output_compression(dst, out_format)
-    warnings: list[str] = []
-    if vectors.has_subwords:
-        warnings.append(
-            f"{vectors.name}: its subword n-grams are not written; {dst.name} holds only the "
-            f"{len(vectors):,} listed words and cannot build vectors for other words."
-        )
+    warnings = [_subwords_dropped(vectors, dst)] if vectors.has_subwords else []
     words, matrix = _writable(vectors.words, vectors.matrix, out_format, warnings)
     for message in warnings:
         reporter.warning(message)
@@ -89,6 +80,21 @@ def convert_vectors(
         compression=compression,
         file_size=dst.stat().st_size,
         warnings=warnings,
+    )
+
+
+def _check_output_format(out_format: str) -> None:
+    if out_format not in OUTPUT_FORMATS:
+        raise ConfigError(
+            f"Cannot write vectors as {out_format!r}; choose one of {', '.join(OUTPUT_FORMATS)}."
+            + (" A fastText .bin needs the original training run." if out_format == "fasttext_bin" else "")
+        )
+
+
+def _subwords_dropped(vectors: WordVectors, dst: Path) -> str:
+    return (
+        f"{vectors.name}: its subword n-grams are not written; {dst.name} holds only the "
+        f"{len(vectors):,} listed words and cannot build vectors for other words."
     )
 
 

@@ -91,6 +91,18 @@ class ExploreWidget(QWidget):
         self.similarity_label.setToolTip("Cosine similarity (−1 to 1)")
         self.header = QLabel("Load a vector file, then ask for neighbours, analogies or similarities.")
         self.header.setWordWrap(True)
+        self._build_table()
+        self._layout()
+        self.neighbours_button.clicked.connect(lambda: self.query_neighbours(self.word.text()))
+        self.word.returnPressed.connect(self.neighbours_button.click)
+        self.analogy_button.clicked.connect(lambda: self.query_analogy(self.a.text(), self.b.text(), self.c.text()))
+        self.c.returnPressed.connect(self.analogy_button.click)
+        self.similarity_button.clicked.connect(lambda: self.query_similarity(self.w1.text(), self.w2.text()))
+        self.w2.returnPressed.connect(self.similarity_button.click)
+        self.set_vectors(None)
+
+    def _build_table(self) -> None:
+        """The answers: rank, word and cosine, sortable and copyable."""
         self.model = CosineTableModel(("Rank", "Word", "Cosine"), ((), (), ()), tooltips=TABLE_TOOLTIPS)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -100,14 +112,6 @@ class ExploreWidget(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self._layout()
-        self.neighbours_button.clicked.connect(lambda: self.query_neighbours(self.word.text()))
-        self.word.returnPressed.connect(self.neighbours_button.click)
-        self.analogy_button.clicked.connect(lambda: self.query_analogy(self.a.text(), self.b.text(), self.c.text()))
-        self.c.returnPressed.connect(self.analogy_button.click)
-        self.similarity_button.clicked.connect(lambda: self.query_similarity(self.w1.text(), self.w2.text()))
-        self.w2.returnPressed.connect(self.similarity_button.click)
-        self.set_vectors(None)
 
     def _layout(self) -> None:
         queries = QGroupBox("Ask")

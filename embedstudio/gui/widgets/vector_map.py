@@ -53,18 +53,7 @@ def place_labels(
         left = x - anchors_arr[:, 0] * w
         top = y - anchors_arr[:, 1] * h
         cand = np.column_stack([left, top, left + w, top + h])  # (k, 4)
-        others = [o for j, o in enumerate(obstacles) if j != i] + placed
-        if others:
-            ob = np.asarray(others)  # (m, 4)
-            overlap = (
-                (cand[:, None, 0] < ob[None, :, 2])
-                & (cand[:, None, 2] > ob[None, :, 0])
-                & (cand[:, None, 1] < ob[None, :, 3])
-                & (cand[:, None, 3] > ob[None, :, 1])
-            )
-            hits = overlap.sum(axis=1)
-        else:
-            hits = np.zeros(len(cand), dtype=int)
+        hits = _overlaps(cand, [o for j, o in enumerate(obstacles) if j != i] + placed)
         if bounds is not None:
             bl, bt, br, bb = bounds
             # A label cut off by the plot's edge is unreadable, one that overlaps is only partly hidden.
@@ -74,6 +63,20 @@ def place_labels(
         chosen.append(best)
         placed.append(tuple(cand[best]))
     return chosen, clashes
+
+
+def _overlaps(cand: np.ndarray, others: list[tuple[float, float, float, float]]) -> np.ndarray:
+    """For each candidate box (k, 4: left, top, right, bottom), how many of ``others`` it overlaps."""
+    if not others:
+        return np.zeros(len(cand), dtype=int)
+    ob = np.asarray(others)  # (m, 4)
+    overlap = (
+        (cand[:, None, 0] < ob[None, :, 2])
+        & (cand[:, None, 2] > ob[None, :, 0])
+        & (cand[:, None, 1] < ob[None, :, 3])
+        & (cand[:, None, 3] > ob[None, :, 1])
+    )
+    return overlap.sum(axis=1)
 
 
 def pca_2d(matrix: np.ndarray) -> np.ndarray:
@@ -127,15 +130,7 @@ class VectorMap(QWidget):
         self.reset_button.setToolTip("Zoom to fit all points (drag to pan, wheel to zoom)")
         self.note = QLabel("")
         self.note.setWordWrap(True)
-        self.plot = pg.PlotWidget()
-        self._dark = False
-        self.plot.setLabel("bottom", "principal component 1")
-        self.plot.setLabel("left", "principal component 2")
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).enableAutoSIPrefix(False)
-        self.scatter = pg.ScatterPlotItem(size=NEIGHBOUR_SIZE, pen=NEIGHBOUR_PEN)
-        self.plot.addItem(self.scatter)
+        self._build_plot()
         self.labels: list[pg.TextItem] = []
         self.words: list[str] = []
         self.flags: list[bool] = []
@@ -161,6 +156,18 @@ class VectorMap(QWidget):
         self.words_edit.returnPressed.connect(self.plot_button.click)
         self.reset_button.clicked.connect(lambda: self.plot.getPlotItem().autoRange(padding=0.08))
         self.set_vectors(None)
+
+    def _build_plot(self) -> None:
+        """The PCA scatter: principal components on the axes, no SI prefixes, a faint grid."""
+        self.plot = pg.PlotWidget()
+        self._dark = False
+        self.plot.setLabel("bottom", "principal component 1")
+        self.plot.setLabel("left", "principal component 2")
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.scatter = pg.ScatterPlotItem(size=NEIGHBOUR_SIZE, pen=NEIGHBOUR_PEN)
+        self.plot.addItem(self.scatter)
 
     def _label_colour(self, chosen: bool) -> str:
         query, neighbour = LABEL_COLOURS[self._dark]
