@@ -267,6 +267,13 @@ class DatasetOptions(QWidget):
         self.strip_html.setToolTip(
             "Remove HTML tags (<br />) and decode entities (&amp;, &#39;) so they do not become words (data.strip_html)"
         )
+        self._lay_out_cleaning()
+        self.auto_mail.toggled.connect(self._auto_toggled)
+        for w in (self.strip_headers, self.strip_footers, self.strip_quotes):
+            w.toggled.connect(self._emit)
+        self.strip_html.currentIndexChanged.connect(self._emit)
+
+    def _lay_out_cleaning(self) -> None:
         note = QLabel(CLEANING_NOTE)
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
@@ -288,10 +295,6 @@ class DatasetOptions(QWidget):
             row.addWidget(w)
         row.addStretch(1)
         lay.addLayout(row)
-        self.auto_mail.toggled.connect(self._auto_toggled)
-        for w in (self.strip_headers, self.strip_footers, self.strip_quotes):
-            w.toggled.connect(self._emit)
-        self.strip_html.currentIndexChanged.connect(self._emit)
 
     def _build_splits(self) -> None:
         self.splits_box = QGroupBox("Splits")

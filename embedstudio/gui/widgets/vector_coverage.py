@@ -51,17 +51,7 @@ class CoverageWidget(QWidget):
         self.progress.setMaximumWidth(200)
         self.summary = QLabel("Import a dataset and load a vector file, then compute coverage.")
         self.summary.setWordWrap(True)
-        self.model = ColumnTableModel(
-            ("Word without a vector", "Count"),
-            ((), ()),
-            tooltips=("Most frequent vocabulary words the file does not list", "Occurrences in the training texts"),
-        )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self._build_table()
         self.runner = JobRunner(
             pool,
             self,
@@ -81,6 +71,20 @@ class CoverageWidget(QWidget):
         self.compute_button.clicked.connect(self.compute)
         state.dataset_changed.connect(lambda _ds: self._invalidate())
         self.set_vectors(None)
+
+    def _build_table(self) -> None:
+        """The most frequent words without a vector, with their counts."""
+        self.model = ColumnTableModel(
+            ("Word without a vector", "Count"),
+            ((), ()),
+            tooltips=("Most frequent vocabulary words the file does not list", "Occurrences in the training texts"),
+        )
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
 
     def set_vectors(self, wv) -> None:
         if wv is not self.wv:
