@@ -102,15 +102,26 @@ def evaluate_predictions(
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
         "classes": labels,
     }
+    _add_warnings(report, unknown, dataset_path, y_true, y_pred)
+    return report
+
+
+def _add_warnings(
+    report: dict[str, Any],
+    unknown: list[str],
+    dataset_path: str | os.PathLike | None,
+    y_true: list[str],
+    y_pred: list[str],
+) -> None:
+    """Labels the model does not know, a suspiciously perfect score, and predictions collapsed on one class."""
     if unknown:
         report["unknown_labels"] = unknown
-    warning = leakage_warning(dataset_path, accuracy)
+    warning = leakage_warning(dataset_path, report["accuracy"])
     if warning:
         report["leakage_warning"] = warning
     collapsed = collapse_warning(y_true, y_pred)
     if collapsed:
         report["collapse_warning"] = collapsed
-    return report
 
 
 def misclassified(

@@ -268,6 +268,31 @@ def _files(n: int) -> str:
     return plural(n, "file")
 
 
+def _default_exclusions(parts: dict[str, dict[str, list]], where: str) -> tuple[dict[str, int], list[str], list[str]]:
+    """Without data.exclude: leave out a training-only class folder named like unlabelled examples when there
+    is a test part; without a test part, only warn about such folders."""
+    removed: dict[str, int] = {}
+    notices: list[str] = []
+    train = parts.get("train", {})
+    test = parts.get("test")
+    unlabelled = [c for c in train if c.lower() in UNLABELLED_NAMES]
+    if test is None:
+        warnings = [
+            f"{where}: the class folder {c!r} looks like unlabelled examples; if so, leave it out "
+            f"with data.exclude = [{c!r}]."
+            for c in unlabelled
+        ]
+        return removed, notices, warnings
+    for c in [c for c in unlabelled if c not in test]:
+        removed[c] = len(train.pop(c))
+        notices.append(
+            f"Left out the class folder {c!r} ({_files(removed[c])}): it exists only in the training "
+            "data and its name means unlabelled. Set data.exclude = [] to keep it "
+            "as a class; its texts can still serve as a corpus to train your own vectors."
+        )
+    return removed, notices, []
+
+
 def apply_exclusions(
     parts: dict[str, dict[str, list]], exclude: list[str] | None, where: str
 ) -> tuple[dict[str, int], list[str], list[str]]:
@@ -277,29 +302,11 @@ def apply_exclusions(
     test part exists, and whose name means unlabelled (unsup, unlabeled, unknown ...). Returns
     ({class: items removed}, notices for the summary, warnings).
     """
+    if exclude is None:
+        return _default_exclusions(parts, where)
     removed: dict[str, int] = {}
     notices: list[str] = []
     warnings: list[str] = []
-    train = parts.get("train", {})
-    test = parts.get("test")
-    if exclude is None:
-        unlabelled = [c for c in train if c.lower() in UNLABELLED_NAMES]
-        if test is not None:
-            chosen = [c for c in unlabelled if c not in test]
-            for c in chosen:
-                removed[c] = len(train.pop(c))
-                notices.append(
-                    f"Left out the class folder {c!r} ({_files(removed[c])}): it exists only in the training "
-                    "data and its name means unlabelled. Set data.exclude = [] to keep it "
-                    "as a class; its texts can still serve as a corpus to train your own vectors."
-                )
-        else:
-            warnings += [
-                f"{where}: the class folder {c!r} looks like unlabelled examples; if so, leave it out "
-                f"with data.exclude = [{c!r}]."
-                for c in unlabelled
-            ]
-        return removed, notices, warnings
     for pattern in exclude:
         hits = 0
         for classes in parts.values():
