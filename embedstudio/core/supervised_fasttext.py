@@ -16,10 +16,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import RunError
 from .jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
+
+if TYPE_CHECKING:
+    from .config import DataConfig
 
 LABEL_PREFIX = "__label__"
 SUFFIXES = (".bin", ".ftz")
@@ -133,6 +136,15 @@ def predict_texts(path_or_model: str | os.PathLike | SupervisedModel, texts: Seq
     return [{label: float(p) for label, p in zip(info.labels, row)} for row in proba]
 
 
+def _data_config(data_cfg_or_path: Any) -> DataConfig:
+    """A DataConfig as given, or one for a dataset path (resolved, every option automatic)."""
+    from .config import DataConfig
+
+    if isinstance(data_cfg_or_path, DataConfig):
+        return data_cfg_or_path
+    return DataConfig(path=str(Path(data_cfg_or_path).expanduser().resolve()))
+
+
 def score_dataset(
     model_path: str | os.PathLike,
     data_cfg_or_path: Any,
@@ -145,7 +157,6 @@ def score_dataset(
     The same report as ``evaluation.evaluate_run`` (accuracy, macro-F1, per class, confusion matrix),
     plus ``baseline_model``. Refuses data none of whose labels are the model's labels.
     """
-    from .config import DataConfig
     from .datasets import load_dataset
     from .evaluation import evaluate_predictions, label_overlap_check, misclassified
 
@@ -153,11 +164,7 @@ def score_dataset(
     cancel = ensure_cancel(cancel)
     info = load_supervised(model_path)
     reporter.info(info.describe())
-    data_cfg = (
-        data_cfg_or_path
-        if isinstance(data_cfg_or_path, DataConfig)
-        else DataConfig(path=str(Path(data_cfg_or_path).expanduser().resolve()))
-    )
+    data_cfg = _data_config(data_cfg_or_path)
     dataset = load_dataset(data_cfg, reporter=reporter, cancel=cancel)
     table = dataset.test if dataset.test is not None and len(dataset.test) else dataset.train
     split = "test" if table is dataset.test else "all"

@@ -98,6 +98,23 @@ def read_colon_label(path: Path, opts: ReadOptions, reporter: Reporter, cancel: 
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=rows.warnings("lines"))
 
 
+def _require_keys(obj: dict, keys: tuple[str, ...], path: Path, number: int) -> None:
+    for key in keys:
+        if key not in obj:
+            present = ", ".join(repr(k) for k in obj) or "none"
+            raise DatasetError(
+                f"{path}, line {number}: no key {key!r}; the keys present are {present}. "
+                "Add it, or choose other keys with data.text_column / data.label_column."
+            )
+
+
+def _several_labels_warning(listed: list[str], label_key: str) -> str:
+    return (
+        f"{plural(len(listed), 'line')} {'has' if len(listed) == 1 else 'have'} several labels in {label_key!r}; "
+        f"only the first was used (first: {listed[0]})."
+    )
+
+
 def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken) -> RawRead:
     lines, fallback = decoded_lines(path, opts)
     objects = _parse_objects(path, lines)
@@ -120,13 +137,7 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
     for i, (number, obj) in enumerate(objects, start=1):
         if i % PROGRESS_EVERY == 0:
             progress(i)
-        for key in (*text_keys, label_key):
-            if key not in obj:
-                present = ", ".join(repr(k) for k in obj) or "none"
-                raise DatasetError(
-                    f"{path}, line {number}: no key {key!r}; the keys present are {present}. "
-                    "Add it, or choose other keys with data.text_column / data.label_column."
-                )
+        _require_keys(obj, (*text_keys, label_key), path, number)
         label = obj[label_key]
         if isinstance(label, list):
             if len(label) > 1:
@@ -140,10 +151,7 @@ def read_jsonl(path: Path, opts: ReadOptions, reporter: Reporter, cancel: Cancel
     check_label_values(labels_seen, label_key, str(path), noun="key")
     warnings = rows.warnings("lines")
     if listed:
-        warnings.append(
-            f"{plural(len(listed), 'line')} {'has' if len(listed) == 1 else 'have'} several labels in {label_key!r}; "
-            f"only the first was used (first: {listed[0]})."
-        )
+        warnings.append(_several_labels_warning(listed, label_key))
     return RawRead(rows.table, rows_read=rows.rows_read, encoding_fallback=fallback, warnings=warnings)
 
 

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from .cleaning import is_empty_text
 from .types import DatasetStats, TextTable, sort_labels
 
+if TYPE_CHECKING:
+    import numpy as np
+
 HISTOGRAM_BINS = 30
+
+
+def _lengths(texts: list[str], standardize: str | None, sample: int | None) -> tuple[np.ndarray, int]:
+    """(tokens per text, how many texts were sampled (0: all)); a seeded sample only with a tokenizer."""
+    import numpy as np
+
+    measured = list(texts)
+    sampled = 0
+    if standardize is not None and sample is not None and len(measured) > sample:
+        import random
+
+        measured = random.Random(0).sample(measured, sample)
+        sampled = sample
+    lengths = np.fromiter(
+        (len(t.split()) for t in training_tokens(measured, standardize)), dtype=np.int64, count=len(measured)
+    )
+    return lengths, sampled
 
 
 def dataset_statistics(
@@ -27,23 +48,13 @@ def dataset_statistics(
     count (1.0 with fewer than two classes present). ``sample`` caps how many texts (a seeded random
     sample) the tokenizer measures; counts, empties and duplicates always cover every row.
     """
-    import numpy as np
 
     counts = Counter(table.labels)
     if classes is None:
         classes = sort_labels(counts)
     class_counts = {c: counts.get(c, 0) for c in classes}
     class_counts.update({c: n for c, n in counts.items() if c not in class_counts})
-    measured = list(table.texts)
-    sampled = 0
-    if standardize is not None and sample is not None and len(measured) > sample:
-        import random
-
-        measured = random.Random(0).sample(measured, sample)
-        sampled = sample
-    lengths = np.fromiter(
-        (len(t.split()) for t in training_tokens(measured, standardize)), dtype=np.int64, count=len(measured)
-    )
+    lengths, sampled = _lengths(table.texts, standardize, sample)
     return DatasetStats(
         n=len(table),
         class_counts=class_counts,
