@@ -398,7 +398,7 @@ def _source_sample(source_path, size: int) -> str:
     return h.hexdigest()
 
 
-_INFO_TYPES = {
+_INFO_TYPES: dict[str, type | tuple[type, ...]] = {
     "source": str,
     "source_size": int,
     "source_mtime_ns": int,
@@ -412,7 +412,7 @@ _INFO_TYPES = {
     "matrix_hash": str,
     "matrix_bytes": int,
 }
-_META_TYPES = {"duplicates": int, "duplicate_examples": list, "warnings": list}
+_META_TYPES: dict[str, type] = {"duplicates": int, "duplicate_examples": list, "warnings": list}
 
 
 def _read_info(entry: Path) -> dict | None:
@@ -636,7 +636,7 @@ def _save_npy(path: Path, array: np.ndarray) -> bytes:
         np.lib.format.write_array(fh, data, allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
-    return memoryview(data.reshape(-1)).cast("B").tobytes()
+    return data.reshape(-1).data.cast("B").tobytes()
 
 
 def _write_entry(
@@ -674,7 +674,7 @@ def _write_matrix(directory: Path, matrix: np.ndarray, info: dict) -> tuple[str,
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(matrix))
     head = header.getvalue()
-    flat = memoryview(matrix.reshape(-1)).cast("B")
+    flat = matrix.reshape(-1).data.cast("B")
     path, progress_path = directory / "matrix.npy", directory / "progress.json"
     identity = {k: info[k] for k in ("source", "source_size", "source_mtime_ns", "source_sample", "format", "limit")}
     progress = {**identity, "shape": list(matrix.shape), "header": len(head), "digests": []}
@@ -728,7 +728,7 @@ def _read_query_data(entry: Path, info: dict, words: list[str]) -> QueryData | N
     arrays = [np.load(entry / name, mmap_mode="r", allow_pickle=False) for name in names]
     h = hashlib.blake2b(digest_size=16)
     for array in arrays:
-        h.update(memoryview(np.ascontiguousarray(array).reshape(-1)).cast("B"))
+        h.update(np.ascontiguousarray(array).reshape(-1).data.cast("B"))
     if h.hexdigest() != info.get("extras_hash"):
         raise ValueError("its norms or word index do not match their checksum")
     norms = arrays[0]

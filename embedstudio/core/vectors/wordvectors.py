@@ -178,8 +178,9 @@ class WordVectors:
         """3CosAdd: "a is to b as c is to ?", the words closest to b - a + c (unit vectors), without a, b, c."""
         vectors = [self._require_vector(w) for w in (a, b, c)]
         rows = [self.index(w) for w in (a, b, c)]
-        if all(r is not None for r in rows):
-            found = self.queries.analogy(rows[0], rows[1], rows[2], k)
+        ra, rb, rc = rows
+        if ra is not None and rb is not None and rc is not None:
+            found = self.queries.analogy(ra, rb, rc, k)
         else:
             # A word built from subwords has no row; the same sum of unit vectors, computed here.
             va, vb, vc = (_unit(v) for v in vectors)
