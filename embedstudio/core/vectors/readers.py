@@ -226,7 +226,9 @@ def _from_cache(
     reporter.info(f"Opened {path.name} from the cache: {len(words):,} words × {info.dim}.")
     if query is None:
         return WordVectors(words, matrix, info)
-    return WordVectors(words, matrix, info, word_index=query.word_index, inverse_norms=query.inverse_norms)
+    return WordVectors(
+        words, matrix, info, word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse
+    )
 
 
 def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> None:
@@ -234,7 +236,7 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
     made read-only first (a cached matrix is read-only too), so the entry cannot differ from what the caller
     holds. The row norms and word index are built with the entry and handed to ``vectors`` as soon as they
     exist. A failed write (a full disk, a read-only folder) only costs speed next time."""
-    from embedstudio.core.vectors.cache import VectorCache
+    from embedstudio.core.vectors.cache import CacheWrite, QueryData, VectorCache
 
     info = vectors.info
     meta = {
@@ -245,6 +247,16 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
         "warnings": info.warnings,
     }
     vectors.matrix.flags.writeable = False
+    # The writer builds the coarse copy too: until it hands it over, queries scan the float32 matrix exactly
+    # instead of building a second copy (if the write fails, the first query after it builds one).
+    vectors.queries.coarse_expected = True
+
+    def attach(query: QueryData) -> None:
+        vectors.attach_query_data(word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse)
+
+    def done(_write: CacheWrite) -> None:
+        vectors.queries.coarse_expected = False
+
     try:
         VectorCache().store_in_background(
             info.path,
@@ -253,9 +265,11 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
             words=vectors.words,
             matrix=vectors.matrix,
             meta=meta,
-            on_query_data=lambda q: vectors.attach_query_data(word_index=q.word_index, inverse_norms=q.inverse_norms),
+            on_query_data=attach,
+            on_done=done,
         )
     except OSError as err:
+        vectors.queries.coarse_expected = False
         reporter.info(f"Could not cache {Path(info.path).name} for faster loading next time ({err}).")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from embedstudio.core.errors import UserError
-from embedstudio.core.vectors.queries import NeighbourIndex, WordIndex, rows_for
+from embedstudio.core.vectors.queries import CoarseCopy, NeighbourIndex, WordIndex, rows_for
 
 
 @dataclass
@@ -51,6 +51,7 @@ class WordVectors:
         subword_model: Any = None,
         word_index: WordIndex | None = None,
         inverse_norms: np.ndarray | None = None,
+        coarse: CoarseCopy | None = None,
     ) -> None:
         if matrix.ndim != 2 or matrix.shape[0] != len(words):
             raise ValueError(f"matrix shape {matrix.shape} does not fit {len(words)} words")
@@ -66,17 +67,24 @@ class WordVectors:
         # word -> row: a WordIndex from the cache, or a dict built on the first lookup.
         self._index: dict[str, int] | WordIndex | None = None
         self._queries: NeighbourIndex | None = None
-        self.attach_query_data(word_index=word_index, inverse_norms=inverse_norms)
+        self.attach_query_data(word_index=word_index, inverse_norms=inverse_norms, coarse=coarse)
 
     def attach_query_data(
-        self, *, word_index: WordIndex | None = None, inverse_norms: np.ndarray | None = None
+        self,
+        *,
+        word_index: WordIndex | None = None,
+        inverse_norms: np.ndarray | None = None,
+        coarse: CoarseCopy | None = None,
     ) -> None:
-        """Hand over a word index and row norms built elsewhere (the vector cache builds both, so the first
-        query of a session costs what every later one does). Either may be None: built when first needed."""
+        """Hand over a word index, row norms and the coarse copy built elsewhere (the vector cache builds them,
+        so the first query of a session costs what every later one does). Any may be None: built when first
+        needed."""
         if word_index is not None and self._index is None and len(word_index) == len(self.words):
             self._index = word_index
-        if inverse_norms is not None and (self._queries is None or self._queries._inverse_norms is None):
-            self._queries = NeighbourIndex(self.matrix, inverse_norms)
+        if inverse_norms is not None or coarse is not None:
+            self.queries.attach(inverse_norms, coarse)
+            if coarse is not None:
+                self.queries.coarse_expected = False
 
     # ---- vocabulary ------------------------------------------------------------------------
     @property
