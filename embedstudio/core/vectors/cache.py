@@ -212,16 +212,19 @@ class VectorCache:
         if not _take_lock(partial):
             return None
         try:
-            _write_entry(partial, words, matrix, info, on_query_data)
+            query = _write_entry(partial, words, matrix, info, on_query_data)
             _replace_dir(partial, entry)  # still locked, so no other writer can take the partial meanwhile
         except BaseException:
             (partial / "lock").unlink(missing_ok=True)  # the finished blocks stay for the next writer
             raise
         (entry / "lock").unlink(missing_ok=True)
         if on_query_data is not None:
-            query = _read_query_data(entry, info, words, verify_codes=False)  # just written: no re-hash
-            if query is not None:
-                on_query_data(query)
+            # The codes memory-mapped from the finished entry (never held in memory while writing); the rest
+            # is already in memory.
+            from embedstudio.core.vectors.queries import CoarseCopy
+
+            codes = np.load(entry / _CODES_FILE, mmap_mode="r", allow_pickle=False)
+            on_query_data(QueryData(query.inverse_norms, query.word_index, CoarseCopy(codes, *query.coarse)))
         return entry
 
     def store_in_background(
@@ -674,37 +677,24 @@ def _save_npy(path: Path, array: np.ndarray, checksum: Any) -> None:
 
 def _write_codes(directory: Path, matrix: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
     """Write the coarse copy's codes block by block (never the whole copy in memory); return their checksum
-    (as :func:`_file_hash` computes it) and the scales and errors."""
-    import io
-
+    (:func:`_file_hash`, read back from the page cache) and the scales and errors."""
     from embedstudio.core.vectors.queries import coarse_blocks
 
     n, d = matrix.shape
-    header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(
-        header, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int8)), "fortran_order": False, "shape": (n, d)}
-    )
     scales = np.empty(n, dtype=np.float32)
     errors = np.empty(n, dtype=np.float32)
-    whole = hashlib.blake2b(digest_size=16)
-    pending = b""  # the checksum is over 4 MiB blocks of the data, as for the matrix
-    rows = max(1, _HASH_BLOCK // max(d, 1))
-    with open(directory / _CODES_FILE, "wb") as fh:
-        fh.write(header.getvalue())
-        for start, _inverse, block in coarse_blocks(matrix, rows):
+    path = directory / _CODES_FILE
+    with open(path, "wb") as fh:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int8)), "fortran_order": False, "shape": (n, d)}
+        np.lib.format.write_array_header_1_0(fh, header)
+        data_start = fh.tell()
+        for start, _inverse, block in coarse_blocks(matrix):
             scales[start : start + len(block.scales)] = block.scales
             errors[start : start + len(block.errors)] = block.errors
-            data = pending + block.codes.tobytes()
-            fh.write(data[len(pending) :])
-            cut = len(data) - len(data) % _HASH_BLOCK
-            for offset in range(0, cut, _HASH_BLOCK):
-                whole.update(hashlib.blake2b(data[offset : offset + _HASH_BLOCK], digest_size=16).digest())
-            pending = data[cut:]
-        if pending:
-            whole.update(hashlib.blake2b(pending, digest_size=16).digest())
+            fh.write(block.codes.data)
         fh.flush()
         os.fsync(fh.fileno())
-    return whole.hexdigest(), scales, errors
+    return _file_hash(path, data_start), scales, errors
 
 
 def _write_entry(
@@ -713,7 +703,9 @@ def _write_entry(
     matrix: np.ndarray,
     info: dict,
     on_query_data: Callable[[QueryData], None] | None = None,
-) -> None:
+) -> QueryData:
+    """Write every file of the entry; returns its norms and word index, with ``coarse`` holding the coarse
+    copy's (scales, errors) (its codes are in the file only)."""
     info["words_hash"], hashes = _write_words(directory / "words.txt", words, info["separator"])
     matrix = np.ascontiguousarray(matrix, dtype="<f4")
     query = _query_data(words, matrix, hashes)
@@ -734,6 +726,7 @@ def _write_entry(
     (directory / "progress.json").unlink(missing_ok=True)
     # meta.json last: an entry without it is never read as valid.
     _write_json(directory / "meta.json", info)
+    return QueryData(query.inverse_norms, query.word_index, (scales, errors))
 
 
 def _write_matrix(directory: Path, matrix: np.ndarray, info: dict) -> tuple[str, int]:

@@ -29,7 +29,8 @@ from itertools import compress
 
 import numpy as np
 
-ROW_BLOCK = 65536  # rows per block when computing norms, so a memory-mapped matrix is not copied whole
+BLOCK_BYTES = 1 << 20  # float32 bytes per block of rows when building norms and the coarse copy: the
+# temporaries stay a few MiB whatever the matrix (65536 rows of 300 numbers would be 78 MB each)
 SCAN_BLOCK_BYTES = 1 << 20  # float32 bytes of codes converted at a time (a block stays in the core's cache)
 CANDIDATES = 256  # rows of the coarse scan re-scored exactly (at least 4k); see the module's docstring
 MIN_COARSE_ROWS = 16 * CANDIDATES  # below this the exact scan is as fast and needs no copy
@@ -61,7 +62,12 @@ def compute_query_arrays(matrix: np.ndarray) -> tuple[np.ndarray, CoarseCopy]:
     return inverse, CoarseCopy(codes, scales, errors)
 
 
-def coarse_blocks(matrix: np.ndarray, rows: int = ROW_BLOCK) -> Iterator[tuple[int, np.ndarray, CoarseCopy]]:
+def block_rows(dim: int) -> int:
+    """Rows per block of BLOCK_BYTES float32 numbers."""
+    return max(64, BLOCK_BYTES // (4 * max(dim, 1)))
+
+
+def coarse_blocks(matrix: np.ndarray, rows: int | None = None) -> Iterator[tuple[int, np.ndarray, CoarseCopy]]:
     """(first row, inverse norms, coarse copy) of each block of ``rows`` rows of ``matrix``: the cache writer
     streams these to disk, so the whole coarse copy is never held in memory while the entry is written."""
     n, d = matrix.shape
@@ -69,6 +75,7 @@ def coarse_blocks(matrix: np.ndarray, rows: int = ROW_BLOCK) -> Iterator[tuple[i
     # classic bound for a sum of d products); the margin covers both, with the scalings, and is far below
     # the gaps between neighbours.
     margin = np.float32(4 * max(d, 1) * 2.0**-24)
+    rows = rows or block_rows(d)
     for start in range(0, n, rows):
         block = np.array(matrix[start : start + rows], dtype=np.float32)
         bad = ~np.isfinite(block).all(axis=1)
@@ -212,8 +219,9 @@ def compute_inverse_norms(matrix: np.ndarray) -> np.ndarray:
     """1 / ||row|| of every row as float32, 0 for zero rows; block by block, so a memory-mapped matrix is
     never copied whole (the vector cache stores the result beside the matrix)."""
     inverse = np.empty(matrix.shape[0], dtype=np.float32)
-    for start in range(0, matrix.shape[0], ROW_BLOCK):
-        block = np.asarray(matrix[start : start + ROW_BLOCK], dtype=np.float32)
+    rows = block_rows(matrix.shape[1])
+    for start in range(0, matrix.shape[0], rows):
+        block = np.asarray(matrix[start : start + rows], dtype=np.float32)
         inverse[start : start + len(block)] = _inverse_norms(block)
     return inverse
 
