@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in args.kinds:
         for size in args.sizes:
             # Generated in a process of its own, so this one stays small.
-            subprocess.run([sys.executable, str(Path(__file__).with_name("synthetic.py")), FILES[(kind, size)]], check=True)
+            generator = str(Path(__file__).with_name("synthetic.py"))
+            subprocess.run([sys.executable, generator, FILES[(kind, size)]], check=True)
             path = ensure_file(FILES[(kind, size)])
             result = measure(path, 1 if size == "2M" else args.runs)
             result.update(kind=kind, label=size)
