@@ -253,7 +253,7 @@ class VectorCache:
             running = _ACTIVE.get(key)
             if running is not None and running.thread is not None and running.thread.is_alive():
                 if on_done is not None:
-                    running.callbacks.append(on_done)
+                    running.callbacks.append(on_done)  # it is running, so its callbacks have not run yet
                 return running
             _ACTIVE[key] = write
             if on_done is not None:
@@ -277,7 +277,7 @@ class VectorCache:
                     if _ACTIVE.get(key) is write:
                         del _ACTIVE[key]
                     callbacks, write.callbacks = write.callbacks, []
-                write.finished.set()
+                    write.finished.set()  # under the lock: add_done_callback either queues or calls at once
                 for callback in callbacks:
                     callback(write)
 
@@ -547,6 +547,15 @@ class CacheWrite:
         self.error: BaseException | None = None
         self.callbacks: list[Callable[[CacheWrite], None]] = []  # on_done callbacks, run once when it ends
         self.finished = threading.Event()  # set before the callbacks run
+
+    def add_done_callback(self, callback: Callable[[CacheWrite], None]) -> None:
+        """Call ``callback(write)`` when the write has finished: on the writer's thread, or at once on this
+        thread if it already has. A GUI emits a signal from it, which Qt delivers on the GUI thread."""
+        with _ACTIVE_LOCK:
+            if not self.finished.is_set():
+                self.callbacks.append(callback)
+                return
+        callback(self)
 
     def wait(self, timeout: float | None = None) -> bool:
         """True once the write has finished (or failed)."""

@@ -258,7 +258,7 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
         vectors.queries.coarse_expected = False
 
     try:
-        VectorCache().store_in_background(
+        vectors.cache_write = VectorCache().store_in_background(
             info.path,
             format=info.format,
             limit=limit,

@@ -67,6 +67,9 @@ class WordVectors:
         # word -> row: a WordIndex from the cache, or a dict built on the first lookup.
         self._index: dict[str, int] | WordIndex | None = None
         self._queries: NeighbourIndex | None = None
+        # The vector cache's background write of this file (a cache.CacheWrite), when a first open started one:
+        # ``cache_write.add_done_callback`` tells when the entry is complete.
+        self.cache_write: Any = None
         self.attach_query_data(word_index=word_index, inverse_norms=inverse_norms, coarse=coarse)
 
     def attach_query_data(
