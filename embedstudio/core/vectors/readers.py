@@ -4,8 +4,9 @@ wrapper. One module per binary format reads the rest:
 - GloVe / word2vec text / fastText ``.vec``: the fast text reader (``text_reader.py``).
 - word2vec binary: ``word2vec_binary.py``, record by record, so that a truncated or damaged file gets a
   message naming the word and byte where it breaks (gensim's reader only says "unpack requires a buffer").
-- fastText ``.bin``: ``fasttext_bin.py`` (the header checked first, then gensim's ``load_facebook_vectors``,
-  which keeps the character n-grams that build vectors for unknown words).
+- fastText ``.bin``: ``fasttext_bin.py`` (the header checked first, then fastText's own loader from
+  fasttext-wheel, which keeps the character n-grams that build vectors for unknown words; gensim's
+  ``load_facebook_vectors`` for files older than fastText 0.2, and as the tests' reference).
 - gensim native files (``KeyedVectors.save`` / ``Word2Vec.save`` / ``FastText.save``): ``gensim_native.py``,
   memory-mapped where the arrays were saved separately. These files are Python pickles: opening one
   runs code it names, so they are opened only with ``trust_pickle=True`` (``--trust-pickle`` in the

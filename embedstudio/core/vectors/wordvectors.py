@@ -2,7 +2,8 @@
 
 Every reader returns this one type, so the embedding builder, the CLI and the GUI never care which
 format a file had. Only fastText ``.bin`` models (and gensim FastText models) carry subword n-grams;
-they keep gensim's ``FastTextKeyedVectors`` to build vectors for words the file does not list.
+they keep fastText's model (or gensim's ``FastTextKeyedVectors``) to build vectors for words the file does
+not list.
 """
 
 from __future__ import annotations
