@@ -227,9 +227,11 @@ def _from_cache(
     reporter.info(f"Opened {path.name} from the cache: {len(words):,} words × {info.dim}.")
     if query is None:
         return WordVectors(words, matrix, info)
-    return WordVectors(
+    vectors = WordVectors(
         words, matrix, info, word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse
     )
+    vectors.queries.warm_in_background()
+    return vectors
 
 
 def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> None:
