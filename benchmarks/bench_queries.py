@@ -49,9 +49,10 @@ def worker(path: str) -> None:
         return [(vectors.index(w), s) for w, s in result]
 
     # The app's own calls: WordVectors.neighbors / .analogy by word, as the Vectors area and CLI use them.
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     vectors.neighbors(words[rows[0, 0]], k=10)
     first_ms = (time.perf_counter() - start) * 1000
+    first_cpu_ms = (time.process_time() - cpu) * 1000
     nearest_ms, nearest = _time_each(lambda r: as_rows(vectors.neighbors(words[r[0]], k=10)), rows)
     analogy_ms, analogies = _time_each(
         lambda r: as_rows(vectors.analogy(words[r[0]], words[r[1]], words[r[2]], k=10)), rows
@@ -81,6 +82,7 @@ def worker(path: str) -> None:
             "shape": list(matrix.shape),
             "from_cache": vectors.info.from_cache,
             "first_ms": first_ms,
+            "first_cpu_ms": first_cpu_ms,
             "nearest_ms": nearest_ms,
             "analogy_ms": analogy_ms,
             "gensim_norms_ms": gensim_norms_ms,
@@ -151,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['machine']}"
     )
     print(
-        f"first query of the session (the row norms and word index come with the cache): {result['first_ms']:.1f} ms "
+        f"first query of the session (the row norms, word index and coarse copy come with the cache): "
+        f"{result['first_ms']:.1f} ms, {result['first_cpu_ms']:.1f} ms CPU "
         f"(gensim's fill_norms alone: {result['gensim_norms_ms']:.1f} ms)"
     )
     ok = True
