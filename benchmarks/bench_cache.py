@@ -52,6 +52,9 @@ def worker(mode: str, path: str, fmt: str) -> None:
         baseline = peak_rss_bytes()
         vectors, seconds = timed(load_vectors, path, format=fmt)
         assert not vectors.info.from_cache
+        from embedstudio.core.vectors.cache import wait_for_cache_writes
+
+        wait_for_cache_writes()  # the entry is written on a thread after the vectors were handed over
         report(
             {
                 "seconds": seconds,

@@ -5,16 +5,22 @@
     .venv/bin/python benchmarks/bench_queries.py --file word2vec-400k-100d.bin --goal-ms 10
     .venv/bin/python benchmarks/bench_queries.py --rows 40000     # quick trial
 
-Opens the 400k × 300 word2vec binary file through the app's loader (from the cache after the first
-time, memory-mapped), then times WordVectors.neighbors (k=10) and .analogy (3CosAdd, k=10) by word for
-random words, and gensim's most_similar on the same matrix for comparison. The first query also
-computes the row norms once; it is reported separately. Top-10 lists are checked against gensim's.
+A first process opens the file through the app's loader and waits for the cache entry (so the timed
+process is a user's next session: the matrix, norms, word index and int8 coarse copy memory-mapped from the
+cache). The timed process then measures, for random words:
+- ours: WordVectors.neighbors (k=10) and .analogy (3CosAdd, k=10) by word (the coarse scan, re-scored
+  exactly), the very first query of the session reported on its own;
+- the exact path, its reference: NeighbourIndex.nearest_exact, one float32 scan of the whole matrix;
+- gensim's most_similar on the same matrix, the anchor (its fill_norms timed apart).
+Top-10 lists are checked against gensim's and against the exact path.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,13 +49,18 @@ def worker(path: str) -> None:
         return [(vectors.index(w), s) for w, s in result]
 
     # The app's own calls: WordVectors.neighbors / .analogy by word, as the Vectors area and CLI use them.
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     vectors.neighbors(words[rows[0, 0]], k=10)
     first_ms = (time.perf_counter() - start) * 1000
+    first_cpu_ms = (time.process_time() - cpu) * 1000
     nearest_ms, nearest = _time_each(lambda r: as_rows(vectors.neighbors(words[r[0]], k=10)), rows)
     analogy_ms, analogies = _time_each(
         lambda r: as_rows(vectors.analogy(words[r[0]], words[r[1]], words[r[2]], k=10)), rows
     )
+    index = vectors.queries
+    exact_ms, exact = _time_each(lambda r: index.nearest_exact(matrix[r[0]], 10, {int(r[0])}), rows)
+    same_as_exact = sum([i for i, _ in a] == [i for i, _ in b] for a, b in zip(nearest, exact))
+    coarse = index._coarse is not None
 
     from gensim.models import KeyedVectors
 
@@ -71,17 +82,31 @@ def worker(path: str) -> None:
             "shape": list(matrix.shape),
             "from_cache": vectors.info.from_cache,
             "first_ms": first_ms,
+            "first_cpu_ms": first_cpu_ms,
             "nearest_ms": nearest_ms,
             "analogy_ms": analogy_ms,
             "gensim_norms_ms": gensim_norms_ms,
             "gensim_nearest_ms": gensim_nearest_ms,
             "gensim_analogy_ms": gensim_analogy_ms,
+            "exact_ms": exact_ms,
+            "same_as_exact": same_as_exact,
+            "coarse": coarse,
+            "mapped": isinstance(index._coarse.codes, np.memmap) if coarse else False,
             "cpu_ms": _CPU_MS,
             "compared": len(pairs),
             "same_sets": same_sets,
             "same_order": same_order,
         }
     )
+
+
+def prime(path: str) -> None:
+    """Open the file once and wait for its cache entry, so the timed process opens it from the cache."""
+    from embedstudio.core.vectors import load_vectors
+    from embedstudio.core.vectors.cache import wait_for_cache_writes
+
+    load_vectors(path, format="word2vec_binary")
+    wait_for_cache_writes()
 
 
 def _time_each(query, rows) -> tuple[list[float], list]:
@@ -110,12 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", default="word2vec-400k-300d.bin", help="a word2vec binary of synthetic.SPECS")
     parser.add_argument("--goal-ms", type=float, default=GOAL_MS, help="the median to stay under")
     parser.add_argument("--worker", nargs=1, metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument("--prime", nargs=1, metavar="PATH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.prime:
+        prime(args.prime[0])
+        return 0
     if args.worker:
         worker(args.worker[0])
         return 0
     goal_ms = args.goal_ms
     path = ensure_file(args.file, rows=args.rows)
+    subprocess.run([sys.executable, __file__, "--prime", str(path)], check=True, env=dict(os.environ, **CACHE_ENV))
     result = run_worker(Path(__file__), str(path), env=CACHE_ENV)
     n, d = result["shape"]
     print(
@@ -123,14 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['machine']}"
     )
     print(
-        f"first query of the session (the row norms and word index come with the cache): {result['first_ms']:.1f} ms "
+        f"first query of the session (the row norms, word index and coarse copy come with the cache): "
+        f"{result['first_ms']:.1f} ms, {result['first_cpu_ms']:.1f} ms CPU "
         f"(gensim's fill_norms alone: {result['gensim_norms_ms']:.1f} ms)"
     )
     ok = True
-    cpu = result["cpu_ms"]  # ours nearest, ours analogy, gensim nearest, gensim analogy
+    cpu = result["cpu_ms"]  # ours nearest, ours analogy, the exact path, gensim nearest, gensim analogy
     for label, ours, theirs, ours_cpu, gensim_cpu in (
-        ("nearest k=10", result["nearest_ms"], result["gensim_nearest_ms"], cpu[0], cpu[2]),
-        ("analogy k=10", result["analogy_ms"], result["gensim_analogy_ms"], cpu[1], cpu[3]),
+        ("nearest k=10", result["nearest_ms"], result["gensim_nearest_ms"], cpu[0], cpu[3]),
+        ("analogy k=10", result["analogy_ms"], result["gensim_analogy_ms"], cpu[1], cpu[4]),
     ):
         median, p95, worst = _summary(ours)
         gensim_median = _summary(theirs)[0]
@@ -144,6 +175,15 @@ def main(argv: list[str] | None = None) -> int:
             f"  CPU time per query summed over BLAS threads (spin-waits included): ours {ours_cpu:.1f} ms, "
             f"gensim {gensim_cpu:.1f} ms"
         )
+    exact_median = _summary(result["exact_ms"])[0]
+    nearest_median = _summary(result["nearest_ms"])[0]
+    print(
+        f"the exact float32 scan (the reference path): median {exact_median:.1f} ms; ours "
+        f"{exact_median / nearest_median:.1f}× faster; same top-10 rows in {result['same_as_exact']} of "
+        f"{QUERIES} (coarse copy used: {result['coarse']}, memory-mapped from the cache: {result['mapped']})"
+    )
+    gensim_median = _summary(result["gensim_nearest_ms"])[0]
+    print(f"nearest: ours vs gensim most_similar {gensim_median / nearest_median:.1f}× faster  {result['machine']}")
     same = result["same_sets"] == result["compared"]
     print(
         f"top-10 vs gensim's most_similar on {result['compared']} queries: same words in "

@@ -220,6 +220,11 @@ SPECS = {
     "glove-100k-50d.txt": (100_000, 50, "glove"),
     "glove-400k-50d.txt": (400_000, 50, "glove"),
     "glove-2M-50d.txt": (2_000_000, 50, "glove"),
+    # bench_vector_scaling.py: GloVe text and word2vec binary, dim 100, 100k / 400k / 2M words
+    "glove-100k-100d.txt": (100_000, 100, "glove"),
+    "glove-2M-100d.txt": (2_000_000, 100, "glove"),
+    "word2vec-100k-100d.bin": (100_000, 100, "word2vec-binary"),
+    "word2vec-2M-100d.bin": (2_000_000, 100, "word2vec-binary"),
 }
 
 

@@ -57,6 +57,21 @@ def test_add_file_loads_it_in_a_worker(qtbot, panel, tiny_workspace):
     qtbot.waitUntil(lambda: cell(panel, 0, 7).startswith("cached"), timeout=30_000)
 
 
+def test_the_cache_column_follows_the_background_write_without_polling(qtbot, panel, tiny_workspace):
+    """The cache writer tells the panel when the entry is complete (a signal queued to the GUI thread)."""
+    from embedstudio.core.vectors.cache import VectorCache
+
+    path = str(tiny_workspace.vectors)
+    VectorCache().clear(path)
+    panel.add_files([path], load=False)
+    with qtbot.waitSignal(panel.cache_written, timeout=30_000) as signal:
+        wait_worker(qtbot, panel.load(path))
+    assert signal.args == [path]
+    write = tiny_workspace.state.vectors[path].cache_write
+    assert write is not None and write.finished.is_set() and write.entry is not None
+    qtbot.waitUntil(lambda: cell(panel, 0, 7).startswith("cached"), timeout=5_000)  # the queued slot's refresh
+
+
 def test_neighbours_analogy_similarity_shown(qtbot, panel, tiny_workspace):
     load(qtbot, panel, tiny_workspace.vectors)
     ex = panel.explore

@@ -12,7 +12,9 @@ never leaves a half-written entry that looks valid. The write is resumable: the 
 was killed leaves a partial entry whose finished blocks the next writer checks against its own matrix
 and skips. ``store_in_background`` runs the write on a thread, so that a first open hands the vectors
 to the caller at once; it also builds the row norms and the word index (stored as ``norms.npy``,
-``word_hashes.npy`` and ``word_rows.npy``), so that the first query of a session is as fast as any.
+``word_hashes.npy`` and ``word_rows.npy``) and the int8 coarse copy that fast queries scan
+(``coarse_codes.npy``, ``coarse_scales.npy``, ``coarse_errors.npy``: 0.25× the matrix), so that the first
+query of a session is as fast as any. ``on_done`` tells the caller when the write has finished.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from typing import Any
 import numpy as np
 
 # 2: checksums of the words and the matrix, and a sampled fingerprint of the source;
-# 3: the matrix checksum over 4 MiB block digests (resumable writes), row norms and a word index.
-SCHEMA_VERSION = 3
+# 3: the matrix checksum over 4 MiB block digests (resumable writes), row norms and a word index;
+# 4: the int8 coarse copy that fast queries scan (queries.CoarseCopy).
+SCHEMA_VERSION = 4
 VERIFY_ON_OPEN_BYTES = 64 * 1024 * 1024  # matrices up to this size are hashed at every open
 _HASH_BLOCK = 1 << 22
 _SAMPLE = 1 << 16
@@ -42,6 +45,8 @@ _PARTIAL_PREFIX = ".partial-"  # ".partial-<key>": a resumable write of entry <k
 _STALE_PARTIAL_SECONDS = 7 * 24 * 3600  # a partial entry nobody resumed for a week is removed
 _SYNC_BLOCKS = 16  # fsync and record progress every 16 blocks (64 MiB)
 _EXTRA_FILES = ("norms.npy", "word_hashes.npy", "word_rows.npy")
+_COARSE_FILES = ("coarse_scales.npy", "coarse_errors.npy")  # checked at every open, with the extras
+_CODES_FILE = "coarse_codes.npy"  # n × d int8, checked like the matrix (its checksum is "codes_hash")
 UNPACK_PREFIX = ".unpack-"  # decompressed copies for gensim/fasttext: ".unpack-<pid>-..."
 _STALE_TEMP_SECONDS = 3600  # a temp dir this old belongs to a crashed writer, not a running one
 _SEPARATORS = ("\n", "\x00")
@@ -96,7 +101,8 @@ class VectorCache:
                 if len(words) != info["words"] or matrix.shape != (info["words"], info["dim"]):
                     problem = "its word list or matrix does not match its description"
                 else:
-                    self.last_query_data = _read_query_data(entry, info, words)
+                    # _check_entry checked the coarse codes with the matrix when it checked the matrix.
+                    self.last_query_data = _read_query_data(entry, info, words, verify_codes=False)
         except (OSError, ValueError, EOFError, UnicodeDecodeError, TypeError, KeyError) as err:
             problem = f"it cannot be read ({type(err).__name__})"
         if problem is not None:
@@ -176,7 +182,8 @@ class VectorCache:
 
         Resumes a partial entry that a killed writer left (its finished blocks are checked and skipped).
         Returns None when another live process is writing the same entry right now. ``on_query_data``
-        receives the row norms and word index as soon as they are built, before the files are written.
+        receives the row norms and word index as soon as they are built, before the files are written, and
+        again with the coarse copy (memory-mapped from the finished entry) once the entry is in place.
         """
         matrix = np.asarray(matrix)
         if matrix.ndim != 2 or matrix.shape[0] != len(words):
@@ -205,12 +212,19 @@ class VectorCache:
         if not _take_lock(partial):
             return None
         try:
-            _write_entry(partial, words, matrix, info, on_query_data)
+            query = _write_entry(partial, words, matrix, info, on_query_data)
             _replace_dir(partial, entry)  # still locked, so no other writer can take the partial meanwhile
         except BaseException:
             (partial / "lock").unlink(missing_ok=True)  # the finished blocks stay for the next writer
             raise
         (entry / "lock").unlink(missing_ok=True)
+        if on_query_data is not None:
+            # The codes memory-mapped from the finished entry (never held in memory while writing); the rest
+            # is already in memory.
+            from embedstudio.core.vectors.queries import CoarseCopy
+
+            codes = np.load(entry / _CODES_FILE, mmap_mode="r", allow_pickle=False)
+            on_query_data(QueryData(query.inverse_norms, query.word_index, CoarseCopy(codes, *query.coarse)))
         return entry
 
     def store_in_background(
@@ -223,18 +237,27 @@ class VectorCache:
         matrix: np.ndarray,
         meta: dict,
         on_query_data: Callable[[QueryData], None] | None = None,
+        on_done: Callable[[CacheWrite], None] | None = None,
     ) -> CacheWrite:
         """:meth:`store` on a thread of its own; returns at once. The matrix must not change meanwhile (the
         reader hands it to the caller read-only). A second write of the same entry from this process while one
-        runs is skipped. The thread is not a daemon: the interpreter finishes the write before it exits."""
+        runs is skipped (its ``on_done`` then runs when the running write finishes). The thread is not a daemon:
+        the interpreter finishes the write before it exits.
+
+        ``on_done(write)`` runs on the writer's thread when the write has finished, failed or was skipped
+        (``write.entry``, ``write.error``); a GUI hands it on to its own thread (a Qt signal)."""
         key = str(self._entry_dir(source_path, format, limit))
         write = CacheWrite(key)
         write.source = _source_identity(source_path)
         with _ACTIVE_LOCK:
             running = _ACTIVE.get(key)
             if running is not None and running.thread is not None and running.thread.is_alive():
+                if on_done is not None:
+                    running.callbacks.append(on_done)  # it is running, so its callbacks have not run yet
                 return running
             _ACTIVE[key] = write
+            if on_done is not None:
+                write.callbacks.append(on_done)
 
         def run() -> None:
             try:
@@ -253,6 +276,10 @@ class VectorCache:
                 with _ACTIVE_LOCK:
                     if _ACTIVE.get(key) is write:
                         del _ACTIVE[key]
+                    callbacks, write.callbacks = write.callbacks, []
+                    write.finished.set()  # under the lock: add_done_callback either queues or calls at once
+                for callback in callbacks:
+                    callback(write)
 
         write.thread = threading.Thread(target=run, name="vector-cache-write", daemon=False)
         write.thread.start()
@@ -398,7 +425,7 @@ def _source_sample(source_path, size: int) -> str:
     return h.hexdigest()
 
 
-_INFO_TYPES = {
+_INFO_TYPES: dict[str, type | tuple[type, ...]] = {
     "source": str,
     "source_size": int,
     "source_mtime_ns": int,
@@ -412,7 +439,7 @@ _INFO_TYPES = {
     "matrix_hash": str,
     "matrix_bytes": int,
 }
-_META_TYPES = {"duplicates": int, "duplicate_examples": list, "warnings": list}
+_META_TYPES: dict[str, type] = {"duplicates": int, "duplicate_examples": list, "warnings": list}
 
 
 def _read_info(entry: Path) -> dict | None:
@@ -463,6 +490,11 @@ def _check_entry(entry: Path, info: dict, verify_matrix: bool | None) -> str | N
         verify_matrix = info["matrix_bytes"] <= VERIFY_ON_OPEN_BYTES
     if verify_matrix and _file_hash(path, data_start) != info["matrix_hash"]:
         return "its matrix was changed or damaged (checksum mismatch)"
+    codes = entry / _CODES_FILE
+    if verify_matrix and isinstance(info.get("codes_hash"), str):
+        start = os.path.getsize(codes) - info["words"] * info["dim"] if codes.exists() else 0
+        if not codes.exists() or start < 0 or _file_hash(codes, start) != info["codes_hash"]:
+            return "its coarse copy was changed or damaged (checksum mismatch)"
     return None
 
 
@@ -495,10 +527,12 @@ def _choose_separator(words: Sequence[str]) -> str | None:
 
 @dataclass
 class QueryData:
-    """What a query needs besides the matrix: 1/||row|| (float32) and a word -> row index (or None)."""
+    """What a query needs besides the matrix: 1/||row|| (float32), a word -> row index and the coarse copy
+    (either None when absent)."""
 
     inverse_norms: np.ndarray
     word_index: Any = None  # queries.WordIndex
+    coarse: Any = None  # queries.CoarseCopy (None until the entry's coarse copy is written)
 
 
 class CacheWrite:
@@ -511,6 +545,17 @@ class CacheWrite:
         self.thread: threading.Thread | None = None
         self.entry: Path | None = None
         self.error: BaseException | None = None
+        self.callbacks: list[Callable[[CacheWrite], None]] = []  # on_done callbacks, run once when it ends
+        self.finished = threading.Event()  # set before the callbacks run
+
+    def add_done_callback(self, callback: Callable[[CacheWrite], None]) -> None:
+        """Call ``callback(write)`` when the write has finished: on the writer's thread, or at once on this
+        thread if it already has. A GUI emits a signal from it, which Qt delivers on the GUI thread."""
+        with _ACTIVE_LOCK:
+            if not self.finished.is_set():
+                self.callbacks.append(callback)
+                return
+        callback(self)
 
     def wait(self, timeout: float | None = None) -> bool:
         """True once the write has finished (or failed)."""
@@ -629,14 +674,36 @@ def _query_data(words: Sequence[str], matrix: np.ndarray, hashes: np.ndarray | N
     return QueryData(compute_inverse_norms(matrix), index)
 
 
-def _save_npy(path: Path, array: np.ndarray) -> bytes:
-    """Write ``array`` as .npy with fsync; return its data bytes (for the entry's checksum)."""
+def _save_npy(path: Path, array: np.ndarray, checksum: Any) -> None:
+    """Write ``array`` as .npy with fsync, adding its data bytes to ``checksum`` (a hashlib object)."""
     data = np.ascontiguousarray(array)
     with open(path, "wb") as fh:
         np.lib.format.write_array(fh, data, allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
-    return memoryview(data.reshape(-1)).cast("B").tobytes()
+    checksum.update(data.reshape(-1).data.cast("B"))
+
+
+def _write_codes(directory: Path, matrix: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
+    """Write the coarse copy's codes block by block (never the whole copy in memory); return their checksum
+    (:func:`_file_hash`, read back from the page cache) and the scales and errors."""
+    from embedstudio.core.vectors.queries import coarse_blocks
+
+    n, d = matrix.shape
+    scales = np.empty(n, dtype=np.float32)
+    errors = np.empty(n, dtype=np.float32)
+    path = directory / _CODES_FILE
+    with open(path, "wb") as fh:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int8)), "fortran_order": False, "shape": (n, d)}
+        np.lib.format.write_array_header_1_0(fh, header)
+        data_start = fh.tell()
+        for start, _inverse, block in coarse_blocks(matrix):
+            scales[start : start + len(block.scales)] = block.scales
+            errors[start : start + len(block.errors)] = block.errors
+            fh.write(block.codes.data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return _file_hash(path, data_start), scales, errors
 
 
 def _write_entry(
@@ -645,7 +712,9 @@ def _write_entry(
     matrix: np.ndarray,
     info: dict,
     on_query_data: Callable[[QueryData], None] | None = None,
-) -> None:
+) -> QueryData:
+    """Write every file of the entry; returns its norms and word index, with ``coarse`` holding the coarse
+    copy's (scales, errors) (its codes are in the file only)."""
     info["words_hash"], hashes = _write_words(directory / "words.txt", words, info["separator"])
     matrix = np.ascontiguousarray(matrix, dtype="<f4")
     query = _query_data(words, matrix, hashes)
@@ -653,17 +722,20 @@ def _write_entry(
     if on_query_data is not None:
         on_query_data(query)
     info["matrix_hash"], info["matrix_bytes"] = _write_matrix(directory, matrix, info)
+    info["codes_hash"], scales, errors = _write_codes(directory, matrix)
     extras = [query.inverse_norms]
     if query.word_index is not None:
         extras += [query.word_index.hashes, query.word_index.rows]
+    names = list(_EXTRA_FILES[: len(extras)]) + list(_COARSE_FILES)
     extras_hash = hashlib.blake2b(digest_size=16)
-    for name, array in zip(_EXTRA_FILES, extras):
-        extras_hash.update(_save_npy(directory / name, array))
-    info["extras"] = list(_EXTRA_FILES[: len(extras)])
+    for name, array in zip(names, extras + [scales, errors]):
+        _save_npy(directory / name, array, extras_hash)
+    info["extras"] = names
     info["extras_hash"] = extras_hash.hexdigest()
     (directory / "progress.json").unlink(missing_ok=True)
     # meta.json last: an entry without it is never read as valid.
     _write_json(directory / "meta.json", info)
+    return QueryData(query.inverse_norms, query.word_index, (scales, errors))
 
 
 def _write_matrix(directory: Path, matrix: np.ndarray, info: dict) -> tuple[str, int]:
@@ -674,7 +746,7 @@ def _write_matrix(directory: Path, matrix: np.ndarray, info: dict) -> tuple[str,
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(matrix))
     head = header.getvalue()
-    flat = memoryview(matrix.reshape(-1)).cast("B")
+    flat = matrix.reshape(-1).data.cast("B")
     path, progress_path = directory / "matrix.npy", directory / "progress.json"
     identity = {k: info[k] for k in ("source", "source_size", "source_mtime_ns", "source_sample", "format", "limit")}
     progress = {**identity, "shape": list(matrix.shape), "header": len(head), "digests": []}
@@ -718,26 +790,36 @@ def _write_matrix(directory: Path, matrix: np.ndarray, info: dict) -> tuple[str,
     return whole.hexdigest(), len(flat)
 
 
-def _read_query_data(entry: Path, info: dict, words: list[str]) -> QueryData | None:
-    """The entry's stored norms and word index, checked against its checksum (None if it has none)."""
-    from embedstudio.core.vectors.queries import WordIndex
+def _read_query_data(entry: Path, info: dict, words: Sequence[str], verify_codes: bool) -> QueryData | None:
+    """The entry's stored norms, word index and coarse copy (memory-mapped), checked against their checksums
+    (the codes only when ``verify_codes``); None if it has none."""
+    from embedstudio.core.vectors.queries import CoarseCopy, WordIndex
 
     names = info.get("extras") or []
     if not names:
         return None
-    arrays = [np.load(entry / name, mmap_mode="r", allow_pickle=False) for name in names]
+    arrays = {name: np.load(entry / name, mmap_mode="r", allow_pickle=False) for name in names}
     h = hashlib.blake2b(digest_size=16)
-    for array in arrays:
-        h.update(memoryview(np.ascontiguousarray(array).reshape(-1)).cast("B"))
+    for array in arrays.values():
+        h.update(np.ascontiguousarray(array).reshape(-1).data.cast("B"))
     if h.hexdigest() != info.get("extras_hash"):
         raise ValueError("its norms or word index do not match their checksum")
-    norms = arrays[0]
-    if norms.shape != (info["words"],):
-        raise ValueError("its norms do not fit its matrix")
+    n = info["words"]
+    if any(array.shape != (n,) for array in arrays.values()):
+        raise ValueError("its norms or word index do not fit its matrix")
     index = None
-    if len(arrays) == 3 and arrays[1].shape == arrays[2].shape == (info["words"],):
-        index = WordIndex(words, arrays[1], arrays[2])
-    return QueryData(norms, index)
+    if "word_hashes.npy" in arrays and "word_rows.npy" in arrays:
+        index = WordIndex(words, arrays["word_hashes.npy"], arrays["word_rows.npy"])
+    coarse = None
+    if all(name in arrays for name in _COARSE_FILES) and isinstance(info.get("codes_hash"), str):
+        path = entry / _CODES_FILE
+        codes = np.load(path, mmap_mode="r", allow_pickle=False)
+        if codes.shape != (n, info["dim"]) or codes.dtype != np.int8:
+            raise ValueError("its coarse copy does not fit its matrix")
+        if verify_codes and _file_hash(path, os.path.getsize(path) - int(codes.nbytes)) != info["codes_hash"]:
+            raise ValueError("its coarse copy was changed or damaged (checksum mismatch)")
+        coarse = CoarseCopy(codes, arrays["coarse_scales.npy"], arrays["coarse_errors.npy"])
+    return QueryData(arrays["norms.npy"], index, coarse)
 
 
 def _read_words(path: Path, separator: str | None, count: int) -> list[str]:

@@ -1,6 +1,11 @@
 """fastText ``.bin`` files: the header checked from the first bytes (so the C++/gensim loaders never see a
-field no fastText build writes), then gensim's ``load_facebook_vectors`` (keeping the subwords), or the
-fasttext binding for a supervised model."""
+field no fastText build writes), then read by fastText's own C++ loader (fasttext-wheel), which keeps the
+subwords that build vectors for unknown words.
+
+Measured (docs/field-notes.md, benchmarks/bench_fasttext_bin.py): fastText's loader is several times faster
+than gensim's ``load_facebook_vectors`` and peaks at about half its memory, since gensim recomputes every
+word's vector in numpy over copies of the n-gram matrix. gensim stays the reference the tests compare with
+(:func:`read_fasttext_bin_gensim`): the same vectors for known and unknown words."""
 
 from __future__ import annotations
 
@@ -27,9 +32,23 @@ def read_fasttext_bin(
     # From the first bytes, before anything is unpacked or handed to fasttext/gensim (whose loaders
     # die of SIGFPE, MemoryError or OverflowError on some damaged headers).
     with open_vector_file(path) as opened:
+        head = opened.stream.read(256)
+    check_fasttext_header(head, path.name)
+    supervised = is_supervised_fasttext(path)
+    if not head.startswith(FASTTEXT_MAGIC) and not supervised:
+        # Files from fastText before 0.2 (no magic number, e.g. gensim's lee_fasttext.bin): fasttext-wheel
+        # 0.9 refuses them ("wrong file format"), gensim reads them.
+        return read_fasttext_bin_gensim(path, compression, limit, reporter, cancel)
+    return _read_with_fasttext(path, compression, limit, reporter, cancel, supervised=supervised)
+
+
+def read_fasttext_bin_gensim(
+    path: Path, compression: str | None, limit: int | None, reporter: Reporter, cancel: CancelToken
+) -> Parsed:
+    """An unsupervised model through gensim's ``load_facebook_vectors``: the reference the fastText path is
+    tested against (gensim refuses supervised models)."""
+    with open_vector_file(path) as opened:
         check_fasttext_header(opened.stream.read(256), path.name)
-    if is_supervised_fasttext(path):
-        return _read_fasttext_supervised(path, compression, limit, reporter, cancel)
     from gensim.models.fasttext import load_facebook_vectors
 
     reporter.progress(0, None, f"Reading {path.name} (fastText model; no progress is available)")
@@ -270,6 +289,24 @@ class _FastTextModelSubwords:
         self._model.f.getWordVector(out, word if isinstance(word, bytes) else word.encode("utf-8"))
         return np.array(out, dtype=np.float32)
 
+    def fill(self, raw_words: list[bytes], matrix: np.ndarray, reporter: Reporter, cancel: CancelToken) -> None:
+        """Every word's vector into ``matrix`` (preallocated: no list of row arrays next to it), as fastText
+        builds it (its row plus its character n-grams, averaged)."""
+        import fasttext_pybind
+
+        out = fasttext_pybind.Vector(self._dim)
+        view = np.array(out, copy=False)  # the Vector's own buffer, refilled by every call
+        get = self._model.f.getWordVector
+        for start in range(0, len(raw_words), _FILL_BLOCK):
+            cancel.raise_if_cancelled()
+            reporter.progress(start, len(raw_words), "Building the word vectors")
+            for row in range(start, min(start + _FILL_BLOCK, len(raw_words))):
+                get(out, raw_words[row])
+                matrix[row] = view
+
+
+_FILL_BLOCK = 16384
+
 
 def _decoded_words(raw_words: list[bytes]) -> tuple[list[str], list[int]]:
     """The words as text, and the (1-based) numbers of those that are not UTF-8 (read as Latin-1)."""
@@ -290,13 +327,14 @@ def _latin1_warning(path: Path, latin1: list[int]) -> str:
     return f"{path.name}: {len(latin1)} words are not valid UTF-8 and were read as Latin-1 (word {listed})."
 
 
-def _read_fasttext_supervised(
-    path: Path, compression: str | None, limit: int | None, reporter: Reporter, cancel: CancelToken
+def _read_with_fasttext(
+    path: Path, compression: str | None, limit: int | None, reporter: Reporter, cancel: CancelToken, supervised: bool
 ) -> Parsed:
-    """A supervised fastText model's word vectors, through fasttext-wheel (gensim refuses these files)."""
+    """A fastText model's word vectors through fasttext-wheel's C++ loader (gensim refuses supervised files)."""
     from fasttext.FastText import _FastText
 
-    reporter.progress(0, None, f"Reading {path.name} (supervised fastText model; no progress is available)")
+    kind = "supervised fastText model" if supervised else "fastText model"
+    reporter.progress(0, None, f"Reading {path.name} ({kind}; no progress is available)")
     with loadable_path(path, compression, reporter, smart_open=False) as loadable:
         # fastText's C++ loader reads a truncated file without complaint, leaving garbage in the matrix.
         _check_fasttext_layout(loadable, path.name)
@@ -316,14 +354,14 @@ def _read_fasttext_supervised(
     if subwords is None and not model.f.isQuant():
         # Without subwords a word's vector is its input row (words come before labels).
         matrix = np.array(model.get_input_matrix()[: len(words)], dtype=np.float32)
-    elif raw_words:
-        matrix = np.vstack([builder.get_vector(raw) for raw in raw_words])
     else:
-        matrix = np.empty((0, args.dim), dtype=np.float32)
+        matrix = np.empty((len(raw_words), args.dim), dtype=np.float32)
+        builder.fill(raw_words, matrix, reporter, cancel)
     warnings = [_latin1_warning(path, latin1)] if latin1 else []
-    from ..supervised_fasttext import vectors_warning  # "a classifier with N labels", said first
+    if supervised:
+        from ..supervised_fasttext import vectors_warning  # "a classifier with N labels", said first
 
-    warnings.insert(0, vectors_warning(model, path))
+        warnings.insert(0, vectors_warning(model, path))
     return Parsed(
         words=words,
         matrix=np.ascontiguousarray(matrix, dtype=np.float32),

@@ -18,7 +18,7 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +100,7 @@ class _DecompressingReader(io.RawIOBase):
     VectorFileError that names the file, so a damaged download never surfaces as a raw traceback.
     """
 
-    def __init__(self, inner: BinaryIO, name: str, compression: str) -> None:
+    def __init__(self, inner: BinaryIO | io.BufferedIOBase, name: str, compression: str) -> None:
         super().__init__()
         self._inner = inner
         self.name = name
@@ -123,9 +123,9 @@ class _DecompressingReader(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
-    def readline(self, size: int = -1) -> bytes:
+    def readline(self, size: int | None = -1) -> bytes:
         try:
-            return self._inner.readline(size)
+            return self._inner.readline(-1 if size is None else size)
         except _DECOMPRESSION_ERRORS as err:
             raise VectorFileError(
                 f"{self.name}: the {self._compression} data is damaged or incomplete ({excerpt(err)}).",
@@ -138,7 +138,7 @@ class OpenedVectorFile:
     """A vector file opened for reading, decompressed if needed."""
 
     path: Path
-    stream: BinaryIO  # the (decompressed) bytes
+    stream: BinaryIO | io.RawIOBase  # the (decompressed) bytes
     name: str  # for messages: "glove.txt", "glove.zip:glove.txt"
     compression: str | None
     file_size: int  # bytes on disk (compressed size for compressed files)
@@ -207,9 +207,12 @@ def open_vector_file(path: str | os.PathLike) -> Iterator[OpenedVectorFile]:
                 stream = _DecompressingReader(member, name, "zip")
                 yield OpenedVectorFile(path, stream, name, "zip", size, raw, info.file_size)
             return
-        opener = {"gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"), "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[
-            compression
-        ]
+        openers: dict[str, Callable[[BinaryIO], io.BufferedIOBase]] = {
+            "gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
+            "bz2": bz2.BZ2File,
+            "xz": lzma.LZMAFile,
+        }
+        opener = openers[compression]
         with opener(raw) as inner:
             yield OpenedVectorFile(
                 path, _DecompressingReader(inner, path.name, compression), path.name, compression, size, raw

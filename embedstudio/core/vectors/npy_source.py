@@ -122,7 +122,7 @@ def load_npy_vectors(
         words, matrix = words[:limit], matrix[:limit]
     warnings = []
     seen: set[str] = set()
-    duplicates = [w for w in words if w in seen or seen.add(w)]
+    duplicates = [w for w in words if w in seen or _add(seen, w)]
     if duplicates:
         warnings.append(f"{words_path.name}: {len(duplicates):,} duplicate words; the first row of each is used.")
         first: dict[str, int] = {}
@@ -149,3 +149,9 @@ def load_npy_vectors(
         reporter.warning(message)
     reporter.info(f"Loaded {matrix_path.name} + {words_path.name}: {len(words):,} words × {info.dim} ({LABEL}).")
     return WordVectors(words, matrix, info)
+
+
+def _add(seen: set[str], word: str) -> bool:
+    """Put ``word`` in ``seen``; False, so that a comprehension keeps only words already seen."""
+    seen.add(word)
+    return False

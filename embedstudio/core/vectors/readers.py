@@ -4,8 +4,9 @@ wrapper. One module per binary format reads the rest:
 - GloVe / word2vec text / fastText ``.vec``: the fast text reader (``text_reader.py``).
 - word2vec binary: ``word2vec_binary.py``, record by record, so that a truncated or damaged file gets a
   message naming the word and byte where it breaks (gensim's reader only says "unpack requires a buffer").
-- fastText ``.bin``: ``fasttext_bin.py`` (the header checked first, then gensim's ``load_facebook_vectors``,
-  which keeps the character n-grams that build vectors for unknown words).
+- fastText ``.bin``: ``fasttext_bin.py`` (the header checked first, then fastText's own loader from
+  fasttext-wheel, which keeps the character n-grams that build vectors for unknown words; gensim's
+  ``load_facebook_vectors`` for files older than fastText 0.2, and as the tests' reference).
 - gensim native files (``KeyedVectors.save`` / ``Word2Vec.save`` / ``FastText.save``): ``gensim_native.py``,
   memory-mapped where the arrays were saved separately. These files are Python pickles: opening one
   runs code it names, so they are opened only with ``trust_pickle=True`` (``--trust-pickle`` in the
@@ -226,7 +227,11 @@ def _from_cache(
     reporter.info(f"Opened {path.name} from the cache: {len(words):,} words × {info.dim}.")
     if query is None:
         return WordVectors(words, matrix, info)
-    return WordVectors(words, matrix, info, word_index=query.word_index, inverse_norms=query.inverse_norms)
+    vectors = WordVectors(
+        words, matrix, info, word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse
+    )
+    vectors.queries.warm_in_background()
+    return vectors
 
 
 def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> None:
@@ -234,7 +239,7 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
     made read-only first (a cached matrix is read-only too), so the entry cannot differ from what the caller
     holds. The row norms and word index are built with the entry and handed to ``vectors`` as soon as they
     exist. A failed write (a full disk, a read-only folder) only costs speed next time."""
-    from embedstudio.core.vectors.cache import VectorCache
+    from embedstudio.core.vectors.cache import CacheWrite, QueryData, VectorCache
 
     info = vectors.info
     meta = {
@@ -245,17 +250,29 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
         "warnings": info.warnings,
     }
     vectors.matrix.flags.writeable = False
+    # The writer builds the coarse copy too: until it hands it over, queries scan the float32 matrix exactly
+    # instead of building a second copy (if the write fails, the first query after it builds one).
+    vectors.queries.coarse_expected = True
+
+    def attach(query: QueryData) -> None:
+        vectors.attach_query_data(word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse)
+
+    def done(_write: CacheWrite) -> None:
+        vectors.queries.coarse_expected = False
+
     try:
-        VectorCache().store_in_background(
+        vectors.cache_write = VectorCache().store_in_background(
             info.path,
             format=info.format,
             limit=limit,
             words=vectors.words,
             matrix=vectors.matrix,
             meta=meta,
-            on_query_data=lambda q: vectors.attach_query_data(word_index=q.word_index, inverse_norms=q.inverse_norms),
+            on_query_data=attach,
+            on_done=done,
         )
     except OSError as err:
+        vectors.queries.coarse_expected = False
         reporter.info(f"Could not cache {Path(info.path).name} for faster loading next time ({err}).")
 
 

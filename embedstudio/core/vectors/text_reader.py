@@ -69,7 +69,7 @@ class TextVectors:
 
 
 def read_text_vectors(
-    source: str | os.PathLike | BinaryIO,
+    source: str | os.PathLike | BinaryIO | io.RawIOBase,
     *,
     limit: int | None = None,
     has_header: bool | None = None,
@@ -150,7 +150,7 @@ def _return_freed_memory() -> None:
 
 
 @contextmanager
-def _open_source(source) -> Iterator[tuple[BinaryIO, str, int | None]]:
+def _open_source(source) -> Iterator[tuple[BinaryIO | io.RawIOBase, str, int | None]]:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
@@ -184,7 +184,7 @@ class _TextVectorParser:
 
     def __init__(
         self,
-        stream: BinaryIO,
+        stream: BinaryIO | io.RawIOBase,
         name: str,
         total: int | None,
         limit: int | None,
@@ -219,8 +219,8 @@ class _TextVectorParser:
             raise VectorFileError(
                 f"{self.name}: the file is empty.", hint="Choose a GloVe, word2vec or fastText vector file."
             )
-        rest = self._read_header(first)
-        if not rest.strip():
+        rest: bytes | None = self._read_header(first)
+        if rest is not None and not rest.strip():
             rest = self._next_nonblank(chunks, rest)
         if rest is None:
             raise VectorFileError(
@@ -249,7 +249,7 @@ class _TextVectorParser:
         next to the matrix. Only without a limit: a limit's room is known one chunk at a time."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
-        pending: deque[tuple[bytes, int, Future]] = deque()
+        pending: deque[tuple[bytes, Future]] = deque()
         with ThreadPoolExecutor(workers, thread_name_prefix="vector-parse") as pool:
             try:
                 for chunk in itertools.chain((first,), chunks):
@@ -603,13 +603,13 @@ class _TextVectorParser:
                 f"as Latin-1 ({_lines_phrase(self.latin1_lines)})."
             )
         if self.spaced_lines:
-            examples = ", ".join(repr(w) for w in self.spaced_examples)
+            spaced = ", ".join(repr(w) for w in self.spaced_examples)
             warn.append(
                 f"{self.name}: {len(self.spaced_lines)} words contain spaces "
-                f"({_lines_phrase(self.spaced_lines)}), for example {examples}; each was read as "
+                f"({_lines_phrase(self.spaced_lines)}), for example {spaced}; each was read as "
                 f"everything before the last {self.dim} numbers."
             )
-        if self.long_lines:
+        if self.long_lines and self.long_example is not None:
             start, size = self.long_example
             warn.append(
                 f"{self.name}: {len(self.long_lines)} lines were skipped because their word is longer than "

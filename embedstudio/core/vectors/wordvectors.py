@@ -2,7 +2,8 @@
 
 Every reader returns this one type, so the embedding builder, the CLI and the GUI never care which
 format a file had. Only fastText ``.bin`` models (and gensim FastText models) carry subword n-grams;
-they keep gensim's ``FastTextKeyedVectors`` to build vectors for words the file does not list.
+they keep fastText's model (or gensim's ``FastTextKeyedVectors``) to build vectors for words the file does
+not list.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from embedstudio.core.errors import UserError
-from embedstudio.core.vectors.queries import NeighbourIndex, WordIndex, rows_for
+from embedstudio.core.vectors.queries import CoarseCopy, NeighbourIndex, WordIndex, rows_for
 
 
 @dataclass
@@ -51,6 +52,7 @@ class WordVectors:
         subword_model: Any = None,
         word_index: WordIndex | None = None,
         inverse_norms: np.ndarray | None = None,
+        coarse: CoarseCopy | None = None,
     ) -> None:
         if matrix.ndim != 2 or matrix.shape[0] != len(words):
             raise ValueError(f"matrix shape {matrix.shape} does not fit {len(words)} words")
@@ -66,17 +68,27 @@ class WordVectors:
         # word -> row: a WordIndex from the cache, or a dict built on the first lookup.
         self._index: dict[str, int] | WordIndex | None = None
         self._queries: NeighbourIndex | None = None
-        self.attach_query_data(word_index=word_index, inverse_norms=inverse_norms)
+        # The vector cache's background write of this file (a cache.CacheWrite), when a first open started one:
+        # ``cache_write.add_done_callback`` tells when the entry is complete.
+        self.cache_write: Any = None
+        self.attach_query_data(word_index=word_index, inverse_norms=inverse_norms, coarse=coarse)
 
     def attach_query_data(
-        self, *, word_index: WordIndex | None = None, inverse_norms: np.ndarray | None = None
+        self,
+        *,
+        word_index: WordIndex | None = None,
+        inverse_norms: np.ndarray | None = None,
+        coarse: CoarseCopy | None = None,
     ) -> None:
-        """Hand over a word index and row norms built elsewhere (the vector cache builds both, so the first
-        query of a session costs what every later one does). Either may be None: built when first needed."""
+        """Hand over a word index, row norms and the coarse copy built elsewhere (the vector cache builds them,
+        so the first query of a session costs what every later one does). Any may be None: built when first
+        needed."""
         if word_index is not None and self._index is None and len(word_index) == len(self.words):
             self._index = word_index
-        if inverse_norms is not None and (self._queries is None or self._queries._inverse_norms is None):
-            self._queries = NeighbourIndex(self.matrix, inverse_norms)
+        if inverse_norms is not None or coarse is not None:
+            self.queries.attach(inverse_norms, coarse)
+            if coarse is not None:
+                self.queries.coarse_expected = False
 
     # ---- vocabulary ------------------------------------------------------------------------
     @property
@@ -178,8 +190,9 @@ class WordVectors:
         """3CosAdd: "a is to b as c is to ?", the words closest to b - a + c (unit vectors), without a, b, c."""
         vectors = [self._require_vector(w) for w in (a, b, c)]
         rows = [self.index(w) for w in (a, b, c)]
-        if all(r is not None for r in rows):
-            found = self.queries.analogy(rows[0], rows[1], rows[2], k)
+        ra, rb, rc = rows
+        if ra is not None and rb is not None and rc is not None:
+            found = self.queries.analogy(ra, rb, rc, k)
         else:
             # A word built from subwords has no row; the same sum of unit vectors, computed here.
             va, vb, vc = (_unit(v) for v in vectors)

@@ -6,7 +6,7 @@ through queued signals on the GUI thread. Queries and the PCA map are fast enoug
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -67,12 +67,10 @@ def is_pickle_file(path: str) -> bool:
         return False
 
 
-CACHE_POLL_TRIES = 120  # 30 s at 250 ms
-
-
 class VectorsPanel(QWidget):
     file_opened = Signal(str)  # a file loaded (File > Recent Files lists only those)
     file_failed = Signal(str)  # a file failed to load
+    cache_written = Signal(str)  # a file's background cache write finished (emitted on the writer's thread)
 
     def __init__(self, state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +85,8 @@ class VectorsPanel(QWidget):
         )
         self.state.vectors_changed.connect(self._on_vectors_changed)
         self.state.config_changed.connect(self.library_model.refresh)
+        # Emitted on the cache writer's thread, so Qt queues it to this panel's (the GUI) thread.
+        self.cache_written.connect(self._on_cache_written, Qt.ConnectionType.QueuedConnection)
         self._on_vectors_changed()
 
     # ---- layout ------------------------------------------------------------------------
@@ -344,6 +344,9 @@ class VectorsPanel(QWidget):
         if not self.state.config.embedding.vectors:
             self.state.select_vectors(path)  # the first loaded file is used for training unless the user picks
         self.state.add_vectors(path, wv)
+        write = getattr(wv, "cache_write", None)
+        if write is not None:  # a first open: the cache entry is written on a thread after the vectors came
+            write.add_done_callback(lambda _write, p=path: self._emit_cache_written(p))
         if wv.info.warnings:
             self._show_message(" ".join(wv.info.warnings[:3]), warning=True)
         else:
@@ -364,20 +367,19 @@ class VectorsPanel(QWidget):
         self._show_message(f"Loading {display_name(path)} was cancelled.")
 
     def _load_done(self, path: str) -> None:
-        self._poll_cache(path, 0)
+        self._on_cache_written(path)  # a reopen from the cache, or a write that already finished
 
-    def _poll_cache(self, path: str, tries: int) -> None:
-        from embedstudio.core.vectors.cache import cache_write_running
+    def _emit_cache_written(self, path: str) -> None:
+        """On the cache writer's thread: hand the news to the GUI thread (the panel may be gone by then)."""
+        try:
+            self.cache_written.emit(path)
+        except RuntimeError:  # the panel's C++ object was deleted while the write ran
+            pass
 
+    def _on_cache_written(self, path: str) -> None:
         self._refresh_cache_info()
-        self.library_model.row_changed(path)
-        if not data_path(path).exists():
-            return
-        # The cache is written on a thread after the vectors were handed over: look again shortly, while the
-        # write runs and, for up to CACHE_POLL_TRIES looks, until its entry appears (the write may start late).
-        waiting = not self.library_model.status_of(path).cache_bytes and tries < CACHE_POLL_TRIES
-        if cache_write_running(data_path(path)) or waiting:
-            QTimer.singleShot(250, self, lambda p=path, n=tries + 1: self._poll_cache(p, n))  # dies with the panel
+        if path in self.state.library:
+            self.library_model.row_changed(path)
 
     def _show_message(self, text: str, *, warning: bool = False) -> None:
         self.message.setText(text)
