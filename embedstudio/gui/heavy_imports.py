@@ -1,6 +1,7 @@
-"""Import TensorFlow/Keras from a worker thread without freezing the GUI thread.
+"""Import TensorFlow/Keras (and pyqtgraph) from a worker thread without freezing the GUI thread.
 
-Threads: ``import_tensorflow`` is meant for a Worker's thread; it only blocks the thread that calls it.
+Threads: ``import_tensorflow`` and ``import_plotting`` are meant for a Worker's thread; they only block the
+thread that calls them.
 ``prime_gui_thread`` runs on the GUI thread, once, before any worker may load TensorFlow.
 
 Two things in a plain ``import tensorflow`` hold the GIL long enough to stall the event loop, measured
@@ -30,6 +31,10 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedstudio.core.jobs import CancelToken, Reporter
 
 _lock = threading.Lock()
 # Set while import_tensorflow runs: the GUI thread's collector (gui/main_thread_gc.py) waits until it is
@@ -86,6 +91,17 @@ def import_tensorflow() -> None:
                         gc.enable()
             finally:
                 importing.clear()
+
+
+def import_plotting(*, reporter: Reporter | None = None, cancel: CancelToken | None = None) -> None:
+    """Import pyqtgraph, which the plots need (gui/widgets/deferred.py builds them once it is in).
+
+    0.25-0.7 s, nearly all of it Python (``pyqtgraph.Qt`` reads every attribute of the Qt modules, which
+    makes PySide6 create its enum types), so the GUI thread gets the GIL back at every switch interval
+    instead of waiting for the whole import. It creates no QObject, so its thread does not matter to Qt."""
+    if reporter is not None:
+        reporter.progress(0, None, "loading the plotting library")
+    import pyqtgraph  # noqa: F401 - the import is the point
 
 
 _primed = False

@@ -6,6 +6,8 @@ through queued signals on the GUI thread. Queries and the PCA map are fast enoug
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,11 +29,14 @@ from embedstudio.core.config import data_path
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
 from embedstudio.gui.state import AppState, display_name
+from embedstudio.gui.widgets.deferred import DeferredWidget
 from embedstudio.gui.widgets.train_vectors_dialog import TrainVectorsDialog
 from embedstudio.gui.widgets.vector_coverage import CoverageWidget
 from embedstudio.gui.widgets.vector_explore import ExploreWidget
 from embedstudio.gui.widgets.vector_library import LibraryModel
-from embedstudio.gui.widgets.vector_map import VectorMap
+
+if TYPE_CHECKING:
+    from embedstudio.gui.widgets.vector_map import VectorMap
 
 VECTOR_FILTER = (
     "Vector files (*.txt *.vec *.bin *.w2v *.kv *.model *.wv *.vectors *.gz *.bz2 *.xz *.zip);;All files (*)"
@@ -70,6 +75,12 @@ def is_pickle_file(path: str) -> bool:
 CACHE_POLL_TRIES = 120  # 30 s at 250 ms
 
 
+def _vector_map() -> VectorMap:
+    from embedstudio.gui.widgets.vector_map import VectorMap
+
+    return VectorMap()
+
+
 class VectorsPanel(QWidget):
     file_opened = Signal(str)  # a file loaded (File > Recent Files lists only those)
     file_failed = Signal(str)  # a file failed to load
@@ -88,6 +99,11 @@ class VectorsPanel(QWidget):
         self.state.vectors_changed.connect(self._on_vectors_changed)
         self.state.config_changed.connect(self.library_model.refresh)
         self._on_vectors_changed()
+
+    @property
+    def map(self) -> VectorMap:
+        """The Map tab, built now if it was not yet (gui/widgets/deferred.py)."""
+        return self._map.widget()
 
     # ---- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -122,11 +138,11 @@ class VectorsPanel(QWidget):
         self.table.doubleClicked.connect(lambda idx: self.load(self.library_model.paths()[idx.row()]))
 
         self.explore = ExploreWidget()
-        self.map = VectorMap()
+        self._map = DeferredWidget(_vector_map)  # pyqtgraph: built after the window shows
         self.coverage = CoverageWidget(self.state, self.pool)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.explore, "Explore")
-        self.tabs.addTab(self.map, "Map")
+        self.tabs.addTab(self._map, "Map")
         self.tabs.addTab(self.coverage, "Coverage")
         self.tabs.setTabToolTip(0, "Nearest neighbours, analogies, similarity")
         self.tabs.setTabToolTip(1, "2-D PCA projection of words and their neighbours")
@@ -237,7 +253,7 @@ class VectorsPanel(QWidget):
     def _on_selection(self) -> None:
         wv = self.current_vectors()
         self.explore.set_vectors(wv)
-        self.map.set_vectors(wv)
+        self._map.when_built(lambda m: m.set_vectors(wv), "vectors")
         self.coverage.set_vectors(wv)
         selected = self.selected_paths()
         for w in (self.remove_button, self.load_button, self.unload_button):
