@@ -1002,6 +1002,7 @@ class MainWindow(QMainWindow):
 
     def _finish_close(self) -> None:
         self._confirm_close = False  # closed: closing again (a test's teardown, app exit) asks nothing
+        self._autosave.stop()  # a pending autosave would write the recovery file a clean exit removes
         settings().setValue("main_window/geometry", self.saveGeometry())
         self.write_preferences()
         release_session_lock(self._save_prefs)
