@@ -46,6 +46,7 @@ class DeferredWidget(QWidget, Generic[W]):
         self._queued: list[tuple[str | None, Callable[[W], object]]] = []
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self.failed = False  # its factory raised in build_pending
         _pending.append(weakref.ref(self))
 
     def is_built(self) -> bool:
@@ -83,11 +84,13 @@ class DeferredWidget(QWidget, Generic[W]):
 
 
 def pending() -> list[DeferredWidget]:
-    """The placeholders not built yet whose Qt object still exists, in creation order."""
+    """The placeholders not built yet (nor failed to) whose Qt object still exists, in creation order."""
     alive = []
     for ref in _pending:
         placeholder = ref()
-        if placeholder is not None and shiboken6.isValid(placeholder) and not placeholder.is_built():
+        if placeholder is None or not shiboken6.isValid(placeholder):
+            continue
+        if not placeholder.is_built() and not placeholder.failed:
             alive.append(placeholder)
     _pending[:] = [weakref.ref(p) for p in alive]
     return alive
@@ -114,8 +117,13 @@ def build_pending(on_done: Callable[[], object] | None = None) -> None:
                 fn()
             return
         visible = [p for p in todo if p.isVisible()]
-        (visible or todo)[0].widget()
-        QTimer.singleShot(0, step)
+        QTimer.singleShot(0, step)  # first: a plot that fails to build reports its error, the rest still build
+        placeholder = (visible or todo)[0]
+        try:
+            placeholder.widget()
+        except Exception:
+            placeholder.failed = True  # not tried again by this loop; widget() would raise again
+            raise
 
     QTimer.singleShot(0, step)
 
