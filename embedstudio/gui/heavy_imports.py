@@ -66,12 +66,35 @@ def _preload_shared_libraries() -> None:
             dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL)
 
 
+# What a training imports, in this order: TensorFlow/Keras, then the TF-IDF path's and the evaluation's
+# SciPy and scikit-learn modules (core/wide.py, core/baselines.py, core/model_inputs.py, core/evaluation.py,
+# core/training.py, core/datasets/splits.py). Imported here, under the collector's pause and gc.freeze(),
+# rather than lazily in the middle of a training: there their objects filled the young generation, and
+# the GUI thread's next collection took 120-325 ms (benchmarks/bench_gui_responsiveness.py --trace).
+TRAINING_MODULES = (
+    "keras",
+    "tensorflow",
+    "scipy.sparse",
+    "scipy.optimize",
+    "sklearn.feature_extraction.text",
+    "sklearn.svm",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "sklearn.utils.class_weight",
+)
+
+
+def _all_imported() -> bool:
+    return all(name in sys.modules for name in TRAINING_MODULES)
+
+
 def import_tensorflow() -> None:
-    """Import ``tensorflow`` and ``keras`` (idempotent, thread-safe) without long GIL holds."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
+    """Import ``tensorflow``, ``keras`` and the rest of TRAINING_MODULES (idempotent, thread-safe) without
+    long GIL holds."""
+    if _all_imported():
         return
     with _lock:
-        if "keras" in sys.modules and "tensorflow" in sys.modules:
+        if _all_imported():
             return
         from embedstudio.core.quiet_import import native_stderr_captured
 
@@ -83,8 +106,8 @@ def import_tensorflow() -> None:
                 was_enabled = gc.isenabled()
                 gc.disable()
                 try:
-                    import keras  # noqa: F401
-                    import tensorflow  # noqa: F401 - the import is the point
+                    for name in TRAINING_MODULES:
+                        importlib.import_module(name)
                 finally:
                     gc.freeze()
                     if was_enabled:
