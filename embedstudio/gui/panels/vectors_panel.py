@@ -103,7 +103,7 @@ class VectorsPanel(QWidget):
     @property
     def map(self) -> VectorMap:
         """The Map tab, built now if it was not yet (gui/widgets/deferred.py)."""
-        return self._map.widget()
+        return self.map_tab.widget()
 
     # ---- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -138,11 +138,11 @@ class VectorsPanel(QWidget):
         self.table.doubleClicked.connect(lambda idx: self.load(self.library_model.paths()[idx.row()]))
 
         self.explore = ExploreWidget()
-        self._map = DeferredWidget(_vector_map)  # pyqtgraph: built after the window shows
+        self.map_tab = DeferredWidget(_vector_map)  # the Map tab's page; the map is built after the window shows
         self.coverage = CoverageWidget(self.state, self.pool)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.explore, "Explore")
-        self.tabs.addTab(self._map, "Map")
+        self.tabs.addTab(self.map_tab, "Map")
         self.tabs.addTab(self.coverage, "Coverage")
         self.tabs.setTabToolTip(0, "Nearest neighbours, analogies, similarity")
         self.tabs.setTabToolTip(1, "2-D PCA projection of words and their neighbours")
@@ -253,7 +253,7 @@ class VectorsPanel(QWidget):
     def _on_selection(self) -> None:
         wv = self.current_vectors()
         self.explore.set_vectors(wv)
-        self._map.when_built(lambda m: m.set_vectors(wv), "vectors")
+        self.map_tab.when_built(lambda m: m.set_vectors(wv), "vectors")
         self.coverage.set_vectors(wv)
         selected = self.selected_paths()
         for w in (self.remove_button, self.load_button, self.unload_button):
