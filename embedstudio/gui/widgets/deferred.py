@@ -57,6 +57,11 @@ class DeferredWidget(QWidget, Generic[W]):
         if self._widget is None:
             widget = self._factory()
             self._layout.addWidget(widget)
+            # Recompute the size hints above now: a splitter shown later in this turn (the results' tabs
+            # appear with the report) otherwise shared its space by the empty placeholder's stale hint
+            # (841 px for the confusion matrix instead of 952).
+            self._layout.activate()
+            self.updateGeometry()
             self._widget = widget
             queued, self._queued = self._queued, []
             for _key, fn in queued:
