@@ -43,9 +43,22 @@ GOAL_P99_MS = 50.0
 SIZE = (1366, 768)
 
 
+def _schedstat() -> tuple[float, float]:
+    """(seconds on a CPU, seconds waiting for one) of the calling thread, from Linux's schedstat; (nan, nan)
+    elsewhere."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            on_cpu, waiting, _ = f.read().split()
+    except (OSError, ValueError):
+        return float("nan"), float("nan")
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
 class LoopProbe:
     """Ticks every PROBE_MS on the GUI thread; ``gaps`` are the times between ticks, with a label of what
-    was happening (``label()``) at each tick."""
+    was happening (``label()``) at each tick, and where each gap's time went on the GUI thread: running
+    (its CPU time), waiting for a CPU (the machine's load), or neither, i.e. blocked, which for a Python
+    thread is mostly waiting for the GIL another thread holds."""
 
     def __init__(self, label=lambda: "") -> None:
         from PySide6.QtCore import Qt, QTimer
@@ -53,11 +66,15 @@ class LoopProbe:
         self.label = label
         self.gaps: list[float] = []
         self.labels: list[str] = []
+        self.ends: list[float] = []  # perf_counter at each tick
+        self.split: list[tuple[float, float]] = []  # (running, waiting for a CPU) seconds in each gap
         self.timer = QTimer(interval=PROBE_MS, timerType=Qt.TimerType.PreciseTimer, timeout=self._tick)
         self._last = 0.0
+        self._sched = (0.0, 0.0)
 
     def start(self) -> None:
         self._last = time.perf_counter()
+        self._sched = _schedstat()
         self.timer.start()
 
     def stop(self) -> None:
@@ -65,9 +82,26 @@ class LoopProbe:
 
     def _tick(self) -> None:
         now = time.perf_counter()
+        sched = _schedstat()
         self.gaps.append(now - self._last)
         self.labels.append(self.label())
-        self._last = now
+        self.ends.append(now)
+        self.split.append((sched[0] - self._sched[0], sched[1] - self._sched[1]))
+        self._last, self._sched = now, sched
+
+    def breakdown(self, threshold_s: float = 0.05) -> str:
+        """Where the time of the gaps longer than ``threshold_s`` went, summed."""
+        idx = [i for i, g in enumerate(self.gaps) if g > threshold_s]
+        if not idx:
+            return f"no gap over {threshold_s * 1000:.0f} ms"
+        total = sum(self.gaps[i] for i in idx)
+        run = sum(self.split[i][0] for i in idx)
+        wait = sum(self.split[i][1] for i in idx)
+        return (
+            f"{len(idx)} gaps over {threshold_s * 1000:.0f} ms, {total * 1000:.0f} ms in all: GUI thread running "
+            f"{run * 1000:.0f} ms, waiting for a CPU {wait * 1000:.0f} ms, blocked (GIL or a lock) "
+            f"{(total - run - wait) * 1000:.0f} ms"
+        )
 
     def stats(self) -> dict[str, float]:
         ms = np.asarray(self.gaps) * 1000
@@ -81,6 +115,68 @@ class LoopProbe:
     def worst(self, n: int = 3) -> list[tuple[int, str]]:
         order = np.argsort(self.gaps)[::-1][:n]
         return [(round(self.gaps[i] * 1000), self.labels[i]) for i in order]
+
+    def worst_split(self, n: int = 5) -> list[str]:
+        """The ``n`` longest gaps: ms, and of it running / waiting for a CPU / blocked, and the label."""
+        out = []
+        for i in np.argsort(self.gaps)[::-1][:n]:
+            gap, (run, wait) = self.gaps[i], self.split[i]
+            out.append(
+                f"{gap * 1000:.0f} ms (run {run * 1000:.0f}, CPU wait {wait * 1000:.0f}, blocked "
+                f"{(gap - run - wait) * 1000:.0f}) at {self.labels[i]!r}"
+            )
+        return out
+
+
+class WorkerCalls:
+    """``--trace``: the C calls made from other threads' Python code (threading.setprofile) that took longer
+    than ``min_s``: start, duration, name. A C call that does not release the GIL blocks the GUI thread for
+    its whole length. Tracing slows the worker's Python code, so the figures of a traced run are for finding
+    the cause, not for the table."""
+
+    def __init__(self, min_s: float = 0.03) -> None:
+        self.min_s = min_s
+        self.calls: list[tuple[float, float, str]] = []
+        self._gui = threading.get_ident()
+        self._open: dict[int, list[tuple[float, object]]] = {}
+
+    def install(self) -> None:
+        """Profile every gui/jobs.py Worker started from now on (QThreads: threading.setprofile misses them)."""
+        from embedstudio.gui.jobs import Worker
+
+        self._run = Worker.run
+        profile, run = self._profile, Worker.run
+
+        def traced_run(worker) -> None:
+            sys.setprofile(profile)
+            try:
+                run(worker)
+            finally:
+                sys.setprofile(None)
+
+        Worker.run = traced_run
+
+    def uninstall(self) -> None:
+        from embedstudio.gui.jobs import Worker
+
+        Worker.run = self._run
+
+    def _profile(self, frame, event: str, arg) -> None:
+        if event == "c_call":
+            self._open.setdefault(threading.get_ident(), []).append((time.perf_counter(), arg))
+        elif event in ("c_return", "c_exception"):
+            stack = self._open.get(threading.get_ident())
+            if stack:
+                start, fn = stack.pop()
+                took = time.perf_counter() - start
+                if took >= self.min_s:
+                    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+                    module = getattr(fn, "__module__", None) or type(getattr(fn, "__self__", None)).__name__
+                    where = f"{frame.f_code.co_filename.rsplit('/', 3)[-1]}:{frame.f_lineno}"
+                    self.calls.append((start, took, f"{module}.{name} from {where}"))
+
+    def during(self, start: float, end: float) -> list[str]:
+        return [f"{name} {took * 1000:.0f} ms" for s, took, name in self.calls if s < end and s + took > start]
 
 
 class GcPauses:
@@ -145,7 +241,7 @@ def load() -> str:
     return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"
 
 
-def measure(rows: int, epochs: int, warm: bool, runs_dir: Path) -> dict:
+def measure(rows: int, epochs: int, warm: bool, runs_dir: Path, trace: bool = False) -> dict:
     from embedstudio.core.config import load_config
     from embedstudio.core.datasets import load_dataset
     from embedstudio.core.vectors import load_vectors
@@ -176,11 +272,23 @@ def measure(rows: int, epochs: int, warm: bool, runs_dir: Path) -> dict:
     panel.show()
     shown = time.perf_counter()
     run_until(lambda: time.perf_counter() - shown > 0.5, 5, "the first paint")
+    from embedstudio.gui.widgets.deferred import build_pending, pending
+
+    build_pending()  # as the app does once its window is up: the plots exist before Train is pressed
+    run_until(lambda: not pending(), 60, "the plots")
 
     tf_before = "tensorflow" in sys.modules
     probe = LoopProbe(lambda: panel.status.text())
     gc_training = GcPauses()
     gc_training.active = True
+    calls = WorkerCalls()
+    gui_profile = None
+    if trace:
+        import cProfile
+
+        calls.install()
+        gui_profile = cProfile.Profile()  # the GUI thread's own work during the training
+        gui_profile.enable()
     probe.start()
     started = time.perf_counter()
     worker = panel.start()
@@ -190,6 +298,9 @@ def measure(rows: int, epochs: int, warm: bool, runs_dir: Path) -> dict:
     seconds = time.perf_counter() - started
     run_until(lambda: time.perf_counter() - started > seconds + 0.3, 5, "the results view")  # filled on the GUI thread
     probe.stop()
+    if gui_profile is not None:
+        gui_profile.disable()
+        calls.uninstall()
     gc_training.active = False
     result = panel.last_result
     if result is None or result.status != "completed":
@@ -216,6 +327,8 @@ def measure(rows: int, epochs: int, warm: bool, runs_dir: Path) -> dict:
         "tf_imported_in_job": not tf_before,
         "accuracy": (result.report or {}).get("accuracy"),
         "epochs_run": len(result.history),
+        "calls": calls,
+        "gui_profile": gui_profile,
     }
 
 
@@ -224,6 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=600, help="training articles sampled from the demo (data.max_rows)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--warm", action="store_true", help="import TensorFlow before the training starts")
+    ap.add_argument(
+        "--trace",
+        action="store_true",
+        help="also list the worker's C calls over 30 ms beside the worst gaps (slows the worker: for finding causes)",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="embedstudio-bench-gui-") as tmp:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -231,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
             os.environ[var] = str(Path(tmp) / var.lower())
         before = load()
-        m = measure(args.rows, args.epochs, args.warm, Path(tmp) / "runs")
+        m = measure(args.rows, args.epochs, args.warm, Path(tmp) / "runs", args.trace)
         after = load()
     tr, co = m["training"].stats(), m["control"].stats()
     print(f"before: {before}")
@@ -250,8 +368,26 @@ def main(argv: list[str] | None = None) -> int:
         f"{tr['max'] / co['max']:7.2f}x"
     )
     print(f"worst gaps during training (ms, panel status at the tick that ended it): {m['training'].worst()}")
+    print("where the GUI thread's time went (Linux schedstat):")
+    for name in ("training", "control"):
+        print(f"  {name}: {m[name].breakdown()}")
+    print("  the training's longest gaps:")
+    probe = m["training"]
+    for i, line in zip(np.argsort(probe.gaps)[::-1][:5], probe.worst_split(5)):
+        print(f"    {line}")
+        if args.trace:
+            for call in m["calls"].during(probe.ends[i] - probe.gaps[i], probe.ends[i]):
+                print(f"      worker: {call}")
     print(f"garbage collection during training: {m['gc_training']}")
     print(f"garbage collection during control:  {m['gc_control']}")
+    if m["gui_profile"] is not None:
+        import io
+        import pstats
+
+        out = io.StringIO()
+        pstats.Stats(m["gui_profile"], stream=out).sort_stats("cumulative").print_stats(25)
+        print("the GUI thread's work during the training (cProfile, cumulative):")
+        print(out.getvalue())
     print(f"goal p99 < {GOAL_P99_MS:.0f} ms (on a quiet machine): {'PASS' if tr['p99'] < GOAL_P99_MS else 'FAIL'}")
     return 0
 

@@ -79,7 +79,7 @@ def _shoot(shots: Shots, runs_dir: Path) -> None:
     vectors.explore.query_neighbours(NEIGHBOURS_OF)
     settle(window)
     shots.grab(window, "vectors")
-    vectors.tabs.setCurrentWidget(vectors.map)
+    vectors.tabs.setCurrentWidget(vectors.map_tab)  # the tab page; vectors.map is the map inside it
     vectors.map.words_edit.setText(", ".join(MAP_WORDS))
     vectors.map.k.setValue(4)
     vectors.map.plot_words(MAP_WORDS)

@@ -1,6 +1,7 @@
-"""Import TensorFlow/Keras from a worker thread without freezing the GUI thread.
+"""Import TensorFlow/Keras (and pyqtgraph) from a worker thread without freezing the GUI thread.
 
-Threads: ``import_tensorflow`` is meant for a Worker's thread; it only blocks the thread that calls it.
+Threads: ``import_tensorflow`` and ``import_plotting`` are meant for a Worker's thread; they only block the
+thread that calls them.
 ``prime_gui_thread`` runs on the GUI thread, once, before any worker may load TensorFlow.
 
 Two things in a plain ``import tensorflow`` hold the GIL long enough to stall the event loop, measured
@@ -30,6 +31,10 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedstudio.core.jobs import CancelToken, Reporter
 
 _lock = threading.Lock()
 # Set while import_tensorflow runs: the GUI thread's collector (gui/main_thread_gc.py) waits until it is
@@ -61,12 +66,35 @@ def _preload_shared_libraries() -> None:
             dlopen(os.fsencode(path), os.RTLD_NOW | os.RTLD_LOCAL)
 
 
+# What a training imports, in this order: TensorFlow/Keras, then the TF-IDF path's and the evaluation's
+# SciPy and scikit-learn modules (core/wide.py, core/baselines.py, core/model_inputs.py, core/evaluation.py,
+# core/training.py, core/datasets/splits.py). Imported here, under the collector's pause and gc.freeze(),
+# rather than lazily in the middle of a training: there their objects filled the young generation, and
+# the GUI thread's next collection took 120-325 ms (benchmarks/bench_gui_responsiveness.py --trace).
+TRAINING_MODULES = (
+    "keras",
+    "tensorflow",
+    "scipy.sparse",
+    "scipy.optimize",
+    "sklearn.feature_extraction.text",
+    "sklearn.svm",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "sklearn.utils.class_weight",
+)
+
+
+def _all_imported() -> bool:
+    return all(name in sys.modules for name in TRAINING_MODULES)
+
+
 def import_tensorflow() -> None:
-    """Import ``tensorflow`` and ``keras`` (idempotent, thread-safe) without long GIL holds."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
+    """Import ``tensorflow``, ``keras`` and the rest of TRAINING_MODULES (idempotent, thread-safe) without
+    long GIL holds."""
+    if _all_imported():
         return
     with _lock:
-        if "keras" in sys.modules and "tensorflow" in sys.modules:
+        if _all_imported():
             return
         from embedstudio.core.quiet_import import native_stderr_captured
 
@@ -78,14 +106,25 @@ def import_tensorflow() -> None:
                 was_enabled = gc.isenabled()
                 gc.disable()
                 try:
-                    import keras  # noqa: F401
-                    import tensorflow  # noqa: F401 - the import is the point
+                    for name in TRAINING_MODULES:
+                        importlib.import_module(name)
                 finally:
                     gc.freeze()
                     if was_enabled:
                         gc.enable()
             finally:
                 importing.clear()
+
+
+def import_plotting(*, reporter: Reporter | None = None, cancel: CancelToken | None = None) -> None:
+    """Import pyqtgraph, which the plots need (gui/widgets/deferred.py builds them once it is in).
+
+    0.25-0.7 s, nearly all of it Python (``pyqtgraph.Qt`` reads every attribute of the Qt modules, which
+    makes PySide6 create its enum types), so the GUI thread gets the GIL back at every switch interval
+    instead of waiting for the whole import. It creates no QObject, so its thread does not matter to Qt."""
+    if reporter is not None:
+        reporter.progress(0, None, "loading the plotting library")
+    import pyqtgraph  # noqa: F401 - the import is the point
 
 
 _primed = False

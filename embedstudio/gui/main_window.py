@@ -39,6 +39,7 @@ from embedstudio.core.project import SUFFIX as PROJECT_SUFFIX
 from embedstudio.core.project import Project, ProjectError, load_project, save_project
 from embedstudio.gui import dialogs, help
 from embedstudio.gui.drop_routing import route_paths
+from embedstudio.gui.heavy_imports import import_plotting
 from embedstudio.gui.jobs import ErrorInfo, Worker, WorkerPool
 from embedstudio.gui.panels.dataset_panel import DatasetPanel
 from embedstudio.gui.panels.model_panel import ModelPanel
@@ -49,6 +50,7 @@ from embedstudio.gui.preferences import Preferences, recovery_path, save_prefere
 from embedstudio.gui.session import load_session, release_session_lock, take_session_lock
 from embedstudio.gui.start_page import StartPage
 from embedstudio.gui.state import AppState
+from embedstudio.gui.widgets.deferred import build_pending
 from embedstudio.gui.widgets.job_status import JobStatus
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         self._project_saved: dict | None = None  # the project as last opened or saved (for the "*" marker)
         self.recovery: Project | None = None  # an unsaved session a crash left behind, offered in after_show
         self.warmup_worker: Worker | None = None
+        self.plots_worker: Worker | None = None  # imports pyqtgraph once the window is shown
         self.hard_exit: Callable[[int], object] = os._exit  # "Quit Now": leave without waiting for training
         self.stop_progress: QProgressDialog | None = None
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS, timeout=self._write_workspace)
@@ -539,7 +542,18 @@ class MainWindow(QMainWindow):
 
     # ---- start-up ----------------------------------------------------------------------
     def after_show(self) -> None:
-        """Called once the window is on screen: warm TensorFlow up, and open the demo on first start."""
+        """Called once the window is on screen (app.py: after its first frame): build the plots (pyqtgraph
+        is imported in a worker first, then one plot per event-loop turn: gui/widgets/deferred.py), warm
+        TensorFlow up, and open the demo on first start.
+
+        The warm-up does not wait for the plots, although its import holds the GIL for long stretches
+        (each plot's ≈40 ms on the GUI thread then takes 0.1-2 s of wall time under load): the demo's
+        dataset import imports TensorFlow too (core/text.py, without heavy_imports' lock), and two threads
+        entering TensorFlow's circular imports at once fail with "partially initialized module"."""
+        self.plots_worker = Worker(import_plotting, name="Preparing plots", cancellable=False)
+        self.plots_worker.returned.connect(lambda _: build_pending())
+        self.plots_worker.errored.connect(lambda info: dialogs.show_error(self, info))
+        self.pool.start(self.plots_worker)
         if self._warm_up:
             self.warmup_worker = Worker(warm_up_tensorflow, name="Preparing TensorFlow", cancellable=False)
             self.warmup_worker.returned.connect(
@@ -988,6 +1002,7 @@ class MainWindow(QMainWindow):
 
     def _finish_close(self) -> None:
         self._confirm_close = False  # closed: closing again (a test's teardown, app exit) asks nothing
+        self._autosave.stop()  # a pending autosave would write the recovery file a clean exit removes
         settings().setValue("main_window/geometry", self.saveGeometry())
         self.write_preferences()
         release_session_lock(self._save_prefs)

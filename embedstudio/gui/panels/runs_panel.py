@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -46,10 +46,13 @@ from embedstudio.core.runs import TRASH_DIR, RunRecord, list_runs, load_run, ren
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.state import AppState
-from embedstudio.gui.widgets.plot_curves import TrainingCurves
-from embedstudio.gui.widgets.plot_theme import tone
+from embedstudio.gui.widgets.deferred import DeferredWidget
+from embedstudio.gui.widgets.palette import tone
 from embedstudio.gui.widgets.results_view import ResultsView
 from embedstudio.gui.widgets.run_compare import RunCompare
+
+if TYPE_CHECKING:
+    from embedstudio.gui.widgets.plot_curves import RunOverlay, TrainingCurves
 
 COLUMNS = ("Name", "Test accuracy", "Macro-F1", "Status", "Dataset", "Vectors", "Preset", "Date", "Message")
 COLUMN_TIPS = (
@@ -285,42 +288,45 @@ class RunDetails(QWidget):
         self.problem.setWordWrap(True)
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem.setVisible(False)
-        self.curves = TrainingCurves()
+        self._curves = DeferredWidget(_training_curves)  # pyqtgraph: built after the window shows
         self.results = ResultsView(pool)
         self.config_text = QPlainTextEdit()
         self.config_text.setReadOnly(True)
         self.config_text.setPlaceholderText("Open a run to see the configuration it was trained with.")
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.curves, "Curves")
+        self.tabs.addTab(self._curves, "Curves")
         self.tabs.addTab(self.results, "Report")
         self.tabs.addTab(self.config_text, "Configuration")
         lay = QVBoxLayout(self)
         lay.addWidget(self.problem)
         lay.addWidget(self.tabs, 1)
 
+    @property
+    def curves(self) -> TrainingCurves:
+        """The run's curves, built now if they were not yet (gui/widgets/deferred.py)."""
+        return self._curves.widget()
+
     def clear(self, text: str) -> None:
         """Show no run (the one shown went to the trash)."""
         self.record = None
         self.problem.setVisible(False)
-        self.curves.set_history([])
-        self.curves.set_unfreeze_epoch(None)
-        self.curves.set_empty_text(text)
+        self._show_curves([], None, text)
         self.results.clear(text)
         self.config_text.clear()
 
     def show_record(self, record: RunRecord) -> None:
         self.record = record
-        self.curves.set_history(record.metrics)
         given = record.config.get("embedding")
         emb: dict[str, Any] = given if isinstance(given, dict) else {}
         two_phase = emb.get("mode") == "two_phase" and isinstance(emb.get("unfreeze_epoch"), int)
-        self.curves.set_unfreeze_epoch(emb["unfreeze_epoch"] if two_phase else None)
+        empty = None
         if not record.metrics:
-            self.curves.set_empty_text(
+            empty = (
                 "A baseline has no training curves: see its Report."
                 if record.is_baseline
                 else "No epoch finished in this run, so there are no curves."
             )
+        self._show_curves(record.metrics, emb["unfreeze_epoch"] if two_phase else None, empty)
         failure = record.failure
         red = tone(self, "bad")  # at each show: the palette may have changed
         self.problem.setStyleSheet(
@@ -333,6 +339,24 @@ class RunDetails(QWidget):
         self.config_text.setPlainText(json.dumps(record.config, indent=2, ensure_ascii=False))
         if not record.metrics and (record.report or failure):  # nothing to plot: the report says more
             self.tabs.setCurrentWidget(self.results)
+
+    def _show_curves(self, metrics: list[dict], unfreeze_epoch: int | None, empty_text: str | None) -> None:
+        """The curves of one run (``empty_text``: what the plots say when there are none, if it changes);
+        queued until the plots exist, the latest run replacing an earlier one, the latest text too."""
+
+        def show(curves: TrainingCurves) -> None:
+            curves.set_history(metrics)
+            curves.set_unfreeze_epoch(unfreeze_epoch)
+
+        self._curves.when_built(show, "run")
+        if empty_text is not None:
+            self._curves.when_built(lambda curves: curves.set_empty_text(empty_text), "empty text")
+
+
+def _training_curves() -> TrainingCurves:
+    from embedstudio.gui.widgets.plot_curves import TrainingCurves
+
+    return TrainingCurves()
 
 
 def _html(text: str) -> str:
@@ -465,7 +489,6 @@ class RunsPanel(QWidget):
         from embedstudio.gui.widgets.study_view import StudiesList
 
         self.compare = RunCompare()
-        self.overlay = self.compare.overlay
         self.details = RunDetails(self.pool)
         self.right = QTabWidget()
         self.right.addTab(self.details, "Run")
@@ -584,6 +607,11 @@ class RunsPanel(QWidget):
         self.right.setCurrentWidget(self.compare)
 
     overlay_selected = compare_selected  # the name older callers use
+
+    @property
+    def overlay(self) -> RunOverlay:
+        """The Compare tab's curves, built now if they were not yet (gui/widgets/deferred.py)."""
+        return self.compare.overlay
 
     # ---- rename ------------------------------------------------------------------------------
     def _edit_name(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -29,11 +29,20 @@ from embedstudio.core.events import BatchEvent, EpochEvent, Event, RunEvent
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
 from embedstudio.gui.state import AppState
-from embedstudio.gui.widgets.plot_curves import TrainingCurves
-from embedstudio.gui.widgets.plot_theme import tone
+from embedstudio.gui.widgets.deferred import DeferredWidget
+from embedstudio.gui.widgets.palette import tone
 from embedstudio.gui.widgets.results_view import ResultsView
 
+if TYPE_CHECKING:
+    from embedstudio.gui.widgets.plot_curves import TrainingCurves
+
 LOG_LINES = 5000
+
+
+def _training_curves() -> TrainingCurves:
+    from embedstudio.gui.widgets.plot_curves import TrainingCurves
+
+    return TrainingCurves()
 
 
 def run_training(cfg, dataset, vectors, *, reporter, cancel):
@@ -151,19 +160,25 @@ class TrainingPanel(QWidget):
 
     def _live_pane(self) -> QSplitter:
         """The live curves beside the training log."""
-        self.curves = TrainingCurves()
+        self._curves = DeferredWidget(_training_curves)  # pyqtgraph: built after the window shows
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(LOG_LINES)
         self.log.setFont(QFont("monospace", 9))
         self.log.setPlaceholderText("The training log appears here.")
         live = QSplitter(Qt.Orientation.Horizontal)
-        live.addWidget(self.curves)
+        live.addWidget(self._curves)
         live.addWidget(self.log)
         live.setStretchFactor(0, 3)
         live.setStretchFactor(1, 1)
         live.setSizes([900, 320])
         return live
+
+    @property
+    def curves(self) -> TrainingCurves:
+        """The live curves, built now if they were not yet (gui/widgets/deferred.py): a training run feeds
+        them from its start, so they exist from then on."""
+        return self._curves.widget()
 
     # ---- actions ---------------------------------------------------------------------
     @property

@@ -6,6 +6,8 @@ through queued signals on the GUI thread. Queries and the PCA map are fast enoug
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,11 +29,14 @@ from embedstudio.core.config import data_path
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
 from embedstudio.gui.state import AppState, display_name
+from embedstudio.gui.widgets.deferred import DeferredWidget
 from embedstudio.gui.widgets.train_vectors_dialog import TrainVectorsDialog
 from embedstudio.gui.widgets.vector_coverage import CoverageWidget
 from embedstudio.gui.widgets.vector_explore import ExploreWidget
 from embedstudio.gui.widgets.vector_library import LibraryModel
-from embedstudio.gui.widgets.vector_map import VectorMap
+
+if TYPE_CHECKING:
+    from embedstudio.gui.widgets.vector_map import VectorMap
 
 VECTOR_FILTER = (
     "Vector files (*.txt *.vec *.bin *.w2v *.kv *.model *.wv *.vectors *.gz *.bz2 *.xz *.zip);;All files (*)"
@@ -67,6 +72,12 @@ def is_pickle_file(path: str) -> bool:
         return False
 
 
+def _vector_map() -> VectorMap:
+    from embedstudio.gui.widgets.vector_map import VectorMap
+
+    return VectorMap()
+
+
 class VectorsPanel(QWidget):
     file_opened = Signal(str)  # a file loaded (File > Recent Files lists only those)
     file_failed = Signal(str)  # a file failed to load
@@ -88,6 +99,11 @@ class VectorsPanel(QWidget):
         # Emitted on the cache writer's thread, so Qt queues it to this panel's (the GUI) thread.
         self.cache_written.connect(self._on_cache_written, Qt.ConnectionType.QueuedConnection)
         self._on_vectors_changed()
+
+    @property
+    def map(self) -> VectorMap:
+        """The Map tab, built now if it was not yet (gui/widgets/deferred.py)."""
+        return self.map_tab.widget()
 
     # ---- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -146,11 +162,11 @@ class VectorsPanel(QWidget):
 
     def _build_tabs(self) -> None:
         self.explore = ExploreWidget()
-        self.map = VectorMap()
+        self.map_tab = DeferredWidget(_vector_map)  # the Map tab's page; the map is built after the window shows
         self.coverage = CoverageWidget(self.state, self.pool)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.explore, "Explore")
-        self.tabs.addTab(self.map, "Map")
+        self.tabs.addTab(self.map_tab, "Map")
         self.tabs.addTab(self.coverage, "Coverage")
         self.tabs.setTabToolTip(0, "Nearest neighbours, analogies, similarity")
         self.tabs.setTabToolTip(1, "2-D PCA projection of words and their neighbours")
@@ -250,7 +266,7 @@ class VectorsPanel(QWidget):
     def _on_selection(self) -> None:
         wv = self.current_vectors()
         self.explore.set_vectors(wv)
-        self.map.set_vectors(wv)
+        self.map_tab.when_built(lambda m: m.set_vectors(wv), "vectors")
         self.coverage.set_vectors(wv)
         selected = self.selected_paths()
         for w in (self.remove_button, self.load_button, self.unload_button):

@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from embedstudio.core.datasets.types import Dataset, DatasetStats, TextTable
-from embedstudio.gui.widgets.charts import BarChart, Histogram
+from embedstudio.gui.widgets.deferred import DeferredWidget
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 if TYPE_CHECKING:
     from embedstudio.core.config import DataConfig
     from embedstudio.core.jobs import CancelToken, Reporter
+    from embedstudio.gui.widgets.charts import BarChart, Histogram
 
 DOC_COLUMNS = ("Split", "Label", "Words", "Text", "Source")
 IMBALANCE_HIGHLIGHT = 0.5  # bars below half the mean class size are drawn in the warning colour
@@ -237,6 +238,18 @@ class DocumentTableModel(ColumnTableModel):
         self.endResetModel()
 
 
+def _class_chart() -> BarChart:
+    from embedstudio.gui.widgets.charts import BarChart
+
+    return BarChart("Documents per class", left="documents")
+
+
+def _length_chart() -> Histogram:
+    from embedstudio.gui.widgets.charts import Histogram
+
+    return Histogram("Document length", bottom="tokens per document (as training splits them)")
+
+
 class DatasetView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -248,11 +261,11 @@ class DatasetView(QWidget):
         for label in (self.failure, self.notices, self.warnings, self.summary):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         docs = self._documents_tab()
-        self.class_chart = BarChart("Documents per class", left="documents")
-        self.length_chart = Histogram("Document length", bottom="tokens per document (as training splits them)")
+        self._class_chart = DeferredWidget(_class_chart)  # pyqtgraph: built after the window shows
+        self._length_chart = DeferredWidget(_length_chart)
         charts = QSplitter(Qt.Orientation.Vertical)
-        charts.addWidget(self.class_chart)
-        charts.addWidget(self.length_chart)
+        charts.addWidget(self._class_chart)
+        charts.addWidget(self._length_chart)
         self.tabs = QTabWidget()
         self.tabs.addTab(charts, "Charts")
         self.tabs.addTab(docs, "Documents")
@@ -326,9 +339,20 @@ class DatasetView(QWidget):
         names = list(stats.class_counts)
         counts = [stats.class_counts[c] for c in names]
         mean = float(np.mean(counts)) if counts else 0.0
-        self.class_chart.set_bars(names, counts, highlight=[c < IMBALANCE_HIGHLIGHT * mean for c in counts])
+        highlight = [c < IMBALANCE_HIGHLIGHT * mean for c in counts]
+        self._class_chart.when_built(lambda chart: chart.set_bars(names, counts, highlight=highlight), "bars")
         edges, hist = stats.length_histogram
-        self.length_chart.set_histogram(edges, hist)
+        self._length_chart.when_built(lambda chart: chart.set_histogram(edges, hist), "histogram")
+
+    @property
+    def class_chart(self) -> BarChart:
+        """Documents per class, built now if it was not yet (gui/widgets/deferred.py)."""
+        return self._class_chart.widget()
+
+    @property
+    def length_chart(self) -> Histogram:
+        """Document lengths, built now if it was not yet."""
+        return self._length_chart.widget()
 
     def add_notice(self, text: str) -> None:
         """One more decision to report beside the import's own (plain text)."""
@@ -357,5 +381,5 @@ class DatasetView(QWidget):
         self.warnings.setVisible(False)
         self.documents.set_data(DOC_COLUMNS, ((),) * len(DOC_COLUMNS))
         self._apply_search()
-        self.class_chart.set_bars([], [])
-        self.length_chart.set_histogram([], [])
+        self._class_chart.when_built(lambda chart: chart.set_bars([], []), "bars")
+        self._length_chart.when_built(lambda chart: chart.set_histogram([], []), "histogram")

@@ -115,24 +115,29 @@ class ConfusionMatrixView(pg.PlotWidget):
         return str(int(self.matrix[i, j]))
 
     def _set_texts(self) -> None:
-        for item in self.texts:
-            self.removeItem(item)
-        self.texts = []
+        """One text per cell. The items are kept and updated in place: creating a TextItem costs ≈1.6 ms on
+        the GUI thread, so 20 classes (400 cells) took ≈0.6 s each time a report was shown or the
+        percentages were toggled (benchmarks/bench_gui_responsiveness.py, docs/field-notes.md)."""
         n = len(self.classes)
-        if n == 0 or n * n > MAX_COUNT_TEXTS:
-            return
+        wanted = 0 if n == 0 or n * n > MAX_COUNT_TEXTS else n * n
+        while len(self.texts) > wanted:
+            self.removeItem(self.texts.pop())
         cmap = self.cmap
         font = QFont()
         font.setPointSize(9 if n <= 10 else 7)
-        for i in range(n):
-            for j in range(n):
-                rgb = cmap.map(float(self.share[i, j]), mode="byte")
-                colour = "#ffffff" if _luminance(rgb) < 0.5 else "#1a1a1a"
+        for k in range(wanted):
+            i, j = divmod(k, n)
+            rgb = cmap.map(float(self.share[i, j]), mode="byte")
+            colour = "#ffffff" if _luminance(rgb) < 0.5 else "#1a1a1a"
+            if k < len(self.texts):
+                item = self.texts[k]
+                item.setText(self._cell_label(i, j), color=colour)
+            else:
                 item = pg.TextItem(self._cell_label(i, j), color=colour, anchor=(0.5, 0.5))
-                item.setFont(font)
-                item.setPos(j + 0.5, i + 0.5)
                 self.addItem(item)
                 self.texts.append(item)
+            item.setFont(font)
+            item.setPos(j + 0.5, i + 0.5)
 
     def cell_text(self, row: int, column: int) -> str:
         """The text printed in a cell (what a user reads)."""

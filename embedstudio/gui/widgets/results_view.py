@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
@@ -39,9 +39,12 @@ from embedstudio.core.evaluation import report_warnings
 from embedstudio.core.fileio import atomic_copy
 from embedstudio.core.runs import MODEL_FILE, per_class_averages, read_misclassified
 from embedstudio.gui.jobs import JobRunner, WorkerPool
-from embedstudio.gui.widgets.plot_theme import tone
-from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
+from embedstudio.gui.widgets.deferred import DeferredWidget
+from embedstudio.gui.widgets.palette import tone
 from embedstudio.gui.widgets.table_model import ColumnTableModel
+
+if TYPE_CHECKING:
+    from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
 
 ANY = ""
 DECIMALS = 3  # precision, recall and F1 everywhere in this view
@@ -365,11 +368,10 @@ class ResultsView(QWidget):
         top.addWidget(self.headline, 1)
         top.addWidget(self.export_button, 0, Qt.AlignTop)
 
-        self.confusion = ConfusionMatrixView()
-        self.confusion.cell_clicked.connect(self.show_mistakes)
+        self._confusion = DeferredWidget(self._make_confusion)  # pyqtgraph: built after the window shows
         self.percent_box = QCheckBox("Row percentages")
         self.percent_box.setToolTip("Print each cell's share of its true class instead of the count")
-        self.percent_box.toggled.connect(self.confusion.set_percentages)
+        self.percent_box.toggled.connect(lambda on: self._confusion.when_built(lambda v: v.set_percentages(on), "%"))
         hint = QLabel("Click a cell to list its texts.")
         hint.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
         confusion_bar = QHBoxLayout()
@@ -380,7 +382,7 @@ class ResultsView(QWidget):
         confusion_lay = QVBoxLayout(confusion_box)
         confusion_lay.setContentsMargins(0, 0, 0, 0)
         confusion_lay.addLayout(confusion_bar)
-        confusion_lay.addWidget(self.confusion, 1)
+        confusion_lay.addWidget(self._confusion, 1)
         self.per_class = PerClassTable()
         metrics = QSplitter(Qt.Horizontal)
         metrics.addWidget(confusion_box)
@@ -403,13 +405,25 @@ class ResultsView(QWidget):
         lay.addWidget(self.tabs, 1)
         lay.addStretch(0)  # with no report the headline and notes stay at the top
 
+    def _make_confusion(self) -> ConfusionMatrixView:
+        from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
+
+        view = ConfusionMatrixView()
+        view.cell_clicked.connect(self.show_mistakes)
+        return view
+
+    @property
+    def confusion(self) -> ConfusionMatrixView:
+        """The confusion-matrix plot, built now if it was not yet (gui/widgets/deferred.py)."""
+        return self._confusion.widget()
+
     def clear(self, text: str = "Train a model (or open a run) to see its test results here.") -> None:
         self.run_dir, self.report, self._model, self.probabilities = None, None, None, None
         self.headline.setText(f"<i>{text}</i>")
         self.message.setVisible(False)
         self.export_button.setEnabled(False)
         self.predict_box.button.setEnabled(False)
-        self.confusion.set_matrix([], [])
+        self._confusion.when_built(lambda v: v.set_matrix([], []), "matrix")
         self.per_class.set_report_rows({})
         self.misclassified.set_rows([], [])
         self.predict_box.table.setRowCount(0)
@@ -448,7 +462,8 @@ class ResultsView(QWidget):
             self.tabs.setCurrentWidget(self.predict_box)
         if report:
             classes = [str(c) for c in report.get("classes", [])]
-            self.confusion.set_matrix(report.get("confusion_matrix", []), classes)
+            matrix = report.get("confusion_matrix", [])
+            self._confusion.when_built(lambda v: v.set_matrix(matrix, classes), "matrix")
             self.per_class.set_report_rows(report.get("per_class", {}))
             self.misclassified.set_rows(read_misclassified(self.run_dir), classes)
 

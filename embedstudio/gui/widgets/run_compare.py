@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,7 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from embedstudio.core.runs import RunRecord, config_diff
-from embedstudio.gui.widgets.plot_curves import RunOverlay
+from embedstudio.gui.widgets.deferred import DeferredWidget
+
+if TYPE_CHECKING:
+    from embedstudio.gui.widgets.plot_curves import RunOverlay
 
 # (row label, tooltip, value of a record, format, True when higher is better / None: no "best")
 METRIC_ROWS: tuple[tuple[str, str, Any, str, bool | None], ...] = (
@@ -101,6 +104,12 @@ def _table() -> QTableWidget:
     return t
 
 
+def _run_overlay() -> RunOverlay:
+    from embedstudio.gui.widgets.plot_curves import RunOverlay
+
+    return RunOverlay()
+
+
 class RunCompare(QWidget):
     """``set_records(records)``; ``metrics`` and ``settings`` are the two tables (one column per run),
     ``overlay`` the curves. ``metric_text(label, column)`` / ``setting_rows()`` read what is shown."""
@@ -128,16 +137,21 @@ class RunCompare(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(QLabel("<b>Test metrics</b>"))
         lay.addWidget(self.metrics, 1)
-        self.overlay = RunOverlay()
+        self._overlay = DeferredWidget(_run_overlay)  # pyqtgraph: built after the window shows
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(metrics_box)
         split.addWidget(settings_box)
-        split.addWidget(self.overlay)
+        split.addWidget(self._overlay)
         split.setSizes([165, 125, 420])
         split.setChildrenCollapsible(False)
         outer = QVBoxLayout(self)
         outer.addWidget(self.title)
         outer.addWidget(split, 1)
+
+    @property
+    def overlay(self) -> RunOverlay:
+        """The curves, built now if they were not yet (gui/widgets/deferred.py)."""
+        return self._overlay.widget()
 
     def set_records(self, records: Sequence[RunRecord]) -> None:
         self.records = list(records)
@@ -146,7 +160,8 @@ class RunCompare(QWidget):
         )
         self._fill_metrics()
         self._fill_settings()
-        self.overlay.set_runs([(r.name, r.metrics) for r in self.records])
+        runs = [(r.name, r.metrics) for r in self.records]
+        self._overlay.when_built(lambda overlay: overlay.set_runs(runs), "runs")
 
     def _headers(self, table: QTableWidget) -> None:
         table.setColumnCount(len(self.records))

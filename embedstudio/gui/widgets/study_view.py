@@ -1,8 +1,8 @@
 """The data-efficiency study in the GUI: "Compare embeddings…" runs ``core.study.run_study`` and draws
 accuracy against training examples live; the Runs area lists the study folders and opens one.
 
-- ``StudyPlot``: accuracy vs training examples (log x), mean ± std over seeds, one curve per arm.
-- ``StudyView``: the plot, the summary table and a one-line headline for a study's data.
+- ``StudyView``: the plot (``study_chart.StudyPlot``: accuracy vs training examples, built after the window
+  shows, gui/widgets/deferred.py), the summary table and a one-line headline for a study's data.
 - ``StudyDialog``: fractions and seeds, Start / Cancel, progress, and a live ``StudyView`` fed by the
   ``study_cell`` events ``run_study`` emits as each cell finishes.
 - ``StudiesList``: study folders (``study.json`` with ``kind = "study"``) in the runs folder, newest first.
@@ -13,12 +13,9 @@ Threads: the study and the folder listing run in Workers (JobRunner); everything
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -41,15 +38,17 @@ from PySide6.QtWidgets import (
 )
 
 from embedstudio.core.errors import ConfigError
-from embedstudio.core.study import ARM_LABELS, ARMS, STUDY_FILE, parse_fractions, plot_series, summary_table
+from embedstudio.core.study import ARM_LABELS, ARMS, STUDY_FILE, parse_fractions, summary_table
 from embedstudio.gui import dialogs
 from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
 from embedstudio.gui.state import AppState
-from embedstudio.gui.widgets.plot_theme import follow_palette
+from embedstudio.gui.widgets.deferred import DeferredWidget
+
+if TYPE_CHECKING:
+    from embedstudio.gui.widgets.study_chart import StudyPlot
 
 DEFAULT_FRACTIONS = "0.05, 0.2, 1"
 DEFAULT_SEEDS = 1
-ARM_COLOURS = {"tfidf": (127, 127, 127), "scratch": (214, 39, 40), "frozen": (31, 119, 180), "finetune": (44, 160, 44)}
 
 
 class _StudyHub(QObject):
@@ -109,81 +108,10 @@ def study_title(data: dict) -> str:
 
 
 # ---- plot and table --------------------------------------------------------------------------------------
-class StudyPlot(pg.PlotWidget):
-    """Accuracy vs training examples, log x; per arm a line through the means and ± std error bars."""
+def _study_plot() -> StudyPlot:
+    from embedstudio.gui.widgets.study_chart import StudyPlot
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTitle("Test accuracy vs training examples (mean ± std over seeds)", size="10pt")
-        self.setLabel("left", "test accuracy")
-        self.setLabel("bottom", "training examples (log scale)")
-        self.setLogMode(x=True, y=False)
-        self.showGrid(x=True, y=True, alpha=0.25)
-        self.hideButtons()
-        for axis in ("left", "bottom"):
-            self.getAxis(axis).enableAutoSIPrefix(False)
-        # Bottom right: few examples (left) is where the curves are low and spread out.
-        self.addLegend(offset=(-10, -10))
-        follow_palette(self)  # background, axes, title and legend from the palette (dark themes too)
-        self.series: dict[str, list[tuple[float, float, float]]] = {}
-        self._items: dict[str, tuple[Any, Any]] = {}
-
-    def set_table(self, table: list[dict]) -> None:
-        self.series = plot_series(table)
-        for arm in ARMS:
-            points = self.series.get(arm)
-            if not points:
-                continue
-            x = np.asarray([p[0] for p in points])
-            y = np.asarray([p[1] for p in points])
-            err = np.asarray([p[2] for p in points])
-            if arm not in self._items:
-                colour = ARM_COLOURS[arm]
-                curve = self.plot(
-                    [],
-                    [],
-                    name=ARM_LABELS[arm],
-                    pen=pg.mkPen(*colour, width=2),
-                    symbol="o",
-                    symbolSize=7,
-                    symbolBrush=pg.mkBrush(*colour),
-                    symbolPen=pg.mkPen(*colour),
-                )
-                bars = pg.ErrorBarItem(
-                    x=np.zeros(0), y=np.zeros(0), height=np.zeros(0), beam=0.04, pen=pg.mkPen(*colour, width=1.5)
-                )
-                self.addItem(bars)
-                self._items[arm] = (curve, bars)
-            curve, bars = self._items[arm]
-            curve.setData(x, y)
-            # The plot is in log-x mode: error bar items are not transformed by it, so give them log10(x).
-            bars.setData(x=np.log10(x), y=y, height=2 * err)
-
-        self._set_ticks([p[0] for points in self.series.values() for p in points])
-
-    def _set_ticks(self, xs: list[float]) -> None:
-        """Plain numbers at 1-2-3-5 steps (log mode's default labels read "3·10²" and crowd each other)."""
-        if not xs:
-            return
-        lo, hi = min(xs) / 1.5, max(xs) * 1.5
-        ticks = [
-            v
-            for k in range(int(math.floor(math.log10(lo))), int(math.ceil(math.log10(hi))) + 1)
-            for v in (10**k, 2 * 10**k, 3 * 10**k, 5 * 10**k)
-            if lo <= v <= hi
-        ]
-        self.getAxis("bottom").setTicks([[(math.log10(v), f"{v:,.0f}" if v >= 1 else f"{v:g}") for v in ticks]])
-
-    def point_count(self, arm: str) -> int:
-        return len(self.series.get(arm, []))
-
-    def clear_study(self) -> None:
-        for curve, bars in self._items.values():
-            self.removeItem(curve)
-            self.removeItem(bars)
-            self.getPlotItem().legend.removeItem(curve)
-        self._items.clear()
-        self.series = {}
+    return StudyPlot()
 
 
 class StudyView(QWidget):
@@ -198,7 +126,7 @@ class StudyView(QWidget):
         self.headline = QLabel("<i>No study yet.</i>")
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.plot = StudyPlot()
+        self._plot = DeferredWidget(_study_plot)
         self.table = QTableWidget(0, len(self.TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(self.TABLE_COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -209,7 +137,7 @@ class StudyView(QWidget):
             "Test accuracy, mean ± std over seeds; the gain is the best pre-trained arm minus from scratch, in points"
         )
         split = QSplitter(Qt.Vertical)
-        split.addWidget(self.plot)
+        split.addWidget(self._plot)
         split.addWidget(self.table)
         split.setSizes([380, 160])
         lay = QVBoxLayout(self)
@@ -217,9 +145,14 @@ class StudyView(QWidget):
         lay.addWidget(self.headline)
         lay.addWidget(split, 1)
 
+    @property
+    def plot(self) -> StudyPlot:
+        """The plot, built now if it was not yet."""
+        return self._plot.widget()
+
     def clear(self, text: str = "No study yet.") -> None:
         self.cells, self.table_rows = [], []
-        self.plot.clear_study()
+        self._plot.when_built(lambda plot: plot.clear_study(), "table")
         self.table.setRowCount(0)
         self.headline.setText(f"<i>{text}</i>")
 
@@ -229,7 +162,8 @@ class StudyView(QWidget):
     def show_cells(self, cells: list[dict]) -> None:
         self.cells = list(cells)
         self.table_rows = summary_table(self.cells)
-        self.plot.set_table(self.table_rows)
+        rows = self.table_rows
+        self._plot.when_built(lambda plot: plot.set_table(rows), "table")
         self._fill_table()
 
     def show_study(self, data: dict) -> None:
