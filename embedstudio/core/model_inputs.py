@@ -369,7 +369,8 @@ def prepare_model_inputs(
         splits = make_run_splits(cfg, dataset, reporter)
     _check_splits(cfg, splits)
     classes = [str(c) for c in splits.classes]
-    train_texts = list(splits.train.texts)
+    # Streamed from the file (core/streaming.py), the texts are a view of the run's text store on disk.
+    train_texts = splits.train.texts if hasattr(splits.train, "store") else list(splits.train.texts)
     sizes = {name: len(getattr(splits, name).texts) for name in ("train", "validation", "test")}
     reporter.info(
         f"Split: {sizes['train']:,} train, {sizes['validation']:,} validation, "
