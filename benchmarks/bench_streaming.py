@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['streamed']}  [{r['load']}]",
                 flush=True,
             )
-    print("\n| rows | CSV | streaming | read | peak RSS | RSS slope per 1,000 rows (from the row above) | time | load |")  # noqa: E501
+    print(
+        "\n| rows | CSV | streaming | read | peak RSS | RSS slope per 1,000 rows (from the row above) | time | load |"
+    )  # noqa: E501
     print("|---|---|---|---|---|---|---|---|")
     previous: dict[str, dict] = {}
     for r in sorted(results, key=lambda r: (r["mode"], r["rows"])):
