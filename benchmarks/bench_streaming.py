@@ -58,7 +58,7 @@ def streaming_csv(rows: int, classes: int = 4, seed: int = 5) -> Path:
     return path
 
 
-def worker(mode: str, path: str) -> None:
+def worker(mode: str, path: str, compare: bool = False) -> None:
     from embedstudio.core.config import RunConfig
     from embedstudio.core.jobs import RecordingReporter
     from embedstudio.core.training import train
@@ -83,7 +83,7 @@ def worker(mode: str, path: str) -> None:
     cfg.training.early_stopping = False
     cfg.validate()
     start = time.perf_counter()
-    result = train(cfg, reporter=RecordingReporter())
+    result = train(cfg, reporter=RecordingReporter(), compare=compare)
     seconds = time.perf_counter() - start
     report(
         {
@@ -104,10 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--memory-rows", type=int, default=500_000, help="largest dataset trained in memory (off) as well"
     )
-    parser.add_argument("--worker", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also score the TF-IDF + LinearSVC comparison in every run (streamed: on at most "
+        "streaming.BASELINE_ROWS rows a split; it is most of a run's time)",
+    )
+    parser.add_argument("--worker", nargs=3, metavar=("MODE", "PATH", "COMPARE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(*args.worker)
+        worker(args.worker[0], args.worker[1], args.worker[2] == "1")
         return 0
     print(f"streamed vs in-memory training, peak RSS as rows grow {machine_note()}", flush=True)
     results = []
@@ -116,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode in args.modes:
             if mode == "off" and rows > args.memory_rows:
                 continue
-            r = run_worker(Path(__file__), mode, str(path))
+            r = run_worker(Path(__file__), mode, str(path), "1" if args.compare else "0")
             r.update(rows=rows, mode=mode, load=load_now(), size=path.stat().st_size)
             results.append(r)
             print(
