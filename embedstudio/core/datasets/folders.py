@@ -16,7 +16,6 @@ from typing import Any
 from ..errors import DatasetError
 from ..fileio import is_inside, walk_file_names
 from ..jobs import CancelToken, Reporter, ThrottledProgress
-from . import parallel
 from .archives import ArchiveRead, iter_members
 from .detect import (
     LINES_PER_CLASS_MIN_LINES,
@@ -113,8 +112,6 @@ def read_folder_dataset(
         else:
             notices.append(f"Test set: {roots['test']} (the test folder of this train/test layout).")
     total = sum(len(files) for classes, _ in listing.values() for files in classes.values())
-    if total >= parallel.MIN_TEXTS:
-        parallel.warm()  # the cleaning processes start while the files are read
     progress = ThrottledProgress(reporter, total, f"Reading {path.name}", cancel=cancel)
     result = RawRead(TextTable(), warnings=warnings, notices=notices, excluded=excluded, test_source=test_source)
     done = 0

@@ -3,7 +3,9 @@
 Mail/news stripping and HTML cleaning are pure-Python string work that holds the GIL, so threads gain
 nothing; processes do. The pool is started once per process (``spawn``, so it is safe from a thread of
 the GUI and from a frozen app that calls ``multiprocessing.freeze_support()``), warmed while the archive
-or folder is still being read, and reused by later imports. Chunks come back in order; at most
+file is still being read (a dataset file of :data:`WARM_BYTES` or more: a folder of many small files
+starts it when cleaning begins, since most folders need no cleaning and two process starts cost more
+than a plain folder import gains), and reused by later imports. Chunks come back in order; at most
 ``2 × workers`` are in flight, so memory stays bounded. Cancel is checked between chunks.
 
 The workers do not re-import the caller's ``__main__`` (``spawn`` normally does, which would run a
