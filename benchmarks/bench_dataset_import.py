@@ -12,9 +12,10 @@
 2. A generated folder dataset (one sub-folder per class, one UTF-8 file per document; 50,000 files by
    default, made once under $EMBEDSTUDIO_BENCH_DIR): ours is ``load_dataset(DataConfig(path=folder))``, the
    anchor ``sklearn.datasets.load_files(folder, encoding="utf-8")``.
-Every measurement runs in a new process (peak RSS is that process's), alternating ours and the anchor, with
-the OS file cache warm for both. The machine is shared: the load average is printed beside every figure;
-figures taken under load are indicative, the ratio is from the same run.
+Every measurement runs in a new process (peak RSS is that process's; ours also prints the peak of each
+cleaning worker process, core/datasets/parallel.py, which ru_maxrss does not count), alternating ours and
+the anchor, with the OS file cache warm for both. The machine is shared: the load average is printed beside
+every figure; figures taken under load are indicative, the ratio is from the same run.
 """
 
 from __future__ import annotations

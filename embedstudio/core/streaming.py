@@ -24,11 +24,12 @@ How a streamed run reads its data (all of it under ``<run>/.tokens/``, deleted w
    in-memory comparison exactly); the report says so. The phrase-containment check of the split is
    skipped (it joins every training text).
 
-What grows with the rows: the per-row arrays above (label codes, text offsets, split indices: about 40
-bytes a row) and the test probabilities. ``"auto"`` streams when the training split's int32 arrays would
-take more than :data:`AUTO_BYTES` (or, read in chunks, when the file is larger than that). A TF-IDF path
-(the ``wide_deep`` recipe) needs a sparse n-gram matrix per batch, which is not streamed: ``"on"``
-refuses such a model, ``"auto"`` keeps it in memory.
+What grows with the rows: the per-row arrays above (label codes, text offsets, line numbers, split indices:
+about 40 bytes a row kept; about 85 bytes a row at the peak of the read and scikit-learn's split, measured
+by ``benchmarks/bench_streaming.py`` from 500k to 2M rows) and the test probabilities. ``"auto"`` streams
+when the training split's int32 arrays would take more than :data:`AUTO_BYTES` (or, read in chunks, when the
+file is larger than that). A TF-IDF path (the ``wide_deep`` recipe) needs a sparse n-gram matrix per batch,
+which is not streamed: ``"on"`` refuses such a model, ``"auto"`` keeps it in memory.
 
 Batches are contiguous rows of the (already shuffled) split, and their order is shuffled every epoch, so a
 read is one sequential slice of the file.
