@@ -197,7 +197,7 @@ def read_chunked(
     progress(size)
 
     def column(name: str, dtype: type) -> np.ndarray:
-        values = np.fromfile(folder / f"{name}.bin", dtype=dtype)
+        values: np.ndarray = np.fromfile(folder / f"{name}.bin", dtype=dtype)
         (folder / f"{name}.bin").unlink()
         return values
 
