@@ -339,7 +339,7 @@ def _plain_header(header: bytes) -> tuple[str, str, int]:
         size = int(_nts(header[124:136], "ascii").strip() or "0", 8)
     except (ValueError, UnicodeDecodeError):
         raise _Unusual from None
-    unsigned = 256 + sum(header[:148]) + sum(header[156:])
+    unsigned = 256 + sum(header) - sum(header[148:156])  # the checksum field counts as spaces (256)
     if checksum != unsigned:
         raise _Unusual  # tarfile also accepts the signed sum; it decides
     name = _nts(header[0:100], "utf-8")
