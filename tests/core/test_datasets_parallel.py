@@ -114,3 +114,24 @@ def test_archive_of_mail_imports_the_texts_scikit_learn_strips(tmp_path):
     ds = load_dataset(DataConfig(path=str(_tar(tmp_path / "mail.tar.gz", members)), drop_duplicates=False))
     expected = sorted(_sklearn(t) for t in texts)
     assert sorted(ds.train.texts + ds.test.texts) == sorted(t for t in expected if t.strip())
+
+
+def test_cleaning_while_the_archive_is_read_gives_the_same_import(tmp_path, monkeypatch):
+    texts = _messages(700)
+    members = [(f"mail-train/{'ab'[i % 2]}/{i:04d}", t.encode()) for i, t in enumerate(texts[:500])]
+    members += [(f"mail-test/{'ab'[i % 2]}/{i:04d}", t.encode()) for i, t in enumerate(texts[500:])]
+    path = _tar(tmp_path / "mail.tar.gz", members)
+    plain = load_dataset(DataConfig(path=str(path)))
+    monkeypatch.setattr(parallel, "WARM_BYTES", 0)  # speculate on this small archive too
+    monkeypatch.setattr(parallel, "CHUNK", 64)
+    used = []
+    results = parallel.Speculation.results
+    monkeypatch.setattr(parallel.Speculation, "results", lambda self: used.append(1) or results(self))
+    speculated = load_dataset(DataConfig(path=str(path)))
+    assert speculated.train.texts == plain.train.texts and speculated.test.texts == plain.test.texts
+    assert speculated.report.mail_cleaned == plain.report.mail_cleaned
+    assert speculated.report.mail_emptied == plain.report.mail_emptied
+    assert used or parallel.pool() is None
+    # Rules other than the speculated ones: the speculation is dropped and the rules are applied as asked.
+    kept_quotes = load_dataset(DataConfig(path=str(path), strip_quotes=False))
+    assert any("writes:" in t for t in kept_quotes.train.texts)

@@ -59,7 +59,7 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
         validation = _exclude_labels(validation, cfg.exclude, report) if validation is not None else None
     tables = {"train": raw.train, "test": raw.test, "validation": validation}
     originals = dict(tables)
-    tables = _clean(tables, cfg, report, reporter, cancel)
+    tables = _clean(tables, cfg, report, reporter, cancel, raw.precleaned)
     tables = _drop_rows(tables, originals, cfg, report)
     if cfg.max_rows is not None:
         tables["train"] = _cap(tables["train"], cfg.max_rows, report, "training", "data.max_rows")
@@ -194,7 +194,12 @@ def _exclude_labels(table: TextTable, patterns: list[str], report: ImportReport)
 
 
 def _clean(
-    tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport, reporter: Reporter, cancel: CancelToken
+    tables: dict[str, TextTable | None],
+    cfg: DataConfig,
+    report: ImportReport,
+    reporter: Reporter,
+    cancel: CancelToken,
+    speculation: parallel.Speculation | None = None,
 ) -> dict[str, TextTable | None]:
     train = tables["train"]
     assert train is not None
@@ -228,6 +233,12 @@ def _clean(
         lowercase=cfg.lowercase,
     )
     mail = {k: v for k, v in options.items() if k != "lowercase"}
+    precleaned = None
+    if speculation is not None:
+        # Cleaned on the pool while the archive was read: usable only for exactly the rules chosen now.
+        precleaned = speculation.results() if mail == parallel.SPECULATED and not html else None
+        if precleaned is None:
+            speculation.cancel()
     if not any(options.values()) and not html:
         return tables
     present = [t for t in tables.values() if t is not None]
@@ -236,6 +247,8 @@ def _clean(
 
     def cleaned(table: TextTable) -> TextTable:
         nonlocal done
+        if precleaned is not None and all(source in precleaned for source in table.sources):
+            return from_pool(table, precleaned)
         texts: list[str] = []
         chunks = (table.texts[i : i + parallel.CHUNK] for i in range(0, len(table), parallel.CHUNK))
         for part, html_n, mail_n, emptied_n in parallel.map_chunks(
@@ -247,6 +260,20 @@ def _clean(
             report.mail_emptied += emptied_n
             done += len(part)
             progress(done)
+        return TextTable(texts, list(table.labels), list(table.sources))
+
+    def from_pool(table: TextTable, precleaned: dict[str, str]) -> TextTable:
+        nonlocal done
+        texts = []
+        for text, source in zip(table.texts, table.sources):
+            stripped = precleaned[source]
+            if stripped != text:  # the counts clean_batch keeps
+                report.mail_cleaned += 1
+                if is_empty_text(stripped) and not is_empty_text(text):
+                    report.mail_emptied += 1
+            texts.append(stripped.lower() if cfg.lowercase else stripped)
+        done += len(texts)
+        progress(done)
         return TextTable(texts, list(table.labels), list(table.sources))
 
     result = {part: (cleaned(t) if t is not None else None) for part, t in tables.items()}

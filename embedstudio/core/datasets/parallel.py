@@ -159,3 +159,61 @@ def map_chunks(
     finally:
         for _, future in pending:
             future.cancel()
+
+
+SPECULATED = {"headers": True, "footers": True, "quotes": True}  # what mail detection picks on mail archives
+
+
+def clean_each(texts: list[str]) -> list[str]:
+    """``clean_text`` with the :data:`SPECULATED` rules on each text (run on the pool)."""
+    from .cleaning import clean_text
+
+    return [clean_text(t, **SPECULATED) for t in texts]
+
+
+class Speculation:
+    """Documents cleaned with the :data:`SPECULATED` rules on the pool while the archive is still being
+    read, so the cleaning overlaps the read. The import decides its rules after the read, as always; it
+    uses these results only when it decides on exactly these rules (same function, same texts: the same
+    output), and drops them otherwise."""
+
+    def __init__(self) -> None:
+        self.pool = pool()
+        self.sources: list[str] = []
+        self.texts: list[str] = []
+        self.futures: list[tuple[list[str], Future]] = []
+
+    def add(self, source: str, text: str) -> None:
+        if self.pool is None:
+            return
+        self.sources.append(source)
+        self.texts.append(text)
+        if len(self.texts) >= CHUNK:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.texts and self.pool is not None:
+            try:
+                self.futures.append((self.sources, _submit(self.pool, clean_each, self.texts)))
+            except RuntimeError:
+                self.pool = None
+            self.sources, self.texts = [], []
+
+    def results(self) -> dict[str, str] | None:
+        """{source: cleaned text}, or None when the pool failed (the import then cleans as usual)."""
+        self._submit()
+        if self.pool is None:
+            self.cancel()
+            return None
+        out: dict[str, str] = {}
+        try:
+            for sources, future in self.futures:
+                out.update(zip(sources, future.result()))
+        except Exception:  # noqa: BLE001 - a broken pool: clean as usual
+            _mark_broken()
+            return None
+        return out
+
+    def cancel(self) -> None:
+        for _, future in self.futures:
+            future.cancel()
