@@ -12,9 +12,10 @@
 2. A generated folder dataset (one sub-folder per class, one UTF-8 file per document; 50,000 files by
    default, made once under $EMBEDSTUDIO_BENCH_DIR): ours is ``load_dataset(DataConfig(path=folder))``, the
    anchor ``sklearn.datasets.load_files(folder, encoding="utf-8")``.
-Every measurement runs in a new process (peak RSS is that process's), alternating ours and the anchor, with
-the OS file cache warm for both. The machine is shared: the load average is printed beside every figure;
-figures taken under load are indicative, the ratio is from the same run.
+Every measurement runs in a new process (peak RSS is that process's; ours also prints the peak of each
+cleaning worker process, core/datasets/parallel.py, which ru_maxrss does not count), alternating ours and
+the anchor, with the OS file cache warm for both. The machine is shared: the load average is printed beside
+every figure; figures taken under load are indicative, the ratio is from the same run.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def worker(mode: str, path: str) -> None:
                 "peak": peak_rss_bytes(),
                 "growth": peak_rss_bytes() - base,
                 "stripped": [ds.report.stripped_headers, ds.report.stripped_footers, ds.report.stripped_quotes],
+                "worker_peaks": _pool_peaks(),
             }
         )
     elif mode == "sklearn-20ng":
@@ -96,6 +98,20 @@ def worker(mode: str, path: str) -> None:
         )
     else:
         raise SystemExit(f"unknown mode {mode}")
+
+
+def _pool_peaks() -> list[int]:
+    """Peak RSS (VmHWM) of the cleaning worker processes, which this process's ru_maxrss does not count."""
+    from embedstudio.core.datasets import parallel
+
+    peaks = []
+    for pid in list(getattr(parallel._pool, "_processes", None) or {}):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    return peaks
 
 
 def make_folders(files: int) -> Path:
@@ -144,6 +160,7 @@ def compare(label: str, path: Path, anchor_mode: str, anchor_label: str, runs: i
         "load": loads[-1],
         "chars": ours[0]["chars"],
         "anchor_chars": anchor[0]["chars"],
+        "worker_peaks": max((r.get("worker_peaks") or [] for r in ours), key=sum),
     }
     print(
         f"ours: {o:.2f} s for {out['rows']:,} documents ({out['chars'] / 1e6:.1f} M characters kept), peak RSS "
@@ -153,6 +170,12 @@ def compare(label: str, path: Path, anchor_mode: str, anchor_label: str, runs: i
         f"{anchor_label}: {a:.2f} s for {out['anchor_rows']:,} documents ({out['anchor_chars'] / 1e6:.1f} M "
         f"characters), peak RSS {out['anchor_peak'] / 2**20:,.0f} MiB"
     )
+    if out["worker_peaks"]:
+        print(
+            f"ours also ran {len(out['worker_peaks'])} cleaning worker processes, peak RSS "
+            + " + ".join(f"{p / 2**20:,.0f}" for p in out["worker_peaks"])
+            + " MiB"
+        )
     print(f"ratio (anchor / ours, >1 means ours is faster): {ratio(a, o)} (median of {runs} each)", flush=True)
     return out
 

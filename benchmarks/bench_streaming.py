@@ -1,9 +1,11 @@
-"""Issue 13, item 3: peak RSS of a training run as the dataset grows, streamed (data.streaming = "on") against
-in memory ("off"), on generated CSVs of 100k, 500k and 2M rows, in one run.
+"""Issue 13, item 3: peak RSS of a training run as the dataset grows, streamed (data.streaming = "on": the CSV
+is read in chunks into the run's cache, core/streaming.py) against in memory ("off"), on generated CSVs of
+100k, 500k and 2M rows, in one run.
 
-    .venv/bin/python benchmarks/bench_streaming.py                       # 100k, 500k, 2M; on and off
+    .venv/bin/python benchmarks/bench_streaming.py                       # 100k, 500k, 2M; in memory up to 500k
     .venv/bin/python benchmarks/bench_streaming.py --rows 100000 500000  # a quicker check
     .venv/bin/python benchmarks/bench_streaming.py --modes on            # streamed only
+    .venv/bin/python benchmarks/bench_streaming.py --memory-rows 2000000 # in memory at 2M too (≈2+ GB)
 
 Every training is tiny on purpose (1 epoch, the "average" model, 16-d embedding learned from scratch,
 sequence length 64, batches of 512), so the figure is the memory of the data path, not of the model. Each
@@ -15,6 +17,7 @@ load average is printed beside every figure.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -55,7 +58,7 @@ def streaming_csv(rows: int, classes: int = 4, seed: int = 5) -> Path:
     return path
 
 
-def worker(mode: str, path: str) -> None:
+def worker(mode: str, path: str, compare: bool = False) -> None:
     from embedstudio.core.config import RunConfig
     from embedstudio.core.jobs import RecordingReporter
     from embedstudio.core.training import train
@@ -80,7 +83,7 @@ def worker(mode: str, path: str) -> None:
     cfg.training.early_stopping = False
     cfg.validate()
     start = time.perf_counter()
-    result = train(cfg, reporter=RecordingReporter())
+    result = train(cfg, reporter=RecordingReporter(), compare=compare)
     seconds = time.perf_counter() - start
     report(
         {
@@ -89,7 +92,7 @@ def worker(mode: str, path: str) -> None:
             "base": base,
             "status": result.status,
             "accuracy": (result.report or {}).get("accuracy"),
-            "streamed": (result.run_dir / "description.json").read_text().count('"streaming": true') > 0,
+            "streamed": json.loads((result.run_dir / "description.json").read_text()).get("streaming_read", "memory"),
         }
     )
 
@@ -98,35 +101,55 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", nargs="+", type=int, default=[100_000, 500_000, 2_000_000])
     parser.add_argument("--modes", nargs="+", choices=["on", "off"], default=["on", "off"])
-    parser.add_argument("--worker", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-rows", type=int, default=500_000, help="largest dataset trained in memory (off) as well"
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also score the TF-IDF + LinearSVC comparison in every run (streamed: on at most "
+        "streaming.BASELINE_ROWS rows a split; it is most of a run's time)",
+    )
+    parser.add_argument("--worker", nargs=3, metavar=("MODE", "PATH", "COMPARE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(*args.worker)
+        worker(args.worker[0], args.worker[1], args.worker[2] == "1")
         return 0
     print(f"streamed vs in-memory training, peak RSS as rows grow {machine_note()}", flush=True)
     results = []
     for rows in args.rows:
         path = streaming_csv(rows)
         for mode in args.modes:
-            r = run_worker(Path(__file__), mode, str(path))
+            if mode == "off" and rows > args.memory_rows:
+                continue
+            r = run_worker(Path(__file__), mode, str(path), "1" if args.compare else "0")
             r.update(rows=rows, mode=mode, load=load_now(), size=path.stat().st_size)
             results.append(r)
             print(
                 f"{rows:>9,} rows ({path.stat().st_size / 1e6:,.0f} MB CSV), streaming {mode}: peak RSS "
-                f"{mib(r['peak'])}, {r['seconds']:.1f} s, test accuracy {r['accuracy']:.3f}, streamed "
+                f"{mib(r['peak'])}, {r['seconds']:.1f} s, test accuracy {r['accuracy']:.3f}, read "
                 f"{r['streamed']}  [{r['load']}]",
                 flush=True,
             )
-    print("\n| rows | CSV | streaming | peak RSS | RSS per 1k rows above 100k | run time | streamed | load |")
+    print(
+        "\n| rows | CSV | streaming | read | peak RSS | RSS slope per 1,000 rows (from the row above) | time | load |"
+    )  # noqa: E501
     print("|---|---|---|---|---|---|---|---|")
-    first = {r["mode"]: r for r in results if r["rows"] == min(args.rows)}
-    for r in results:
-        f = first[r["mode"]]
-        slope = (r["peak"] - f["peak"]) / max(1, (r["rows"] - f["rows"]) / 1000) if r["rows"] > f["rows"] else 0
+    previous: dict[str, dict] = {}
+    for r in sorted(results, key=lambda r: (r["mode"], r["rows"])):
+        p = previous.get(r["mode"])
+        slope = f"{(r['peak'] - p['peak']) / ((r['rows'] - p['rows']) / 1000) / 2**20:,.3f} MiB" if p else "–"
+        previous[r["mode"]] = r
         print(
-            f"| {r['rows']:,} | {r['size'] / 1e6:,.0f} MB | {r['mode']} | {mib(r['peak'])} | "
-            f"{slope / 1024:,.1f} KiB | {r['seconds']:.1f} s | {r['streamed']} | {r['load']} |"
+            f"| {r['rows']:,} | {r['size'] / 1e6:,.0f} MB | {r['mode']} | {r['streamed']} | {mib(r['peak'])} | "
+            f"{slope} | {r['seconds']:.1f} s | {r['load']} |"
         )
+    for mode in ("on", "off"):
+        runs = sorted((r for r in results if r["mode"] == mode), key=lambda r: r["rows"])
+        if len(runs) >= 2:
+            first, last = runs[0], runs[-1]
+            slope = (last["peak"] - first["peak"]) / ((last["rows"] - first["rows"]) / 1000) / 2**20
+            print(f"streaming {mode}: {slope:,.3f} MiB per 1,000 rows from {first['rows']:,} to {last['rows']:,} rows")
     return 0
 
 

@@ -256,9 +256,10 @@ class DataConfig:
         default="auto",
         metadata=spec(
             "Streaming",
-            "Tokenise once into memory-mapped int32 arrays in the run folder and train from a tf.data "
-            "pipeline that reads them batch by batch, so the token arrays never sit in memory; auto: on "
-            "when the training split's arrays would take more than 512 MiB (not with a TF-IDF path)",
+            "Keep the data on disk: a CSV/TSV is read in chunks into the run folder, and the token ids are "
+            "written there as int32 files that a tf.data pipeline reads batch by batch, so memory does not "
+            "grow with the rows; auto: on when the CSV/TSV file or the training split's arrays would take "
+            "more than 512 MiB (not with a TF-IDF path)",
             choices=STREAMING,
         ),
     )

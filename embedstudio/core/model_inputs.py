@@ -360,7 +360,8 @@ def prepare_model_inputs(
     step = step or (lambda _step: cancel.raise_if_cancelled())
     splits = _run_splits(cfg, dataset, splits, reporter, cancel, step)
     classes = [str(c) for c in splits.classes]
-    train_texts = list(splits.train.texts)
+    # Streamed from the file (core/streaming.py), the texts are a view of the run's text store on disk.
+    train_texts = splits.train.texts if hasattr(splits.train, "store") else list(splits.train.texts)
 
     sources = vector_sources(cfg, reporter)
     loaded = []

@@ -168,10 +168,21 @@ class _Training:
     def run(self, dataset: Any, vectors: dict[str, Any] | None) -> TrainResult:
         import keras
 
+        from . import streaming
         from .model_inputs import prepare_model_inputs
 
         cfg = self.cfg
         keras.utils.set_random_seed(cfg.training.seed)
+        splits = self.given_splits
+        if splits is None and dataset is None:
+            why = streaming.chunked_reason(cfg)
+            if not why:  # streamed from the file on: read in chunks into the run's cache (core/streaming.py)
+                self.step(TrainingStep.LOAD_DATASET)
+                self.step(TrainingStep.SPLIT)
+                splits = streaming.streamed_splits(cfg, self.run_dir, reporter=self.reporter, cancel=self.cancel)
+                update_description(self.run_dir, streaming_read="chunks")
+            elif cfg.data.streaming == "on":
+                self.reporter.info(f"The dataset is read in memory ({why}); its token ids are streamed.")
         inputs = prepare_model_inputs(
             cfg,
             dataset,
@@ -179,10 +190,9 @@ class _Training:
             self.cancel,
             reporter=self.reporter,
             step=self.step,
-            splits=self.given_splits,
+            splits=splits,
             tokenize=False,
         )
-        from . import streaming
 
         if streaming.wanted(inputs):  # token ids memory-mapped from the run folder, fed by tf.data
             streaming.tokenise_splits(inputs, self.run_dir, reporter=self.reporter, cancel=self.cancel)
@@ -237,7 +247,7 @@ class _Training:
         if self.keep_model:
             self.save_model(model, splits)
         (self.run_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # kept until the final model is saved
-        streaming.remove(self.run_dir)
+        streaming.remove(self.run_dir, inputs)
         message = (
             "Stopped by the user; the model as trained so far was saved and evaluated." if status == "stopped" else ""
         )
@@ -371,18 +381,31 @@ class _Training:
             seconds=round(time.monotonic() - self.started, 2),
         )
         if self.compare:
-            report["vs_tfidf"] = self.compare_with_tfidf(report, splits)
-        wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
+            report["vs_tfidf"] = self.compare_with_tfidf(report, splits, proba)
+        if isinstance(test, streaming.StreamedTable):  # reads only the texts it lists
+            wrong = streaming.misclassified(test, proba, classes, MISCLASSIFIED_LIMIT)
+        else:
+            wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(
             self.run_dir / MISCLASSIFIED_FILE, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong)
         )
         atomic_write_json(self.run_dir / REPORT_FILE, report)
         return report
 
-    def compare_with_tfidf(self, report: dict, splits: Any) -> dict | None:
+    def compare_with_tfidf(self, report: dict, splits: Any, proba: Any = None) -> dict | None:
         """TF-IDF + LinearSVC on exactly this run's split (C chosen on its validation split), so every
-        report says by how much the network beats, or loses to, the linear baseline."""
+        report says by how much the network beats, or loses to, the linear baseline. Streamed from the
+        file: on a seeded sample of at most ``streaming.BASELINE_ROWS`` rows per split (core/streaming.py)."""
+        from . import streaming
         from .baselines import comparison, comparison_line, tfidf_linear
+
+        sampled = None
+        if isinstance(splits.train, streaming.StreamedTable):
+            splits, sampled = streaming.baseline_sample(splits, self.cfg.training.seed)
+            if sampled is not None:
+                from .evaluation import evaluate_predictions
+
+                report = evaluate_predictions(splits.test.labels, proba[sampled], list(splits.classes))
 
         self.reporter.info("Scoring the TF-IDF + LinearSVC baseline on the same split")
         try:
@@ -395,6 +418,8 @@ class _Training:
             return None
         vs = comparison(report, baseline)
         vs["C"] = baseline["params"]["C"]
+        if sampled is not None:
+            vs["sample"] = {"train": len(splits.train), "test": len(splits.test), "of": streaming.BASELINE_ROWS}
         self.reporter.info(comparison_line(vs))
         return vs
 

@@ -68,3 +68,90 @@ def test_streaming_on_refuses_a_tf_idf_path_and_auto_keeps_small_data_in_memory(
     cfg.validate()
     with pytest.raises(ConfigError, match="data.streaming"):
         train(cfg, reporter=RecordingReporter())
+
+
+def _awkward_csv(path, n=400, seed=4):
+    """Three classes, quoted fields with commas, quotes and newlines, CRLF lines, duplicates, an empty
+    text and a row without a label: what the in-memory reader cleans up, the chunked one must too."""
+    import csv
+    import random
+
+    rng = random.Random(seed)
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa", "la", "mu"]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(["id", "text", "label"])
+        for i in range(n):
+            label = ["red", "green", "blue"][i % 3]
+            text = " ".join(rng.choices(words[(i % 3) * 4 :] + words, k=rng.randint(3, 14)))
+            if i % 17 == 0:
+                text += ', with "quotes", a comma\nand a second line'
+            writer.writerow([i, text, label])
+            if i % 29 == 0:
+                writer.writerow([i, text, label])  # an exact duplicate of (text, label)
+        writer.writerow([n, "  ", "red"])  # empty text
+        writer.writerow([n + 1, "no label here", ""])  # skipped: no label
+    return path
+
+
+def test_a_csv_read_in_chunks_gives_the_in_memory_rows_split_vocabulary_and_token_ids(tmp_path, monkeypatch):
+    from embedstudio.core.datasets import chunked
+    from embedstudio.core.text import build_vectorizer, vectorize, vocabulary
+
+    monkeypatch.setattr(chunked, "CHUNK", 64)  # several chunks even on small data
+    data = _awkward_csv(tmp_path / "colours.csv")
+    cfg = tiny_config(tmp_path, data, preset="average", epochs=1, mode="scratch")
+    cfg.data.streaming = "on"
+    cfg.validate()
+    assert streaming.chunked_reason(cfg) == ""
+    dataset = load_dataset(cfg.data)
+    memory = make_splits(
+        dataset,
+        validation_fraction=cfg.data.validation_fraction,
+        test_fraction=cfg.data.test_fraction,
+        seed=cfg.training.seed,
+    )
+    streamed = streaming.streamed_splits(cfg, tmp_path / "run", reporter=RecordingReporter())
+    assert streamed.classes == memory.classes == dataset.classes
+    for name in ("train", "validation", "test"):
+        ours, theirs = getattr(streamed, name), getattr(memory, name)
+        assert list(ours.texts) == list(theirs.texts), name
+        assert list(ours.labels) == list(theirs.labels), name
+        assert list(ours.sources) == list(theirs.sources), name
+    in_memory = build_vectorizer(list(memory.train.texts), cfg.text)
+    from_disk = build_vectorizer(streamed.train.texts, cfg.text)  # adapt reads the text store in chunks
+    assert vocabulary(from_disk) == vocabulary(in_memory)
+    for name in ("train", "test"):
+        x = streaming.tokenise_to_file(from_disk, getattr(streamed, name).texts, tmp_path / f"{name}.npy")
+        assert np.array_equal(np.load(tmp_path / f"{name}.npy"), vectorize(in_memory, getattr(memory, name).texts))
+        assert np.array_equal(x[3:11], np.load(tmp_path / f"{name}.npy")[3:11])
+        x.close()
+    streamed.train.store.close()
+
+
+def test_a_run_streamed_from_the_file_is_a_normal_reloadable_run(tmp_path):
+    data = _awkward_csv(tmp_path / "colours.csv", n=300)
+    cfg = tiny_config(tmp_path, data, preset="average", epochs=2, mode="scratch")
+    cfg.data.streaming = "on"
+    cfg.validate()
+    reporter = RecordingReporter()
+    result = train(cfg, reporter=reporter)
+    assert result.status == "completed" and len(result.history) == 2
+    description = json.loads((result.run_dir / "description.json").read_text(encoding="utf-8"))
+    assert description["streaming"] is True and description["streaming_read"] == "chunks"
+    assert any("read in chunks" in message for message in reporter.infos)
+    assert not (result.run_dir / streaming.TOKENS_DIR).exists()
+    assert result.report["vs_tfidf"] is not None and "sample" not in result.report["vs_tfidf"]  # all rows
+    wrong = [json.loads(line) for line in (result.run_dir / "misclassified.jsonl").read_text().splitlines()]
+    assert all(row["true"] != row["predicted"] and ":" in row["source"] for row in wrong)
+    splits = make_splits(
+        load_dataset(cfg.data),
+        validation_fraction=cfg.data.validation_fraction,
+        test_fraction=cfg.data.test_fraction,
+        seed=cfg.training.seed,
+    )
+    probabilities = predict_texts(result.run_dir, splits.test.texts)
+    classes = json.loads((result.run_dir / "labels.json").read_text())
+    proba = np.array([[p[c] for c in classes] for p in probabilities])
+    assert evaluate_predictions(splits.test.labels, proba, classes)["accuracy"] == result.report["accuracy"]
+    assert len(wrong) == round((1 - result.report["accuracy"]) * len(splits.test.texts))

@@ -362,3 +362,24 @@ def strip_html(text: str) -> str:
         text = _BARE_ENTITY.sub(lambda m: "&" + m.group(1) + ";", text)
         text = html.unescape(text)
     return text
+
+
+def clean_batch(
+    texts: Sequence[str], html: bool, mail: dict[str, bool], lowercase: bool
+) -> tuple[list[str], int, int, int]:
+    """The import's cleaning of ``texts`` (HTML if ``html``, then :func:`clean_text` with ``mail``, then
+    lowercase): the cleaned texts and how many had HTML cleaned, were changed by the mail rules, and were
+    emptied by them. Module level, so that worker processes can run it (``parallel.map_chunks``)."""
+    out: list[str] = []
+    html_cleaned = mail_cleaned = mail_emptied = 0
+    for text in texts:
+        if html and has_html(text):
+            text = strip_html(text)
+            html_cleaned += 1
+        stripped = clean_text(text, **mail)
+        if stripped != text:
+            mail_cleaned += 1
+            if is_empty_text(stripped) and not is_empty_text(text):
+                mail_emptied += 1
+        out.append(stripped.lower() if lowercase else stripped)
+    return out, html_cleaned, mail_cleaned, mail_emptied

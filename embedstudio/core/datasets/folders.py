@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import DatasetError
 from ..fileio import is_inside, walk_file_names
 from ..jobs import CancelToken, Reporter, ThrottledProgress
+from . import parallel
 from .archives import ArchiveRead, iter_members
 from .detect import (
     LINES_PER_CLASS_MIN_LINES,
@@ -57,9 +58,10 @@ def read_folder_dataset(
     if not path.exists():
         raise DatasetError(f"Dataset not found: {path}. Check data.path.")
     if is_archive(path):
-        documents, skipped = _archive_documents(path, opts, reporter, cancel)
+        documents, skipped, speculation = _archive_documents(path, opts, reporter, cancel, speculate=True)
         result = _from_documents(documents, fmt, str(path), role, opts.exclude)
         result.warnings = skipped + result.warnings
+        result.precleaned = speculation
         return result
     if not path.is_dir():
         raise DatasetError(
@@ -333,7 +335,7 @@ def read_lines_per_class(
     ``str.splitlines()`` would also break on.
     """
     if is_archive(path):
-        documents, skipped = _archive_documents(path, opts, reporter, cancel)
+        documents, skipped, _ = _archive_documents(path, opts, reporter, cancel)
         result = _from_documents(documents, "lines_per_class", str(path), role, opts.exclude)
         result.warnings = skipped + result.warnings
         return result
@@ -426,21 +428,31 @@ def list_class_folders(path, *, exclude: list[str] | None = None) -> list[dict]:
 
 # ---- archives -----------------------------------------------------------------------------
 def _archive_documents(
-    path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken
-) -> tuple[list[_Document], list[str]]:
-    """The archive's documents and the warnings about what was skipped (see ``archives.py``)."""
+    path: Path, opts: ReadOptions, reporter: Reporter, cancel: CancelToken, *, speculate: bool = False
+) -> tuple[list[_Document], list[str], parallel.Speculation | None]:
+    """The archive's documents, the warnings about what was skipped (see ``archives.py``) and, with
+    ``speculate``, the documents cleaned on the pool meanwhile (``parallel.Speculation``)."""
     read = ArchiveRead()
     size = path.stat().st_size
     progress = ThrottledProgress(reporter, size, f"Reading {path.name}", cancel=cancel, unit="B")
     documents = []
-    for name, data in iter_members(path, read=read, progress=progress, max_total_bytes=opts.max_bytes):
-        parts = [p for p in name.split("/") if p]
-        if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
-            continue
-        text, fallback = decode_document(data, opts.encoding)
-        documents.append(_Document(parts, normalise_newlines(text), f"{path}!/{name}", fallback))
+    speculation = parallel.Speculation() if speculate and size >= parallel.WARM_BYTES else None
+    try:
+        for name, data in iter_members(path, read=read, progress=progress, max_total_bytes=opts.max_bytes):
+            parts = [p for p in name.split("/") if p]
+            if not parts or any(p.startswith(".") or p == "__MACOSX" for p in parts):
+                continue
+            text, fallback = decode_document(data, opts.encoding)
+            document = _Document(parts, normalise_newlines(text), f"{path}!/{name}", fallback)
+            documents.append(document)
+            if speculation is not None:
+                speculation.add(document.source, document.text)
+    except BaseException:
+        if speculation is not None:
+            speculation.cancel()
+        raise
     progress(size)
-    return documents, read.warnings(path)
+    return documents, read.warnings(path), speculation
 
 
 def _from_documents(

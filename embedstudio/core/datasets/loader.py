@@ -13,8 +13,8 @@ from pathlib import Path
 from ..config import DataConfig, data_path
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
-from . import checks
-from .cleaning import clean_text, has_html, is_empty_text, looks_like_html, looks_like_mail, strip_html
+from . import checks, parallel
+from .cleaning import clean_batch, has_html, is_empty_text, looks_like_html, looks_like_mail
 from .detect import FORMATS, detect_dataset_format, split_role
 from .encoding import check_encoding
 from .folders import read_folder_dataset, read_lines_per_class
@@ -33,6 +33,8 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
     path = _existing_path(cfg.path, "data.path")
     opts = read_options(cfg)
     fmt = _resolve_format(cfg, path)
+    if path.is_file() and path.stat().st_size >= parallel.WARM_BYTES:
+        parallel.warm()  # the cleaning processes start while the file is read
     raw = read_source(path, fmt, opts, reporter, cancel)
     if cfg.test_path:
         _add_source(raw, cfg, fmt, opts, reporter, cancel, "test")
@@ -47,7 +49,7 @@ def load_dataset(cfg: DataConfig, *, reporter: Reporter | None = None, cancel: C
         validation = _exclude_labels(validation, cfg.exclude, report) if validation is not None else None
     tables = {"train": raw.train, "test": raw.test, "validation": validation}
     originals = dict(tables)
-    tables = _clean(tables, cfg, report, reporter, cancel)
+    tables = _clean(tables, cfg, report, reporter, cancel, raw.precleaned)
     tables = _cap_rows(_drop_rows(tables, originals, cfg, report), cfg, report)
     train, test, validation = tables["train"], tables["test"], tables["validation"]
     assert train is not None  # every reader returns a training table; only test/validation are optional
@@ -203,7 +205,12 @@ def _exclude_labels(table: TextTable, patterns: list[str], report: ImportReport)
 
 
 def _clean(
-    tables: dict[str, TextTable | None], cfg: DataConfig, report: ImportReport, reporter: Reporter, cancel: CancelToken
+    tables: dict[str, TextTable | None],
+    cfg: DataConfig,
+    report: ImportReport,
+    reporter: Reporter,
+    cancel: CancelToken,
+    speculation: parallel.Speculation | None = None,
 ) -> dict[str, TextTable | None]:
     train = tables["train"]
     assert train is not None
@@ -215,6 +222,12 @@ def _clean(
         lowercase=cfg.lowercase,
     )
     mail = {k: v for k, v in options.items() if k != "lowercase"}
+    precleaned = None
+    if speculation is not None:
+        # Cleaned on the pool while the archive was read: usable only for exactly the rules chosen now.
+        precleaned = speculation.results() if mail == parallel.SPECULATED and not html else None
+        if precleaned is None:
+            speculation.cancel()
     if not any(options.values()) and not html:
         return tables
     present = [t for t in tables.values() if t is not None]
@@ -224,20 +237,33 @@ def _clean(
 
     def cleaned(table: TextTable) -> TextTable:
         nonlocal done
+        if precleaned is not None and all(source in precleaned for source in table.sources):
+            return from_pool(table, precleaned)
+        texts: list[str] = []
+        chunks = (table.texts[i : i + parallel.CHUNK] for i in range(0, len(table), parallel.CHUNK))
+        for part, html_n, mail_n, emptied_n in parallel.map_chunks(
+            clean_batch, chunks, html, mail, cfg.lowercase, total=len(table), cancel=cancel
+        ):
+            texts += part
+            report.html_cleaned += html_n
+            report.mail_cleaned += mail_n
+            report.mail_emptied += emptied_n
+            done += len(part)
+            progress(done)
+        return TextTable(texts, list(table.labels), list(table.sources))
+
+    def from_pool(table: TextTable, precleaned: dict[str, str]) -> TextTable:
+        nonlocal done
         texts = []
-        for text in table.texts:
-            if html and has_html(text):
-                text = strip_html(text)
-                report.html_cleaned += 1
-            stripped = clean_text(text, **mail)
-            if stripped != text:
+        for text, source in zip(table.texts, table.sources):
+            stripped = precleaned[source]
+            if stripped != text:  # the counts clean_batch keeps
                 report.mail_cleaned += 1
                 if is_empty_text(stripped) and not is_empty_text(text):
                     report.mail_emptied += 1
             texts.append(stripped.lower() if cfg.lowercase else stripped)
-            done += 1
-            if done % 256 == 0:
-                progress(done)
+        done += len(texts)
+        progress(done)
         return TextTable(texts, list(table.labels), list(table.sources))
 
     result = {part: (cleaned(t) if t is not None else None) for part, t in tables.items()}

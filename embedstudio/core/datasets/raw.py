@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter, ThrottledProgress
@@ -37,6 +38,9 @@ class RawRead:
     excluded: dict[str, int] = field(default_factory=dict)
     test_source: str = ""
     layout: str = ""  # the layout found when it differs from the format asked for
+    # {source: text cleaned with parallel.SPECULATED rules}, computed on the cleaning pool while an archive
+    # was read; loader._clean uses it only when it decides on exactly those rules (parallel.Speculation).
+    precleaned: Any = None
 
 
 class RowCollector:
