@@ -4,7 +4,8 @@ For each committed config (``examples/*-auto.toml``: the auto preset, the auto t
 ``embedstudio train CONFIG`` and ``embedstudio baseline CONFIG`` in fresh processes, reads both run folders'
 ``report.json`` and prints our accuracy / macro-F1 next to TF-IDF + LinearSVC and fastText measured in the
 same run, the wall time, and PASS/FAIL against the issue's target. The baselines use exactly the run's split
-(same data, same split seed). ``--json FILE`` also writes the rows (``scripts/update_readme_results.py``
+(same data, same split seed). Each row records the 1-minute load average before and after training (the
+times are wall times on a shared machine). ``--json FILE`` also writes the rows (``scripts/update_readme_results.py``
 turns them into the README's results section).
 
     .venv/bin/python benchmarks/bench_quality.py                  # all four (about 15 minutes on 2 cores)
@@ -69,7 +70,9 @@ def measure(name: str) -> dict | None:
         return None
     with tempfile.TemporaryDirectory(prefix=f"bench-quality-{name}-") as tmp:
         runs = Path(tmp)
+        load_before = os.getloadavg()[0]
         train_s, _ = cli("train", config, "--runs-dir", str(runs))
+        load_after = os.getloadavg()[0]
         base_s, _ = cli("baseline", config, "--runs-dir", str(runs))
         reports = _reports(runs)
     neural = reports["neural"]["report"]
@@ -92,8 +95,11 @@ def measure(name: str) -> dict | None:
         "tfidf_C": tfidf["params"]["C"],
         "fasttext_accuracy": fasttext["accuracy"],
         "fasttext_macro_f1": fasttext["macro_f1"],
+        "fasttext_settings": {k: fasttext["params"].get(k) for k in ("epoch", "lr")}
+        | {"chosen_on": fasttext.get("settings_chosen_on")},
         "train_seconds": round(train_s, 1),
         "baseline_seconds": round(base_s, 1),
+        "load_average": [round(load_before, 1), round(load_after, 1)],  # 1-minute, before and after training
         "resolved": {
             k: resolved.get(k) for k in ("preset", "deep_path", "standardize", "sequence_length", "max_tokens")
         },

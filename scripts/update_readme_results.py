@@ -34,9 +34,15 @@ def targets_table(rows: list[dict]) -> str:
             f"| {r['label']} | `{r['command']}` | **{r['accuracy']:.3f}** / {r['macro_f1']:.3f} "
             f"({r['resolved']['preset']}, {r['resolved']['deep_path']} path) | {r['tfidf_accuracy']:.3f} / "
             f"{r['tfidf_macro_f1']:.3f} | {r['fasttext_accuracy']:.3f} / {r['fasttext_macro_f1']:.3f} | "
-            f"{metric} ≥ {r['target']}: {verdict} | {r['train_seconds']:.0f} s |"
+            f"{metric} ≥ {r['target']}: {verdict} | {r['train_seconds']:.0f} s{_load(r)} |"
         )
     return "\n".join(lines)
+
+
+def _load(row: dict) -> str:
+    """The machine's 1-minute load average before and after training, when the row recorded it."""
+    load = row.get("load_average")
+    return f" (load {min(load):g}–{max(load):g})" if load else ""
 
 
 def study_table(study_dir: Path) -> str:

@@ -135,3 +135,39 @@ def test_baselines_become_run_folders_on_the_runs_split(tmp_path):
         assert record.description["splits"]["test"] == sum(map(sum, report["confusion_matrix"]))
     assert results["fasttext"]["params"]["wordNgrams"] == 2
     assert not list(Path(results["tfidf"]["run_dir"]).glob("model.keras"))
+
+
+def test_fasttext_chooses_its_settings_on_validation_and_records_them():
+    reporter = RecordingReporter()
+    report = fasttext_supervised(splits(), lr_grid=(0.05, 1.0), epoch_grid=(2, 10), seed=3, reporter=reporter)
+    tried = report["validation_accuracy_by_setting"]
+    assert set(tried) == {"epoch=2, lr=0.05", "epoch=2, lr=1", "epoch=10, lr=0.05", "epoch=10, lr=1"}
+    assert report["settings_chosen_on"] == "validation"
+    chosen = f"epoch={report['params']['epoch']}, lr={report['params']['lr']:g}"
+    assert tried[chosen] == max(tried.values())
+    assert next(k for k, v in tried.items() if v == max(tried.values())) == chosen  # ties: the cheaper one
+    assert f"{report['params']['epoch']} epochs" in reporter.infos[-1]
+
+
+def test_fasttext_choice_ignores_the_test_split():
+    # The same train and validation with a different test split: the same setting is chosen.
+    s = splits()
+    other = splits()
+    other.test = table(30, 99)
+    kwargs = {"lr_grid": (0.05, 1.0), "epoch_grid": (2, 10), "seed": 3}
+    first, second = fasttext_supervised(s, **kwargs), fasttext_supervised(other, **kwargs)
+    assert first["validation_accuracy_by_setting"] == second["validation_accuracy_by_setting"]
+    assert (first["params"]["epoch"], first["params"]["lr"]) == (second["params"]["epoch"], second["params"]["lr"])
+
+
+def test_fasttext_without_validation_uses_the_fallback_and_says_so():
+    s = splits()
+    s.validation = TextTable([], [], [])
+    report = fasttext_supervised(s, seed=3)
+    assert report["settings_chosen_on"] == "default (no validation split)"
+    assert (report["params"]["epoch"], report["params"]["lr"]) == (25, 0.5)
+    assert report["validation_accuracy_by_setting"] == {}
+
+
+def test_fasttext_line_splits_punctuation_off_words():
+    assert fasttext_line("Rates rose.\nThey didn't (again)!") == "rates rose . they didn ' t ( again ) !"

@@ -401,3 +401,22 @@ def test_small_data_gets_enough_updates(tmp_path):
     assert expected > 2 and len(result.history) == expected
     assert f"Batches of {batch} (training.batch_size is 64): {n:,} texts" in reporter.infos
     assert any(line.startswith(f"Up to {expected} epochs") for line in reporter.infos)
+
+
+def test_training_silences_only_tensorflows_expected_retracing_warning():
+    import logging
+
+    from embedstudio.core.training import _quiet_expected_retracing
+
+    _quiet_expected_retracing()
+    _quiet_expected_retracing()  # idempotent: one filter
+    logger = logging.getLogger("tensorflow")
+    filters = [f for f in logger.filters if type(f).__name__ == "_ExpectedRetracing"]
+    assert len(filters) == 1
+
+    def record(message):
+        return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, message, None, None)
+
+    retracing = "5 out of the last 8 calls to <function one_step_on_data_distributed> triggered tf.function retracing."
+    assert not filters[0].filter(record(retracing))
+    assert filters[0].filter(record("Some other TensorFlow warning"))
