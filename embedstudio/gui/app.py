@@ -52,6 +52,8 @@ def make_application() -> QApplication:
         # Fractional scale factors (125 %, 150 %) render crisply instead of being rounded to 1x/2x.
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(sys.argv[:1])
+    elif not isinstance(app, QApplication):
+        raise RuntimeError("A QCoreApplication already exists in this process: EmbedStudio needs a QApplication.")
     app.setApplicationName("EmbedStudio")
     app.setDesktopFileName("embedstudio")  # lets Wayland docks match the window to its .desktop entry
     app.setOrganizationName("EmbedStudio")
@@ -146,6 +148,14 @@ def set_up_gui_thread(app: QApplication) -> None:
     install_wheel_guard(app)
 
 
+class _WakeupNotifier(QSocketNotifier):
+    """Reads the wake-up socket; holds both ends of the pair so they live as long as the notifier."""
+
+    def __init__(self, read_sock: socket.socket, write_sock: socket.socket, parent: QObject) -> None:
+        super().__init__(read_sock.fileno(), QSocketNotifier.Type.Read, parent)
+        self.sockets = (read_sock, write_sock)
+
+
 def install_sigterm_handler(app: QApplication, on_term: Callable[[], None]) -> QSocketNotifier | None:
     """Route SIGTERM/SIGINT into the Qt event loop (Python handlers do not run while Qt waits in C++)."""
     try:
@@ -158,7 +168,7 @@ def install_sigterm_handler(app: QApplication, on_term: Callable[[], None]) -> Q
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)  # the wake-up byte does the work
 
-    notifier = QSocketNotifier(read_sock.fileno(), QSocketNotifier.Read, app)
+    notifier = _WakeupNotifier(read_sock, write_sock, app)
 
     def on_wakeup() -> None:
         try:
@@ -168,7 +178,6 @@ def install_sigterm_handler(app: QApplication, on_term: Callable[[], None]) -> Q
         on_term()
 
     notifier.activated.connect(on_wakeup)
-    notifier._sockets = (read_sock, write_sock)  # keep both ends alive as long as the notifier
     return notifier
 
 
@@ -221,7 +230,7 @@ def _install_env_hooks(window: MainWindow) -> None:
 
 def _screenshot_when_settled(window: MainWindow, path: str) -> None:
     """Grab once no start-up job (demo loads) runs any more, or after SCREENSHOT_MAX_WAIT_MS."""
-    taken = []
+    taken: list[bool] = []
 
     def grab() -> None:
         if not taken:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QRect, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -64,7 +65,7 @@ AUTOSAVE_MS = 1500  # the session's settings are written this long after the las
 
 def settings() -> QSettings:
     """Window geometry only; everything else lives in the JSON preferences."""
-    return QSettings(QSettings.IniFormat, QSettings.UserScope, "EmbedStudio", "EmbedStudio")
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "EmbedStudio", "EmbedStudio")
 
 
 def warm_up_tensorflow(*, reporter: Reporter, cancel: CancelToken) -> str:
@@ -109,7 +110,10 @@ class MainWindow(QMainWindow):
         self.plots_worker: Worker | None = None  # imports pyqtgraph once the window is shown
         self.hard_exit: Callable[[int], object] = os._exit  # "Quit Now": leave without waiting for training
         self.stop_progress: QProgressDialog | None = None
-        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS, timeout=self._write_workspace)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self._write_workspace)
         self._build_areas()
         self._build_status_bar()
         self._build_menus()
@@ -179,7 +183,7 @@ class MainWindow(QMainWindow):
         the area scrolls, instead of its minimum size pushing the status bar off the screen."""
         holder = QScrollArea()
         holder.setWidgetResizable(True)
-        holder.setFrameShape(QFrame.NoFrame)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
         holder.setWidget(panel)
         return holder
 
@@ -208,7 +212,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New Project", self.new_project, QKeySequence.New, "Start an empty workspace")
+        self._action(
+            file_menu, "&New Project", self.new_project, QKeySequence.StandardKey.New, "Start an empty workspace"
+        )
         self._action(
             file_menu,
             "Open &Project…",
@@ -229,7 +235,7 @@ class MainWindow(QMainWindow):
             file_menu,
             "Open &Vectors…",
             self.vectors_panel.open_dialog,
-            QKeySequence.Open,
+            QKeySequence.StandardKey.Open,
             "Add word-vector files to the library and load them",
         )
         self.act_open_dataset = self._action(
@@ -250,12 +256,14 @@ class MainWindow(QMainWindow):
         self._action(
             file_menu, "Open &Config…", self.open_config_dialog, "Ctrl+Alt+O", "Open a run configuration (TOML or JSON)"
         )
-        self._action(file_menu, "&Save Config", self.save_config, QKeySequence.Save, "Save the current configuration")
+        self._action(
+            file_menu, "&Save Config", self.save_config, QKeySequence.StandardKey.Save, "Save the current configuration"
+        )
         self._action(
             file_menu,
             "Save Config &As…",
             self.save_config_as,
-            QKeySequence.SaveAs,
+            QKeySequence.StandardKey.SaveAs,
             "Save the current configuration to a new file",
         )
         self.recent_menu = file_menu.addMenu("&Recent Files")
@@ -268,7 +276,7 @@ class MainWindow(QMainWindow):
             "BBC News articles (5 topics) with GloVe 6B 50d vectors, shipped with the app",
         )
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.Quit, "Quit EmbedStudio")
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "Quit EmbedStudio")
 
         edit_menu = bar.addMenu("&Edit")
         # Undo acts on the configuration's edits, and in the Runs area on its renames and trash moves.
@@ -280,12 +288,12 @@ class MainWindow(QMainWindow):
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
         self.act_redo = self.undo_group.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
         edit_menu.addAction(self.act_undo)
         edit_menu.addAction(self.act_redo)
         edit_menu.addSeparator()
-        self._action(edit_menu, "&Copy", self._copy_focused, QKeySequence.Copy, "Copy the selected cells")
-        self._action(edit_menu, "Select &All", self._select_all_focused, QKeySequence.SelectAll)
+        self._action(edit_menu, "&Copy", self._copy_focused, QKeySequence.StandardKey.Copy, "Copy the selected cells")
+        self._action(edit_menu, "Select &All", self._select_all_focused, QKeySequence.StandardKey.SelectAll)
         edit_menu.addSeparator()
         self._action(edit_menu, "Runs &Folder…", self.choose_runs_dir, None, "Where training runs are saved")
         self._action(
@@ -298,7 +306,7 @@ class MainWindow(QMainWindow):
 
         view_menu = bar.addMenu("&View")
         for i, area in enumerate(AREAS):
-            self._action(view_menu, f"&{area}", lambda a=area: self.show_area(a), f"Ctrl+{i + 1}")
+            self._action(view_menu, f"&{area}", partial(self.show_area, area), f"Ctrl+{i + 1}")
 
         run_menu = bar.addMenu("&Run")
         self.act_train = self._action(
@@ -319,7 +327,7 @@ class MainWindow(QMainWindow):
             help_menu,
             "&User Guide",
             self.show_help,
-            QKeySequence.HelpContents,
+            QKeySequence.StandardKey.HelpContents,
             "The guide's section for the area on screen (offline)",
         )
         self._action(
@@ -875,14 +883,18 @@ class MainWindow(QMainWindow):
         return dialogs.ask(self, title, text, [(accept, Role.AcceptRole), ("Cancel", Role.RejectRole)]) == 0
 
     # ---- drag and drop -----------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    @staticmethod
+    def _accept_local_files(event: QDragMoveEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragEnterEvent) -> None:
-        self.dragEnterEvent(event)
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._accept_local_files(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._accept_local_files(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]

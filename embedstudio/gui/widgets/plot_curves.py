@@ -21,8 +21,8 @@ from embedstudio.gui.widgets.plot_theme import EmptyState, EpochAxis, follow_pal
 REDRAW_MS = 250
 TRAIN_PEN = pg.mkPen(31, 119, 180, width=2)
 VAL_PEN = pg.mkPen(255, 127, 14, width=2)
-CURRENT_PEN = pg.mkPen(31, 119, 180, width=1.5, style=Qt.DashLine)
-UNFREEZE_PEN = pg.mkPen(44, 160, 44, width=1.5, style=Qt.DashLine)
+CURRENT_PEN = pg.mkPen(31, 119, 180, width=1.5, style=Qt.PenStyle.DashLine)
+UNFREEZE_PEN = pg.mkPen(44, 160, 44, width=1.5, style=Qt.PenStyle.DashLine)
 NO_EPOCHS = "No epochs yet: the curves appear as training runs."
 NO_RUNS = "Select two or more runs to compare their validation curves."
 RUN_COLOURS = (
@@ -116,7 +116,9 @@ class TrainingCurves(QWidget):
         for plot in self.plots.values():
             lay.addWidget(plot)
         self._dirty = False
-        self._timer = QTimer(self, interval=REDRAW_MS, timeout=self.flush)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.flush)
 
     @staticmethod
     def _marker(plot: pg.PlotWidget) -> pg.InfiniteLine:
@@ -245,9 +247,9 @@ class RunOverlay(QWidget):
         self.curves: dict[str, list[pg.PlotDataItem]] = {k: [] for k in self.plots}
         self.names: list[str] = []
         self.legend = QLabel()
-        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
-        self.legend.setAlignment(Qt.AlignHCenter)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         for plot in self.plots.values():

@@ -33,7 +33,7 @@ def _colour_map(colours: PlotColours) -> pg.ColorMap:
     """From (nearly) the background at 0 % to a strong blue at 100 %."""
     if colours.dark:
         low = colours.background.lighter(130)
-        return pg.ColorMap([0.0, 1.0], [low.getRgb()[:3], DARK_HIGH])
+        return pg.ColorMap([0.0, 1.0], [(low.red(), low.green(), low.blue()), DARK_HIGH])
     return pg.ColorMap([0.0, 1.0], [(247, 251, 255), LIGHT_HIGH])
 
 

@@ -8,10 +8,11 @@ Threads: GUI thread only; loading the model, predicting and copying the model fi
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,22 +39,25 @@ from embedstudio.core.errors import RunError
 from embedstudio.core.evaluation import report_warnings
 from embedstudio.core.fileio import atomic_copy
 from embedstudio.core.runs import MODEL_FILE, per_class_averages, read_misclassified
-from embedstudio.gui.jobs import JobRunner, WorkerPool
+from embedstudio.gui.jobs import JobRunner, Worker, WorkerPool
 from embedstudio.gui.widgets.deferred import DeferredWidget
 from embedstudio.gui.widgets.palette import tone
 from embedstudio.gui.widgets.table_model import ColumnTableModel
 
 if TYPE_CHECKING:
+    from embedstudio.core.jobs import CancelToken, Reporter
     from embedstudio.gui.widgets.results_confusion import ConfusionMatrixView
 
 ANY = ""
 DECIMALS = 3  # precision, recall and F1 everywhere in this view
-PINNED_ROLE = Qt.UserRole + 1  # average rows stay below the classes whichever way the table is sorted
+PINNED_ROLE = Qt.ItemDataRole.UserRole + 1  # average rows stay below the classes whichever way the table is sorted
 PER_CLASS_COLUMNS = ("Class", "Precision", "Recall", "F1", "Support")
 
 
 # ---- jobs (worker thread) ---------------------------------------------------------------------
-def predict_job(run_dir: Path, model: Any, text: str, *, reporter, cancel) -> tuple[Any, dict[str, float], list[str]]:
+def predict_job(
+    run_dir: Path, model: Any, text: str, *, reporter: Reporter, cancel: CancelToken
+) -> tuple[Any, dict[str, float], list[str]]:
     """Class probabilities of ``text`` and its flags (empty, truncated, oov: ``predict_detailed``); loads the
     run's model when ``model`` is None and returns it for reuse."""
     from embedstudio.gui.heavy_imports import import_tensorflow
@@ -71,7 +75,7 @@ def predict_job(run_dir: Path, model: Any, text: str, *, reporter, cancel) -> tu
     return model, detail["probabilities"], list(detail.get("flags", []))
 
 
-def copy_model_job(source: Path, target: Path, *, reporter, cancel) -> Path:
+def copy_model_job(source: Path, target: Path, *, reporter: Reporter, cancel: CancelToken) -> Path:
     """Copy ``source`` to ``target`` atomically (core ``fileio.atomic_copy``)."""
     if not source.is_file():
         raise RunError(f"{source.parent} has no {MODEL_FILE}: the run stopped before a model was saved.")
@@ -82,20 +86,20 @@ def copy_model_job(source: Path, target: Path, *, reporter, cancel) -> Path:
 class MisclassifiedFilter(QSortFilterProxyModel):
     """Filters rows by words in the text and by true / predicted class."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.words = ""
         self.true_class = ANY
         self.predicted_class = ANY
-        self.setSortRole(Qt.UserRole)
+        self.setSortRole(Qt.ItemDataRole.UserRole)
 
     def set_filter(self, words: str, true_class: str, predicted_class: str) -> None:
         self.beginFilterChange()
         self.words, self.true_class, self.predicted_class = words.lower().strip(), true_class, predicted_class
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def filterAcceptsRow(self, row: int, parent) -> bool:
-        src = self.sourceModel()
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        src = cast(ColumnTableModel, self.sourceModel())  # the misclassified browser sets a ColumnTableModel
         text, true, predicted = (src.value(row, c) for c in range(3))
         if self.true_class and str(true) != self.true_class:
             return False
@@ -128,14 +132,15 @@ class MisclassifiedBrowser(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(3, Qt.DescendingOrder)  # the most confident mistakes first, as the run lists them
-        self.table.setSelectionBehavior(QTableView.SelectRows)
+        # the most confident mistakes first, as the run lists them
+        self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in (1, 2, 3):
-            header.setSectionResizeMode(c, QHeaderView.ResizeToContents)
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.full_text = QPlainTextEdit()
         self.full_text.setReadOnly(True)
         self.full_text.setPlaceholderText("Select a row to read the whole text.")
@@ -194,16 +199,16 @@ class MisclassifiedBrowser(QWidget):
 
 # ---- per-class table ---------------------------------------------------------------------------------
 class PinnedSort(QSortFilterProxyModel):
-    """Sorts by ``Qt.UserRole`` values, keeping rows marked ``PINNED_ROLE`` (the averages) at the end."""
+    """Sorts by ``Qt.ItemDataRole.UserRole`` values, keeping rows marked ``PINNED_ROLE`` (the averages) at the end."""
 
     def lessThan(self, left, right) -> bool:  # noqa: N802 - Qt's name
         src = self.sourceModel()
         lp = src.index(left.row(), 0).data(PINNED_ROLE) or 0
         rp = src.index(right.row(), 0).data(PINNED_ROLE) or 0
         if lp or rp:
-            descending = self.sortOrder() == Qt.DescendingOrder
+            descending = self.sortOrder() == Qt.SortOrder.DescendingOrder
             return (lp < rp) != descending  # pinned rows last in either order
-        a, b = left.data(Qt.UserRole), right.data(Qt.UserRole)
+        a, b = left.data(Qt.ItemDataRole.UserRole), right.data(Qt.ItemDataRole.UserRole)
         if isinstance(a, str) or isinstance(b, str):
             return str(a).lower() < str(b).lower()
         return (a or 0) < (b or 0)
@@ -212,13 +217,13 @@ class PinnedSort(QSortFilterProxyModel):
 def _cell(value: object, *, pinned: int = 0) -> QStandardItem:
     if isinstance(value, float):
         item = QStandardItem(f"{value:.{DECIMALS}f}")
-        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     elif isinstance(value, int):
         item = QStandardItem(f"{value:,}")
-        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     else:
         item = QStandardItem(str(value))
-    item.setData(value, Qt.UserRole)
+    item.setData(value, Qt.ItemDataRole.UserRole)
     item.setData(pinned, PINNED_ROLE)
     item.setEditable(False)
     if pinned:
@@ -241,14 +246,14 @@ class PerClassTable(QTableView):
         self.setModel(self.proxy)
         self.verticalHeader().setVisible(False)
         self.setSortingEnabled(True)
-        self.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # the report's class order
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the report's class order
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.ElideRight)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)  # the class names take the spare width
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the class names take the spare width
         for c in range(1, len(PER_CLASS_COLUMNS)):
-            header.setSectionResizeMode(c, QHeaderView.ResizeToContents)  # numbers: as wide as they are
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)  # numbers: as wide as they are
         fm = header.fontMetrics()
         numbers = sum(fm.horizontalAdvance(h) + 28 for h in PER_CLASS_COLUMNS[1:])
         self.setMinimumWidth(numbers + fm.horizontalAdvance("weighted avg") + 36)  # every column readable
@@ -301,9 +306,9 @@ class PredictBox(QWidget):
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Class", "Probability"])
         self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         row = QHBoxLayout()
         row.addWidget(self.button)
         row.addWidget(self.status, 1)
@@ -352,12 +357,12 @@ class ResultsView(QWidget):
 
     def _build(self) -> None:
         self.headline = QLabel()
-        self.headline.setTextFormat(Qt.RichText)
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.headline.setWordWrap(True)
-        self.headline.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.versus = QLabel()  # "vs TF-IDF: +x points accuracy, +y macro-F1" (report["vs_tfidf"])
         self.versus.setWordWrap(True)
-        self.versus.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.versus.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {tone(self, 'warning')};")
@@ -366,7 +371,7 @@ class ResultsView(QWidget):
         self.export_button.clicked.connect(self.export_dialog)
         top = QHBoxLayout()
         top.addWidget(self.headline, 1)
-        top.addWidget(self.export_button, 0, Qt.AlignTop)
+        top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self._confusion = DeferredWidget(self._make_confusion)  # pyqtgraph: built after the window shows
         self.percent_box = QCheckBox("Row percentages")
@@ -384,7 +389,7 @@ class ResultsView(QWidget):
         confusion_lay.addLayout(confusion_bar)
         confusion_lay.addWidget(self._confusion, 1)
         self.per_class = PerClassTable()
-        metrics = QSplitter(Qt.Horizontal)
+        metrics = QSplitter(Qt.Orientation.Horizontal)
         metrics.addWidget(confusion_box)
         metrics.addWidget(self.per_class)
         metrics.setStretchFactor(0, 3)
@@ -473,7 +478,7 @@ class ResultsView(QWidget):
         self.tabs.setCurrentWidget(self.misclassified)
 
     # ---- predict -----------------------------------------------------------------------------
-    def predict(self, text: str):
+    def predict(self, text: str) -> Worker | None:
         if self.run_dir is None:
             return None
         run_dir = self.run_dir
@@ -483,7 +488,7 @@ class ResultsView(QWidget):
             self._model,
             text,
             name="Predicting",
-            on_result=lambda r, d=run_dir: self._show_prediction(d, r),
+            on_result=partial(self._show_prediction, run_dir),
         )
 
     def _show_prediction(self, run_dir: Path, result: tuple[Any, dict[str, float], list[str]]) -> None:
@@ -506,7 +511,7 @@ class ResultsView(QWidget):
         if path:
             self.export_model(path)
 
-    def export_model(self, path: str | os.PathLike):
+    def export_model(self, path: str | os.PathLike) -> Worker | None:
         if self.run_dir is None:
             return None
         target = Path(path)
@@ -529,11 +534,11 @@ class ResultsView(QWidget):
         box.setWindowTitle("Model exported")
         box.setText(f"The model was saved to:\n{target}")
         box.setInformativeText("It takes raw text and returns class probabilities (keras.saving.load_model).")
-        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         show = box.addButton("Show in Folder", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Ok)
         show.clicked.connect(lambda: self.show_in_folder(target))
-        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.export_notice = box
         box.open()
         return box

@@ -40,11 +40,16 @@ from PySide6.QtWidgets import (
 from embedstudio.core.errors import ConfigError
 from embedstudio.core.study import ARM_LABELS, ARMS, STUDY_FILE, parse_fractions, summary_table
 from embedstudio.gui import dialogs
-from embedstudio.gui.jobs import ErrorInfo, JobRunner, WorkerPool
+from embedstudio.gui.jobs import ErrorInfo, JobRunner, Worker, WorkerPool
 from embedstudio.gui.state import AppState
 from embedstudio.gui.widgets.deferred import DeferredWidget
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
+    from embedstudio.core.config import RunConfig
+    from embedstudio.core.jobs import CancelToken, Reporter
+    from embedstudio.core.study import StudyResult
     from embedstudio.gui.widgets.study_chart import StudyPlot
 
 DEFAULT_FRACTIONS = "0.05, 0.2, 1"
@@ -61,7 +66,16 @@ study_hub = _StudyHub()
 
 
 # ---- jobs (worker thread) ---------------------------------------------------------------------------
-def study_job(cfg, dataset, fractions: list[float], seeds: int, arms: tuple[str, ...], *, reporter, cancel):
+def study_job(
+    cfg: RunConfig,
+    dataset: Any,
+    fractions: list[float],
+    seeds: int,
+    arms: tuple[str, ...],
+    *,
+    reporter: Reporter,
+    cancel: CancelToken,
+) -> StudyResult:
     """Import TensorFlow without stalling the GUI, then ``core.study.run_study``."""
     from embedstudio.gui.heavy_imports import import_tensorflow
 
@@ -125,18 +139,18 @@ class StudyView(QWidget):
         self.table_rows: list[dict] = []
         self.headline = QLabel("<i>No study yet.</i>")
         self.headline.setWordWrap(True)
-        self.headline.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._plot = DeferredWidget(_study_plot)
         self.table = QTableWidget(0, len(self.TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(self.TABLE_COLUMNS)
         self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setToolTip(
             "Test accuracy, mean ± std over seeds; the gain is the best pre-trained arm minus from scratch, in points"
         )
-        split = QSplitter(Qt.Vertical)
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self._plot)
         split.addWidget(self.table)
         split.setSizes([380, 160])
@@ -198,12 +212,12 @@ class StudyView(QWidget):
                         else f"{cell['accuracy']:.3f}"
                     )
             gain = row.get("pretrained_gain_points")
-            best = {"frozen": "frozen", "finetune": "fine-tuned"}.get(row.get("best_pretrained"), "")
+            best = {"frozen": "frozen", "finetune": "fine-tuned"}.get(row.get("best_pretrained") or "", "")
             values.append(f"{gain:+.1f} points ({best})" if gain is not None else "")
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if c < len(values) - 1:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 t.setItem(r, c, item)
 
 
@@ -248,7 +262,7 @@ class StudyDialog(QDialog):
         self.status = QLabel("Choose fractions and seeds, then Start.")
         self.status.setWordWrap(True)
         for b in (self.start_button, self.cancel_button, self.close_button):
-            b.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+            b.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
@@ -290,7 +304,7 @@ class StudyDialog(QDialog):
     def cancel(self) -> None:
         self.jobs.cancel()
 
-    def start(self):
+    def start(self) -> Worker | None:
         if self.jobs.is_running():
             return None
         cfg = self.state.job_config()
@@ -338,7 +352,7 @@ class StudyDialog(QDialog):
         self.status.setText("Cancelled: the cells finished so far are kept in the study folder.")
         study_hub.study_finished.emit(None)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if self.jobs.is_running():
             self.jobs.cancel()  # the study stops at its next batch; the dialog is hidden meanwhile
         super().closeEvent(event)
@@ -347,7 +361,7 @@ class StudyDialog(QDialog):
 def open_study_dialog(state: AppState, pool: WorkerPool, parent: QWidget | None = None) -> StudyDialog:
     """Show a (non-modal) "Compare embeddings" dialog for the current configuration."""
     dialog = StudyDialog(state, pool, parent)
-    dialog.setAttribute(Qt.WA_DeleteOnClose, False)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     dialog.show()
     return dialog
 
@@ -366,7 +380,7 @@ class StudiesList(QWidget):
         self.dialog: StudyDialog | None = None
         self.list = QListWidget()
         self.list.setToolTip("Data-efficiency studies in the runs folder (newest first)")
-        self.list.currentRowChanged.connect(lambda row: row >= 0 and self.open_study(row))
+        self.list.currentRowChanged.connect(self._row_changed)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.clicked.connect(self.refresh)
         self.new_button = QPushButton("Compare embeddings…")
@@ -387,7 +401,7 @@ class StudiesList(QWidget):
         left_lay.addLayout(buttons)
         left_lay.addWidget(self.list, 1)
         left_lay.addWidget(self.status)
-        split = QSplitter(Qt.Vertical)
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(left)
         split.addWidget(self.view)
         split.setSizes([150, 500])
@@ -400,7 +414,7 @@ class StudiesList(QWidget):
     def _on_changed(self, _path: Any = None) -> None:
         self.refresh()
 
-    def refresh(self):
+    def refresh(self) -> Worker:
         return self.jobs.start(
             list_studies_job, Path(self.state.runs_dir), name="Listing studies", on_result=self._show
         )
@@ -424,6 +438,10 @@ class StudiesList(QWidget):
         if rows:
             self.list.setCurrentRow(rows[0])
         self.refreshed.emit()
+
+    def _row_changed(self, row: int) -> None:
+        if row >= 0:  # -1 when the list is cleared
+            self.open_study(row)
 
     def open_study(self, row: int) -> None:
         data = read_study(Path(self.studies[row]["folder"])) or self.studies[row]  # re-read: it may have grown
