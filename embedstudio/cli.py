@@ -1030,8 +1030,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # fastText training runs in a child process; a frozen (PyInstaller) app must let that child start.
     multiprocessing.freeze_support()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    from embedstudio.core.distribute import WORKER_FLAG, worker_main
+
+    if len(argv) == 2 and argv[0] == WORKER_FLAG:
+        # one local worker of `train --workers N` in a frozen app (core.distribute.worker_argv starts it so)
+        return worker_main(argv[1])
+    parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
         # `predict RUN text --json more text`: texts may sit on both sides of a flag

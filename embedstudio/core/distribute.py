@@ -533,8 +533,20 @@ def _raise_worker_failure(
     raise TrainingError(message + (f" Logs of every worker: {run_dir}" if run_dir else ""))
 
 
-def _start_workers(config_path: Path, logs: list[Path], python: str) -> list[subprocess.Popen]:
+WORKER_FLAG = "--distribute-worker"  # `embedstudio --distribute-worker CONFIG`: one worker (see cli.main)
+
+
+def worker_argv(python: str, config_path: Path) -> list[str]:
+    """The command line of one local worker. A frozen (packaged) app has no ``python -c``: its executable is
+    the ``embedstudio`` command itself, so the worker is started as ``embedstudio --distribute-worker CONFIG``
+    (cli.main runs :func:`worker_main` for that flag before any other parsing)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WORKER_FLAG, str(config_path)]
     code = "import sys; from embedstudio.core.distribute import worker_main; sys.exit(worker_main(sys.argv[1]))"
+    return [python, "-c", code, str(config_path)]
+
+
+def _start_workers(config_path: Path, logs: list[Path], python: str) -> list[subprocess.Popen]:
     package_root = str(Path(__file__).resolve().parents[2])  # the workers import this same embedstudio
     path = os.environ.get("PYTHONPATH", "")
     procs = []
@@ -544,7 +556,7 @@ def _start_workers(config_path: Path, logs: list[Path], python: str) -> list[sub
         with open(logs[i], "wb") as out:
             procs.append(
                 subprocess.Popen(
-                    [python, "-c", code, str(config_path)],
+                    worker_argv(python, config_path),
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,

@@ -231,3 +231,29 @@ train(load_config(sys.argv[1]), reporter=DieAtEpoch2())
     assert run.description["distribute"]["resumed_after_epoch"] == 1
     assert [row["epoch"] for row in run.metrics] == [2, 3, 4]
     assert not backups.exists()
+
+
+def test_a_frozen_app_starts_its_workers_through_its_own_command(tmp_path, monkeypatch):
+    """A packaged app has no `python -c`: its executable is the `embedstudio` command. A stand-in executable that
+    only accepts the command's arguments (no interpreter flags) trains one worker through `--distribute-worker`."""
+    launcher = tmp_path / "embedstudio-frozen"
+    launcher.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in -*) [ "$1" = --distribute-worker ] || { echo "not a flag of embedstudio: $1" >&2; exit 9; }'
+        " ;; esac\n"
+        f'exec "{sys.executable}" -m embedstudio "$@"\n',
+        encoding="utf-8",
+    )
+    launcher.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(launcher))
+    assert distribute.worker_argv("python3", tmp_path / "c.json") == [
+        str(launcher),
+        distribute.WORKER_FLAG,
+        str(tmp_path / "c.json"),
+    ]
+    data = make_folder_dataset(tmp_path / "data", n_per_class=12)
+    result = distribute.launch_local(tiny_config(tmp_path, data, mode="scratch", epochs=1), workers=1)
+    run = load_run(result.run_dir)
+    assert run.status == "completed" and run.has_model
+    assert run.description["launcher"]["workers"] == 1
