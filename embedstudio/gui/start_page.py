@@ -63,6 +63,13 @@ def vectors_step(state: AppState, pool: WorkerPool) -> Step:
     return Step(MISSING, f"{', '.join(display_name(p) for p in missing)} not loaded: see the Vectors area.")
 
 
+def missing_steps_hint(vectors: Step, data: Step) -> str:
+    """What the Train step waits for, naming each step not done yet: "Complete step 1 (word vectors) first."."""
+    steps = (("1", "word vectors", vectors), ("2", "labelled data", data))
+    todo = [f"step {n} ({what})" for n, what, step in steps if step.mark != DONE]
+    return f"Complete {' and '.join(todo)} first."
+
+
 def data_step(state: AppState, pool: WorkerPool) -> Step:
     data = state.config.data
     if not data.path:
@@ -86,7 +93,7 @@ def describe_recipe(cfg) -> str:
 
     preset = PRESETS[cfg.model.preset].label if cfg.model.preset in PRESETS else cfg.model.preset
     mode = (spec_of("embedding.mode").choice_labels or {}).get(cfg.embedding.mode, cfg.embedding.mode)
-    return f"{preset}, vectors {mode}, at most {cfg.training.epochs} epochs"
+    return f"{preset}, vectors {mode}, at most {cfg.training.epochs} epoch{'' if cfg.training.epochs == 1 else 's'}"
 
 
 # (key, label, the area its button asks for, button text, tooltip)
@@ -224,8 +231,7 @@ class StartPage(QWidget):
         elif vectors.mark == DONE and data.mark == DONE:
             train = Step(DONE, f"Ready: {describe_recipe(self.state.config)}.")
         else:
-            todo = " and ".join(n for n, s in (("1", vectors), ("2", data)) if s.mark != DONE)
-            train = Step(MISSING, f"Complete step {todo} first.")
+            train = Step(MISSING, missing_steps_hint(vectors, data))
         return {"vectors": vectors, "data": data, "train": train}
 
     def refresh(self) -> None:

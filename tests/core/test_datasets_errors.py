@@ -259,3 +259,42 @@ def test_every_label_empty_names_the_label_column(tmp_path):
     jsonl.write_text("".join(f'{{"text": "t {i}", "category": ""}}\n' for i in range(4)))
     msg = fails(jsonl, label_column="category")
     assert "label key 'category' is empty" in msg
+
+
+def _chunked_fails(path, tmp_path, monkeypatch) -> str:
+    from embedstudio.core.datasets import chunked
+
+    monkeypatch.setattr(chunked, "HEAD_ROWS", 2)  # the bad record lies past the sample, in the chunk loop
+    with pytest.raises(DatasetError) as info:
+        chunked.read_chunked(DataConfig(path=str(path)), tmp_path / "run")
+    return str(info.value)
+
+
+def test_the_chunked_reader_names_the_line_of_a_row_with_the_wrong_number_of_fields(tmp_path, monkeypatch):
+    path = tmp_path / "bad.csv"
+    path.write_text('text,label\n"good\nrow",a\n\nanother,b\nmore,a\nthis, has a comma,a\nfine,b\n')
+    msg = _chunked_fails(path, tmp_path, monkeypatch)
+    assert f"{path}, line 7: 3 fields where the header has 2." in msg and "Quote fields" in msg
+
+
+def test_the_chunked_reader_names_the_line_of_an_unclosed_quote(tmp_path, monkeypatch):
+    path = tmp_path / "q.csv"
+    path.write_text('text,label\n"ok",a\n"two\nlines",b\n\nfine,a\n"unclosed, here,b\nnext,c\n')
+    msg = _chunked_fails(path, tmp_path, monkeypatch)
+    assert f"{path}, line 7:" in msg and "quoted field is probably not closed" in msg
+
+
+def test_csv_records_skip_blank_records_and_give_the_line_each_starts_on():
+    import csv
+
+    from embedstudio.core.datasets.tables import csv_records
+
+    text = 'a,b\n\n"two\nlines",c\n  \nd,e\n'
+    assert list(csv_records(csv.reader(io.StringIO(text)))) == [
+        (1, ["a", "b"]),
+        (3, ["two\nlines", "c"]),
+        (6, ["d", "e"]),
+    ]
+    with pytest.raises(csv.Error) as info:
+        list(csv_records(csv.reader(io.StringIO('a,b\n\n"open,c\nd,e\n'), strict=True)))
+    assert info.value.line_number == 3  # type: ignore[attr-defined]

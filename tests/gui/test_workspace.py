@@ -316,6 +316,26 @@ def test_first_start_fits_the_available_geometry_and_opens_on_the_start_page(tmp
     assert out["area"] == "Start"
 
 
+def test_the_train_hint_names_each_step_still_missing():
+    from embedstudio.gui.start_page import Step, missing_steps_hint
+
+    done, missing = Step(DONE, ""), Step(MISSING, "")
+    assert missing_steps_hint(missing, done) == "Complete step 1 (word vectors) first."
+    assert missing_steps_hint(done, missing) == "Complete step 2 (labelled data) first."
+    assert missing_steps_hint(missing, missing) == "Complete step 1 (word vectors) and step 2 (labelled data) first."
+
+
+def test_the_recipe_says_epoch_for_one_epoch():
+    from embedstudio.core.config import RunConfig
+    from embedstudio.gui.start_page import describe_recipe
+
+    cfg = RunConfig()
+    cfg.training.epochs = 1
+    assert describe_recipe(cfg).endswith("at most 1 epoch")
+    cfg.training.epochs = 6
+    assert describe_recipe(cfg).endswith("at most 6 epochs")
+
+
 def test_start_page_shows_the_three_steps_and_trains(qtbot, make_window, tiny_workspace):
     w = make_window()
     w.show()
@@ -323,7 +343,9 @@ def test_start_page_shows_the_three_steps_and_trains(qtbot, make_window, tiny_wo
     assert w.tabs.tabText(0) == "Start"
     steps = page.steps()
     assert [steps[k].mark for k in ("vectors", "data", "train")] == [MISSING, MISSING, MISSING]
-    assert not page.train_button.isEnabled() and "Complete step 1 and 2" in page.train_hint.text()
+    assert not page.train_button.isEnabled() and page.train_hint.text() == (
+        "Complete step 1 (word vectors) and step 2 (labelled data) first."
+    )
     assert page.marks["vectors"].text() == MISSING
     _fill(qtbot, w, tiny_workspace)
     page.refresh()

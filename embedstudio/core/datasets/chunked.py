@@ -36,7 +36,15 @@ from .columns import check_label_values, pick_columns
 from .detect import detect_dataset_format
 from .encoding import decode_lines, normalise_newlines
 from .loader import read_options
-from .tables import TEXT_JOINER, config_delimiter, delimiter_name, parse_table, sniff_delimiter, sniff_has_header
+from .tables import (
+    TEXT_JOINER,
+    config_delimiter,
+    csv_records,
+    delimiter_name,
+    parse_table,
+    sniff_delimiter,
+    sniff_has_header,
+)
 from .types import plural, sort_labels
 
 CHUNK = 8192  # rows cleaned and written at a time
@@ -135,7 +143,6 @@ def read_chunked(
         csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
         reader = csv.reader(text_io, delimiter=delimiter, quoting=quoting, strict=True)  # type: ignore[arg-type]
         batch: list[tuple[str, str, int]] = []
-        previous_end = 0
         skipped_header = not has_header
 
         def flush() -> None:
@@ -161,11 +168,7 @@ def read_chunked(
             progress(raw.tell())
 
         try:
-            for record in reader:
-                start = previous_end + 1
-                previous_end = reader.line_num
-                if not record or (len(record) == 1 and not record[0].strip()):
-                    continue
+            for start, record in csv_records(reader):
                 if not skipped_header:
                     skipped_header = True
                     continue
@@ -185,9 +188,9 @@ def read_chunked(
             if batch:
                 flush()
         except csv.Error as exc:
+            line = exc.line_number  # type: ignore[attr-defined]  # set by csv_records
             raise DatasetError(
-                f"{source}, line {previous_end + 1}: {exc}. A quoted field is probably not closed; "
-                "close the quote or remove it."
+                f"{source}, line {line}: {exc}. A quoted field is probably not closed; close the quote or remove it."
             ) from None
     finally:
         store.close()

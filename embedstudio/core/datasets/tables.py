@@ -16,8 +16,10 @@ import csv
 import io
 import statistics
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter
@@ -29,6 +31,9 @@ DELIMITER_CANDIDATES = ",\t;|"
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe", " ": "space"}
 _SNIFF_CHARS = 64 * 1024
 _HEADER_SAMPLE_ROWS = 200
+
+if TYPE_CHECKING:
+    from _csv import Reader as _CsvReader
 
 
 @dataclass
@@ -131,12 +136,11 @@ def _parse_table(text: str, delimiter: str, *, source: str, limit: int | None) -
     )
 
 
-def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[list[list[str]], list[int]]:
-    # Whole documents in one field exceed csv's default 128 KiB limit.
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting, strict=True)  # type: ignore[arg-type]
-    rows: list[list[str]] = []
-    starts: list[int] = []
+def csv_records(reader: _CsvReader) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank records of ``reader`` (a ``csv.reader``), each with the line it starts on (1-based).
+
+    A ``csv.Error`` raised while reading carries ``line_number``: the line the unparseable record starts on.
+    """
     previous_end = 0
     try:
         for record in reader:
@@ -144,13 +148,23 @@ def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[l
             previous_end = reader.line_num
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
-            rows.append(record)
-            starts.append(start)
-            if limit is not None and len(rows) >= limit:
-                break
+            yield start, record
     except csv.Error as exc:
         exc.line_number = previous_end + 1  # type: ignore[attr-defined]  # where the unparseable record starts
         raise
+
+
+def _read(text: str, delimiter: str, quoting: int, limit: int | None) -> tuple[list[list[str]], list[int]]:
+    # Whole documents in one field exceed csv's default 128 KiB limit.
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting, strict=True)  # type: ignore[arg-type]
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    for start, record in csv_records(reader):
+        rows.append(record)
+        starts.append(start)
+        if limit is not None and len(rows) >= limit:
+            break
     return rows, starts
 
 

@@ -548,7 +548,8 @@ class RunsPanel(QWidget):
         if not total:
             self.status.setText("No runs yet: train a model in Training.")
             return
-        text = f"{total} run(s)" if shown == total else f"{shown} of {total} runs match the filter"
+        runs = f"{total} run{'' if total == 1 else 's'}"
+        text = runs if shown == total else f"{shown} of {runs} match the filter"
         if failed:
             text += f" · {failed} failed or interrupted (hover for why)"
         self.status.setText(text)

@@ -189,7 +189,7 @@ class MisclassifiedBrowser(QWidget):
             self.search.text(), self.true_combo.currentData() or ANY, self.pred_combo.currentData() or ANY
         )
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count.setText(f"{shown} of {total}" if shown != total else f"{total} texts")
+        self.count.setText(f"{shown} of {total}" if shown != total else f"{total} text{'' if total == 1 else 's'}")
 
     def _show_text(self, current, _previous) -> None:
         if current.isValid():
