@@ -26,7 +26,17 @@ import sys
 import time
 from pathlib import Path
 
-from common import load_now, machine_note, peak_rss_bytes, ratio, report, run_worker, shared_data, timed
+from common import (
+    load_now,
+    machine_note,
+    peak_rss_bytes,
+    ratio,
+    report,
+    run_worker,
+    shared_data,
+    timed,
+    vm_hwm_bytes,
+)
 from synthetic import BENCH_DIR, synthetic_words
 
 ARCHIVE = "datasets/20news-bydate.tar.gz"
@@ -104,14 +114,8 @@ def _pool_peaks() -> list[int]:
     """Peak RSS (VmHWM) of the cleaning worker processes, which this process's ru_maxrss does not count."""
     from embedstudio.core.datasets import parallel
 
-    peaks = []
-    for pid in list(getattr(parallel._pool, "_processes", None) or {}):
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        peaks += [int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
-    return peaks
+    peaks = (vm_hwm_bytes(pid) for pid in list(getattr(parallel._pool, "_processes", None) or {}))
+    return [peak for peak in peaks if peak is not None]
 
 
 def make_folders(files: int) -> Path:

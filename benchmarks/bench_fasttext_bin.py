@@ -20,15 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from common import load_now, report, run_worker
+from common import load_now, peak_rss_hwm, report, run_worker
 from synthetic import BENCH_DIR
 
 MODEL = BENCH_DIR / "fasttext-40k-100d-1Mbuckets.bin"
-
-
-def peak_rss() -> int:
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
 
 
 def worker(mode: str, path: str) -> None:
@@ -40,7 +35,7 @@ def worker(mode: str, path: str) -> None:
         from gensim.models.fasttext import load_facebook_vectors
     else:
         from embedstudio.core.vectors import load_vectors
-    base = peak_rss()
+    base = peak_rss_hwm()
     start = time.perf_counter()
     if mode == "fasttext":
         model = fasttext.load_model(path)
@@ -51,7 +46,7 @@ def worker(mode: str, path: str) -> None:
     else:
         vectors = load_vectors(path)
         words, oov = len(vectors), vectors.vector("qqzzyxw")
-    report({"seconds": time.perf_counter() - start, "growth": peak_rss() - base, "words": words, "oov": len(oov)})
+    report({"seconds": time.perf_counter() - start, "growth": peak_rss_hwm() - base, "words": words, "oov": len(oov)})
 
 
 def make_model(path: Path) -> None:

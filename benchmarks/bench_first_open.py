@@ -32,7 +32,18 @@ import sys
 import time
 from pathlib import Path
 
-from common import load_now, machine_note, peak_rss_bytes, ratio, report, run_worker, shared_data, timed
+from common import (
+    load_now,
+    machine_note,
+    mib,
+    peak_rss_bytes,
+    ratio,
+    read_floor_seconds,
+    report,
+    run_worker,
+    shared_data,
+    timed,
+)
 from synthetic import BENCH_DIR, ensure_file
 
 CACHE_ENV = {"EMBEDSTUDIO_CACHE_DIR": str(BENCH_DIR / "cache-first-open")}
@@ -48,11 +59,7 @@ def worker(mode: str, path: str) -> None:
     import numpy as np  # noqa: F401  (imported before the baseline so it does not count as load memory)
 
     if mode == "raw":
-        start = time.perf_counter()
-        with open(path, "rb", buffering=0) as fh:
-            while fh.read(1 << 20):
-                pass
-        report({"seconds": time.perf_counter() - start})
+        report({"seconds": read_floor_seconds(path)})
         return
     if mode == "gensim":
         from gensim.models import KeyedVectors
@@ -125,10 +132,6 @@ def _median(rows: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
 
-def _mib(n: float) -> str:
-    return f"{n / 2**20:,.0f} MiB"
-
-
 def _process_wall(cmd: list[str], env: dict) -> float:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, **env))
@@ -185,8 +188,8 @@ def bench_file(label: str, path: Path, runs: int, *, gensim: bool = True, cli: b
         f"open, {out['reopen_query'] * 1000:.1f} ms after a cached reopen  [{load_now()}]"
     )
     print(
-        f"ours, peak RSS {_mib(out['first_peak'])}: {out['first_growth'] / out['matrix']:.2f}× the "
-        f"{_mib(out['matrix'])} matrix above the {_mib(out['base'])} interpreter (goal ≤ {RSS_GOAL}×), "
+        f"ours, peak RSS {mib(out['first_peak'])}: {out['first_growth'] / out['matrix']:.2f}× the "
+        f"{mib(out['matrix'])} matrix above the {mib(out['base'])} interpreter (goal ≤ {RSS_GOAL}×), "
         f"{out['first_load_growth'] / out['matrix']:.2f}× before the first query maps the coarse copy in"
     )
     if ref:
@@ -198,7 +201,7 @@ def bench_file(label: str, path: Path, runs: int, *, gensim: bool = True, cli: b
         )
         print(
             f"gensim load_word2vec_format: {out['gensim']:.2f} s (median of {runs}), peak RSS "
-            f"{_mib(out['gensim_peak'])} ({out['gensim_growth'] / out['matrix']:.2f}× the matrix)  [{load_ref}]"
+            f"{mib(out['gensim_peak'])} ({out['gensim_growth'] / out['matrix']:.2f}× the matrix)  [{load_ref}]"
         )
         print(
             f"first open: {ratio(out['gensim'], out['first'])} gensim (goal ≥ {FIRST_OPEN_GOAL:.0f}×; until the "
@@ -329,8 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['label']} | {n:,} × {d} | {r['first']:.2f} s | {r['written']:.2f} s | "
             f"{f'{g:.2f} s' if g else '-'} | {both} | "
             f"{r['parse']:.2f} s | {r['raw']:.2f} s | "
-            f"{_mib(r['first_peak'])} ({r['first_growth'] / r['matrix']:.2f}×) | "
-            f"{_mib(r['gensim_peak']) if g else '-'} | {r['reopen'] * 1000:.0f} ms / {r['reopen_wall']:.2f} s | "
+            f"{mib(r['first_peak'])} ({r['first_growth'] / r['matrix']:.2f}×) | "
+            f"{mib(r['gensim_peak']) if g else '-'} | {r['reopen'] * 1000:.0f} ms / {r['reopen_wall']:.2f} s | "
             f"{r['first_query'] * 1000:.1f} / {r['reopen_query'] * 1000:.1f} ms | {r['runs']} | {r['load']} |"
         )
     scaling = [r for r in results if "× 50 GloVe text" in r["label"]]

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import load_now, peak_rss_bytes, report, run_worker
+from common import load_now, peak_rss_hwm, read_floor_seconds, report, run_worker
 from synthetic import BENCH_DIR, ensure_file
 
 CACHE_ENV = {"EMBEDSTUDIO_CACHE_DIR": str(BENCH_DIR / "cache-scaling")}
@@ -38,38 +38,22 @@ FILES = {
 }
 
 
-def peak_rss() -> int:
-    """This process's peak RSS (VmHWM: ru_maxrss would carry over the parent's peak across exec on Linux)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return peak_rss_bytes()
-
-
 def worker(mode: str, path: str) -> None:
     import numpy as np  # noqa: F401  (before the baseline, so it does not count as load memory)
 
     if mode == "raw":
-        start = time.perf_counter()
-        with open(path, "rb", buffering=0) as fh:
-            while fh.read(1 << 20):
-                pass
-        report({"seconds": time.perf_counter() - start})
+        report({"seconds": read_floor_seconds(path)})
         return
     from embedstudio.core.vectors import load_vectors
     from embedstudio.core.vectors.cache import VectorCache, wait_for_cache_writes
 
     if mode == "first":
         VectorCache().clear(path)
-    base = peak_rss()
+    base = peak_rss_hwm()
     cpu, start = time.process_time(), time.perf_counter()
     vectors = load_vectors(path)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    load_peak = peak_rss()
+    load_peak = peak_rss_hwm()
     wait_for_cache_writes()
     report(
         {
@@ -77,7 +61,7 @@ def worker(mode: str, path: str) -> None:
             "cpu": cpu,
             "written": time.perf_counter() - start,
             "growth": load_peak - base,
-            "write_growth": peak_rss() - base,
+            "write_growth": peak_rss_hwm() - base,
             "matrix": int(vectors.matrix.nbytes),
             "words": len(vectors),
             "from_cache": vectors.info.from_cache,

@@ -41,6 +41,34 @@ def run_worker(script: Path, *args: str, env: dict | None = None) -> dict:
     )
 
 
+def vm_hwm_bytes(pid: int | str = "self") -> int | None:
+    """Peak RSS (VmHWM in /proc/PID/status) of a process, or None where /proc does not say (not Linux, gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
+
+
+def peak_rss_hwm() -> int:
+    """This process's peak RSS as VmHWM (ru_maxrss would carry over the parent's peak across exec on Linux),
+    else ru_maxrss."""
+    peak = vm_hwm_bytes()
+    return peak if peak is not None else peak_rss_bytes()
+
+
+READ_BLOCK = 1 << 20
+
+
+def read_floor_seconds(path: str | Path) -> float:
+    """The floor of any reader of ``path``: seconds to read its bytes, unbuffered, in 1 MiB blocks."""
+    start = time.perf_counter()
+    with open(path, "rb", buffering=0) as fh:
+        while fh.read(READ_BLOCK):
+            pass
+    return time.perf_counter() - start
+
+
 def report(result: dict) -> None:
     """Called inside a worker: hand ``result`` back to the parent process."""
     print(RESULT_PREFIX + json.dumps(result), flush=True)

@@ -45,12 +45,34 @@ def native_stderr_captured() -> Iterator[None]:
                 os.close(saved)
 
 
+_imported = False  # set once keras and tensorflow are fully imported (by this module or gui/heavy_imports)
+
+
 def import_keras_quietly():
-    """Return the ``keras`` module, importing TensorFlow with its start-up log lines suppressed."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
-        return sys.modules["keras"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with native_stderr_captured():
-        import keras
-        import tensorflow  # noqa: F401 - keras' backend; imported here so its chatter is captured
+    """Return the ``keras`` module, importing TensorFlow with its start-up log lines suppressed.
+
+    Thread-safe: the import runs under this module's lock, the one gui/heavy_imports.import_tensorflow
+    also holds (through ``native_stderr_captured``) while it imports. Two threads entering TensorFlow's
+    circular imports at once fail with "partially initialized module", and ``"tensorflow" in sys.modules``
+    is already true while the first is still importing, so it is no proof that the import is over.
+    """
+    global _imported
+    if not _imported:
+        with _lock:
+            if not _imported:
+                os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+                with native_stderr_captured():
+                    import keras
+                    import tensorflow  # noqa: F401 - keras' backend; imported here so its chatter is captured
+                _imported = True
+    import keras
+
     return keras
+
+
+def import_tensorflow_quietly():
+    """Return the ``tensorflow`` module, imported as :func:`import_keras_quietly` imports it."""
+    import_keras_quietly()
+    import tensorflow
+
+    return tensorflow

@@ -33,6 +33,7 @@ from typing import Any
 
 from .config import STANDARDIZE, TextConfig
 from .jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
+from .quiet_import import import_keras_quietly, import_tensorflow_quietly
 
 AUTO = "auto"
 SCRATCH_DEFAULT = "lower_split_punctuation"
@@ -73,7 +74,7 @@ _CHUNK = 1024
 
 
 def _split_punctuation(x: Any, *, lower: bool, keep_hyphens: bool) -> Any:
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     x = _clean(x)
     if lower:
@@ -96,14 +97,14 @@ def _split_punctuation(x: Any, *, lower: bool, keep_hyphens: bool) -> Any:
 
 
 def _clean(x: Any) -> Any:
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     x = tf.strings.regex_replace(x, FORMAT_CHARS_REGEX, "")
     return tf.strings.regex_replace(x, SEPARATORS_REGEX, " ")
 
 
 def _legacy(x: Any, *, lower: bool, strip: bool) -> Any:
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     x = _clean(x)
     if lower:
@@ -129,7 +130,7 @@ _BODIES: dict[str, Callable[[Any], Any]] = {
 def standardizers() -> dict[str, Callable[[Any], Any]]:
     """``{option: registered function}``; registering them lets ``keras.saving.load_model`` find them by
     name (``embedstudio>standardize_<option>``) with ``safe_mode=True``. Keras is imported here."""
-    import keras
+    keras = import_keras_quietly()
 
     out = {}
     for option, body in _BODIES.items():
@@ -162,7 +163,7 @@ def keras_standardize(name: str) -> Callable[[Any], Any]:
 
 def standardize_texts(texts: Sequence[str], name: str) -> list[str]:
     """``texts`` as the tokenizer sees them (for previews and statistics), tokens joined by one space."""
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     fn = _BODIES[concrete_standardize(name)]
     out: list[str] = []
@@ -192,8 +193,8 @@ def build_vectorizer(
     ``cfg.standardize = "auto"`` means the scratch default here; resolve it first when vectors are used.
     A token that could not round-trip through the saved vocabulary is dropped (with a count in the log).
     """
-    import keras
-    import tensorflow as tf
+    keras = import_keras_quietly()
+    tf = import_tensorflow_quietly()
 
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
@@ -250,7 +251,8 @@ def vectorize(
 ) -> Any:
     """Integer sequences ``(len(texts), sequence_length)`` as an int64 NumPy array, computed in chunks."""
     import numpy as np
-    import tensorflow as tf
+
+    tf = import_tensorflow_quietly()
 
     reporter = ensure_reporter(reporter)
     progress = ThrottledProgress(reporter, len(texts), message, cancel=cancel)
@@ -283,7 +285,7 @@ def _standardize_fn(vectorizer_or_standardize: Any) -> Callable[[Any], Any]:
     if callable(standardize):
         return standardize
     builtin = config.get("standardize")  # a model saved before the registered functions
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     def keras_builtin(x: Any) -> Any:
         if builtin in ("lower", "lower_and_strip_punctuation"):
@@ -304,7 +306,7 @@ def token_counts(
     (``auto`` = the scratch default), or ``None`` (text as it is). Words outside the vectorizer's
     vocabulary are counted too, so coverage can say how many running tokens the vocabulary itself drops.
     """
-    import tensorflow as tf
+    tf = import_tensorflow_quietly()
 
     fn = _standardize_fn(vectorizer_or_standardize)
     counts: collections.Counter = collections.Counter()
@@ -323,7 +325,8 @@ def token_counts(
 def token_lengths(texts: Sequence[str], standardize: str = SCRATCH_DEFAULT) -> Any:
     """The number of tokens of each text (int array), tokenised with ``standardize``."""
     import numpy as np
-    import tensorflow as tf
+
+    tf = import_tensorflow_quietly()
 
     fn = _BODIES[concrete_standardize(standardize)]
     parts = [

@@ -556,8 +556,9 @@ class MainWindow(QMainWindow):
 
         The warm-up does not wait for the plots, although its import holds the GIL for long stretches
         (each plot's ≈40 ms on the GUI thread then takes 0.1-2 s of wall time under load): the demo's
-        dataset import imports TensorFlow too (core/text.py, without heavy_imports' lock), and two threads
-        entering TensorFlow's circular imports at once fail with "partially initialized module"."""
+        dataset import imports TensorFlow too (core/text.py), and the import had better be the warm-up's,
+        under the collector's pause and gc.freeze(). Both import under core/quiet_import's lock, so two
+        threads never enter TensorFlow's circular imports at once ("partially initialized module")."""
         self.plots_worker = Worker(import_plotting, name="Preparing plots", cancellable=False)
         self.plots_worker.returned.connect(lambda _: build_pending())
         self.plots_worker.errored.connect(lambda info: dialogs.show_error(self, info))

@@ -185,3 +185,37 @@ def test_a_vectorizer_saved_in_a_model_reloads_with_safe_mode(tmp_path):
     batch = tf.constant([[t] for t in texts])
     assert np.array_equal(np.asarray(model(batch)), np.asarray(again(batch)))
     assert len(again.layers[1].get_vocabulary()) == len(vocabulary(vec))
+
+
+def test_text_imports_tensorflow_under_the_shared_import_lock(tmp_path):
+    """core/text.py imports TensorFlow under quiet_import's lock (the one gui/heavy_imports holds while it
+    imports): two threads entering TensorFlow's circular imports at once fail with "partially initialized
+    module". Run in a fresh interpreter, where TensorFlow is not imported yet."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import sys
+        from embedstudio.core import quiet_import, text
+
+        class Recording:
+            def __init__(self, lock):
+                self.lock, self.seen = lock, []
+            def __enter__(self):
+                self.lock.acquire()
+                self.seen.append(("enter", "tensorflow" in sys.modules))
+            def __exit__(self, *exc):
+                self.seen.append(("exit", "tensorflow" in sys.modules))
+                self.lock.release()
+
+        quiet_import._lock = Recording(quiet_import._lock)
+        assert "tensorflow" not in sys.modules
+        assert text.standardize_texts(["Hello, World"], "lower_and_strip_punctuation") == ["hello world"]
+        print(quiet_import._lock.seen[0], quiet_import._lock.seen[-1])
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[-2] == "('enter', False) ('exit', True)"

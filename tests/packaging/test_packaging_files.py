@@ -219,6 +219,23 @@ def test_no_module_imports_by_name_so_the_spec_needs_no_hidden_imports():
     assert offenders == []
 
 
+def test_the_warm_up_imports_by_statement_exactly_the_training_modules_it_lists():
+    """gui/heavy_imports.py names the training modules twice: TRAINING_MODULES (what "all imported" checks)
+    and _import_training_modules's import statements (what PyInstaller follows). They must agree."""
+    tree = ast.parse((ROOT / "embedstudio" / "gui" / "heavy_imports.py").read_text(encoding="utf-8"))
+    listed = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["TRAINING_MODULES"]
+    )
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_import_training_modules")
+    body = function.body[1:] if ast.get_docstring(function) else function.body
+    assert all(isinstance(statement, ast.Import) for statement in body), "the function only imports"
+    imported = [alias.name for statement in body for alias in statement.names]  # type: ignore[attr-defined]
+    assert len(set(listed)) == len(listed) and len(set(imported)) == len(imported), "no module named twice"
+    assert sorted(imported) == sorted(listed)
+
+
 def test_bundle_carries_every_package_file_the_demo_names(bundle_trim):
     demo = tomllib.loads((ROOT / "resources" / "demo" / "demo.toml").read_text(encoding="utf-8"))
     paths = [demo["data"]["path"]] + [v["path"] for v in demo["embedding"]["vectors"]]
