@@ -619,6 +619,20 @@ def _clean_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def effective_batch_size(cfg: RunConfig, n_train: int) -> int:
+    """The batch size a run trains with on ``n_train`` texts (see ``_Fit.batch_size``)."""
+    if cfg.training.min_steps <= 0:
+        return cfg.training.batch_size
+    return max(1, min(cfg.training.batch_size, math.ceil(n_train / MIN_UPDATES_PER_EPOCH)))
+
+
+def effective_epochs(cfg: RunConfig, n_train: int) -> int:
+    """The number of epochs a run trains for on ``n_train`` texts (see ``_Fit.epochs``)."""
+    steps = max(1, math.ceil(n_train / effective_batch_size(cfg, n_train)))
+    wanted = max(cfg.training.epochs, math.ceil(cfg.training.min_steps / steps))
+    return min(wanted, MAX_EPOCH_FACTOR * cfg.training.epochs)
+
+
 class _Fit:
     """model.fit() with the callbacks a run needs, and what they observed."""
 
@@ -637,20 +651,13 @@ class _Fit:
     def batch_size(self) -> int:
         """``training.batch_size``, lowered for small data so that an epoch makes at least
         ``MIN_UPDATES_PER_EPOCH`` updates (16 texts in batches of 64 would make one)."""
-        cfg = self.training.cfg
-        if cfg.training.min_steps <= 0:
-            return cfg.training.batch_size
-        n = len(self.data["train"][1])
-        return max(1, min(cfg.training.batch_size, math.ceil(n / MIN_UPDATES_PER_EPOCH)))
+        return effective_batch_size(self.training.cfg, len(self.data["train"][1]))
 
     @property
     def epochs(self) -> int:
         """``training.epochs``, raised (at most ``MAX_EPOCH_FACTOR`` times) so that training makes at least
         ``training.min_steps`` updates; early stopping still ends it."""
-        cfg = self.training.cfg
-        steps = max(1, math.ceil(len(self.data["train"][1]) / self.batch_size))
-        wanted = max(cfg.training.epochs, math.ceil(cfg.training.min_steps / steps))
-        return min(wanted, MAX_EPOCH_FACTOR * cfg.training.epochs)
+        return effective_epochs(self.training.cfg, len(self.data["train"][1]))
 
     def run(self) -> list[dict]:
         import keras
