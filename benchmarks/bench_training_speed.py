@@ -1,24 +1,27 @@
 """Issue 13, item 3: in-app training speed against a bare ``model.fit`` on the same model and arrays, one run.
 
-    .venv/bin/python benchmarks/bench_training_speed.py                       # cnn, 8,000 rows, 4 epochs
+    .venv/bin/python benchmarks/bench_training_speed.py                       # cnn, 8,000 rows, 4 epochs, 3 rounds
     .venv/bin/python benchmarks/bench_training_speed.py --preset average --rows 20000
     .venv/bin/python benchmarks/bench_training_speed.py --runs 1 --epochs 3   # quicker
 
-Three measurements on one generated CSV (training_data.py), each in a new process:
-- ours, in-app: ``train(cfg)``, the function the CLI and the GUI's worker call. Per-epoch seconds come from
-  the run's metrics.jsonl (its callback times on_epoch_begin..on_epoch_end, validation included), and a
-  reporter that stamps every step gives the time outside ``fit``: imports, loading, splitting, the
-  vocabulary, tokenising, building the model, evaluating and saving (proving the model reloads is left to
-  the caller and is not part of train()).
+Four measurements on one generated CSV (training_data.py), each in a new process, in rounds:
+- ours, in-app: ``train(cfg)``, the function the CLI and the GUI's worker call.
+- through the GUI's worker: a ``gui.jobs.Worker`` (a QThread) running the training panel's job
+  (``run_training``) under a QApplication (offscreen), as the app's Start button does.
+- through the CLI: ``python -m embedstudio train CONFIG``, timed from outside (the whole process).
 - the anchor, bare Keras: the same arrays and the same compiled model, built with the app's own functions
   (load_dataset, make_splits, build_vectorizer, vectorize, build_model, compile_model), then ``model.fit``
   with the same batch size, epochs, validation data and shuffling, and only a timing callback that measures
-  epochs the same way.
-- through the CLI: ``python -m embedstudio train CONFIG`` timed from outside (the whole process), with its
-  per-epoch seconds from metrics.jsonl.
+  epochs the same way (on_epoch_begin..on_epoch_end, validation included, as the app's metrics.jsonl does).
 samples/s = training rows / epoch seconds; the medians skip epoch 1 (it traces the tf.functions in both) and
-epoch 1 is shown apart. The GUI worker calls the same train(); it is not measured here (tests/gui owns it).
-The machine is shared: the load average is printed beside every figure; figures under load are indicative.
+epoch 1 is shown apart. Each round runs the four in a rotated order, so that a change of load during the
+benchmark does not always fall on the same one; the ratio is the median of the rounds' paired ratios (each
+path against the anchor of its own round), beside the ratio of the overall medians.
+Where a run's time goes comes from the run itself (description.json ``timings``, seconds per phase of
+train(): import, load, split, vocabulary, tokenise, build, fit, evaluate, TF-IDF comparison, save, reload
+proof); the time of the process outside train() (interpreter, imports before train(), exit) is measured from
+outside. The machine is shared: the load average is printed beside every figure; figures under load are
+indicative.
 """
 
 from __future__ import annotations
@@ -39,26 +42,45 @@ from common import load_now, machine_note, peak_rss_bytes, report, run_worker  #
 from training_data import base_config, training_csv  # noqa: E402
 
 GOAL = 0.97
+MODES = ("ours", "bare", "cli", "gui")
 
 
-class Timeline:
-    """A Reporter that stamps each new step message (progress) and keeps nothing else."""
+def _run_record(run_dir: Path) -> dict:
+    """Per-epoch seconds (metrics.jsonl), training rows and the run's own timings (description.json)."""
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    description = json.loads((run_dir / "description.json").read_text(encoding="utf-8"))
+    return {
+        "epochs": [r["seconds"] for r in rows],
+        "n_train": description["splits"]["train"],
+        "timings": description.get("timings", {}),
+    }
 
-    def __init__(self) -> None:
-        self.steps: list[tuple[float, str]] = []
 
-    def progress(self, done, total=None, message=""):
-        if message and (not self.steps or self.steps[-1][1] != message):
-            self.steps.append((time.perf_counter(), message))
+def gui_worker(cfg) -> dict:
+    """The GUI's path: a Worker QThread running the training panel's job, under a running event loop."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
 
-    def info(self, message):
-        pass
+    from embedstudio.gui.jobs import Worker
+    from embedstudio.gui.panels.training_panel import run_training
 
-    def warning(self, message):
-        pass
-
-    def event(self, kind, payload):
-        pass
+    app = QApplication.instance() or QApplication([])
+    out: dict = {}
+    events = [0]
+    worker = Worker(run_training, cfg, None, None, name="training")
+    worker.returned.connect(lambda result: out.update(run_dir=str(result.run_dir)))
+    worker.errored.connect(lambda err: out.update(error=err.message))
+    worker.job_event.connect(lambda event: events.__setitem__(0, events[0] + 1))  # delivered on the GUI thread
+    worker.done.connect(app.quit)
+    begin = time.perf_counter()
+    worker.start()
+    app.exec()
+    worker.wait()
+    if "error" in out:
+        raise RuntimeError(out["error"])
+    record = _run_record(Path(out["run_dir"]))
+    record.update(wall=time.perf_counter() - START, job_seconds=time.perf_counter() - begin, events=events[0])
+    return record
 
 
 def worker(mode: str, config_json: str) -> None:
@@ -70,27 +92,17 @@ def worker(mode: str, config_json: str) -> None:
     if mode == "ours":
         from embedstudio.core.training import train
 
-        timeline = Timeline()
         begin = time.perf_counter()
-        timeline.steps.append((begin, "run folder, import of keras"))
-        result = train(cfg, reporter=timeline)
+        result = train(cfg)
         end = time.perf_counter()
-        steps = timeline.steps + [(end, "end")]
-        durations: dict[str, float] = {}
-        for (t0, name), (t1, _) in zip(steps, steps[1:], strict=False):
-            durations[name] = durations.get(name, 0.0) + (t1 - t0)
-        description = json.loads((result.run_dir / "description.json").read_text(encoding="utf-8"))
-        report(
-            {
-                "epochs": [row["seconds"] for row in result.history],
-                "train_seconds": end - begin,
-                "process_seconds": end - START,
-                "import_seconds": begin - START,
-                "steps": durations,
-                "n_train": description["splits"]["train"],
-                "peak": peak_rss_bytes(),
-            }
-        )
+        record = _run_record(result.run_dir)
+        record.update(wall=end - START, import_seconds=begin - START, peak=peak_rss_bytes())
+        report(record)
+        return
+    if mode == "gui":
+        record = gui_worker(cfg)
+        record["peak"] = peak_rss_bytes()
+        report(record)
         return
     # bare Keras on the same arrays and model
     import keras
@@ -131,12 +143,14 @@ def worker(mode: str, config_json: str) -> None:
         def on_epoch_end(self, epoch, logs=None):
             epochs.append(time.monotonic() - self.t)
 
+    from embedstudio.core.training import effective_batch_size, effective_epochs
+
     begin = time.perf_counter()
-    model.fit(
+    model.fit(  # the batch size and epochs the app trains with (small data: smaller batches, more epochs)
         x_train,
         y_train,
-        batch_size=cfg.training.batch_size,
-        epochs=cfg.training.epochs,
+        batch_size=effective_batch_size(cfg, len(y_train)),
+        epochs=effective_epochs(cfg, len(y_train)),
         validation_data=(x_val, y_val),
         shuffle=True,
         verbose=0,
@@ -171,14 +185,34 @@ def cli_run(cfg_dict: dict, tmp: Path) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     run_dir = Path(next(line[5:] for line in proc.stdout.splitlines() if line.startswith("run: ")))
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    description = json.loads((run_dir / "description.json").read_text(encoding="utf-8"))
-    return {
-        "epochs": [r["seconds"] for r in rows],
-        "wall": wall,
-        "n_train": description["splits"]["train"],
-        "run_seconds": description.get("seconds"),
-    }
+    record = _run_record(run_dir)
+    record["wall"] = wall
+    return record
+
+
+def _median(values) -> float:
+    values = list(values)
+    return statistics.median(values) if values else float("nan")
+
+
+def _breakdown(name: str, record: dict) -> None:
+    """Where one run's process spent its time: outside train() (measured from outside), then train()'s phases."""
+    timings = record.get("timings") or {}
+    phases = dict(timings.get("seconds", {}))
+    wall = record["wall"]
+    inside = timings.get("total", 0.0)
+    fit = phases.get("fit", 0.0)
+    parts = {"process outside train() (interpreter, imports, exit)": max(0.0, wall - inside), **phases}
+    outside = wall - fit
+    print(
+        f"{name}: process {wall:.1f} s, train() {inside:.1f} s, fit {fit:.1f} s "
+        f"(epochs {timings.get('epochs', 0):.1f} s);"
+        f" outside fit {outside:.1f} s = {100 * outside / wall:.0f}% of the process, "
+        f"{100 * timings.get('outside_fit_share', 0):.0f}% of train()"
+    )
+    for phase, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
+        if seconds >= 0.005:
+            print(f"  {phase:<52} {seconds:7.2f} s  {100 * seconds / wall:5.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--sequence-length", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="rounds; each runs every path once, in a rotated order")
     parser.add_argument("--no-cli", action="store_true")
+    parser.add_argument("--no-gui", action="store_true")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "CONFIG_JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -197,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     data = training_csv(args.rows)
     script = Path(__file__)
+    modes = [m for m in MODES if not (m == "cli" and args.no_cli) and not (m == "gui" and args.no_gui)]
+    results: dict[str, list[dict]] = {m: [] for m in modes}
+    rounds: list[dict[str, dict]] = []
     with tempfile.TemporaryDirectory(prefix="embedstudio-bench-train-") as tmp:
         cfg = base_config(
             data,
@@ -207,77 +245,74 @@ def main(argv: list[str] | None = None) -> int:
             batch_size=args.batch_size,
         )
         cfg_json = json.dumps(cfg.to_dict())
-        env = {"EMBEDSTUDIO_HOME": str(Path(tmp) / "home"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = {"EMBEDSTUDIO_HOME": str(Path(tmp) / "home"), "TF_CPP_MIN_LOG_LEVEL": "3", "QT_QPA_PLATFORM": "offscreen"}
         print(
             f"== {args.preset}, {args.rows:,} rows, sequence {args.sequence_length}, batch {args.batch_size}, "
-            f"{args.epochs} epochs {machine_note()}",
+            f"{args.epochs} epochs, {args.runs} rounds of {', '.join(modes)} {machine_note()}",
             flush=True,
         )
-        ours, bare, cli, loads = [], [], [], []
-        for _ in range(args.runs):
-            ours.append(run_worker(script, "ours", cfg_json, env=env))
-            loads.append(load_now())
-            bare.append(run_worker(script, "bare", cfg_json, env=env))
-            loads.append(load_now())
-            if not args.no_cli:
-                cli.append(cli_run(cfg.to_dict(), Path(tmp)))
-                loads.append(load_now())
-    n = ours[0]["n_train"]
-    o_rate = statistics.median(_rate(r)[0] for r in ours)
-    b_rate = statistics.median(_rate(r)[0] for r in bare)
-    o_first = statistics.median(_rate(r)[1] for r in ours)
-    b_first = statistics.median(_rate(r)[1] for r in bare)
-    print(f"training rows {n:,}; loads during the runs: {', '.join(loads)}")
-    print(
-        f"ours, train(): {o_rate:,.0f} samples/s (median of epochs 2..{args.epochs}, {args.runs} runs); "
-        f"epoch 1 {o_first:,.0f}/s; per-epoch seconds {[round(e, 2) for r in ours for e in r['epochs']]}"
-    )
-    print(
-        f"bare model.fit: {b_rate:,.0f} samples/s; epoch 1 {b_first:,.0f}/s; per-epoch seconds "
-        f"{[round(e, 2) for r in bare for e in r['epochs']]}"
-    )
-    print(f"ratio ours / bare: {o_rate / b_rate:.3f} (goal ≥ {GOAL}); epoch 1: {o_first / b_first:.3f}")
-    best = min(ours, key=lambda r: r["train_seconds"])
-    fit = best["steps"].get("Training", 0.0)
-    total = best["process_seconds"]
-    outside = total - fit
-    print(
-        f"time outside fit (run of {best['train_seconds']:.1f} s in train(), {total:.1f} s in its process): "
-        f"{outside:.1f} s = {100 * outside / total:.0f}% of the process, "
-        f"{100 * (best['train_seconds'] - fit) / best['train_seconds']:.0f}% "
-        f"of train()"
-    )
-    parts = {"imports before train()": best["import_seconds"], **best["steps"]}
-    for name, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
-        if seconds < 0.005:
-            continue
-        print(f"  {name:<30} {seconds:7.2f} s  {100 * seconds / total:5.1f}%")
-    c_rate = None
-    if cli:
-        c_rate = statistics.median(_rate(r)[0] for r in cli)
-        c_wall = statistics.median(r["wall"] for r in cli)
-        c_fit = statistics.median(sum(r["epochs"]) for r in cli)
+        for r in range(args.runs):
+            order = modes[r % len(modes) :] + modes[: r % len(modes)]
+            this: dict[str, dict] = {}
+            for mode in order:
+                before = load_now()
+                if mode == "cli":
+                    record = cli_run(cfg.to_dict(), Path(tmp))
+                else:
+                    record = run_worker(script, mode, cfg_json, env=env)
+                record["load"] = before
+                record["load_after"] = load_now()
+                this[mode] = record
+                results[mode].append(record)
+                print(
+                    f"  round {r + 1} {mode:<4} {_rate(record)[0]:7,.0f} samples/s  epochs "
+                    f"{[round(e, 2) for e in record['epochs']]}  ({record['load']} → {record['load_after']})",
+                    flush=True,
+                )
+            rounds.append(this)
+    bare = results["bare"]
+    b_rate = _median(_rate(r)[0] for r in bare)
+    b_first = _median(_rate(r)[1] for r in bare)
+    print(f"training rows {bare[0]['n_train']:,}")
+    print(f"bare model.fit: {b_rate:,.0f} samples/s (median of epochs 2..{args.epochs}); epoch 1 {b_first:,.0f}/s")
+    label = {"ours": "train()", "cli": "the CLI", "gui": "the GUI's worker"}
+    table = []
+    for mode in (m for m in modes if m != "bare"):
+        rate = _median(_rate(r)[0] for r in results[mode])
+        first = _median(_rate(r)[1] for r in results[mode])
+        paired = [_rate(rd[mode])[0] / _rate(rd["bare"])[0] for rd in rounds]
+        ratio = _median(paired)
         print(
-            f"through the CLI: {c_rate:,.0f} samples/s ({c_rate / b_rate:.3f}× bare); whole process {c_wall:.1f} s "
-            f"of which the epochs {c_fit:.1f} s: {100 * (c_wall - c_fit) / c_wall:.0f}% outside fit"
+            f"{label[mode]}: {rate:,.0f} samples/s; epoch 1 {first:,.0f}/s; ratio to bare: median of the rounds' "
+            f"paired ratios {ratio:.3f} ({', '.join(f'{p:.3f}' for p in paired)}), of the medians "
+            f"{rate / b_rate:.3f} (goal ≥ {GOAL}); epoch 1: {first / b_first:.3f}"
         )
-    print("\n| what | ours | anchor (bare model.fit) | ratio | peak RSS ours / bare | runs | load |")
+        table.append((mode, rate, ratio))
+    print()
+    for mode in (m for m in modes if m != "bare"):
+        best = min(results[mode], key=lambda r: r["wall"])
+        _breakdown(f"{label[mode]} (its fastest round)", best)
+    print("\n| what | ours | anchor (bare model.fit) | ratio (paired, median) | peak RSS ours / bare | rounds | load |")
     print("|---|---|---|---|---|---|---|")
-    print(
-        f"| train() samples/s, epochs 2..{args.epochs} median | {o_rate:,.0f} | {b_rate:,.0f} | "
-        f"{o_rate / b_rate:.3f} | "
-        f"{max(r['peak'] for r in ours) / 2**20:,.0f} / {max(r['peak'] for r in bare) / 2**20:,.0f} MiB | "
-        f"{args.runs} | {loads[0]} … {loads[-1]} |"
-    )
-    if c_rate:
+    loads = [float(r["load"].split()[1].split("/")[0]) for rd in rounds for r in rd.values()]
+    span = f"{min(loads):.1f}–{max(loads):.1f}"
+    bare_peak = max(r.get("peak", 0) for r in bare) / 2**20
+    for mode, rate, ratio in table:
+        peak = max(r.get("peak", 0) for r in results[mode]) / 2**20
+        peaks = f"{peak:,.0f} / {bare_peak:,.0f} MiB" if peak else "-"
         print(
-            f"| CLI samples/s | {c_rate:,.0f} | {b_rate:,.0f} | {c_rate / b_rate:.3f} | - | {args.runs} | {loads[-1]} |"
+            f"| {label[mode]} samples/s, epochs 2..{args.epochs} median | {rate:,.0f} | {b_rate:,.0f} | {ratio:.3f} | "
+            f"{peaks} | {args.runs} | {span} |"
         )
-    print(
-        f"| time outside fit, share of the train() process | {100 * outside / total:.0f}% ({outside:.1f} s) "
-        "| - | - | - | 1 | "
-        f"{loads[0]} |"
-    )
+    for mode in (m for m in modes if m != "bare"):
+        shares = [
+            (r["wall"] - r["timings"]["seconds"].get("fit", 0.0)) / r["wall"] for r in results[mode] if r.get("timings")
+        ]
+        inside = [r["timings"]["outside_fit_share"] for r in results[mode] if r.get("timings")]
+        print(
+            f"| time outside fit, {label[mode]}: share of the process / of train() | {100 * _median(shares):.0f}% / "
+            f"{100 * _median(inside):.0f}% | - | - | - | {args.runs} | {span} |"
+        )
     return 0
 
 

@@ -50,6 +50,70 @@ PROOF_TEXTS = 8  # test texts the reloaded model must score like the trained one
 PROOF_TOLERANCE = 1e-5
 
 
+# Where a run's time goes, recorded in description.json as ``timings`` (seconds per phase, in train()).
+_STEP_PHASES = {
+    TrainingStep.LOAD_DATASET: "load",
+    TrainingStep.SPLIT: "split",
+    TrainingStep.LOAD_VECTORS: "vectors",
+    TrainingStep.VOCABULARY: "vocabulary",
+    TrainingStep.EMBEDDING: "embedding",
+    TrainingStep.BUILD_MODEL: "build",
+    TrainingStep.TRAIN: "fit",
+    TrainingStep.EVALUATE: "evaluate",
+    TrainingStep.SAVE: "save",
+}
+
+
+class PhaseClock:
+    """Seconds per phase of a run: ``start(name)`` ends the phase running and starts ``name`` (a phase
+    entered again adds to its total); ``stop()`` ends the last one. ``summary()`` is what the run records."""
+
+    def __init__(self, clock: Any = time.perf_counter) -> None:
+        self._clock = clock
+        self.seconds: dict[str, float] = {}
+        self._name: str | None = None
+        self._since = 0.0
+
+    def start(self, name: str) -> None:
+        now = self._clock()
+        self._end(now)
+        self._name, self._since = name, now
+
+    def stop(self) -> None:
+        self._end(self._clock())
+
+    def _end(self, now: float) -> None:
+        if self._name is not None:
+            self.seconds[self._name] = self.seconds.get(self._name, 0.0) + (now - self._since)
+            self._name = None
+
+    def summary(self, epoch_seconds: float | None = None) -> dict[str, Any]:
+        total = sum(self.seconds.values())
+        fit = self.seconds.get("fit", 0.0)
+        out: dict[str, Any] = {
+            "seconds": {name: round(value, 3) for name, value in self.seconds.items()},
+            "total": round(total, 3),
+            "outside_fit": round(total - fit, 3),
+            "outside_fit_share": round((total - fit) / total, 4) if total > 0 else 0.0,
+        }
+        if epoch_seconds is not None:  # the epochs themselves; fit's rest is checkpoints and callbacks
+            out["epochs"] = round(epoch_seconds, 3)
+        return out
+
+    def line(self) -> str:
+        """One log line: the total, fit's share and the largest phases outside fit."""
+        total = sum(self.seconds.values())
+        if total <= 0:
+            return ""
+        fit = self.seconds.get("fit", 0.0)
+        rest = sorted(((v, k) for k, v in self.seconds.items() if k != "fit" and v >= 0.05), reverse=True)
+        parts = ", ".join(f"{name.replace('_', ' ')} {value:.1f} s" for value, name in rest[:5])
+        return (
+            f"Time in the run: {total:.1f} s, fit {fit:.1f} s ({100 * fit / total:.0f}%); outside fit "
+            f"{total - fit:.1f} s ({100 * (total - fit) / total:.0f}%)" + (f": {parts}" if parts else "")
+        )
+
+
 class _ExpectedRetracing(logging.Filter):
     """Drops TensorFlow's "triggered tf.function retracing" warning, and only it. Each Keras model gets its
     own predict function, traced when first called; a run predicts with two models (the embedding path, then
@@ -98,6 +162,8 @@ def train(
     cancelling before ``fit`` marks the run 'stopped' and re-raises ``Cancelled``. Failures (NaN loss, bad data)
     mark the run 'failed' with the message and raise.
     """
+    clock = PhaseClock()
+    clock.start("setup")
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
     cfg = cfg.copy()
@@ -122,20 +188,22 @@ def train(
     emit(reporter, RunEvent(str(run_dir), "running"))
     started = time.monotonic()
     try:
-        training = _Training(cfg, run_dir, reporter, cancel, started, dist)
+        training = _Training(cfg, run_dir, reporter, cancel, started, dist, clock)
         training.given_splits, training.keep_model, training.compare = splits, save_model, compare
         result = training.run(dataset, vectors)
     except Cancelled:
-        _finish(run_dir, "stopped", "Stopped before training began; no model was saved.", started)
+        _finish(
+            run_dir, "stopped", "Stopped before training began; no model was saved.", started, timings=_timings(clock)
+        )
         emit(reporter, RunEvent(str(run_dir), "stopped"))
         raise
     except UserError as exc:
-        _finish(run_dir, "failed", str(exc), started)
+        _finish(run_dir, "failed", str(exc), started, timings=_timings(clock))
         emit(reporter, RunEvent(str(run_dir), "failed", str(exc)))
         raise
     except BaseException as exc:  # a bug or Ctrl-C twice: the run must still say it did not finish
         message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        _finish(run_dir, "failed", f"Training crashed: {message}", started)
+        _finish(run_dir, "failed", f"Training crashed: {message}", started, timings=_timings(clock))
         emit(reporter, RunEvent(str(run_dir), "failed", message))
         raise
     finally:
@@ -143,6 +211,11 @@ def train(
     result.distributed = distributed
     emit(reporter, RunEvent(str(run_dir), result.status))
     return result
+
+
+def _timings(clock: PhaseClock) -> dict[str, Any]:
+    clock.stop()
+    return clock.summary()
 
 
 def _finish(run_dir: Path, status: str, message: str, started: float, **extra: Any) -> None:
@@ -168,8 +241,10 @@ class _Training:
         cancel: CancelToken,
         started: float,
         dist: Plan | None = None,
+        clock: PhaseClock | None = None,
     ) -> None:
         self.cfg = cfg
+        self.clock = clock or PhaseClock()
         self.dist = dist or Plan()
         self.run_dir = run_dir
         self.reporter = reporter
@@ -181,10 +256,12 @@ class _Training:
 
     def step(self, step: TrainingStep) -> None:
         self.cancel.raise_if_cancelled()
+        self.clock.start(_STEP_PHASES[step])
         self.reporter.info(step.label)
         self.reporter.progress(int(step), len(TrainingStep), step.label)
 
     def run(self, dataset: Any, vectors: dict[str, Any] | None) -> TrainResult:
+        self.clock.start("import")
         import keras
 
         from . import streaming
@@ -213,6 +290,7 @@ class _Training:
             tokenize=False,
         )
 
+        self.clock.start("tokenise")
         if streaming.wanted(inputs):  # token ids memory-mapped from the run folder, fed by tf.data
             streaming.tokenise_splits(inputs, self.run_dir, reporter=self.reporter, cancel=self.cancel)
             self.reporter.info(f"Streaming the token ids from {streaming.TOKENS_DIR}/ in the run folder")
@@ -249,6 +327,7 @@ class _Training:
         update_description(self.run_dir, params=params)
         data = inputs.data
         if wide:
+            self.clock.start("wide_path")
             self.fit_wide_path(model, data, classes)
 
         self.step(TrainingStep.TRAIN)
@@ -260,8 +339,10 @@ class _Training:
             self.mix_paths(model, trained, data)
         status = "stopped" if fit.stopped_by_user else "completed"
 
+        self.clock.start("evaluate")
         self.reporter.progress(int(TrainingStep.EVALUATE), len(TrainingStep), TrainingStep.EVALUATE.label)
         report = self.evaluate(model, data["test"][0], splits, classes, fit, params, coverage)
+        self.clock.start("save")
         self.reporter.progress(int(TrainingStep.SAVE), len(TrainingStep), TrainingStep.SAVE.label)
         if self.keep_model:
             self.save_model(model, splits)
@@ -270,6 +351,8 @@ class _Training:
         message = (
             "Stopped by the user; the model as trained so far was saved and evaluated." if status == "stopped" else ""
         )
+        self.clock.stop()
+        timings = self.clock.summary(epoch_seconds=sum(row.get("seconds") or 0.0 for row in history))
         _finish(
             self.run_dir,
             status,
@@ -278,7 +361,10 @@ class _Training:
             epochs_completed=len(history),
             best_epoch=fit.best_epoch,
             early_stopped=fit.early_stopped,
+            timings=timings,
         )
+        if self.clock.line():
+            self.reporter.info(self.clock.line())
         self.reporter.progress(len(TrainingStep), len(TrainingStep), "Done")
         if report is not None:
             self.reporter.event("report", report)
@@ -400,7 +486,9 @@ class _Training:
             seconds=round(time.monotonic() - self.started, 2),
         )
         if self.compare:
+            self.clock.start("tfidf_comparison")
             report["vs_tfidf"] = self.compare_with_tfidf(report, splits, proba)
+            self.clock.start("evaluate")
         if isinstance(test, streaming.StreamedTable):  # reads only the texts it lists
             wrong = streaming.misclassified(test, proba, classes, MISCLASSIFIED_LIMIT)
         else:
@@ -450,7 +538,9 @@ class _Training:
 
         def save(tmp: Path) -> None:
             exported.save(tmp)
+            self.clock.start("reload_proof")
             verify_saved_model(tmp, exported, texts)
+            self.clock.start("save")
 
         _durable.save_durably(
             self.run_dir / MODEL_FILE,
@@ -529,6 +619,20 @@ def _clean_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def effective_batch_size(cfg: RunConfig, n_train: int) -> int:
+    """The batch size a run trains with on ``n_train`` texts (see ``_Fit.batch_size``)."""
+    if cfg.training.min_steps <= 0:
+        return cfg.training.batch_size
+    return max(1, min(cfg.training.batch_size, math.ceil(n_train / MIN_UPDATES_PER_EPOCH)))
+
+
+def effective_epochs(cfg: RunConfig, n_train: int) -> int:
+    """The number of epochs a run trains for on ``n_train`` texts (see ``_Fit.epochs``)."""
+    steps = max(1, math.ceil(n_train / effective_batch_size(cfg, n_train)))
+    wanted = max(cfg.training.epochs, math.ceil(cfg.training.min_steps / steps))
+    return min(wanted, MAX_EPOCH_FACTOR * cfg.training.epochs)
+
+
 class _Fit:
     """model.fit() with the callbacks a run needs, and what they observed."""
 
@@ -547,20 +651,13 @@ class _Fit:
     def batch_size(self) -> int:
         """``training.batch_size``, lowered for small data so that an epoch makes at least
         ``MIN_UPDATES_PER_EPOCH`` updates (16 texts in batches of 64 would make one)."""
-        cfg = self.training.cfg
-        if cfg.training.min_steps <= 0:
-            return cfg.training.batch_size
-        n = len(self.data["train"][1])
-        return max(1, min(cfg.training.batch_size, math.ceil(n / MIN_UPDATES_PER_EPOCH)))
+        return effective_batch_size(self.training.cfg, len(self.data["train"][1]))
 
     @property
     def epochs(self) -> int:
         """``training.epochs``, raised (at most ``MAX_EPOCH_FACTOR`` times) so that training makes at least
         ``training.min_steps`` updates; early stopping still ends it."""
-        cfg = self.training.cfg
-        steps = max(1, math.ceil(len(self.data["train"][1]) / self.batch_size))
-        wanted = max(cfg.training.epochs, math.ceil(cfg.training.min_steps / steps))
-        return min(wanted, MAX_EPOCH_FACTOR * cfg.training.epochs)
+        return effective_epochs(self.training.cfg, len(self.data["train"][1]))
 
     def run(self) -> list[dict]:
         import keras

@@ -420,3 +420,61 @@ def test_training_silences_only_tensorflows_expected_retracing_warning():
     retracing = "5 out of the last 8 calls to <function one_step_on_data_distributed> triggered tf.function retracing."
     assert not filters[0].filter(record(retracing))
     assert filters[0].filter(record("Some other TensorFlow warning"))
+
+
+def test_the_run_records_where_its_time_went(completed_run):
+    """description.json's ``timings``: seconds per phase of train(), fit apart from the rest."""
+    _, result, reporter = completed_run
+    timings = json.loads((result.run_dir / "description.json").read_text())["timings"]
+    phases = timings["seconds"]
+    for name in ("setup", "import", "load", "split", "vectors", "vocabulary", "embedding", "tokenise", "build"):
+        assert name in phases, name
+    for name in ("fit", "evaluate", "tfidf_comparison", "save", "reload_proof"):
+        assert name in phases, name
+    assert all(value >= 0 for value in phases.values())
+    assert timings["total"] == pytest.approx(sum(phases.values()), abs=0.01)
+    assert timings["outside_fit"] == pytest.approx(timings["total"] - phases["fit"], abs=0.01)
+    assert 0 < timings["outside_fit_share"] < 1
+    assert 0 < timings["epochs"] <= phases["fit"] + 0.01  # the epochs happen inside fit
+    assert any(line.startswith("Time in the run: ") and "outside fit" in line for line in reporter.infos)
+
+
+def test_phase_clock_adds_up_phases_entered_again():
+    ticks = iter([0.0, 1.0, 3.0, 4.0, 10.0])
+    from embedstudio.core.training import PhaseClock
+
+    clock = PhaseClock(clock=lambda: next(ticks))
+    clock.start("a")
+    clock.start("fit")
+    clock.start("a")
+    clock.start("b")
+    clock.stop()
+    assert clock.seconds == {"a": 2.0, "fit": 2.0, "b": 6.0}
+    summary = clock.summary(epoch_seconds=1.5)
+    assert summary["total"] == 10.0 and summary["outside_fit"] == 8.0 and summary["outside_fit_share"] == 0.8
+    assert summary["epochs"] == 1.5
+
+
+def test_batch_progress_is_throttled_and_the_last_batch_always_reported(tmp_path, monkeypatch):
+    """The per-batch callback sends at most one batch event per BATCH_EVENT_INTERVAL, whatever the batch rate."""
+    from types import SimpleNamespace
+
+    from embedstudio.core import training as training_module
+
+    now = [0.0]
+    monkeypatch.setattr(training_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    reporter = RecordingReporter()
+    run = SimpleNamespace(cancel=CancelToken(), reporter=reporter, run_dir=tmp_path)
+    fit = SimpleNamespace(
+        training=run, data={"train": (None, np.zeros(6400))}, batch_size=64, epochs=1, stopped_by_user=False
+    )
+    monitor = training_module._monitor_callback(fit)
+    monitor.on_train_begin()
+    monitor.on_epoch_begin(0)
+    for batch in range(100):  # 100 batches of 1 ms: 0.1 s in all
+        now[0] += 0.001
+        monitor.on_train_batch_end(batch, {"loss": 0.5, "accuracy": 0.5})
+    batches = [p for kind, p in reporter.events if kind == "batch"]
+    span = 100 * 0.001
+    assert 1 <= len(batches) <= span / training_module.BATCH_EVENT_INTERVAL + 2
+    assert batches[-1]["batch"] == 100 and batches[-1]["batches"] == 100
