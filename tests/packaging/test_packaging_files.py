@@ -295,6 +295,16 @@ def test_bundle_carries_every_package_file_the_demo_names(bundle_trim):
         "tensorflow/lite/python/libpywrap_tflite_common.so",  # `import tensorflow` loads it
         "tensorflow/python/profiler/internal/_pywrap_profiler_plugin.so",  # likewise
         "keras-3.15.1.dist-info/METADATA",
+        # what pyarrow.parquet.read_table links (ELF NEEDED) or imports
+        "pyarrow/libarrow.so.2600",
+        "pyarrow/libarrow_compute.so.2600",
+        "pyarrow/libparquet.so.2600",
+        "pyarrow/libarrow_substrait.so.2600",
+        "pyarrow/libarrow_dataset.so.2600",
+        "pyarrow/libarrow_acero.so.2600",
+        "pyarrow/libarrow_python.so.2600",
+        "pyarrow/libarrow_python_parquet_encryption.so.2600",
+        "pyarrow/_parquet.cpython-311-x86_64-linux-gnu.so",
     ],
 )
 def test_trim_keeps_what_the_app_loads(bundle_trim, dest):
@@ -311,6 +321,14 @@ def test_trim_keeps_what_the_app_loads(bundle_trim, dest):
         "gensim/test/test_data/questions-words.txt",
         "numpy/_core/include/numpy/ndarraytypes.h",
         "tensorflow/compiler/mlir/stablehlo/stablehlo_extension.so",
+        "pyarrow/libarrow_flight.so.2600",
+        "pyarrow/libarrow_python_flight.so.2600",
+        "pyarrow/libarrow_s3.so.2600",
+        "pyarrow/libarrow_python.so",
+        "pyarrow/libarrow_python.so.2600.1.0",
+        "pyarrow/include/arrow/api.h",
+        "pyarrow/lib.pyx",
+        "pyarrow/src/arrow/python/common.cc",
     ],
 )
 def test_trim_drops_what_the_app_never_loads(bundle_trim, dest):
