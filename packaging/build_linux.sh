@@ -81,13 +81,22 @@ mv "$BUILD/pyi-dist/embedstudio" "$APP"
 T_PYI=$(seconds_since "$T_PYI_START")
 
 # TensorFlow's wheel ships its shared libraries with full symbol tables, which only a debugger reads
-# (about 200 MB). Only TensorFlow's are stripped: wheel-repair tools patch other projects' libraries in
-# ways that strip can corrupt, and those are small or already stripped.
+# (about 240 MB); so do libpython, ml_dtypes, fastText, gensim, pyarrow and the standard library's
+# extension modules (about 90 MB more). Stripped: TensorFlow's libraries, libpython, fastText's extension, and every shared
+# library inside a package folder whose RPATH does not point at a wheel-repair folder (NAME.libs).
+# Not stripped: what auditwheel patched (the .libs folders and the libraries that load from them; strip
+# can corrupt patchelf's layout), Qt's libraries and plugins (little to gain), and the system libraries
+# PyInstaller copied to the top level (their licence notices rely on them being byte-identical to the system's).
 STRIP_SAVED=0
 if command -v strip >/dev/null; then
-  before=$(du -sb "$APP/_internal/tensorflow" | cut -f1)
+  before=$(du -sb "$APP/_internal" | cut -f1)
   find "$APP/_internal/tensorflow" -type f \( -name '*.so' -o -name '*.so.*' \) -print0 | xargs -0 -r strip --strip-unneeded
-  STRIP_SAVED=$(( before - $(du -sb "$APP/_internal/tensorflow" | cut -f1) ))
+  find "$APP/_internal" -mindepth 2 -type f \( -name '*.so' -o -name '*.so.*' \) \
+    -not -path "$APP/_internal/tensorflow/*" -not -path "$APP/_internal/PySide6/*" -not -path '*.libs/*' -print |
+    while IFS= read -r lib; do
+      readelf -d "$lib" 2>/dev/null | grep -qE '\((RPATH|RUNPATH)\).*\.libs' || printf '%s\0' "$lib"
+    done | xargs -0 -r strip --strip-unneeded "$APP/_internal"/libpython3*.so.* "$APP/_internal"/fasttext_pybind*.so
+  STRIP_SAVED=$(( before - $(du -sb "$APP/_internal" | cut -f1) ))
 else
   echo "build_linux: 'strip' (binutils) not found; TensorFlow's libraries keep their symbol tables" >&2
 fi
@@ -160,7 +169,7 @@ PYINFO
 
 echo
 echo "EmbedStudio $VERSION built in ${T_TOTAL} s (environment ${T_VENV} s, PyInstaller ${T_PYI} s, tar.gz ${T_TAR} s, .deb ${T_DEB} s)"
-echo "  bundle   $APP  $(human "$unpacked") unpacked (budget $(human $MAX_UNPACKED)); stripping TensorFlow saved $(human "$STRIP_SAVED")"
+echo "  bundle   $APP  $(human "$unpacked") unpacked (budget $(human $MAX_UNPACKED)); stripping symbol tables saved $(human "$STRIP_SAVED")"
 echo "  tar.gz   $TARBALL  $(human "$tar_bytes") (budget $(human $MAX_COMPRESSED))"
 echo "  .deb     $DEB  $(human "$deb_bytes")"
 over=0

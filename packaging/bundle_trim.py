@@ -40,7 +40,15 @@ EXCLUDED_MODULES = [
     "jaxlib",
     "pandas",
     "polars",
-    "pyarrow",
+    # pyarrow itself stays (Parquet word lists and tables); not its RPC or cloud-storage parts, which the app
+    # never uses (pyarrow.fs imports the storage modules under try/except ImportError).
+    "pyarrow.flight",
+    "pyarrow._flight",
+    "pyarrow._s3fs",
+    "pyarrow.tests",
+    "pyarrow._pyarrow_cpp_tests",
+    # grpcio's Python bindings: nothing the app loads imports them (TensorFlow's runtime uses its own C++ gRPC).
+    "grpc",
     "dask",
     "cupy",
     "clang",  # libclang: a TensorFlow build-time dependency
@@ -94,6 +102,23 @@ TRIM_RULES: dict[str, list[str]] = {
         "*.pxd",
         "*.h",
         "*.hpp",
+    ],
+    "pyarrow's Arrow Flight (RPC) and S3 libraries (read_table links neither)": [
+        "pyarrow/libarrow_flight.so*",
+        "pyarrow/libarrow_python_flight.so*",
+        "pyarrow/libarrow_s3.so*",
+    ],
+    "pyarrow's extra copies of its own libraries under unused names (the wheel cannot hold symlinks; only the .so.MAJOR name is linked)": [
+        "pyarrow/libarrow_python.so",
+        "pyarrow/libarrow_python.so.*.*.*",
+        "pyarrow/libarrow_python_parquet_encryption.so",
+        "pyarrow/libarrow_python_parquet_encryption.so.*.*.*",
+    ],
+    "Cython and C++ sources (.pyx, .pxi, pyarrow/src)": [
+        "*.pyx",
+        "*.pxi",
+        "pyarrow/src/*",
+        "pyarrow/includes/*",
     ],
     "TensorFlow's StableHLO bindings (only tf.mlir's experimental API loads them)": [
         "tensorflow/compiler/mlir/stablehlo/*",

@@ -123,7 +123,8 @@ def libraries(node):
             return node["libraries"]
         return next((found for v in node.values() if (found := libraries(v))), None)
     return None
-(desc,) = Path(sys.argv[1]).glob("*/description.json")
+# The demo is a study: its runs sit in RUNS_DIR/STUDY/runs/RUN/; any run records the versions.
+desc = next(Path(sys.argv[1]).rglob("description.json"))
 libs = libraries(json.loads(desc.read_text())) or {}
 print(" ".join(f"{n}={libs.get(n, '?')}" for n in ("tensorflow-cpu", "keras", "gensim")) if libs else "none")
 PY

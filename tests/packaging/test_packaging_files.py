@@ -236,6 +236,55 @@ def test_the_warm_up_imports_by_statement_exactly_the_training_modules_it_lists(
     assert sorted(imported) == sorted(listed)
 
 
+def imported_modules(tree: ast.AST) -> set[str]:
+    """Every absolute module an import statement in ``tree`` names (``from a.b import c`` gives a.b and a.b.c)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return names
+
+
+def excluded_by(name: str, excluded: list[str]) -> str | None:
+    """The EXCLUDED_MODULES entry that keeps module ``name`` out of the bundle (itself or a parent package)."""
+    parts = name.split(".")
+    return next((entry for entry in excluded if entry.split(".") == parts[: len(entry.split("."))]), None)
+
+
+# Modules the app imports lazily (inside functions) for shipped features: Parquet word lists (the demo's
+# GloVe) and tables, Excel sheets, fastText and gensim vectors. The scan below finds them all; this list makes
+# sure the scan keeps seeing them.
+SHIPPED_LAZY_IMPORTS = ("pyarrow.parquet", "openpyxl", "fasttext_pybind", "fasttext.FastText", "gensim.models")
+
+
+def test_excluded_modules_hold_nothing_the_app_imports(bundle_trim):
+    """The frozen app failed its demo when pyarrow was excluded: every module embedstudio imports, at module
+    level or lazily inside a function, must be collectable."""
+    imports: dict[str, str] = {}
+    for path in sorted((ROOT / "embedstudio").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name in imported_modules(tree):
+            imports.setdefault(name, str(path.relative_to(ROOT)))
+    for name in SHIPPED_LAZY_IMPORTS:
+        assert name in imports, f"{name} is no longer imported; update SHIPPED_LAZY_IMPORTS"
+    blocked = {
+        name: (where, entry)
+        for name, where in imports.items()
+        if (entry := excluded_by(name, bundle_trim.EXCLUDED_MODULES)) is not None
+    }
+    assert blocked == {}, f"imported but excluded from the bundle (module: (file, EXCLUDED_MODULES entry)): {blocked}"
+
+
+def test_excluded_by_matches_packages_not_prefixes():
+    assert excluded_by("pyarrow.parquet", ["pyarrow"]) == "pyarrow"
+    assert excluded_by("pyarrow.parquet", ["pyarrow.flight", "pyarrow._s3fs"]) is None
+    assert excluded_by("pyarrow", ["pyarrow.flight"]) is None
+    assert excluded_by("grpcio_tools", ["grpc"]) is None
+
+
 def test_bundle_carries_every_package_file_the_demo_names(bundle_trim):
     demo = tomllib.loads((ROOT / "resources" / "demo" / "demo.toml").read_text(encoding="utf-8"))
     paths = [demo["data"]["path"]] + [v["path"] for v in demo["embedding"]["vectors"]]
@@ -263,6 +312,16 @@ def test_bundle_carries_every_package_file_the_demo_names(bundle_trim):
         "tensorflow/lite/python/libpywrap_tflite_common.so",  # `import tensorflow` loads it
         "tensorflow/python/profiler/internal/_pywrap_profiler_plugin.so",  # likewise
         "keras-3.15.1.dist-info/METADATA",
+        # what pyarrow.parquet.read_table links (ELF NEEDED) or imports
+        "pyarrow/libarrow.so.2600",
+        "pyarrow/libarrow_compute.so.2600",
+        "pyarrow/libparquet.so.2600",
+        "pyarrow/libarrow_substrait.so.2600",
+        "pyarrow/libarrow_dataset.so.2600",
+        "pyarrow/libarrow_acero.so.2600",
+        "pyarrow/libarrow_python.so.2600",
+        "pyarrow/libarrow_python_parquet_encryption.so.2600",
+        "pyarrow/_parquet.cpython-311-x86_64-linux-gnu.so",
     ],
 )
 def test_trim_keeps_what_the_app_loads(bundle_trim, dest):
@@ -279,6 +338,14 @@ def test_trim_keeps_what_the_app_loads(bundle_trim, dest):
         "gensim/test/test_data/questions-words.txt",
         "numpy/_core/include/numpy/ndarraytypes.h",
         "tensorflow/compiler/mlir/stablehlo/stablehlo_extension.so",
+        "pyarrow/libarrow_flight.so.2600",
+        "pyarrow/libarrow_python_flight.so.2600",
+        "pyarrow/libarrow_s3.so.2600",
+        "pyarrow/libarrow_python.so",
+        "pyarrow/libarrow_python.so.2600.1.0",
+        "pyarrow/include/arrow/api.h",
+        "pyarrow/lib.pyx",
+        "pyarrow/src/arrow/python/common.cc",
     ],
 )
 def test_trim_drops_what_the_app_never_loads(bundle_trim, dest):
