@@ -157,11 +157,10 @@ def train_plus_validation(x_train: Any, y_train: np.ndarray, x_val: Any, y_val: 
     import scipy.sparse as sp
 
     keep = np.flatnonzero(np.asarray(y_val) >= 0)
-    stack = sp.vstack if sp.issparse(x_train) else np.vstack
-    x_all = stack([x_train, x_val[keep]])
-    return (x_all.tocsr() if sp.issparse(x_all) else x_all), np.concatenate(
-        [np.asarray(y_train), np.asarray(y_val)[keep]]
-    )
+    y_all = np.concatenate([np.asarray(y_train), np.asarray(y_val)[keep]])
+    if sp.issparse(x_train):
+        return sp.vstack([x_train, x_val[keep]], format="csr"), y_all
+    return np.vstack([x_train, x_val[keep]]), y_all
 
 
 def _weights(svm: Any, temperature: float, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
