@@ -388,7 +388,8 @@ class _Training:
         )
         model.get_layer("wide_logits").set_weights([fitted.kernel, fitted.bias])
         self.wide_fit = fitted
-        update_description(self.run_dir, wide_path=fitted.to_dict())
+        record = fitted.to_dict() | {"embedding_path_trained_on": "train"}
+        update_description(self.run_dir, wide_path=record, refit_on=fitted.refit_on)
 
     def mix_paths(self, model: Any, trained: Any, data: dict) -> None:
         """Choose the embedding path's share of the mix on the validation split (``core.wide.choose_mix``)."""
@@ -396,10 +397,11 @@ class _Training:
         from .wide import choose_mix, log_softmax
 
         x_val, y_val = data["validation"]
-        fitted = self.wide_fit
+        # The train-only TF-IDF fit: the model's refitted one has seen the validation texts (core.wide).
+        kernel, bias = self.wide_fit.selection_weights
         if len(y_val):
             deep = np.log(np.clip(trained.predict(x_val[0], batch_size=256, verbose=0), 1e-12, 1.0))
-            wide = log_softmax(np.asarray(x_val[1] @ fitted.kernel) + fitted.bias)
+            wide = log_softmax(np.asarray(x_val[1] @ kernel) + bias)
         else:
             deep = wide = np.zeros((0, 1))
         weight, losses = choose_mix(deep, wide, y_val)

@@ -46,6 +46,33 @@ def test_tfidf_linear_separates_and_reports():
     assert report["classes"] == sorted(VOCABULARY) and report["features"] > 10
     assert sum(map(sum, report["confusion_matrix"])) == 30
     assert "TF-IDF" in reporter.infos[-1]
+    assert report["refit_on"] == "train+validation"  # C chosen on validation, then fitted on both
+
+
+def test_tfidf_linear_refit_is_recorded_and_can_be_turned_off():
+    s = splits()
+    alone = tfidf_linear(s, refit=False)
+    assert alone["refit_on"] == "train"
+    refit = tfidf_linear(s)
+    assert refit["params"]["C"] == alone["params"]["C"]  # the same choice, made on the train-only fits
+    assert refit["validation_accuracy_by_C"] == alone["validation_accuracy_by_C"]
+    bare = Splits(train=s.train, validation=TextTable([], [], []), test=s.test, classes=s.classes)
+    assert tfidf_linear(bare)["refit_on"] == "train"  # nothing to refit on
+
+
+def test_a_saved_baseline_run_records_its_refit(tmp_path):
+    from embedstudio.core.baselines import save_baseline_run
+    from embedstudio.core.config import RunConfig
+    from embedstudio.core.runs import load_run
+
+    cfg = RunConfig()
+    cfg.data.path = str(tmp_path / "data.csv")
+    cfg.runs_dir = str(tmp_path / "runs")
+    s = splits()
+    tfidf = load_run(save_baseline_run(cfg, "tfidf", tfidf_linear(s), s))
+    assert tfidf.description["refit_on"] == "train+validation"
+    fasttext = load_run(save_baseline_run(cfg, "fasttext", fasttext_supervised(s, epoch=5, lr=0.5), s))
+    assert fasttext.description["refit_on"] == "train"
 
 
 def test_tfidf_linear_binary_and_tiny_vocabulary():

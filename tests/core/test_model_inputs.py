@@ -82,8 +82,13 @@ def test_auto_trains_end_to_end_and_the_model_reloads(tmp_path):
     assert result.status == "completed"
     from embedstudio.core.runs import load_run
 
-    resolved = load_run(result.run_dir).description["resolved"]
+    description = load_run(result.run_dir).description
+    resolved = description["resolved"]
     assert resolved["preset"] == "wide_deep" and resolved["deep_path"] == "kim_cnn"  # short texts
+    # The TF-IDF path is refitted on train + validation once C, the temperature and the mix are chosen.
+    assert description["refit_on"] == description["wide_path"]["refit_on"] == "train+validation"
+    assert description["wide_path"]["embedding_path_trained_on"] == "train"
+    assert description["mix"]["chosen_on"] == "validation"
     assert resolved["standardize"] == "lower_split_punctuation"
     model = load_run_model(result.run_dir)
     assert model.get_layer("tfidf") is not None
