@@ -108,7 +108,10 @@ TRIM_RULES: dict[str, list[str]] = {
         "pyarrow/libarrow_python_flight.so*",
         "pyarrow/libarrow_s3.so*",
     ],
-    "pyarrow's extra copies of its own libraries under unused names (the wheel cannot hold symlinks; only the .so.MAJOR name is linked)": [
+    (
+        "pyarrow's extra copies of its own libraries under unused names "
+        "(the wheel cannot hold symlinks; only the .so.MAJOR name is linked)"
+    ): [
         "pyarrow/libarrow_python.so",
         "pyarrow/libarrow_python.so.*.*.*",
         "pyarrow/libarrow_python_parquet_encryption.so",
