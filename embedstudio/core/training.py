@@ -363,8 +363,8 @@ class _Training:
             early_stopped=fit.early_stopped,
             timings=timings,
         )
-        if self.clock.line():
-            self.reporter.info(self.clock.line())
+        if line := self.clock.line():
+            self.reporter.info(line)
         self.reporter.progress(len(TrainingStep), len(TrainingStep), "Done")
         if report is not None:
             self.reporter.event("report", report)
