@@ -14,8 +14,9 @@ What is timed, each in a new process, with the OS file cache warm for every read
 - cached reopen: ``load_vectors(path)`` again in a new process (the call, and the whole process);
 - through the CLI: ``python -m embedstudio vectors info FILE`` (cache cleared first) against a process
   that imports gensim and loads the same file, both timed from outside as a user sees them.
-Peak RSS is the process's ru_maxrss; "growth" is above the RSS just before the load, divided by the
-final float32 matrix. The real file is gunzipped once to $EMBEDSTUDIO_BENCH_DIR (never the repository).
+Peak RSS is the process's VmHWM (/proc/self/status; ru_maxrss on Linux carries the parent's peak across
+fork + exec, so it can report the benchmark's own process instead of the worker's); "growth" is above the peak
+just before the load, divided by the final float32 matrix. The real file is gunzipped once to $EMBEDSTUDIO_BENCH_DIR (never the repository).
 The machine is shared: the load average is printed beside every figure and figures taken under load are
 indicative; ratios come from the same run.
 """
@@ -36,7 +37,7 @@ from common import (
     load_now,
     machine_note,
     mib,
-    peak_rss_bytes,
+    peak_rss_hwm,
     ratio,
     read_floor_seconds,
     report,
@@ -64,13 +65,13 @@ def worker(mode: str, path: str) -> None:
     if mode == "gensim":
         from gensim.models import KeyedVectors
 
-        base = peak_rss_bytes()
+        base = peak_rss_hwm()
         kv, seconds = timed(KeyedVectors.load_word2vec_format, path, no_header=True)
         report(
             {
                 "seconds": seconds,
-                "peak": peak_rss_bytes(),
-                "growth": peak_rss_bytes() - base,
+                "peak": peak_rss_hwm(),
+                "growth": peak_rss_hwm() - base,
                 "matrix_bytes": kv.vectors.nbytes,
                 "shape": list(kv.vectors.shape),
             }
@@ -88,7 +89,7 @@ def worker(mode: str, path: str) -> None:
         cache.clear(path)
     from embedstudio.core.vectors.cache import wait_for_cache_writes
 
-    base = peak_rss_bytes()
+    base = peak_rss_hwm()
     cpu, start = time.process_time(), time.perf_counter()
     vectors = load_vectors(path, format="auto", use_cache=mode != "parse")
     seconds = time.perf_counter() - start  # the vectors are in the caller's hands
@@ -96,7 +97,7 @@ def worker(mode: str, path: str) -> None:
     wait_for_cache_writes()
     written = time.perf_counter() - start  # ... and the cache entry is complete, with norms and word index
     row = float(vectors.matrix[len(vectors) // 2].sum())  # touch the matrix (a mapped one pages in)
-    load_peak = peak_rss_bytes()  # before any query touches the norms, word index and coarse copy
+    load_peak = peak_rss_hwm()  # before any query touches the norms, word index and coarse copy
     probe = vectors.words[len(vectors) // 3]
     query_start = time.perf_counter()
     vectors.neighbors(probe, 10)
@@ -107,8 +108,8 @@ def worker(mode: str, path: str) -> None:
             "cpu": cpu,
             "written": written,
             "first_query": first_query,
-            "peak": peak_rss_bytes(),
-            "growth": peak_rss_bytes() - base,
+            "peak": peak_rss_hwm(),
+            "growth": peak_rss_hwm() - base,
             "load_growth": load_peak - base,
             "base": base,
             "matrix_bytes": int(vectors.matrix.nbytes),
