@@ -16,9 +16,9 @@ What is timed, each in a new process, with the OS file cache warm for every read
   that imports gensim and loads the same file, both timed from outside as a user sees them.
 Peak RSS is the process's VmHWM (/proc/self/status; ru_maxrss on Linux carries the parent's peak across
 fork + exec, so it can report the benchmark's own process instead of the worker's); "growth" is above the peak
-just before the load, divided by the final float32 matrix. The real file is gunzipped once to $EMBEDSTUDIO_BENCH_DIR (never the repository).
-The machine is shared: the load average is printed beside every figure and figures taken under load are
-indicative; ratios come from the same run.
+just before the load, divided by the final float32 matrix. The real file is gunzipped once to
+$EMBEDSTUDIO_BENCH_DIR (never the repository). The machine is shared: the load average is printed beside
+every figure and figures taken under load are indicative; ratios come from the same run.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ class VectorCache:
     # -- reading ---------------------------------------------------------------------------------
     def load(
         self, source_path: str | os.PathLike, *, format: str, limit: int | None, verify_matrix: bool | None = None
-    ) -> tuple[list[str], np.ndarray, dict] | None:
+    ) -> tuple[Sequence[str], np.ndarray, dict] | None:
         """(words, read-only memory-mapped float32 matrix, meta) or None if absent, stale or damaged.
 
         Always checked: the entry's fields, the source's size, mtime and sampled fingerprint, the words'
@@ -218,13 +218,17 @@ class VectorCache:
             (partial / "lock").unlink(missing_ok=True)  # the finished blocks stay for the next writer
             raise
         (entry / "lock").unlink(missing_ok=True)
+        _return_freed_memory()  # the writer's temporaries, kept in its thread's malloc arena otherwise
         if on_query_data is not None:
             # The codes memory-mapped from the finished entry (never held in memory while writing); the rest
             # is already in memory.
             from embedstudio.core.vectors.queries import CoarseCopy
 
             codes = np.load(entry / _CODES_FILE, mmap_mode="r", allow_pickle=False)
-            on_query_data(QueryData(query.inverse_norms, query.word_index, CoarseCopy(codes, *query.coarse)))
+            mapped = _map_written_matrix(entry / "matrix.npy", query.matrix_file, matrix.shape)
+            on_query_data(
+                QueryData(query.inverse_norms, query.word_index, CoarseCopy(codes, *query.coarse), matrix=mapped)
+            )
         return entry
 
     def store_in_background(
@@ -517,6 +521,10 @@ _WORDS_PER_PIECE = 8192  # words joined at a time: one str of all words may take
 
 def _choose_separator(words: Sequence[str]) -> str | None:
     """A character no word contains, so the vocabulary is one blob; None means fall back to JSON."""
+    from embedstudio.core.vectors.wordlist import WordList
+
+    if isinstance(words, WordList):
+        return words.separator.decode("ascii")  # no word contains it
     for separator in _SEPARATORS:
         if not any(
             separator in "".join(words[i : i + _WORDS_PER_PIECE]) for i in range(0, len(words), _WORDS_PER_PIECE)
@@ -533,6 +541,11 @@ class QueryData:
     inverse_norms: np.ndarray
     word_index: Any = None  # queries.WordIndex
     coarse: Any = None  # queries.CoarseCopy (None until the entry's coarse copy is written)
+    # The finished entry's matrix, memory-mapped, handed over with the coarse copy so that the caller can drop
+    # the matrix it parsed (the same bytes): its queries then page in the coarse copy in place of the float32
+    # matrix's anonymous memory instead of next to it.
+    matrix: np.ndarray | None = None
+    matrix_file: tuple[int, int] | None = None  # (st_dev, st_ino) of the matrix.npy this writer wrote
 
 
 class CacheWrite:
@@ -643,7 +656,7 @@ def _write_words(path: Path, words: Sequence[str], separator: str | None) -> tup
         else:
             sep = separator.encode()
             for i in range(0, len(words), _WORDS_PER_PIECE):
-                piece = separator.join(words[i : i + _WORDS_PER_PIECE]).encode("utf-8", "surrogatepass")
+                piece = _words_piece(words, i, sep)
                 if hashes is not None:
                     hashes[i : i + _WORDS_PER_PIECE] = word_hashes(piece, sep)
                 if i:
@@ -653,6 +666,17 @@ def _write_words(path: Path, words: Sequence[str], separator: str | None) -> tup
         fh.flush()
         os.fsync(fh.fileno())
     return h.hexdigest(), hashes
+
+
+def _words_piece(words: Sequence[str], start: int, separator: bytes) -> bytes:
+    """Words ``start``..``start + _WORDS_PER_PIECE - 1`` as UTF-8 joined by ``separator``: a slice of a
+    WordList's blob when it has that separator (no str objects made), else joined and encoded."""
+    from embedstudio.core.vectors.wordlist import WordList
+
+    stop = min(start + _WORDS_PER_PIECE, len(words))
+    if isinstance(words, WordList) and words.separator == separator:
+        return words.piece(start, stop)
+    return separator.decode().join(words[start:stop]).encode("utf-8", "surrogatepass")
 
 
 def _words_blob(words: Sequence[str], separator: str | None) -> bytes:
@@ -686,8 +710,9 @@ def _save_npy(path: Path, array: np.ndarray, checksum: Any) -> None:
 
 def _write_codes(directory: Path, matrix: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
     """Write the coarse copy's codes block by block (never the whole copy in memory); return their checksum
-    (:func:`_file_hash`, read back from the page cache) and the scales and errors."""
-    from embedstudio.core.vectors.queries import coarse_blocks
+    (:func:`_file_hash`'s, computed as they are written: reading them back would add a 4 MiB buffer) and the
+    scales and errors."""
+    from embedstudio.core.vectors.queries import block_rows, coarse_blocks
 
     n, d = matrix.shape
     scales = np.empty(n, dtype=np.float32)
@@ -696,14 +721,42 @@ def _write_codes(directory: Path, matrix: np.ndarray) -> tuple[str, np.ndarray, 
     with open(path, "wb") as fh:
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int8)), "fortran_order": False, "shape": (n, d)}
         np.lib.format.write_array_header_1_0(fh, header)
-        data_start = fh.tell()
-        for start, _inverse, block in coarse_blocks(matrix):
+        digests = _BlockDigests()
+        # Quarter-size blocks: their temporaries (a few times the block) come on top of the parsed matrix.
+        for start, _inverse, block in coarse_blocks(matrix, max(64, block_rows(d) // 4)):
             scales[start : start + len(block.scales)] = block.scales
             errors[start : start + len(block.errors)] = block.errors
             fh.write(block.codes.data)
+            digests.update(block.codes.data)
         fh.flush()
         os.fsync(fh.fileno())
-    return _file_hash(path, data_start), scales, errors
+    return digests.hexdigest(), scales, errors
+
+
+class _BlockDigests:
+    """:func:`_file_hash` of bytes fed in pieces of any size: blake2b over the digests of 4 MiB blocks."""
+
+    def __init__(self) -> None:
+        self._whole = hashlib.blake2b(digest_size=16)
+        self._block = hashlib.blake2b(digest_size=16)
+        self._filled = 0
+
+    def update(self, data: Any) -> None:
+        view = memoryview(data).cast("B")
+        while len(view):
+            take = min(len(view), _HASH_BLOCK - self._filled)
+            self._block.update(view[:take])
+            self._filled += take
+            view = view[take:]
+            if self._filled == _HASH_BLOCK:
+                self._whole.update(self._block.digest())
+                self._block, self._filled = hashlib.blake2b(digest_size=16), 0
+
+    def hexdigest(self) -> str:
+        if self._filled:
+            self._whole.update(self._block.digest())
+            self._block, self._filled = hashlib.blake2b(digest_size=16), 0
+        return self._whole.hexdigest()
 
 
 def _write_entry(
@@ -722,6 +775,7 @@ def _write_entry(
     if on_query_data is not None:
         on_query_data(query)
     info["matrix_hash"], info["matrix_bytes"] = _write_matrix(directory, matrix, info)
+    matrix_file = _file_identity(directory / "matrix.npy")
     info["codes_hash"], scales, errors = _write_codes(directory, matrix)
     extras = [query.inverse_norms]
     if query.word_index is not None:
@@ -735,7 +789,41 @@ def _write_entry(
     (directory / "progress.json").unlink(missing_ok=True)
     # meta.json last: an entry without it is never read as valid.
     _write_json(directory / "meta.json", info)
-    return QueryData(query.inverse_norms, query.word_index, (scales, errors))
+    return QueryData(query.inverse_norms, query.word_index, (scales, errors), matrix_file=matrix_file)
+
+
+def _return_freed_memory() -> None:
+    from embedstudio.core.vectors.text_reader import _return_freed_memory as give_back
+
+    give_back()
+
+
+def _file_identity(path: Path) -> tuple[int, int]:
+    stat = os.stat(path)
+    return stat.st_dev, stat.st_ino
+
+
+def _map_written_matrix(path: Path, identity: tuple[int, int] | None, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``path`` memory-mapped read-only if it is still the very file this writer wrote (same device and inode:
+    an entry's files are never changed in place, only replaced or deleted, so its bytes are the matrix's);
+    None if another writer has replaced the entry meanwhile or it cannot be mapped."""
+    if identity is None:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            stat = os.fstat(fh.fileno())
+            if (stat.st_dev, stat.st_ino) != identity:
+                return None
+            version = np.lib.format.read_magic(fh)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
+            file_shape, fortran, dtype = read_header(fh)
+            if file_shape != tuple(shape) or fortran or dtype != np.dtype("<f4"):
+                return None
+            return np.memmap(fh, dtype="<f4", mode="r", offset=fh.tell(), shape=file_shape)
+    except (OSError, ValueError):
+        return None
 
 
 def _write_matrix(directory: Path, matrix: np.ndarray, info: dict) -> tuple[str, int]:
@@ -822,11 +910,15 @@ def _read_query_data(entry: Path, info: dict, words: Sequence[str], verify_codes
     return QueryData(arrays["norms.npy"], index, coarse)
 
 
-def _read_words(path: Path, separator: str | None, count: int) -> list[str]:
-    text = path.read_bytes().decode("utf-8", "surrogatepass")
+def _read_words(path: Path, separator: str | None, count: int) -> Sequence[str]:
+    """The entry's words: a WordList over words.txt's bytes (checked to be UTF-8 here, once), or the JSON list."""
+    from embedstudio.core.vectors.wordlist import WordList
+
+    blob = path.read_bytes()
     if separator is None:
-        return json.loads(text)
-    return text.split(separator) if count else []
+        return json.loads(blob.decode("utf-8", "surrogatepass"))
+    blob.decode("utf-8", "surrogatepass")  # raises UnicodeDecodeError (a cache miss) on damage
+    return WordList.from_blob(blob, separator.encode(), count)
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -100,7 +100,7 @@ def _subwords_dropped(vectors: WordVectors, dst: Path) -> str:
 
 def _write_converted(
     dst: Path,
-    words: list[str],
+    words: Sequence[str],
     matrix: np.ndarray,
     out_format: str,
     compression: str | None,
@@ -138,8 +138,8 @@ def _output_compression(dst: Path, out_format: str) -> str | None:
 
 
 def _writable(
-    words: list[str], matrix: np.ndarray, out_format: str, warnings: list[str]
-) -> tuple[list[str], np.ndarray]:
+    words: Sequence[str], matrix: np.ndarray, out_format: str, warnings: list[str]
+) -> tuple[Sequence[str], np.ndarray]:
     """Words a line- or space-delimited format can hold (no whitespace inside, not empty)."""
     if out_format == "gensim":
         return words, matrix

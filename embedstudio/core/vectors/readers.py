@@ -255,7 +255,9 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
     vectors.queries.coarse_expected = True
 
     def attach(query: QueryData) -> None:
-        vectors.attach_query_data(word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse)
+        vectors.attach_query_data(
+            word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse, matrix=query.matrix
+        )
 
     def done(_write: CacheWrite) -> None:
         vectors.queries.coarse_expected = False

@@ -34,7 +34,7 @@ import os
 import sys
 import warnings
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -45,6 +45,7 @@ import numpy as np
 
 from embedstudio.core.errors import VectorFileError
 from embedstudio.core.jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
+from embedstudio.core.vectors.wordlist import WordList, WordListBuilder
 
 CHUNK_BYTES = 1 << 18  # 256 KiB: amortises Python overhead; the chunks in flight keep small temporaries.
 MAX_LISTED = 5  # line numbers listed in a warning before "and N more"
@@ -56,7 +57,7 @@ MAX_WORD_BYTES = 1000  # a longer "word" is damage (gensim's real files stay far
 class TextVectors:
     """Result of :func:`read_text_vectors`. ``matrix`` is float32 (n, d), C-contiguous."""
 
-    words: list[str]
+    words: Sequence[str]  # a WordList (wordlist.py): 6 MiB for 400k words, where a list[str] takes 28 MiB
     matrix: np.ndarray
     header_count: int | None = None
     duplicates: int = 0
@@ -202,7 +203,8 @@ class _TextVectorParser:
         self.dim = 0
         self.rows = 0  # vector lines stored so far
         self.next_line_no = 1  # 1-based number of the first line of the next chunk
-        self.words: list[str] = []
+        self.word_list = WordListBuilder()  # the words so far, as UTF-8; _finish makes the WordList
+        self.words = WordList.from_words([])
         self.matrix = np.empty((0, 0), dtype=np.float32)
         self.latin1_lines: list[int] = []
         self.spaced_lines: list[int] = []
@@ -407,7 +409,14 @@ class _TextVectorParser:
         if words and b"\x00" in chunk:
             self.nul_lines += [n for w, n in zip(words, line_numbers) if b"\x00" in w]
         if words:
-            self._store(self._decode_words(words, line_numbers), values)
+            joined = b"\n".join(words)  # words cannot contain a newline
+            try:
+                joined.decode("utf-8")  # checked only: the words are kept as this UTF-8, not as str objects
+            except UnicodeDecodeError:
+                self._store(self._decode_words(words, line_numbers), values)
+            else:
+                self._store_values(values)
+                self.word_list.extend_encoded(joined, len(words))
         return len(words)
 
     def _drop_long_words(self, words: list[bytes], values: np.ndarray, line_numbers):
@@ -559,11 +568,7 @@ class _TextVectorParser:
         raise VectorFileError(f"{self.name}: could not parse the numbers near line {line_numbers[0]}.")
 
     def _decode_words(self, words: list[bytes], line_numbers) -> list[str]:
-        try:
-            # One decode for the whole chunk; words cannot contain a newline.
-            return b"\n".join(words).decode("utf-8").split("\n")
-        except UnicodeDecodeError:
-            pass
+        """A chunk whose words are not all UTF-8: the others are read as Latin-1 (and their lines noted)."""
         decoded = []
         for word, line_no in zip(words, line_numbers):
             try:
@@ -574,19 +579,26 @@ class _TextVectorParser:
         return decoded
 
     def _store(self, words: list[str], values: np.ndarray) -> None:
-        end = self.rows + len(words)
+        self._store_values(values)
+        self.word_list.extend(words)
+
+    def _store_values(self, values: np.ndarray) -> None:
+        end = self.rows + len(values)
         if end > self.matrix.shape[0]:
             capacity = max(end, int(self.matrix.shape[0] * 1.25) + 1024)
             if self.limit is not None:
                 capacity = max(min(capacity, self.limit), end)
-            # In-place realloc: for large blocks glibc moves pages (mremap) instead of copying.
+            # In-place realloc: for large blocks glibc moves pages (mremap) instead of copying. Smaller ones (below
+            # its mmap threshold, 16 MiB here) are copied, and the old copy's pages stay resident in the heap
+            # until trimmed: 28 MiB of them by the end of a .gz of 400k × 50 (whose size is unknown in advance).
             self.matrix.resize((capacity, self.dim), refcheck=False)
+            _return_freed_memory()
         self.matrix[self.rows : end] = values
-        self.words.extend(words)
         self.rows = end
 
     # -- end ---------------------------------------------------------------------------------
     def _finish(self) -> TextVectors:
+        self.words = self.word_list.finish()
         warn: list[str] = []
         if (
             self.header_count is not None
@@ -656,7 +668,7 @@ class _TextVectorParser:
                 seen[word] = row
                 keep.append(row)
         _compact_rows(self.matrix, np.asarray(keep, dtype=np.int64))
-        self.words = list(first_rows)
+        self.words = WordList.from_words(first_rows)
         self.rows = len(self.words)
         return duplicates, examples
 
@@ -729,7 +741,7 @@ def _fromstring_tokens(text: bytes, starts: np.ndarray, ends: np.ndarray) -> np.
     return values if values.size == len(tokens) else None
 
 
-def _may_have_duplicates(words: list[str]) -> bool:
+def _may_have_duplicates(words: Sequence[str]) -> bool:
     """False when all words are surely distinct: sorted 64-bit hashes take 8 bytes a word,
     a fraction of a set or dict of the words, at the moment the full matrix is in memory."""
     hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))

@@ -45,7 +45,7 @@ class WordVectors:
 
     def __init__(
         self,
-        words: list[str],
+        words: Sequence[str],
         matrix: np.ndarray,
         info: VectorInfo,
         *,
@@ -79,16 +79,29 @@ class WordVectors:
         word_index: WordIndex | None = None,
         inverse_norms: np.ndarray | None = None,
         coarse: CoarseCopy | None = None,
+        matrix: np.ndarray | None = None,
     ) -> None:
         """Hand over a word index, row norms and the coarse copy built elsewhere (the vector cache builds them,
         so the first query of a session costs what every later one does). Any may be None: built when first
-        needed."""
+        needed. ``matrix`` is the same matrix memory-mapped from the finished cache entry: it replaces the one
+        the file was parsed into, whose memory is then given back (the queries page in the coarse copy instead
+        of holding both), as after a cached reopen."""
+        if matrix is not None:
+            self._use_mapped_matrix(matrix)
         if word_index is not None and self._index is None and len(word_index) == len(self.words):
             self._index = word_index
         if inverse_norms is not None or coarse is not None:
             self.queries.attach(inverse_norms, coarse)
             if coarse is not None:
                 self.queries.coarse_expected = False
+
+    def _use_mapped_matrix(self, matrix: np.ndarray) -> None:
+        current = self.matrix
+        if isinstance(current, np.memmap) or matrix.shape != current.shape or matrix.dtype != current.dtype:
+            return
+        self.matrix = matrix
+        if self._queries is not None:
+            self._queries.matrix = matrix  # a query running now may read rows of either: the same numbers
 
     # ---- vocabulary ------------------------------------------------------------------------
     @property
