@@ -113,6 +113,7 @@ class NeighbourIndex:
         # queries take the exact scan instead of building a second copy.
         self.coarse_expected = False
         self._lock = threading.Lock()
+        self.warm_thread: threading.Thread | None = None  # warm_in_background's, while it runs or after
 
     @property
     def inverse_norms(self) -> np.ndarray:
@@ -136,21 +137,33 @@ class NeighbourIndex:
         return self._coarse
 
     def warm_in_background(self) -> threading.Thread | None:
-        """Touch every page of the memory-mapped arrays a query scans (the coarse codes, scales, errors and the
-        norms) on a daemon thread, so that the first query of a session does not pay their page faults (94 ms
-        of CPU against 12 ms at 400k × 100). numpy's reduction runs without the GIL; the caller never waits."""
+        """Prepare the first query of a session on a daemon thread, so that it costs what every later one does:
+        touch every page of the memory-mapped arrays a query scans (the coarse codes, scales, errors and the
+        norms; numpy's reduction runs without the GIL), run one coarse scan (the scan threads start and get
+        their buffers) and ask the kernel to read the float32 matrix into its page cache. Before this the
+        first query after a cached reopen took 2-15x a later one (page faults, thread starts, first
+        allocations, and reads from disk of matrix rows the page cache had dropped). The caller never waits; results do not depend on it. Returns the thread (also in
+        ``warm_thread``), or None when nothing is memory-mapped."""
         coarse = self._coarse
         arrays = [a for a in (self._inverse_norms, *(vars(coarse).values() if coarse else ())) if a is not None]
         if not any(isinstance(a, np.memmap) for a in arrays):
             return None
 
-        def touch() -> None:
+        def warm() -> None:
             for array in arrays:
                 flat = np.asarray(array).reshape(-1)
                 step = max(1, 4096 // flat.itemsize)  # one element a page
                 np.add.reduce(flat[::step], dtype=np.float64)
+            if coarse is not None and len(self.matrix):
+                # The scan threads start and fill their block buffers; the candidate cut runs once.
+                approx = _coarse_scores(coarse, self._unit_query(self.matrix[len(self.matrix) // 2]))
+                _candidates(approx, CANDIDATES, 10)
+            # The float32 rows a query re-scores are read from the file into the page cache ahead (not mapped:
+            # mapping them all would count the whole matrix in this process's memory).
+            _advise_will_need(self.matrix)
 
-        thread = threading.Thread(target=touch, name="vector-query-warm", daemon=True)
+        thread = threading.Thread(target=warm, name="vector-query-warm", daemon=True)
+        self.warm_thread = thread
         thread.start()
         return thread
 
@@ -293,6 +306,32 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+def _advise_will_need(matrix: np.ndarray) -> None:
+    """``madvise(MADV_WILLNEED)`` over a memory-mapped matrix: the kernel reads what its page cache lacks, in
+    the background, without mapping anything into this process. Nothing where mmap has no madvise."""
+    import mmap
+
+    mapping = getattr(matrix, "_mmap", None)
+    advice = getattr(mmap, "MADV_WILLNEED", None)
+    if isinstance(matrix, np.memmap) and isinstance(mapping, mmap.mmap) and advice is not None:
+        try:
+            mapping.madvise(advice)
+        except (OSError, ValueError):
+            pass
+
+
+_SCAN_BUFFERS = threading.local()
+
+
+def _scan_buffer(rows: int, dim: int) -> np.ndarray:
+    """This thread's float32 block buffer of the coarse scan, kept between queries: a new 1 MiB buffer per
+    query is new pages to fault in each time (glibc hands such blocks back to the system when freed)."""
+    buffer = getattr(_SCAN_BUFFERS, "buffer", None)
+    if buffer is None or buffer.shape != (rows, dim):
+        buffer = _SCAN_BUFFERS.buffer = np.empty((rows, dim), dtype=np.float32)
+    return buffer
+
+
 def _coarse_scores(coarse: CoarseCopy, vector: np.ndarray) -> np.ndarray:
     """The approximate cosine of every row with the unit ``vector``: int8 codes converted to float32 one block
     at a time (the block stays in cache, so memory traffic is the codes' bytes) on every core."""
@@ -303,7 +342,7 @@ def _coarse_scores(coarse: CoarseCopy, vector: np.ndarray) -> np.ndarray:
     share = -(-n // threads)
 
     def scan(begin: int, end: int) -> None:
-        buffer = np.empty((block_rows, d), dtype=np.float32)
+        buffer = _scan_buffer(block_rows, d)
         for start in range(begin, end, block_rows):
             stop = min(start + block_rows, end)
             rows = buffer[: stop - start]

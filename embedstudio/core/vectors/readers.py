@@ -258,6 +258,8 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
         vectors.attach_query_data(
             word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse, matrix=query.matrix
         )
+        if query.coarse is not None:
+            vectors.queries.warm_in_background()  # the coarse copy is mapped from the finished entry now
 
     def done(_write: CacheWrite) -> None:
         vectors.queries.coarse_expected = False
