@@ -135,3 +135,41 @@ def test_an_entry_written_from_a_word_list_round_trips_and_verifies(tmp_path):
     assert isinstance(loaded, WordList) and loaded == words and np.array_equal(mapped, matrix)
     assert store.last_query_data is not None and store.last_query_data.word_index.get("ünï") == len(words) - 1
     assert [problem for _item, problem in store.verify()] == [None]
+
+
+def test_the_warm_up_thread_and_concurrent_queries_do_not_change_any_answer(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setenv("EMBEDSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    words = [f"w{i}" for i in range(queries.MIN_COARSE_ROWS + 700)]
+    path = tmp_path / "v.txt"
+    write_vectors(path, words, 12, seed=3)
+    load_vectors(path)
+    assert wait_for_cache_writes(timeout=60)
+    reopened = load_vectors(path)
+    assert reopened.info.from_cache
+    index = reopened.queries
+    warm = index.warm_thread
+    assert warm is not None and warm.name == "vector-query-warm"  # started by the reopen
+    probes = list(range(0, len(words), 97))
+    # Asked while the warm-up may still run (it holds the shared buffers then, so these allocate their own) ...
+    during = [index.nearest(reopened.matrix[row], 10, {row}) for row in probes[:5]]
+    warm.join(60)
+    assert not warm.is_alive()
+    reference = queries.NeighbourIndex(np.array(reopened.matrix))  # no cache, no warm-up, no coarse copy handed
+    expected = [reference.nearest_exact(reopened.matrix[row], 10, {row}) for row in probes]
+    assert [[r for r, _ in got] for got in during] == [[r for r, _ in e] for e in expected[:5]]
+    # ... and from four threads at once, so that some find the buffers busy and some share them in turn.
+    results: dict[int, list] = {}
+
+    def ask(row: int) -> None:
+        results[row] = index.nearest(reopened.matrix[row], 10, {row})
+
+    threads = [threading.Thread(target=ask, args=(row,)) for row in probes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [[r for r, _ in results[row]] for row in probes] == [[r for r, _ in e] for e in expected]
+    for row, want in zip(probes, expected):
+        assert [s for _, s in results[row]] == pytest.approx([s for _, s in want], abs=1e-6)

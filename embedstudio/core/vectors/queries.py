@@ -114,6 +114,8 @@ class NeighbourIndex:
         self.coarse_expected = False
         self._lock = threading.Lock()
         self.warm_thread: threading.Thread | None = None  # warm_in_background's, while it runs or after
+        self._scratch_lock = threading.Lock()
+        self._scratch_arrays: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def inverse_norms(self) -> np.ndarray:
@@ -140,10 +142,11 @@ class NeighbourIndex:
         """Prepare the first query of a session on a daemon thread, so that it costs what every later one does:
         touch every page of the memory-mapped arrays a query scans (the coarse codes, scales, errors and the
         norms; numpy's reduction runs without the GIL), run one coarse scan (the scan threads start and get
-        their buffers) and ask the kernel to read the float32 matrix into its page cache. Before this the
-        first query after a cached reopen took 2-15x a later one (page faults, thread starts, first
-        allocations, and reads from disk of matrix rows the page cache had dropped). The caller never waits; results do not depend on it. Returns the thread (also in
-        ``warm_thread``), or None when nothing is memory-mapped."""
+        their buffers, including the index's two kept scan buffers) and ask the kernel to read the float32
+        matrix into its page cache. Before this the first query after a cached reopen cost 1.5-2x a later
+        one in CPU (1,650 page faults against 100: mapped pages, thread starts, first allocations), more when
+        matrix rows had to come from disk. The caller never waits; results do not depend on it. Returns the
+        thread (also in ``warm_thread``), or None when nothing is memory-mapped."""
         coarse = self._coarse
         arrays = [a for a in (self._inverse_norms, *(vars(coarse).values() if coarse else ())) if a is not None]
         if not any(isinstance(a, np.memmap) for a in arrays):
@@ -156,8 +159,11 @@ class NeighbourIndex:
                 np.add.reduce(flat[::step], dtype=np.float64)
             if coarse is not None and len(self.matrix):
                 # The scan threads start and fill their block buffers; the candidate cut runs once.
-                approx = _coarse_scores(coarse, self._unit_query(self.matrix[len(self.matrix) // 2]))
-                _candidates(approx, CANDIDATES, 10)
+                with self._scratch_lock:  # the buffers the first query will use, their pages faulted in here
+                    scores, bound = self._scratch(len(self.matrix))
+                    approx = _coarse_scores(coarse, self._unit_query(self.matrix[len(self.matrix) // 2]), scores)
+                    np.add(approx, coarse.errors, out=bound)
+                    _candidates(approx, CANDIDATES, 10)
             # The float32 rows a query re-scores are read from the file into the page cache ahead (not mapped:
             # mapping them all would count the whole matrix in this process's memory).
             _advise_will_need(self.matrix)
@@ -197,14 +203,36 @@ class NeighbourIndex:
         k = max(0, min(k, n - len(excluded)))
         if k == 0:
             return []
-        approx = _coarse_scores(coarse, vector)
+        # Two n-long float32 buffers kept between queries (fresh ones are fresh pages to fault in, the first
+        # query's most of all); a query that finds them in use by another thread allocates its own.
+        own = self._scratch_lock.acquire(blocking=False)
+        try:
+            return self._nearest_coarse(coarse, vector, k, excluded, self._scratch(n) if own else (None, None))
+        finally:
+            if own:
+                self._scratch_lock.release()
+
+    def _scratch(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._scratch_arrays is None or len(self._scratch_arrays[0]) != n:
+            self._scratch_arrays = (np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32))
+        return self._scratch_arrays
+
+    def _nearest_coarse(
+        self,
+        coarse: CoarseCopy,
+        vector: np.ndarray,
+        k: int,
+        excluded: np.ndarray,
+        scratch: tuple[np.ndarray, np.ndarray] | tuple[None, None],
+    ) -> list[tuple[int, float]]:
+        approx = _coarse_scores(coarse, vector, scratch[0])
         if len(excluded):
             approx[excluded] = -np.inf
         rows = _candidates(approx, max(CANDIDATES, 4 * k), k)
         exact = self._exact_scores(rows, vector)
         threshold = np.partition(exact, len(exact) - k)[len(exact) - k]
         # Every row whose bound reaches the k-th exact score might still beat it: score those exactly too.
-        bound = approx + coarse.errors
+        bound = np.add(approx, coarse.errors, out=scratch[1])
         bound[rows] = -np.inf
         more = np.flatnonzero(bound >= threshold)
         if len(more):
@@ -332,11 +360,12 @@ def _scan_buffer(rows: int, dim: int) -> np.ndarray:
     return buffer
 
 
-def _coarse_scores(coarse: CoarseCopy, vector: np.ndarray) -> np.ndarray:
+def _coarse_scores(coarse: CoarseCopy, vector: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The approximate cosine of every row with the unit ``vector``: int8 codes converted to float32 one block
     at a time (the block stays in cache, so memory traffic is the codes' bytes) on every core."""
     n, d = coarse.codes.shape
-    out = np.empty(n, dtype=np.float32)
+    if out is None:
+        out = np.empty(n, dtype=np.float32)
     block_rows = max(64, SCAN_BLOCK_BYTES // (4 * d))
     threads = scan_threads()
     share = -(-n // threads)
