@@ -263,20 +263,27 @@ class VectorCache:
             if on_done is not None:
                 write.callbacks.append(on_done)
 
+        # The thread takes the words and matrix out of this list and lets go of them before the callbacks run, so
+        # that a caller who swapped in the entry's mapped matrix (on_query_data) has the parsed one freed by then.
+        payload = [(words, matrix)]
+        del words, matrix
+
         def run() -> None:
+            job_words, job_matrix = payload.pop()
             try:
                 write.entry = self.store(
                     source_path,
                     format=format,
                     limit=limit,
-                    words=words,
-                    matrix=matrix,
+                    words=job_words,
+                    matrix=job_matrix,
                     meta=meta,
                     on_query_data=on_query_data,
                 )
             except Exception as err:  # a full disk or a read-only folder only costs speed next time
                 write.error = err
             finally:
+                del job_words, job_matrix
                 with _ACTIVE_LOCK:
                     if _ACTIVE.get(key) is write:
                         del _ACTIVE[key]

@@ -258,11 +258,12 @@ def _to_cache(vectors: WordVectors, limit: int | None, reporter: Reporter) -> No
         vectors.attach_query_data(
             word_index=query.word_index, inverse_norms=query.inverse_norms, coarse=query.coarse, matrix=query.matrix
         )
-        if query.coarse is not None:
-            vectors.queries.warm_in_background()  # the coarse copy is mapped from the finished entry now
 
     def done(_write: CacheWrite) -> None:
         vectors.queries.coarse_expected = False
+        # Only now: the parsed matrix is freed (when the entry's mapped one replaced it), so the coarse copy's
+        # pages that the warm-up maps never sit next to it in memory.
+        vectors.queries.warm_in_background()
 
     try:
         vectors.cache_write = VectorCache().store_in_background(
