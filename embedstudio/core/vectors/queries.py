@@ -116,6 +116,7 @@ class NeighbourIndex:
         self.warm_thread: threading.Thread | None = None  # warm_in_background's, while it runs or after
         self._scratch_lock = threading.Lock()
         self._scratch_arrays: tuple[np.ndarray, np.ndarray] | None = None
+        self._warm_scanned: threading.Event | None = None  # set once the warm-up's pages and scan are done
 
     @property
     def inverse_norms(self) -> np.ndarray:
@@ -141,36 +142,45 @@ class NeighbourIndex:
     def warm_in_background(self) -> threading.Thread | None:
         """Prepare the first query of a session on a daemon thread, so that it costs what every later one does:
         touch every page of the memory-mapped arrays a query scans (the coarse codes, scales, errors and the
-        norms; numpy's reduction runs without the GIL), run one coarse scan (the scan threads start and get
-        their buffers, including the index's two kept scan buffers) and ask the kernel to read the float32
+        norms; numpy's reduction runs without the GIL), start the scan threads and fault in their block buffers
+        and the index's two kept score buffers, and ask the kernel to read the float32
         matrix into its page cache. Before this the first query after a cached reopen cost 1.5-2x a later
         one in CPU (1,650 page faults against 100: mapped pages, thread starts, first allocations), more when
-        matrix rows had to come from disk. The caller never waits; results do not depend on it. Returns the
-        thread (also in ``warm_thread``), or None when nothing is memory-mapped."""
+        matrix rows had to come from disk. The caller never waits; a query asked before the scan is done waits
+        for it (it would otherwise fault in the same pages beside it, on the same cores). Results do not depend
+        on it. Returns the thread (also in ``warm_thread``), or None when nothing is memory-mapped."""
         coarse = self._coarse
         arrays = [a for a in (self._inverse_norms, *(vars(coarse).values() if coarse else ())) if a is not None]
         if not any(isinstance(a, np.memmap) for a in arrays):
             return None
 
+        scanned = threading.Event()
+
         def warm() -> None:
+            try:
+                _touch_and_scan()
+            finally:
+                scanned.set()
+            # The float32 rows a query re-scores are read from the file into the page cache ahead (not mapped:
+            # mapping them all would count the whole matrix in this process's memory).
+            _advise_will_need(self.matrix)
+
+        def _touch_and_scan() -> None:
             for array in arrays:
                 flat = np.asarray(array).reshape(-1)
                 step = max(1, 4096 // flat.itemsize)  # one element a page
                 np.add.reduce(flat[::step], dtype=np.float64)
             if coarse is not None and len(self.matrix):
-                # The scan threads start and fill their block buffers; the candidate cut runs once.
-                with self._scratch_lock:  # the buffers the first query will use, their pages faulted in here
-                    scores, bound = self._scratch(len(self.matrix))
-                    approx = _coarse_scores(coarse, self._unit_query(self.matrix[len(self.matrix) // 2]), scores)
-                    np.add(approx, coarse.errors, out=bound)
-                    _candidates(approx, CANDIDATES, 10)
-            # The float32 rows a query re-scores are read from the file into the page cache ahead (not mapped:
-            # mapping them all would count the whole matrix in this process's memory).
-            _advise_will_need(self.matrix)
+                # The scan threads start and fault in their block buffers, and the index's two score buffers
+                # are faulted in: the pages and threads of a scan, without its arithmetic.
+                _start_scan_threads(coarse.codes, _scan_block_rows(self.matrix.shape[1]))
+                with self._scratch_lock:
+                    for buffer in self._scratch(len(self.matrix)):
+                        buffer.fill(0)
 
         thread = threading.Thread(target=warm, name="vector-query-warm", daemon=True)
-        self.warm_thread = thread
         thread.start()
+        self.warm_thread, self._warm_scanned = thread, scanned  # only a started thread is ever waited for
         return thread
 
     def attach(self, inverse_norms: np.ndarray | None, coarse: CoarseCopy | None) -> None:
@@ -197,6 +207,11 @@ class NeighbourIndex:
         coarse = self.coarse
         if coarse is None:
             return self.nearest_exact(vector, k, exclude)
+        scanned = self._warm_scanned
+        if scanned is not None and threading.current_thread() is not self.warm_thread:
+            # A query asked while the warm-up runs would fault in the same pages and start the same threads
+            # beside it, on the same cores: waiting for it costs less (about one scan).
+            scanned.wait()
         vector = self._unit_query(vector)
         n = self.matrix.shape[0]
         excluded = np.array(sorted(i for i in set(exclude) if 0 <= i < n), dtype=np.int64)
@@ -348,6 +363,40 @@ def _advise_will_need(matrix: np.ndarray) -> None:
             pass
 
 
+def _scan_block_rows(dim: int) -> int:
+    return max(64, SCAN_BLOCK_BYTES // (4 * max(dim, 1)))
+
+
+def _start_scan_threads(codes: np.ndarray, rows: int) -> None:
+    """Start every scan thread, fault in its block buffer and run one block of the scan's cast and product on
+    it (a thread's first numpy and BLAS calls cost more than later ones); one job a thread, which wait for one
+    another."""
+    threads = scan_threads()
+    dim = codes.shape[1]
+    vector = np.zeros(dim, dtype=np.float32)
+
+    def one_block() -> None:
+        buffer = _scan_buffer(rows, dim)
+        block = buffer[: min(rows, len(codes))]
+        np.copyto(block, codes[: len(block)], casting="unsafe")
+        np.matmul(block, vector)
+
+    if threads == 1:
+        one_block()
+        return
+    barrier = threading.Barrier(threads)
+
+    def job() -> None:
+        one_block()
+        try:
+            barrier.wait(timeout=5)  # holds this thread, so that the next job starts another
+        except threading.BrokenBarrierError:
+            pass
+
+    for future in [_pool().submit(job) for _ in range(threads)]:
+        future.result()
+
+
 _SCAN_BUFFERS = threading.local()
 
 
@@ -366,7 +415,7 @@ def _coarse_scores(coarse: CoarseCopy, vector: np.ndarray, out: np.ndarray | Non
     n, d = coarse.codes.shape
     if out is None:
         out = np.empty(n, dtype=np.float32)
-    block_rows = max(64, SCAN_BLOCK_BYTES // (4 * d))
+    block_rows = _scan_block_rows(d)
     threads = scan_threads()
     share = -(-n // threads)
 
