@@ -105,9 +105,10 @@ def read_records(fd: int, start: int, stop: int) -> np.ndarray:
     return np.frombuffer(data, dtype=RECORD)
 
 
-def _blocks(path: Path, dtype: Any, block: int = _BLOCK) -> Iterator[tuple[int, np.ndarray]]:
+def _blocks(path: Path, dtype: Any, block: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """``(first row, array)`` for consecutive blocks of the flat file ``path`` of ``dtype`` values."""
     dtype = np.dtype(dtype)
+    block = block or _BLOCK
     with open(path, "rb", buffering=0) as fh:
         first = 0
         while True:

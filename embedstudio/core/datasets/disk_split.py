@@ -47,7 +47,8 @@ class RowList:
     def __len__(self) -> int:
         return self.length
 
-    def blocks(self, block: int = _BLOCK) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def blocks(self, block: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        block = block or _BLOCK
         with open(self.rows_path, "rb", buffering=0) as rows, open(self.codes_path, "rb", buffering=0) as codes:
             while True:
                 r = np.frombuffer(rows.read(block * self.rows_dtype.itemsize), dtype=self.rows_dtype)
