@@ -4,32 +4,38 @@ memory of a run does not grow with the rows.
 How a streamed run reads its data (all of it under ``<run>/.tokens/``, deleted when the run ends):
 
 1. **Reading**: a CSV/TSV file is read in chunks (``datasets.chunked``): each chunk is parsed, cleaned and
-   appended to a text store on disk; per row only 24 bytes stay in memory (label code, text offsets, line
-   number). Other formats, or ``max_rows``/``exclude``/separate test or validation files, are read by the
-   in-memory reader, and only the token ids are streamed (:func:`chunked_reason` says so in the log).
-2. **Split**: scikit-learn's stratified ``train_test_split`` on the row numbers and label codes (NumPy
-   arrays, 8 bytes a row): the same rows as the in-memory split of the same rows and seed.
+   appended to a text store on disk, and its per-row numbers to files beside it; duplicates are found by
+   hash partitions on disk, and every kept row becomes one 24-byte record (text offsets, label code, line)
+   in ``records.bin``. Other formats, or ``max_rows``/``exclude``/separate test or validation files, are read
+   by the in-memory reader, and only the token ids are streamed (:func:`chunked_reason` says so in the log).
+2. **Split**: scikit-learn's stratified ``train_test_split``, replayed on row-number files with the same
+   random draws (``datasets.disk_split``): the same rows in the same order as the in-memory split of the
+   same rows and seed. Each split's records are then written in split order (``train.records`` ...), so a
+   batch's labels and a chunk's text offsets are one contiguous read.
 3. **Vocabulary**: ``TextVectorization.adapt`` over the training texts, read from the store in chunks
    (streaming counts: Keras keeps one count per distinct token, never the texts). Its memory grows with
    the distinct words, not the rows, and the vocabulary is exactly the in-memory one (ties in count are
    broken by the token itself, so the order of the texts does not matter).
 4. **Token ids**: each split is tokenised chunk by chunk and written with plain file writes into an int32
-   ``.npy`` file; ``fit``, validation and the test predictions read it back through ``tf.data``, one
-   ``os.pread`` per batch (no memory map: a mapped file's pages would count as resident memory for as long
-   as the kernel leaves them mapped).
-5. **Evaluation**: the test predictions are one row of probabilities per test text (classes × 4 bytes);
-   the misclassified list reads only the texts it shows. The TF-IDF + LinearSVC comparison trains on a
-   seeded sample of at most :data:`BASELINE_ROWS` training rows and is scored against the network on a
-   sample of at most :data:`BASELINE_ROWS` test rows (all rows when there are fewer: then it is the
-   in-memory comparison exactly); the report says so. The phrase-containment check of the split is
-   skipped (it joins every training text).
+   ``.npy`` file; ``fit`` and validation read it back through ``tf.data``, one ``os.pread`` per batch for
+   the ids and one for the labels (:class:`Labels`; no memory map: a mapped file's pages would count as
+   resident memory for as long as the kernel leaves them mapped).
+5. **Evaluation** (:func:`evaluate`): the test split is predicted batch by batch; the report is computed
+   from the confusion matrix (the same figures as ``evaluate_predictions``), the misclassified list keeps
+   the most confident errors as it goes and reads only their texts, and the probabilities go to a file.
+   The TF-IDF + LinearSVC comparison trains on a seeded sample of at most :data:`BASELINE_ROWS` training
+   rows and is scored against the network on a sample of at most :data:`BASELINE_ROWS` test rows (all rows
+   when there are fewer: then it is the in-memory comparison exactly); the report says so. The
+   phrase-containment check of the split is skipped (it joins every training text).
 
-What grows with the rows: the per-row arrays above (label codes, text offsets, line numbers, split indices:
-about 40 bytes a row kept; about 85 bytes a row at the peak of the read and scikit-learn's split, measured
-by ``benchmarks/bench_streaming.py`` from 500k to 2M rows) and the test probabilities. ``"auto"`` streams
-when the training split's int32 arrays would take more than :data:`AUTO_BYTES` (or, read in chunks, when the
-file is larger than that). A TF-IDF path (the ``wide_deep`` recipe) needs a sparse n-gram matrix per batch,
-which is not streamed: ``"on"`` refuses such a model, ``"auto"`` keeps it in memory.
+What grows with the rows: nothing kept for the run. While it is computed, the duplicate pass holds one bit
+a row, and the split one class's row numbers with their permutation (12 bytes a row of that class), then
+the training part's row numbers (4 bytes a row), as scikit-learn's permutation of them needs them all;
+the TF-IDF comparison (when on) draws its sample with NumPy's ``choice``, which permutes an int64 index
+of the split (8 bytes a row) for a moment. ``"auto"`` streams when the training split's int32 arrays
+would take more than :data:`AUTO_BYTES` (or, read in chunks, when the file is larger than that). A TF-IDF
+path (the ``wide_deep`` recipe) needs a sparse n-gram matrix per batch, which is not streamed: ``"on"``
+refuses such a model, ``"auto"`` keeps it in memory.
 
 Batches are contiguous rows of the (already shuffled) split, and their order is shuffled every epoch, so a
 read is one sequential slice of the file.
@@ -122,7 +128,7 @@ class _Part:
 
     def pick(self, positions: np.ndarray) -> np.ndarray:
         """The records at ``positions`` (ascending), read block by block."""
-        return _pick(lambda a, b: self.records(a, b), self.length, positions)
+        return _pick(self.records, self.length, positions)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
