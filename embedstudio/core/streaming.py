@@ -30,8 +30,8 @@ How a streamed run reads its data (all of it under ``<run>/.tokens/``, deleted w
 
 What grows with the rows: nothing kept for the run. While it is computed, the duplicate pass holds one bit a
 row, and the split one class's row numbers with their permutation (12 bytes a row of that class), then the
-training part's row numbers (4 bytes a row), as scikit-learn's permutation of them needs them all; the TF-
-IDF comparison (when on) draws its sample with NumPy's ``choice``, which permutes an int64 index of the
+training part's row numbers (4 bytes a row), as scikit-learn's permutation of them needs them all; the
+TF-IDF comparison (when on) draws its sample with NumPy's ``choice``, which permutes an int64 index of the
 split (8 bytes a row) for a moment below 5M rows (beyond, it uses Floyd's algorithm: 40 MB at most).
 ``"auto"`` streams when the training split's int32 arrays would take more than :data:`AUTO_BYTES` (or, read
 in chunks, when the file is larger than that). A TF-IDF path (the ``wide_deep`` recipe) needs a sparse
