@@ -217,3 +217,33 @@ def test_streamed_class_weights_are_the_in_memory_ones(tmp_path, tiny_blocks):
     for name in ("train", "validation", "test"):
         getattr(splits, name).close()
     splits.train.store.close()
+
+
+def test_a_sampled_tf_idf_comparison_scores_the_sampled_rows_of_the_in_memory_split(tmp_path, monkeypatch):
+    from embedstudio.core.baselines import tfidf_linear
+    from embedstudio.core.datasets.types import Splits
+    from embedstudio.core.evaluation import predict_texts
+    from embedstudio.core.training import train
+
+    monkeypatch.setattr(streaming, "BASELINE_ROWS", 40)
+    data = _awkward_csv(tmp_path / "colours.csv", n=400)
+    cfg = tiny_config(tmp_path, data, preset="average", epochs=1, mode="scratch")
+    cfg.data.streaming = "on"
+    cfg.data.test_fraction, cfg.data.validation_fraction = 0.2, 0.15
+    cfg.validate()
+    result = train(cfg, reporter=RecordingReporter())
+    vs = result.report["vs_tfidf"]
+    assert vs["sample"] == {"train": 40, "test": 40, "of": 40}
+    memory = make_splits(load_dataset(cfg.data), validation_fraction=0.15, test_fraction=0.2, seed=cfg.training.seed)
+    rng = np.random.default_rng(cfg.training.seed)
+    picked = {}
+    for name in ("train", "validation", "test"):
+        table = getattr(memory, name)
+        positions = np.sort(rng.choice(len(table), 40, replace=False))
+        picked[name] = table.subset(positions.tolist())
+    baseline = tfidf_linear(Splits(picked["train"], picked["validation"], picked["test"], list(memory.classes)))
+    assert vs["baseline_accuracy"] == baseline["accuracy"] and vs["baseline_macro_f1"] == baseline["macro_f1"]
+    classes = json.loads((result.run_dir / "labels.json").read_text())
+    proba = np.array([[p[c] for c in classes] for p in predict_texts(result.run_dir, picked["test"].texts)])
+    ours = evaluate_predictions(picked["test"].labels, proba, classes)
+    assert vs["accuracy_points"] == round(100 * (ours["accuracy"] - baseline["accuracy"]), 2)
