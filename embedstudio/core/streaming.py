@@ -29,7 +29,7 @@ How a streamed run reads its data (all of it under ``<run>/.tokens/``, deleted w
    phrase-containment check of the split is skipped (it joins every training text).
 
 What grows with the rows: nothing kept for the run. While it is computed, the duplicate pass holds one bit a
-row, and the split one class's row numbers with their permutation (12 bytes a row of that class), then the
+row, and the split one class's row numbers with their permutation (8 bytes a row of that class), then the
 training part's row numbers (4 bytes a row), as scikit-learn's permutation of them needs them all; the
 TF-IDF comparison (when on) draws its sample with NumPy's ``choice``, which permutes an int64 index of the
 split (8 bytes a row) for a moment below 5M rows (beyond, it uses Floyd's algorithm: 40 MB at most).

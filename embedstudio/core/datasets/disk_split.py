@@ -7,7 +7,7 @@ chunked read (``datasets.chunked``, streamed training): the same rows in the sam
 in their order in the input), then one permutation of the training part and one of the test part. A
 permutation's draws do not depend on the values or their dtype, so the same calls are made here on int32
 row numbers (int64 beyond 2**31 rows), one class at a time, the parts going to files. In memory at a time:
-one class's rows with its permutation (12 bytes a row of that class), then the training part alone
+one class's rows with its permutation (8 bytes a row of that class), then the training part alone
 (4 bytes a row), then its label codes (1 byte a row up to 256 labels). The plain split (when stratifying
 fails, as scikit-learn's does for a class of one row) permutes all the rows in memory, as scikit-learn does.
 """
@@ -132,11 +132,12 @@ def split(source: RowList, n_take: int, seed: int, labels: int, path: Path) -> t
         for i, rows in _by_class(source, present, path):
             permutation = np.arange(len(rows), dtype=row_dtype(len(rows)))
             rng.shuffle(permutation)  # the draws of rng.permutation(class_counts[i])
-            picked = rows.take(permutation)
-            del permutation
             code = np.full(1, present[i], dtype=source.codes_dtype)
-            train.write(picked[: n_i[i]], np.broadcast_to(code, (int(n_i[i]),)))
-            test.write(picked[n_i[i] : n_i[i] + t_i[i]], np.broadcast_to(code, (int(t_i[i]),)))
+            for out, start, stop in ((train, 0, n_i[i]), (test, n_i[i], n_i[i] + t_i[i])):
+                for a in range(int(start), int(stop), _BLOCK):  # class_indices[i].take(permutation), a block at a time
+                    b = min(a + _BLOCK, int(stop))
+                    out.write(rows.take(permutation[a:b]), np.broadcast_to(code, (b - a,)))
+            del permutation
     finally:
         parts = train.close(), test.close()
     return _shuffled(parts[0], rng), _shuffled(parts[1], rng)
