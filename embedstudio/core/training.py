@@ -472,11 +472,25 @@ class _Training:
         from . import streaming
 
         batch = max(256, self.cfg.training.batch_size)
-        if streaming.is_streamed(x_test):
-            proba = streaming.predict(model, x_test, batch)
+        wrong: list[dict] | None = None
+        proba: Any
+        if isinstance(test, streaming.StreamedTable):  # batch by batch; reads only the texts it lists
+            report, wrong, proba = streaming.evaluate(
+                model,
+                x_test,
+                test,
+                classes,
+                batch,
+                MISCLASSIFIED_LIMIT,
+                dataset_path=self.cfg.data.path,
+                cancel=self.cancel,
+            )
         else:
-            proba = model.predict(x_test, batch_size=batch, verbose=0)
-        report = evaluate_predictions(test.labels, proba, classes, dataset_path=self.cfg.data.path)
+            if streaming.is_streamed(x_test):
+                proba = streaming.predict(model, x_test, batch)
+            else:
+                proba = model.predict(x_test, batch_size=batch, verbose=0)
+            report = evaluate_predictions(test.labels, proba, classes, dataset_path=self.cfg.data.path)
         report.update(
             split="test",
             status="stopped" if fit.stopped_by_user else "completed",
@@ -491,9 +505,7 @@ class _Training:
             self.clock.start("tfidf_comparison")
             report["vs_tfidf"] = self.compare_with_tfidf(report, splits, proba)
             self.clock.start("evaluate")
-        if isinstance(test, streaming.StreamedTable):  # reads only the texts it lists
-            wrong = streaming.misclassified(test, proba, classes, MISCLASSIFIED_LIMIT)
-        else:
+        if wrong is None:
             wrong = misclassified(test.texts, test.labels, proba, classes, test.sources, limit=MISCLASSIFIED_LIMIT)
         atomic_write_text(
             self.run_dir / MISCLASSIFIED_FILE, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong)
@@ -736,11 +748,17 @@ class _Fit:
             self.restore_best(checkpoint_path, monitor)
         return self.history
 
-    def class_weights(self, y: np.ndarray) -> dict[int, float]:
+    def class_weights(self, y: Any) -> dict[int, float]:
         from sklearn.utils.class_weight import compute_class_weight
 
-        present = np.unique(y)
-        weights = compute_class_weight("balanced", classes=present, y=y)
+        from .streaming import Labels
+
+        if isinstance(y, Labels):  # streamed: the same weights from the count of each class
+            present = np.flatnonzero(y.counts)
+            weights = compute_class_weight("balanced", classes=present, y=present, sample_weight=y.counts[present])
+        else:
+            present = np.unique(y)
+            weights = compute_class_weight("balanced", classes=present, y=y)
         out = {i: 1.0 for i in range(len(self.classes))}
         out.update({int(c): float(w) for c, w in zip(present, weights)})
         self.training.reporter.info(

@@ -153,5 +153,14 @@ def test_a_run_streamed_from_the_file_is_a_normal_reloadable_run(tmp_path):
     probabilities = predict_texts(result.run_dir, splits.test.texts)
     classes = json.loads((result.run_dir / "labels.json").read_text())
     proba = np.array([[p[c] for c in classes] for p in probabilities])
-    assert evaluate_predictions(splits.test.labels, proba, classes)["accuracy"] == result.report["accuracy"]
+    again = evaluate_predictions(splits.test.labels, proba, classes)
+    # The streamed report (computed batch by batch from the confusion matrix) is the in-memory one.
+    for key in ("accuracy", "macro_f1", "weighted_f1", "per_class", "confusion_matrix", "classes", "n_samples"):
+        assert again[key] == result.report[key], key
     assert len(wrong) == round((1 - result.report["accuracy"]) * len(splits.test.texts))
+    errors = {
+        (source, truth, classes[int(np.argmax(p))])
+        for source, truth, p in zip(splits.test.sources, splits.test.labels, proba)
+        if classes[int(np.argmax(p))] != truth
+    }
+    assert {(row["source"], row["true"], row["predicted"]) for row in wrong} == errors

@@ -3,9 +3,11 @@
 The in-memory reader (``load_dataset``) holds every text several times over (the decoded file, the parsed
 rows, the cleaned table). This reader holds none: it reads the file with ``csv.reader`` record by record,
 cleans and checks each chunk of :data:`CHUNK` rows, and appends the texts (UTF-8) to ``texts.bin`` in a
-folder of the run. What it keeps per row, in NumPy arrays, is what the split and the report need: the
-label's code (int32), the start of the text in the store (int64), its line in the file (int32) and, until
-duplicates are found, a 64-bit hash of (text, label). That is 24 bytes a row, against the texts themselves.
+folder of the run. The per-row numbers go to files beside it as well (the end of the text, the label's
+code, the line in the file, a 64-bit hash of (text, label)); at the end the duplicates are found from the
+hashes partition by partition (:func:`duplicate_rows`) and the rest is written as one :data:`RECORD` a row
+(24 bytes: text start and end, label code, line) to ``records.bin``. What stays in memory is the count of
+rows of each label; during the duplicate pass, one bit a row.
 
 Decisions taken on a sample, where the in-memory reader sees the whole file: the delimiter, the quoting,
 the header and the text/label columns are detected on the first :data:`HEAD_BYTES` of the file (the same
@@ -23,8 +25,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -66,22 +70,127 @@ def supports(cfg: DataConfig) -> str:
     return ""
 
 
+RECORD = np.dtype([("start", "<i8"), ("end", "<i8"), ("code", "<i4"), ("line", "<i4")])
+"""One row of ``records.bin``: its text is ``texts.bin[start:end]``, ``code`` indexes the sorted labels."""
+RECORDS = "records.bin"
+PART_ROWS = 1 << 18  # (hash, row) pairs in memory at a time while duplicates are found (4 MiB)
+_BLOCK = 1 << 16  # rows read or written at a time by the passes over the per-row files
+
+
 @dataclass
 class ChunkedTable:
-    """The rows of a chunked read: texts in ``folder/texts.bin``, per-row arrays in memory."""
+    """The rows of a chunked read, all on disk: texts in ``folder/texts.bin``, one :data:`RECORD` a row in
+    ``folder/records.bin``; in memory only the count of rows of each label."""
 
     folder: Path
     path: Path
-    spans: np.ndarray  # int64 (rows, 2): text i is texts.bin[spans[i, 0]:spans[i, 1]]
-    codes: np.ndarray  # int32 index into ``labels`` (labels in sorted() order, as np.unique orders them)
+    rows: int
+    counts: np.ndarray  # int64, rows of each label (labels in sorted() order, as np.unique orders them)
     labels: list[str]
-    lines: np.ndarray  # int32, the line each row starts on
     classes: list[str]  # sort_labels order
     notices: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.codes)
+        return self.rows
+
+    @property
+    def records_path(self) -> Path:
+        return self.folder / RECORDS
+
+
+def read_records(fd: int, start: int, stop: int) -> np.ndarray:
+    """Records ``start:stop`` of an open records file (one ``os.pread``)."""
+    data = os.pread(fd, (stop - start) * RECORD.itemsize, start * RECORD.itemsize)
+    return np.frombuffer(data, dtype=RECORD)
+
+
+def _blocks(path: Path, dtype: Any, block: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """``(first row, array)`` for consecutive blocks of the flat file ``path`` of ``dtype`` values."""
+    dtype = np.dtype(dtype)
+    block = block or _BLOCK
+    with open(path, "rb", buffering=0) as fh:
+        first = 0
+        while True:
+            data = fh.read(block * dtype.itemsize)
+            if not data:
+                return
+            values = np.frombuffer(data, dtype=dtype)
+            yield first, values
+            first += len(values)
+
+
+def duplicate_rows(hashes_path: Path, rows: int, folder: Path) -> np.ndarray:
+    """The rows whose 64-bit hash of (text, label) an earlier row already has, as a bit mask (``rows / 8``
+    bytes, little bit order), found without holding the hashes: the (hash, row) pairs are written to
+    ``ceil(rows / PART_ROWS)`` files by hash, and each file is sorted and scanned on its own. Equal hashes
+    land in the same file in row order, so each file keeps the first row of a hash, as a sort of all of them
+    would."""
+    mask = np.zeros((rows + 7) // 8, dtype=np.uint8)
+    parts = max(1, -(-rows // PART_ROWS))
+    pair = np.dtype([("hash", "<i8"), ("row", "<i8")])
+    names = [folder / f"dedup-{i}.bin" for i in range(parts)]
+    outs = [open(name, "wb") for name in names]  # noqa: SIM115 - closed below
+    try:
+        for first, block in _blocks(hashes_path, np.int64):
+            # Repeats inside the block are marked here, so that a hash repeated all over the file sends
+            # one pair a block to its file, not one a row.
+            _, firsts = np.unique(block, return_index=True)
+            if len(firsts) < len(block):
+                later = np.setdiff1d(np.arange(len(block)), firsts) + first
+                np.bitwise_or.at(mask, later >> 3, (1 << (later & 7)).astype(np.uint8))
+            firsts.sort()
+            hashes = block[firsts]
+            which = hashes.view(np.uint64) % np.uint64(parts)
+            pairs = np.empty(len(hashes), dtype=pair)
+            pairs["hash"], pairs["row"] = hashes, firsts + first
+            order = np.argsort(which, kind="stable")
+            bounds = np.searchsorted(which[order], np.arange(parts + 1))
+            for i in range(parts):
+                if bounds[i + 1] > bounds[i]:
+                    outs[i].write(pairs[order[bounds[i] : bounds[i + 1]]].tobytes())
+    finally:
+        for out in outs:
+            out.close()
+    for name in names:
+        pairs = np.fromfile(name, dtype=pair)
+        name.unlink()
+        if len(pairs) < 2:
+            continue
+        ordered = pairs[np.argsort(pairs["hash"], kind="stable")]
+        repeat = ordered["hash"][1:] == ordered["hash"][:-1]
+        later = ordered["row"][1:][repeat]  # a later copy of (text, label); the first is kept
+        np.bitwise_or.at(mask, later >> 3, (1 << (later & 7)).astype(np.uint8))
+    return mask
+
+
+def _compact(folder: Path, rows: int, dropped: np.ndarray | None, remap: np.ndarray) -> np.ndarray:
+    """``records.bin`` from the per-row files of the read (``ends``, ``codes``, ``lines``), without the
+    ``dropped`` rows, block by block; the per-row files are deleted. Returns the rows of each label."""
+    counts = np.zeros(len(remap), dtype=np.int64)
+    previous_end = 0
+    columns = (
+        _blocks(folder / "ends.bin", np.int64),
+        _blocks(folder / "codes.bin", np.int32),
+        _blocks(folder / "lines.bin", np.int32),
+    )
+    with open(folder / RECORDS, "wb") as out:
+        for (first, ends), (_, codes), (_, lines) in zip(*columns):
+            records = np.empty(len(ends), dtype=RECORD)
+            records["end"] = ends
+            records["start"][0] = previous_end
+            records["start"][1:] = ends[:-1]
+            previous_end = int(ends[-1])
+            records["code"], records["line"] = remap[codes], lines
+            if dropped is not None:
+                bits = dropped[first // 8 : (first + len(ends) + 7) // 8]  # blocks start on a byte
+                keep = ~np.unpackbits(bits, count=len(ends), bitorder="little").astype(bool)
+                records = records[keep]
+            counts += np.bincount(records["code"], minlength=len(remap))
+            out.write(records.tobytes())
+    for name in ("ends", "codes", "lines"):
+        (folder / f"{name}.bin").unlink()
+    return counts
 
 
 def read_chunked(
@@ -199,51 +308,27 @@ def read_chunked(
             out.close()
     progress(size)
 
-    def column(name: str, dtype: type) -> np.ndarray:
-        values: np.ndarray = np.fromfile(folder / f"{name}.bin", dtype=dtype)
-        (folder / f"{name}.bin").unlink()
-        return values
-
-    all_hashes = column("hashes", np.int64)
-    duplicates = 0
-    keep = np.ones(len(all_hashes), dtype=bool)
-    if len(all_hashes) and cfg.drop_duplicates:
-        order = np.argsort(all_hashes, kind="stable")
-        ordered = all_hashes[order]
-        del all_hashes
-        repeat = ordered[1:] == ordered[:-1]
-        del ordered
-        keep[order[1:][repeat]] = False  # a later copy of (text, label); the first is kept
-        duplicates = int(repeat.sum())
-        del order, repeat
-    else:
-        del all_hashes
-    rows = np.flatnonzero(keep) if not keep.all() else None
-    del keep
-    ends = column("ends", np.int64)
-    starts = np.concatenate([np.zeros(min(1, len(ends)), np.int64), ends[:-1]])
-    spans = np.stack([starts, ends], axis=1) if rows is None else np.stack([starts[rows], ends[rows]], axis=1)
-    del starts, ends
-    all_codes = column("codes", np.int32)
-    all_lines = column("lines", np.int32)
-    if rows is not None:
-        all_codes, all_lines = all_codes[rows], all_lines[rows]
     # Labels in sorted() order, as np.unique (and so scikit-learn's stratified split) orders them.
     by_code = sorted(label_code, key=label_code.__getitem__)
     order_of = {label: i for i, label in enumerate(sorted(by_code))}
     remap = np.array([order_of[label] for label in by_code] or [0], dtype=np.int32)
+    raw_rows = (folder / "codes.bin").stat().st_size // 4
+    dropped = duplicate_rows(folder / "hashes.bin", raw_rows, folder) if cfg.drop_duplicates else None
+    (folder / "hashes.bin").unlink()
+    duplicates = 0 if dropped is None else int(np.unpackbits(dropped, bitorder="little").sum())
+    counts = _compact(folder, raw_rows, dropped, remap)
+    del dropped
     table = ChunkedTable(
         folder=folder,
         path=path,
-        spans=spans,
-        codes=remap[all_codes],
+        rows=int(counts.sum()),
+        counts=counts,
         labels=sorted(by_code),
-        lines=all_lines,
         classes=sort_labels(set(by_code)),
     )
     table.notices.append(
         f"{source}: {delimiter_name(delimiter)}-separated, {'with a header' if has_header else 'no header'}; "
-        f"read in chunks of {CHUNK:,} rows into the run folder (data.streaming): {len(spans):,} rows kept."
+        f"read in chunks of {CHUNK:,} rows into the run folder (data.streaming): {len(table):,} rows kept."
     )
     if any(rules.values()) or html:
         which = ", ".join(k for k, on in rules.items() if on) + (", HTML" if html else "")
@@ -259,7 +344,7 @@ def read_chunked(
             f"{plural(unlabelled, 'row')} had an empty label and {'was' if unlabelled == 1 else 'were'} skipped "
             f"(first: {first_unlabelled})."
         )
-    if not len(spans):
+    if not len(table):
         raise DatasetError(f"{path}: no usable rows are left after dropping empty rows and duplicates.")
     if len(table.classes) < 2:
         raise DatasetError(
