@@ -1024,6 +1024,10 @@ def _add_vectors_command(sub: SubParsers) -> None:
     v.set_defaults(func=cmd_vectors)
 
 
+# core.distribute.WORKER_FLAG, spelled here so that main need not import core.distribute to test for it
+DISTRIBUTE_WORKER_FLAG = "--distribute-worker"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import multiprocessing
 
@@ -1031,10 +1035,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     argv = list(sys.argv[1:] if argv is None else argv)
-    from embedstudio.core.distribute import WORKER_FLAG, worker_main
+    if len(argv) == 2 and argv[0] == DISTRIBUTE_WORKER_FLAG:
+        # one local worker of `train --workers N` in a frozen app (core.distribute.worker_argv starts it so);
+        # core.distribute is imported only then, not on every command
+        from embedstudio.core.distribute import worker_main
 
-    if len(argv) == 2 and argv[0] == WORKER_FLAG:
-        # one local worker of `train --workers N` in a frozen app (core.distribute.worker_argv starts it so)
         return worker_main(argv[1])
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)

@@ -282,3 +282,18 @@ def test_bad_delimiter_and_top_flags_are_named(tmp_path, capsys):
     assert main(["predict", str(run), "some text", "--top", "0"]) == 2
     err = capsys.readouterr().err
     assert "--top is 0; it must be at least 1" in err
+
+
+def test_core_distribute_is_imported_only_for_a_worker(monkeypatch):
+    from embedstudio import cli
+    from embedstudio.core import distribute
+
+    assert cli.DISTRIBUTE_WORKER_FLAG == distribute.WORKER_FLAG
+    monkeypatch.setattr(distribute, "worker_main", lambda path: 7 if path == "c.json" else 1)
+    assert main([distribute.WORKER_FLAG, "c.json"]) == 7
+    code = (
+        "import sys\nfrom embedstudio.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('embedstudio.core.distribute' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split()[-1] == "False"
