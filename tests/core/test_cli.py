@@ -297,3 +297,36 @@ def test_core_distribute_is_imported_only_for_a_worker(monkeypatch):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split()[-1] == "False"
+
+
+EXIT_SCRIPT = """
+import atexit, sys, threading, time, types
+for name in sys.argv[1:]:  # stand-ins: what matters is whether the modules are loaded
+    sys.modules[name] = types.ModuleType(name)
+
+class Finalised:
+    def __del__(self):
+        sys.stdout.write("interpreter torn down\\n")
+
+marker = Finalised()
+atexit.register(lambda: print("atexit handler ran"))
+if "thread" in sys.argv:
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread finished"))).start()
+from embedstudio.cli import exit_process
+sys.stdout.write("output left in the buffer")
+exit_process(3)
+"""
+
+
+@pytest.mark.parametrize(
+    ("modules", "fast"),
+    [(["tensorflow"], True), ([], False), (["tensorflow", "PySide6.QtCore"], False), (["tensorflow", "thread"], False)],
+)
+def test_the_program_exits_without_the_interpreters_teardown_only_after_tensorflow(modules, fast):
+    out = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT, *modules], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 3, out.stderr
+    assert out.stdout.startswith("output left in the buffer") and "atexit handler ran" in out.stdout
+    assert ("thread finished" in out.stdout) == ("thread" in modules)
+    assert ("interpreter torn down" in out.stdout) is not fast
