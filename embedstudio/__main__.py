@@ -1,4 +1,4 @@
-from embedstudio.cli import main
+from embedstudio.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -19,6 +19,7 @@ import numpy as np
 from .errors import TrainingError
 from .evaluation import evaluate_predictions
 from .jobs import CancelToken, Reporter, ensure_cancel, ensure_reporter
+from .wide import C_GRID, choose_c, has_labelled_validation, train_plus_validation
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -39,10 +40,6 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     scores = scores - scores.max(axis=1, keepdims=True)
     exp = np.exp(scores)
     return exp / exp.sum(axis=1, keepdims=True)
-
-
-C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
-FALLBACK_C = 0.5
 
 
 def tfidf_linear(
@@ -94,21 +91,10 @@ def tfidf_linear(
     x_val = vectorizer.transform(val_texts) if val_texts else None
     y_val = np.asarray([index.get(str(label), -1) for label in splits.validation.labels])
     if C is None:
-        if x_val is not None:
-            best = (-1.0, c_grid[0])  # (validation accuracy, C): any accuracy beats -1
-            for c in c_grid:
-                cancel.raise_if_cancelled()
-                accuracy = float(np.mean(LinearSVC(C=c).fit(x_train, y_train).predict(x_val) == y_val))
-                scores_by_c[f"{c:g}"] = round(accuracy, 4)
-                if accuracy > best[0]:
-                    best = (accuracy, c)
-            C, chosen_on = best[1], "validation"
-        else:
-            C, chosen_on = FALLBACK_C, "default (no validation split)"
+        choice = choose_c(x_train, y_train, x_val, y_val, c_grid=c_grid, cancel=cancel)
+        C, chosen_on, scores_by_c = choice.C, choice.chosen_on, choice.scores
     refit_on = "train"
-    if refit and x_val is not None and bool((y_val >= 0).any()):
-        from .wide import train_plus_validation
-
+    if refit and has_labelled_validation(x_val, y_val):
         x_train, y_train = train_plus_validation(x_train, y_train, x_val, y_val)
         refit_on = "train+validation"
     svm = LinearSVC(C=C)

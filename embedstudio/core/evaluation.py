@@ -358,6 +358,37 @@ def predict_proba(
     return np.concatenate(parts, axis=0)
 
 
+def predict_in_batches(model: Any, x: Any, batch_size: int) -> np.ndarray:
+    """``model.predict(x, batch_size=batch_size, verbose=0)``, the model traced once instead of twice.
+
+    Keras traces its predict function for each batch shape it meets: on ``n`` rows that ``batch_size`` does
+    not divide, once for the full batches and again for the last, shorter one. Here one ``tf.function`` whose
+    batch dimension is unknown computes every batch, the last at its own size as in the plain call, with the
+    model's own ``jit_compile``: the same predictions (tests/core/test_evaluation.py), one trace. Padding the
+    last batch instead would also trace once, but the rows of a batch of another size may differ in the last
+    bit. The plain call is used where it traces once anyway (one batch, or ``batch_size`` divides ``n``), for
+    inputs other than one array (the ``wide_deep`` model's sparse TF-IDF rows), for a model run eagerly, and
+    for one built under a distribution strategy (Keras predicts through the strategy)."""
+    import tensorflow as tf
+
+    n = len(x) if isinstance(x, np.ndarray) else 0
+    if (
+        n <= batch_size
+        or n % batch_size == 0
+        or getattr(model, "run_eagerly", False)
+        or model.distribute_strategy is not tf.distribute.get_strategy()
+    ):
+        return model.predict(x, batch_size=batch_size, verbose=0)
+    spec = tf.TensorSpec((None, *x.shape[1:]), tf.as_dtype(x.dtype))
+    step = tf.function(
+        lambda rows: model(rows, training=False),
+        input_signature=[spec],
+        jit_compile=bool(getattr(model, "jit_compile", False)),
+    )
+    parts = [np.asarray(step(tf.convert_to_tensor(x[i : i + batch_size]))) for i in range(0, n, batch_size)]
+    return np.concatenate(parts, axis=0)
+
+
 def _model_and_classes(run_dir_or_model: Any, classes: Sequence[str] | None) -> tuple[Any, list[str] | None]:
     """The end-to-end model and class names: from a run folder (checked against each other), or a model as
     given with the caller's ``classes``."""

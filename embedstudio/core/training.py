@@ -393,6 +393,7 @@ class _Training:
 
     def mix_paths(self, model: Any, trained: Any, data: dict) -> None:
         """Choose the embedding path's share of the mix on the validation split (``core.wide.choose_mix``)."""
+        from .evaluation import predict_in_batches
         from .models import set_mix
         from .wide import choose_mix, log_softmax
 
@@ -400,7 +401,7 @@ class _Training:
         # The train-only TF-IDF fit: the model's refitted one has seen the validation texts (core.wide).
         kernel, bias = self.wide_fit.selection_weights
         if len(y_val):
-            deep = np.log(np.clip(trained.predict(x_val[0], batch_size=256, verbose=0), 1e-12, 1.0))
+            deep = np.log(np.clip(predict_in_batches(trained, x_val[0], 256), 1e-12, 1.0))
             wide = log_softmax(np.asarray(x_val[1] @ kernel) + bias)
         else:
             deep = wide = np.zeros((0, 1))
@@ -461,7 +462,7 @@ class _Training:
         params: dict,
         coverage: list[dict],
     ) -> dict | None:
-        from .evaluation import evaluate_predictions, misclassified
+        from .evaluation import evaluate_predictions, misclassified, predict_in_batches
 
         test = splits.test
         if len(test.texts) == 0:
@@ -489,7 +490,7 @@ class _Training:
             if streaming.is_streamed(x_test):
                 proba = streaming.predict(model, x_test, batch)
             else:
-                proba = model.predict(x_test, batch_size=batch, verbose=0)
+                proba = predict_in_batches(model, x_test, batch)  # one trace of predict, not two
             report = evaluate_predictions(test.labels, proba, classes, dataset_path=self.cfg.data.path)
         report.update(
             split="test",

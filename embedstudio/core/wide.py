@@ -24,6 +24,7 @@ TF-IDF path refitted on train + validation: 0.733.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,10 @@ from .jobs import CancelToken, Reporter, ensure_cancel, ensure_reporter
 
 # From the linear path alone (0) to the embedding path alone (1).
 MIX_GRID = tuple(round(0.1 * i, 1) for i in range(11))
+# LinearSVC's C, for this path and the TF-IDF baseline (core/baselines.py): the grid chosen from on the
+# validation split (ties: the smaller, more regularised C), and the C used without one.
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+FALLBACK_C = 0.5
 TEMPERATURE_BOUNDS = (1e-2, 1e3)
 DEFAULT_MIX = 0.5  # without a validation split
 
@@ -98,6 +103,57 @@ def fit_temperature(margins: np.ndarray, y: np.ndarray) -> float:
     return float(np.exp(result.x))
 
 
+@dataclass
+class CChoice:
+    """The C :func:`choose_c` picked, where, each grid value's validation accuracy, and the train-only SVC."""
+
+    C: float
+    chosen_on: str  # "validation" or "default (no validation split)"
+    scores: dict[str, float]  # validation accuracy by C, rounded to 4 places; empty for the default
+    model: Any = None  # the LinearSVC fitted on train with ``C`` (None for the default: not fitted)
+
+
+def has_labelled_validation(x_val: Any, y_val: np.ndarray) -> bool:
+    """Validation rows of which at least one has a label training knows (``y >= 0``): what a refit on
+    train + validation needs."""
+    return x_val is not None and len(y_val) > 0 and bool((np.asarray(y_val) >= 0).any())
+
+
+def choose_c(
+    x_train: Any,
+    y_train: np.ndarray,
+    x_val: Any,
+    y_val: np.ndarray,
+    *,
+    c_grid: tuple[float, ...] = C_GRID,
+    on_step: Callable[[int, float], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> CChoice:
+    """LinearSVC's ``C`` by validation accuracy: each C of ``c_grid`` is fitted on train and scored on
+    ``x_val``; the best wins, ties going to the earlier (smaller, more regularised) C. Without validation
+    rows (``x_val`` None or empty) the result is :data:`FALLBACK_C`, "default (no validation split)".
+    ``on_step(i, c)`` is called before each fit. Shared by the ``wide_deep`` TF-IDF path and the TF-IDF
+    baseline, so both sides of a comparison choose alike."""
+    from sklearn.svm import LinearSVC
+
+    cancel = ensure_cancel(cancel)
+    if x_val is None or len(y_val) == 0:
+        return CChoice(FALLBACK_C, "default (no validation split)", {})
+    scores: dict[str, float] = {}
+    best: tuple[float, float, Any] | None = None
+    for i, c in enumerate(c_grid):
+        cancel.raise_if_cancelled()
+        if on_step is not None:
+            on_step(i, c)
+        svm = LinearSVC(C=c).fit(x_train, y_train)
+        accuracy = float(np.mean(svm.predict(x_val) == y_val))
+        scores[f"{c:g}"] = round(accuracy, 4)
+        if best is None or accuracy > best[0]:  # strictly better: ties keep the earlier, smaller C
+            best = (accuracy, c, svm)
+    assert best is not None, "an empty C grid"
+    return CChoice(best[1], "validation", scores, best[2])
+
+
 def fit_linear(
     x_train: Any,
     y_train: np.ndarray,
@@ -113,33 +169,27 @@ def fit_linear(
     with ``refit`` (and a validation split) the SVC is then fitted on train + validation with that ``C``."""
     from sklearn.svm import LinearSVC
 
-    from .baselines import C_GRID, FALLBACK_C
-
     reporter = ensure_reporter(reporter)
     cancel = ensure_cancel(cancel)
-    has_val = x_val is not None and len(y_val) > 0 and bool((y_val >= 0).any())
-    scores: dict[str, float] = {}
-    best: tuple[float, float, Any] | None = None
-    if has_val:
-        for i, c in enumerate(C_GRID):
-            cancel.raise_if_cancelled()
-            reporter.progress(i, len(C_GRID) + 1, f"TF-IDF path: C = {c:g}")
-            svm = LinearSVC(C=c).fit(x_train, y_train)
-            accuracy = float(np.mean(svm.predict(x_val) == y_val))
-            scores[f"{c:g}"] = round(accuracy, 4)
-            if best is None or accuracy > best[0]:
-                best = (accuracy, c, svm)
-    if best is None:
+    has_val = has_labelled_validation(x_val, y_val)  # no known label: nothing to choose C or a temperature on
+    choice = choose_c(
+        x_train,
+        y_train,
+        x_val if has_val else None,
+        y_val,
+        on_step=lambda i, c: reporter.progress(i, len(C_GRID) + 1, f"TF-IDF path: C = {c:g}"),
+        cancel=cancel,
+    )
+    chosen_c, chosen_on = choice.C, choice.chosen_on
+    if choice.model is None:
         svm = LinearSVC(C=FALLBACK_C).fit(x_train, y_train)
-        chosen_c, chosen_on = FALLBACK_C, "default (no validation split)"
         temperature = 1.0
     else:
-        _, chosen_c, svm = best
-        chosen_on = "validation"
+        svm = choice.model
         temperature = fit_temperature(_margins(svm, x_val, num_classes), y_val)
     kernel, bias = _weights(svm, temperature, num_classes)
-    fitted = WideFit(kernel, bias, float(chosen_c), chosen_on, temperature, scores)
-    if refit and best is not None:
+    fitted = WideFit(kernel, bias, float(chosen_c), chosen_on, temperature, choice.scores)
+    if refit and has_val:
         cancel.raise_if_cancelled()
         reporter.progress(len(C_GRID), len(C_GRID) + 1, f"TF-IDF path: refit on train + validation, C = {chosen_c:g}")
         x_all, y_all = train_plus_validation(x_train, y_train, x_val, y_val)

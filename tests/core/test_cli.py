@@ -282,3 +282,51 @@ def test_bad_delimiter_and_top_flags_are_named(tmp_path, capsys):
     assert main(["predict", str(run), "some text", "--top", "0"]) == 2
     err = capsys.readouterr().err
     assert "--top is 0; it must be at least 1" in err
+
+
+def test_core_distribute_is_imported_only_for_a_worker(monkeypatch):
+    from embedstudio import cli
+    from embedstudio.core import distribute
+
+    assert cli.DISTRIBUTE_WORKER_FLAG == distribute.WORKER_FLAG
+    monkeypatch.setattr(distribute, "worker_main", lambda path: 7 if path == "c.json" else 1)
+    assert main([distribute.WORKER_FLAG, "c.json"]) == 7
+    code = (
+        "import sys\nfrom embedstudio.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('embedstudio.core.distribute' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split()[-1] == "False"
+
+
+EXIT_SCRIPT = """
+import atexit, sys, threading, time, types
+for name in sys.argv[1:]:  # stand-ins: what matters is whether the modules are loaded
+    sys.modules[name] = types.ModuleType(name)
+
+class Finalised:
+    def __del__(self):
+        sys.stdout.write("interpreter torn down\\n")
+
+marker = Finalised()
+atexit.register(lambda: print("atexit handler ran"))
+if "thread" in sys.argv:
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread finished"))).start()
+from embedstudio.cli import exit_process
+sys.stdout.write("output left in the buffer")
+exit_process(3)
+"""
+
+
+@pytest.mark.parametrize(
+    ("modules", "fast"),
+    [(["tensorflow"], True), ([], False), (["tensorflow", "PySide6.QtCore"], False), (["tensorflow", "thread"], False)],
+)
+def test_the_program_exits_without_the_interpreters_teardown_only_after_tensorflow(modules, fast):
+    out = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT, *modules], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 3, out.stderr
+    assert out.stdout.startswith("output left in the buffer") and "atexit handler ran" in out.stdout
+    assert ("thread finished" in out.stdout) == ("thread" in modules)
+    assert ("interpreter torn down" in out.stdout) is not fast

@@ -299,3 +299,46 @@ def test_labels_json_of_the_wrong_length_is_named(tmp_path, run_dir):
     with pytest.raises(RunError, match="labels.json lists 3 class names"):
         evaluate_run(run, str(write_csv(tmp_path / "e.csv", 10, 3)))
     assert (sorted(evaluations.iterdir()) if evaluations.is_dir() else []) == before  # nothing written
+
+
+@pytest.mark.parametrize("preset", ["cnn", "average", "gru", "multi", "kim_cnn", "swem", "bilstm"])
+def test_predicting_in_batches_gives_the_plain_predictions_without_a_second_trace(preset):
+    from test_models import tiny_config as model_config
+
+    from embedstudio.core.evaluation import predict_in_batches
+    from embedstudio.core.models import build_model, compile_model
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 30, size=(70, 20))  # 2 full batches of 32 and 6 rows
+    x[:, 12:] = 0
+
+    def fresh():
+        cfg = model_config(preset, mode="scratch")
+        model = build_model(cfg, vocab_size=30, num_classes=3, embedding_matrices=None, covered_masks=None)
+        return compile_model(model, cfg)
+
+    plain_model, model = fresh(), fresh()
+    model.set_weights(plain_model.get_weights())
+    plain = plain_model.predict(x, batch_size=32, verbose=0)
+    assert plain_model.predict_function.experimental_get_tracing_count() == 2  # what predict_in_batches saves
+    np.testing.assert_array_equal(predict_in_batches(model, x, 32), plain)
+    assert model.predict_function is None  # one tf.function with an unknown batch size, traced once
+    np.testing.assert_array_equal(predict_in_batches(model, x[:64], 32), plain[:64])  # no partial batch
+    short = plain_model.predict(x[:5], batch_size=32, verbose=0)  # one short batch: the plain call
+    np.testing.assert_array_equal(predict_in_batches(model, x[:5], 32), short)
+
+
+def test_predicting_in_batches_takes_the_wide_paths_sparse_rows(tmp_path):
+    from test_training import make_csv_dataset
+    from test_training import tiny_config as run_config
+
+    from embedstudio.core.datasets import load_dataset
+    from embedstudio.core.evaluation import predict_in_batches
+    from embedstudio.core.model_inputs import prepare_model_inputs
+
+    cfg = run_config(tmp_path, make_csv_dataset(tmp_path / "reviews.csv"), preset="wide_deep", mode="scratch")
+    inputs = prepare_model_inputs(cfg, load_dataset(cfg.data))
+    x = inputs.data["train"][0]
+    assert x[0].shape[0] % 16 and x[0].shape[0] > 16
+    model = inputs.build_model()
+    np.testing.assert_array_equal(predict_in_batches(model, x, 16), model.predict(x, batch_size=16, verbose=0))
