@@ -21,6 +21,7 @@ first query of a session is as fast as any; without them they are built on the f
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -159,6 +160,12 @@ class NeighbourIndex:
         def warm() -> None:
             try:
                 _touch_and_scan()
+            except RuntimeError:
+                # The interpreter is exiting (a short command ends while this runs): the executor refuses
+                # new work. The warm-up only saves time, so it stops quietly instead of printing a traceback.
+                if not _shutting_down():
+                    raise
+                return
             finally:
                 scanned.set()
             # The float32 rows a query re-scores are read from the file into the page cache ahead (not mapped:
@@ -347,6 +354,13 @@ def _pool() -> ThreadPoolExecutor:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(scan_threads(), thread_name_prefix="vector-scan")
         return _POOL
+
+
+def _shutting_down() -> bool:
+    """Whether the interpreter is exiting: finalising, or past the point where executors take new work."""
+    import concurrent.futures.thread as futures_thread
+
+    return sys.is_finalizing() or bool(getattr(futures_thread, "_shutdown", False))
 
 
 def _advise_will_need(matrix: np.ndarray) -> None:
