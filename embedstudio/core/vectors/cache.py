@@ -775,15 +775,33 @@ def _write_entry(
 ) -> QueryData:
     """Write every file of the entry; returns its norms and word index, with ``coarse`` holding the coarse
     copy's (scales, errors) (its codes are in the file only)."""
-    info["words_hash"], hashes = _write_words(directory / "words.txt", words, info["separator"])
     matrix = np.ascontiguousarray(matrix, dtype="<f4")
-    query = _query_data(words, matrix, hashes)
-    del hashes  # sorted in place into the index
-    if on_query_data is not None:
-        on_query_data(query)
-    info["matrix_hash"], info["matrix_bytes"] = _write_matrix(directory, matrix, info)
+    # matrix.npy (the largest file: its writes, checksums and fsyncs release the GIL) is written on a second
+    # thread while this one writes the words, builds the norms and word index and writes the coarse copy; the
+    # two share no file and no array they change. meta.json is still written last, after both.
+    matrix_result: dict[str, Any] = {}
+
+    def write_matrix() -> None:
+        try:
+            matrix_result["value"] = _write_matrix(directory, matrix, info)
+        except BaseException as exc:  # re-raised on the writer's own thread below
+            matrix_result["error"] = exc
+
+    matrix_thread = threading.Thread(target=write_matrix, name="vector-cache-matrix", daemon=True)
+    matrix_thread.start()
+    try:
+        info["words_hash"], hashes = _write_words(directory / "words.txt", words, info["separator"])
+        query = _query_data(words, matrix, hashes)
+        del hashes  # sorted in place into the index
+        if on_query_data is not None:
+            on_query_data(query)
+        info["codes_hash"], scales, errors = _write_codes(directory, matrix)
+    finally:
+        matrix_thread.join()
+    if "error" in matrix_result:
+        raise matrix_result["error"]
+    info["matrix_hash"], info["matrix_bytes"] = matrix_result["value"]
     matrix_file = _file_identity(directory / "matrix.npy")
-    info["codes_hash"], scales, errors = _write_codes(directory, matrix)
     extras = [query.inverse_norms]
     if query.word_index is not None:
         extras += [query.word_index.hashes, query.word_index.rows]
