@@ -1,4 +1,4 @@
-"""Convert an `xwd -root` dump (24/32-bit TrueColor, ZPixmap) to PNG, so the bundle test can keep a
+"""Convert an `xwd -root` dump (TrueColor ZPixmap, 24 or 32 bits per pixel) to PNG, so the bundle test can keep a
 screenshot of the real X server without ImageMagick.
 
     python packaging/xwd_to_png.py screen.xwd screen.png
@@ -21,22 +21,38 @@ def read_xwd(data: bytes):
     byte_order, bits_per_pixel, bytes_per_line = fields[7], fields[11], fields[12]
     masks = fields[14:17]
     ncolors = fields[19]
-    if version != 7 or pixmap_format != ZPIXMAP or bits_per_pixel != 32 or depth not in (24, 32):
+    if version != 7 or pixmap_format != ZPIXMAP or bits_per_pixel not in (24, 32) or depth not in (24, 32):
         raise ValueError(
             f"unsupported XWD dump (version {version}, format {pixmap_format}, depth {depth}, "
-            f"{bits_per_pixel} bits per pixel); only 24/32-bit TrueColor ZPixmap is handled"
+            f"{bits_per_pixel} bits per pixel); only TrueColor ZPixmap of depth 24/32 at 24 or 32 bits per pixel "
+            "is handled"
         )
     start = header_size + 12 * ncolors
     pixels = data[start : start + bytes_per_line * height]
-    return width, height, bytes_per_line, masks, byte_order == 0, pixels
+    if len(pixels) < bytes_per_line * height:
+        raise ValueError(f"the XWD dump is cut short: {len(pixels)} of {bytes_per_line * height} pixel bytes")
+    return width, height, bytes_per_line, masks, byte_order == 0, bits_per_pixel, pixels
+
+
+def pixel_words(pixels: bytes, width: int, height: int, stride: int, bits_per_pixel: int, little: bool):
+    """Each pixel as one integer (height × width, uint32), whatever its packing: 4 bytes, or 3 bytes as Xvfb
+    writes a 24-bit screen."""
+    import numpy as np
+
+    if bits_per_pixel == 32:
+        return np.frombuffer(pixels, dtype="<u4" if little else ">u4").reshape(height, stride // 4)[:, :width]
+    rows = np.frombuffer(pixels, dtype=np.uint8).reshape(height, stride)[:, : 3 * width].reshape(height, width, 3)
+    b = rows.astype(np.uint32)
+    low, mid, high = (b[..., 0], b[..., 1], b[..., 2]) if little else (b[..., 2], b[..., 1], b[..., 0])
+    return low | (mid << 8) | (high << 16)
 
 
 def xwd_to_png(src: Path, dest: Path) -> tuple[int, int]:
     import numpy as np
     from PySide6.QtGui import QImage
 
-    width, height, stride, (red, green, blue), little, pixels = read_xwd(src.read_bytes())
-    words = np.frombuffer(pixels, dtype="<u4" if little else ">u4").reshape(height, stride // 4)[:, :width]
+    width, height, stride, (red, green, blue), little, bits_per_pixel, pixels = read_xwd(src.read_bytes())
+    words = pixel_words(pixels, width, height, stride, bits_per_pixel, little)
 
     def channel(mask: int):
         shift = (mask & -mask).bit_length() - 1
