@@ -164,3 +164,25 @@ def test_a_run_streamed_from_the_file_is_a_normal_reloadable_run(tmp_path):
         if classes[int(np.argmax(p))] != truth
     }
     assert {(row["source"], row["true"], row["predicted"]) for row in wrong} == errors
+
+
+def test_a_csv_read_in_chunks_warns_about_imbalance_as_the_in_memory_read_does(tmp_path, monkeypatch):
+    from embedstudio.core.datasets import chunked
+
+    monkeypatch.setattr(chunked, "CHUNK", 32)  # several chunks even on small data
+    lines = ["text,label"]
+    lines += [f"common story number {i} about markets,big" for i in range(120)]
+    lines += [f"rare note {i} on gardens,middle" for i in range(20)]
+    lines += [f"tiny remark {i},small" for i in range(4)]
+    data = tmp_path / "skewed.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = tiny_config(tmp_path, data, preset="average", epochs=1, mode="scratch")
+    cfg.data.streaming = "on"
+    cfg.validate()
+    in_memory = [w for w in load_dataset(cfg.data).report.warnings if w.startswith("training data: ")]
+    assert any("imbalanced" in w and "'big' has 120" in w for w in in_memory)
+    assert any("fewer than" in w and "'small'" in w for w in in_memory)
+    reporter = RecordingReporter()
+    streamed = streaming.streamed_splits(cfg, tmp_path / "run", reporter=reporter)
+    streamed.train.store.close()
+    assert [w for w in reporter.warnings if w.startswith("training data: ")] == in_memory

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import TypeVar
 
 from .cleaning import count_header_lines
@@ -24,8 +25,12 @@ _LABEL_SAMPLE = 200  # documents per class inspected for the label-in-text check
 
 
 def imbalance_warnings(table: TextTable, classes: list[str], where: str) -> list[str]:
-    counts = Counter(table.labels)
-    present = [(counts[c], c) for c in classes if counts[c]]
+    return imbalance_warnings_from_counts(Counter(table.labels), classes, where)
+
+
+def imbalance_warnings_from_counts(counts: Mapping[str, int], classes: list[str], where: str) -> list[str]:
+    """:func:`imbalance_warnings` from the examples of each class (a chunked read keeps only these)."""
+    present = [(int(counts.get(c, 0)), c) for c in classes if counts.get(c, 0)]
     if len(present) < 2:
         return []
     (low, low_c), (high, high_c) = min(present), max(present)

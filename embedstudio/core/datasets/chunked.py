@@ -35,6 +35,7 @@ import numpy as np
 from ..config import DataConfig, data_path
 from ..errors import DatasetError
 from ..jobs import CancelToken, Reporter, ThrottledProgress, ensure_cancel, ensure_reporter
+from . import checks
 from .cleaning import clean_batch, is_empty_text, looks_like_html, looks_like_mail
 from .columns import check_label_values, pick_columns
 from .detect import detect_dataset_format
@@ -346,6 +347,10 @@ def read_chunked(
         )
     if not len(table):
         raise DatasetError(f"{path}: no usable rows are left after dropping empty rows and duplicates.")
+    # The in-memory read's imbalance check, from the per-label counts (the rows themselves stay on disk).
+    table.warnings += checks.imbalance_warnings_from_counts(
+        dict(zip(table.labels, (int(c) for c in counts))), table.classes, "training data"
+    )
     if len(table.classes) < 2:
         raise DatasetError(
             f"{path}: every example has the same label ({table.classes[0]!r}); a classifier needs at least 2 "
