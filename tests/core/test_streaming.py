@@ -186,3 +186,45 @@ def test_a_csv_read_in_chunks_warns_about_imbalance_as_the_in_memory_read_does(t
     streamed = streaming.streamed_splits(cfg, tmp_path / "run", reporter=reporter)
     streamed.train.store.close()
     assert [w for w in reporter.warnings if w.startswith("training data: ")] == in_memory
+
+
+def test_a_csv_read_in_chunks_counts_texts_with_two_labels_as_the_in_memory_read_does(tmp_path, monkeypatch):
+    from embedstudio.core.datasets import chunked
+
+    monkeypatch.setattr(chunked, "CHUNK", 16)  # several chunks and blocks even on small data
+    monkeypatch.setattr(chunked, "_BLOCK", 16)
+    monkeypatch.setattr(chunked, "PART_ROWS", 8)  # several partition files
+    lines = ["text,label"]
+    lines += [f"plain text {i},{'a' if i % 2 else 'b'}" for i in range(60)]
+    lines += ["shared words,a", "shared words,b", "shared words,a", "shared words,c"]  # one text, three labels
+    lines += [f"echo {i},a" for i in range(5)] + [f"echo {i},b" for i in range(5)]  # five texts, two labels
+    lines += ["same label twice,a", "same label twice,a"]  # a duplicate, not a conflict
+    data = tmp_path / "conflicts.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = tiny_config(tmp_path, data, preset="average", epochs=1, mode="scratch")
+    cfg.data.streaming = "on"
+    cfg.validate()
+    in_memory = [w for w in load_dataset(cfg.data).report.warnings if "more than one label" in w]
+    assert in_memory == [
+        "training data: 6 distinct texts appear with more than one label; no model can get all of them right."
+    ]
+    for drop in (True, False):
+        cfg.data.drop_duplicates = drop
+        reporter = RecordingReporter()
+        streamed = streaming.streamed_splits(cfg, tmp_path / f"run-{drop}", reporter=reporter)
+        streamed.train.store.close()
+        assert [w for w in reporter.warnings if "more than one label" in w] == in_memory
+        assert not list((tmp_path / f"run-{drop}").rglob("conflicts-*.bin"))  # the partition files are removed
+
+
+def test_distinct_pairs_equal_numpy_unique_of_the_pairs():
+    from embedstudio.core.datasets.chunked import _distinct_pairs
+
+    pair = np.dtype([("hash", "<i8"), ("code", "<i8")])
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(-50, 50, size=500)
+    codes = rng.integers(0, 4, size=500).astype(np.int32)
+    expected = np.empty(500, dtype=pair)
+    expected["hash"], expected["code"] = hashes, codes
+    assert np.array_equal(_distinct_pairs(hashes, codes, pair), np.unique(expected))
+    assert len(_distinct_pairs(hashes[:0], codes[:0], pair)) == 0

@@ -180,7 +180,11 @@ def conflicting_label_warnings(table: TextTable, where: str) -> list[str]:
     labels_of: dict[str, set[str]] = defaultdict(set)
     for text, label in zip(table.texts, table.labels):
         labels_of[text].add(label)
-    conflicting = sum(1 for labels in labels_of.values() if len(labels) > 1)
+    return conflicting_label_count_warnings(sum(1 for labels in labels_of.values() if len(labels) > 1), where)
+
+
+def conflicting_label_count_warnings(conflicting: int, where: str) -> list[str]:
+    """:func:`conflicting_label_warnings` from the count of texts with more than one label."""
     if not conflicting:
         return []
     return [

@@ -4,10 +4,12 @@ The in-memory reader (``load_dataset``) holds every text several times over (the
 rows, the cleaned table). This reader holds none: it reads the file with ``csv.reader`` record by record,
 cleans and checks each chunk of :data:`CHUNK` rows, and appends the texts (UTF-8) to ``texts.bin`` in a
 folder of the run. The per-row numbers go to files beside it as well (the end of the text, the label's
-code, the line in the file, a 64-bit hash of (text, label)); at the end the duplicates are found from the
-hashes partition by partition (:func:`duplicate_rows`) and the rest is written as one :data:`RECORD` a row
+code, the line in the file, a 64-bit hash of (text, label) and one of the text alone); at the end the
+duplicates are found from the hashes partition by partition (:func:`duplicate_rows`), so are the texts given
+more than one label (:func:`conflicting_texts`), and the rest is written as one :data:`RECORD` a row
 (24 bytes: text start and end, label code, line) to ``records.bin``. What stays in memory is the count of
-rows of each label; during the duplicate pass, one bit a row.
+rows of each label; during the duplicate pass, one bit a row. The in-memory reader's imbalance and
+conflicting-label warnings come from these counts.
 
 Decisions taken on a sample, where the in-memory reader sees the whole file: the delimiter, the quoting,
 the header and the text/label columns are detected on the first :data:`HEAD_BYTES` of the file (the same
@@ -165,6 +167,55 @@ def duplicate_rows(hashes_path: Path, rows: int, folder: Path) -> np.ndarray:
     return mask
 
 
+def conflicting_texts(text_hashes_path: Path, codes_path: Path, rows: int, folder: Path) -> int:
+    """How many distinct texts (by their 64-bit hash) appear with more than one label: the count of the
+    in-memory ``checks.conflicting_label_warnings``, found as :func:`duplicate_rows` finds duplicates, without
+    holding the hashes: the distinct (text hash, label code) pairs of each block go to
+    ``ceil(rows / PART_ROWS)`` files by hash, and each file counts its hashes that come with two labels or
+    more (equal hashes land in the same file)."""
+    parts = max(1, -(-rows // PART_ROWS))
+    pair = np.dtype([("hash", "<i8"), ("code", "<i8")])
+    names = [folder / f"conflicts-{i}.bin" for i in range(parts)]
+    outs = [open(name, "wb") for name in names]  # noqa: SIM115 - closed below
+    try:
+        for (_, hashes), (_, codes) in zip(_blocks(text_hashes_path, np.int64), _blocks(codes_path, np.int32)):
+            pairs = _distinct_pairs(hashes, codes, pair)  # a text repeated with its label sends one pair a block
+            which = pairs["hash"].view(np.uint64) % np.uint64(parts)
+            order = np.argsort(which, kind="stable")
+            bounds = np.searchsorted(which[order], np.arange(parts + 1))
+            for i in range(parts):
+                if bounds[i + 1] > bounds[i]:
+                    outs[i].write(pairs[order[bounds[i] : bounds[i + 1]]].tobytes())
+    finally:
+        for out in outs:
+            out.close()
+    conflicting = 0
+    for name in names:
+        stored = np.fromfile(name, dtype=pair)
+        name.unlink()
+        pairs = _distinct_pairs(stored["hash"], stored["code"], pair)  # sorted by hash, then code
+        del stored
+        if len(pairs) < 2:
+            continue
+        # Distinct pairs sorted by hash: a hash that starts a run and is followed by itself has two labels.
+        same = pairs["hash"][1:] == pairs["hash"][:-1]
+        starts = np.concatenate([[True], ~same[:-1]]) if len(same) else np.zeros(0, dtype=bool)
+        conflicting += int((same & starts).sum())
+    return conflicting
+
+
+def _distinct_pairs(hashes: np.ndarray, codes: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The distinct (hash, code) pairs, sorted by hash then code: ``np.unique`` of the pairs, with a lexsort of
+    the two columns (5x faster than sorting the structured array)."""
+    order = np.lexsort((codes, hashes))
+    h, c = hashes[order], codes[order]
+    keep = np.ones(len(h), dtype=bool)
+    keep[1:] = (h[1:] != h[:-1]) | (c[1:] != c[:-1])
+    out = np.empty(int(keep.sum()), dtype=dtype)
+    out["hash"], out["code"] = h[keep], c[keep]
+    return out
+
+
 def _compact(folder: Path, rows: int, dropped: np.ndarray | None, remap: np.ndarray) -> np.ndarray:
     """``records.bin`` from the per-row files of the read (``ends``, ``codes``, ``lines``), without the
     ``dropped`` rows, block by block; the per-row files are deleted. Returns the rows of each label."""
@@ -242,7 +293,8 @@ def read_chunked(
     label_code: dict[str, int] = {}
     # Per-row numbers go to files too, and come back as one array each at the end: small arrays kept
     # chunk after chunk would pin the heap between the chunks' freed texts (measured: 90+ bytes a row).
-    columns_out = {name: open(folder / f"{name}.bin", "wb") for name in ("ends", "codes", "lines", "hashes")}  # noqa: SIM115
+    names = ("ends", "codes", "lines", "hashes", "text_hashes")
+    columns_out = {name: open(folder / f"{name}.bin", "wb") for name in names}  # noqa: SIM115
     written = 0
     unlabelled = empty = 0
     first_unlabelled = ""
@@ -274,6 +326,8 @@ def read_chunked(
             columns_out["lines"].write(np.fromiter((batch[i][2] for i in keep), np.int32, count=len(keep)).tobytes())
             hashes = (hash((texts[i], batch[i][1])) for i in keep)
             columns_out["hashes"].write(np.fromiter(hashes, np.int64, count=len(keep)).tobytes())
+            text_hashes = (hash(texts[i]) for i in keep)
+            columns_out["text_hashes"].write(np.fromiter(text_hashes, np.int64, count=len(keep)).tobytes())
             batch.clear()
             progress(raw.tell())
 
@@ -316,6 +370,8 @@ def read_chunked(
     raw_rows = (folder / "codes.bin").stat().st_size // 4
     dropped = duplicate_rows(folder / "hashes.bin", raw_rows, folder) if cfg.drop_duplicates else None
     (folder / "hashes.bin").unlink()
+    conflicting = conflicting_texts(folder / "text_hashes.bin", folder / "codes.bin", raw_rows, folder)
+    (folder / "text_hashes.bin").unlink()
     duplicates = 0 if dropped is None else int(np.unpackbits(dropped, bitorder="little").sum())
     counts = _compact(folder, raw_rows, dropped, remap)
     del dropped
@@ -351,6 +407,7 @@ def read_chunked(
     table.warnings += checks.imbalance_warnings_from_counts(
         dict(zip(table.labels, (int(c) for c in counts))), table.classes, "training data"
     )
+    table.warnings += checks.conflicting_label_count_warnings(conflicting, "training data")
     if len(table.classes) < 2:
         raise DatasetError(
             f"{path}: every example has the same label ({table.classes[0]!r}); a classifier needs at least 2 "
