@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,18 +123,41 @@ def _blocks(path: Path, dtype: Any, block: int | None = None) -> Iterator[tuple[
             first += len(values)
 
 
-def duplicate_rows(hashes_path: Path, rows: int, folder: Path) -> np.ndarray:
-    """The rows whose 64-bit hash of (text, label) an earlier row already has, as a bit mask (``rows / 8``
-    bytes, little bit order), found without holding the hashes: the (hash, row) pairs are written to
-    ``ceil(rows / PART_ROWS)`` files by hash, and each file is sorted and scanned on its own. Equal hashes
-    land in the same file in row order, so each file keeps the first row of a hash, as a sort of all of them
-    would."""
-    mask = np.zeros((rows + 7) // 8, dtype=np.uint8)
+def _hash_partitions(
+    folder: Path, prefix: str, rows: int, dtype: np.dtype, pieces: Iterable[np.ndarray]
+) -> Iterator[np.ndarray]:
+    """Spill ``pieces`` (record arrays of ``dtype`` with a ``hash`` field) to ``ceil(rows / PART_ROWS)`` files
+    by hash, then yield each file's records in the order they were written, deleting the file: records with
+    equal hashes always share a file, and one file at a time is in memory."""
     parts = max(1, -(-rows // PART_ROWS))
-    pair = np.dtype([("hash", "<i8"), ("row", "<i8")])
-    names = [folder / f"dedup-{i}.bin" for i in range(parts)]
+    names = [folder / f"{prefix}-{i}.bin" for i in range(parts)]
     outs = [open(name, "wb") for name in names]  # noqa: SIM115 - closed below
     try:
+        for piece in pieces:
+            which = piece["hash"].view(np.uint64) % np.uint64(parts)
+            order = np.argsort(which, kind="stable")
+            bounds = np.searchsorted(which[order], np.arange(parts + 1))
+            for i in range(parts):
+                if bounds[i + 1] > bounds[i]:
+                    outs[i].write(piece[order[bounds[i] : bounds[i + 1]]].tobytes())
+    finally:
+        for out in outs:
+            out.close()
+    for name in names:
+        records = np.fromfile(name, dtype=dtype)
+        name.unlink()
+        yield records
+
+
+def duplicate_rows(hashes_path: Path, rows: int, folder: Path) -> np.ndarray:
+    """The rows whose 64-bit hash of (text, label) an earlier row already has, as a bit mask (``rows / 8``
+    bytes, little bit order), found without holding the hashes: the (hash, row) pairs go to files by hash
+    (:func:`_hash_partitions`), and each file is sorted and scanned on its own. Equal hashes land in the same
+    file in row order, so each file keeps the first row of a hash, as a sort of all of them would."""
+    mask = np.zeros((rows + 7) // 8, dtype=np.uint8)
+    pair = np.dtype([("hash", "<i8"), ("row", "<i8")])
+
+    def firsts_of_blocks() -> Iterator[np.ndarray]:
         for first, block in _blocks(hashes_path, np.int64):
             # Repeats inside the block are marked here, so that a hash repeated all over the file sends
             # one pair a block to its file, not one a row.
@@ -143,21 +166,11 @@ def duplicate_rows(hashes_path: Path, rows: int, folder: Path) -> np.ndarray:
                 later = np.setdiff1d(np.arange(len(block)), firsts) + first
                 np.bitwise_or.at(mask, later >> 3, (1 << (later & 7)).astype(np.uint8))
             firsts.sort()
-            hashes = block[firsts]
-            which = hashes.view(np.uint64) % np.uint64(parts)
-            pairs = np.empty(len(hashes), dtype=pair)
-            pairs["hash"], pairs["row"] = hashes, firsts + first
-            order = np.argsort(which, kind="stable")
-            bounds = np.searchsorted(which[order], np.arange(parts + 1))
-            for i in range(parts):
-                if bounds[i + 1] > bounds[i]:
-                    outs[i].write(pairs[order[bounds[i] : bounds[i + 1]]].tobytes())
-    finally:
-        for out in outs:
-            out.close()
-    for name in names:
-        pairs = np.fromfile(name, dtype=pair)
-        name.unlink()
+            pairs = np.empty(len(firsts), dtype=pair)
+            pairs["hash"], pairs["row"] = block[firsts], firsts + first
+            yield pairs
+
+    for pairs in _hash_partitions(folder, "dedup", rows, pair, firsts_of_blocks()):
         if len(pairs) < 2:
             continue
         ordered = pairs[np.argsort(pairs["hash"], kind="stable")]
@@ -170,36 +183,21 @@ def duplicate_rows(hashes_path: Path, rows: int, folder: Path) -> np.ndarray:
 def conflicting_texts(text_hashes_path: Path, codes_path: Path, rows: int, folder: Path) -> int:
     """How many distinct texts (by their 64-bit hash) appear with more than one label: the count of the
     in-memory ``checks.conflicting_label_warnings``, found as :func:`duplicate_rows` finds duplicates, without
-    holding the hashes: the distinct (text hash, label code) pairs of each block go to
-    ``ceil(rows / PART_ROWS)`` files by hash, and each file counts its hashes that come with two labels or
-    more (equal hashes land in the same file)."""
-    parts = max(1, -(-rows // PART_ROWS))
+    holding the hashes: the distinct (text hash, label code) pairs of each block go to files by hash
+    (:func:`_hash_partitions`), and each file counts its hashes that come with two labels or more."""
     pair = np.dtype([("hash", "<i8"), ("code", "<i8")])
-    names = [folder / f"conflicts-{i}.bin" for i in range(parts)]
-    outs = [open(name, "wb") for name in names]  # noqa: SIM115 - closed below
-    try:
-        for (_, hashes), (_, codes) in zip(_blocks(text_hashes_path, np.int64), _blocks(codes_path, np.int32)):
-            pairs = _distinct_pairs(hashes, codes, pair)  # a text repeated with its label sends one pair a block
-            which = pairs["hash"].view(np.uint64) % np.uint64(parts)
-            order = np.argsort(which, kind="stable")
-            bounds = np.searchsorted(which[order], np.arange(parts + 1))
-            for i in range(parts):
-                if bounds[i + 1] > bounds[i]:
-                    outs[i].write(pairs[order[bounds[i] : bounds[i + 1]]].tobytes())
-    finally:
-        for out in outs:
-            out.close()
+    blocks = zip(_blocks(text_hashes_path, np.int64), _blocks(codes_path, np.int32))
+    # A text repeated with its label inside a block sends one pair a block.
+    pieces = (_distinct_pairs(hashes, codes, pair) for (_, hashes), (_, codes) in blocks)
     conflicting = 0
-    for name in names:
-        stored = np.fromfile(name, dtype=pair)
-        name.unlink()
+    for stored in _hash_partitions(folder, "conflicts", rows, pair, pieces):
         pairs = _distinct_pairs(stored["hash"], stored["code"], pair)  # sorted by hash, then code
         del stored
         if len(pairs) < 2:
             continue
         # Distinct pairs sorted by hash: a hash that starts a run and is followed by itself has two labels.
         same = pairs["hash"][1:] == pairs["hash"][:-1]
-        starts = np.concatenate([[True], ~same[:-1]]) if len(same) else np.zeros(0, dtype=bool)
+        starts = np.concatenate([[True], ~same[:-1]])
         conflicting += int((same & starts).sum())
     return conflicting
 
