@@ -77,8 +77,6 @@ def evaluate_predictions(
     does not know are counted as errors and listed in ``unknown_labels``. Macro-F1 averages over the
     classes that occur in ``y_true`` only: a class without test examples has no F1 to average in.
     """
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
-
     classes = [str(c) for c in classes]
     y_true = [str(y) for y in y_true]
     proba = np.asarray(proba, dtype=np.float64)
@@ -86,28 +84,16 @@ def evaluate_predictions(
         raise ValueError(f"probabilities must have shape ({len(y_true)}, {len(classes)}), not {proba.shape}")
     if not y_true:
         raise ValueError("cannot evaluate on zero examples")
-    y_pred = [classes[i] for i in proba.argmax(axis=1)]
     unknown = sorted(set(y_true) - set(classes))
-    labels = classes + unknown
-    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
-    accuracy = float(accuracy_score(y_true, y_pred))
-    present = set(y_true)
-    supported = [c for c in labels if c in present]
-    report: dict[str, Any] = {
-        "n_samples": len(y_true),
-        "accuracy": accuracy,
-        "macro_f1": float(f1_score(y_true, y_pred, labels=supported, average="macro", zero_division=0)),
-        "macro_f1_classes": len(supported),
-        "weighted_f1": float(f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=0)),
-        "per_class": {
-            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
-        },
-        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
-        "classes": labels,
-    }
-    _add_warnings(report, unknown, dataset_path, y_true, y_pred)
-    return report
+    labels = classes + unknown  # a true label the model does not know: a row of the matrix, never predicted
+    index = {label: i for i, label in enumerate(labels)}
+    truth = np.fromiter((index[y] for y in y_true), dtype=np.int64, count=len(y_true))
+    predicted = proba.argmax(axis=1)
+    k = len(labels)
+    confusion = np.bincount(truth * k + predicted, minlength=k * k).reshape(k, k)
+    seen, first = np.unique(predicted, return_index=True)
+    first_predicted = seen[np.argsort(first)].tolist()
+    return evaluate_counts(confusion, labels, first_predicted, dataset_path=dataset_path, unknown=unknown)
 
 
 def evaluate_counts(
@@ -116,11 +102,14 @@ def evaluate_counts(
     first_predicted: Sequence[int],
     *,
     dataset_path: str | os.PathLike | None = None,
+    unknown: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """``evaluate_predictions`` from the confusion matrix of the predictions (``confusion[t, p]``: texts of
-    class ``t`` predicted ``p``, every label among ``classes``) and the order in which the classes were first
-    predicted, which is all it depends on: scikit-learn scores one weighted sample per cell, which gives the
-    same figures as the texts one by one (streamed runs, ``streaming.evaluate``)."""
+    """The report of :func:`evaluate_predictions` from the confusion matrix of the predictions
+    (``confusion[t, p]``: texts of class ``t`` predicted ``p``, every label among ``classes``) and the order in
+    which the classes were first predicted, which is all it depends on: scikit-learn scores one weighted
+    sample per cell, which gives the same figures as the texts one by one. ``evaluate_predictions`` counts its
+    predictions into one; a streamed run counts batch by batch (``streaming.evaluate``). ``unknown``: true
+    labels the model does not know (listed last in ``classes``, never predicted)."""
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
     classes = [str(c) for c in classes]
@@ -154,6 +143,8 @@ def evaluate_counts(
         "confusion_matrix": confusion.tolist(),
         "classes": labels,
     }
+    if unknown:
+        report["unknown_labels"] = list(unknown)
     warning = leakage_warning(dataset_path, report["accuracy"])
     if warning:
         report["leakage_warning"] = warning
@@ -167,24 +158,6 @@ def evaluate_counts(
         if collapsed:
             report["collapse_warning"] = collapsed
     return report
-
-
-def _add_warnings(
-    report: dict[str, Any],
-    unknown: list[str],
-    dataset_path: str | os.PathLike | None,
-    y_true: list[str],
-    y_pred: list[str],
-) -> None:
-    """Labels the model does not know, a suspiciously perfect score, and predictions collapsed on one class."""
-    if unknown:
-        report["unknown_labels"] = unknown
-    warning = leakage_warning(dataset_path, report["accuracy"])
-    if warning:
-        report["leakage_warning"] = warning
-    collapsed = collapse_warning(y_true, y_pred)
-    if collapsed:
-        report["collapse_warning"] = collapsed
 
 
 def misclassified(
